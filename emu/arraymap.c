@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* ARRAY and PERCPU_ARRAY: every index exists from creation, zero-filled. */
+#include "internal.h"
+
+#define ARRAY_CREATE_FLAGS                                                                          \
+	(EMU_F_NUMA_NODE | EMU_F_MMAPABLE | EMU_F_RDONLY | EMU_F_WRONLY | EMU_F_RDONLY_PROG |       \
+	 EMU_F_WRONLY_PROG | EMU_F_PRESERVE_ELEMS | EMU_F_INNER_MAP)
+#define PCPU_MIN_UNIT_SIZE 32768u
+
+struct array_priv {
+	uint32_t stride; /* bytes per index: one slot, or one slot per CPU */
+	uint32_t pad;
+	uint64_t values_off;
+};
+
+static bool percpu(uint32_t type) { return type == BPF_MAP_TYPE_PERCPU_ARRAY; }
+
+static uint32_t slot_size(uint32_t value_size) { return emu_round_up(value_size, 8); }
+
+static int array_alloc_check(struct emu_create *c)
+{
+	bool pc = percpu(c->map_type);
+	bool prog_both = (c->map_flags & (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG)) ==
+			 (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG);
+
+	if (!c->max_entries || c->key_size != 4 || !c->value_size || (c->map_flags & ~ARRAY_CREATE_FLAGS) ||
+	    prog_both || (pc && c->numa_node != 0xffffffffu))
+		return -EINVAL;
+	if (pc && (c->map_flags & (EMU_F_MMAPABLE | EMU_F_INNER_MAP)))
+		return -EINVAL;
+	if (c->map_flags & EMU_F_PRESERVE_ELEMS) /* perf-event arrays only */
+		return -EINVAL;
+	if (c->value_size > 0x7fffffffu)
+		return -E2BIG;
+	if (pc && slot_size(c->value_size) > PCPU_MIN_UNIT_SIZE)
+		return -E2BIG;
+	return 0;
+}
+
+static uint64_t stride_of(const struct emu_create *c)
+{
+	uint64_t s = emu_round_up64(c->value_size, 8);
+
+	return percpu(c->map_type) ? s * c->nr_cpus : s;
+}
+
+static int array_layout(const struct emu_create *c, uint64_t *priv_size)
+{
+	*priv_size = sizeof(struct array_priv) + 64 + (uint64_t)c->max_entries * stride_of(c);
+	return 0;
+}
+
+static void array_init(struct emu_map *m)
+{
+	struct array_priv *p = emu_priv(m);
+	struct emu_create c = { .map_type = m->hdr->map_type, .value_size = m->hdr->value_size,
+				.nr_cpus = m->hdr->nr_cpus };
+
+	p->stride = (uint32_t)stride_of(&c);
+	p->values_off = m->hdr->priv_off + 64;
+}
+
+static char *slot(struct emu_map *m, uint32_t idx)
+{
+	struct array_priv *p = emu_priv(m);
+
+	return m->base + p->values_off + (uint64_t)idx * p->stride;
+}
+
+/* The user buffer holds value_size bytes, or a full rounded slot per CPU. */
+static void copy_out(struct emu_map *m, void *value, const char *src)
+{
+	memcpy(value, src, m->value_bytes);
+}
+
+static int array_lookup(struct emu_map *m, const void *key, void *value)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	if (idx >= m->hdr->max_entries)
+		return -ENOENT;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	copy_out(m, value, slot(m, idx));
+	emu_map_unlock(m);
+	return 0;
+}
+
+static int array_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	if (!percpu(m->hdr->map_type))
+		return -EINVAL;
+	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
+		return -ERANGE;
+	if (idx >= m->hdr->max_entries)
+		return -ENOENT;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	memcpy(value, slot(m, idx) + (size_t)cpu * slot_size(m->hdr->value_size), m->hdr->value_size);
+	emu_map_unlock(m);
+	return 0;
+}
+
+static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	if ((flags & ~EMU_F_LOCK) > EMU_EXIST)
+		return -EINVAL;
+	if (idx >= m->hdr->max_entries)
+		return -E2BIG;
+	if (flags & EMU_NOEXIST) /* every index already exists */
+		return -EEXIST;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	memcpy(slot(m, idx), value, m->value_bytes);
+	emu_map_unlock(m);
+	return 0;
+}
+
+static int array_get_next_key(struct emu_map *m, const void *key, void *next_key)
+{
+	uint32_t idx, next;
+
+	if (!key || (memcpy(&idx, key, 4), idx >= m->hdr->max_entries)) {
+		next = 0;
+	} else {
+		if (idx == m->hdr->max_entries - 1)
+			return -ENOENT;
+		next = idx + 1;
+	}
+	memcpy(next_key, &next, 4);
+	return 0;
+}
+
+static uint64_t array_memlock(const struct emu_map *m)
+{
+	const struct emu_map_hdr *h = m->hdr;
+	uint64_t slot = emu_round_up64(h->value_size, 8);
+
+	if (percpu(h->map_type))
+		return 312 + 8ull * h->max_entries + slot * h->nr_cpus * h->max_entries;
+	if (h->map_flags & EMU_F_MMAPABLE)
+		return EMU_PAGE_SIZE + emu_round_up64(slot * h->max_entries, EMU_PAGE_SIZE);
+	return 312 + slot * h->max_entries;
+}
+
+int emu_array_content(struct emu_map *m, const void **data, size_t *len)
+{
+	if (m->hdr->map_type != BPF_MAP_TYPE_ARRAY)
+		return -EINVAL;
+	*data = slot(m, 0);
+	*len = (size_t)m->hdr->max_entries * emu_round_up(m->hdr->value_size, 8);
+	return 0;
+}
+
+const struct emu_map_ops emu_array_ops = {
+	.family = "array",
+	.alloc_check = array_alloc_check,
+	.layout = array_layout,
+	.init = array_init,
+	.memlock = array_memlock,
+	.lookup = array_lookup,
+	.update = array_update,
+	.get_next_key = array_get_next_key,
+	.lookup_percpu = array_lookup_percpu,
+	.generic_lookup_batch = true,
+	.generic_batch_update = true,
+};

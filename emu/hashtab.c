@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, in the kernel's shape: n_buckets is max_entries
+ * rounded up to a power of two, the bucket is the lookup3 hash masked, new elements go to the
+ * head of their bucket. With BPF_F_ZERO_SEED that makes iteration order the kernel's, byte for
+ * byte. Links are element indices plus one, so a zero-filled file is an empty table.
+ */
+#include <sys/random.h>
+#include <time.h>
+
+#include "internal.h"
+#include "lru.h"
+
+#define HTAB_CREATE_FLAGS                                                                           \
+	(EMU_F_NO_PREALLOC | EMU_F_NO_COMMON_LRU | EMU_F_NUMA_NODE | EMU_F_RDONLY | EMU_F_WRONLY |  \
+	 EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG | EMU_F_ZERO_SEED)
+#define KMALLOC_MAX_SIZE (4u << 20)
+#define KERNEL_HTAB_ELEM 48u /* sizeof(struct htab_elem) in the kernel: E2BIG limits and memlock */
+#define PCPU_MIN_UNIT_SIZE 32768u
+#define KERNEL_BUCKET 16u
+
+struct htab_elem {
+	uint32_t next; /* index + 1 of the next element in the bucket (or free list); 0 ends it */
+	uint32_t hash;
+	struct emu_lru_node lru;
+	uint32_t linked; /* for the consistency checker */
+	/* key, rounded up to 8, then the value area */
+};
+#define ELEM_KEY_OFF 24u
+_Static_assert(sizeof(struct htab_elem) <= ELEM_KEY_OFF, "element header");
+
+struct htab_priv {
+	uint32_t n_buckets;
+	uint32_t elem_size;
+	uint32_t nr_elems;    /* pool size */
+	uint32_t count;       /* elements linked in buckets */
+	uint32_t next_unused; /* pool indices below this were handed out at least once */
+	uint32_t free_head;   /* index + 1 */
+	uint32_t value_off;   /* within an element */
+	uint32_t pad;
+	uint64_t buckets_off;
+	uint64_t elems_off;
+	uint64_t lru_off;
+};
+
+static bool is_lru(uint32_t t) { return t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH; }
+static bool is_percpu(uint32_t t) { return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH; }
+
+static uint64_t roundup_pow2(uint64_t x)
+{
+	uint64_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+static int htab_alloc_check(struct emu_create *c)
+{
+	bool lru = is_lru(c->map_type), percpu = is_percpu(c->map_type);
+	bool percpu_lru = c->map_flags & EMU_F_NO_COMMON_LRU;
+	bool prealloc = !(c->map_flags & EMU_F_NO_PREALLOC);
+
+	/* (BPF_F_ZERO_SEED needs CAP_SYS_ADMIN; the emulator answers as a privileged caller.) */
+	if ((c->map_flags & ~HTAB_CREATE_FLAGS) ||
+	    (c->map_flags & (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG)) == (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG))
+		return -EINVAL;
+	if (!lru && percpu_lru)
+		return -EINVAL;
+	if (lru && !prealloc)
+		return -EMU_ENOTSUPP;
+	if (c->numa_node != 0xffffffffu && (percpu || percpu_lru))
+		return -EINVAL;
+	if (!c->max_entries || !c->key_size || !c->value_size)
+		return -EINVAL;
+	if ((uint64_t)c->key_size + c->value_size >= KMALLOC_MAX_SIZE - KERNEL_HTAB_ELEM)
+		return -E2BIG;
+	if (percpu && emu_round_up(c->value_size, 8) > PCPU_MIN_UNIT_SIZE)
+		return -E2BIG;
+	if (percpu_lru) {
+		/* every CPU's list gets the same share, at least one */
+		uint64_t up = emu_round_up64(c->max_entries, c->nr_cpus);
+
+		c->max_entries = up <= UINT32_MAX ? (uint32_t)up : c->max_entries / c->nr_cpus * c->nr_cpus;
+	}
+	return 0;
+}
+
+static uint64_t value_area(const struct emu_create *c)
+{
+	uint64_t slot = emu_round_up64(c->value_size, 8);
+
+	return is_percpu(c->map_type) ? slot * c->nr_cpus : slot;
+}
+
+static uint32_t pool_size(const struct emu_create *c)
+{
+	/* Plain hash maps keep one spare element per CPU so replacing a key never fails. */
+	return is_lru(c->map_type) || is_percpu(c->map_type) ? c->max_entries : c->max_entries + c->nr_cpus;
+}
+
+static int htab_layout(const struct emu_create *c, uint64_t *priv_size)
+{
+	uint64_t nb, elem, size;
+
+	if (c->max_entries > (1u << 31))
+		return -E2BIG;
+	nb = roundup_pow2(c->max_entries);
+	if (nb > UINT32_MAX / KERNEL_BUCKET)
+		return -E2BIG;
+	elem = emu_round_up64(ELEM_KEY_OFF + emu_round_up64(c->key_size, 8) + value_area(c), 8);
+	if (elem > UINT32_MAX)
+		return -E2BIG;
+	size = emu_round_up64(sizeof(struct htab_priv), 64);
+	size += emu_round_up64(nb * 4, 64);
+	if (is_lru(c->map_type))
+		size += emu_round_up64(emu_lru_state_size(c->nr_cpus, c->map_flags & EMU_F_NO_COMMON_LRU), 64);
+	size += (uint64_t)pool_size(c) * elem;
+	*priv_size = size;
+	return 0;
+}
+
+static inline struct htab_priv *H(struct emu_map *m) { return emu_priv(m); }
+static inline uint32_t *buckets(struct emu_map *m) { return (uint32_t *)(m->base + H(m)->buckets_off); }
+static inline struct htab_elem *elem(struct emu_map *m, uint32_t idx)
+{
+	return (struct htab_elem *)(m->base + H(m)->elems_off + (uint64_t)idx * H(m)->elem_size);
+}
+static inline char *elem_key(struct htab_elem *e) { return (char *)e + ELEM_KEY_OFF; }
+static inline char *elem_value(struct emu_map *m, struct htab_elem *e) { return (char *)e + H(m)->value_off; }
+
+static bool lru_del_cb(void *arg, uint32_t idx);
+
+static void lru_ctx(struct emu_map *m, struct emu_lru_ctx *c)
+{
+	c->state = (struct emu_lru *)(m->base + H(m)->lru_off);
+	c->node_base = (char *)elem(m, 0) + offsetof(struct htab_elem, lru);
+	c->stride = H(m)->elem_size;
+	c->del_from_htab = lru_del_cb;
+	c->arg = m;
+}
+
+static uint32_t random_seed(void)
+{
+	uint32_t s;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
+		return s;
+	return (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s;
+}
+
+static void htab_init(struct emu_map *m)
+{
+	struct emu_create c = { .map_type = m->hdr->map_type, .key_size = m->hdr->key_size,
+				.value_size = m->hdr->value_size, .max_entries = m->hdr->max_entries,
+				.map_flags = m->hdr->map_flags, .nr_cpus = m->hdr->nr_cpus };
+	struct htab_priv *p = H(m);
+	uint64_t off = m->hdr->priv_off + emu_round_up64(sizeof(*p), 64);
+
+	p->n_buckets = (uint32_t)roundup_pow2(c.max_entries);
+	p->value_off = ELEM_KEY_OFF + emu_round_up(c.key_size, 8);
+	p->elem_size = (uint32_t)emu_round_up64(p->value_off + value_area(&c), 8);
+	p->nr_elems = pool_size(&c);
+	p->buckets_off = off;
+	off += emu_round_up64((uint64_t)p->n_buckets * 4, 64);
+	if (is_lru(c.map_type)) {
+		p->lru_off = off;
+		off += emu_round_up64(emu_lru_state_size(c.nr_cpus, c.map_flags & EMU_F_NO_COMMON_LRU), 64);
+	}
+	p->elems_off = off;
+	m->hdr->hash_seed = (c.map_flags & EMU_F_ZERO_SEED) ? 0 : random_seed();
+	if (is_lru(c.map_type)) {
+		struct emu_lru_ctx lc;
+
+		lru_ctx(m, &lc);
+		emu_lru_init(&lc, p->nr_elems, c.nr_cpus, c.map_flags & EMU_F_NO_COMMON_LRU);
+	}
+}
+
+static uint32_t hash_key(struct emu_map *m, const void *key)
+{
+	return emu_jhash_key(key, m->hdr->key_size, m->hdr->hash_seed);
+}
+
+static uint32_t *bucket_of(struct emu_map *m, uint32_t hash)
+{
+	return &buckets(m)[hash & (H(m)->n_buckets - 1)];
+}
+
+static uint32_t find(struct emu_map *m, uint32_t hash, const void *key)
+{
+	uint32_t ks = m->hdr->key_size;
+
+	for (uint32_t i = *bucket_of(m, hash); i; i = elem(m, i - 1)->next) {
+		struct htab_elem *e = elem(m, i - 1);
+
+		if (e->hash == hash && !memcmp(elem_key(e), key, ks))
+			return i;
+	}
+	return 0;
+}
+
+static void link_head(struct emu_map *m, uint32_t idx)
+{
+	struct htab_elem *e = elem(m, idx);
+	uint32_t *b = bucket_of(m, e->hash);
+
+	e->next = *b;
+	e->linked = 1;
+	*b = idx + 1;
+	H(m)->count++;
+}
+
+static bool unlink_elem(struct emu_map *m, uint32_t idx)
+{
+	struct htab_elem *e = elem(m, idx);
+	uint32_t *pp = bucket_of(m, e->hash);
+
+	while (*pp) {
+		if (*pp == idx + 1) {
+			*pp = e->next;
+			e->next = 0;
+			e->linked = 0;
+			H(m)->count--;
+			return true;
+		}
+		pp = &elem(m, *pp - 1)->next;
+	}
+	return false;
+}
+
+static bool lru_del_cb(void *arg, uint32_t idx)
+{
+	struct emu_map *m = arg;
+
+	return elem(m, idx)->linked && unlink_elem(m, idx);
+}
+
+/* Pool of non-LRU maps: a free list in front of never-used indices, so creation touches nothing. */
+static uint32_t pool_pop(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+
+	if (p->free_head) {
+		uint32_t idx = p->free_head - 1;
+
+		p->free_head = elem(m, idx)->next;
+		elem(m, idx)->next = 0;
+		return idx;
+	}
+	if (p->next_unused < p->nr_elems)
+		return p->next_unused++;
+	return UINT32_MAX;
+}
+
+static void pool_push(struct emu_map *m, uint32_t idx)
+{
+	struct htab_elem *e = elem(m, idx);
+
+	e->next = H(m)->free_head;
+	H(m)->free_head = idx + 1;
+}
+
+static void free_elem(struct emu_map *m, uint32_t idx)
+{
+	if (is_lru(m->hdr->map_type)) {
+		struct emu_lru_ctx lc;
+
+		lru_ctx(m, &lc);
+		emu_lru_push_free(&lc, idx);
+	} else {
+		pool_push(m, idx);
+	}
+}
+
+static int check_flags(bool exists, uint64_t flags)
+{
+	flags &= ~EMU_F_LOCK;
+	if (exists && flags == EMU_NOEXIST)
+		return -EEXIST;
+	if (!exists && flags == EMU_EXIST)
+		return -ENOENT;
+	return 0;
+}
+
+static void fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key, const void *value)
+{
+	struct htab_elem *e = elem(m, idx);
+
+	e->hash = hash;
+	memcpy(elem_key(e), key, m->hdr->key_size);
+	memcpy(elem_value(m, e), value, m->value_bytes);
+}
+
+static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+{
+	bool percpu = is_percpu(m->hdr->map_type);
+	uint32_t old = find(m, hash, key), idx;
+	int err = check_flags(old, flags);
+
+	if (err)
+		return err;
+	if (old && percpu) { /* per-CPU elements are overwritten where they are */
+		memcpy(elem_value(m, elem(m, old - 1)), value, m->value_bytes);
+		return 0;
+	}
+	if (!old && H(m)->count >= m->hdr->max_entries)
+		return -E2BIG;
+	idx = pool_pop(m);
+	if (idx == UINT32_MAX)
+		return -E2BIG;
+	fill(m, idx, hash, key, value);
+	link_head(m, idx);
+	if (old) {
+		unlink_elem(m, old - 1);
+		pool_push(m, old - 1);
+	}
+	return 0;
+}
+
+/* LRU maps take a node before they look for the key, so even an update that then fails can evict. */
+static int update_lru(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+{
+	bool percpu = is_percpu(m->hdr->map_type);
+	struct emu_lru_ctx lc;
+	uint32_t idx = UINT32_MAX, old;
+	int err;
+
+	lru_ctx(m, &lc);
+	if (!percpu || flags != EMU_EXIST) {
+		idx = emu_lru_pop_free(&lc, 0);
+		if (idx == EMU_LRU_NIL)
+			return -ENOMEM;
+	}
+	old = find(m, hash, key);
+	err = check_flags(old, flags);
+	if (err) {
+		if (idx != UINT32_MAX)
+			emu_lru_push_free(&lc, idx);
+		return err;
+	}
+	if (percpu && old) {
+		struct htab_elem *e = elem(m, old - 1);
+
+		e->lru.ref = 1;
+		memcpy(elem_value(m, e), value, m->value_bytes);
+		if (idx != UINT32_MAX)
+			emu_lru_push_free(&lc, idx);
+		return 0;
+	}
+	fill(m, idx, hash, key, value);
+	link_head(m, idx);
+	if (old) {
+		elem(m, idx)->lru.ref = 1;
+		unlink_elem(m, old - 1);
+		emu_lru_push_free(&lc, old - 1);
+	}
+	return 0;
+}
+
+static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t type = m->hdr->map_type, hash;
+	uint64_t limit = (type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags;
+	int err;
+
+	if (limit > EMU_EXIST)
+		return -EINVAL;
+	hash = hash_key(m, key);
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	err = is_lru(type) ? update_lru(m, key, value, flags, hash) : update_plain(m, key, value, flags, hash);
+	emu_map_unlock(m);
+	return err;
+}
+
+static int htab_lookup(struct emu_map *m, const void *key, void *value)
+{
+	uint32_t hash = hash_key(m, key), i;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	i = find(m, hash, key);
+	if (i)
+		memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+	emu_map_unlock(m);
+	return i ? 0 : -ENOENT;
+}
+
+static int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
+{
+	uint32_t hash = hash_key(m, key), i;
+	int err;
+
+	if (!is_percpu(m->hdr->map_type))
+		return -EINVAL;
+	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
+		return -ERANGE;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	i = find(m, hash, key);
+	if (i)
+		memcpy(value, elem_value(m, elem(m, i - 1)) + (size_t)cpu * emu_round_up(m->hdr->value_size, 8),
+		       m->hdr->value_size);
+	emu_map_unlock(m);
+	return i ? 0 : -ENOENT;
+}
+
+static int remove_key(struct emu_map *m, const void *key, void *value)
+{
+	uint32_t hash = hash_key(m, key), i;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	i = find(m, hash, key);
+	if (i) {
+		if (value)
+			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+		unlink_elem(m, i - 1);
+		free_elem(m, i - 1);
+	}
+	emu_map_unlock(m);
+	return i ? 0 : -ENOENT;
+}
+
+static int htab_delete(struct emu_map *m, const void *key)
+{
+	return remove_key(m, key, NULL);
+}
+
+static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
+{
+	(void)flags; /* only BPF_F_LOCK reaches here, and the dispatcher refused it */
+	return remove_key(m, key, value);
+}
+
+static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
+{
+	uint32_t ks = m->hdr->key_size, b = 0, nb = H(m)->n_buckets;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	if (key) {
+		uint32_t hash = hash_key(m, key), i = find(m, hash, key);
+
+		if (i) {
+			uint32_t n = elem(m, i - 1)->next;
+
+			if (n) {
+				memcpy(next_key, elem_key(elem(m, n - 1)), ks);
+				emu_map_unlock(m);
+				return 0;
+			}
+			b = (hash & (nb - 1)) + 1;
+		}
+		/* a key that is not in the map restarts the walk from the first element */
+	}
+	for (; b < nb; b++) {
+		uint32_t h = buckets(m)[b];
+
+		if (h) {
+			memcpy(next_key, elem_key(elem(m, h - 1)), ks);
+			emu_map_unlock(m);
+			return 0;
+		}
+	}
+	emu_map_unlock(m);
+	return -ENOENT;
+}
+
+static uint64_t htab_memlock(const struct emu_map *m)
+{
+	const struct emu_map_hdr *h = m->hdr;
+	const struct htab_priv *p = emu_priv(m);
+	uint64_t P = h->nr_cpus, max = h->max_entries, slot = emu_round_up64(h->value_size, 8);
+	bool percpu = is_percpu(h->map_type);
+	uint64_t elem = KERNEL_HTAB_ELEM + emu_round_up64(h->key_size, 8) + (percpu ? 8 : slot);
+	uint64_t base = 896 + (uint64_t)KERNEL_BUCKET * p->n_buckets;
+
+	if (h->map_flags & EMU_F_NO_PREALLOC) {
+		uint64_t n = p->count;
+
+		return base + n * (elem + 8) + (percpu ? n * (16 + slot * P) : 0);
+	}
+	if (percpu)
+		return base + elem * max + slot * P * max;
+	if (is_lru(h->map_type))
+		return base + elem * max;
+	return base + elem * (max + P) + 8 * P;
+}
+
+static int htab_check(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	uint32_t linked = 0, nfree = 0;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = -EUCLEAN;
+	if (p->n_buckets != roundup_pow2(m->hdr->max_entries) || p->next_unused > p->nr_elems)
+		goto out;
+	for (uint32_t b = 0; b < p->n_buckets; b++) {
+		uint32_t steps = 0;
+
+		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
+			struct htab_elem *e;
+
+			if (i > p->nr_elems || ++steps > p->nr_elems)
+				goto out;
+			e = elem(m, i - 1);
+			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
+			    e->hash != hash_key(m, elem_key(e)))
+				goto out;
+			linked++;
+		}
+	}
+	if (linked != p->count || linked > m->hdr->max_entries)
+		goto out;
+	if (is_lru(m->hdr->map_type)) {
+		struct emu_lru_ctx lc;
+
+		lru_ctx(m, &lc);
+		if (emu_lru_check(&lc, p->nr_elems))
+			goto out;
+	} else {
+		for (uint32_t i = p->free_head; i; i = elem(m, i - 1)->next) {
+			if (i > p->next_unused || ++nfree > p->nr_elems || elem(m, i - 1)->linked)
+				goto out;
+		}
+		if (linked + nfree != p->next_unused)
+			goto out;
+	}
+	err = 0;
+out:
+	emu_map_unlock(m);
+	return err;
+}
+
+const struct emu_map_ops emu_htab_ops = {
+	.family = "htab",
+	.alloc_check = htab_alloc_check,
+	.layout = htab_layout,
+	.init = htab_init,
+	.memlock = htab_memlock,
+	.lookup = htab_lookup,
+	.update = htab_update,
+	.delete = htab_delete,
+	.get_next_key = htab_get_next_key,
+	.lookup_and_delete = htab_lookup_and_delete,
+	.lookup_percpu = htab_lookup_percpu,
+	.check = htab_check,
+	.generic_batch_update = true,
+};

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces of the emulator: the map object, its shared-memory layout, the ops tables. */
+#ifndef BPFEMU_INTERNAL_H
+#define BPFEMU_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "bpfemu/bpfemu.h"
+
+/* The kernel's union bpf_attr is larger than the one in the headers we build with (6.1 has 144
+ * bytes of fields we use); every attr is handled as this many raw bytes, by offset. */
+#define EMU_ATTR_SIZE 168u
+#define EMU_PAGE_SIZE 4096u
+#define EMU_ENOTSUPP 524
+#define EMU_OBJ_NAME_LEN 16u
+
+#define EMU_MAGIC 0x3170616d75656670ULL /* "pfeuamp1": a bpfemu map file */
+#define EMU_LAYOUT_VERSION 1u
+
+/* Map flags the uapi of 6.1 may not name. */
+#define EMU_F_NO_PREALLOC (1u << 0)
+#define EMU_F_NO_COMMON_LRU (1u << 1)
+#define EMU_F_NUMA_NODE (1u << 2)
+#define EMU_F_RDONLY (1u << 3)
+#define EMU_F_WRONLY (1u << 4)
+#define EMU_F_STACK_BUILD_ID (1u << 5)
+#define EMU_F_ZERO_SEED (1u << 6)
+#define EMU_F_RDONLY_PROG (1u << 7)
+#define EMU_F_WRONLY_PROG (1u << 8)
+#define EMU_F_CLONE (1u << 9)
+#define EMU_F_MMAPABLE (1u << 10)
+#define EMU_F_PRESERVE_ELEMS (1u << 11)
+#define EMU_F_INNER_MAP (1u << 12)
+#define EMU_F_TOKEN_FD (1u << 16)
+
+/* Element flags. */
+#define EMU_ANY 0ull
+#define EMU_NOEXIST 1ull
+#define EMU_EXIST 2ull
+#define EMU_F_LOCK 4ull
+
+static inline uint32_t emu_round_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+static inline uint64_t emu_round_up64(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+/* Raw attr access by byte offset: fields newer than our uapi header are reachable too. */
+struct emu_attr {
+	unsigned char b[EMU_ATTR_SIZE];
+};
+static inline uint32_t attr_u32(const struct emu_attr *a, unsigned off)
+{
+	uint32_t v;
+	memcpy(&v, a->b + off, 4);
+	return v;
+}
+static inline uint64_t attr_u64(const struct emu_attr *a, unsigned off)
+{
+	uint64_t v;
+	memcpy(&v, a->b + off, 8);
+	return v;
+}
+static inline void *attr_ptr(const struct emu_attr *a, unsigned off)
+{
+	return (void *)(uintptr_t)attr_u64(a, off);
+}
+static inline void attr_set_u32(struct emu_attr *a, unsigned off, uint32_t v) { memcpy(a->b + off, &v, 4); }
+
+/* Offsets within union bpf_attr (6.18). */
+enum {
+	MC_TYPE = 0, MC_KEY_SIZE = 4, MC_VALUE_SIZE = 8, MC_MAX_ENTRIES = 12, MC_FLAGS = 16,
+	MC_INNER_FD = 20, MC_NUMA = 24, MC_NAME = 28, MC_IFINDEX = 44, MC_BTF_FD = 48,
+	MC_BTF_KEY = 52, MC_BTF_VALUE = 56, MC_BTF_VMLINUX = 60, MC_EXTRA = 64,
+	MC_VTYPE_BTF_OBJ_FD = 72, MC_TOKEN_FD = 76, MC_EXCL_HASH = 80, MC_EXCL_HASH_SIZE = 88,
+	MC_END = 92,
+	EL_FD = 0, EL_KEY = 8, EL_VALUE = 16, EL_FLAGS = 24, EL_END = 32,
+	BA_IN = 0, BA_OUT = 8, BA_KEYS = 16, BA_VALUES = 24, BA_COUNT = 32, BA_FD = 36,
+	BA_ELEM_FLAGS = 40, BA_FLAGS = 48, BA_END = 56,
+	INFO_FD = 0, INFO_LEN = 4, INFO_PTR = 8, INFO_END = 16,
+	ID_START = 0, ID_NEXT = 4, ID_OPEN_FLAGS = 8, ID_GET_NEXT_END = 8, ID_GET_FD_END = 12,
+	PIN_PATH = 0, PIN_FD = 8, PIN_FILE_FLAGS = 12, PIN_PATH_FD = 16, PIN_END = 20,
+};
+
+/*
+ * The head of every map file. Everything a process needs to use the map is in the file, at
+ * offsets from its start, so processes that map it at different addresses share one map.
+ */
+struct emu_map_hdr {
+	uint64_t magic;
+	uint32_t layout_version;
+	uint32_t hdr_size;
+	uint64_t file_size;
+	uint32_t map_type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags; /* as info/fdinfo show them: RDONLY/WRONLY are a property of the fd */
+	uint32_t nr_cpus;
+	uint64_t map_extra;
+	char name[EMU_OBJ_NAME_LEN];
+	uint32_t id;
+	uint32_t frozen;
+	/* Set once any fd of this map was opened read-only or write-only: until then every fd is
+	 * O_RDWR and the per-call access-mode syscall can be skipped. */
+	uint32_t restricted_fds;
+	uint32_t hash_seed;
+	uint64_t memlock;
+	pthread_mutex_t lock; /* process-shared, robust */
+	uint64_t priv_off;    /* family's own state */
+};
+
+struct emu_map_ops;
+
+/* A process's view of one map file. */
+struct emu_map {
+	struct emu_map_hdr *hdr;
+	char *base;
+	size_t size;
+	const struct emu_map_ops *ops;
+	dev_t dev;
+	ino_t ino;
+	uint32_t value_bytes; /* V: what user buffers hold for one value */
+	int refs;             /* calls in progress; guarded by the registry lock */
+};
+
+static inline void *emu_priv(const struct emu_map *m) { return m->base + m->hdr->priv_off; }
+
+/* Attributes of a map being created, after the generic checks. */
+struct emu_create {
+	uint32_t map_type, key_size, value_size, max_entries, map_flags, nr_cpus;
+	uint32_t numa_node; /* NUMA_NO_NODE (-1) unless BPF_F_NUMA_NODE */
+	uint64_t map_extra;
+};
+
+/*
+ * One table per map family. Entries return 0 or -errno. A NULL entry means the family does not
+ * implement the command, and the dispatcher gives the kernel's answer for that case.
+ * Keys and values passed in and out are bounce buffers the dispatcher owns: implementations
+ * never touch user memory.
+ */
+struct emu_map_ops {
+	const char *family;
+	/* type-specific create checks; may adjust max_entries as the kernel does */
+	int (*alloc_check)(struct emu_create *c);
+	/* bytes of family state after the header, or the kernel's allocation errno */
+	int (*layout)(const struct emu_create *c, uint64_t *priv_size);
+	void (*init)(struct emu_map *m);
+	/* the kernel's own estimate of the map's memory, as fdinfo and bpftool show it */
+	uint64_t (*memlock)(const struct emu_map *m);
+	int (*lookup)(struct emu_map *m, const void *key, void *value);
+	int (*update)(struct emu_map *m, const void *key, const void *value, uint64_t flags);
+	int (*delete)(struct emu_map *m, const void *key);
+	int (*get_next_key)(struct emu_map *m, const void *key, void *next_key);
+	int (*lookup_and_delete)(struct emu_map *m, const void *key, void *value, uint64_t flags);
+	/* queue/stack */
+	int (*push)(struct emu_map *m, const void *value, uint64_t flags);
+	int (*pop)(struct emu_map *m, void *value);
+	int (*peek)(struct emu_map *m, void *value);
+	/* one CPU's slot of a per-CPU element (test API) */
+	int (*lookup_percpu)(struct emu_map *m, const void *key, void *value, int cpu);
+	/* consistency check: 0 or -EUCLEAN */
+	int (*check)(struct emu_map *m);
+	/* hash batch walkers (bucket tokens); arrays use the dispatcher's generic batch */
+	int (*lookup_batch)(struct emu_map *m, const struct emu_attr *a, struct emu_attr *ua, bool del);
+	bool generic_batch_update; /* UPDATE/DELETE_BATCH via element ops */
+	bool generic_lookup_batch;
+};
+
+extern const struct emu_map_ops emu_htab_ops;
+extern const struct emu_map_ops emu_array_ops;
+extern const struct emu_map_ops emu_queue_stack_ops;
+
+const struct emu_map_ops *emu_ops_for_type(uint32_t map_type);
+bool emu_is_percpu_type(uint32_t map_type);
+
+/* map.c: files, locking, the per-process registry */
+int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
+			int *fd_out);
+int emu_map_get(int fd, struct emu_map **out, int *accmode); /* -EBADF / -EINVAL */
+void emu_map_put(struct emu_map *m);
+int emu_map_lock(struct emu_map *m);
+void emu_map_unlock(struct emu_map *m);
+uint32_t emu_nr_cpus(void);
+uint32_t emu_alloc_id(void);
+
+/* uaccess.c: copies that turn a bad user pointer into -EFAULT instead of a crash */
+int emu_copy_from_user(void *dst, const void *src, size_t n);
+int emu_copy_to_user(void *dst, const void *src, size_t n);
+
+/* jhash.c: the kernel's hash-table hash (lookup3) */
+uint32_t emu_jhash_key(const void *key, uint32_t key_size, uint32_t seed);
+
+/* info.c: the map-content SHA-256 of OBJ_GET_INFO_BY_FD (frozen arrays) */
+int emu_map_content_hash(struct emu_map *m, void *uhash, uint32_t hash_size);
+void emu_sha256(const void *data, size_t len, unsigned char out[32]);
+
+/* syscall.c */
+int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size);
+int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr);
+
+#define EMU_API __attribute__((visibility("default")))
+
+/* diag.c */
+void emu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

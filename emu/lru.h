@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's BPF LRU list (what LRU_HASH and LRU_PERCPU_HASH take their elements from),
+ * reimplemented so that a workload evicts exactly the elements the kernel evicts.
+ *
+ * The state lives in the map's shared memory, which each process maps at its own address, so
+ * nothing in it is a pointer: lists link elements by 32-bit index. The caller holds the map-wide
+ * lock around every call.
+ */
+#ifndef BPFEMU_LRU_H
+#define BPFEMU_LRU_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#define EMU_LRU_NIL UINT32_MAX
+struct emu_lru_node {            /* embedded in every hash element */
+	uint32_t next, prev;          /* element indices, EMU_LRU_NIL terminated */
+	uint16_t cpu;                 /* owning CPU (per-CPU LRU) or CPU whose pending list holds it */
+	uint8_t type;                 /* which list it is on */
+	uint8_t ref;                  /* reference bit; the hash map sets it to 1 on a replacing update */
+};
+struct emu_lru;                   /* lives inside the map's shared memory, size from emu_lru_state_size() */
+struct emu_lru_ctx {              /* per-call view, built by the caller from the mapping's base address */
+	struct emu_lru *state;
+	char *node_base;              /* address of element 0's struct emu_lru_node */
+	size_t stride;                /* bytes between element i and i+1's nodes */
+	/* remove element idx from the hash table if it is linked there; return true if it was */
+	bool (*del_from_htab)(void *arg, uint32_t idx);
+	void *arg;
+};
+size_t emu_lru_state_size(uint32_t nr_cpus, bool percpu);
+/* state memory is zero-filled on entry; nodes 0..nr_elems-1 become free */
+void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bool percpu);
+/* a free node for an insert made on `cpu`, evicting as the kernel does; EMU_LRU_NIL if none */
+uint32_t emu_lru_pop_free(struct emu_lru_ctx *c, uint32_t cpu);
+/* give back a node (delete, replace, failed update) */
+void emu_lru_push_free(struct emu_lru_ctx *c, uint32_t idx);
+/* optional but wanted: structural self-check for a later consistency checker: walks every list,
+   verifies prev/next agreement, node types, counts, no cycles; returns 0 or -1 */
+int emu_lru_check(struct emu_lru_ctx *c, uint32_t nr_elems);
+#endif

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Map files and the per-process registry.
+ *
+ * A map is a memory file whose fd is the map fd, so dup, fork, SCM_RIGHTS, close and exit keep
+ * the kernel's lifetime rules without any bookkeeping of ours. Each process maps a file the first
+ * time one of its fds is used and finds it again by the file's identity (st_dev, st_ino).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "internal.h"
+
+struct reg_key {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct reg_entry {
+	struct reg_key key;
+	struct emu_map map;
+	UT_hash_handle hh;
+};
+
+static struct reg_entry *registry;
+static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
+static unsigned registry_sweep_at = 64;
+
+static uint32_t parse_possible_cpus(void)
+{
+	char buf[256], *p = buf;
+	uint32_t n = 0;
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p)
+			return 0;
+		p = end;
+		if (*p == '-') {
+			b = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (b < a)
+			return 0;
+		n += (uint32_t)(b - a + 1);
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+static uint32_t nr_cpus_cached;
+
+static void nr_cpus_init(void)
+{
+	const char *env = secure_getenv("BPFEMU_NR_CPUS");
+	uint32_t n = 0;
+
+	if (env && *env) {
+		char *end;
+		unsigned long v = strtoul(env, &end, 10);
+
+		if (!*end && v >= 1 && v <= 4096)
+			n = (uint32_t)v;
+		else
+			emu_diag("BPFEMU_NR_CPUS=%s ignored: want a number from 1 to 4096", env);
+	}
+	if (!n)
+		n = parse_possible_cpus();
+	if (!n) {
+		long c = sysconf(_SC_NPROCESSORS_CONF);
+
+		n = c > 0 ? (uint32_t)c : 1;
+	}
+	nr_cpus_cached = n;
+}
+
+uint32_t emu_nr_cpus(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, nr_cpus_init);
+	return nr_cpus_cached;
+}
+
+EMU_API int bpfemu_num_possible_cpus(void)
+{
+	return (int)emu_nr_cpus();
+}
+
+/* Ids start at 1 and only grow, as the kernel's cyclic allocator does until it wraps. */
+static uint32_t next_id = 1;
+
+uint32_t emu_alloc_id(void)
+{
+	uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+
+	if (id >= INT_MAX) {
+		__atomic_store_n(&next_id, 2, __ATOMIC_RELAXED);
+		id = 1;
+	}
+	return id;
+}
+
+static int init_lock(pthread_mutex_t *mu)
+{
+	pthread_mutexattr_t at;
+	int err;
+
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST);
+	err = pthread_mutex_init(mu, &at);
+	pthread_mutexattr_destroy(&at);
+	return -err;
+}
+
+int emu_map_lock(struct emu_map *m)
+{
+	int err = pthread_mutex_lock(&m->hdr->lock);
+
+	if (err == EOWNERDEAD) {
+		/* A process died holding the lock. The map's structure is what it left; the consistency
+		 * checker says whether that is sound. Keep the map usable rather than wedge everyone. */
+		pthread_mutex_consistent(&m->hdr->lock);
+		err = 0;
+	}
+	return -err;
+}
+
+void emu_map_unlock(struct emu_map *m)
+{
+	pthread_mutex_unlock(&m->hdr->lock);
+}
+
+static uint64_t total_ram(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return UINT64_MAX;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+static void fill_view(struct emu_map *m, void *base, size_t size)
+{
+	struct emu_map_hdr *h = base;
+
+	m->base = base;
+	m->hdr = h;
+	m->size = size;
+	m->ops = emu_ops_for_type(h->map_type);
+	m->value_bytes = emu_is_percpu_type(h->map_type) ? emu_round_up(h->value_size, 8) * h->nr_cpus
+							  : h->value_size;
+}
+
+/* Forget mappings of maps this process no longer holds an fd to, so a program that creates and
+ * closes maps in a loop does not keep every one alive through our mapping. */
+static void sweep_locked(void)
+{
+	struct reg_entry *e, *tmp;
+	struct reg_key *alive = NULL;
+	size_t n_alive = 0, cap = 0;
+	for (int fd = 0; fd < 65536; fd++) {
+		struct stat st;
+
+		if (fcntl(fd, F_GETFD) < 0) {
+			if (fd > 1024 && fd > (int)(n_alive * 4 + 1024))
+				break;
+			continue;
+		}
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (n_alive == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct reg_key *na = realloc(alive, ncap * sizeof(*na));
+
+			if (!na) {
+				free(alive);
+				return;
+			}
+			alive = na;
+			cap = ncap;
+		}
+		alive[n_alive].dev = st.st_dev;
+		alive[n_alive].ino = st.st_ino;
+		n_alive++;
+	}
+	HASH_ITER(hh, registry, e, tmp) {
+		bool found = false;
+
+		if (e->map.refs)
+			continue;
+		for (size_t i = 0; i < n_alive && !found; i++)
+			found = alive[i].dev == e->key.dev && alive[i].ino == e->key.ino;
+		if (found)
+			continue;
+		HASH_DEL(registry, e);
+		munmap(e->map.base, e->map.size);
+		free(e);
+	}
+	free(alive);
+}
+
+static int register_locked(struct reg_key *k, void *base, size_t size, struct emu_map **out)
+{
+	struct reg_entry *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->key = *k;
+	fill_view(&e->map, base, size);
+	e->map.dev = k->dev;
+	e->map.ino = k->ino;
+	HASH_ADD(hh, registry, key, sizeof(e->key), e);
+	if (HASH_NONFATAL_OOM && !e->hh.tbl) {
+		free(e);
+		return -ENOMEM;
+	}
+	*out = &e->map;
+	return 0;
+}
+
+int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
+			int *fd_out)
+{
+	uint64_t priv_size = 0, size;
+	struct emu_map_hdr *h;
+	struct emu_map *m;
+	struct reg_key k;
+	struct stat st;
+	void *base;
+	int fd, err;
+
+	err = ops->layout(c, &priv_size);
+	if (err)
+		return err;
+	size = emu_round_up64(sizeof(struct emu_map_hdr), 64) + priv_size;
+	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
+	 * our pages are only touched when used, so refuse what could never be backed. */
+	if (size > total_ram() || size > (uint64_t)SSIZE_MAX)
+		return -ENOMEM;
+	fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) || fstat(fd, &st)) {
+		err = errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
+		close(fd);
+		return err;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h = base;
+	h->magic = EMU_MAGIC;
+	h->layout_version = EMU_LAYOUT_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->file_size = size;
+	h->map_type = c->map_type;
+	h->key_size = c->key_size;
+	h->value_size = c->value_size;
+	h->max_entries = c->max_entries;
+	h->map_flags = c->map_flags & ~(EMU_F_RDONLY | EMU_F_WRONLY);
+	h->nr_cpus = c->nr_cpus;
+	h->map_extra = c->map_extra;
+	memcpy(h->name, name, EMU_OBJ_NAME_LEN);
+	/* bytes after the first NUL are not part of the name */
+	for (size_t i = strnlen(h->name, EMU_OBJ_NAME_LEN); i < EMU_OBJ_NAME_LEN; i++)
+		h->name[i] = 0;
+	h->id = emu_alloc_id();
+	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
+	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
+	err = init_lock(&h->lock);
+	if (err) {
+		munmap(base, size);
+		close(fd);
+		return err;
+	}
+
+	k.dev = st.st_dev;
+	k.ino = st.st_ino;
+	pthread_rwlock_wrlock(&registry_lock);
+	if (HASH_COUNT(registry) >= registry_sweep_at) {
+		sweep_locked();
+		registry_sweep_at = HASH_COUNT(registry) * 2 + 64;
+	}
+	err = register_locked(&k, base, size, &m);
+	pthread_rwlock_unlock(&registry_lock);
+	if (err) {
+		munmap(base, size);
+		close(fd);
+		return err;
+	}
+	ops->init(m);
+
+	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
+		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
+		char path[64];
+		int rfd;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rfd = open(path, ((c->map_flags & EMU_F_RDONLY) ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+		if (rfd < 0) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		close(fd);
+		fd = rfd;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* First sight of a map fd in this process (inherited, received, opened from a pin). */
+static int adopt_locked(int fd, const struct stat *st, struct emu_map **out)
+{
+	struct emu_map_hdr h;
+	struct reg_key k = { st->st_dev, st->st_ino };
+	char path[64];
+	void *base;
+	int rfd, err;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDWR | O_CLOEXEC);
+	if (rfd < 0)
+		return -EINVAL;
+	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC ||
+	    h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
+	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type)) {
+		close(rfd);
+		return -EINVAL;
+	}
+	base = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	close(rfd);
+	if (base == MAP_FAILED)
+		return -ENOMEM;
+	err = register_locked(&k, base, h.file_size, out);
+	if (err)
+		munmap(base, h.file_size);
+	return err;
+}
+
+int emu_map_get(int fd, struct emu_map **out, int *accmode)
+{
+	struct reg_entry *e;
+	struct reg_key k;
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0 || fstat(fd, &st))
+		return -EBADF;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.dev = st.st_dev;
+	k.ino = st.st_ino;
+
+	pthread_rwlock_rdlock(&registry_lock);
+	HASH_FIND(hh, registry, &k, sizeof(k), e);
+	if (e)
+		__atomic_add_fetch(&e->map.refs, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&registry_lock);
+	if (!e) {
+		struct emu_map *m = NULL;
+
+		pthread_rwlock_wrlock(&registry_lock);
+		HASH_FIND(hh, registry, &k, sizeof(k), e);
+		if (e) {
+			m = &e->map;
+		} else {
+			err = adopt_locked(fd, &st, &m);
+		}
+		if (!err)
+			__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+		pthread_rwlock_unlock(&registry_lock);
+		if (err)
+			return err;
+		*out = m;
+	} else {
+		*out = &e->map;
+	}
+
+	*accmode = O_RDWR;
+	if (__atomic_load_n(&(*out)->hdr->restricted_fds, __ATOMIC_RELAXED)) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0) {
+			emu_map_put(*out);
+			return -EBADF;
+		}
+		*accmode = fl & O_ACCMODE;
+	}
+	return 0;
+}
+
+void emu_map_put(struct emu_map *m)
+{
+	__atomic_sub_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+}
+
+EMU_API int bpfemu_is_map_fd(int fd)
+{
+	struct emu_map *m;
+	int mode;
+
+	if (emu_map_get(fd, &m, &mode))
+		return 0;
+	emu_map_put(m);
+	return 1;
+}

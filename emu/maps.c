@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* Which family implements which map type, and the library calls that are not bpf() commands. */
+#include <fcntl.h>
+
+#include "internal.h"
+
+const struct emu_map_ops *emu_ops_for_type(uint32_t map_type)
+{
+	switch (map_type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return &emu_htab_ops;
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return &emu_array_ops;
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+		return &emu_queue_stack_ops;
+	default:
+		return NULL;
+	}
+}
+
+bool emu_is_percpu_type(uint32_t map_type)
+{
+	return map_type == BPF_MAP_TYPE_PERCPU_HASH || map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+	       map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+int emu_array_content(struct emu_map *m, const void **data, size_t *len);
+
+/* 6.18 reports a SHA-256 of a frozen ARRAY's values when the caller asks with hash/hash_size. */
+int emu_map_content_hash(struct emu_map *m, void *uhash, uint32_t hash_size)
+{
+	unsigned char digest[32];
+	const void *data;
+	size_t len;
+	int err;
+
+	if (!uhash)
+		return -EINVAL;
+	if (m->hdr->map_type != BPF_MAP_TYPE_ARRAY)
+		return -EINVAL;
+	if (hash_size != sizeof(digest))
+		return -EINVAL;
+	if (!__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
+		return -EPERM;
+	err = emu_array_content(m, &data, &len);
+	if (err)
+		return err;
+	emu_sha256(data, len, digest);
+	return emu_copy_to_user(uhash, digest, sizeof(digest));
+}
+
+static int ret_errno(int err)
+{
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return err;
+}
+
+EMU_API int bpfemu_map_check(int fd)
+{
+	struct emu_map *m;
+	int err, mode;
+
+	err = emu_map_get(fd, &m, &mode);
+	if (err)
+		return ret_errno(err);
+	err = m->ops->check ? m->ops->check(m) : 0;
+	emu_map_put(m);
+	return ret_errno(err);
+}
+
+EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts)
+{
+	struct emu_map *m;
+	unsigned char kbuf[512];
+	int err, mode;
+
+	if (!opts || opts->sz < offsetof(struct bpfemu_elem_opts, cpu) + sizeof(int))
+		return ret_errno(-EINVAL);
+	err = emu_map_get(fd, &m, &mode);
+	if (err)
+		return ret_errno(err);
+	if (!m->ops->lookup_percpu || m->hdr->key_size > sizeof(kbuf)) {
+		err = -EINVAL;
+	} else {
+		err = emu_copy_from_user(kbuf, key, m->hdr->key_size);
+		if (!err) {
+			unsigned char vbuf[32768];
+
+			err = m->ops->lookup_percpu(m, kbuf, vbuf, opts->cpu);
+			if (!err)
+				err = emu_copy_to_user(value, vbuf, m->hdr->value_size);
+		}
+	}
+	emu_map_put(m);
+	return ret_errno(err);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QUEUE and STACK: a ring of max_entries + 1 slots, as the kernel keeps it, so that "full" and
+ * "drop the oldest on BPF_EXIST" come out the same. Both pop ends share the ring: a queue pops at
+ * the tail, a stack at the head.
+ */
+#include "internal.h"
+
+#define QS_CREATE_FLAGS                                                                             \
+	(EMU_F_NUMA_NODE | EMU_F_RDONLY | EMU_F_WRONLY | EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG)
+#define KMALLOC_MAX_SIZE (4u << 20)
+
+struct qs_priv {
+	uint32_t head, tail, size;
+	uint32_t pad;
+	uint64_t data_off;
+};
+
+static int qs_alloc_check(struct emu_create *c)
+{
+	if (!c->max_entries || c->key_size || !c->value_size || (c->map_flags & ~QS_CREATE_FLAGS) ||
+	    (c->map_flags & (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG)) == (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG))
+		return -EINVAL;
+	if (c->value_size > KMALLOC_MAX_SIZE)
+		return -E2BIG;
+	return 0;
+}
+
+static int qs_layout(const struct emu_create *c, uint64_t *priv_size)
+{
+	*priv_size = 64 + ((uint64_t)c->max_entries + 1) * c->value_size;
+	return 0;
+}
+
+static void qs_init(struct emu_map *m)
+{
+	struct qs_priv *p = emu_priv(m);
+
+	p->size = m->hdr->max_entries + 1;
+	p->data_off = m->hdr->priv_off + 64;
+}
+
+static char *qs_slot(struct emu_map *m, uint32_t i)
+{
+	struct qs_priv *p = emu_priv(m);
+
+	return m->base + p->data_off + (uint64_t)i * m->hdr->value_size;
+}
+
+static uint32_t ring_next(const struct qs_priv *p, uint32_t i) { return i + 1 >= p->size ? 0 : i + 1; }
+static uint32_t ring_prev(const struct qs_priv *p, uint32_t i) { return i == 0 ? p->size - 1 : i - 1; }
+
+static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
+{
+	struct qs_priv *p = emu_priv(m);
+	int err;
+
+	if ((flags & EMU_NOEXIST) || flags > EMU_EXIST)
+		return -EINVAL;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	if (ring_next(p, p->head) == p->tail) {
+		if (!(flags & EMU_EXIST)) {
+			emu_map_unlock(m);
+			return -E2BIG;
+		}
+		/* the oldest element sits at the tail for both kinds */
+		p->tail = ring_next(p, p->tail);
+	}
+	memcpy(qs_slot(m, p->head), value, m->hdr->value_size);
+	p->head = ring_next(p, p->head);
+	emu_map_unlock(m);
+	return 0;
+}
+
+static int qs_take(struct emu_map *m, void *value, bool del)
+{
+	struct qs_priv *p = emu_priv(m);
+	bool stack = m->hdr->map_type == BPF_MAP_TYPE_STACK;
+	uint32_t i;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	if (p->head == p->tail) {
+		emu_map_unlock(m);
+		return -ENOENT;
+	}
+	i = stack ? ring_prev(p, p->head) : p->tail;
+	memcpy(value, qs_slot(m, i), m->hdr->value_size);
+	if (del) {
+		if (stack)
+			p->head = i;
+		else
+			p->tail = ring_next(p, p->tail);
+	}
+	emu_map_unlock(m);
+	return 0;
+}
+
+static int qs_pop(struct emu_map *m, void *value) { return qs_take(m, value, true); }
+static int qs_peek(struct emu_map *m, void *value) { return qs_take(m, value, false); }
+
+static uint64_t qs_memlock(const struct emu_map *m)
+{
+	return 312 + ((uint64_t)m->hdr->max_entries + 1) * m->hdr->value_size;
+}
+
+static int qs_check(struct emu_map *m)
+{
+	struct qs_priv *p = emu_priv(m);
+
+	if (p->size != m->hdr->max_entries + 1 || p->head >= p->size || p->tail >= p->size)
+		return -EUCLEAN;
+	return 0;
+}
+
+const struct emu_map_ops emu_queue_stack_ops = {
+	.family = "queue_stack",
+	.alloc_check = qs_alloc_check,
+	.layout = qs_layout,
+	.init = qs_init,
+	.memlock = qs_memlock,
+	.push = qs_push,
+	.pop = qs_pop,
+	.peek = qs_peek,
+	.check = qs_check,
+};

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfemu_bpf(): the emulated bpf(2). Everything the kernel checks outside a map implementation
+ * (kernel/bpf/syscall.c's part) is checked here, in the kernel's order; map families only see
+ * calls that passed, with keys and values already copied into our own buffers.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define KEY_STACK_BYTES 512
+
+/* Scratch buffers for one call: small ones on the stack, large ones on the heap. */
+struct bounce {
+	void *p;
+	unsigned char local[KEY_STACK_BYTES];
+};
+
+static void *bounce_get(struct bounce *b, size_t n)
+{
+	b->p = n <= sizeof(b->local) ? b->local : malloc(n ? n : 1);
+	return b->p;
+}
+
+static void bounce_put(struct bounce *b)
+{
+	if (b->p && b->p != b->local)
+		free(b->p);
+	b->p = NULL;
+}
+
+/* CHECK_ATTR: every byte past a command's last field is zero. */
+static bool tail_is_zero(const struct emu_attr *a, unsigned from)
+{
+	for (unsigned i = from; i < EMU_ATTR_SIZE; i++)
+		if (a->b[i])
+			return false;
+	return true;
+}
+
+static int put_user_u32(union bpf_attr *uattr, unsigned off, uint32_t v)
+{
+	return emu_copy_to_user((char *)uattr + off, &v, sizeof(v));
+}
+
+/* ---- BPF_MAP_CREATE ---- */
+
+#define MAP_TYPE_STRUCT_OPS 26u
+#define MAP_TYPE_BLOOM_FILTER 30u
+#define MAP_TYPE_ARENA 33u
+#define MAP_TYPE_MAX_618 34u /* __MAX_BPF_MAP_TYPE on 6.18 */
+#define NUMA_NO_NODE 0xffffffffu
+
+static const char *const kernel_map_type_names[MAP_TYPE_MAX_618] = {
+	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array",
+	"stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps",
+	"hash_of_maps", "devmap", "sockmap", "cpumap", "xskmap", "sockhash", "cgroup_storage",
+	"reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack", "sk_storage",
+	"devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
+	"user_ringbuf", "cgrp_storage", "arena",
+};
+
+static bool numa_node_ok(uint32_t node)
+{
+	char buf[128], *p = buf;
+	FILE *f;
+
+	if (node == NUMA_NO_NODE)
+		return true;
+	f = fopen("/sys/devices/system/node/online", "re");
+	if (!f)
+		return node == 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return node == 0;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p)
+			break;
+		p = end;
+		if (*p == '-') {
+			hi = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (node >= lo && node <= hi)
+			return true;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+static bool map_name_ok(const char *name)
+{
+	for (unsigned i = 0; i < EMU_OBJ_NAME_LEN; i++) {
+		char c = name[i];
+
+		if (!c)
+			return true;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.'))
+			return false;
+	}
+	return false; /* no terminating NUL within the field */
+}
+
+static void diag_once(bool *said, const char *fmt, const char *what, unsigned num)
+{
+	if (__atomic_exchange_n(said, true, __ATOMIC_RELAXED))
+		return;
+	emu_diag(fmt, what, num);
+}
+
+static int map_create(struct emu_attr *a)
+{
+	static bool type_said[MAP_TYPE_MAX_618];
+	struct emu_create c;
+	const struct emu_map_ops *ops;
+	uint32_t flags = attr_u32(a, MC_FLAGS);
+	uint32_t type = attr_u32(a, MC_TYPE);
+	char name[EMU_OBJ_NAME_LEN];
+	int err, fd;
+
+	if (!tail_is_zero(a, MC_END))
+		return -EINVAL;
+	flags &= ~EMU_F_TOKEN_FD; /* remembered for the token check below */
+	if (attr_u32(a, MC_BTF_VMLINUX)) {
+		if (type != MAP_TYPE_STRUCT_OPS || attr_u32(a, MC_BTF_KEY) || attr_u32(a, MC_BTF_VALUE))
+			return -EINVAL;
+	} else if (attr_u32(a, MC_BTF_KEY) && !attr_u32(a, MC_BTF_VALUE)) {
+		return -EINVAL;
+	}
+	if (attr_u64(a, MC_EXTRA) && type != MAP_TYPE_BLOOM_FILTER && type != MAP_TYPE_ARENA)
+		return -EINVAL;
+	if ((flags & EMU_F_RDONLY) && (flags & EMU_F_WRONLY))
+		return -EINVAL;
+	if ((flags & EMU_F_NUMA_NODE) && !numa_node_ok(attr_u32(a, MC_NUMA)))
+		return -EINVAL;
+	if (type == 0 || type >= MAP_TYPE_MAX_618)
+		return -EINVAL;
+	ops = emu_ops_for_type(type);
+	if (!ops) {
+		diag_once(&type_said[type], "map type %s (%u) is not emulated: EOPNOTSUPP",
+			  kernel_map_type_names[type], type);
+		return -EOPNOTSUPP;
+	}
+
+	memset(&c, 0, sizeof(c));
+	c.map_type = type;
+	c.key_size = attr_u32(a, MC_KEY_SIZE);
+	c.value_size = attr_u32(a, MC_VALUE_SIZE);
+	c.max_entries = attr_u32(a, MC_MAX_ENTRIES);
+	c.map_flags = flags;
+	c.map_extra = attr_u64(a, MC_EXTRA);
+	c.nr_cpus = emu_nr_cpus();
+	c.numa_node = (flags & EMU_F_NUMA_NODE) ? attr_u32(a, MC_NUMA) : NUMA_NO_NODE;
+	err = ops->alloc_check(&c);
+	if (err)
+		return err;
+
+	if (attr_u32(a, MC_FLAGS) & EMU_F_TOKEN_FD) {
+		struct stat st;
+
+		/* No BPF token is emulated: an open fd is never one. */
+		return fstat((int)attr_u32(a, MC_TOKEN_FD), &st) ? -EBADF : -EINVAL;
+	}
+	if (attr_u32(a, MC_IFINDEX))
+		return -EOPNOTSUPP; /* offload to a device */
+
+	/* What the kernel finds only after allocating: sizes it cannot allocate, then the name,
+	 * BTF and the exclusive-program hash. */
+	err = ops->layout(&c, &(uint64_t){ 0 });
+	if (err)
+		return err;
+	memcpy(name, a->b + MC_NAME, sizeof(name));
+	if (!map_name_ok(name))
+		return -EINVAL;
+	if (attr_u32(a, MC_BTF_KEY) || attr_u32(a, MC_BTF_VALUE) || attr_u32(a, MC_BTF_VMLINUX)) {
+		struct stat st;
+
+		/* BTF objects are not emulated, so no fd is a BTF fd. */
+		return fstat((int)attr_u32(a, MC_BTF_FD), &st) ? -EBADF : -EINVAL;
+	}
+	if (attr_u64(a, MC_EXCL_HASH)) {
+		unsigned char hash[32];
+
+		if (attr_u32(a, MC_EXCL_HASH_SIZE) != sizeof(hash))
+			return -EINVAL;
+		if (emu_copy_from_user(hash, attr_ptr(a, MC_EXCL_HASH), sizeof(hash)))
+			return -EFAULT;
+	} else if (attr_u32(a, MC_EXCL_HASH_SIZE)) {
+		return -EINVAL;
+	}
+
+	err = emu_map_create_file(&c, ops, name, &fd);
+	if (err)
+		return err;
+	return fd;
+}
+
+/* ---- element commands ---- */
+
+static bool can_read(int accmode) { return accmode == O_RDONLY || accmode == O_RDWR; }
+static bool can_write(const struct emu_map *m, int accmode)
+{
+	return (accmode == O_WRONLY || accmode == O_RDWR) && !__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE);
+}
+
+/* The kernel's key copy: key_size bytes, or for keyless maps a NULL key and nothing else. */
+static int copy_key(const struct emu_map *m, const void *ukey, struct bounce *b, void **key)
+{
+	uint32_t ks = m->hdr->key_size;
+
+	if (!ks) {
+		*key = NULL;
+		return ukey ? -EINVAL : 0;
+	}
+	*key = bounce_get(b, ks);
+	if (!*key)
+		return -ENOMEM;
+	return emu_copy_from_user(*key, ukey, ks);
+}
+
+static int map_lookup(struct emu_attr *a)
+{
+	struct bounce kb = { 0 }, vb = { 0 };
+	uint64_t flags = attr_u64(a, EL_FLAGS);
+	struct emu_map *m;
+	void *key, *val;
+	int err, mode;
+
+	if (!tail_is_zero(a, EL_END) || (flags & ~EMU_F_LOCK))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
+	if (err)
+		return err;
+	if (!can_read(mode)) {
+		err = -EPERM;
+		goto out;
+	}
+	if (flags & EMU_F_LOCK) { /* no emulated map has a bpf_spin_lock (no BTF) */
+		err = -EINVAL;
+		goto out;
+	}
+	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
+	if (err)
+		goto out;
+	val = bounce_get(&vb, m->value_bytes);
+	if (!val) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = m->ops->peek ? m->ops->peek(m, val) : m->ops->lookup(m, key, val);
+	if (!err)
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), val, m->value_bytes);
+out:
+	bounce_put(&kb);
+	bounce_put(&vb);
+	emu_map_put(m);
+	return err;
+}
+
+static int map_update(struct emu_attr *a)
+{
+	struct bounce kb = { 0 }, vb = { 0 };
+	uint64_t flags = attr_u64(a, EL_FLAGS);
+	struct emu_map *m;
+	void *key, *val;
+	int err, mode;
+
+	if (!tail_is_zero(a, EL_END))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
+	if (err)
+		return err;
+	if (!can_write(m, mode)) {
+		err = -EPERM;
+		goto out;
+	}
+	if (flags & EMU_F_LOCK) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
+	if (err)
+		goto out;
+	val = bounce_get(&vb, m->value_bytes);
+	if (!val) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = emu_copy_from_user(val, attr_ptr(a, EL_VALUE), m->value_bytes);
+	if (err)
+		goto out;
+	err = m->ops->push ? m->ops->push(m, val, flags) : m->ops->update(m, key, val, flags);
+out:
+	bounce_put(&kb);
+	bounce_put(&vb);
+	emu_map_put(m);
+	return err;
+}
+
+static int map_delete(struct emu_attr *a)
+{
+	struct bounce kb = { 0 };
+	struct emu_map *m;
+	void *key;
+	int err, mode;
+
+	if (!tail_is_zero(a, EL_VALUE))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
+	if (err)
+		return err;
+	if (!can_write(m, mode)) {
+		err = -EPERM;
+		goto out;
+	}
+	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
+	if (!err)
+		err = m->ops->delete ? m->ops->delete(m, key) : -EINVAL;
+out:
+	bounce_put(&kb);
+	emu_map_put(m);
+	return err;
+}
+
+static int map_get_next_key(struct emu_attr *a)
+{
+	struct bounce kb = { 0 }, nb = { 0 };
+	struct emu_map *m;
+	void *key = NULL, *next;
+	int err, mode;
+
+	if (!tail_is_zero(a, EL_FLAGS))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
+	if (err)
+		return err;
+	if (!can_read(mode)) {
+		err = -EPERM;
+		goto out;
+	}
+	if (attr_ptr(a, EL_KEY)) {
+		err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
+		if (err)
+			goto out;
+	}
+	next = bounce_get(&nb, m->hdr->key_size);
+	if (!next) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = m->ops->get_next_key ? m->ops->get_next_key(m, key, next) : -EINVAL;
+	if (!err)
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), next, m->hdr->key_size);
+out:
+	bounce_put(&kb);
+	bounce_put(&nb);
+	emu_map_put(m);
+	return err;
+}
+
+static int map_lookup_and_delete(struct emu_attr *a)
+{
+	struct bounce kb = { 0 }, vb = { 0 };
+	uint64_t flags = attr_u64(a, EL_FLAGS);
+	struct emu_map *m;
+	void *key, *val;
+	int err, mode;
+
+	if (!tail_is_zero(a, EL_END) || (flags & ~EMU_F_LOCK))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
+	if (err)
+		return err;
+	if (!can_read(mode) || !can_write(m, mode)) {
+		err = -EPERM;
+		goto out;
+	}
+	if (flags) { /* queue/stack take no flags; F_LOCK needs a spin lock none of ours has */
+		err = -EINVAL;
+		goto out;
+	}
+	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
+	if (err)
+		goto out;
+	val = bounce_get(&vb, m->value_bytes);
+	if (!val) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (m->ops->pop)
+		err = m->ops->pop(m, val);
+	else if (m->ops->lookup_and_delete)
+		err = m->ops->lookup_and_delete(m, key, val, flags);
+	else
+		err = -EMU_ENOTSUPP;
+	/* The element is gone even when the copy-out faults, as in the kernel. */
+	if (!err)
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), val, m->value_bytes);
+out:
+	bounce_put(&kb);
+	bounce_put(&vb);
+	emu_map_put(m);
+	return err;
+}
+
+static int map_freeze(struct emu_attr *a)
+{
+	struct emu_map *m;
+	int err, mode;
+
+	if (!tail_is_zero(a, 4))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, 0), &m, &mode);
+	if (err)
+		return err;
+	/* A frozen map has no writers left, so a second freeze is refused for permission. */
+	if (!can_write(m, mode))
+		err = -EPERM;
+	else
+		__atomic_store_n(&m->hdr->frozen, 1, __ATOMIC_RELEASE);
+	emu_map_put(m);
+	return err;
+}
+
+/* ---- BPF_OBJ_GET_INFO_BY_FD ---- */
+
+#define INFO_SIZE 104u   /* struct bpf_map_info on 6.18 */
+#define INFO_CHECKED 100u /* from here on, bytes the caller passes must be zero */
+
+static int obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
+{
+	unsigned char info[INFO_SIZE], chunk[256];
+	uint32_t len = attr_u32(a, INFO_LEN), n;
+	unsigned char *uinfo = attr_ptr(a, INFO_PTR);
+	const struct emu_map_hdr *h;
+	struct emu_map *m;
+	struct stat st;
+	int err, mode;
+
+	if (!tail_is_zero(a, INFO_END))
+		return -EINVAL;
+	if (fstat((int)attr_u32(a, INFO_FD), &st))
+		return -EBADFD; /* the kernel's answer here differs from the element commands' */
+	err = emu_map_get((int)attr_u32(a, INFO_FD), &m, &mode);
+	if (err)
+		return err;
+	if (len > EMU_PAGE_SIZE) {
+		err = -E2BIG;
+		goto out;
+	}
+	for (uint32_t off = INFO_SIZE; off < len; off += n) {
+		n = len - off < sizeof(chunk) ? len - off : (uint32_t)sizeof(chunk);
+		err = emu_copy_from_user(chunk, uinfo + off, n);
+		if (err)
+			goto out;
+		for (uint32_t i = 0; i < n; i++)
+			if (chunk[i]) {
+				err = -E2BIG;
+				goto out;
+			}
+	}
+	n = len < INFO_SIZE ? len : INFO_SIZE;
+	memset(info, 0, sizeof(info));
+	err = emu_copy_from_user(info, uinfo, n);
+	if (err)
+		goto out;
+	for (uint32_t i = INFO_CHECKED; i < n; i++)
+		if (info[i]) {
+			err = -E2BIG;
+			goto out;
+		}
+
+	/* Fields the kernel does not fill for these maps keep the caller's bytes. */
+	h = m->hdr;
+	memcpy(info + 0, &h->map_type, 4);
+	memcpy(info + 4, &h->id, 4);
+	memcpy(info + 8, &h->key_size, 4);
+	memcpy(info + 12, &h->value_size, 4);
+	memcpy(info + 16, &h->max_entries, 4);
+	memcpy(info + 20, &h->map_flags, 4);
+	memcpy(info + 24, h->name, EMU_OBJ_NAME_LEN);
+	memset(info + 44, 0, 4); /* btf_vmlinux_value_type_id */
+	memcpy(info + 80, &h->map_extra, 8);
+	{
+		uint64_t hash_ptr;
+		uint32_t hash_size;
+
+		memcpy(&hash_ptr, info + 88, 8);
+		memcpy(&hash_size, info + 96, 4);
+		if (hash_ptr || hash_size) {
+			err = emu_map_content_hash(m, (void *)(uintptr_t)hash_ptr, hash_size);
+			if (err)
+				goto out;
+		}
+	}
+	err = emu_copy_to_user(uinfo, info, n);
+	if (!err)
+		err = put_user_u32(uattr, INFO_LEN, n);
+out:
+	emu_map_put(m);
+	return err;
+}
+
+/* ---- the entry point ---- */
+
+static const char *const kernel_cmd_names[] = {
+	"BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_MAP_UPDATE_ELEM", "BPF_MAP_DELETE_ELEM",
+	"BPF_MAP_GET_NEXT_KEY", "BPF_PROG_LOAD", "BPF_OBJ_PIN", "BPF_OBJ_GET", "BPF_PROG_ATTACH",
+	"BPF_PROG_DETACH", "BPF_PROG_TEST_RUN", "BPF_PROG_GET_NEXT_ID", "BPF_MAP_GET_NEXT_ID",
+	"BPF_PROG_GET_FD_BY_ID", "BPF_MAP_GET_FD_BY_ID", "BPF_OBJ_GET_INFO_BY_FD", "BPF_PROG_QUERY",
+	"BPF_RAW_TRACEPOINT_OPEN", "BPF_BTF_LOAD", "BPF_BTF_GET_FD_BY_ID", "BPF_TASK_FD_QUERY",
+	"BPF_MAP_LOOKUP_AND_DELETE_ELEM", "BPF_MAP_FREEZE", "BPF_BTF_GET_NEXT_ID",
+	"BPF_MAP_LOOKUP_BATCH", "BPF_MAP_LOOKUP_AND_DELETE_BATCH", "BPF_MAP_UPDATE_BATCH",
+	"BPF_MAP_DELETE_BATCH", "BPF_LINK_CREATE", "BPF_LINK_UPDATE", "BPF_LINK_GET_FD_BY_ID",
+	"BPF_LINK_GET_NEXT_ID", "BPF_ENABLE_STATS", "BPF_ITER_CREATE", "BPF_LINK_DETACH",
+	"BPF_PROG_BIND_MAP", "BPF_TOKEN_CREATE", "BPF_PROG_STREAM_READ_BY_FD",
+};
+#define NR_KERNEL_CMDS (sizeof(kernel_cmd_names) / sizeof(kernel_cmd_names[0]))
+
+static int not_emulated(int cmd)
+{
+	static bool said[NR_KERNEL_CMDS];
+
+	diag_once(&said[cmd], "command %s (%u) is not emulated: EOPNOTSUPP", kernel_cmd_names[cmd],
+		  (unsigned)cmd);
+	return -EOPNOTSUPP;
+}
+
+int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
+{
+	switch (cmd) {
+	case BPF_MAP_CREATE: return map_create(a);
+	case BPF_MAP_LOOKUP_ELEM: return map_lookup(a);
+	case BPF_MAP_UPDATE_ELEM: return map_update(a);
+	case BPF_MAP_DELETE_ELEM: return map_delete(a);
+	case BPF_MAP_GET_NEXT_KEY: return map_get_next_key(a);
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM: return map_lookup_and_delete(a);
+	case BPF_MAP_FREEZE: return map_freeze(a);
+	case BPF_OBJ_GET_INFO_BY_FD: return obj_get_info(a, uattr);
+	default:
+		if (cmd < 0 || (unsigned)cmd >= NR_KERNEL_CMDS)
+			return -EINVAL;
+		return not_emulated(cmd);
+	}
+}
+
+/* The syscall's own handling of attr and size, before any command sees it. */
+int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size)
+{
+	memset(a, 0, sizeof(*a));
+	if (size > EMU_PAGE_SIZE)
+		return -E2BIG;
+	if (size > EMU_ATTR_SIZE) {
+		unsigned char tail[EMU_PAGE_SIZE - EMU_ATTR_SIZE];
+		unsigned n = size - EMU_ATTR_SIZE;
+
+		if (emu_copy_from_user(tail, (const char *)uattr + EMU_ATTR_SIZE, n))
+			return -EFAULT;
+		for (unsigned i = 0; i < n; i++)
+			if (tail[i])
+				return -E2BIG;
+		size = EMU_ATTR_SIZE;
+	}
+	return emu_copy_from_user(a->b, uattr, size);
+}
+
+EMU_API int bpfemu_bpf(int cmd, union bpf_attr *attr, unsigned int size)
+{
+	struct emu_attr a;
+	int ret = emu_bpf_copy_attr(&a, attr, size);
+
+	if (!ret)
+		ret = emu_bpf_dispatch(cmd, &a, attr);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
+
+EMU_API const char *bpfemu_version(void)
+{
+	return BPFEMU_VERSION_STRING;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel answers EFAULT for a pointer it cannot read or write; a user-space emulator would
+ * crash instead. Copies run under a SIGSEGV/SIGBUS handler that, only while this thread is inside
+ * a copy, jumps back and reports -EFAULT. Any other fault is handed to whatever handler the
+ * program had, so the program's own crash handling is unchanged.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define EMU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EMU_ASAN 1
+#endif
+#endif
+
+struct uaccess_state {
+	sigjmp_buf env;
+	volatile sig_atomic_t active;
+};
+
+static __thread struct uaccess_state ua;
+static struct sigaction old_segv, old_bus;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction *old = sig == SIGBUS ? &old_bus : &old_segv;
+
+	if (old->sa_flags & SA_SIGINFO) {
+		old->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (old->sa_handler == SIG_IGN || old->sa_handler == SIG_DFL) {
+		/* Returning re-executes the faulting instruction, which now meets the default action. */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	old->sa_handler(sig);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	if (ua.active) {
+		ua.active = 0;
+		siglongjmp(ua.env, 1);
+	}
+	chain(sig, si, uc);
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	/* SA_NODEFER: we leave the handler by siglongjmp without restoring the mask. */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+}
+
+/* Byte loop where ASan would otherwise report the wild pointer we are about to catch. */
+#ifdef EMU_ASAN
+__attribute__((no_sanitize("address"))) static void raw_copy(void *dst, const void *src, size_t n)
+{
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+}
+#else
+static void raw_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+#endif
+
+__attribute__((noinline)) static int guarded_copy(void *dst, const void *src, size_t n)
+{
+	pthread_once(&handler_once, install_handler);
+	if (sigsetjmp(ua.env, 0))
+		return -EFAULT;
+	ua.active = 1;
+	raw_copy(dst, src, n);
+	ua.active = 0;
+	return 0;
+}
+
+/* The lowest page is never mapped for user space; the kernel's copy faults there as well. */
+static bool obviously_bad(const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	/* and nothing at or above the top of the user address space is ours to read */
+	return a < EMU_PAGE_SIZE || a + n < a || a + n > 0x7ffffffff000ull;
+}
+
+int emu_copy_from_user(void *dst, const void *src, size_t n)
+{
+	if (!n)
+		return 0;
+	if (obviously_bad(src, n))
+		return -EFAULT;
+	return guarded_copy(dst, src, n);
+}
+
+int emu_copy_to_user(void *dst, const void *src, size_t n)
+{
+	if (!n)
+		return 0;
+	if (obviously_bad(dst, n))
+		return -EFAULT;
+	return guarded_copy(dst, src, n);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfemu: Linux BPF maps emulated in user space, with the kernel's semantics.
+ *
+ * bpfemu_bpf() has the contract of the bpf(2) system call: same arguments,
+ * same return value (a new fd, or 0), -1 with errno on failure, and the same
+ * errno for every invalid input as the kernel this was measured on (6.18).
+ */
+#ifndef BPFEMU_BPFEMU_H
+#define BPFEMU_BPFEMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BPFEMU_VERSION_MAJOR 0
+#define BPFEMU_VERSION_MINOR 1
+#define BPFEMU_VERSION_PATCH 0
+#define BPFEMU_VERSION_STRING "0.1.0"
+
+/* The kernel-internal ENOTSUPP leaks to user space through bpf(); <errno.h> has no name for it. */
+#define BPFEMU_ENOTSUPP 524
+
+/* The emulated bpf(2). `attr` is read as the kernel reads it: `size` bytes, zero-extended to the
+ * kernel's union (168 bytes on 6.18), so attrs built against older or newer headers both work. */
+int bpfemu_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/* Library version as "MAJOR.MINOR.PATCH". */
+const char *bpfemu_version(void);
+
+/* 1 if fd refers to an emulated map, 0 if not (closed fds included). */
+int bpfemu_is_map_fd(int fd);
+
+/* Number of CPUs per-CPU maps are laid out for: the possible CPUs, as libbpf counts them
+ * (/sys/devices/system/cpu/possible), or BPFEMU_NR_CPUS when set. */
+int bpfemu_num_possible_cpus(void);
+
+/* Structural consistency check of a map (lists, counts, free pools): 0 when consistent,
+ * -1 with errno EUCLEAN when not, or the usual fd errnos. */
+int bpfemu_map_check(int fd);
+
+/*
+ * Test API: what a BPF program would see, which user space cannot reach through bpf().
+ * Options structs follow libbpf's convention: set .sz = sizeof(struct ...) so the library
+ * can grow the struct without breaking callers; unknown trailing bytes must be zero.
+ */
+struct bpfemu_elem_opts {
+	size_t sz;
+	int cpu;          /* which CPU's slot of a per-CPU map; ignored otherwise */
+	size_t :0;
+};
+
+/* Read one CPU's value_size bytes of a per-CPU map element (as bpf_map_lookup_elem in a program
+ * running on `opts->cpu`). 0 or -1 with errno. */
+int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
