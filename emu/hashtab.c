@@ -542,6 +542,66 @@ out:
 	return err;
 }
 
+/*
+ * One step of LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH: buckets are taken whole, so the token
+ * stays a bucket index. The kernel frees the removed elements after dropping the bucket lock,
+ * last one first; for LRU maps that order decides which free list each node goes back to.
+ */
+static int htab_batch_bucket(struct emu_map *m, uint32_t *bucket, uint32_t cap, void *keys, void *values,
+			     bool del, uint32_t *n)
+{
+	struct htab_priv *p = H(m);
+	uint32_t b = *bucket, cnt = 0, ks = m->hdr->key_size, vb = m->value_bytes, i, rev = 0;
+	int err;
+
+	if (b >= p->n_buckets)
+		return -ENOENT;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	while (!buckets(m)[b] && b + 1 < p->n_buckets)
+		b++;
+	for (i = buckets(m)[b]; i; i = elem(m, i - 1)->next)
+		cnt++;
+	*bucket = b;
+	*n = cnt;
+	if (cnt > cap) {
+		emu_map_unlock(m);
+		return 0;
+	}
+	cnt = 0;
+	for (i = buckets(m)[b]; i; i = elem(m, i - 1)->next, cnt++) {
+		struct htab_elem *e = elem(m, i - 1);
+
+		memcpy((char *)keys + (size_t)cnt * ks, elem_key(e), ks);
+		memcpy((char *)values + (size_t)cnt * vb, elem_value(m, e), vb);
+	}
+	if (del) {
+		/* Detach the chain, reverse it, then free in that order. */
+		i = buckets(m)[b];
+		buckets(m)[b] = 0;
+		while (i) {
+			struct htab_elem *e = elem(m, i - 1);
+			uint32_t next = e->next;
+
+			e->next = rev;
+			e->linked = 0;
+			p->count--;
+			rev = i;
+			i = next;
+		}
+		while (rev) {
+			uint32_t next = elem(m, rev - 1)->next;
+
+			elem(m, rev - 1)->next = 0;
+			free_elem(m, rev - 1);
+			rev = next;
+		}
+	}
+	emu_map_unlock(m);
+	return 0;
+}
+
 const struct emu_map_ops emu_htab_ops = {
 	.family = "htab",
 	.alloc_check = htab_alloc_check,
@@ -555,5 +615,6 @@ const struct emu_map_ops emu_htab_ops = {
 	.lookup_and_delete = htab_lookup_and_delete,
 	.lookup_percpu = htab_lookup_percpu,
 	.check = htab_check,
+	.batch_bucket = htab_batch_bucket,
 	.generic_batch_update = true,
 };

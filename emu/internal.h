@@ -164,10 +164,19 @@ struct emu_map_ops {
 	int (*lookup_percpu)(struct emu_map *m, const void *key, void *value, int cpu);
 	/* consistency check: 0 or -EUCLEAN */
 	int (*check)(struct emu_map *m);
-	/* hash batch walkers (bucket tokens); arrays use the dispatcher's generic batch */
-	int (*lookup_batch)(struct emu_map *m, const struct emu_attr *a, struct emu_attr *ua, bool del);
-	bool generic_batch_update; /* UPDATE/DELETE_BATCH via element ops */
-	bool generic_lookup_batch;
+	/*
+	 * Hash batch lookups go bucket by bucket (the token is a bucket index). One step: from
+	 * *bucket on, skip empty buckets (stopping at the last one) and report in *n how many
+	 * elements the bucket found holds; only if *n <= cap copy them into keys/values, in list
+	 * order, and with del remove them. -ENOENT if *bucket is past the last bucket. batch.c
+	 * runs the loop and all user copies around it.
+	 */
+	int (*batch_bucket)(struct emu_map *m, uint32_t *bucket, uint32_t cap, void *keys, void *values,
+			    bool del, uint32_t *n);
+	/* UPDATE_BATCH via the update op; DELETE_BATCH via the delete op where the family has one
+	 * (arrays have neither a delete nor a delete batch in the kernel) */
+	bool generic_batch_update;
+	bool generic_lookup_batch; /* LOOKUP_BATCH via get_next_key + lookup, key tokens */
 };
 
 extern const struct emu_map_ops emu_htab_ops;
@@ -185,7 +194,28 @@ void emu_map_put(struct emu_map *m);
 int emu_map_lock(struct emu_map *m);
 void emu_map_unlock(struct emu_map *m);
 uint32_t emu_nr_cpus(void);
+int emu_map_fd_id(int fd, uint32_t *id);
+void emu_mark_restricted(int fd);
+bool emu_is_object_fd(int fd); /* a map or a program */
+
+/* objects.c: ids, the emulated bpffs, pins */
 uint32_t emu_alloc_id(void);
+const char *emu_bpffs_root(void);
+const char *emu_state_dir(void);
+int emu_open_map_file(void);
+int emu_bpffs_ensure_root(void);
+int emu_bpffs_translate(const char *path, char *out, size_t outlen);
+int emu_obj_pin(const struct emu_attr *a);
+int emu_obj_get(const struct emu_attr *a);
+int emu_map_get_next_id(const struct emu_attr *a, union bpf_attr *uattr);
+int emu_map_get_fd_by_id(const struct emu_attr *a);
+
+/* prog.c: just enough of a program object for libbpf's feature probes */
+#define EMU_PROG_MAGIC 0x31676f7270756570ULL /* "peuprog1" */
+int emu_prog_load(const struct emu_attr *a);
+bool emu_is_prog_fd(int fd);
+/* fdinfo text after the VFS lines, as the kernel prints it; -errno if fd is not ours */
+int emu_fdinfo(int fd, char *buf, size_t len);
 
 /* uaccess.c: copies that turn a bad user pointer into -EFAULT instead of a crash */
 int emu_copy_from_user(void *dst, const void *src, size_t n);
@@ -198,9 +228,17 @@ uint32_t emu_jhash_key(const void *key, uint32_t key_size, uint32_t seed);
 int emu_map_content_hash(struct emu_map *m, void *uhash, uint32_t hash_size);
 void emu_sha256(const void *data, size_t len, unsigned char out[32]);
 
+/* batch.c: the batch commands once the dispatcher has checked attr, fd and permissions */
+int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool del);
+int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
+int emu_batch_update_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
+int emu_batch_delete_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
+
 /* syscall.c */
 int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size);
 int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr);
+const char *emu_cmd_name(int cmd);          /* "BPF_MAP_CREATE", or NULL */
+const char *emu_map_type_name(uint32_t type); /* "hash", or NULL */
 
 #define EMU_API __attribute__((visibility("default")))
 

@@ -108,20 +108,6 @@ EMU_API int bpfemu_num_possible_cpus(void)
 	return (int)emu_nr_cpus();
 }
 
-/* Ids start at 1 and only grow, as the kernel's cyclic allocator does until it wraps. */
-static uint32_t next_id = 1;
-
-uint32_t emu_alloc_id(void)
-{
-	uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
-
-	if (id >= INT_MAX) {
-		__atomic_store_n(&next_id, 2, __ATOMIC_RELAXED);
-		id = 1;
-	}
-	return id;
-}
-
 static int init_lock(pthread_mutex_t *mu)
 {
 	pthread_mutexattr_t at;
@@ -260,7 +246,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	 * our pages are only touched when used, so refuse what could never be backed. */
 	if (size > total_ram() || size > (uint64_t)SSIZE_MAX)
 		return -ENOMEM;
-	fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	fd = emu_open_map_file();
+	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
+		fd = memfd_create("bpf-map", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)size) || fstat(fd, &st)) {
@@ -363,6 +351,12 @@ static int adopt_locked(int fd, const struct stat *st, struct emu_map **out)
 	return err;
 }
 
+/* Registry locks must not be held by another thread across fork, or the child would deadlock. */
+static void atfork_prepare(void) { pthread_rwlock_wrlock(&registry_lock); }
+static void atfork_release(void) { pthread_rwlock_unlock(&registry_lock); }
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_release); }
+
 int emu_map_get(int fd, struct emu_map **out, int *accmode)
 {
 	struct reg_entry *e;
@@ -370,6 +364,7 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode)
 	struct stat st;
 	int err = 0;
 
+	pthread_once(&atfork_once, atfork_init);
 	if (fd < 0 || fstat(fd, &st))
 		return -EBADF;
 	if (!S_ISREG(st.st_mode))
@@ -430,4 +425,47 @@ EMU_API int bpfemu_is_map_fd(int fd)
 		return 0;
 	emu_map_put(m);
 	return 1;
+}
+
+int emu_map_fd_id(int fd, uint32_t *id)
+{
+	struct emu_map *m;
+	int mode, err = emu_map_get(fd, &m, &mode);
+
+	if (err)
+		return err;
+	*id = m->hdr->id;
+	emu_map_put(m);
+	return 0;
+}
+
+void emu_mark_restricted(int fd)
+{
+	struct emu_map *m;
+	int mode;
+
+	/* mode is read from the fd only once this is set, so set it before anyone relies on it */
+	if (!emu_map_get(fd, &m, &mode)) {
+		__atomic_store_n(&m->hdr->restricted_fds, 1, __ATOMIC_RELEASE);
+		emu_map_put(m);
+	}
+}
+
+bool emu_is_object_fd(int fd)
+{
+	struct stat st;
+	char path[64];
+	uint64_t magic = 0;
+	int rfd;
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return false;
+	if (pread(rfd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+		magic = 0;
+	close(rfd);
+	return magic == EMU_MAGIC || magic == EMU_PROG_MAGIC;
 }

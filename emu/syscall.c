@@ -56,7 +56,7 @@ static int put_user_u32(union bpf_attr *uattr, unsigned off, uint32_t v)
 #define MAP_TYPE_MAX_618 34u /* __MAX_BPF_MAP_TYPE on 6.18 */
 #define NUMA_NO_NODE 0xffffffffu
 
-static const char *const kernel_map_type_names[MAP_TYPE_MAX_618] = {
+static const char *const map_type_names[MAP_TYPE_MAX_618] = {
 	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array",
 	"stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps",
 	"hash_of_maps", "devmap", "sockmap", "cpumap", "xskmap", "sockhash", "cgroup_storage",
@@ -64,6 +64,11 @@ static const char *const kernel_map_type_names[MAP_TYPE_MAX_618] = {
 	"devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
 	"user_ringbuf", "cgrp_storage", "arena",
 };
+
+const char *emu_map_type_name(uint32_t type)
+{
+	return type < MAP_TYPE_MAX_618 ? map_type_names[type] : NULL;
+}
 
 static bool numa_node_ok(uint32_t node)
 {
@@ -150,7 +155,7 @@ static int map_create(struct emu_attr *a)
 	ops = emu_ops_for_type(type);
 	if (!ops) {
 		diag_once(&type_said[type], "map type %s (%u) is not emulated: EOPNOTSUPP",
-			  kernel_map_type_names[type], type);
+			  map_type_names[type], type);
 		return -EOPNOTSUPP;
 	}
 
@@ -434,6 +439,40 @@ static int map_freeze(struct emu_attr *a)
 	return err;
 }
 
+/* ---- batch commands ---- */
+
+static int map_batch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
+{
+	bool has_read = cmd == BPF_MAP_LOOKUP_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH;
+	bool has_write = cmd != BPF_MAP_LOOKUP_BATCH;
+	const struct emu_map_ops *ops;
+	struct emu_map *m;
+	int err, mode;
+
+	if (!tail_is_zero(a, BA_END))
+		return -EINVAL;
+	err = emu_map_get((int)attr_u32(a, BA_FD), &m, &mode);
+	if (err)
+		return err;
+	ops = m->ops;
+	if ((has_read && !can_read(mode)) || (has_write && !can_write(m, mode)))
+		err = -EPERM;
+	else if (cmd == BPF_MAP_LOOKUP_BATCH && ops->batch_bucket)
+		err = emu_batch_lookup_buckets(m, a, uattr, false);
+	else if (cmd == BPF_MAP_LOOKUP_BATCH && ops->generic_lookup_batch)
+		err = emu_batch_lookup_generic(m, a, uattr);
+	else if (cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH && ops->batch_bucket)
+		err = emu_batch_lookup_buckets(m, a, uattr, true);
+	else if (cmd == BPF_MAP_UPDATE_BATCH && ops->generic_batch_update)
+		err = emu_batch_update_generic(m, a, uattr);
+	else if (cmd == BPF_MAP_DELETE_BATCH && ops->generic_batch_update && ops->delete)
+		err = emu_batch_delete_generic(m, a, uattr);
+	else
+		err = -EMU_ENOTSUPP; /* the map type has no such batch op */
+	emu_map_put(m);
+	return err;
+}
+
 /* ---- BPF_OBJ_GET_INFO_BY_FD ---- */
 
 #define INFO_SIZE 104u   /* struct bpf_map_info on 6.18 */
@@ -529,6 +568,11 @@ static const char *const kernel_cmd_names[] = {
 };
 #define NR_KERNEL_CMDS (sizeof(kernel_cmd_names) / sizeof(kernel_cmd_names[0]))
 
+const char *emu_cmd_name(int cmd)
+{
+	return cmd >= 0 && (unsigned)cmd < NR_KERNEL_CMDS ? kernel_cmd_names[cmd] : NULL;
+}
+
 static int not_emulated(int cmd)
 {
 	static bool said[NR_KERNEL_CMDS];
@@ -549,6 +593,15 @@ int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 	case BPF_MAP_LOOKUP_AND_DELETE_ELEM: return map_lookup_and_delete(a);
 	case BPF_MAP_FREEZE: return map_freeze(a);
 	case BPF_OBJ_GET_INFO_BY_FD: return obj_get_info(a, uattr);
+	case BPF_OBJ_PIN: return emu_obj_pin(a);
+	case BPF_OBJ_GET: return emu_obj_get(a);
+	case BPF_MAP_GET_NEXT_ID: return emu_map_get_next_id(a, uattr);
+	case BPF_MAP_GET_FD_BY_ID: return emu_map_get_fd_by_id(a);
+	case BPF_PROG_LOAD: return emu_prog_load(a);
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH: return map_batch(cmd, a, uattr);
 	default:
 		if (cmd < 0 || (unsigned)cmd >= NR_KERNEL_CMDS)
 			return -EINVAL;
@@ -563,14 +616,25 @@ int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned 
 	if (size > EMU_PAGE_SIZE)
 		return -E2BIG;
 	if (size > EMU_ATTR_SIZE) {
-		unsigned char tail[EMU_PAGE_SIZE - EMU_ATTR_SIZE];
+		unsigned char tail[EMU_PAGE_SIZE];
+		const char *p = (const char *)uattr + EMU_ATTR_SIZE;
 		unsigned n = size - EMU_ATTR_SIZE;
 
-		if (emu_copy_from_user(tail, (const char *)uattr + EMU_ATTR_SIZE, n))
-			return -EFAULT;
-		for (unsigned i = 0; i < n; i++)
-			if (tail[i])
-				return -E2BIG;
+		/* The kernel scans the tail upward and stops at the first non-zero byte, so a non-zero
+		 * byte before an unreadable page is E2BIG, not EFAULT: scan page by page. */
+		while (n) {
+			unsigned chunk = EMU_PAGE_SIZE - (unsigned)((uintptr_t)p & (EMU_PAGE_SIZE - 1));
+
+			if (chunk > n)
+				chunk = n;
+			if (emu_copy_from_user(tail, p, chunk))
+				return -EFAULT;
+			for (unsigned i = 0; i < chunk; i++)
+				if (tail[i])
+					return -E2BIG;
+			p += chunk;
+			n -= chunk;
+		}
 		size = EMU_ATTR_SIZE;
 	}
 	return emu_copy_from_user(a->b, uattr, size);

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Program objects, only as far as libbpf needs them before it creates maps: its feature probes
+ * load `r0 = 0; exit` as a SOCKET_FILTER program (to learn whether names and memcg accounting
+ * work) and silently degrade when that fails, so a map would lose its name. Such a program is
+ * accepted and gets an fd; anything that would need a verifier is refused with a diagnostic.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum {
+	PL_TYPE = 0, PL_INSN_CNT = 4, PL_INSNS = 8, PL_LICENSE = 16, PL_PROG_FLAGS = 44, PL_NAME = 48,
+	PL_END = 152, /* fd_array_cnt is the last field on 6.18 */
+};
+#define PROG_TYPE_SOCKET_FILTER 1u
+#define MAX_INSNS 1000000u /* BPF_COMPLEXITY_LIMIT_INSNS for a privileged loader */
+#define TRIVIAL_MAX 64u
+
+struct emu_prog_hdr {
+	uint64_t magic;
+	uint32_t prog_type;
+	uint32_t insn_cnt;
+	uint32_t id;
+	char name[EMU_OBJ_NAME_LEN];
+};
+
+struct insn {
+	uint8_t code;
+	uint8_t regs;
+	int16_t off;
+	int32_t imm;
+};
+
+static bool trivial(const struct insn *in, uint32_t n)
+{
+	for (uint32_t i = 0; i + 1 < n; i++)
+		if ((in[i].code != 0xb7 && in[i].code != 0xb4) || (in[i].regs & 0xf) != 0 || in[i].off)
+			return false; /* only "r0 = imm" before the exit */
+	return in[n - 1].code == 0x95 && !in[n - 1].regs && !in[n - 1].off && !in[n - 1].imm;
+}
+
+static bool name_ok(const char *name)
+{
+	for (unsigned i = 0; i < EMU_OBJ_NAME_LEN; i++) {
+		char c = name[i];
+
+		if (!c)
+			return true;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.'))
+			return false;
+	}
+	return false;
+}
+
+int emu_prog_load(const struct emu_attr *a)
+{
+	uint32_t type = attr_u32(a, PL_TYPE), cnt = attr_u32(a, PL_INSN_CNT);
+	struct insn insns[TRIVIAL_MAX];
+	struct emu_prog_hdr h;
+	char name[EMU_OBJ_NAME_LEN];
+	int fd;
+
+	for (unsigned i = PL_END; i < EMU_ATTR_SIZE; i++)
+		if (a->b[i])
+			return -EINVAL;
+	if (!cnt || cnt > MAX_INSNS)
+		return -E2BIG;
+	if (type != PROG_TYPE_SOCKET_FILTER || cnt > TRIVIAL_MAX || attr_u32(a, PL_PROG_FLAGS))
+		goto unsupported;
+	if (emu_copy_from_user(insns, attr_ptr(a, PL_INSNS), cnt * sizeof(struct insn)))
+		return -EFAULT;
+	if (!trivial(insns, cnt))
+		goto unsupported;
+	memcpy(name, a->b + PL_NAME, sizeof(name));
+	if (!name_ok(name))
+		return -EINVAL;
+
+	fd = emu_open_map_file();
+	if (fd < 0)
+		fd = memfd_create("bpf-prog", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&h, 0, sizeof(h));
+	h.magic = EMU_PROG_MAGIC;
+	h.prog_type = type;
+	h.insn_cnt = cnt;
+	h.id = emu_alloc_id();
+	memcpy(h.name, name, sizeof(name));
+	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+
+unsupported:
+	{
+		static bool said;
+
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			emu_diag("BPF_PROG_LOAD is emulated only for the trivial programs of libbpf's "
+				 "feature probes: EOPNOTSUPP");
+	}
+	return -EOPNOTSUPP;
+}
+
+bool emu_is_prog_fd(int fd)
+{
+	struct stat st;
+	char path[64];
+	uint64_t magic = 0;
+	int rfd;
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(struct emu_prog_hdr))
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return false;
+	if (pread(rfd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+		magic = 0;
+	close(rfd);
+	return magic == EMU_PROG_MAGIC;
+}
+
+/* The map part of /proc/self/fdinfo/N, in the kernel's format (its %#x prints 0 as "0x0"). */
+int emu_fdinfo(int fd, char *buf, size_t len)
+{
+	struct emu_map *m;
+	int mode, err = emu_map_get(fd, &m, &mode), n;
+	const struct emu_map_hdr *h;
+
+	if (err)
+		return err;
+	h = m->hdr;
+	n = snprintf(buf, len,
+		     "map_type:\t%u\nkey_size:\t%u\nvalue_size:\t%u\nmax_entries:\t%u\n"
+		     "map_flags:\t0x%x\nmap_extra:\t0x%llx\nmemlock:\t%llu\nmap_id:\t%u\nfrozen:\t%u\n",
+		     h->map_type, h->key_size, h->value_size, h->max_entries, h->map_flags,
+		     (unsigned long long)h->map_extra, (unsigned long long)m->ops->memlock(m), h->id,
+		     __atomic_load_n(&h->frozen, __ATOMIC_ACQUIRE) ? 1u : 0u);
+	emu_map_put(m);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
