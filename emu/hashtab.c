@@ -545,7 +545,8 @@ out:
 /*
  * One step of LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH: buckets are taken whole, so the token
  * stays a bucket index. The kernel frees the removed elements after dropping the bucket lock,
- * last one first; for LRU maps that order decides which free list each node goes back to.
+ * last one first, each as an element delete would (LRU nodes back to the LRU free lists); the
+ * same order here keeps the free lists in the kernel's order.
  */
 static int htab_batch_bucket(struct emu_map *m, uint32_t *bucket, uint32_t cap, void *keys, void *values,
 			     bool del, uint32_t *n)

@@ -124,7 +124,8 @@ struct emu_map {
 	dev_t dev;
 	ino_t ino;
 	uint32_t value_bytes; /* V: what user buffers hold for one value */
-	int refs;             /* calls in progress; guarded by the registry lock */
+	int refs;             /* calls in progress */
+	int cache_refs;       /* fd-cache slots naming this map */
 };
 
 static inline void *emu_priv(const struct emu_map *m) { return m->base + m->hdr->priv_off; }
@@ -187,6 +188,8 @@ const struct emu_map_ops *emu_ops_for_type(uint32_t map_type);
 bool emu_is_percpu_type(uint32_t map_type);
 
 /* map.c: files, locking, the per-process registry */
+/* the file a map needs, or the kernel's allocation errno (E2BIG, ENOMEM) for it */
+int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size);
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
 			int *fd_out);
 int emu_map_get(int fd, struct emu_map **out, int *accmode); /* -EBADF / -EINVAL */
@@ -195,6 +198,11 @@ int emu_map_lock(struct emu_map *m);
 void emu_map_unlock(struct emu_map *m);
 uint32_t emu_nr_cpus(void);
 int emu_map_fd_id(int fd, uint32_t *id);
+void emu_fdcache_enable(void);
+bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode);
+void emu_fdcache_put(int fd, struct emu_map *m, int accmode);
+void emu_fdcache_forget(int fd);
+void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 void emu_mark_restricted(int fd);
 bool emu_is_object_fd(int fd); /* a map or a program */
 

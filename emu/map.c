@@ -33,6 +33,9 @@ struct reg_entry {
 };
 
 static struct reg_entry *registry;
+/* Swept entries wait one more sweep before they are unmapped: a thread that read an fd-cache slot
+ * just before the fd was closed may still be about to take a reference. */
+static struct reg_entry *graveyard;
 static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
 static unsigned registry_sweep_at = 64;
 
@@ -192,18 +195,25 @@ static void sweep_locked(void)
 		alive[n_alive].ino = st.st_ino;
 		n_alive++;
 	}
+	while (graveyard) {
+		e = graveyard;
+		graveyard = e->hh.next;
+		munmap(e->map.base, e->map.size);
+		free(e);
+	}
 	HASH_ITER(hh, registry, e, tmp) {
 		bool found = false;
 
-		if (e->map.refs)
+		if (__atomic_load_n(&e->map.refs, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&e->map.cache_refs, __ATOMIC_ACQUIRE))
 			continue;
 		for (size_t i = 0; i < n_alive && !found; i++)
 			found = alive[i].dev == e->key.dev && alive[i].ino == e->key.ino;
 		if (found)
 			continue;
 		HASH_DEL(registry, e);
-		munmap(e->map.base, e->map.size);
-		free(e);
+		e->hh.next = graveyard;
+		graveyard = e;
 	}
 	free(alive);
 }
@@ -227,10 +237,25 @@ static int register_locked(struct reg_key *k, void *base, size_t size, struct em
 	return 0;
 }
 
+int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
+{
+	uint64_t priv_size = 0;
+	int err = ops->layout(c, &priv_size);
+
+	if (err)
+		return err;
+	*size = emu_round_up64(sizeof(struct emu_map_hdr), 64) + priv_size;
+	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
+	 * our pages are only touched when used, so refuse what could never be backed. */
+	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
+		return -ENOMEM;
+	return 0;
+}
+
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
 			int *fd_out)
 {
-	uint64_t priv_size = 0, size;
+	uint64_t size;
 	struct emu_map_hdr *h;
 	struct emu_map *m;
 	struct reg_key k;
@@ -238,14 +263,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	void *base;
 	int fd, err;
 
-	err = ops->layout(c, &priv_size);
+	err = emu_map_file_size(c, ops, &size);
 	if (err)
 		return err;
-	size = emu_round_up64(sizeof(struct emu_map_hdr), 64) + priv_size;
-	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
-	 * our pages are only touched when used, so refuse what could never be backed. */
-	if (size > total_ram() || size > (uint64_t)SSIZE_MAX)
-		return -ENOMEM;
 	fd = emu_open_map_file();
 	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
 		fd = memfd_create("bpf-map", MFD_CLOEXEC);
@@ -357,6 +377,15 @@ static void atfork_release(void) { pthread_rwlock_unlock(&registry_lock); }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_release); }
 
+/* The kernel's fdget() does not see O_PATH fds at all, whatever file they name. Asked only off
+ * the fast path: a known map file reached through an O_PATH fd is a corner left uncovered. */
+static bool is_path_fd(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_PATH);
+}
+
 int emu_map_get(int fd, struct emu_map **out, int *accmode)
 {
 	struct reg_entry *e;
@@ -365,10 +394,12 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode)
 	int err = 0;
 
 	pthread_once(&atfork_once, atfork_init);
+	if (emu_fdcache_get(fd, out, accmode))
+		return 0;
 	if (fd < 0 || fstat(fd, &st))
 		return -EBADF;
 	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+		return is_path_fd(fd) ? -EBADF : -EINVAL;
 	memset(&k, 0, sizeof(k));
 	k.dev = st.st_dev;
 	k.ino = st.st_ino;
@@ -386,7 +417,7 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode)
 		if (e) {
 			m = &e->map;
 		} else {
-			err = adopt_locked(fd, &st, &m);
+			err = is_path_fd(fd) ? -EBADF : adopt_locked(fd, &st, &m);
 		}
 		if (!err)
 			__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
@@ -402,12 +433,13 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode)
 	if (__atomic_load_n(&(*out)->hdr->restricted_fds, __ATOMIC_RELAXED)) {
 		int fl = fcntl(fd, F_GETFL);
 
-		if (fl < 0) {
+		if (fl < 0 || (fl & O_PATH)) {
 			emu_map_put(*out);
 			return -EBADF;
 		}
 		*accmode = fl & O_ACCMODE;
 	}
+	emu_fdcache_put(fd, *out, *accmode);
 	return 0;
 }
 
@@ -448,6 +480,7 @@ void emu_mark_restricted(int fd)
 	if (!emu_map_get(fd, &m, &mode)) {
 		__atomic_store_n(&m->hdr->restricted_fds, 1, __ATOMIC_RELEASE);
 		emu_map_put(m);
+		emu_fdcache_forget(fd); /* cached before the flag was set, with the wrong mode */
 	}
 }
 
@@ -468,4 +501,71 @@ bool emu_is_object_fd(int fd)
 		magic = 0;
 	close(rfd);
 	return magic == EMU_MAGIC || magic == EMU_PROG_MAGIC;
+}
+
+/*
+ * The fd cache: under the preload library, which sees every close(), dup2() and close_range()
+ * the program makes, an fd found to be a map stays known as that map until it is closed, and a
+ * call costs no fstat(). Without the preload (in-process API) it stays off, because a close() we
+ * cannot see could hand the number to another file.
+ */
+#define FDCACHE_SLOTS (1u << 20)
+static uintptr_t *fdcache; /* map pointer | access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2) */
+
+void emu_fdcache_enable(void)
+{
+	void *p = mmap(NULL, FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p != MAP_FAILED)
+		__atomic_store_n(&fdcache, p, __ATOMIC_RELEASE);
+}
+
+bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
+{
+	uintptr_t *c = __atomic_load_n(&fdcache, __ATOMIC_ACQUIRE), v;
+
+	if (!c || fd < 0 || (unsigned)fd >= FDCACHE_SLOTS)
+		return false;
+	v = __atomic_load_n(&c[fd], __ATOMIC_ACQUIRE);
+	if (!v)
+		return false;
+	*out = (struct emu_map *)(v & ~(uintptr_t)3);
+	*accmode = (int)(v & 3);
+	__atomic_add_fetch(&(*out)->refs, 1, __ATOMIC_ACQ_REL);
+	return true;
+}
+
+static void cache_store(int fd, uintptr_t v)
+{
+	uintptr_t *c = __atomic_load_n(&fdcache, __ATOMIC_ACQUIRE), old;
+
+	if (!c || fd < 0 || (unsigned)fd >= FDCACHE_SLOTS)
+		return;
+	if (v)
+		__atomic_add_fetch(&((struct emu_map *)(v & ~(uintptr_t)3))->cache_refs, 1, __ATOMIC_ACQ_REL);
+	old = __atomic_exchange_n(&c[fd], v, __ATOMIC_ACQ_REL);
+	if (old)
+		__atomic_sub_fetch(&((struct emu_map *)(old & ~(uintptr_t)3))->cache_refs, 1, __ATOMIC_ACQ_REL);
+}
+
+void emu_fdcache_put(int fd, struct emu_map *m, int accmode)
+{
+	if (__atomic_load_n(&fdcache, __ATOMIC_RELAXED))
+		cache_store(fd, (uintptr_t)m | (uintptr_t)(accmode & 3));
+}
+
+void emu_fdcache_forget(int fd)
+{
+	cache_store(fd, 0);
+}
+
+void emu_fdcache_forget_range(unsigned lo, unsigned hi)
+{
+	if (!__atomic_load_n(&fdcache, __ATOMIC_RELAXED))
+		return;
+	if (hi >= FDCACHE_SLOTS)
+		hi = FDCACHE_SLOTS - 1;
+	for (unsigned fd = lo; fd <= hi; fd++)
+		cache_store((int)fd, 0);
 }

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -20,6 +21,9 @@ struct bounce {
 	void *p;
 	unsigned char local[KEY_STACK_BYTES];
 };
+
+/* Only the pointer: clearing the stack buffer on every call would cost more than the lookup. */
+static inline void bounce_init(struct bounce *b) { b->p = NULL; }
 
 static void *bounce_get(struct bounce *b, size_t n)
 {
@@ -37,10 +41,9 @@ static void bounce_put(struct bounce *b)
 /* CHECK_ATTR: every byte past a command's last field is zero. */
 static bool tail_is_zero(const struct emu_attr *a, unsigned from)
 {
-	for (unsigned i = from; i < EMU_ATTR_SIZE; i++)
-		if (a->b[i])
-			return false;
-	return true;
+	static const unsigned char zero[EMU_ATTR_SIZE];
+
+	return !memcmp(a->b + from, zero, EMU_ATTR_SIZE - from);
 }
 
 static int put_user_u32(union bpf_attr *uattr, unsigned off, uint32_t v)
@@ -111,8 +114,10 @@ static bool map_name_ok(const char *name)
 
 		if (!c)
 			return true;
+		/* the kernel's isalnum() is Latin-1: letters 0xc0-0xff (but not × and ÷) pass too */
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.'))
+		      c == '_' || c == '.' ||
+		      ((unsigned char)c >= 0xc0 && (unsigned char)c != 0xd7 && (unsigned char)c != 0xf7)))
 			return false;
 	}
 	return false; /* no terminating NUL within the field */
@@ -178,12 +183,22 @@ static int map_create(struct emu_attr *a)
 		/* No BPF token is emulated: an open fd is never one. */
 		return fstat((int)attr_u32(a, MC_TOKEN_FD), &st) ? -EBADF : -EINVAL;
 	}
-	if (attr_u32(a, MC_IFINDEX))
-		return -EOPNOTSUPP; /* offload to a device */
+	if (attr_u32(a, MC_IFINDEX)) {
+		char ifname[IF_NAMESIZE];
+
+		/* Device offload replaces the type's allocation: only HASH and ARRAY can ask, a missing
+		 * device is EINVAL, and one without offload support EOPNOTSUPP. (A device whose driver
+		 * has XDP hooks but no offload gives EINVAL in the kernel; user space cannot tell.) */
+		if (type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_ARRAY)
+			return -EINVAL;
+		if (!if_indextoname(attr_u32(a, MC_IFINDEX), ifname))
+			return -EINVAL;
+		return -EOPNOTSUPP;
+	}
 
 	/* What the kernel finds only after allocating: sizes it cannot allocate, then the name,
 	 * BTF and the exclusive-program hash. */
-	err = ops->layout(&c, &(uint64_t){ 0 });
+	err = emu_map_file_size(&c, ops, &(uint64_t){ 0 });
 	if (err)
 		return err;
 	memcpy(name, a->b + MC_NAME, sizeof(name));
@@ -237,7 +252,10 @@ static int copy_key(const struct emu_map *m, const void *ukey, struct bounce *b,
 
 static int map_lookup(struct emu_attr *a)
 {
-	struct bounce kb = { 0 }, vb = { 0 };
+	struct bounce kb, vb;
+
+	bounce_init(&kb);
+	bounce_init(&vb);
 	uint64_t flags = attr_u64(a, EL_FLAGS);
 	struct emu_map *m;
 	void *key, *val;
@@ -276,7 +294,10 @@ out:
 
 static int map_update(struct emu_attr *a)
 {
-	struct bounce kb = { 0 }, vb = { 0 };
+	struct bounce kb, vb;
+
+	bounce_init(&kb);
+	bounce_init(&vb);
 	uint64_t flags = attr_u64(a, EL_FLAGS);
 	struct emu_map *m;
 	void *key, *val;
@@ -316,7 +337,9 @@ out:
 
 static int map_delete(struct emu_attr *a)
 {
-	struct bounce kb = { 0 };
+	struct bounce kb;
+
+	bounce_init(&kb);
 	struct emu_map *m;
 	void *key;
 	int err, mode;
@@ -341,7 +364,10 @@ out:
 
 static int map_get_next_key(struct emu_attr *a)
 {
-	struct bounce kb = { 0 }, nb = { 0 };
+	struct bounce kb, nb;
+
+	bounce_init(&kb);
+	bounce_init(&nb);
 	struct emu_map *m;
 	void *key = NULL, *next;
 	int err, mode;
@@ -377,7 +403,10 @@ out:
 
 static int map_lookup_and_delete(struct emu_attr *a)
 {
-	struct bounce kb = { 0 }, vb = { 0 };
+	struct bounce kb, vb;
+
+	bounce_init(&kb);
+	bounce_init(&vb);
 	uint64_t flags = attr_u64(a, EL_FLAGS);
 	struct emu_map *m;
 	void *key, *val;
@@ -494,7 +523,7 @@ static int obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 		return -EBADFD; /* the kernel's answer here differs from the element commands' */
 	err = emu_map_get((int)attr_u32(a, INFO_FD), &m, &mode);
 	if (err)
-		return err;
+		return err == -EBADF ? -EBADFD : err; /* an O_PATH fd */
 	if (len > EMU_PAGE_SIZE) {
 		err = -E2BIG;
 		goto out;

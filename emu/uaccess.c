@@ -26,7 +26,8 @@ struct uaccess_state {
 	volatile sig_atomic_t active;
 };
 
-static __thread struct uaccess_state ua;
+/* initial-exec: no __tls_get_addr call on every copy */
+static __thread struct uaccess_state ua __attribute__((tls_model("initial-exec")));
 static struct sigaction old_segv, old_bus;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
@@ -114,11 +115,38 @@ int emu_copy_from_user(void *dst, const void *src, size_t n)
 	return guarded_copy(dst, src, n);
 }
 
+/* The kernel's copy_to_user stops at the first byte it cannot write and leaves every byte before
+ * it written (visible to the caller next to the EFAULT); memcpy's store order does not. */
+#ifdef EMU_ASAN
+__attribute__((no_sanitize("address")))
+#endif
+__attribute__((noinline)) static void byte_copy(void *dst, const void *src, size_t n)
+{
+	volatile unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+}
+
+__attribute__((noinline)) static int guarded_copy_bytes(void *dst, const void *src, size_t n)
+{
+	if (sigsetjmp(ua.env, 0))
+		return -EFAULT;
+	ua.active = 1;
+	byte_copy(dst, src, n);
+	ua.active = 0;
+	return 0;
+}
+
 int emu_copy_to_user(void *dst, const void *src, size_t n)
 {
 	if (!n)
 		return 0;
 	if (obviously_bad(dst, n))
 		return -EFAULT;
-	return guarded_copy(dst, src, n);
+	if (!guarded_copy(dst, src, n))
+		return 0;
+	guarded_copy_bytes(dst, src, n);
+	return -EFAULT;
 }

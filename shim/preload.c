@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/close_range.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -32,7 +33,7 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 
 int shim_debug;
-static __thread int depth;
+static __thread int depth __attribute__((tls_model("initial-exec")));
 
 static void shim_init(void) __attribute__((constructor));
 static void shim_init(void)
@@ -40,6 +41,7 @@ static void shim_init(void)
 	const char *d = secure_getenv("BPFEMU_DEBUGLEVEL");
 
 	shim_debug = d ? atoi(d) : 0;
+	emu_fdcache_enable();
 }
 
 void shim_log(const char *fmt, ...)
@@ -110,6 +112,11 @@ REAL(int, renameat, int, const char *, int, const char *)
 REAL(int, chdir, const char *)
 REAL(DIR *, opendir, const char *)
 REAL(int, mount, const char *, const char *, const char *, unsigned long, const void *)
+REAL(int, close, int)
+REAL(int, close_range, unsigned, unsigned, int)
+REAL(void, closefrom, int)
+REAL(int, dup2, int, int)
+REAL(int, dup3, int, int, int)
 
 /* ---- bpf() ---- */
 
@@ -152,7 +159,63 @@ EXPORT long syscall(long nr, ...)
 		depth--;
 		return r;
 	}
+	/* fd numbers that stop naming what they named must leave the fd cache */
+	switch (nr) {
+	case SYS_close:
+		emu_fdcache_forget((int)a[0]);
+		break;
+	case SYS_close_range:
+		if (!(a[2] & CLOSE_RANGE_CLOEXEC))
+			emu_fdcache_forget_range((unsigned)a[0], (unsigned)a[1]);
+		break;
+	case SYS_dup2:
+	case SYS_dup3:
+		emu_fdcache_forget((int)a[1]);
+		break;
+	default:
+		break;
+	}
 	return get_syscall()(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* ---- fd numbers that change what they name ---- */
+
+EXPORT int close(int fd)
+{
+	emu_fdcache_forget(fd);
+	return get_close()(fd);
+}
+
+EXPORT int close_range(unsigned lo, unsigned hi, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		emu_fdcache_forget_range(lo, hi);
+	return get_close_range()(lo, hi, flags);
+}
+
+EXPORT void closefrom(int lo)
+{
+	if (lo >= 0)
+		emu_fdcache_forget_range((unsigned)lo, UINT_MAX);
+	get_closefrom()(lo);
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	int r = get_dup2()(oldfd, newfd);
+
+	if (r >= 0 && oldfd != newfd)
+		emu_fdcache_forget(newfd);
+	return r;
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	int r = get_dup3()(oldfd, newfd, flags);
+
+	if (r >= 0)
+		emu_fdcache_forget(newfd);
+	return r;
 }
 
 /* glibc declares path arguments nonnull, but a program may still pass NULL and expect EFAULT
