@@ -46,7 +46,13 @@ static uint64_t stride_of(const struct emu_create *c)
 
 static int array_layout(const struct emu_create *c, uint64_t *priv_size)
 {
-	*priv_size = sizeof(struct array_priv) + 64 + (uint64_t)c->max_entries * stride_of(c);
+	uint64_t data = (uint64_t)c->max_entries * stride_of(c);
+
+	/* mmap() of an MMAPABLE array starts at its first value, so values begin on a page */
+	if (c->map_flags & EMU_F_MMAPABLE)
+		*priv_size = EMU_PAGE_SIZE + emu_round_up64(data, EMU_PAGE_SIZE);
+	else
+		*priv_size = sizeof(struct array_priv) + 64 + data;
 	return 0;
 }
 
@@ -57,7 +63,7 @@ static void array_init(struct emu_map *m)
 				.nr_cpus = m->hdr->nr_cpus };
 
 	p->stride = (uint32_t)stride_of(&c);
-	p->values_off = m->hdr->priv_off + 64;
+	p->values_off = (m->hdr->map_flags & EMU_F_MMAPABLE) ? EMU_PAGE_SIZE : m->hdr->priv_off + 64;
 }
 
 static char *slot(struct emu_map *m, uint32_t idx)
@@ -154,6 +160,17 @@ static uint64_t array_memlock(const struct emu_map *m)
 	if (h->map_flags & EMU_F_MMAPABLE)
 		return EMU_PAGE_SIZE + emu_round_up64(slot * h->max_entries, EMU_PAGE_SIZE);
 	return 312 + slot * h->max_entries;
+}
+
+int emu_array_mmap_range(struct emu_map *m, uint64_t *off, uint64_t *len)
+{
+	struct array_priv *p = emu_priv(m);
+
+	if (!(m->hdr->map_flags & EMU_F_MMAPABLE))
+		return -EINVAL;
+	*off = p->values_off;
+	*len = emu_round_up64((uint64_t)m->hdr->max_entries * p->stride, EMU_PAGE_SIZE);
+	return 0;
 }
 
 int emu_array_content(struct emu_map *m, const void **data, size_t *len)

@@ -242,6 +242,8 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 int emu_batch_update_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
 int emu_batch_delete_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
 
+int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+
 /* syscall.c */
 int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size);
 int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr);

@@ -14,9 +14,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <stdbool.h>
 #include <unistd.h>
 
+/* An allocation failure inside uthash must become ENOMEM for the caller, never an exit. */
 #define HASH_NONFATAL_OOM 1
+static bool registry_oom;
+#define uthash_nonfatal_oom(e) (registry_oom = true)
 #include <uthash.h>
 
 #include "internal.h"
@@ -228,8 +232,9 @@ static int register_locked(struct reg_key *k, void *base, size_t size, struct em
 	fill_view(&e->map, base, size);
 	e->map.dev = k->dev;
 	e->map.ino = k->ino;
+	registry_oom = false;
 	HASH_ADD(hh, registry, key, sizeof(e->key), e);
-	if (HASH_NONFATAL_OOM && !e->hh.tbl) {
+	if (registry_oom) {
 		free(e);
 		return -ENOMEM;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Which family implements which map type, and the library calls that are not bpf() commands. */
 #include <fcntl.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -30,6 +31,54 @@ bool emu_is_percpu_type(uint32_t map_type)
 }
 
 int emu_array_content(struct emu_map *m, const void **data, size_t *len);
+int emu_array_mmap_range(struct emu_map *m, uint64_t *off, uint64_t *len);
+
+/*
+ * mmap() of a map fd, in the kernel's order: what the mm layer checks for any file, then the
+ * map's own rules (only ARRAY has an mmap op; it needs BPF_F_MMAPABLE; a frozen map cannot be
+ * mapped writable). On success *file_off is where the caller's offset lies in our file.
+ * Returns 0, -errno, or 1 when fd is not an emulated map.
+ */
+int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off)
+{
+	struct emu_map *m;
+	uint64_t data_off, data_len;
+	int mode, err;
+
+	if (emu_map_get(fd, &m, &mode))
+		return 1;
+	err = -EACCES;
+	if (mode == O_WRONLY || ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) && mode != O_RDWR))
+		goto out;
+	err = -EINVAL;
+	if (!len || (off & (EMU_PAGE_SIZE - 1)))
+		goto out;
+	err = -EMU_ENOTSUPP;
+	if (m->hdr->map_type != BPF_MAP_TYPE_ARRAY)
+		goto out;
+	err = -EINVAL;
+	if ((flags & MAP_TYPE) != MAP_SHARED)
+		goto out;
+	if (prot & PROT_WRITE) {
+		err = -EPERM;
+		if (__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
+			goto out;
+		err = -EACCES;
+		if (m->hdr->map_flags & EMU_F_RDONLY_PROG)
+			goto out;
+	}
+	err = emu_array_mmap_range(m, &data_off, &data_len);
+	if (err)
+		goto out;
+	err = -EINVAL;
+	if ((uint64_t)off + emu_round_up64(len, EMU_PAGE_SIZE) > data_len)
+		goto out;
+	*file_off = (off_t)(data_off + (uint64_t)off);
+	err = 0;
+out:
+	emu_map_put(m);
+	return err;
+}
 
 /* 6.18 reports a SHA-256 of a frozen ARRAY's values when the caller asks with hash/hash_size. */
 int emu_map_content_hash(struct emu_map *m, void *uhash, uint32_t hash_size)

@@ -112,6 +112,8 @@ REAL(int, renameat, int, const char *, int, const char *)
 REAL(int, chdir, const char *)
 REAL(DIR *, opendir, const char *)
 REAL(int, mount, const char *, const char *, const char *, unsigned long, const void *)
+REAL(void *, mmap, void *, size_t, int, int, int, off_t)
+REAL(void *, mmap64, void *, size_t, int, int, int, off64_t)
 REAL(int, close, int)
 REAL(int, close_range, unsigned, unsigned, int)
 REAL(void, closefrom, int)
@@ -176,6 +178,47 @@ EXPORT long syscall(long nr, ...)
 		break;
 	}
 	return get_syscall()(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* ---- mmap of a map fd: only an MMAPABLE array's values, as in the kernel ---- */
+
+static void *map_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, bool *handled)
+{
+	off_t file_off;
+	int r;
+
+	*handled = false;
+	if ((flags & MAP_ANONYMOUS) || fd < 0 || depth)
+		return NULL;
+	depth++;
+	r = emu_map_mmap_check(fd, len, prot, flags, off, &file_off);
+	depth--;
+	if (r == 1)
+		return NULL;
+	*handled = true;
+	if (r < 0) {
+		errno = -r;
+		return MAP_FAILED;
+	}
+	if (shim_debug)
+		shim_log("mmap(fd %d, offset %lld): emulated array values", fd, (long long)off);
+	return get_mmap()(addr, len, prot, flags, fd, file_off);
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	bool handled;
+	void *p = map_mmap(addr, len, prot, flags, fd, off, &handled);
+
+	return handled ? p : get_mmap()(addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	bool handled;
+	void *p = map_mmap(addr, len, prot, flags, fd, off, &handled);
+
+	return handled ? p : get_mmap64()(addr, len, prot, flags, fd, off);
 }
 
 /* ---- fd numbers that change what they name ---- */
