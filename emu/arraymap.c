@@ -130,7 +130,8 @@ static int array_update(struct emu_map *m, const void *key, const void *value, u
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	memcpy(slot(m, idx), value, m->value_bytes);
+	/* in place, so through the redo record: a writer killed mid-copy must not leave a torn value */
+	emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
 	emu_map_unlock(m);
 	return 0;
 }
@@ -182,6 +183,24 @@ int emu_array_content(struct emu_map *m, const void **data, size_t *len)
 	return 0;
 }
 
+/* An array has no structure beyond its geometry; taking the lock finishes a dead writer's value. */
+static int array_check(struct emu_map *m)
+{
+	struct array_priv *p = emu_priv(m);
+	struct emu_create c = { .map_type = m->hdr->map_type, .value_size = m->hdr->value_size,
+				.nr_cpus = m->hdr->nr_cpus };
+	int err = emu_map_lock(m);
+	uint64_t values_off = (m->hdr->map_flags & EMU_F_MMAPABLE) ? EMU_PAGE_SIZE : m->hdr->priv_off + 64;
+
+	if (err)
+		return err;
+	if (p->stride != stride_of(&c) || p->values_off != values_off ||
+	    p->values_off + (uint64_t)m->hdr->max_entries * p->stride > m->size || m->hdr->redo_dst)
+		err = -EUCLEAN;
+	emu_map_unlock(m);
+	return err;
+}
+
 const struct emu_map_ops emu_array_ops = {
 	.family = "array",
 	.alloc_check = array_alloc_check,
@@ -192,6 +211,7 @@ const struct emu_map_ops emu_array_ops = {
 	.update = array_update,
 	.get_next_key = array_get_next_key,
 	.lookup_percpu = array_lookup_percpu,
+	.check = array_check,
 	.generic_lookup_batch = true,
 	.generic_batch_update = true,
 };

@@ -2,7 +2,8 @@
 /*
  * The batch commands after the dispatcher's checks: the kernel's generic batches (element ops in
  * a loop, key tokens) and the loop around the hash family's bucket walker (bucket tokens).
- * Every write to user memory happens at the point where the kernel makes it, so `count`,
+ * Every write to user memory happens at the point where the kernel makes it, in the same pieces
+ * (emu_copy_to_user leaves the bytes before a fault written, as copy_to_user does), so `count`,
  * `out_batch`, keys and values hold the same bytes afterwards, also when a copy faults.
  */
 #include <stdlib.h>
@@ -11,30 +12,6 @@
 
 /* Hash buckets rarely hold more; the buffer grows when one does. */
 #define FIRST_BUCKET_CAP 5u
-
-/*
- * The kernel's copy_to_user stores every byte before the first one it cannot write, so a buffer
- * that runs into an unmapped page is filled up to the page boundary. Copying page by page does
- * the same.
- */
-static int copy_out(void *udst, const void *src, size_t n)
-{
-	uintptr_t d = (uintptr_t)udst;
-	const char *s = src;
-
-	while (n) {
-		size_t chunk = EMU_PAGE_SIZE - (d & (EMU_PAGE_SIZE - 1));
-
-		if (chunk > n)
-			chunk = n;
-		if (emu_copy_to_user((void *)d, s, chunk))
-			return -EFAULT;
-		d += chunk;
-		s += chunk;
-		n -= chunk;
-	}
-	return 0;
-}
 
 /* User addresses are computed in the kernel's u32 arithmetic: index * size wraps at 4 GiB. */
 static void *uoff(const struct emu_attr *a, unsigned field, uint32_t idx, uint32_t size)
@@ -106,8 +83,8 @@ int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union 
 			continue;
 		}
 		/* Removed elements are gone even when the copy-out faults, as in the kernel. */
-		if (n && (copy_out(uoff(a, BA_KEYS, total, ks), keys, (uint32_t)(n * ks)) ||
-			  copy_out(uoff(a, BA_VALUES, total, vs), values, (uint32_t)(n * vs)))) {
+		if (n && (emu_copy_to_user(uoff(a, BA_KEYS, total, ks), keys, (uint32_t)(n * ks)) ||
+			  emu_copy_to_user(uoff(a, BA_VALUES, total, vs), values, (uint32_t)(n * vs)))) {
 			err = -EFAULT;
 			goto out;
 		}
@@ -115,7 +92,7 @@ int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union 
 		batch++;
 	}
 	/* out_batch first: when it faults, count keeps the 0 written above. */
-	if (copy_out(attr_ptr(a, BA_OUT), &batch, sizeof(batch)) || put_count(uattr, total))
+	if (emu_copy_to_user(attr_ptr(a, BA_OUT), &batch, sizeof(batch)) || put_count(uattr, total))
 		err = -EFAULT;
 out:
 	free(keys);
@@ -160,7 +137,8 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 			goto next; /* deleted since get_next_key saw it: skipped silently */
 		if (err)
 			goto out;
-		if (copy_out(uoff(a, BA_KEYS, cp, ks), key, ks) || copy_out(uoff(a, BA_VALUES, cp, vs), value, vs)) {
+		if (emu_copy_to_user(uoff(a, BA_KEYS, cp, ks), key, ks) ||
+		    emu_copy_to_user(uoff(a, BA_VALUES, cp, vs), value, vs)) {
 			err = -EFAULT;
 			goto out;
 		}
@@ -177,7 +155,7 @@ next:
 		}
 	}
 	/* The token is the last key read, written only when something was returned. */
-	if (put_count(uattr, cp) || (cp && copy_out(attr_ptr(a, BA_OUT), prev, ks)))
+	if (put_count(uattr, cp) || (cp && emu_copy_to_user(attr_ptr(a, BA_OUT), prev, ks)))
 		err = -EFAULT;
 out:
 	free(prev_buf);

@@ -4,6 +4,19 @@
  * rounded up to a power of two, the bucket is the lookup3 hash masked, new elements go to the
  * head of their bucket. With BPF_F_ZERO_SEED that makes iteration order the kernel's, byte for
  * byte. Links are element indices plus one, so a zero-filled file is an empty table.
+ *
+ * Crash safety. A process can be killed between any two of its writes to the file, lock held.
+ * The invariant every write path keeps, so that any prefix of its writes can be repaired:
+ *
+ *   The bucket lists are always sound lists of fully written elements. An element is filled
+ *   (hash, key, value, next) before the one aligned 32-bit store that links it (bucket head or
+ *   predecessor's next, made with emu_publish_u32), and leaves its bucket by one such store.
+ *   A replaced key is linked anew before the old copy is unlinked, so the worst a prefix leaves
+ *   is a key linked twice, the new copy first. A value overwritten in place goes through the
+ *   map's redo record (emu_map_write_value).
+ *
+ * Everything else — count, the linked marks, the free pool, the LRU lists — is derived from the
+ * bucket lists, and htab_recover() rebuilds it from them.
  */
 #include <sys/random.h>
 #include <time.h>
@@ -207,7 +220,9 @@ static void link_head(struct emu_map *m, uint32_t idx)
 
 	e->next = *b;
 	e->linked = 1;
-	*b = idx + 1;
+	EMU_CRASH_POINT("htab.link");
+	emu_publish_u32(b, idx + 1);
+	EMU_CRASH_POINT("htab.link");
 	H(m)->count++;
 }
 
@@ -218,7 +233,8 @@ static bool unlink_elem(struct emu_map *m, uint32_t idx)
 
 	while (*pp) {
 		if (*pp == idx + 1) {
-			*pp = e->next;
+			emu_publish_u32(pp, e->next);
+			EMU_CRASH_POINT("htab.unlink");
 			e->next = 0;
 			e->linked = 0;
 			H(m)->count--;
@@ -245,6 +261,7 @@ static uint32_t pool_pop(struct emu_map *m)
 		uint32_t idx = p->free_head - 1;
 
 		p->free_head = elem(m, idx)->next;
+		EMU_CRASH_POINT("htab.pool");
 		elem(m, idx)->next = 0;
 		return idx;
 	}
@@ -258,6 +275,7 @@ static void pool_push(struct emu_map *m, uint32_t idx)
 	struct htab_elem *e = elem(m, idx);
 
 	e->next = H(m)->free_head;
+	EMU_CRASH_POINT("htab.pool");
 	H(m)->free_head = idx + 1;
 }
 
@@ -289,6 +307,7 @@ static void fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key
 
 	e->hash = hash;
 	memcpy(elem_key(e), key, m->hdr->key_size);
+	EMU_CRASH_POINT("htab.fill");
 	memcpy(elem_value(m, e), value, m->value_bytes);
 }
 
@@ -301,7 +320,7 @@ static int update_plain(struct emu_map *m, const void *key, const void *value, u
 	if (err)
 		return err;
 	if (old && percpu) { /* per-CPU elements are overwritten where they are */
-		memcpy(elem_value(m, elem(m, old - 1)), value, m->value_bytes);
+		emu_map_write_value(m, elem_value(m, elem(m, old - 1)), value, m->value_bytes);
 		return 0;
 	}
 	if (!old && H(m)->count >= m->hdr->max_entries)
@@ -312,6 +331,7 @@ static int update_plain(struct emu_map *m, const void *key, const void *value, u
 	fill(m, idx, hash, key, value);
 	link_head(m, idx);
 	if (old) {
+		EMU_CRASH_POINT("htab.replace");
 		unlink_elem(m, old - 1);
 		pool_push(m, old - 1);
 	}
@@ -343,7 +363,7 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 		struct htab_elem *e = elem(m, old - 1);
 
 		e->lru.ref = 1;
-		memcpy(elem_value(m, e), value, m->value_bytes);
+		emu_map_write_value(m, elem_value(m, e), value, m->value_bytes);
 		if (idx != UINT32_MAX)
 			emu_lru_push_free(&lc, idx);
 		return 0;
@@ -352,6 +372,7 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 	link_head(m, idx);
 	if (old) {
 		elem(m, idx)->lru.ref = 1;
+		EMU_CRASH_POINT("htab.replace");
 		unlink_elem(m, old - 1);
 		emu_lru_push_free(&lc, old - 1);
 	}
@@ -421,6 +442,7 @@ static int remove_key(struct emu_map *m, const void *key, void *value)
 		if (value)
 			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
 		unlink_elem(m, i - 1);
+		EMU_CRASH_POINT("htab.delete");
 		free_elem(m, i - 1);
 	}
 	emu_map_unlock(m);
@@ -497,7 +519,8 @@ static uint64_t htab_memlock(const struct emu_map *m)
 static int htab_check(struct emu_map *m)
 {
 	struct htab_priv *p = H(m);
-	uint32_t linked = 0, nfree = 0;
+	bool lru = is_lru(m->hdr->map_type);
+	uint32_t linked = 0, nfree = 0, in_pool = lru ? p->nr_elems : p->next_unused;
 	int err = emu_map_lock(m);
 
 	if (err)
@@ -511,7 +534,7 @@ static int htab_check(struct emu_map *m)
 		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
 			struct htab_elem *e;
 
-			if (i > p->nr_elems || ++steps > p->nr_elems)
+			if (i > in_pool || ++steps > p->nr_elems)
 				goto out;
 			e = elem(m, i - 1);
 			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
@@ -522,11 +545,22 @@ static int htab_check(struct emu_map *m)
 	}
 	if (linked != p->count || linked > m->hdr->max_entries)
 		goto out;
-	if (is_lru(m->hdr->map_type)) {
+	if (lru) {
 		struct emu_lru_ctx lc;
+		uint32_t marked = 0;
 
 		lru_ctx(m, &lc);
 		if (emu_lru_check(&lc, p->nr_elems))
+			goto out;
+		/* a node is handed out exactly when its element is in the table */
+		for (uint32_t i = 0; i < p->nr_elems; i++) {
+			bool in = elem(m, i)->linked;
+
+			if (in != emu_lru_node_in_use(&lc, i))
+				goto out;
+			marked += in;
+		}
+		if (marked != linked)
 			goto out;
 	} else {
 		for (uint32_t i = p->free_head; i; i = elem(m, i - 1)->next) {
@@ -540,6 +574,83 @@ static int htab_check(struct emu_map *m)
 out:
 	emu_map_unlock(m);
 	return err;
+}
+
+static bool lru_in_table_cb(void *arg, uint32_t idx)
+{
+	return elem(arg, idx)->linked == 1;
+}
+
+/* Whether an element ahead of `stop` in the list from `head` holds e's key. */
+static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, const struct htab_elem *e)
+{
+	for (uint32_t i = head; i && i != stop; i = elem(m, i - 1)->next) {
+		const struct htab_elem *o = elem(m, i - 1);
+
+		if (o->hash == e->hash && !memcmp(elem_key((struct htab_elem *)o), elem_key((struct htab_elem *)e),
+						  m->hdr->key_size))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A lock holder died. Per the invariant at the top of this file the bucket lists are sound, so
+ * they are kept and all derived state is rebuilt from them. The walk still refuses what a sound
+ * list cannot hold — an index outside the pool, a loop, an element in the wrong bucket or with a
+ * stale hash — rather than trust the invariant blindly: a list is cut at a bad link, a bad
+ * element is skipped. The stale copy of a key caught mid-replace (behind its new copy) is
+ * unlinked, completing the replace. Linked marks: 0 not seen, 1 in the table, 2 skipped.
+ */
+static void htab_recover(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	bool lru = is_lru(m->hdr->map_type);
+	uint32_t nb = p->n_buckets, count = 0, n, i;
+
+	if (p->next_unused > p->nr_elems)
+		p->next_unused = p->nr_elems;
+	n = lru ? p->nr_elems : p->next_unused;
+	for (i = 0; i < n; i++)
+		elem(m, i)->linked = 0;
+	for (uint32_t b = 0; b < nb; b++) {
+		uint32_t *pp = &buckets(m)[b];
+
+		while ((i = *pp)) {
+			struct htab_elem *e;
+
+			if (i > n || elem(m, i - 1)->linked) {
+				emu_publish_u32(pp, 0);
+				break;
+			}
+			e = elem(m, i - 1);
+			if ((e->hash & (nb - 1)) != b || e->hash != hash_key(m, elem_key(e)) ||
+			    key_seen_before(m, buckets(m)[b], i, e)) {
+				e->linked = 2;
+				emu_publish_u32(pp, e->next);
+				continue;
+			}
+			e->linked = 1;
+			count++;
+			pp = &e->next;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (elem(m, i)->linked == 2)
+			elem(m, i)->linked = 0;
+	p->count = count;
+	if (lru) {
+		struct emu_lru_ctx lc;
+
+		lru_ctx(m, &lc);
+		emu_lru_rebuild(&lc, lru_in_table_cb);
+	} else {
+		/* an element taken from the pool but not linked yet goes back here */
+		p->free_head = 0;
+		for (i = n; i-- > 0;)
+			if (!elem(m, i)->linked)
+				pool_push(m, i);
+	}
 }
 
 /*
@@ -580,7 +691,8 @@ static int htab_batch_bucket(struct emu_map *m, uint32_t *bucket, uint32_t cap, 
 	if (del) {
 		/* Detach the chain, reverse it, then free in that order. */
 		i = buckets(m)[b];
-		buckets(m)[b] = 0;
+		emu_publish_u32(&buckets(m)[b], 0);
+		EMU_CRASH_POINT("htab.batch");
 		while (i) {
 			struct htab_elem *e = elem(m, i - 1);
 			uint32_t next = e->next;
@@ -595,6 +707,7 @@ static int htab_batch_bucket(struct emu_map *m, uint32_t *bucket, uint32_t cap, 
 			uint32_t next = elem(m, rev - 1)->next;
 
 			elem(m, rev - 1)->next = 0;
+			EMU_CRASH_POINT("htab.batch");
 			free_elem(m, rev - 1);
 			rev = next;
 		}
@@ -616,6 +729,7 @@ const struct emu_map_ops emu_htab_ops = {
 	.lookup_and_delete = htab_lookup_and_delete,
 	.lookup_percpu = htab_lookup_percpu,
 	.check = htab_check,
+	.recover = htab_recover,
 	.batch_bucket = htab_batch_bucket,
 	.generic_batch_update = true,
 };

@@ -21,7 +21,7 @@
 #define EMU_OBJ_NAME_LEN 16u
 
 #define EMU_MAGIC 0x3170616d75656670ULL /* "pfeuamp1": a bpfemu map file */
-#define EMU_LAYOUT_VERSION 1u
+#define EMU_LAYOUT_VERSION 2u /* 2: the redo record of in-place value writes */
 
 /* Map flags the uapi of 6.1 may not name. */
 #define EMU_F_NO_PREALLOC (1u << 0)
@@ -111,6 +111,16 @@ struct emu_map_hdr {
 	uint64_t memlock;
 	pthread_mutex_t lock; /* process-shared, robust */
 	uint64_t priv_off;    /* family's own state */
+	/*
+	 * A value overwritten in place (arrays, per-CPU hash elements) is first copied here whole,
+	 * then redo_dst is set, then the target is written and redo_dst cleared: a writer killed
+	 * halfway leaves a record the next lock holder replays, so no reader ever sees a value
+	 * torn between two updates. redo_dst is an offset in the file, 0 when no write is open.
+	 */
+	uint64_t redo_off;
+	uint64_t redo_dst;
+	uint32_t redo_len;
+	uint32_t recoveries; /* times a lock holder died and the map was repaired (tests read it) */
 };
 
 struct emu_map_ops;
@@ -166,6 +176,13 @@ struct emu_map_ops {
 	/* consistency check: 0 or -EUCLEAN */
 	int (*check)(struct emu_map *m);
 	/*
+	 * Called with the lock held when its previous holder died inside a critical section:
+	 * restore structural consistency from whatever prefix of its writes reached the file.
+	 * Must be idempotent (the recovering process may be killed too; the next one runs it
+	 * again) and must not fail.
+	 */
+	void (*recover)(struct emu_map *m);
+	/*
 	 * Hash batch lookups go bucket by bucket (the token is a bucket index). One step: from
 	 * *bucket on, skip empty buckets (stopping at the last one) and report in *n how many
 	 * elements the bucket found holds; only if *n <= cap copy them into keys/values, in list
@@ -196,6 +213,31 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode); /* -EBADF / -EINVAL
 void emu_map_put(struct emu_map *m);
 int emu_map_lock(struct emu_map *m);
 void emu_map_unlock(struct emu_map *m);
+/* Overwrite a live value so that a writer killed halfway leaves the old or the new value,
+ * never a mix (see redo_off). Lock held; dst lies in the map file; n <= value_bytes. */
+void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n);
+/* ftruncate() that never lets RLIMIT_FSIZE's SIGXFSZ reach the caller (EFBIG still returned) */
+int emu_ftruncate_quiet(int fd, off_t size);
+
+/*
+ * The store that makes one step of a critical section visible to crash recovery. A process can
+ * be killed between any two instructions, so recovery sees the writes in program order; the
+ * release store keeps the compiler from moving the writes it publishes after it.
+ */
+static inline void emu_publish_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+/*
+ * Test hooks (cmake -DBPFEMU_TEST_HOOKS=ON, never in a release build): with
+ * BPFEMU_TEST_CRASH=N[:prefix] in the environment, every crash point whose name starts with
+ * prefix kills the process with SIGKILL with probability 1/N, so kill tests land inside critical
+ * sections instead of hoping to. The variable is read at the first crash point of each process.
+ */
+#ifdef BPFEMU_TEST_HOOKS
+void emu_test_crash_point(const char *where);
+#define EMU_CRASH_POINT(where) emu_test_crash_point(where)
+#else
+#define EMU_CRASH_POINT(where) ((void)0)
+#endif
 uint32_t emu_nr_cpus(void);
 int emu_map_fd_id(int fd, uint32_t *id);
 void emu_fdcache_enable(void);
@@ -208,6 +250,7 @@ bool emu_is_object_fd(int fd); /* a map or a program */
 
 /* objects.c: ids, the emulated bpffs, pins */
 uint32_t emu_alloc_id(void);
+void emu_ids_init(void); /* opens the id counter now, while an fd may still be free */
 const char *emu_bpffs_root(void);
 const char *emu_state_dir(void);
 int emu_open_map_file(void);
@@ -228,6 +271,7 @@ int emu_fdinfo(int fd, char *buf, size_t len);
 /* uaccess.c: copies that turn a bad user pointer into -EFAULT instead of a crash */
 int emu_copy_from_user(void *dst, const void *src, size_t n);
 int emu_copy_to_user(void *dst, const void *src, size_t n);
+bool emu_user_writable(void *p); /* a write to p would not fault (the byte is left as it was) */
 
 /* jhash.c: the kernel's hash-table hash (lookup3) */
 uint32_t emu_jhash_key(const void *key, uint32_t key_size, uint32_t seed);
@@ -254,5 +298,14 @@ const char *emu_map_type_name(uint32_t type); /* "hash", or NULL */
 
 /* diag.c */
 void emu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fault.c: deliberate mistakes that prove the differential checks catch one. Only test builds
+ * (-DBPFEMU_FAULT_INJECTION=ON) compile them; BPFEMU_FAULT=<name>[,<name>...] turns them on. */
+#ifdef BPFEMU_FAULT_INJECTION
+bool emu_fault(const char *name);
+#define EMU_FAULT(name) emu_fault(name)
+#else
+#define EMU_FAULT(name) false
+#endif
 
 #endif

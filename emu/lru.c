@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h" /* EMU_CRASH_POINT */
+
 /* List kinds. The values are the kernel's, so a node dump reads the same. Only the first two are
  * counted (the active/inactive balance decides whether the active list is rotated). */
 enum {
@@ -114,6 +116,7 @@ static void dl_unlink(const struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t
 		l->first = n->next;
 	else
 		node_at(c, n->prev)->next = n->next;
+	EMU_CRASH_POINT("lru.unlink");
 	if (n->next == EMU_LRU_NIL)
 		l->last = n->prev;
 	else
@@ -132,6 +135,7 @@ static void dl_push_first(const struct emu_lru_ctx *c, struct lru_dlist *l, uint
 		l->last = idx;
 	else
 		node_at(c, l->first)->prev = idx;
+	EMU_CRASH_POINT("lru.push");
 	l->first = idx;
 }
 
@@ -697,4 +701,75 @@ int emu_lru_check(struct emu_lru_ctx *c, uint32_t nr_elems)
 out:
 	free(seen);
 	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Crash recovery                                                                               */
+
+bool emu_lru_node_in_use(const struct emu_lru_ctx *c, uint32_t idx)
+{
+	uint8_t t = node_at(c, idx)->type;
+
+	return t == LRU_ACTIVE || t == LRU_INACTIVE || t == LRU_LOCAL_PENDING;
+}
+
+/*
+ * A process killed halfway through a list move leaves doubly linked lists that disagree with
+ * themselves, and which of its steps landed is unknowable from the lists alone. So nothing of
+ * the old lists is trusted: every node is placed again from the one thing that is sound, whether
+ * its element is in the hash table. Elements in the table go to the active list if they were
+ * active, else to the inactive one (a node that was pending or half-moved counts as recently
+ * used, as pending nodes are); the rest become free. Local lists start empty, which the
+ * kernel's lists also are after a refill hands everything back. The order within a list is by
+ * index: the exact recency among the survivors is lost with the crash, as it is nowhere
+ * recorded soundly.
+ */
+static void rebuild_place(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint32_t cpu,
+			  bool in_table)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+	uint8_t to = !in_table ? LRU_FREE : n->type == LRU_ACTIVE ? LRU_ACTIVE : LRU_INACTIVE;
+
+	n->type = to;
+	n->cpu = (uint16_t)cpu;
+	if (to == LRU_FREE)
+		n->ref = 0;
+	count_adjust(s, to, +1);
+	dl_push_first(c, &s->q[to], idx);
+}
+
+void emu_lru_rebuild(struct emu_lru_ctx *c, bool (*in_table)(void *arg, uint32_t idx))
+{
+	struct emu_lru *st = c->state;
+	uint32_t nr_cpus = cpu_count(st->nr_cpus), nr_elems = st->nr_elems, cpu, i;
+
+	if (!st->percpu) {
+		set_init(&st->shared);
+		for (cpu = 0; cpu < nr_cpus; cpu++) {
+			struct lru_local *loc = local_of(c, cpu);
+
+			dl_init(&loc->free_q);
+			dl_init(&loc->pending_q);
+			if (loc->next_steal >= nr_cpus)
+				loc->next_steal = cpu;
+		}
+		for (i = 0; i < nr_elems; i++)
+			rebuild_place(c, &st->shared, i, 0, in_table(c->arg, i));
+		return;
+	}
+
+	/* the slices emu_lru_init handed out: node i belongs to CPU i / slice */
+	{
+		uint32_t slice = nr_elems / nr_cpus ? nr_elems / nr_cpus : 1;
+
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			set_init(own_set_of(c, cpu));
+		for (i = 0; i < nr_elems; i++) {
+			if (i / slice >= nr_cpus) {
+				node_reset(node_at(c, i), LRU_UNUSED, 0);
+				continue;
+			}
+			rebuild_place(c, own_set_of(c, i / slice), i, i / slice, in_table(c->arg, i));
+		}
+	}
 }

@@ -38,4 +38,8 @@ void emu_lru_push_free(struct emu_lru_ctx *c, uint32_t idx);
 /* optional but wanted: structural self-check for a later consistency checker: walks every list,
    verifies prev/next agreement, node types, counts, no cycles; returns 0 or -1 */
 int emu_lru_check(struct emu_lru_ctx *c, uint32_t nr_elems);
+/* whether node idx is handed out (its element should be in the hash table) */
+bool emu_lru_node_in_use(const struct emu_lru_ctx *c, uint32_t idx);
+/* crash recovery: rebuild every list from which nodes' elements are in the hash table */
+void emu_lru_rebuild(struct emu_lru_ctx *c, bool (*in_table)(void *arg, uint32_t idx));
 #endif

@@ -9,11 +9,14 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -128,17 +131,141 @@ static int init_lock(pthread_mutex_t *mu)
 	return -err;
 }
 
+/*
+ * The previous lock holder died inside a critical section (SIGKILL, a crash), leaving some prefix
+ * of its writes. Finish its in-place value write if it had opened one, then let the family
+ * rebuild whatever that prefix left inconsistent. Only then is the mutex marked consistent: if
+ * this process dies here too, the next locker gets EOWNERDEAD again and repeats the repair.
+ */
+static void recover_locked(struct emu_map *m)
+{
+	struct emu_map_hdr *h = m->hdr;
+	uint64_t dst = h->redo_dst, len = h->redo_len;
+
+	if (dst) {
+		if (h->redo_off && len <= m->size && dst >= h->priv_off && dst <= m->size - len &&
+		    h->redo_off <= m->size - len)
+			memcpy(m->base + dst, m->base + h->redo_off, len);
+		__atomic_store_n(&h->redo_dst, 0, __ATOMIC_RELEASE);
+	}
+	if (m->ops->recover)
+		m->ops->recover(m);
+	h->recoveries++;
+}
+
 int emu_map_lock(struct emu_map *m)
 {
 	int err = pthread_mutex_lock(&m->hdr->lock);
 
 	if (err == EOWNERDEAD) {
-		/* A process died holding the lock. The map's structure is what it left; the consistency
-		 * checker says whether that is sound. Keep the map usable rather than wedge everyone. */
+		recover_locked(m);
 		pthread_mutex_consistent(&m->hdr->lock);
 		err = 0;
 	}
 	return -err;
+}
+
+void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n)
+{
+	struct emu_map_hdr *h = m->hdr;
+
+	if (!h->redo_off) { /* a family without in-place writes asked: nothing to protect with */
+		memcpy(dst, src, n);
+		return;
+	}
+	memcpy(m->base + h->redo_off, src, n);
+	h->redo_len = (uint32_t)n;
+	EMU_CRASH_POINT("redo.stage");
+	__atomic_store_n(&h->redo_dst, (uint64_t)((char *)dst - m->base), __ATOMIC_RELEASE);
+#ifdef BPFEMU_TEST_HOOKS
+	/* in halves, so a test can kill a writer with its value half written */
+	memcpy(dst, src, n / 2);
+	EMU_CRASH_POINT("redo.copy");
+	memcpy((char *)dst + n / 2, (const char *)src + n / 2, n - n / 2);
+#else
+	memcpy(dst, src, n);
+#endif
+	EMU_CRASH_POINT("redo.copy");
+	__atomic_store_n(&h->redo_dst, 0, __ATOMIC_RELEASE);
+}
+
+#ifdef BPFEMU_TEST_HOOKS
+static struct {
+	int read;        /* BPFEMU_TEST_CRASH read in this process */
+	unsigned one_in; /* 0: off */
+	char prefix[64];
+} crash_cfg;
+static pthread_mutex_t crash_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t crash_atfork_once = PTHREAD_ONCE_INIT;
+static __thread uint64_t crash_rng;
+
+/* A forked child sets its own BPFEMU_TEST_CRASH before its first call: read it afresh. */
+static void crash_atfork_child(void)
+{
+	__atomic_store_n(&crash_cfg.read, 0, __ATOMIC_RELAXED);
+	crash_rng = 0;
+}
+static void crash_atfork_init(void) { pthread_atfork(NULL, NULL, crash_atfork_child); }
+
+void emu_test_crash_point(const char *where)
+{
+	uint64_t x;
+
+	if (!__atomic_load_n(&crash_cfg.read, __ATOMIC_ACQUIRE)) {
+		const char *env = getenv("BPFEMU_TEST_CRASH"), *colon;
+
+		pthread_once(&crash_atfork_once, crash_atfork_init);
+		pthread_mutex_lock(&crash_cfg_lock);
+		crash_cfg.one_in = env ? (unsigned)strtoul(env, NULL, 10) : 0;
+		colon = env ? strchr(env, ':') : NULL;
+		snprintf(crash_cfg.prefix, sizeof(crash_cfg.prefix), "%s", colon ? colon + 1 : "");
+		__atomic_store_n(&crash_cfg.read, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&crash_cfg_lock);
+	}
+	if (!crash_cfg.one_in || strncmp(where, crash_cfg.prefix, strlen(crash_cfg.prefix)))
+		return;
+	if (!crash_rng) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		crash_rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uintptr_t)&crash_rng;
+		crash_rng |= 1;
+	}
+	x = crash_rng; /* xorshift64 */
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	crash_rng = x;
+	if (x % crash_cfg.one_in == 0)
+		raise(SIGKILL);
+}
+#endif
+
+/*
+ * Growing a file past RLIMIT_FSIZE fails with EFBIG and also raises SIGXFSZ, whose default action
+ * kills the process. bpf() knows no such limit, so the signal is not the caller's business: it is
+ * blocked around the call and the one the call raised is taken back.
+ */
+int emu_ftruncate_quiet(int fd, off_t size)
+{
+	sigset_t xfsz, old, pending;
+	bool was_pending;
+	int r, saved;
+
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	was_pending = !sigpending(&pending) && sigismember(&pending, SIGXFSZ);
+	r = ftruncate(fd, size);
+	saved = errno;
+	if (r && saved == EFBIG && !was_pending) {
+		struct timespec zero = { 0, 0 };
+
+		sigtimedwait(&xfsz, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return r;
 }
 
 void emu_map_unlock(struct emu_map *m)
@@ -242,6 +369,14 @@ static int register_locked(struct reg_key *k, void *base, size_t size, struct em
 	return 0;
 }
 
+/* The redo record's staging area: one user value, for the types that overwrite values in place. */
+static uint64_t redo_bytes(const struct emu_create *c)
+{
+	if (emu_is_percpu_type(c->map_type))
+		return emu_round_up64(emu_round_up64(c->value_size, 8) * c->nr_cpus, 64);
+	return c->map_type == BPF_MAP_TYPE_ARRAY ? emu_round_up64(c->value_size, 64) : 0;
+}
+
 int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
 {
 	uint64_t priv_size = 0;
@@ -254,7 +389,51 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	 * our pages are only touched when used, so refuse what could never be backed. */
 	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
 		return -ENOMEM;
+	/* The staging area is touched only while a write is open, and the kernel has none: it is
+	 * left out of the test above so the limits stay the kernel's. */
+	*size = emu_round_up64(*size, 64) + redo_bytes(c);
 	return 0;
+}
+
+/* Forget a map this process registered but will not hand out (a failed create). */
+static void unregister(struct emu_map *m)
+{
+	struct reg_entry *e = (struct reg_entry *)((char *)m - offsetof(struct reg_entry, map));
+
+	pthread_rwlock_wrlock(&registry_lock);
+	HASH_DEL(registry, e);
+	pthread_rwlock_unlock(&registry_lock);
+	munmap(e->map.base, e->map.size);
+	free(e);
+}
+
+/*
+ * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd.
+ * Pages of a file are allocated when first touched, and a page a full filesystem cannot supply
+ * is a SIGBUS in whichever call touches it first; so a root without room for the whole map is
+ * passed over for a memfd (which shares the machine's memory, as the kernel's maps do). The map
+ * then works as usual but cannot be pinned.
+ */
+static int open_map_file(uint64_t size)
+{
+	int fd = emu_open_map_file();
+
+	if (fd >= 0) {
+		struct statfs sf;
+
+		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+			static bool said;
+
+			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+				emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
+					 emu_bpffs_root(), (unsigned long long)size);
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
+		fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
@@ -271,12 +450,11 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	err = emu_map_file_size(c, ops, &size);
 	if (err)
 		return err;
-	fd = emu_open_map_file();
-	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
-		fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	emu_ids_init();
+	fd = open_map_file(size);
 	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)size) || fstat(fd, &st)) {
+		return fd;
+	if (emu_ftruncate_quiet(fd, (off_t)size) || fstat(fd, &st)) {
 		err = errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
 		close(fd);
 		return err;
@@ -305,6 +483,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	h->id = emu_alloc_id();
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
 	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
+	h->redo_off = redo_bytes(c) ? size - redo_bytes(c) : 0;
 	err = init_lock(&h->lock);
 	if (err) {
 		munmap(base, size);
@@ -337,6 +516,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		rfd = open(path, ((c->map_flags & EMU_F_RDONLY) ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
 		if (rfd < 0) {
 			err = -errno;
+			unregister(m);
 			close(fd);
 			return err;
 		}
@@ -354,20 +534,27 @@ static int adopt_locked(int fd, const struct stat *st, struct emu_map **out)
 	struct reg_key k = { st->st_dev, st->st_ino };
 	char path[64];
 	void *base;
-	int rfd, err;
+	int rfd = fd, err, fl = fcntl(fd, F_GETFL);
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rfd = open(path, O_RDWR | O_CLOEXEC);
-	if (rfd < 0)
-		return -EINVAL;
+	/* Every user of a map writes its lock, so the mapping is writable whatever the fd's mode.
+	 * An O_RDWR fd serves as it is; any other is reopened, which needs a free fd for a moment
+	 * (a process at its fd limit then gets EMFILE rather than being told it holds no map). */
+	if (fl < 0 || (fl & O_ACCMODE) != O_RDWR) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rfd = open(path, O_RDWR | O_CLOEXEC);
+		if (rfd < 0)
+			return errno == EMFILE || errno == ENFILE ? -errno : -EINVAL;
+	}
 	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC ||
 	    h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
 	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type)) {
-		close(rfd);
+		if (rfd != fd)
+			close(rfd);
 		return -EINVAL;
 	}
 	base = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
-	close(rfd);
+	if (rfd != fd)
+		close(rfd);
 	if (base == MAP_FAILED)
 		return -ENOMEM;
 	err = register_locked(&k, base, h.file_size, out);
@@ -379,8 +566,12 @@ static int adopt_locked(int fd, const struct stat *st, struct emu_map **out)
 /* Registry locks must not be held by another thread across fork, or the child would deadlock. */
 static void atfork_prepare(void) { pthread_rwlock_wrlock(&registry_lock); }
 static void atfork_release(void) { pthread_rwlock_unlock(&registry_lock); }
+/* glibc's unlock takes a caller whose thread id is not the recorded writer's for a reader, and
+ * the child's id never is: unlocking there corrupts the lock and the child's next call hangs.
+ * The child is alone and the registry whole (the parent held it), so it starts a fresh lock. */
+static void atfork_child(void) { pthread_rwlock_init(&registry_lock, NULL); }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_release); }
+static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_child); }
 
 /* The kernel's fdget() does not see O_PATH fds at all, whatever file they name. Asked only off
  * the fast path: a known map file reached through an O_PATH fd is a corner left uncovered. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Which family implements which map type, and the library calls that are not bpf() commands. */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -128,7 +129,7 @@ EMU_API int bpfemu_map_check(int fd)
 EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts)
 {
 	struct emu_map *m;
-	unsigned char kbuf[512];
+	unsigned char kstack[512], *kbuf = kstack;
 	int err, mode;
 
 	if (!opts || opts->sz < offsetof(struct bpfemu_elem_opts, cpu) + sizeof(int))
@@ -136,8 +137,13 @@ EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const
 	err = emu_map_get(fd, &m, &mode);
 	if (err)
 		return ret_errno(err);
-	if (!m->ops->lookup_percpu || m->hdr->key_size > sizeof(kbuf)) {
+	/* hash keys may be far larger than any stack buffer */
+	if (m->hdr->key_size > sizeof(kstack))
+		kbuf = malloc(m->hdr->key_size);
+	if (!m->ops->lookup_percpu) {
 		err = -EINVAL;
+	} else if (!kbuf) {
+		err = -ENOMEM;
 	} else {
 		err = emu_copy_from_user(kbuf, key, m->hdr->key_size);
 		if (!err) {
@@ -148,6 +154,8 @@ EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const
 				err = emu_copy_to_user(value, vbuf, m->hdr->value_size);
 		}
 	}
+	if (kbuf != kstack)
+		free(kbuf);
 	emu_map_put(m);
 	return ret_errno(err);
 }

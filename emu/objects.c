@@ -129,7 +129,7 @@ static void id_init(void)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	if (ftruncate(fd, EMU_PAGE_SIZE)) {
+	if (emu_ftruncate_quiet(fd, EMU_PAGE_SIZE)) {
 		close(fd);
 		return;
 	}
@@ -137,6 +137,13 @@ static void id_init(void)
 	close(fd);
 	if (p != MAP_FAILED)
 		id_counter = p;
+}
+
+/* Map creation calls this before it opens the map file: opening the counter takes an fd for a
+ * moment, and a process with one fd left must still get a map with a shared id. */
+void emu_ids_init(void)
+{
+	pthread_once(&id_once, id_init);
 }
 
 /* Ids start at 1 and grow, as the kernel's cyclic allocator does until it wraps at INT_MAX. */

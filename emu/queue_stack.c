@@ -3,6 +3,11 @@
  * QUEUE and STACK: a ring of max_entries + 1 slots, as the kernel keeps it, so that "full" and
  * "drop the oldest on BPF_EXIST" come out the same. Both pop ends share the ring: a queue pops at
  * the tail, a stack at the head.
+ *
+ * Crash safety: head and tail are the whole state, and each operation changes each of them with
+ * one aligned store (emu_publish_u32) after the slot it exposes is written, so a process killed
+ * anywhere leaves the ring as before or after one of those stores: every prefix is a valid ring.
+ * (A push that drops the oldest element and dies before storing the new one has just dropped.)
  */
 #include "internal.h"
 
@@ -66,10 +71,12 @@ static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
 			return -E2BIG;
 		}
 		/* the oldest element sits at the tail for both kinds */
-		p->tail = ring_next(p, p->tail);
+		emu_publish_u32(&p->tail, ring_next(p, p->tail));
+		EMU_CRASH_POINT("qs.drop");
 	}
 	memcpy(qs_slot(m, p->head), value, m->hdr->value_size);
-	p->head = ring_next(p, p->head);
+	EMU_CRASH_POINT("qs.push");
+	emu_publish_u32(&p->head, ring_next(p, p->head));
 	emu_map_unlock(m);
 	return 0;
 }
@@ -90,10 +97,11 @@ static int qs_take(struct emu_map *m, void *value, bool del)
 	i = stack ? ring_prev(p, p->head) : p->tail;
 	memcpy(value, qs_slot(m, i), m->hdr->value_size);
 	if (del) {
+		EMU_CRASH_POINT("qs.pop");
 		if (stack)
-			p->head = i;
+			emu_publish_u32(&p->head, i);
 		else
-			p->tail = ring_next(p, p->tail);
+			emu_publish_u32(&p->tail, ring_next(p, p->tail));
 	}
 	emu_map_unlock(m);
 	return 0;
@@ -110,10 +118,25 @@ static uint64_t qs_memlock(const struct emu_map *m)
 static int qs_check(struct emu_map *m)
 {
 	struct qs_priv *p = emu_priv(m);
+	int err = emu_map_lock(m);
 
-	if (p->size != m->hdr->max_entries + 1 || p->head >= p->size || p->tail >= p->size)
-		return -EUCLEAN;
-	return 0;
+	if (err)
+		return err;
+	if (p->size != m->hdr->max_entries + 1 || p->data_off != m->hdr->priv_off + 64 || p->head >= p->size ||
+	    p->tail >= p->size)
+		err = -EUCLEAN;
+	emu_map_unlock(m);
+	return err;
+}
+
+/* Nothing a dying process leaves needs repair (see the top of the file); an index out of the
+ * ring could only come from outside damage, and an empty ring is the one safe answer to it. */
+static void qs_recover(struct emu_map *m)
+{
+	struct qs_priv *p = emu_priv(m);
+
+	if (p->head >= p->size || p->tail >= p->size)
+		p->head = p->tail = 0;
 }
 
 const struct emu_map_ops emu_queue_stack_ops = {
@@ -126,4 +149,5 @@ const struct emu_map_ops emu_queue_stack_ops = {
 	.pop = qs_pop,
 	.peek = qs_peek,
 	.check = qs_check,
+	.recover = qs_recover,
 };

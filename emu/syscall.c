@@ -283,6 +283,8 @@ static int map_lookup(struct emu_attr *a)
 		goto out;
 	}
 	err = m->ops->peek ? m->ops->peek(m, val) : m->ops->lookup(m, key, val);
+	if (!err && EMU_FAULT("lookup-byte"))
+		((unsigned char *)val)[m->value_bytes - 1] ^= 0x5a;
 	if (!err)
 		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), val, m->value_bytes);
 out:
@@ -356,6 +358,8 @@ static int map_delete(struct emu_attr *a)
 	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
 	if (!err)
 		err = m->ops->delete ? m->ops->delete(m, key) : -EINVAL;
+	if (err == -ENOENT && EMU_FAULT("delete-errno"))
+		err = -EINVAL;
 out:
 	bounce_put(&kb);
 	emu_map_put(m);
@@ -392,6 +396,14 @@ static int map_get_next_key(struct emu_attr *a)
 		goto out;
 	}
 	err = m->ops->get_next_key ? m->ops->get_next_key(m, key, next) : -EINVAL;
+	if (!err && m->ops == &emu_htab_ops && EMU_FAULT("getnext-skip")) {
+		/* a walk then skips every other element */
+		void *skip = malloc(m->hdr->key_size);
+
+		if (skip && !m->ops->get_next_key(m, next, skip))
+			memcpy(next, skip, m->hdr->key_size);
+		free(skip);
+	}
 	if (!err)
 		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), next, m->hdr->key_size);
 out:

@@ -128,10 +128,15 @@ static long do_bpf(long cmd, long uattr, long size)
 	long ret;
 	int err = 0;
 
-	ret = emu_bpf_copy_attr(&a, (const union bpf_attr *)uattr, (unsigned)size);
-	before = a;
-	if (!ret)
-		ret = emu_bpf_dispatch((int)cmd, &a, (union bpf_attr *)uattr);
+	if (shim_diff_enabled()) {
+		/* BPFEMU_DIFF: the kernel answers too, and the two are compared (diffmode.c) */
+		ret = shim_diff_bpf((int)cmd, (union bpf_attr *)uattr, (unsigned)size, &before);
+	} else {
+		ret = emu_bpf_copy_attr(&a, (const union bpf_attr *)uattr, (unsigned)size);
+		before = a;
+		if (!ret)
+			ret = emu_bpf_dispatch((int)cmd, &a, (union bpf_attr *)uattr);
+	}
 	if (ret < 0) {
 		err = (int)-ret;
 		ret = -1;
@@ -400,6 +405,67 @@ static char *fdinfo_text(int fd, size_t *len)
 	return out;
 }
 
+/*
+ * With BPFEMU_NR_CPUS the program must see that many possible CPUs too: libbpf sizes per-CPU
+ * value buffers from /sys/devices/system/cpu/possible, and a mismatch would overrun them.
+ */
+static const char *possible_cpus_text(const char *path, char *buf, size_t len)
+{
+	if (!opaque(path) || strcmp(path, "/sys/devices/system/cpu/possible") || !secure_getenv("BPFEMU_NR_CPUS"))
+		return NULL;
+	depth++;
+	snprintf(buf, len, "0-%u\n", emu_nr_cpus() - 1);
+	if (emu_nr_cpus() == 1)
+		snprintf(buf, len, "0\n");
+	depth--;
+	if (shim_debug)
+		shim_log("open(\"%s\"): %u possible CPUs (BPFEMU_NR_CPUS)", path, emu_nr_cpus());
+	return buf;
+}
+
+static FILE *text_file(const char *text)
+{
+	size_t len = strlen(text);
+	FILE *f;
+
+	depth++;
+	f = fmemopen(NULL, len + 1, "w+");
+	if (f) {
+		fwrite(text, 1, len, f);
+		rewind(f);
+	}
+	depth--;
+	return f;
+}
+
+static int text_fd(const char *text)
+{
+	size_t len = strlen(text);
+	int mfd = memfd_create("bpfemu-text", MFD_CLOEXEC);
+
+	if (mfd >= 0 && (write(mfd, text, len) != (ssize_t)len || lseek(mfd, 0, SEEK_SET))) {
+		close(mfd);
+		mfd = -1;
+	}
+	return mfd;
+}
+
+static FILE *fake_cpus_file(const char *path)
+{
+	char buf[32];
+	const char *t = possible_cpus_text(path, buf, sizeof(buf));
+
+	return t ? text_file(t) : NULL;
+}
+
+static int fake_cpus_fd(const char *path)
+{
+	char buf[32];
+	const char *t = possible_cpus_text(path, buf, sizeof(buf));
+
+	return t ? text_fd(t) : -1;
+}
+
 static FILE *fake_fdinfo_file(const char *path)
 {
 	int fd = proc_fd_number(path, "fdinfo");
@@ -412,13 +478,7 @@ static FILE *fake_fdinfo_file(const char *path)
 	text = fdinfo_text(fd, &len);
 	if (!text)
 		return NULL;
-	depth++;
-	f = fmemopen(NULL, len + 1, "w+");
-	if (f) {
-		fwrite(text, 1, len, f);
-		rewind(f);
-	}
-	depth--;
+	f = text_file(text);
 	free(text);
 	if (f && shim_debug)
 		shim_log("fopen(\"%s\"): emulated map fdinfo", path);
@@ -436,11 +496,7 @@ static int fake_fdinfo_fd(const char *path)
 	text = fdinfo_text(fd, &len);
 	if (!text)
 		return -1;
-	mfd = memfd_create("fdinfo", MFD_CLOEXEC);
-	if (mfd >= 0 && (write(mfd, text, len) != (ssize_t)len || lseek(mfd, 0, SEEK_SET))) {
-		close(mfd);
-		mfd = -1;
-	}
+	mfd = text_fd(text);
 	free(text);
 	if (mfd >= 0 && shim_debug)
 		shim_log("open(\"%s\"): emulated map fdinfo", path);
@@ -502,7 +558,7 @@ static bool wants_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFI
 		mode = va_arg(ap, mode_t);                                                          \
 		va_end(ap);                                                                         \
 	}                                                                                           \
-	if (!depth && (fd = fake_fdinfo_fd(path)) >= 0)                                             \
+	if (!depth && ((fd = fake_fdinfo_fd(path)) >= 0 || (fd = fake_cpus_fd(path)) >= 0))           \
 		return fd;                                                                          \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
 	if (on && pinned_object(path)) {                                                            \
@@ -533,7 +589,8 @@ EXPORT int __open64_2(const char *path, int flags)
 		mode = va_arg(ap, mode_t);                                                          \
 		va_end(ap);                                                                         \
 	}                                                                                           \
-	if (!depth && opaque(path) && path[0] == '/' && (fd = fake_fdinfo_fd(path)) >= 0)                   \
+	if (!depth && opaque(path) && path[0] == '/' &&                                             \
+	    ((fd = fake_fdinfo_fd(path)) >= 0 || (fd = fake_cpus_fd(path)) >= 0))                   \
 		return fd;                                                                          \
 	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                                   \
 	if (on && pinned_object(path)) {                                                            \
@@ -562,7 +619,7 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	bool on;
 	FILE *f;
 
-	if (!depth && (f = fake_fdinfo_file(path)))
+	if (!depth && ((f = fake_fdinfo_file(path)) || (f = fake_cpus_file(path))))
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
 	if (on && pinned_object(path)) {
@@ -578,7 +635,7 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	bool on;
 	FILE *f;
 
-	if (!depth && (f = fake_fdinfo_file(path)))
+	if (!depth && ((f = fake_fdinfo_file(path)) || (f = fake_cpus_file(path))))
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
 	if (on && pinned_object(path)) {

@@ -15,5 +15,14 @@ void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Trace of bpf() calls (BPFEMU_TRACE): one strace-style line each. */
 bool shim_trace_enabled(void);
 void shim_trace_call(int cmd, const void *uattr, unsigned size, const struct emu_attr *before, long ret, int err);
+/* The decoded call as the trace shows it, without the pid: "bpf(CMD, {...}, size) = ret ERRNO (text)". */
+size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
+			 const struct emu_attr *before, long ret, int err);
+
+/* Differential mode (BPFEMU_DIFF, diffmode.c): the call runs on the kernel too, against mirror
+ * maps, and what the two wrote is compared. Returns the emulator's answer (ret or -errno) and the
+ * attr as the caller passed it in *before (for the trace). */
+bool shim_diff_enabled(void);
+long shim_diff_bpf(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,22 @@ static void trace_init(void)
 		return;
 	}
 	trace_fd = open(t, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (trace_fd < 0)
+	if (trace_fd < 0) {
 		shim_log("cannot open trace file %s: %s", t, strerror(errno));
+		return;
+	}
+	/* Out of the way of the program's own fds, so the first map fd is 3 as on the kernel. */
+	{
+		struct rlimit rl;
+		int hi = -1;
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur > 64)
+			hi = fcntl(trace_fd, F_DUPFD_CLOEXEC, (int)(rl.rlim_cur > 1024 ? 1000 : rl.rlim_cur - 24));
+		if (hi >= 0) {
+			close(trace_fd);
+			trace_fd = hi;
+		}
+	}
 }
 
 bool shim_trace_enabled(void)
@@ -250,14 +265,17 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 	}
 }
 
-void shim_trace_call(int cmd, const void *uattr, unsigned size, const struct emu_attr *before, long ret, int err)
+/* "bpf(CMD, {decoded attr}, size) = ret ERRNO (text)", no newline; the length written. */
+size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
+			 const struct emu_attr *before, long ret, int err)
 {
 	struct line l = { .n = 0 };
 	const char *name = emu_cmd_name(cmd);
 	struct emu_attr now;
 	int saved = errno;
+	size_t n;
 
-	put(&l, "[pid %d] bpf(", (int)getpid());
+	put(&l, "bpf(");
 	if (name)
 		put(&l, "%s, ", name);
 	else
@@ -277,11 +295,26 @@ void shim_trace_call(int cmd, const void *uattr, unsigned size, const struct emu
 	if (ret < 0) {
 		const char *en = strerrorname_np(err);
 
-		put(&l, " %s (%s)", en ? en : "E???", err == BPFEMU_ENOTSUPP ? "Unknown error 524" : strerror(err));
+		put(&l, " %s (%s)", en ? en : err == BPFEMU_ENOTSUPP ? "ENOTSUPP" : "E???",
+		    err == BPFEMU_ENOTSUPP ? "Unknown error 524" : strerror(err));
 	}
-	if (l.n >= sizeof(l.b) - 1)
-		l.n = sizeof(l.b) - 2;
-	l.b[l.n++] = '\n';
-	(void)!write(trace_fd, l.b, l.n);
+	n = l.n < len ? l.n : len ? len - 1 : 0;
+	if (len) {
+		memcpy(buf, l.b, n);
+		buf[n] = 0;
+	}
+	errno = saved;
+	return n;
+}
+
+void shim_trace_call(int cmd, const void *uattr, unsigned size, const struct emu_attr *before, long ret, int err)
+{
+	char line[2100];
+	int saved = errno;
+	int n = snprintf(line, sizeof(line), "[pid %d] ", (int)getpid());
+
+	n += (int)shim_trace_format(line + n, sizeof(line) - (size_t)n - 1, cmd, uattr, size, before, ret, err);
+	line[n++] = '\n';
+	(void)!write(trace_fd, line, (size_t)n);
 	errno = saved;
 }

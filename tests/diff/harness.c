@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bpfemu/bpfemu.h"
+
+bool hx_have_sys_admin;
+bool hx_pinned;
+int hx_ncpus;
+unsigned long hx_nops, hx_ndiv, hx_nexpect_bad;
+bool hx_quiet_ok;
+unsigned hx_max_reports = 20;
+
+static const char *test_name = "diff";
+static char ctx_buf[512];
+
+/* Guard slack compared around every buffer: catches writes just past (or before) the bytes a
+ * command may touch. */
+#define REDZONE 64u
+
+/* ---- names ---- */
+
+const char *hx_errname(int e)
+{
+	static __thread char buf[32];
+
+	switch (e) {
+	case 0: return "0";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EBADF: return "EBADF";
+	case EINVAL: return "EINVAL";
+	case E2BIG: return "E2BIG";
+	case EEXIST: return "EEXIST";
+	case EFAULT: return "EFAULT";
+	case ENOSPC: return "ENOSPC";
+	case EBUSY: return "EBUSY";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case ERANGE: return "ERANGE";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EBADFD: return "EBADFD";
+	case ENOSYS: return "ENOSYS";
+	case HX_ENOTSUPP: return "ENOTSUPP(524)";
+	default:
+		snprintf(buf, sizeof(buf), "errno %d", e);
+		return buf;
+	}
+}
+
+static const char *const cmd_names[HX_NR_CMDS_618] = {
+	"MAP_CREATE", "MAP_LOOKUP_ELEM", "MAP_UPDATE_ELEM", "MAP_DELETE_ELEM", "MAP_GET_NEXT_KEY",
+	"PROG_LOAD", "OBJ_PIN", "OBJ_GET", "PROG_ATTACH", "PROG_DETACH", "PROG_TEST_RUN",
+	"PROG_GET_NEXT_ID", "MAP_GET_NEXT_ID", "PROG_GET_FD_BY_ID", "MAP_GET_FD_BY_ID",
+	"OBJ_GET_INFO_BY_FD", "PROG_QUERY", "RAW_TRACEPOINT_OPEN", "BTF_LOAD", "BTF_GET_FD_BY_ID",
+	"TASK_FD_QUERY", "MAP_LOOKUP_AND_DELETE_ELEM", "MAP_FREEZE", "BTF_GET_NEXT_ID",
+	"MAP_LOOKUP_BATCH", "MAP_LOOKUP_AND_DELETE_BATCH", "MAP_UPDATE_BATCH", "MAP_DELETE_BATCH",
+	"LINK_CREATE", "LINK_UPDATE", "LINK_GET_FD_BY_ID", "LINK_GET_NEXT_ID", "ENABLE_STATS",
+	"ITER_CREATE", "LINK_DETACH", "PROG_BIND_MAP", "TOKEN_CREATE", "PROG_STREAM_READ_BY_FD",
+};
+
+const char *hx_cmd_name(int cmd)
+{
+	if (cmd >= 0 && cmd < HX_NR_CMDS_618)
+		return cmd_names[cmd];
+	return "(unknown command)";
+}
+
+const char *hx_type_name(uint32_t type)
+{
+	switch (type) {
+	case HX_HASH: return "HASH";
+	case HX_ARRAY: return "ARRAY";
+	case HX_PERCPU_HASH: return "PERCPU_HASH";
+	case HX_PERCPU_ARRAY: return "PERCPU_ARRAY";
+	case HX_LRU_HASH: return "LRU_HASH";
+	case HX_LRU_PERCPU_HASH: return "LRU_PERCPU_HASH";
+	case HX_QUEUE: return "QUEUE";
+	case HX_STACK: return "STACK";
+	default: return "type?";
+	}
+}
+
+bool hx_is_percpu(uint32_t t) { return t == HX_PERCPU_HASH || t == HX_LRU_PERCPU_HASH || t == HX_PERCPU_ARRAY; }
+bool hx_is_hash(uint32_t t) { return t == HX_HASH || t == HX_PERCPU_HASH || t == HX_LRU_HASH || t == HX_LRU_PERCPU_HASH; }
+bool hx_is_lru(uint32_t t) { return t == HX_LRU_HASH || t == HX_LRU_PERCPU_HASH; }
+bool hx_is_qs(uint32_t t) { return t == HX_QUEUE || t == HX_STACK; }
+
+uint32_t hx_value_bytes(uint32_t type, uint32_t vs)
+{
+	return hx_is_percpu(type) ? ((vs + 7u) & ~7u) * (uint32_t)hx_ncpus : vs;
+}
+
+/* ---- context and summary ---- */
+
+void hx_ctx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx_buf, sizeof(ctx_buf), fmt, ap);
+	va_end(ap);
+}
+
+const char *hx_ctx_get(void) { return ctx_buf; }
+
+bool hx_expect(long got, long want, const char *what)
+{
+	if (got == want)
+		return true;
+	char g[48], w[48];
+
+	hx_nexpect_bad++;
+	if (got < 0)
+		snprintf(g, sizeof(g), "-%s", hx_errname((int)-got));
+	else
+		snprintf(g, sizeof(g), "%ld", got);
+	if (want < 0)
+		snprintf(w, sizeof(w), "-%s", hx_errname((int)-want));
+	else
+		snprintf(w, sizeof(w), "%ld", want);
+	printf("EXPECTATION FAILED [%s] %s: the kernel answered %s, kernel-semantics.md says %s\n", ctx_buf, what, g, w);
+	return false;
+}
+
+int hx_finish(void)
+{
+	printf("%s: %lu operations compared, %lu divergences, %lu expectation failures\n", test_name, hx_nops,
+	       hx_ndiv, hx_nexpect_bad);
+	return hx_ndiv || hx_nexpect_bad ? 1 : 0;
+}
+
+/* ---- guard memory ---- */
+
+struct region {
+	unsigned char *base;
+	size_t cap; /* accessible bytes; an inaccessible page follows */
+};
+
+static size_t page_round(size_t n) { return (n + HX_PAGE - 1) / HX_PAGE * HX_PAGE; }
+
+static void region_ensure(struct region *r, size_t need)
+{
+	size_t cap = page_round(need + REDZONE);
+	unsigned char *p;
+
+	if (r->base && r->cap >= cap)
+		return;
+	if (r->base)
+		munmap(r->base, r->cap + HX_PAGE);
+	p = mmap(NULL, cap + HX_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	if (mprotect(p + cap, HX_PAGE, PROT_NONE)) {
+		perror("mprotect");
+		exit(2);
+	}
+	r->base = p;
+	r->cap = cap;
+}
+
+static void *bad_page;
+
+void *hx_bad_ptr(void)
+{
+	if (!bad_page) {
+		bad_page = mmap(NULL, HX_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (bad_page == MAP_FAILED) {
+			perror("mmap");
+			exit(2);
+		}
+	}
+	return (char *)bad_page + 8;
+}
+
+/* Shared by both sides: for inputs only (the kernel and the emulator both just read it). */
+static struct region shared_in;
+
+void *hx_page_end_ptr(size_t n, const void *init)
+{
+	unsigned char *p;
+
+	region_ensure(&shared_in, n);
+	p = shared_in.base + shared_in.cap - n;
+	if (init)
+		memcpy(p, init, n);
+	else
+		memset(p, 0x3c, n);
+	return p;
+}
+
+/* ---- PRNG ---- */
+
+uint64_t hx_rand(uint64_t *s)
+{
+	uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ull;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+uint32_t hx_rand_below(uint64_t *s, uint32_t n)
+{
+	return n ? (uint32_t)((hx_rand(s) >> 32) % n) : 0;
+}
+
+/* ---- setup ---- */
+
+static int kernel_possible_cpus(void)
+{
+	char buf[256], *p = buf;
+	int n = 0;
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p)
+			return -1;
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			p = end;
+		}
+		n += (int)(b - a + 1);
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+long hx_raw(int side, int cmd, void *attr, unsigned size)
+{
+	long r;
+
+	errno = 0;
+	if (side == HX_K)
+		r = syscall(__NR_bpf, cmd, attr, size);
+	else
+		r = bpfemu_bpf(cmd, attr, size);
+	return r < 0 ? -errno : r;
+}
+
+static long raw_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
+{
+	unsigned char a[HX_KATTR];
+
+	memset(a, 0, sizeof(a));
+	memcpy(a + HX_MC_TYPE, &type, 4);
+	memcpy(a + HX_MC_KEY, &ks, 4);
+	memcpy(a + HX_MC_VALUE, &vs, 4);
+	memcpy(a + HX_MC_MAX, &max, 4);
+	memcpy(a + HX_MC_FLAGS, &flags, 4);
+	return hx_raw(HX_K, HX_MAP_CREATE, a, sizeof(a));
+}
+
+void hx_init(const char *name)
+{
+	cpu_set_t set;
+	long r;
+
+	test_name = name;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("BPFEMU_DIFF_REPORTS"))
+		hx_max_reports = (unsigned)strtoul(getenv("BPFEMU_DIFF_REPORTS"), NULL, 0);
+	/* A CPU-count override would lay per-CPU values out differently from the kernel's. */
+	unsetenv("BPFEMU_NR_CPUS");
+
+	r = raw_create(HX_ARRAY, 4, 4, 1, 0);
+	if (r < 0) {
+		printf("SKIP: bpf() not permitted here (%s): differential tests need the real kernel\n",
+		       hx_errname((int)-r));
+		exit(HX_SKIP);
+	}
+	close((int)r);
+
+	hx_ncpus = kernel_possible_cpus();
+	if (hx_ncpus <= 0 || hx_ncpus != bpfemu_num_possible_cpus()) {
+		printf("FAIL: possible CPUs: kernel %d, emulator %d: per-CPU layouts cannot be compared\n", hx_ncpus,
+		       bpfemu_num_possible_cpus());
+		exit(1);
+	}
+
+	r = raw_create(HX_HASH, 4, 4, 1, HX_F_ZERO_SEED);
+	hx_have_sys_admin = r >= 0;
+	if (r >= 0)
+		close((int)r);
+	else
+		printf("NOTE: BPF_F_ZERO_SEED refused by the kernel (%s, needs CAP_SYS_ADMIN): order comparisons of "
+		       "hash maps are skipped\n", hx_errname((int)-r));
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	hx_pinned = sched_setaffinity(0, sizeof(set), &set) == 0;
+	if (!hx_pinned)
+		printf("NOTE: cannot pin to CPU 0 (%s): LRU eviction comparisons are skipped\n", hx_errname(errno));
+	hx_bad_ptr();
+}
+
+/* ---- operations ---- */
+
+void hx_op_init(struct hx_op *op, int cmd)
+{
+	memset(op, 0, sizeof(*op));
+	op->cmd = cmd;
+	op->size = HX_KATTR;
+}
+
+void hx_op_u32(struct hx_op *op, unsigned off, uint32_t v) { memcpy(op->attr + off, &v, 4); }
+void hx_op_u64(struct hx_op *op, unsigned off, uint64_t v) { memcpy(op->attr + off, &v, 8); }
+void hx_op_ptr(struct hx_op *op, unsigned off, const void *p) { hx_op_u64(op, off, (uint64_t)(uintptr_t)p); }
+
+void hx_op_fd2(struct hx_op *op, unsigned off, int kfd, int efd)
+{
+	if (op->nfd >= HX_MAX_FDS)
+		abort();
+	op->fds[op->nfd].off = off;
+	op->fds[op->nfd].fd[HX_K] = kfd;
+	op->fds[op->nfd].fd[HX_E] = efd;
+	op->nfd++;
+}
+
+void hx_op_fd(struct hx_op *op, unsigned off, const struct hx_pair *p) { hx_op_fd2(op, off, p->fd[HX_K], p->fd[HX_E]); }
+
+struct hx_buf *hx_op_buf(struct hx_op *op, unsigned off, size_t len, const void *in, void *out)
+{
+	struct hx_buf *b;
+
+	if (op->nbuf >= HX_MAX_BUFS)
+		abort();
+	b = &op->buf[op->nbuf++];
+	memset(b, 0, sizeof(*b));
+	b->off = off;
+	b->len = len;
+	b->in = in;
+	b->out = out;
+	return b;
+}
+
+long hx_kret(const struct hx_res *r) { return r->ret[HX_K] < 0 ? -(long)r->err[HX_K] : r->ret[HX_K]; }
+
+/* Slot 0 holds the attr, slots 1.. the buffers; one set per side. */
+static struct region slots[2][1 + HX_MAX_BUFS];
+static unsigned poison_round;
+
+static unsigned char poison_byte(size_t i) { return (unsigned char)(0xa5u ^ (i * 0x3bu) ^ (poison_round * 0x17u)); }
+
+struct placed {
+	unsigned char *lo, *hi; /* compared span (poisoned before the call) */
+	unsigned char *ptr;     /* what goes into the attr */
+};
+
+static struct placed place(struct region *r, size_t len, bool page_end)
+{
+	struct placed pl;
+
+	region_ensure(r, len);
+	if (page_end) {
+		pl.ptr = r->base + r->cap - len;
+		pl.lo = pl.ptr - REDZONE;
+		pl.hi = r->base + r->cap;
+	} else {
+		pl.ptr = r->base;
+		pl.lo = r->base;
+		pl.hi = r->base + len + REDZONE;
+	}
+	for (unsigned char *q = pl.lo; q < pl.hi; q++)
+		*q = poison_byte((size_t)(q - pl.lo));
+	return pl;
+}
+
+static void dump_bytes(const char *indent, const unsigned char *p, size_t n, size_t base_off)
+{
+	bool skipped = false;
+
+	for (size_t i = 0; i < n; i += 16) {
+		size_t m = n - i < 16 ? n - i : 16;
+		bool zero = true;
+
+		for (size_t j = 0; j < m; j++)
+			zero &= p[i + j] == 0;
+		if (zero && i && i + 16 < n) {
+			if (!skipped)
+				printf("%s  ...   (zero)\n", indent);
+			skipped = true;
+			continue;
+		}
+		skipped = false;
+		printf("%s%04zx:", indent, base_off + i);
+		for (size_t j = 0; j < m; j++)
+			printf(" %02x", p[i + j]);
+		printf("\n");
+	}
+}
+
+static void print_answer(const char *who, long ret, int err)
+{
+	if (ret < 0)
+		printf("    %-9s -1, errno %s\n", who, hx_errname(err));
+	else
+		printf("    %-9s %ld\n", who, ret);
+}
+
+static bool masked_attr(const struct hx_op *op, size_t i, unsigned *fd_or_ptr)
+{
+	for (int k = 0; k < op->nfd; k++)
+		if (i >= op->fds[k].off && i < op->fds[k].off + 4u) {
+			*fd_or_ptr = 1;
+			return true;
+		}
+	for (int k = 0; k < op->nbuf; k++)
+		if (i >= op->buf[k].off && i < op->buf[k].off + 8u) {
+			*fd_or_ptr = 2;
+			return true;
+		}
+	return false;
+}
+
+int hx_run(struct hx_op *op, struct hx_res *res)
+{
+	struct placed apl[2], bpl[2][HX_MAX_BUFS];
+	unsigned char attr_before[2][HX_ATTR_MAX + 2 * REDZONE];
+	size_t attr_mem = 0;
+	struct hx_res local;
+	char why[512] = "";
+	long ret[2];
+	int err[2];
+
+	if (!res)
+		res = &local;
+	poison_round++;
+	hx_nops++;
+
+	if (op->attr_mode == HX_ATTR_PAGE_END)
+		attr_mem = op->attr_avail;
+	else if (op->attr_mode == HX_ATTR_NORMAL)
+		attr_mem = op->size > HX_KATTR ? op->size : HX_KATTR;
+	if (attr_mem > HX_ATTR_MAX)
+		attr_mem = HX_ATTR_MAX;
+
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < op->nbuf; i++) {
+			struct hx_buf *b = &op->buf[i];
+
+			bpl[s][i] = place(&slots[s][1 + i], b->len, b->page_end);
+			if (b->in)
+				memcpy(bpl[s][i].ptr, b->in, b->len);
+		}
+		if (op->attr_mode == HX_ATTR_NULL) {
+			apl[s].ptr = apl[s].lo = apl[s].hi = NULL;
+			continue;
+		}
+		apl[s] = place(&slots[s][0], attr_mem, op->attr_mode == HX_ATTR_PAGE_END);
+		memcpy(apl[s].ptr, op->attr, attr_mem);
+		for (int k = 0; k < op->nfd; k++)
+			if (op->fds[k].off + 4u <= attr_mem)
+				memcpy(apl[s].ptr + op->fds[k].off, &op->fds[k].fd[s], 4);
+		for (int i = 0; i < op->nbuf; i++)
+			if (op->buf[i].off + 8u <= attr_mem) {
+				uint64_t v = (uint64_t)(uintptr_t)bpl[s][i].ptr;
+
+				memcpy(apl[s].ptr + op->buf[i].off, &v, 8);
+			}
+		memcpy(attr_before[s], apl[s].lo, (size_t)(apl[s].hi - apl[s].lo));
+	}
+
+	for (int s = 0; s < 2; s++) {
+		errno = 0;
+		if (s == HX_K)
+			ret[s] = syscall(__NR_bpf, op->cmd, apl[s].ptr, op->size);
+		else
+			ret[s] = bpfemu_bpf(op->cmd, (union bpf_attr *)apl[s].ptr, op->size);
+		err[s] = ret[s] < 0 ? errno : 0;
+		res->ret[s] = ret[s];
+		res->err[s] = err[s];
+	}
+
+	/* Results. */
+	if (op->ret_fd && ret[0] >= 0 && ret[1] >= 0) {
+		int fl0 = fcntl((int)ret[0], F_GETFL), fl1 = fcntl((int)ret[1], F_GETFL);
+		int fd0 = fcntl((int)ret[0], F_GETFD), fd1 = fcntl((int)ret[1], F_GETFD);
+
+		if ((fl0 & O_ACCMODE) != (fl1 & O_ACCMODE))
+			snprintf(why, sizeof(why), "new fds differ in access mode: kernel %#o, emulator %#o",
+				 fl0 & O_ACCMODE, fl1 & O_ACCMODE);
+		else if ((fd0 & FD_CLOEXEC) != (fd1 & FD_CLOEXEC))
+			snprintf(why, sizeof(why), "new fds differ in FD_CLOEXEC: kernel %d, emulator %d", fd0 & FD_CLOEXEC,
+				 fd1 & FD_CLOEXEC);
+	} else if (ret[0] != ret[1] || err[0] != err[1]) {
+		snprintf(why, sizeof(why), "results differ");
+	}
+
+	/* Buffers. */
+	for (int i = 0; !why[0] && !op->relaxed_out && i < op->nbuf; i++) {
+		const struct hx_buf *b = &op->buf[i];
+		size_t n = (size_t)(bpl[0][i].hi - bpl[0][i].lo);
+		size_t ptr_off = (size_t)(bpl[0][i].ptr - bpl[0][i].lo);
+
+		for (size_t j = 0; j < n; j++) {
+			long rel = (long)j - (long)ptr_off;
+
+			if (rel >= (long)b->mask_off && rel < (long)(b->mask_off + b->mask_len))
+				continue;
+			if (bpl[0][i].lo[j] != bpl[1][i].lo[j]) {
+				snprintf(why, sizeof(why),
+					 "buffer #%d (pointer at attr offset %u, %zu bytes%s): byte %ld%s differs: kernel 0x%02x, "
+					 "emulator 0x%02x, poison was 0x%02x",
+					 i, b->off, b->len, b->page_end ? ", ending at an inaccessible page" : "", rel,
+					 rel < 0 ? " (before the buffer)" : rel >= (long)b->len ? " (past the buffer)" : "",
+					 bpl[0][i].lo[j], bpl[1][i].lo[j], poison_byte(j));
+				break;
+			}
+		}
+	}
+
+	/* The attr: outputs such as info_len land there. */
+	if (!why[0] && !op->relaxed_out && op->attr_mode != HX_ATTR_NULL) {
+		size_t n = (size_t)(apl[0].hi - apl[0].lo);
+		size_t ptr_off = (size_t)(apl[0].ptr - apl[0].lo);
+
+		for (size_t j = 0; j < n; j++) {
+			long rel = (long)j - (long)ptr_off;
+			unsigned kind = 0;
+
+			if (rel >= 0 && masked_attr(op, (size_t)rel, &kind)) {
+				for (int s = 0; s < 2; s++)
+					if (apl[s].lo[j] != attr_before[s][j]) {
+						snprintf(why, sizeof(why), "%s side rewrote attr byte %ld (a substituted %s)",
+							 s ? "emulator" : "kernel", rel, kind == 1 ? "fd" : "pointer");
+						break;
+					}
+				if (why[0])
+					break;
+				continue;
+			}
+			if (apl[0].lo[j] != apl[1].lo[j]) {
+				snprintf(why, sizeof(why), "attr byte %ld differs after the call: kernel 0x%02x, emulator 0x%02x (was 0x%02x)",
+					 rel, apl[0].lo[j], apl[1].lo[j], attr_before[0][j]);
+				break;
+			}
+		}
+	}
+
+	res->diverged = why[0] != 0;
+	if (res->diverged) {
+		hx_ndiv++;
+		if (hx_ndiv <= hx_max_reports) {
+			printf("DIVERGENCE #%lu [%s]\n", hx_ndiv, ctx_buf);
+			printf("    command   %s (%d), size %u", hx_cmd_name(op->cmd), op->cmd, op->size);
+			if (op->attr_mode == HX_ATTR_NULL)
+				printf(", attr NULL\n");
+			else if (op->attr_mode == HX_ATTR_PAGE_END)
+				printf(", attr readable for %u bytes only\n", op->attr_avail);
+			else
+				printf("\n");
+			for (int k = 0; k < op->nfd; k++)
+				printf("    fd at attr offset %u: kernel %d, emulator %d\n", op->fds[k].off, op->fds[k].fd[0],
+				       op->fds[k].fd[1]);
+			if (op->attr_mode != HX_ATTR_NULL) {
+				size_t shown = attr_mem < 256 ? attr_mem : 256;
+
+				printf("    attr bytes (kernel side, before the call):\n");
+				dump_bytes("      ", attr_before[0] + (apl[0].ptr - apl[0].lo), shown, 0);
+			}
+			print_answer("kernel:", ret[0], err[0]);
+			print_answer("emulator:", ret[1], err[1]);
+			printf("    %s\n", why);
+			for (int i = 0; i < op->nbuf && !op->relaxed_out; i++) {
+				size_t n = op->buf[i].len < 64 ? op->buf[i].len : 64;
+
+				printf("    buffer #%d after, kernel:\n", i);
+				dump_bytes("      ", bpl[0][i].ptr, n, 0);
+				printf("    buffer #%d after, emulator:\n", i);
+				dump_bytes("      ", bpl[1][i].ptr, n, 0);
+			}
+		} else if (hx_ndiv == hx_max_reports + 1) {
+			printf("(further divergence reports suppressed)\n");
+		}
+	}
+
+	for (int i = 0; i < op->nbuf; i++)
+		if (op->buf[i].out)
+			memcpy(op->buf[i].out, bpl[0][i].ptr, op->buf[i].len);
+	if (op->ret_fd && (!op->keep_fds || res->diverged)) {
+		for (int s = 0; s < 2; s++)
+			if (ret[s] >= 0)
+				close((int)ret[s]);
+		if (res->diverged) {
+			res->ret[0] = res->ret[1] = -1;
+			res->err[0] = res->err[1] = ENOTRECOVERABLE;
+		}
+	}
+	return res->diverged;
+}
+
+/* ---- maps ---- */
+
+void hx_create_op(struct hx_op *op, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
+{
+	hx_op_init(op, HX_MAP_CREATE);
+	hx_op_u32(op, HX_MC_TYPE, type);
+	hx_op_u32(op, HX_MC_KEY, ks);
+	hx_op_u32(op, HX_MC_VALUE, vs);
+	hx_op_u32(op, HX_MC_MAX, max);
+	hx_op_u32(op, HX_MC_FLAGS, flags);
+}
+
+static uint32_t attr_field(const struct hx_op *op, unsigned off)
+{
+	uint32_t v = 0;
+
+	if (op->attr_mode == HX_ATTR_NORMAL && off + 4 <= op->size)
+		memcpy(&v, op->attr + off, 4);
+	return v;
+}
+
+long hx_create_from(struct hx_pair *p, struct hx_op *op)
+{
+	struct hx_res r;
+	unsigned char info[HX_INFO_SIZE];
+
+	memset(p, 0, sizeof(*p));
+	p->fd[0] = p->fd[1] = -1;
+	op->ret_fd = true;
+	op->keep_fds = true;
+	if (hx_run(op, &r))
+		return -ENOTRECOVERABLE;
+	if (r.ret[0] < 0)
+		return -r.err[0];
+	p->fd[HX_K] = (int)r.ret[HX_K];
+	p->fd[HX_E] = (int)r.ret[HX_E];
+	p->type = attr_field(op, HX_MC_TYPE);
+	p->key_size = attr_field(op, HX_MC_KEY);
+	p->value_size = attr_field(op, HX_MC_VALUE);
+	p->max_entries = attr_field(op, HX_MC_MAX);
+	p->flags = attr_field(op, HX_MC_FLAGS);
+	p->vbytes = hx_value_bytes(p->type, p->value_size);
+	p->zero_seed = p->flags & HX_F_ZERO_SEED;
+	/* The kernel may adjust max_entries (NO_COMMON_LRU rounding); the info says what it kept,
+	 * and comparing it is part of every creation. */
+	if (hx_compare_info(p)) {
+		hx_close(p);
+		return -ENOTRECOVERABLE;
+	}
+	if (hx_info(p, info, sizeof(info)) == 0)
+		memcpy(&p->max_entries, info + 16, 4);
+	return r.ret[0];
+}
+
+long hx_create(struct hx_pair *p, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
+{
+	struct hx_op op;
+
+	hx_create_op(&op, type, ks, vs, max, flags);
+	return hx_create_from(p, &op);
+}
+
+void hx_close(struct hx_pair *p)
+{
+	for (int s = 0; s < 2; s++) {
+		if (p->fd[s] >= 0)
+			close(p->fd[s]);
+		p->fd[s] = -1;
+	}
+}
+
+static bool is_raw_ptr(const void *ptr)
+{
+	uintptr_t a = (uintptr_t)ptr;
+
+	if (!ptr || a < HX_PAGE)
+		return true;
+	if (bad_page && a >= (uintptr_t)bad_page && a < (uintptr_t)bad_page + HX_PAGE)
+		return true;
+	if (shared_in.base && a >= (uintptr_t)shared_in.base && a <= (uintptr_t)shared_in.base + shared_in.cap)
+		return true;
+	return a >= 0x7ffffffff000ull;
+}
+
+long hx_elem(const struct hx_pair *p, int cmd, const void *key, const void *val_in, void *val_out, uint64_t flags)
+{
+	struct hx_op op;
+	struct hx_res r;
+	uint32_t klen = p->key_size ? p->key_size : 4;
+	uint32_t vlen = cmd == HX_NEXT_KEY ? klen : (p->vbytes ? p->vbytes : 4);
+
+	hx_op_init(&op, cmd);
+	hx_op_fd(&op, HX_EL_FD, p);
+	if (is_raw_ptr(key))
+		hx_op_ptr(&op, HX_EL_KEY, key);
+	else
+		hx_op_buf(&op, HX_EL_KEY, klen, key, NULL);
+	if (cmd != HX_DELETE) {
+		const void *v = val_in ? val_in : val_out;
+
+		if (is_raw_ptr(v))
+			hx_op_ptr(&op, HX_EL_VALUE, v);
+		else
+			hx_op_buf(&op, HX_EL_VALUE, vlen, val_in, val_out);
+	}
+	if (cmd != HX_DELETE && cmd != HX_NEXT_KEY)
+		hx_op_u64(&op, HX_EL_FLAGS, flags);
+	hx_run(&op, &r);
+	return hx_kret(&r);
+}
+
+long hx_update(const struct hx_pair *p, const void *key, const void *val, uint64_t flags)
+{
+	return hx_elem(p, HX_UPDATE, key, val, NULL, flags);
+}
+long hx_lookup(const struct hx_pair *p, const void *key, void *val) { return hx_elem(p, HX_LOOKUP, key, NULL, val, 0); }
+long hx_delete(const struct hx_pair *p, const void *key) { return hx_elem(p, HX_DELETE, key, NULL, NULL, 0); }
+long hx_next(const struct hx_pair *p, const void *key, void *next) { return hx_elem(p, HX_NEXT_KEY, key, NULL, next, 0); }
+long hx_lookup_del(const struct hx_pair *p, const void *key, void *val, uint64_t flags)
+{
+	return hx_elem(p, HX_LOOKUP_DEL, key, NULL, val, flags);
+}
+
+long hx_freeze(const struct hx_pair *p)
+{
+	struct hx_op op;
+	struct hx_res r;
+
+	hx_op_init(&op, HX_FREEZE);
+	hx_op_fd(&op, 0, p);
+	hx_run(&op, &r);
+	return hx_kret(&r);
+}
+
+long hx_info(const struct hx_pair *p, void *info, uint32_t len)
+{
+	struct hx_op op;
+	struct hx_res r;
+	struct hx_buf *b;
+
+	hx_op_init(&op, HX_OBJ_GET_INFO);
+	hx_op_fd(&op, HX_INFO_FD, p);
+	hx_op_u32(&op, HX_INFO_LEN, len);
+	b = hx_op_buf(&op, HX_INFO_PTR, len, NULL, info);
+	b->mask_off = 4; /* the map id: kernel and emulator number their maps independently */
+	b->mask_len = 4;
+	hx_run(&op, &r);
+	return hx_kret(&r);
+}
+
+int hx_compare_info(const struct hx_pair *p)
+{
+	unsigned long before = hx_ndiv;
+	unsigned char info[HX_INFO_SIZE];
+	unsigned char zero[HX_INFO_SIZE];
+
+	/* Zeroed input: the fields the kernel fills must match, and the ones it echoes stay 0. */
+	memset(zero, 0, sizeof(zero));
+	{
+		struct hx_op op;
+		struct hx_buf *b;
+
+		hx_op_init(&op, HX_OBJ_GET_INFO);
+		hx_op_fd(&op, HX_INFO_FD, p);
+		hx_op_u32(&op, HX_INFO_LEN, sizeof(info));
+		b = hx_op_buf(&op, HX_INFO_PTR, sizeof(info), zero, info);
+		b->mask_off = 4;
+		b->mask_len = 4;
+		hx_run(&op, NULL);
+	}
+	return hx_ndiv != before;
+}
+
+void hx_key_of(uint32_t i, void *key, uint32_t ks)
+{
+	unsigned char *k = key;
+	uint32_t x = i * 0x9e3779b1u + 0x7f4a7c15u;
+
+	/* Index bytes first (distinctness), then a mix so keys do not all look alike. */
+	for (uint32_t j = 0; j < ks; j++) {
+		if (j < 4)
+			k[j] = (unsigned char)(i >> (8 * j));
+		else {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			k[j] = (unsigned char)x;
+		}
+	}
+}
+
+/* ---- whole-map comparisons ---- */
+
+static int cmp_keys_ks;
+static int cmp_keys(const void *a, const void *b) { return memcmp(a, b, (size_t)cmp_keys_ks); }
+
+/* One side alone: keys in its own order. */
+static long walk_side(const struct hx_pair *p, int side, unsigned char *keys, long cap)
+{
+	unsigned char attr[HX_KATTR];
+	long n = 0;
+
+	for (;;) {
+		uint64_t kp = n ? (uint64_t)(uintptr_t)(keys + (size_t)(n - 1) * p->key_size) : 0;
+		uint64_t np = (uint64_t)(uintptr_t)(keys + (size_t)n * p->key_size);
+		uint32_t fd = (uint32_t)p->fd[side];
+		long r;
+
+		if (n >= cap)
+			return -1;
+		memset(attr, 0, sizeof(attr));
+		memcpy(attr + HX_EL_FD, &fd, 4);
+		memcpy(attr + HX_EL_KEY, &kp, 8);
+		memcpy(attr + HX_EL_VALUE, &np, 8);
+		r = hx_raw(side, HX_NEXT_KEY, attr, sizeof(attr));
+		if (r == -ENOENT)
+			return n;
+		if (r)
+			return r;
+		n++;
+	}
+}
+
+long hx_compare_contents(const struct hx_pair *p)
+{
+	unsigned long before = hx_ndiv;
+	uint32_t ks = p->key_size;
+	unsigned char *vk = malloc(p->vbytes + 8), *ve = malloc(p->vbytes + 8);
+	long n = 0;
+
+	if (hx_is_qs(p->type)) {
+		hx_lookup(p, NULL, vk);
+		n = 0;
+	} else if (!hx_is_hash(p->type)) {
+		uint32_t step = p->max_entries > 4096 ? p->max_entries / 1024 : 1;
+
+		for (uint32_t i = 0; i < p->max_entries && hx_ndiv == before; i += step, n++)
+			hx_lookup(p, &i, vk);
+	} else {
+		long cap = (long)p->max_entries * 2 + 16;
+		unsigned char *keys = malloc((size_t)cap * ks + ks), *keys_e = malloc((size_t)cap * ks + ks);
+
+		if (p->zero_seed) {
+			for (;;) {
+				long r;
+
+				if (n >= cap) {
+					hx_ndiv++;
+					printf("DIVERGENCE #%lu [%s] GET_NEXT_KEY walk did not end after %ld keys\n", hx_ndiv,
+					       ctx_buf, n);
+					break;
+				}
+				r = hx_next(p, n ? keys + (size_t)(n - 1) * ks : NULL, keys + (size_t)n * ks);
+				if (r || hx_ndiv != before)
+					break;
+				n++;
+			}
+		} else {
+			long nk = walk_side(p, HX_K, keys, cap), ne = walk_side(p, HX_E, keys_e, cap);
+
+			if (nk != ne) {
+				hx_ndiv++;
+				printf("DIVERGENCE #%lu [%s] key walks (random seed, compared as sets): kernel %ld keys, "
+				       "emulator %ld keys\n",
+				       hx_ndiv, ctx_buf, nk, ne);
+			} else if (nk > 0) {
+				cmp_keys_ks = (int)ks;
+				qsort(keys, (size_t)nk, ks, cmp_keys);
+				qsort(keys_e, (size_t)ne, ks, cmp_keys);
+				for (long i = 0; i < nk; i++)
+					if (memcmp(keys + i * ks, keys_e + i * ks, ks)) {
+						hx_ndiv++;
+						printf("DIVERGENCE #%lu [%s] key sets differ (random seed; sorted position %ld)\n",
+						       hx_ndiv, ctx_buf, i);
+						dump_bytes("      kernel   ", keys + i * ks, ks, 0);
+						dump_bytes("      emulator ", keys_e + i * ks, ks, 0);
+						break;
+					}
+			}
+			n = nk;
+		}
+		for (long i = 0; i < n && hx_ndiv == before; i++)
+			hx_lookup(p, keys + (size_t)i * ks, vk);
+		free(keys);
+		free(keys_e);
+	}
+	free(vk);
+	free(ve);
+	return hx_ndiv == before ? n : -1;
+}

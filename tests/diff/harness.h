@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential harness: one bpf() operation is applied to a kernel map (raw syscall) and to an
+ * emulated map (bpfemu_bpf), and everything the caller can observe is compared: return value,
+ * errno, every byte of every user buffer (poisoned identically beforehand, so "left untouched"
+ * and "written" are told apart), the attr itself, and for new fds their access mode and
+ * close-on-exec flag.
+ *
+ * Attrs are raw bytes by offset: the kernel's union bpf_attr (168 bytes on 6.18) is larger than
+ * the installed uapi header's.
+ */
+#ifndef BPFEMU_DIFF_HARNESS_H
+#define BPFEMU_DIFF_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HX_K 0 /* the kernel side */
+#define HX_E 1 /* the emulator side */
+
+#define HX_SKIP 77
+#define HX_ENOTSUPP 524
+#define HX_KATTR 168u   /* sizeof(union bpf_attr) on 6.18 */
+#define HX_PAGE 4096u
+#define HX_ATTR_MAX 8192u
+#define HX_MAX_BUFS 4
+#define HX_MAX_FDS 4
+#define HX_INFO_SIZE 104u
+
+/* Commands by number: the installed header may lack some names. */
+enum {
+	HX_MAP_CREATE = 0, HX_LOOKUP = 1, HX_UPDATE = 2, HX_DELETE = 3, HX_NEXT_KEY = 4,
+	HX_OBJ_GET_INFO = 15, HX_LOOKUP_DEL = 21, HX_FREEZE = 22, HX_NR_CMDS_618 = 38,
+};
+
+/* Map types and flags by number. */
+enum {
+	HX_HASH = 1, HX_ARRAY = 2, HX_PERCPU_HASH = 5, HX_PERCPU_ARRAY = 6, HX_LRU_HASH = 9,
+	HX_LRU_PERCPU_HASH = 10, HX_QUEUE = 22, HX_STACK = 23,
+};
+#define HX_F_NO_PREALLOC (1u << 0)
+#define HX_F_NO_COMMON_LRU (1u << 1)
+#define HX_F_NUMA_NODE (1u << 2)
+#define HX_F_RDONLY (1u << 3)
+#define HX_F_WRONLY (1u << 4)
+#define HX_F_ZERO_SEED (1u << 6)
+#define HX_F_RDONLY_PROG (1u << 7)
+#define HX_F_WRONLY_PROG (1u << 8)
+#define HX_F_MMAPABLE (1u << 10)
+#define HX_F_INNER_MAP (1u << 12)
+#define HX_F_TOKEN_FD (1u << 16)
+
+/* attr offsets (6.18) */
+enum {
+	HX_MC_TYPE = 0, HX_MC_KEY = 4, HX_MC_VALUE = 8, HX_MC_MAX = 12, HX_MC_FLAGS = 16,
+	HX_MC_INNER = 20, HX_MC_NUMA = 24, HX_MC_NAME = 28, HX_MC_IFINDEX = 44, HX_MC_BTF_FD = 48,
+	HX_MC_BTF_KEY = 52, HX_MC_BTF_VALUE = 56, HX_MC_BTF_VMLINUX = 60, HX_MC_EXTRA = 64,
+	HX_MC_VTYPE_OBJ = 72, HX_MC_TOKEN_FD = 76, HX_MC_EXCL_HASH = 80, HX_MC_EXCL_SIZE = 88,
+	HX_MC_END = 92,
+	HX_EL_FD = 0, HX_EL_KEY = 8, HX_EL_VALUE = 16, HX_EL_FLAGS = 24, HX_EL_END = 32,
+	HX_INFO_FD = 0, HX_INFO_LEN = 4, HX_INFO_PTR = 8, HX_INFO_END = 16,
+};
+
+/* A map that exists twice: in the kernel and in the emulator, created with the same attr. */
+struct hx_pair {
+	int fd[2];
+	uint32_t type, key_size, value_size, max_entries, flags; /* flags as requested */
+	uint32_t vbytes;                                         /* user buffer bytes of one value */
+	bool zero_seed;                                          /* iteration order comparable */
+};
+
+/* One user buffer whose address goes into the attr. Each side gets its own copy. */
+struct hx_buf {
+	unsigned off;       /* attr offset of the pointer */
+	size_t len;         /* accessible bytes */
+	const void *in;     /* initial contents, or NULL for the poison pattern */
+	void *out;          /* if set: receives the kernel side's bytes after the call */
+	bool page_end;      /* the buffer ends right before an inaccessible page */
+	unsigned mask_off;  /* bytes [mask_off, mask_off+mask_len) are not compared (ids) */
+	unsigned mask_len;
+};
+
+struct hx_op {
+	int cmd;
+	unsigned size;                    /* the syscall's size argument */
+	unsigned char attr[HX_ATTR_MAX];  /* both sides' attr, before fd and pointer substitution */
+	enum { HX_ATTR_NORMAL, HX_ATTR_NULL, HX_ATTR_PAGE_END } attr_mode;
+	unsigned attr_avail;              /* HX_ATTR_PAGE_END: readable bytes before the guard page */
+	int nfd;
+	struct { unsigned off; int fd[2]; } fds[HX_MAX_FDS];
+	int nbuf;
+	struct hx_buf buf[HX_MAX_BUFS];
+	bool ret_fd;      /* success returns a new fd: compare as "both >= 0" */
+	bool keep_fds;    /* ret_fd: the caller takes the fds (else the harness closes them) */
+	bool relaxed_out; /* compare result only, not output bytes (random-seed hash order) */
+};
+
+struct hx_res {
+	long ret[2];
+	int err[2];
+	bool diverged;
+};
+
+/* ---- setup and bookkeeping ---- */
+
+/* Probes bpf() (exits 77 with a SKIP line when not permitted), checks the CPU counts agree and
+ * pins the process to CPU 0 (the kernel's LRU lists are per CPU; the emulator's syscall path is
+ * CPU 0). */
+void hx_init(const char *test_name);
+extern bool hx_have_sys_admin; /* BPF_F_ZERO_SEED creates on the kernel side */
+extern bool hx_pinned;
+extern int hx_ncpus;
+extern unsigned long hx_nops;        /* compared operations */
+extern unsigned long hx_ndiv;        /* divergences */
+extern unsigned long hx_nexpect_bad; /* kernel answers that contradict kernel-semantics.md */
+extern bool hx_quiet_ok;             /* true: no per-scenario chatter */
+extern unsigned hx_max_reports;      /* full divergence reports printed */
+
+/* Label for reports: the scenario being run. */
+void hx_ctx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *hx_ctx_get(void);
+int hx_finish(void); /* prints the summary; the exit code */
+
+/* ---- operations ---- */
+
+void hx_op_init(struct hx_op *op, int cmd);
+void hx_op_u32(struct hx_op *op, unsigned off, uint32_t v);
+void hx_op_u64(struct hx_op *op, unsigned off, uint64_t v);
+void hx_op_ptr(struct hx_op *op, unsigned off, const void *p); /* same raw pointer on both sides */
+void hx_op_fd(struct hx_op *op, unsigned off, const struct hx_pair *p);
+void hx_op_fd2(struct hx_op *op, unsigned off, int kfd, int efd);
+struct hx_buf *hx_op_buf(struct hx_op *op, unsigned off, size_t len, const void *in, void *out);
+
+/* Runs op on both sides and compares; 0 if identical, 1 on a divergence (reported). */
+int hx_run(struct hx_op *op, struct hx_res *res);
+/* The kernel's answer as the syscall gives it: ret, or -errno. */
+long hx_kret(const struct hx_res *r);
+
+/* One raw call on one side (no comparison): ret or -errno. */
+long hx_raw(int side, int cmd, void *attr, unsigned size);
+
+/* Expectation from kernel-semantics.md about the kernel's own answer: guards the harness
+ * against testing nothing (both sides fed the same broken attr agree trivially). */
+bool hx_expect(long got, long want, const char *what);
+#define HX_OK0 0L
+
+/* ---- maps ---- */
+
+void hx_create_op(struct hx_op *op, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags);
+/* Create on both sides; -errno (common answer) when refused or diverged. */
+long hx_create_from(struct hx_pair *p, struct hx_op *op);
+long hx_create(struct hx_pair *p, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags);
+void hx_close(struct hx_pair *p);
+uint32_t hx_value_bytes(uint32_t type, uint32_t vs);
+bool hx_is_percpu(uint32_t type);
+bool hx_is_hash(uint32_t type);
+bool hx_is_lru(uint32_t type);
+bool hx_is_qs(uint32_t type);
+const char *hx_type_name(uint32_t type);
+const char *hx_cmd_name(int cmd);
+const char *hx_errname(int e);
+
+/* Element commands with well-formed attrs (size 168). Return the common answer (ret or -errno);
+ * outputs get the kernel side's bytes (identical unless a divergence was reported). */
+long hx_elem(const struct hx_pair *p, int cmd, const void *key, const void *val_in, void *val_out,
+	     uint64_t flags);
+long hx_update(const struct hx_pair *p, const void *key, const void *val, uint64_t flags);
+long hx_lookup(const struct hx_pair *p, const void *key, void *val);
+long hx_delete(const struct hx_pair *p, const void *key);
+long hx_next(const struct hx_pair *p, const void *key, void *next);
+long hx_lookup_del(const struct hx_pair *p, const void *key, void *val, uint64_t flags);
+long hx_freeze(const struct hx_pair *p);
+long hx_info(const struct hx_pair *p, void *info, uint32_t len);
+
+/* Whole-map comparisons. Keys are walked with GET_NEXT_KEY (each step compared when the map's
+ * order is deterministic, otherwise each side walked alone and the sets compared), then every
+ * key's value is compared. Returns the number of keys, or -1 on a divergence. */
+long hx_compare_contents(const struct hx_pair *p);
+/* OBJ_GET_INFO_BY_FD on both sides, the id masked. */
+int hx_compare_info(const struct hx_pair *p);
+
+/* Deterministic key bytes for index i: distinct for distinct i as far as key_size allows. */
+void hx_key_of(uint32_t i, void *key, uint32_t key_size);
+
+/* Guard memory: an address that faults, and an address n readable bytes before a fault. */
+void *hx_bad_ptr(void);
+void *hx_page_end_ptr(size_t n, const void *init);
+
+/* xorshift64* PRNG: the random suite replays from its seed. */
+uint64_t hx_rand(uint64_t *s);
+uint32_t hx_rand_below(uint64_t *s, uint32_t n);
+
+#endif
