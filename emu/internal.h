@@ -51,6 +51,11 @@ static inline uint64_t emu_round_up64(uint64_t v, uint64_t a) { return (v + a - 
 /* Raw attr access by byte offset: fields newer than our uapi header are reachable too. */
 struct emu_attr {
 	unsigned char b[EMU_ATTR_SIZE];
+	/* Set by emu_bpf_copy_attr(): every byte from `len` on is zero, so the commands' checks of
+	 * their unused tails skip them. Left false by a memset, for attrs built by hand; fields
+	 * written after the copy go through attr_set_u32(), which keeps `len` true. */
+	bool len_known;
+	uint32_t len;
 };
 static inline uint32_t attr_u32(const struct emu_attr *a, unsigned off)
 {
@@ -68,7 +73,12 @@ static inline void *attr_ptr(const struct emu_attr *a, unsigned off)
 {
 	return (void *)(uintptr_t)attr_u64(a, off);
 }
-static inline void attr_set_u32(struct emu_attr *a, unsigned off, uint32_t v) { memcpy(a->b + off, &v, 4); }
+static inline void attr_set_u32(struct emu_attr *a, unsigned off, uint32_t v)
+{
+	memcpy(a->b + off, &v, 4);
+	if (a->len < off + 4)
+		a->len = off + 4;
+}
 
 /* Offsets within union bpf_attr (6.18). */
 enum {
@@ -247,6 +257,7 @@ void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 void emu_mark_restricted(int fd);
 bool emu_is_object_fd(int fd); /* a map or a program */
+uint64_t emu_fd_magic(int fd);
 
 /* objects.c: ids, the emulated bpffs, pins */
 uint32_t emu_alloc_id(void);

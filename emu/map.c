@@ -28,6 +28,17 @@ static bool registry_oom;
 
 #include "internal.h"
 
+#if defined(__SANITIZE_THREAD__)
+#define EMU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EMU_TSAN 1
+#endif
+#endif
+#ifdef EMU_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 struct reg_key {
 	dev_t dev;
 	ino_t ino;
@@ -153,10 +164,49 @@ static void recover_locked(struct emu_map *m)
 	h->recoveries++;
 }
 
+/*
+ * A waiter sleeps at most this long before it tries the lock again by itself. Robust mutexes wake
+ * their waiters one at a time, and a waiter woken and then killed before it takes the lock
+ * swallows the wakeup: if another process took the lock on the fast path in between, the
+ * kernel's cleanup of the dead waiter wakes nobody (it acts only on a lock word without owner),
+ * and no later unlock does either (the fast path leaves no waiters bit). The other waiters would
+ * sleep until some process contends again, and if none does, forever (stress_kill stages it).
+ * The fast path stays one compare-and-swap: only a waiter reads the clock.
+ */
+#define LOCK_RETRY_NS 10000000L
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 30) && !defined(EMU_TSAN)
+#define LOCK_CLOCK CLOCK_MONOTONIC
+#define lock_until(mu, t) pthread_mutex_clocklock(mu, CLOCK_MONOTONIC, t)
+#else
+/* older C libraries lack clocklock, and ThreadSanitizer would not see it take the lock */
+#define LOCK_CLOCK CLOCK_REALTIME
+#define lock_until(mu, t) pthread_mutex_timedlock(mu, t)
+#endif
+
 int emu_map_lock(struct emu_map *m)
 {
-	int err = pthread_mutex_lock(&m->hdr->lock);
+	int err = pthread_mutex_trylock(&m->hdr->lock);
 
+	while (err == EBUSY) {
+		struct timespec until;
+
+		clock_gettime(LOCK_CLOCK, &until);
+		until.tv_nsec += LOCK_RETRY_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		err = lock_until(&m->hdr->lock, &until);
+		if (err == ETIMEDOUT)
+			err = EBUSY;
+#ifdef EMU_TSAN
+		/* its timedlock interceptor records a lock only on 0, not one taken from a dead owner */
+		if (err == EOWNERDEAD) {
+			__tsan_mutex_pre_lock(&m->hdr->lock, __tsan_mutex_try_lock);
+			__tsan_mutex_post_lock(&m->hdr->lock, __tsan_mutex_try_lock, 0);
+		}
+#endif
+	}
 	if (err == EOWNERDEAD) {
 		recover_locked(m);
 		pthread_mutex_consistent(&m->hdr->lock);
@@ -569,7 +619,16 @@ static void atfork_release(void) { pthread_rwlock_unlock(&registry_lock); }
 /* glibc's unlock takes a caller whose thread id is not the recorded writer's for a reader, and
  * the child's id never is: unlocking there corrupts the lock and the child's next call hangs.
  * The child is alone and the registry whole (the parent held it), so it starts a fresh lock. */
-static void atfork_child(void) { pthread_rwlock_init(&registry_lock, NULL); }
+static void atfork_child(void)
+{
+#ifdef EMU_TSAN
+	/* ThreadSanitizer keeps its own record of the lock, which a re-init does not clear: every
+	 * later lock in the child would be reported as misuse. Its unlock clears the record, and the
+	 * bytes glibc's unlock gets wrong here are reset by the init below. */
+	pthread_rwlock_unlock(&registry_lock);
+#endif
+	pthread_rwlock_init(&registry_lock, NULL);
+}
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_child); }
 
@@ -589,9 +648,10 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode)
 	struct stat st;
 	int err = 0;
 
-	pthread_once(&atfork_once, atfork_init);
+	/* a cached fd was entered by an earlier call that got past the pthread_once below */
 	if (emu_fdcache_get(fd, out, accmode))
 		return 0;
+	pthread_once(&atfork_once, atfork_init);
 	if (fd < 0 || fstat(fd, &st))
 		return -EBADF;
 	if (!S_ISREG(st.st_mode))
@@ -680,7 +740,9 @@ void emu_mark_restricted(int fd)
 	}
 }
 
-bool emu_is_object_fd(int fd)
+/* The magic at the start of the file fd names (0 if none): read through a fresh open file
+ * description, so fds opened write-only or with O_PATH can be asked too. */
+uint64_t emu_fd_magic(int fd)
 {
 	struct stat st;
 	char path[64];
@@ -688,14 +750,21 @@ bool emu_is_object_fd(int fd)
 	int rfd;
 
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
-		return false;
+		return 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (rfd < 0)
-		return false;
+		return 0;
 	if (pread(rfd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
 		magic = 0;
 	close(rfd);
+	return magic;
+}
+
+bool emu_is_object_fd(int fd)
+{
+	uint64_t magic = emu_fd_magic(fd);
+
 	return magic == EMU_MAGIC || magic == EMU_PROG_MAGIC;
 }
 

@@ -121,21 +121,7 @@ unsupported:
 
 bool emu_is_prog_fd(int fd)
 {
-	struct stat st;
-	char path[64];
-	uint64_t magic = 0;
-	int rfd;
-
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(struct emu_prog_hdr))
-		return false;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (rfd < 0)
-		return false;
-	if (pread(rfd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
-		magic = 0;
-	close(rfd);
-	return magic == EMU_PROG_MAGIC;
+	return emu_fd_magic(fd) == EMU_PROG_MAGIC;
 }
 
 /* The map part of /proc/self/fdinfo/N, in the kernel's format (its %#x prints 0 as "0x0"). */

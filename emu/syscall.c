@@ -42,13 +42,15 @@ static void bounce_put(struct bounce *b)
 static bool tail_is_zero(const struct emu_attr *a, unsigned from)
 {
 	static const unsigned char zero[EMU_ATTR_SIZE];
+	/* bytes the caller did not pass are known zero: the usual call compares nothing */
+	unsigned end = a->len_known ? a->len : EMU_ATTR_SIZE;
 
-	return !memcmp(a->b + from, zero, EMU_ATTR_SIZE - from);
+	return from >= end || !memcmp(a->b + from, zero, end - from);
 }
 
 static int put_user_u32(union bpf_attr *uattr, unsigned off, uint32_t v)
 {
-	return emu_copy_to_user((char *)uattr + off, &v, sizeof(v));
+	return emu_copy_to_user((void *)((uintptr_t)uattr + off), &v, sizeof(v));
 }
 
 /* ---- BPF_MAP_CREATE ---- */
@@ -540,9 +542,18 @@ static int obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 		err = -E2BIG;
 		goto out;
 	}
-	for (uint32_t off = INFO_SIZE; off < len; off += n) {
+	/* Everything from INFO_CHECKED on (the padding included) must be zero, checked before the
+	 * struct is read. The kernel reads it word by word and stops at the first non-zero one, so
+	 * junk before an unreadable page is E2BIG, not EFAULT: no chunk may cross a page boundary. */
+	for (uint32_t off = INFO_CHECKED; off < len; off += n) {
+		/* integer arithmetic: uinfo may be NULL or wild, which only the copy may find out */
+		uintptr_t p = (uintptr_t)uinfo + off;
+		uint32_t to_page = EMU_PAGE_SIZE - (uint32_t)(p & (EMU_PAGE_SIZE - 1));
+
 		n = len - off < sizeof(chunk) ? len - off : (uint32_t)sizeof(chunk);
-		err = emu_copy_from_user(chunk, uinfo + off, n);
+		if (n > to_page)
+			n = to_page;
+		err = emu_copy_from_user(chunk, (const void *)p, n);
 		if (err)
 			goto out;
 		for (uint32_t i = 0; i < n; i++)
@@ -556,11 +567,6 @@ static int obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	err = emu_copy_from_user(info, uinfo, n);
 	if (err)
 		goto out;
-	for (uint32_t i = INFO_CHECKED; i < n; i++)
-		if (info[i]) {
-			err = -E2BIG;
-			goto out;
-		}
 
 	/* Fields the kernel does not fill for these maps keep the caller's bytes. */
 	h = m->hdr;
@@ -653,22 +659,31 @@ int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 /* The syscall's own handling of attr and size, before any command sees it. */
 int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size)
 {
-	memset(a, 0, sizeof(*a));
+	/* Not a memset: the compiler makes that a `rep stos`, which takes ~30 cycles to start, a
+	 * tenth of a whole lookup. Stores of a zero it cannot see are no memset to it. */
+	uint64_t z = 0;
+
+	__asm__("" : "+r"(z));
+	for (unsigned i = 0; i < EMU_ATTR_SIZE; i += 8)
+		memcpy(a->b + i, &z, 8);
+	a->len_known = false;
+	a->len = 0;
 	if (size > EMU_PAGE_SIZE)
 		return -E2BIG;
 	if (size > EMU_ATTR_SIZE) {
 		unsigned char tail[EMU_PAGE_SIZE];
-		const char *p = (const char *)uattr + EMU_ATTR_SIZE;
+		/* an integer: the attr may be NULL or wild, which only the copy may find out */
+		uintptr_t p = (uintptr_t)uattr + EMU_ATTR_SIZE;
 		unsigned n = size - EMU_ATTR_SIZE;
 
 		/* The kernel scans the tail upward and stops at the first non-zero byte, so a non-zero
 		 * byte before an unreadable page is E2BIG, not EFAULT: scan page by page. */
 		while (n) {
-			unsigned chunk = EMU_PAGE_SIZE - (unsigned)((uintptr_t)p & (EMU_PAGE_SIZE - 1));
+			unsigned chunk = EMU_PAGE_SIZE - (unsigned)(p & (EMU_PAGE_SIZE - 1));
 
 			if (chunk > n)
 				chunk = n;
-			if (emu_copy_from_user(tail, p, chunk))
+			if (emu_copy_from_user(tail, (const void *)p, chunk))
 				return -EFAULT;
 			for (unsigned i = 0; i < chunk; i++)
 				if (tail[i])
@@ -678,6 +693,8 @@ int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned 
 		}
 		size = EMU_ATTR_SIZE;
 	}
+	a->len_known = true;
+	a->len = size;
 	return emu_copy_from_user(a->b, uattr, size);
 }
 

@@ -390,6 +390,12 @@ static bool diff_setup(void)
 			return false;
 		}
 		diff.report = abs; /* kept until exec */
+		fd = open(abs, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "%s: --diff-report=%s: %s\n", prog_name, abs, strerror(errno));
+			return false;
+		}
+		close((int)fd);
 	}
 	if ((diff.on && !set_var("BPFEMU_DIFF", "1")) || (diff.report && !set_var("BPFEMU_DIFF_REPORT", diff.report)) ||
 	    (diff.json && !set_var("BPFEMU_DIFF_JSON", "1")) || (diff.strict && !set_var("BPFEMU_DIFF_STRICT", "1")))

@@ -597,7 +597,11 @@ static void find_pin_dir(void)
 	}
 	if (!mnt[0] || !is_bpffs(mnt))
 		return;
-	snprintf(cfg.pin_dir, sizeof(cfg.pin_dir), "%s/bpfemu-diff-%u", mnt, (unsigned)getuid());
+	if (snprintf(cfg.pin_dir, sizeof(cfg.pin_dir), "%.*s/bpfemu-diff-%u", PATH_MAX - 32, mnt,
+		     (unsigned)getuid()) >= (int)sizeof(cfg.pin_dir)) {
+		cfg.pin_dir[0] = 0;
+		return;
+	}
 	if (ksys(SYS_mkdirat, AT_FDCWD, (long)cfg.pin_dir, 0700, 0) && errno != EEXIST)
 		cfg.pin_dir[0] = 0;
 }
@@ -1405,11 +1409,14 @@ static void guard_outputs(struct call *c)
 
 static void finish_shadows(struct call *c)
 {
+	unprotect_all();
 	for (int k = 0; k < c->ng; k++) {
+		/* a big batch's shadow need not stay resident until the next one */
+		if (c->g[k].shadow && c->g[k].npages > 256)
+			madvise(c->g[k].shadow, c->g[k].npages * PAGE, MADV_DONTNEED);
 		free(c->g[k].prot);
 		c->g[k].prot = NULL;
 	}
-	unprotect_all();
 }
 
 /* The general case: kernel first on shadows, then the emulator, then compare. */
@@ -1717,8 +1724,7 @@ __attribute__((destructor)) static void diff_fini(void)
 	if (!cfg.on || !st.calls)
 		return;
 	pthread_mutex_lock(&mu);
-	if (st.touched_pins)
-		sweep_pins();
+	sweep_pins(); /* a pin removed since (rm needs no bpf()) leaves its mirror behind otherwise */
 	summary();
 	if (cfg.strict && st.divergences && (!st.exit_known || st.exit_status == 0)) {
 		fflush(NULL);

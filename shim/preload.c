@@ -125,6 +125,7 @@ REAL(int, dup3, int, int, int)
 static long do_bpf(long cmd, long uattr, long size)
 {
 	struct emu_attr a, before;
+	bool trace = shim_trace_enabled();
 	long ret;
 	int err = 0;
 
@@ -133,7 +134,11 @@ static long do_bpf(long cmd, long uattr, long size)
 		ret = shim_diff_bpf((int)cmd, (union bpf_attr *)uattr, (unsigned)size, &before);
 	} else {
 		ret = emu_bpf_copy_attr(&a, (const union bpf_attr *)uattr, (unsigned)size);
-		before = a;
+		/* Only the trace reads the attr as it came in. Copying it on every call cost more than
+		 * the rest of a lookup: it reads bytes just stored in other widths and stalls on
+		 * store-to-load forwarding. */
+		if (trace)
+			before = a;
 		if (!ret)
 			ret = emu_bpf_dispatch((int)cmd, &a, (union bpf_attr *)uattr);
 	}
@@ -141,7 +146,7 @@ static long do_bpf(long cmd, long uattr, long size)
 		err = (int)-ret;
 		ret = -1;
 	}
-	if (shim_trace_enabled())
+	if (trace)
 		shim_trace_call((int)cmd, (const void *)uattr, (unsigned)size, &before, ret, err);
 	if (ret < 0)
 		errno = err;

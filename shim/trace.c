@@ -51,7 +51,13 @@ static void trace_init(void)
 
 bool shim_trace_enabled(void)
 {
-	pthread_once(&trace_once, trace_init);
+	static bool ready;
+
+	/* asked on every bpf() call: after the first, a load instead of a pthread_once() call */
+	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+		pthread_once(&trace_once, trace_init);
+		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	}
 	return trace_fd >= 0;
 }
 

@@ -1,20 +1,39 @@
 #!/usr/bin/env bash
-# The test command: builds bpfemu (plain, then ASan+UBSan) and runs every suite in each build.
+# The test command: builds bpfemu (plain, then ASan+UBSan) and runs every suite in each build,
+# then the concurrency tests (ctest -L stress) under ThreadSanitizer.
 # Differential tests skip (exit 77, reason printed) where bpf() is not permitted; with
 # BPFEMU_REQUIRE_KERNEL=1 (CI) a skip is a failure instead.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
+# run_build DIR CMAKE-ARGS...; with LABEL set, builds only TARGETS and runs only that label
 run_build() {
   local dir=$1; shift
   echo "=== build $dir $*"
   cmake -S "$src" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j"$jobs"
+  cmake --build "$dir" -j"$jobs" ${TARGETS:+--target $TARGETS}
   echo "=== test $dir"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600 ${LABEL:+-L "$LABEL"}
 }
 
-run_build "$src/build"
-run_build "$src/build-asan" -DBPFEMU_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug
+# Test builds also build the fault-injecting copies (never installed) that prove --diff and the
+# fuzzer catch a planted mistake, and the crash-point copy the kill test dies in (TEST_HOOKS).
+run_build "$src/build" -DBPFEMU_FAULT_INJECTION=ON -DBPFEMU_TEST_HOOKS=ON
+run_build "$src/build-asan" -DBPFEMU_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug -DBPFEMU_FAULT_INJECTION=ON \
+  -DBPFEMU_TEST_HOOKS=ON
+# ThreadSanitizer: the concurrency tests, which are what it can find anything in.
+LABEL=stress TARGETS="stress_ops stress_kill stress_resource" \
+  run_build "$src/build-tsan" -DBPFEMU_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug -DBPFEMU_TEST_HOOKS=ON
+
+# The differential fuzzer (clang's libFuzzer, its own build): first proof that it catches each
+# planted fault, then a bounded run from the seed corpus; any divergence or crash fails. It skips
+# (reason printed) without clang or bpf(), and fails instead under BPFEMU_REQUIRE_KERNEL=1.
+fuzz() {
+  local rc=0
+  "$src/tests/fuzz/run.sh" "$@" || rc=$?
+  [ "$rc" = 77 ] || return "$rc"
+}
+fuzz --self-test
+fuzz --time="${BPFEMU_FUZZ_TIME:-150}"
 echo "=== all suites passed"

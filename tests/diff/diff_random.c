@@ -47,6 +47,7 @@ static bool chance(uint32_t percent) { return pick(1000) < percent * 10; }
 struct rmap {
 	struct hx_pair p;
 	uint32_t nkeys;  /* key indices drawn from [0, nkeys) */
+	uint32_t never;  /* a key index that is never inserted (and aliases none of the others) */
 	bool ordered;    /* GET_NEXT_KEY outputs comparable */
 	bool frozen;
 	unsigned tix;
@@ -60,8 +61,8 @@ static void describe_map(char *buf, size_t n, const struct rmap *m)
 
 static bool make_map(struct rmap *m, unsigned tix)
 {
-	static const uint32_t hash_ks[] = { 1, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 12, 13, 16, 20, 33 };
-	static const uint32_t vs_list[] = { 1, 3, 4, 5, 8, 8, 12, 12, 13, 16, 24, 100 };
+	static const uint32_t hash_ks[] = { 1, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 12, 13, 16, 20, 33, 600 };
+	static const uint32_t vs_list[] = { 1, 3, 4, 5, 8, 8, 12, 12, 13, 16, 24, 100, 5000 };
 	static const uint32_t hash_max[] = { 1, 2, 3, 4, 5, 7, 8, 16, 31, 64, 100, 256 };
 	static const uint32_t arr_max[] = { 1, 2, 3, 8, 16, 64, 100 };
 	static const uint32_t qs_vs[] = { 1, 3, 4, 8, 12, 33 };
@@ -109,6 +110,16 @@ static bool make_map(struct rmap *m, unsigned tix)
 		return false;
 	}
 	m->nkeys = hx_is_hash(t) ? 2 * m->p.max_entries + 4 : m->p.max_entries + 3;
+	m->never = m->nkeys + 7;
+	if (hx_is_hash(t) && m->p.key_size < 4) {
+		/* short keys hold only 2^(8*key_size) values: keep the last one out of the key space,
+		 * or the "never inserted" key of a random-seed map would alias a present one */
+		uint32_t space = 1u << (8 * m->p.key_size);
+
+		if (m->nkeys > space - 1)
+			m->nkeys = space - 1;
+		m->never = space - 1;
+	}
 	m->ordered = !hx_is_hash(t) || (flags & HX_F_ZERO_SEED);
 	describe_map(what, sizeof(what), m);
 	if (trace_from != ~0ul)
@@ -159,7 +170,7 @@ enum { H_NONE, H_KEY, H_VALUE, H_SIZE, H_TAIL, H_PAD, H_FD, H_CMD };
 
 static void hostile_key(struct hx_op *op, const struct rmap *m, char *d, size_t dn)
 {
-	static unsigned char keybuf[64];
+	static unsigned char keybuf[1024];
 	uint32_t ks = m->p.key_size;
 
 	/* drop whatever key was set up */
@@ -192,7 +203,7 @@ static void hostile_key(struct hx_op *op, const struct rmap *m, char *d, size_t 
 
 static void hostile_value(struct hx_op *op, const struct rmap *m, char *d, size_t dn)
 {
-	static unsigned char valbuf[4096];
+	static unsigned char valbuf[65536];
 	uint32_t n = op->cmd == HX_NEXT_KEY ? m->p.key_size : m->p.vbytes;
 
 	for (int i = 0; i < op->nbuf; i++)
@@ -319,7 +330,7 @@ static void print_tally(void)
 
 static void run_one(struct rmap *m)
 {
-	static unsigned char key[64], key2[64], val[4096];
+	static unsigned char key[1024], key2[1024], val[65536];
 	struct hx_op op;
 	char what[160], d[96] = "", mapd[160];
 	uint32_t r = pick(1000), idx = pick_index(m);
@@ -366,7 +377,7 @@ static void run_one(struct rmap *m)
 				snprintf(what, sizeof(what), "key NULL");
 			} else {
 				/* unordered maps: only a key never inserted (restart at the first) compares */
-				uint32_t i2 = m->ordered ? idx : m->nkeys + 7;
+				uint32_t i2 = m->ordered ? idx : m->never;
 
 				key_of(m, i2, key2);
 				if (!keyless)
@@ -459,13 +470,21 @@ int main(int argc, char **argv)
 		bool any = false;
 
 		for (unsigned tix = 0; tix < NTYPES && !hx_ndiv; tix++) {
-			struct rmap m;
+			/* up to three maps of a type at once, ops spread over them: one map's calls
+			 * must never show in another */
+			struct rmap ms[3];
+			unsigned nm = 1 + pick(3), made = 0;
 			unsigned long epoch, done_ops = ops_by_type[tix];
 
 			if (done_ops >= per_type)
 				continue;
 			any = true;
-			if (!make_map(&m, tix)) {
+			for (; made < nm; made++)
+				if (!make_map(&ms[made], tix))
+					break;
+			if (made < nm) {
+				while (made)
+					hx_close(&ms[--made].p);
 				hx_nexpect_bad++;
 				goto out;
 			}
@@ -473,15 +492,19 @@ int main(int argc, char **argv)
 			if (epoch > per_type - done_ops)
 				epoch = per_type - done_ops;
 			for (unsigned long i = 0; i < epoch && !hx_ndiv; i++) {
-				run_one(&m);
-				if (m.frozen && epoch - i > 200)
+				struct rmap *m = &ms[pick(nm)];
+
+				run_one(m);
+				if (m->frozen && epoch - i > 200)
 					epoch = i + 200;
-				if (!hx_ndiv && (pick(1000) < 4 || (m.ordered && hx_is_hash(m.p.type) && pick(1000) < 10)))
-					check_map(&m, "periodic check");
+				if (!hx_ndiv && (pick(1000) < 4 || (m->ordered && hx_is_hash(m->p.type) && pick(1000) < 10)))
+					check_map(m, "periodic check");
 			}
-			if (!hx_ndiv)
-				check_map(&m, "end of the map's life");
-			hx_close(&m.p);
+			for (unsigned j = 0; j < nm; j++) {
+				if (!hx_ndiv)
+					check_map(&ms[j], "end of the map's life");
+				hx_close(&ms[j].p);
+			}
 		}
 		if (!any)
 			break;

@@ -18,7 +18,7 @@
 bool hx_have_sys_admin;
 bool hx_pinned;
 int hx_ncpus;
-unsigned long hx_nops, hx_ndiv, hx_nexpect_bad;
+unsigned long hx_nops, hx_ndiv, hx_nexpect_bad, hx_nskipped;
 bool hx_quiet_ok;
 unsigned hx_max_reports = 20;
 
@@ -52,6 +52,9 @@ const char *hx_errname(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EBADFD: return "EBADFD";
 	case ENOSYS: return "ENOSYS";
+	case EMFILE: return "EMFILE";
+	case ENFILE: return "ENFILE";
+	case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
 	case HX_ENOTSUPP: return "ENOTSUPP(524)";
 	default:
 		snprintf(buf, sizeof(buf), "errno %d", e);
@@ -136,6 +139,9 @@ bool hx_expect(long got, long want, const char *what)
 
 int hx_finish(void)
 {
+	if (hx_nskipped)
+		printf("%s: %lu operations not run: a short attr size cut a pointer into one that points at mapped "
+		       "memory\n", test_name, hx_nskipped);
 	printf("%s: %lu operations compared, %lu divergences, %lu expectation failures\n", test_name, hx_nops,
 	       hx_ndiv, hx_nexpect_bad);
 	return hx_ndiv || hx_nexpect_bad ? 1 : 0;
@@ -332,7 +338,12 @@ void hx_op_init(struct hx_op *op, int cmd)
 
 void hx_op_u32(struct hx_op *op, unsigned off, uint32_t v) { memcpy(op->attr + off, &v, 4); }
 void hx_op_u64(struct hx_op *op, unsigned off, uint64_t v) { memcpy(op->attr + off, &v, 8); }
-void hx_op_ptr(struct hx_op *op, unsigned off, const void *p) { hx_op_u64(op, off, (uint64_t)(uintptr_t)p); }
+void hx_op_ptr(struct hx_op *op, unsigned off, const void *p)
+{
+	hx_op_u64(op, off, (uint64_t)(uintptr_t)p);
+	if (p && op->nptr < HX_MAX_BUFS)
+		op->ptr_offs[op->nptr++] = off;
+}
 
 void hx_op_fd2(struct hx_op *op, unsigned off, int kfd, int efd)
 {
@@ -440,6 +451,35 @@ static bool masked_attr(const struct hx_op *op, size_t i, unsigned *fd_or_ptr)
 	return false;
 }
 
+static bool page_mapped(uintptr_t a)
+{
+	return msync((void *)(a & ~(uintptr_t)(HX_PAGE - 1)), HX_PAGE, MS_ASYNC) == 0 || errno != ENOMEM;
+}
+
+/*
+ * A size that ends inside a pointer field hands the kernel the pointer's low bytes only. Such an
+ * address is normally unmapped (EFAULT on both sides, a fine comparison), but it can land in mapped
+ * memory, ASan's low shadow for one, whose contents change between the kernel's call and the
+ * emulator's: then the two sides read or write different bytes through no fault of either.
+ */
+static bool cut_pointer_is_mapped(const struct hx_op *op, const unsigned char *attr, unsigned off, size_t len)
+{
+	uint64_t full, cut;
+
+	if (op->attr_mode != HX_ATTR_NORMAL || off >= op->size || op->size >= off + 8)
+		return false;
+	memcpy(&full, attr + off, 8);
+	cut = full & ((1ull << (8 * (op->size - off))) - 1);
+	if (!cut || cut == full || cut >= 0x800000000000ull)
+		return false;
+	if (len > 16 * HX_PAGE)
+		len = 16 * HX_PAGE;
+	for (uint64_t a = cut & ~(uint64_t)(HX_PAGE - 1); a < cut + (len ? len : 1); a += HX_PAGE)
+		if (page_mapped((uintptr_t)a))
+			return true;
+	return false;
+}
+
 int hx_run(struct hx_op *op, struct hx_res *res)
 {
 	struct placed apl[2], bpl[2][HX_MAX_BUFS];
@@ -486,6 +526,25 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 				memcpy(apl[s].ptr + op->buf[i].off, &v, 8);
 			}
 		memcpy(attr_before[s], apl[s].lo, (size_t)(apl[s].hi - apl[s].lo));
+	}
+
+	res->skipped = false;
+	for (int s = 0; s < 2 && op->attr_mode == HX_ATTR_NORMAL && op->size < HX_KATTR; s++) {
+		bool cut = false;
+
+		for (int i = 0; i < op->nbuf; i++)
+			cut |= cut_pointer_is_mapped(op, apl[s].ptr, op->buf[i].off, op->buf[i].len);
+		for (int i = 0; i < op->nptr; i++)
+			cut |= cut_pointer_is_mapped(op, apl[s].ptr, op->ptr_offs[i], HX_PAGE);
+		if (cut) {
+			hx_nskipped++;
+			hx_nops--;
+			res->skipped = true;
+			res->diverged = false;
+			res->ret[0] = res->ret[1] = -1;
+			res->err[0] = res->err[1] = ECANCELED;
+			return 0;
+		}
 	}
 
 	for (int s = 0; s < 2; s++) {
@@ -589,6 +648,11 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 			print_answer("kernel:", ret[0], err[0]);
 			print_answer("emulator:", ret[1], err[1]);
 			printf("    %s\n", why);
+			for (int s = 0; s < 2; s++)
+				if (err[s] == ENOMEM || err[s] == ENOSPC || err[s] == EMFILE || err[s] == ENFILE)
+					printf("    note: %s on the %s side: resource exhaustion (memory, tmpfs, fds) on this "
+					       "machine is the likelier cause than the emulator's semantics\n",
+					       hx_errname(err[s]), s ? "emulator" : "kernel");
 			for (int i = 0; i < op->nbuf && !op->relaxed_out; i++) {
 				size_t n = op->buf[i].len < 64 ? op->buf[i].len : 64;
 
@@ -597,7 +661,7 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 				printf("    buffer #%d after, emulator:\n", i);
 				dump_bytes("      ", bpl[1][i].ptr, n, 0);
 			}
-		} else if (hx_ndiv == hx_max_reports + 1) {
+		} else if (hx_ndiv == hx_max_reports + 1 && hx_max_reports) {
 			printf("(further divergence reports suppressed)\n");
 		}
 	}
@@ -724,6 +788,9 @@ long hx_elem(const struct hx_pair *p, int cmd, const void *key, const void *val_
 	}
 	if (cmd != HX_DELETE && cmd != HX_NEXT_KEY)
 		hx_op_u64(&op, HX_EL_FLAGS, flags);
+	/* Hash maps with a random seed iterate in different orders: the next key is not comparable
+	 * (callers pass only NULL or absent keys there, so the result still is). */
+	op.relaxed_out = cmd == HX_NEXT_KEY && hx_is_hash(p->type) && !p->zero_seed;
 	hx_run(&op, &r);
 	return hx_kret(&r);
 }
@@ -864,9 +931,9 @@ long hx_compare_contents(const struct hx_pair *p)
 				long r;
 
 				if (n >= cap) {
-					hx_ndiv++;
-					printf("DIVERGENCE #%lu [%s] GET_NEXT_KEY walk did not end after %ld keys\n", hx_ndiv,
-					       ctx_buf, n);
+					if (++hx_ndiv <= hx_max_reports)
+						printf("DIVERGENCE #%lu [%s] GET_NEXT_KEY walk did not end after %ld keys\n",
+						       hx_ndiv, ctx_buf, n);
 					break;
 				}
 				r = hx_next(p, n ? keys + (size_t)(n - 1) * ks : NULL, keys + (size_t)n * ks);
@@ -878,21 +945,21 @@ long hx_compare_contents(const struct hx_pair *p)
 			long nk = walk_side(p, HX_K, keys, cap), ne = walk_side(p, HX_E, keys_e, cap);
 
 			if (nk != ne) {
-				hx_ndiv++;
-				printf("DIVERGENCE #%lu [%s] key walks (random seed, compared as sets): kernel %ld keys, "
-				       "emulator %ld keys\n",
-				       hx_ndiv, ctx_buf, nk, ne);
+				if (++hx_ndiv <= hx_max_reports)
+					printf("DIVERGENCE #%lu [%s] key walks (random seed, compared as sets): kernel %ld "
+					       "keys, emulator %ld keys\n", hx_ndiv, ctx_buf, nk, ne);
 			} else if (nk > 0) {
 				cmp_keys_ks = (int)ks;
 				qsort(keys, (size_t)nk, ks, cmp_keys);
 				qsort(keys_e, (size_t)ne, ks, cmp_keys);
 				for (long i = 0; i < nk; i++)
 					if (memcmp(keys + i * ks, keys_e + i * ks, ks)) {
-						hx_ndiv++;
-						printf("DIVERGENCE #%lu [%s] key sets differ (random seed; sorted position %ld)\n",
-						       hx_ndiv, ctx_buf, i);
-						dump_bytes("      kernel   ", keys + i * ks, ks, 0);
-						dump_bytes("      emulator ", keys_e + i * ks, ks, 0);
+						if (++hx_ndiv <= hx_max_reports) {
+							printf("DIVERGENCE #%lu [%s] key sets differ (random seed; sorted "
+							       "position %ld)\n", hx_ndiv, ctx_buf, i);
+							dump_bytes("      kernel   ", keys + i * ks, ks, 0);
+							dump_bytes("      emulator ", keys_e + i * ks, ks, 0);
+						}
 						break;
 					}
 			}

@@ -94,12 +94,15 @@ struct hx_op {
 	bool ret_fd;      /* success returns a new fd: compare as "both >= 0" */
 	bool keep_fds;    /* ret_fd: the caller takes the fds (else the harness closes them) */
 	bool relaxed_out; /* compare result only, not output bytes (random-seed hash order) */
+	int nptr;         /* raw pointers placed with hx_op_ptr(), for the truncation check */
+	unsigned ptr_offs[HX_MAX_BUFS];
 };
 
 struct hx_res {
 	long ret[2];
 	int err[2];
 	bool diverged;
+	bool skipped; /* not run: a short attr size cut a pointer into one that points at mapped memory */
 };
 
 /* ---- setup and bookkeeping ---- */
@@ -113,6 +116,7 @@ extern bool hx_pinned;
 extern int hx_ncpus;
 extern unsigned long hx_nops;        /* compared operations */
 extern unsigned long hx_ndiv;        /* divergences */
+extern unsigned long hx_nskipped;    /* operations not run (see struct hx_res.skipped) */
 extern unsigned long hx_nexpect_bad; /* kernel answers that contradict kernel-semantics.md */
 extern bool hx_quiet_ok;             /* true: no per-scenario chatter */
 extern unsigned hx_max_reports;      /* full divergence reports printed */

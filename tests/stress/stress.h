@@ -173,13 +173,13 @@ static inline bool pat_ok(const void *buf, size_t n, uint32_t *w, uint32_t *seq)
 {
 	const uint32_t *p = buf;
 
-	for (size_t k = 2; k < n / 4; k++)
-		if (p[k] != mix32(p[0], p[1], (uint32_t)k))
-			return false;
 	if (w)
 		*w = p[0];
 	if (seq)
 		*seq = p[1];
+	for (size_t k = 2; k < n / 4; k++)
+		if (p[k] != mix32(p[0], p[1], (uint32_t)k))
+			return false;
 	return true;
 }
 

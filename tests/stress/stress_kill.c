@@ -8,17 +8,24 @@
  * values and one pops them). Meanwhile victims are forked one after another; each hammers the
  * map with updates, deletes, lookup-and-deletes, batch updates and deletes, pushes and pops,
  * and dies by SIGKILL: from the parent after a random delay of up to 1.5 ms, or — in a build
- * with -DBPFEMU_TEST_HOOKS=ON — from inside the emulator at a random crash point of a critical
- * section (BPFEMU_TEST_CRASH), which is where a kill does harm.
+ * with -DBPFEMU_TEST_HOOKS=ON, every other victim — from inside the emulator at a random crash
+ * point of a critical section (BPFEMU_TEST_CRASH), which is where a kill does harm.
  *
  * Checked: no survivor ever hangs (each runs under alarm(), and the parent makes a call after
  * every kill under its own alarm); survivors never lose an update, never see a torn value, and
  * never get a value twice from a queue; bpfemu_map_check() passes after every kill and at the
  * end; and the map still works at the end: it takes exactly max_entries elements again.
+ *
+ * Before that, one staged case (it needs SCHED_FIFO, so root or CAP_SYS_NICE; skipped otherwise):
+ * the lost wakeup of robust mutexes, see lost_wakeup().
+ *
+ * argv[1], optional: kills per map type (default 60; with BPFEMU_SOAK, as many as fit in that
+ * many seconds per type). argv[2], optional: only the map types whose names contain it.
  */
-#include <fcntl.h>
-
 #include "stress.h"
+
+/* The head of a map file, to read how many times a dead lock holder's map was repaired. */
+#include "../../emu/internal.h"
 
 struct stress_report *report;
 
@@ -28,17 +35,15 @@ struct stress_report *report;
 #define VS 32
 #define QVS 16
 #define QMAX 64
-#define SURVIVOR_W 2
+#define SURVIVORS 2
 #define VICTIM_W 99 /* writer id in victims' values */
 #define QCAP (1u << 22)
 
-/* the head of a map file: layout of emu/internal.h, to read how often the map was repaired */
-#include "../../emu/internal.h"
-
 struct ctl {
 	int stop;
-	uint64_t survivor_ops[SURVIVOR_W];
+	uint64_t survivor_ops[SURVIVORS];
 	uint64_t victim_ops;
+	uint64_t qpushed, qpopped;
 	unsigned char qbits[QCAP / 8]; /* survivor producer's values popped */
 };
 
@@ -50,11 +55,14 @@ struct hkey {
 	uint32_t owner; /* 0 shared, w + 1 survivor w, 0xffff victims */
 	uint32_t idx;
 };
+#define VICTIM_OWNER 0xffffu
 
 static void key_of(uint32_t type, uint32_t owner, uint32_t idx, void *out)
 {
 	if (is_array_type(type)) {
-		uint32_t i = owner == 0 ? idx : owner == 0xffff ? SHARED + idx : SHARED + VKEYS + (owner - 1) * OWN + idx;
+		uint32_t i = owner == 0 ? idx
+			     : owner == VICTIM_OWNER ? SHARED + idx
+						     : SHARED + VKEYS + (owner - 1) * OWN + idx;
 
 		memcpy(out, &i, 4);
 	} else {
@@ -66,12 +74,12 @@ static void key_of(uint32_t type, uint32_t owner, uint32_t idx, void *out)
 
 static uint32_t map_max(uint32_t type)
 {
-	uint32_t keys = SHARED + VKEYS + SURVIVOR_W * OWN;
+	uint32_t keys = SHARED + VKEYS + SURVIVORS * OWN;
 
 	if (is_qs_type(type))
 		return QMAX;
 	/* LRU maps get room enough never to evict: a survivor's key must not vanish */
-	return is_lru_type(type) ? keys * 4 : keys + 8;
+	return is_lru_type(type) ? keys * 4 : keys;
 }
 
 static uint32_t recoveries(int fd)
@@ -80,14 +88,14 @@ static uint32_t recoveries(int fd)
 
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return 0;
-	return __atomic_load_n(&h.recoveries, __ATOMIC_RELAXED);
+	return h.recoveries;
 }
 
 /* ---- survivors ---- */
 
 static void survivor_elems(int fd, uint32_t type, int w)
 {
-	uint32_t vb = value_bytes(type, VS), seq[OWN] = { 0 };
+	uint32_t vb = value_bytes(type, VS), seq[OWN] = { 0 }, gw = 0, gs = 0;
 	unsigned char *val = malloc(vb), *got = malloc(vb), k[8];
 	bool hash = is_hash_type(type);
 	const char *tn = type_name(type);
@@ -101,7 +109,7 @@ static void survivor_elems(int fd, uint32_t type, int w)
 		CHECK(!err, "%s survivor: insert own key: %s", tn, strerror(-err));
 	}
 	while (!__atomic_load_n(&ctl->stop, __ATOMIC_ACQUIRE)) {
-		uint32_t j = (uint32_t)(rnd(&rs) % OWN), r = (uint32_t)(rnd(&rs) % 100), gw, gs;
+		uint32_t j = (uint32_t)(rnd(&rs) % OWN), r = (uint32_t)(rnd(&rs) % 100);
 
 		ops++;
 		if (r < 60) {
@@ -117,7 +125,7 @@ static void survivor_elems(int fd, uint32_t type, int w)
 			err = m_update(fd, k, val, hash ? B_EXIST : B_ANY);
 			CHECK(!err, "%s survivor: update own key: %s", tn, strerror(-err));
 			seq[j] += !err;
-		} else if (r < 97) {
+		} else if (r < 98) {
 			key_of(type, 0, j % SHARED, k);
 			err = m_lookup(fd, k, got);
 			if (!err)
@@ -129,14 +137,506 @@ static void survivor_elems(int fd, uint32_t type, int w)
 			CHECK(!err, "%s survivor: bpfemu_map_check: %s", tn, strerror(-err));
 		}
 	}
-	/* the final word on every own key */
 	for (uint32_t j = 0; j < OWN; j++) {
 		key_of(type, (uint32_t)w + 1, j, k);
 		err = m_lookup(fd, k, got);
-		CHECK(!err && pat_ok(got, vb, &gw_dummy_unused(), NULL) && ((uint32_t *)got)[1] == seq[j],
+		CHECK(!err && pat_ok(got, vb, &gw, &gs) && gw == (uint32_t)w + 1 && gs == seq[j],
 		      "%s survivor %d: key %u at the end: err %d", tn, w, j, err);
 	}
 	ctl->survivor_ops[w] = ops;
 	free(val);
 	free(got);
+}
+
+/* w 0 pushes numbered values, w 1 pops: at most once each (victims pop some too and die with
+ * them), a queue in order, never torn. */
+static void survivor_qs(int fd, uint32_t type, int w)
+{
+	unsigned char val[QVS];
+	const char *tn = type_name(type);
+	uint64_t ops = 0;
+	int64_t last = -1;
+	uint32_t seq = 0, gw, gs;
+	int err;
+
+	while (!__atomic_load_n(&ctl->stop, __ATOMIC_ACQUIRE)) {
+		ops++;
+		if (w == 0) {
+			if (seq >= QCAP)
+				break;
+			pat_fill(val, QVS, 1, seq);
+			err = m_push(fd, val, 0);
+			if (!err)
+				seq++;
+			else if (err == -E2BIG)
+				sched_yield();
+			else
+				CHECK(0, "%s survivor: push: %s", tn, strerror(-err));
+			continue;
+		}
+		err = m_pop(fd, val);
+		if (err == -ENOENT) {
+			sched_yield();
+			continue;
+		}
+		CHECK(!err, "%s survivor: pop: %s", tn, strerror(-err));
+		if (err)
+			continue;
+		if (!pat_ok(val, QVS, &gw, &gs)) {
+			CHECK(0, "%s survivor: popped a torn value", tn);
+			continue;
+		}
+		if (gw != 1)
+			continue; /* a victim's */
+		if (gs >= QCAP) {
+			CHECK(0, "%s survivor: popped a value never pushed", tn);
+			continue;
+		}
+		{
+			unsigned char bit = (unsigned char)(1u << (gs % 8));
+
+			CHECK(!(ctl->qbits[gs / 8] & bit), "%s survivor: value %u popped twice", tn, gs);
+			ctl->qbits[gs / 8] |= bit;
+		}
+		if (type == T_QUEUE)
+			CHECK((int64_t)gs > last, "%s survivor: value %u after %lld: out of order", tn, gs, (long long)last);
+		last = gs;
+		ctl->qpopped++;
+	}
+	if (w == 0)
+		ctl->qpushed = seq;
+	ctl->survivor_ops[w] = ops;
+}
+
+/* ---- victims ---- */
+
+static void victim(int fd, int vfd, uint32_t type, bool self_kill)
+{
+	uint32_t vb = value_bytes(type, is_qs_type(type) ? QVS : VS), seq = 0;
+	unsigned char *val = malloc(vb * 8), *got = malloc(vb * 8), keys[8 * 8], k[8];
+	bool hash = is_hash_type(type), arr = is_array_type(type);
+	uint64_t rs = rnd_seed(17);
+	char env[32];
+
+	/* Calls without the fd cache spend most of their time in fstat(), and a kill is delivered
+	 * when that returns: outside every critical section. With the cache (as under the preload,
+	 * and safe here: victims close no fds) a call is all user space and a kill lands anywhere. */
+	emu_fdcache_enable();
+	if (self_kill) {
+		/* a crash point fires every few hundred: well inside the first hundred operations */
+		snprintf(env, sizeof(env), "%u", 150 + (unsigned)(rnd(&rs) % 300));
+		setenv("BPFEMU_TEST_CRASH", env, 1);
+	}
+	for (;; seq++) {
+		uint32_t r = (uint32_t)(rnd(&rs) % 100), i = (uint32_t)(rnd(&rs) % VKEYS);
+		uint32_t s = (uint32_t)(rnd(&rs) % SHARED), count;
+		int err;
+
+		__atomic_add_fetch(&ctl->victim_ops, 1, __ATOMIC_RELAXED);
+		pat_fill(val, vb, VICTIM_W, seq);
+		pat_fill(val + vb, vb, VICTIM_W, seq + 1);
+		if (is_qs_type(type)) {
+			if (r < 50) {
+				m_push(fd, val, r < 10 ? B_EXIST : B_ANY); /* EXIST drops the oldest when full */
+			} else {
+				err = m_pop(fd, got);
+				CHECK(err || pat_ok(got, vb, NULL, NULL), "%s victim: popped a torn value", type_name(type));
+			}
+			continue;
+		}
+		if (r < 30) {
+			key_of(type, VICTIM_OWNER, i, k);
+			m_update(fd, k, val, B_ANY);
+		} else if (r < 45) {
+			key_of(type, 0, s, k);
+			m_update(fd, k, val, B_ANY);
+		} else if (r < 55 && hash) {
+			key_of(type, VICTIM_OWNER, i, k);
+			m_delete(fd, k);
+		} else if (r < 65 && hash) {
+			key_of(type, r & 1 ? 0 : VICTIM_OWNER, r & 1 ? s : i, k);
+			err = m_lookup_and_delete(fd, k, got);
+			CHECK(err || pat_ok(got, vb, NULL, NULL), "%s victim: lookup_and_delete gave a torn value",
+			      type_name(type));
+		} else if (r < 75) {
+			count = 2;
+			key_of(type, VICTIM_OWNER, i, keys);
+			key_of(type, VICTIM_OWNER, (i + 1) % VKEYS, keys + (arr ? 4 : 8));
+			batch_cmd(BPF_MAP_UPDATE_BATCH, fd, NULL, NULL, keys, val, &count, 0);
+		} else if (r < 82 && hash) {
+			count = 2;
+			key_of(type, VICTIM_OWNER, i, keys);
+			key_of(type, VICTIM_OWNER, (i + 1) % VKEYS, keys + 8);
+			batch_cmd(BPF_MAP_DELETE_BATCH, fd, NULL, NULL, keys, NULL, &count, 0);
+		} else if (hash && vfd >= 0) {
+			/* whole buckets at a time: on a map of victims only */
+			uint32_t out = 0;
+
+			key_of(type, VICTIM_OWNER, i, k);
+			m_update(vfd, k, val, B_ANY);
+			key_of(type, VICTIM_OWNER, (i + 7) % VKEYS, k);
+			m_update(vfd, k, val, B_ANY);
+			if (r < 92) {
+				count = 8;
+				batch_cmd(BPF_MAP_LOOKUP_AND_DELETE_BATCH, vfd, NULL, &out, keys, got, &count, 0);
+			}
+		} else {
+			key_of(type, 0, s, k);
+			err = m_lookup(fd, k, got);
+			CHECK(err || pat_ok(got, vb, NULL, NULL), "%s victim: torn value", type_name(type));
+		}
+	}
+}
+
+/* ---- the end: still works ---- */
+
+static void verify_works(int fd, uint32_t type)
+{
+	uint32_t max = map_max(type), vb = value_bytes(type, is_qs_type(type) ? QVS : VS), n = 0, gs;
+	unsigned char *val = malloc(vb), k[8], nk[8];
+	const char *tn = type_name(type);
+	int err;
+
+	if (is_qs_type(type)) {
+		while (!m_pop(fd, val))
+			;
+		for (uint32_t i = 0; i < max; i++) {
+			pat_fill(val, vb, 5, i);
+			err = m_push(fd, val, 0);
+			CHECK(!err, "%s after kills: push %u of %u: %s", tn, i, max, strerror(-err));
+		}
+		err = m_push(fd, val, 0);
+		CHECK(err == -E2BIG, "%s after kills: push into a full map gave %d", tn, err);
+		for (uint32_t i = 0; i < max; i++) {
+			uint32_t want = type == T_QUEUE ? i : max - 1 - i;
+
+			err = m_pop(fd, val);
+			CHECK(!err && pat_ok(val, vb, NULL, &gs) && gs == want, "%s after kills: pop %u: err %d", tn, i, err);
+		}
+		CHECK(m_pop(fd, val) == -ENOENT, "%s after kills: not empty", tn);
+	} else if (is_array_type(type)) {
+		for (uint32_t i = 0; i < max; i++) {
+			pat_fill(val, vb, 5, i);
+			err = m_update(fd, &i, val, B_ANY);
+			CHECK(!err, "%s after kills: update %u: %s", tn, i, strerror(-err));
+		}
+		for (uint32_t i = 0; i < max; i++) {
+			err = m_lookup(fd, &i, val);
+			CHECK(!err && pat_ok(val, vb, NULL, &gs) && gs == i, "%s after kills: index %u", tn, i);
+		}
+	} else {
+		/* empty it, then fill it to exactly max_entries: no element leaked out of the pool */
+		while (!m_next_key(fd, NULL, nk)) {
+			err = m_delete(fd, nk);
+			CHECK(!err, "%s after kills: delete: %s", tn, strerror(-err));
+			if (err || ++n > max * 2)
+				break;
+		}
+		for (uint32_t i = 0; i < max; i++) {
+			struct hkey hk = { 0x5555, i };
+
+			pat_fill(val, vb, 5, i);
+			err = m_update(fd, &hk, val, B_NOEXIST);
+			CHECK(!err, "%s after kills: insert %u of %u: %s", tn, i, max, strerror(-err));
+		}
+		if (!is_lru_type(type)) {
+			struct hkey hk = { 0x5555, max };
+
+			err = m_update(fd, &hk, val, B_NOEXIST);
+			CHECK(err == -E2BIG, "%s after kills: insert into a full map gave %d", tn, err);
+		}
+		for (uint32_t i = 0; i < max; i++) {
+			struct hkey hk = { 0x5555, i };
+
+			err = m_lookup(fd, &hk, val);
+			CHECK(!err && pat_ok(val, vb, NULL, &gs) && gs == i, "%s after kills: key %u: err %d", tn, i, err);
+		}
+		(void)k;
+	}
+	err = map_check(fd);
+	CHECK(!err, "%s after kills: bpfemu_map_check: %s", tn, strerror(-err));
+	free(val);
+}
+
+static void run_type(uint32_t type, int kills, double soak)
+{
+	uint32_t vs = is_qs_type(type) ? QVS : VS, ks = is_qs_type(type) ? 0 : is_array_type(type) ? 4 : 8;
+	uint32_t vb = value_bytes(type, vs), rec0, rec1;
+	int fd = map_create(type, ks, vs, map_max(type), 0), vfd = -1, nk = 0, hook_kills = 0;
+	pid_t surv[SURVIVORS];
+	unsigned char *val = malloc(vb), k[8];
+	uint64_t rs = rnd_seed(type), ops = 0;
+	double until = soak > 0 ? now_s() + soak : 0;
+	int err;
+
+	CHECK(fd >= 0, "create %s: %s", type_name(type), strerror(-fd));
+	if (fd < 0)
+		return;
+	if (is_hash_type(type))
+		vfd = map_create(type, ks, vs, 32, 0);
+	memset(ctl, 0, sizeof(*ctl));
+	if (!is_qs_type(type)) {
+		for (uint32_t s = 0; s < SHARED; s++) {
+			key_of(type, 0, s, k);
+			pat_fill(val, vb, 0, s);
+			CHECK(!m_update(fd, k, val, B_ANY), "%s: seed shared key", type_name(type));
+		}
+		for (uint32_t i = 0; is_array_type(type) && i < VKEYS; i++) {
+			key_of(type, VICTIM_OWNER, i, k);
+			pat_fill(val, vb, 0, i);
+			CHECK(!m_update(fd, k, val, B_ANY), "%s: seed victim index", type_name(type));
+		}
+	}
+	for (int w = 0; w < SURVIVORS; w++) {
+		surv[w] = fork();
+		if (surv[w] == 0) {
+			alarm((unsigned)(soak + 120));
+			if (is_qs_type(type))
+				survivor_qs(fd, type, w);
+			else
+				survivor_elems(fd, type, w);
+			_exit(0);
+		}
+	}
+	rec0 = recoveries(fd);
+	while (until ? now_s() < until : nk < kills) {
+		bool self_kill = hooks && (nk & 1), reaped;
+		pid_t v = fork();
+		int st = 0;
+
+		if (v == 0) {
+			alarm(30);
+			victim(fd, vfd, type, self_kill);
+			_exit(0);
+		}
+		if (v < 0) {
+			fail("fork: %s", strerror(errno));
+			break;
+		}
+		reaped = false;
+		if (self_kill) {
+			/* it dies at a crash point on its own; killed from here only if that never comes */
+			double give_up = now_s() + 2;
+
+			while (!reaped && now_s() < give_up) {
+				reaped = waitpid(v, &st, WNOHANG) == v;
+				if (!reaped)
+					usleep(100);
+			}
+			hook_kills += reaped;
+		} else {
+			usleep((useconds_t)(rnd(&rs) % 1500));
+		}
+		if (!reaped) {
+			kill(v, SIGKILL);
+			while (waitpid(v, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "%s: victim ended otherwise (status %#x)",
+		      type_name(type), st);
+		nk++;
+		/* the parent must get through right after every kill, and find the map sound */
+		alarm(20);
+		err = map_check(fd);
+		CHECK(!err, "%s: bpfemu_map_check after kill %d: %s", type_name(type), nk, strerror(-err));
+		if (vfd >= 0) {
+			err = map_check(vfd);
+			CHECK(!err, "%s: bpfemu_map_check (victims' map) after kill %d: %s", type_name(type), nk,
+			      strerror(-err));
+		}
+		alarm(0);
+	}
+	rec1 = recoveries(fd) + (vfd >= 0 ? recoveries(vfd) : 0);
+	__atomic_store_n(&ctl->stop, 1, __ATOMIC_RELEASE);
+	for (int w = 0; w < SURVIVORS; w++) {
+		int st;
+
+		while (waitpid(surv[w], &st, 0) < 0 && errno == EINTR)
+			;
+		CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "%s: survivor %d %s %d (a hang ends by SIGALRM)",
+		      type_name(type), w, WIFSIGNALED(st) ? "killed by signal" : "exit status",
+		      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		ops += ctl->survivor_ops[w];
+	}
+	if (is_qs_type(type)) {
+		/* drain: the survivor's values still queued are each there once */
+		while (!m_pop(fd, val)) {
+			uint32_t gw, gs;
+
+			if (!pat_ok(val, vb, &gw, &gs)) {
+				CHECK(0, "%s: torn value in the drain", type_name(type));
+				continue;
+			}
+			if (gw != 1 || gs >= QCAP)
+				continue;
+			CHECK(!(ctl->qbits[gs / 8] & (1u << (gs % 8))), "%s: value %u popped twice", type_name(type), gs);
+			ctl->qbits[gs / 8] |= (unsigned char)(1u << (gs % 8));
+		}
+	}
+	alarm(60);
+	verify_works(fd, type);
+	if (vfd >= 0) {
+		err = map_check(vfd);
+		CHECK(!err, "%s: victims' map at the end: %s", type_name(type), strerror(-err));
+		close(vfd);
+	}
+	alarm(0);
+	printf("  %-16s %5d kills (%d from crash points), %5u repairs after a dead lock holder, %9llu survivor ops, "
+	       "%8llu victim ops\n",
+	       type_name(type), nk, hook_kills, rec1 - rec0, (unsigned long long)ops,
+	       (unsigned long long)ctl->victim_ops);
+	CHECK(rec1 > rec0 || nk < 20, "%s: no kill landed inside a critical section", type_name(type));
+	total_kills += (uint64_t)nk;
+	total_hook_kills += (uint64_t)hook_kills;
+	total_recoveries += rec1 - rec0;
+	total_ops += ops + ctl->victim_ops;
+	close(fd);
+	free(val);
+}
+
+/* until pid sleeps in a futex wait (or 3 s pass) */
+static bool wait_futex_sleep(pid_t pid)
+{
+	char path[64], buf[512];
+	double give_up = now_s() + 3;
+
+	while (now_s() < give_up) {
+		FILE *f;
+		char *rp;
+		bool sleeping = false, futex = false;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if ((f = fopen(path, "re"))) {
+			if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
+				sleeping = rp[2] == 'S';
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+		if ((f = fopen(path, "re"))) {
+			futex = fgets(buf, sizeof(buf), f) && strstr(buf, "futex");
+			fclose(f);
+		}
+		if (sleeping && futex)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * A robust mutex wakes its waiters one at a time. If the waiter woken is killed before it takes
+ * the lock, and meanwhile another process took the lock on the fast path, the kernel's cleanup
+ * of the dead waiter wakes nobody (it acts only on a lock word without owner) and no unlock
+ * wakes anyone either (the fast path left no waiters bit): the other waiters sleep until some
+ * process contends again, and if none does, forever. Staged here step by step: the parent holds
+ * the map's lock; a victim, then a survivor, wait for it; the parent, running SCHED_FIFO on the
+ * victim's only CPU so the woken victim cannot run, unlocks (waking the victim), takes the lock
+ * back, kills the victim and waits for it to die, and unlocks. The survivor must get the lock.
+ */
+static void lost_wakeup(void)
+{
+	struct sched_param fifo = { .sched_priority = 1 }, other = { .sched_priority = 0 };
+	cpu_set_t cpu0, cpu_other, all;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd = map_create(T_ARRAY, 4, 8, 1, 0), st = 0, err;
+	struct emu_map_hdr *h;
+	pid_t v, s;
+	bool done = false;
+
+	CHECK(fd >= 0, "lost wakeup: create: %s", strerror(-fd));
+	if (fd < 0)
+		return;
+	if (ncpu < 2 || sched_setscheduler(0, SCHED_FIFO, &fifo)) {
+		printf("  lost wakeup: not staged (%s)\n", ncpu < 2 ? "one CPU" : "SCHED_FIFO not permitted");
+		close(fd);
+		return;
+	}
+	sched_setscheduler(0, SCHED_OTHER, &other);
+	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (h == MAP_FAILED) {
+		fail("lost wakeup: mmap: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	CPU_ZERO(&cpu_other);
+	CPU_SET(1, &cpu_other);
+	sched_setaffinity(0, sizeof(cpu0), &cpu0); /* the victim inherits it */
+
+	err = pthread_mutex_lock(&h->lock);
+	CHECK(!err, "lost wakeup: lock: %s", strerror(err));
+	v = fork();
+	if (v == 0) {
+		uint32_t k = 0;
+		uint64_t val;
+
+		alarm(10);
+		_exit(m_lookup(fd, &k, &val) ? 1 : 0);
+	}
+	CHECK(wait_futex_sleep(v), "lost wakeup: the victim never waited for the lock");
+	s = fork();
+	if (s == 0) {
+		uint32_t k = 0;
+		uint64_t val;
+
+		sched_setaffinity(0, sizeof(cpu_other), &cpu_other);
+		alarm(10);
+		_exit(m_lookup(fd, &k, &val) ? 1 : 0);
+	}
+	CHECK(wait_futex_sleep(s), "lost wakeup: the survivor never waited for the lock");
+
+	sched_setscheduler(0, SCHED_FIFO, &fifo);
+	pthread_mutex_unlock(&h->lock);          /* wakes the victim, which cannot run yet */
+	err = pthread_mutex_trylock(&h->lock);   /* the fast path: no waiters bit */
+	CHECK(!err, "lost wakeup: retake: %s", strerror(err));
+	kill(v, SIGKILL);
+	while (waitpid(v, &st, 0) < 0 && errno == EINTR) /* it dies while we hold the lock */
+		;
+	pthread_mutex_unlock(&h->lock);
+	sched_setscheduler(0, SCHED_OTHER, &other);
+	sched_setaffinity(0, sizeof(all), &all);
+
+	for (double give_up = now_s() + 3; !done && now_s() < give_up;) {
+		done = waitpid(s, &st, WNOHANG) == s;
+		if (!done)
+			usleep(1000);
+	}
+	CHECK(done && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "lost wakeup: a waiter still asleep 3 s after the waiter woken before it was killed");
+	if (!done) {
+		kill(s, SIGKILL);
+		waitpid(s, &st, 0);
+	}
+	printf("  lost wakeup: %s\n", done ? "the remaining waiter got the lock" : "the remaining waiter slept on");
+	munmap(h, sizeof(*h));
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const uint32_t types[] = { T_HASH,  T_PERCPU_HASH,  T_LRU_HASH, T_LRU_PERCPU_HASH,
+					  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE,    T_STACK };
+	int kills = argc > 1 ? atoi(argv[1]) : 60;
+	const char *soak = getenv("BPFEMU_SOAK");
+	double t0 = now_s();
+
+#ifdef BPFEMU_TEST_HOOKS
+	hooks = true;
+#endif
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	report_init();
+	ctl = shared_alloc(sizeof(*ctl));
+	unsetenv("BPFEMU_TEST_CRASH"); /* only victims crash */
+	printf("stress_kill: %s per type, crash points %s\n", soak && atof(soak) > 0 ? "soak" : "fixed kills",
+	       hooks ? "on (every other victim kills itself inside the emulator)" : "off (timed kills only)");
+	lost_wakeup();
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (argc < 3 || strstr(type_name(types[i]), argv[2]))
+			run_type(types[i], kills, soak && atof(soak) > 0 ? atof(soak) : 0);
+	printf("stress_kill: %llu kills (%llu at crash points), %llu repairs, %llu operations, %d failures, %.1f s\n",
+	       (unsigned long long)total_kills, (unsigned long long)total_hook_kills,
+	       (unsigned long long)total_recoveries, (unsigned long long)total_ops, report->failures, now_s() - t0);
+	return finish("stress_kill");
 }

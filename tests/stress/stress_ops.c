@@ -17,6 +17,10 @@
  *  lad       workers race LOOKUP_AND_DELETE on one key; the one who gets round r puts round r+1
  *            back: every round reaches exactly one caller.
  *
+ * The mixed workers also hand the library pointers into a PROT_NONE page now and then, from
+ * several threads at once: EFAULT, and the element untouched (the emulator turns the fault into
+ * EFAULT with a SIGSEGV handler, which must work per thread and under ThreadSanitizer).
+ *
  * Throughout, the main thread (or process) runs bpfemu_map_check() on the map.
  */
 #include "stress.h"
@@ -29,6 +33,7 @@ struct stress_report *report;
 #define VS 32     /* value_size of the element maps */
 
 static enum run_mode mode;
+static unsigned char *bad_page; /* PROT_NONE */
 static int nworkers = 4;
 static double phase_s;
 static uint64_t total_ops, total_checks;
@@ -130,6 +135,12 @@ static void mixed_worker(void *p, int w)
 				CHECK(!err, "%s: update own key: %s", tn, strerror(-err));
 				if (!err)
 					seq[j]++;
+			} else if (r < 41) { /* a value buffer that faults, on an own key */
+				err = m_lookup(c->fd, k, bad_page + 16);
+				CHECK(err == (present[j] ? -EFAULT : -ENOENT), "%s: lookup into a bad buffer gave %d",
+				      tn, err);
+				err = m_update(c->fd, k, bad_page + 16, B_ANY);
+				CHECK(err == -EFAULT, "%s: update from a bad buffer gave %d", tn, err);
 			} else if (r < 50 && hash) { /* delete, or put back */
 				if (present[j]) {
 					err = m_delete(c->fd, k);
@@ -267,6 +278,12 @@ static void run_mixed(uint32_t type)
 		pat_fill(val, vb, 0, s);
 		err = m_update(c->fd, k, val, B_ANY);
 		CHECK(!err, "%s: seed shared key: %s", type_name(type), strerror(-err));
+	}
+	/* an array index nobody wrote yet holds zeros, which no writer wrote: batch reads see them */
+	for (uint32_t i = 0; is_array_type(type) && i < max; i++) {
+		pat_fill(val, vb, 0, i);
+		err = m_update(c->fd, &i, val, B_ANY);
+		CHECK(!err, "%s: seed index: %s", type_name(type), strerror(-err));
 	}
 	c->until = now_s() + phase_s;
 	d = (struct during_ctx){ c->fd, 0 };
@@ -597,7 +614,7 @@ static void run_lad(uint32_t type)
 	unsigned char *val;
 	struct during_ctx d;
 	uint64_t wins = 0, tries = 0;
-	uint32_t rounds;
+	uint32_t rounds = 0;
 	int err;
 
 	c->type = type;
@@ -658,6 +675,7 @@ int main(int argc, char **argv)
 		nworkers = 4;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	report_init();
+	bad_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	phase_s = stress_seconds(0.6);
 	/* phases: 6 mixed, 4 capacity, 2 queue, 4 lad; a hang is a failure, not a stuck job */
 	alarm((unsigned)(phase_s * 16 * 4 + 120));

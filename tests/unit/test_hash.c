@@ -670,6 +670,7 @@ int main(void)
 	TCase *emu = emu_tcase(s);
 
 	unit_init("2");
+	unit_kernel_needs_cpus(2);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, model_hash_known_answers);
 	tcase_add_loop_test(tc, basic_semantics, 0, NH);

@@ -285,6 +285,7 @@ int main(void)
 	TCase *emu = emu_tcase(s);
 
 	unit_init("2");
+	unit_kernel_needs_cpus(2);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, runs_with_two_cpus);
 	tcase_add_loop_test(tc, first_eviction_batch, 0, 2);

@@ -10,7 +10,9 @@
  *                        BPFEMU_NR_CPUS, "not emulated" answers). For a developer with root on a
  *                        6.18 kernel: it proves that an expectation written here is the kernel's,
  *                        not just the emulator's. Results that depend on the CPU count assume the
- *                        kernel's possible CPUs equal the emulator's setting.
+ *                        kernel's possible CPUs equal the emulator's setting; programs that
+ *                        depend on it skip themselves otherwise. Registered as ctest's
+ *                        kernel.* tests (label unit-kernel), skipped where bpf() is refused.
  *
  *  BPFEMU_UNIT_NO_WILD=1 leaves out the cases that hand the library pointers into unmapped,
  *                        PROT_NONE or read-only memory. The library turns the fault into EFAULT
@@ -495,6 +497,49 @@ static inline int count_lines(const char *s)
 
 /* ---- running ---- */
 
+/* Kernel mode without a usable bpf() (or without CAP_SYS_ADMIN, which BPF_F_ZERO_SEED needs):
+ * the program is skipped with exit 77, ctest's SKIP_RETURN_CODE, unless BPFEMU_REQUIRE_KERNEL=1
+ * says the kernel must be there, as in CI. */
+static inline void unit_skip(const char *why)
+{
+	const char *req = getenv("BPFEMU_REQUIRE_KERNEL");
+
+	fprintf(stderr, "%s: %s\n", req && !strcmp(req, "1") ? "error" : "skipped", why);
+	exit(req && !strcmp(req, "1") ? EXIT_FAILURE : 77);
+}
+
+static inline void unit_probe_kernel(void)
+{
+	unsigned char a[KATTR];
+	char why[160];
+	int fd;
+
+	memset(a, 0, sizeof(a));
+	put32(a, MC_TYPE, T_HASH);
+	put32(a, MC_KS, 4);
+	put32(a, MC_VS, 4);
+	put32(a, MC_MAX, 1);
+	put32(a, MC_FLAGS, F_ZERO_SEED);
+	fd = (int)syscall(__NR_bpf, C_MAP_CREATE, a, KATTR);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	snprintf(why, sizeof(why), "BPFEMU_UNIT_KERNEL=1 but bpf(BPF_MAP_CREATE) fails here: %s", strerror(errno));
+	unit_skip(why);
+}
+
+/* Kernel mode for a program whose expectations hold for one CPU count only. */
+static inline void unit_kernel_needs_cpus(int n)
+{
+	char why[160];
+
+	if (!unit_kernel() || unit_ncpus() == n)
+		return;
+	snprintf(why, sizeof(why), "these results are for %d possible CPUs, the kernel has %d", n, unit_ncpus());
+	unit_skip(why);
+}
+
 /*
  * Every test program starts here: fix the CPU count the emulator lays per-CPU maps out for (it
  * is read once per process, so before the first call), and in kernel mode run on CPU 0, which is
@@ -505,6 +550,7 @@ static inline void unit_init(const char *nr_cpus)
 	if (unit_kernel()) {
 		cpu_set_t set;
 
+		unit_probe_kernel();
 		CPU_ZERO(&set);
 		CPU_SET(0, &set);
 		sched_setaffinity(0, sizeof(set), &set);

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Differential mode, end to end: diffmode.sh PART, one ctest test per PART.
+#   client        diffmode_client's awkward calls under --diff: no divergence, exit 0 with --diff-strict
+#   faults        each planted fault (fault-injecting preload) is reported: text, JSON, --diff-strict = 3
+#   flowcount     examples/flowcount under --diff: no divergence, same output as without --diff
+#   bpftool       a bpftool session over pinned maps of every type, each command its own process,
+#                 mirrors found through mirror pins: no divergence; a planted fault is reported
+#   unprivileged  where bpf() is not permitted, --diff fails at once with 125 and says why
+#   release       the installed libraries contain no fault-injection switch
+# Runs as root in a private mount namespace, where a bpffs is mounted for the kernel's mirror pins.
+# Skips (77, reason printed) without root or a kernel that answers bpf(); with
+# BPFEMU_REQUIRE_KERNEL=1 (CI) a skip is a failure.
+set -u
+part=${1:-}
+
+skip() {
+	echo "SKIP diffmode.$part: $*"
+	if [ "${BPFEMU_REQUIRE_KERNEL:-0}" = 1 ]; then
+		echo "BPFEMU_REQUIRE_KERNEL=1: a skip is a failure here"
+		exit 1
+	fi
+	exit 77
+}
+errors=0
+ok() { echo "ok   $*"; }
+bad() {
+	echo "FAIL $*"
+	errors=$((errors + 1))
+}
+for v in BPFEMU_RUN BPFEMU_PRELOAD_LIB; do
+	[ -n "${!v:-}" ] || { echo "FAIL: $v is not set (run through ctest)"; exit 1; }
+done
+
+# ---- parts that need neither root nor a kernel ----
+
+if [ "$part" = release ]; then
+	# The switch is compiled in only with -DBPFEMU_FAULT_INJECTION=ON, into other targets.
+	for lib in "$BPFEMU_PRELOAD_LIB" "${LIBBPFEMU:-}"; do
+		[ -n "$lib" ] || continue
+		if [ ! -f "$lib" ]; then
+			bad "$lib does not exist"
+		elif grep -q -a -e BPFEMU_FAULT -e getnext-skip "$lib"; then
+			bad "$(basename "$lib") contains the fault-injection switch"
+		else
+			ok "$(basename "$lib") has no fault-injection switch"
+		fi
+	done
+	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
+		# the same test on the test copy must find it, or it proves nothing
+		if [ -f "$BPFEMU_PRELOAD_FAULT" ] && grep -q -a BPFEMU_FAULT "$BPFEMU_PRELOAD_FAULT"; then
+			ok "the test copy $(basename "$BPFEMU_PRELOAD_FAULT") has it"
+		else
+			bad "the test copy $(basename "$BPFEMU_PRELOAD_FAULT") has no switch: the check is blind"
+		fi
+	fi
+	exit $((errors > 0))
+fi
+
+if [ "$part" = unprivileged ]; then
+	[ "$(id -u)" = 0 ] || skip "not root: cannot drop to nobody"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-diffmode.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	chmod 755 "$tmp"
+	mkdir -p "$tmp/stage/bin" "$tmp/stage/lib" "$tmp/nobody"
+	cp "$BPFEMU_RUN" "$DIFFMODE_CLIENT" "$tmp/stage/bin/"
+	cp "$BPFEMU_PRELOAD_LIB" "$tmp/stage/lib/libbpfemu-preload.so"
+	chmod -R a+rX "$tmp/stage"
+	chown nobody: "$tmp/nobody"
+	nob() {
+		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+			env -u XDG_RUNTIME_DIR HOME="$tmp/nobody" BPFEMU_STATE_DIR="$tmp/nobody/state" "$@"
+	}
+	nob "$tmp/stage/bin/bpfemu-run" --diff true >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 125 ] && grep -q 'bpf() is not permitted' "$tmp/err"; then
+		ok "bpfemu-run --diff as nobody: exit 125, $(cat "$tmp/err")"
+	else
+		bad "bpfemu-run --diff as nobody: exit $rc, stderr: $(cat "$tmp/err")"
+	fi
+	nob "$tmp/stage/bin/bpfemu-run" true >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 0 ] && ok "without --diff the same run works" || bad "without --diff: exit $rc"
+	# the preload alone (no bpfemu-run): it fails at the first bpf() call, the same way
+	nob env BPFEMU_DIFF=1 LD_PRELOAD="$tmp/stage/lib/libbpfemu-preload.so" \
+		"$tmp/stage/bin/$(basename "$DIFFMODE_CLIENT")" types >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 125 ] && grep -q 'bpf() is not permitted' "$tmp/err"; then
+		ok "BPFEMU_DIFF=1 with the preload alone: exit 125 at the first bpf() call"
+	else
+		bad "BPFEMU_DIFF=1 with the preload alone: exit $rc, stderr: $(head -c 300 "$tmp/err")"
+	fi
+	exit $((errors > 0))
+fi
+
+# ---- the rest: root, a kernel, a private mount namespace ----
+
+[ "$(id -u)" = 0 ] || skip "not root: --diff makes every call on the kernel too"
+command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+if [ -z "${DIFFMODE_IN_NS:-}" ]; then
+	DIFFMODE_IN_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+	skip "cannot enter a private mount namespace"
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-diffmode.XXXXXX")
+trap 'umount "$tmp/kbpffs" 2>/dev/null; rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/kbpffs" "$tmp/state/bpffs"
+mount -t bpf bpf "$tmp/kbpffs" 2>/dev/null || skip "cannot mount a bpffs (mount -t bpf)"
+export BPFEMU_STATE_DIR=$tmp/state BPFEMU_BPFFS=$tmp/state/bpffs BPFEMU_DIFF_BPFFS=$tmp/kbpffs
+unset BPFEMU_TRACE BPFEMU_DEBUGLEVEL BPFEMU_NR_CPUS BPFEMU_DIFF BPFEMU_DIFF_REPORT BPFEMU_DIFF_JSON BPFEMU_DIFF_STRICT \
+	BPFEMU_FAULT
+if ! "$BPFEMU_RUN" --diff true >"$tmp/out" 2>&1; then
+	grep -q 'not permitted' "$tmp/out" && skip "bpf() is not available to root here: $(cat "$tmp/out")"
+	echo "FAIL diffmode.$part: bpfemu-run --diff true: $(cat "$tmp/out")"
+	exit 1
+fi
+
+# report_clean FILE WHAT [MIN]: summaries present, each with 0 divergences, MIN calls compared in all
+report_clean() {
+	local file=$1 what=$2 min=${3:-1} n total
+	n=$(grep -c '^bpfemu diff: [0-9]* calls compared' "$file")
+	total=$(sed -n 's/^bpfemu diff: \([0-9]*\) calls compared.*/\1/p' "$file" | awk '{s += $1} END {print s + 0}')
+	if grep -q 'DIVERGENCE' "$file" || grep '^bpfemu diff: [0-9]* calls compared' "$file" | grep -qv ' 0 divergences'; then
+		bad "$what: divergences reported:"
+		grep -A12 DIVERGENCE "$file" | head -n 60
+	elif [ "$n" = 0 ]; then
+		bad "$what: no summary line in the report"
+	elif [ "$total" -lt "$min" ]; then
+		bad "$what: only $total calls compared (want at least $min)"
+	else
+		ok "$what: $n processes, $total calls compared, 0 divergences"
+	fi
+}
+
+case $part in
+client)
+	"$BPFEMU_RUN" --diff --diff-strict --diff-report="$tmp/report" "$DIFFMODE_CLIENT" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && ok "diffmode_client under --diff --diff-strict: exit 0" ||
+		bad "diffmode_client under --diff --diff-strict: exit $rc: $(tail -n 5 "$tmp/out")"
+	report_clean "$tmp/report" "diffmode_client" 1000
+	# the child it forks reports its own calls, and what was not compared is said
+	[ "$(grep -c '^bpfemu diff:.*calls compared' "$tmp/report")" -ge 2 ] && ok "the forked child has its own summary" ||
+		bad "no summary from the forked child"
+	grep -q 'not emulated: 1' "$tmp/report" && ok "the command that is not emulated is counted as not compared" ||
+		bad "BPF_BTF_LOAD is not counted as not compared: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
+	# the program sees the emulator either way: the same answers without --diff
+	"$BPFEMU_RUN" "$DIFFMODE_CLIENT" >"$tmp/plain" 2>&1 || bad "diffmode_client without --diff fails: $(tail -n 5 "$tmp/plain")"
+	;;
+faults)
+	[ -n "${BPFEMU_PRELOAD_FAULT:-}" ] || skip "not configured with -DBPFEMU_FAULT_INJECTION=ON"
+	# fault, command it shows up in, what the report says about it
+	while read -r fault cmd what; do
+		rm -f "$tmp/report"
+		BPFEMU_FAULT=$fault "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff --diff-report="$tmp/report" \
+			"$DIFFMODE_CLIENT" types >/dev/null 2>"$tmp/err"
+		rc=$?
+		if [ $rc = 0 ] && grep -A8 DIVERGENCE "$tmp/report" | grep -q "$cmd" && grep -q -- "$what" "$tmp/report" &&
+			grep -q '^bpfemu diff: [0-9]* calls compared, [1-9][0-9]* divergences' "$tmp/report"; then
+			ok "fault $fault: reported ($(grep -m1 -- "$what" "$tmp/report" | sed 's/^ *//'))"
+		else
+			bad "fault $fault: not reported as $cmd / $what (exit $rc):"
+			head -n 20 "$tmp/report"
+		fi
+		# --diff-strict: the program exited 0, the divergence makes it 3
+		BPFEMU_FAULT=$fault "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff-strict --diff-report=/dev/null \
+			"$DIFFMODE_CLIENT" types >/dev/null 2>&1
+		rc=$?
+		[ $rc = 3 ] && ok "fault $fault with --diff-strict: exit 3" || bad "fault $fault with --diff-strict: exit $rc, want 3"
+	done <<-EOF
+	getnext-skip BPF_MAP_GET_NEXT_KEY next_key:
+	delete-errno BPF_MAP_DELETE_ELEM errno differs
+	lookup-byte BPF_MAP_LOOKUP_ELEM value:
+	EOF
+	# JSON lines: one divergence record, one summary
+	BPFEMU_FAULT=delete-errno "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff-json \
+		--diff-report="$tmp/report.json" "$DIFFMODE_CLIENT" types >/dev/null 2>&1
+	if grep -q '^{"event":"divergence",.*"command":"BPF_MAP_DELETE_ELEM",.*"kernel":{"ret":-1,"errno":2,"errno_name":"ENOENT"},"emulator":{"ret":-1,"errno":22,"errno_name":"EINVAL"}' "$tmp/report.json" &&
+		grep -q '^{"event":"summary",.*"divergences":[1-9]' "$tmp/report.json" &&
+		! grep -qv '^{.*}$' "$tmp/report.json"; then
+		ok "--diff-json: divergence and summary records, one object per line"
+	else
+		bad "--diff-json report:"
+		head -n 5 "$tmp/report.json"
+	fi
+	# the fault does nothing unless asked for: the same preload without BPFEMU_FAULT is clean
+	rm -f "$tmp/report"
+	"$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff --diff-report="$tmp/report" "$DIFFMODE_CLIENT" types \
+		>/dev/null 2>&1
+	report_clean "$tmp/report" "the fault-injecting preload with no fault asked for" 100
+	;;
+flowcount)
+	[ -n "${FLOWCOUNT:-}" ] || skip "examples/flowcount was not built (libbpf missing)"
+	"$BPFEMU_RUN" "$FLOWCOUNT" >"$tmp/plain.out" 2>"$tmp/plain.err" || bad "flowcount under bpfemu-run fails"
+	"$BPFEMU_RUN" --diff --diff-strict --diff-report="$tmp/report" "$FLOWCOUNT" >"$tmp/diff.out" 2>"$tmp/diff.err"
+	rc=$?
+	[ $rc = 0 ] && ok "flowcount under --diff --diff-strict: exit 0" || bad "flowcount under --diff: exit $rc"
+	cmp -s "$tmp/plain.out" "$tmp/diff.out" && ok "the same output with and without --diff" ||
+		bad "flowcount prints something else under --diff: $(diff "$tmp/plain.out" "$tmp/diff.out" | head)"
+	report_clean "$tmp/report" "flowcount" 100
+	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
+		BPFEMU_FAULT=getnext-skip "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff \
+			--diff-report="$tmp/fault" "$FLOWCOUNT" >/dev/null 2>&1
+		grep -q 'DIVERGENCE' "$tmp/fault" && grep -A3 DIVERGENCE "$tmp/fault" | grep -q BPF_MAP_GET_NEXT_KEY &&
+			ok "flowcount with fault getnext-skip: reported" || bad "flowcount with fault getnext-skip: not reported"
+	fi
+	;;
+bpftool)
+	[ -n "${BPFTOOL:-}" ] && [ -x "$BPFTOOL" ] || skip "bpftool is not installed"
+	D=/sys/fs/bpf/diffmode-$$
+	# bt ARGS...: one bpftool process under --diff; its exit status is bpftool's own
+	bt() { "$BPFEMU_RUN" --diff --diff-report="$tmp/report" "$BPFTOOL" "$@" >>"$tmp/bt.out" 2>&1; }
+	scenario() {
+		"$BPFEMU_RUN" mkdir "$D"
+		bt map create "$D/hash" type hash key 4 value 8 entries 16 name dm_hash
+		for k in 1 2 3 4 5 6 7 8 9; do bt map update pinned "$D/hash" key "$k" 0 0 0 value "$k" 0 0 0 0 0 0 0; done
+		bt map update pinned "$D/hash" key 2 0 0 0 value 21 0 0 0 0 0 0 0 noexist
+		bt map update pinned "$D/hash" key 30 0 0 0 value 1 0 0 0 0 0 0 0 exist
+		bt map lookup pinned "$D/hash" key 2 0 0 0
+		bt map lookup pinned "$D/hash" key 99 0 0 0
+		bt map dump pinned "$D/hash"
+		bt -j map dump pinned "$D/hash"
+		bt map getnext pinned "$D/hash" key 2 0 0 0
+		bt map delete pinned "$D/hash" key 1 0 0 0
+		bt map delete pinned "$D/hash" key 1 0 0 0
+		bt map show pinned "$D/hash"
+		bt map freeze pinned "$D/hash"
+		bt map update pinned "$D/hash" key 5 0 0 0 value 1 0 0 0 0 0 0 0
+		bt map create "$D/percpu" type percpu_hash key 4 value 8 entries 8 name dm_percpu
+		bt map update pinned "$D/percpu" key 1 0 0 0 value 1 0 0 0 0 0 0 0
+		bt map dump pinned "$D/percpu"
+		bt map create "$D/lru" type lru_hash key 4 value 4 entries 8 name dm_lru
+		for k in 1 2 3 4 5 6 7 8 9 10 11; do bt map update pinned "$D/lru" key "$k" 0 0 0 value "$k" 0 0 0; done
+		bt map dump pinned "$D/lru"
+		bt map create "$D/lrupc" type lru_percpu_hash key 4 value 4 entries 8 name dm_lrupc
+		for k in 1 2 3; do bt map update pinned "$D/lrupc" key "$k" 0 0 0 value "$k" 0 0 0; done
+		bt map dump pinned "$D/lrupc"
+		bt map create "$D/array" type array key 4 value 4 entries 4 name dm_array
+		bt map update pinned "$D/array" key 1 0 0 0 value 7 0 0 0
+		bt map update pinned "$D/array" key 1 0 0 0 value 7 0 0 0 noexist
+		bt map dump pinned "$D/array"
+		bt map create "$D/parray" type percpu_array key 4 value 4 entries 4 name dm_parray
+		bt map update pinned "$D/parray" key 3 0 0 0 value 7 0 0 0
+		bt map dump pinned "$D/parray"
+		bt map create "$D/queue" type queue key 0 value 4 entries 3 name dm_queue
+		for v in 1 2 3 4; do bt map push pinned "$D/queue" value "$v" 0 0 0; done
+		bt map peek pinned "$D/queue"
+		bt map pop pinned "$D/queue"
+		bt map create "$D/stack" type stack key 0 value 4 entries 3 name dm_stack
+		for v in 1 2; do bt map push pinned "$D/stack" value "$v" 0 0 0; done
+		bt map pop pinned "$D/stack"
+		bt map show
+		bt -j map show
+		"$BPFEMU_RUN" rm "$D/hash"
+		bt map show pinned "$D/hash"
+		"$BPFEMU_RUN" rm -r "$D"
+		bt map show
+	}
+	scenario
+	report_clean "$tmp/report" "bpftool session ($(grep -c '^bpfemu diff:.*calls compared' "$tmp/report") bpftool processes)" 100
+	# the mirrors were found across processes: updates after the creating process had exited
+	# were compared, not skipped for want of a mirror
+	if grep -q 'without a kernel mirror' "$tmp/report"; then
+		bad "some calls had no kernel mirror: $(grep -m3 'without a kernel mirror' "$tmp/report")"
+	else
+		ok "every map reached by pin or id had its kernel mirror"
+	fi
+	# once the pins are gone, so are the mirror pins
+	left=$(ls "$tmp/kbpffs"/bpfemu-diff-0 2>/dev/null | wc -l)
+	[ "$left" = 0 ] && ok "mirror pins removed with the pins" || bad "$left mirror pins left behind"
+	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
+		: >"$tmp/report"
+		bt() {
+			BPFEMU_FAULT=getnext-skip "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff \
+				--diff-report="$tmp/report" "$BPFTOOL" "$@" >>"$tmp/bt.out" 2>&1
+		}
+		"$BPFEMU_RUN" mkdir "$D"
+		bt map create "$D/hash" type hash key 4 value 8 entries 16 name dm_hash
+		for k in 1 2 3 4; do bt map update pinned "$D/hash" key "$k" 0 0 0 value "$k" 0 0 0 0 0 0 0; done
+		bt map dump pinned "$D/hash"
+		"$BPFEMU_RUN" rm -r "$D"
+		grep -A3 DIVERGENCE "$tmp/report" | grep -q BPF_MAP_GET_NEXT_KEY &&
+			ok "bpftool map dump with fault getnext-skip: reported" ||
+			bad "bpftool map dump with fault getnext-skip: not reported: $(head -n 5 "$tmp/report")"
+	fi
+	;;
+*)
+	echo "usage: diffmode.sh client|faults|flowcount|bpftool|unprivileged|release" >&2
+	exit 2
+	;;
+esac
+exit $((errors > 0))

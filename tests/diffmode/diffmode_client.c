@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A client for tests of differential mode (bpfemu-run --diff): it makes bpf() calls the way
+ * programs do (through syscall(), which the preload intercepts), including the awkward cases that
+ * the mirroring has to get right: a key buffer that is also the next_key buffer, batch tokens in
+ * and out of one variable, buffers that end at an unmapped page or sit in read-only memory, a
+ * read-only attr, NULL attrs, dup'd and inherited fds, ids, pins, a content hash pointer inside
+ * the info buffer, several threads, and commands the emulator does not implement.
+ *
+ * It checks only what it can know without a kernel (that calls worked or failed as documented);
+ * the test around it checks the diff report: no divergence, or the planted one.
+ *
+ * Usage: diffmode_client [SCENARIO...]   (default: all; names below)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ATTR 168
+enum { CREATE = 0, LOOKUP = 1, UPDATE = 2, DELETE = 3, NEXT_KEY = 4, OBJ_PIN = 6, OBJ_GET = 7, GET_NEXT_ID = 12,
+       GET_FD_BY_ID = 14, INFO = 15, BTF_LOAD = 18, LOOKUP_DEL = 21, FREEZE = 22, LOOKUP_BATCH = 24,
+       LOOKUP_DEL_BATCH = 25, UPDATE_BATCH = 26, DELETE_BATCH = 27 };
+enum { HASH = 1, ARRAY = 2, PERCPU_HASH = 5, PERCPU_ARRAY = 6, LRU_HASH = 9, LRU_PERCPU_HASH = 10, QUEUE = 22,
+       STACK = 23 };
+
+static int failures;
+
+#define FAIL(...)                                                                                   \
+	do {                                                                                        \
+		fprintf(stderr, "diffmode_client: " __VA_ARGS__);                                  \
+		fputc('\n', stderr);                                                                \
+		failures++;                                                                         \
+	} while (0)
+
+static long sys(int cmd, void *attr, unsigned size)
+{
+	long r = syscall(__NR_bpf, cmd, attr, size);
+
+	return r < 0 ? -errno : r;
+}
+
+static void put32(unsigned char *a, unsigned off, uint32_t v) { memcpy(a + off, &v, 4); }
+static void put64(unsigned char *a, unsigned off, uint64_t v) { memcpy(a + off, &v, 8); }
+static void putp(unsigned char *a, unsigned off, const void *p) { put64(a, off, (uintptr_t)p); }
+
+static int create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
+{
+	unsigned char a[ATTR] = { 0 };
+	long r;
+
+	put32(a, 0, type);
+	put32(a, 4, ks);
+	put32(a, 8, vs);
+	put32(a, 12, max);
+	put32(a, 16, flags);
+	memcpy(a + 28, "dm_map", 6);
+	r = sys(CREATE, a, sizeof(a));
+	if (r < 0)
+		FAIL("create type %u: %s", type, strerror((int)-r));
+	return (int)r;
+}
+
+static long elem(int cmd, int fd, const void *key, void *value, uint64_t flags)
+{
+	unsigned char a[ATTR] = { 0 };
+
+	put32(a, 0, (uint32_t)fd);
+	putp(a, 8, key);
+	putp(a, 16, value);
+	put64(a, 24, flags);
+	return sys(cmd, a, cmd == DELETE ? 16 : cmd == NEXT_KEY ? 24 : 32);
+}
+
+static long batch(int cmd, int fd, void *in, void *out, void *keys, void *values, uint32_t *count)
+{
+	unsigned char a[ATTR] = { 0 };
+	long r;
+
+	putp(a, 0, in);
+	putp(a, 8, out);
+	putp(a, 16, keys);
+	putp(a, 24, values);
+	put32(a, 32, *count);
+	put32(a, 36, (uint32_t)fd);
+	r = sys(cmd, a, 56);
+	memcpy(count, a + 32, 4);
+	return r;
+}
+
+static long info(int fd, void *buf, uint32_t *len)
+{
+	unsigned char a[ATTR] = { 0 };
+	long r;
+
+	put32(a, 0, (uint32_t)fd);
+	put32(a, 4, *len);
+	putp(a, 8, buf);
+	r = sys(INFO, a, 16);
+	memcpy(len, a + 4, 4);
+	return r;
+}
+
+static int ncpus(void)
+{
+	static int n;
+	char buf[64];
+	FILE *f;
+
+	if (n)
+		return n;
+	f = fopen("/sys/devices/system/cpu/possible", "re");
+	if (f && fgets(buf, sizeof(buf), f)) {
+		int a, b;
+
+		n = sscanf(buf, "%d-%d", &a, &b) == 2 ? b - a + 1 : 1;
+	}
+	if (f)
+		fclose(f);
+	return n ? n : 1;
+}
+
+/* A buffer whose last byte is the last before an unmapped page. */
+static void *page_end(size_t n)
+{
+	unsigned char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		abort();
+	munmap(p + 4096, 4096);
+	return p + 4096 - n;
+}
+
+/* ---- scenarios ---- */
+
+/* Every element command on every emulated type, with the buffer sharing programs do. */
+static void types(void)
+{
+	static const uint32_t all[] = { HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, ARRAY, PERCPU_ARRAY, QUEUE, STACK };
+
+	for (unsigned t = 0; t < 8; t++) {
+		uint32_t type = all[t], pc = type == PERCPU_HASH || type == LRU_PERCPU_HASH || type == PERCPU_ARRAY;
+		uint32_t ks = type == QUEUE || type == STACK ? 0 : 4, vs = 12, vb = pc ? 16 * (uint32_t)ncpus() : vs;
+		int fd = create(type, ks, vs, 8, 0);
+		unsigned char val[4096];
+		uint32_t key, keys[16], count, tok;
+
+		if (fd < 0)
+			continue;
+		for (key = 0; key < 12; key++) {
+			memset(val, (int)key, sizeof(val));
+			elem(UPDATE, fd, ks ? &key : NULL, val, ks ? 0 : 2);
+		}
+		key = 3;
+		elem(LOOKUP, fd, ks ? &key : NULL, val, 0);
+		key = 77;
+		elem(LOOKUP, fd, ks ? &key : NULL, val, 0);
+		elem(DELETE, fd, ks ? &key : NULL, NULL, 0);
+		/* the classic walk: key and next_key are one variable */
+		if (ks) {
+			long r = elem(NEXT_KEY, fd, NULL, &key, 0);
+
+			for (int i = 0; !r && i < 40; i++)
+				r = elem(NEXT_KEY, fd, &key, &key, 0);
+		}
+		key = 5;
+		elem(LOOKUP_DEL, fd, ks ? &key : NULL, val, 0);
+		/* batch walk: the token goes out of and back into one variable */
+		count = 3;
+		if (!batch(LOOKUP_BATCH, fd, NULL, &tok, keys, val, &count))
+			for (int i = 0; i < 10; i++) {
+				count = 3;
+				if (batch(LOOKUP_BATCH, fd, &tok, &tok, keys, val, &count))
+					break;
+			}
+		for (unsigned i = 0; i < 4; i++)
+			keys[i] = i + 1;
+		memset(val, 0x42, 4 * vb);
+		count = 4;
+		batch(UPDATE_BATCH, fd, NULL, NULL, keys, val, &count);
+		count = 2;
+		batch(DELETE_BATCH, fd, NULL, NULL, keys, NULL, &count);
+		count = 8;
+		batch(LOOKUP_DEL_BATCH, fd, NULL, &tok, keys, val, &count);
+		{
+			unsigned char in[200];
+			uint32_t len = sizeof(in);
+
+			memset(in, 0, sizeof(in));
+			memset(in + 40, 0xaa, 40); /* fields the kernel echoes back */
+			info(fd, in, &len);
+			len = 8;
+			info(fd, in, &len);
+		}
+		if (elem(FREEZE, fd, NULL, NULL, 0) && elem(FREEZE, fd, NULL, NULL, 0) != -EPERM)
+			FAIL("a second FREEZE is not EPERM");
+		key = 1;
+		if (elem(UPDATE, fd, ks ? &key : NULL, val, 0) != -EPERM)
+			FAIL("UPDATE of a frozen map is not EPERM");
+		close(fd);
+	}
+}
+
+/* Memory that faults, or that can be read but not written. */
+static void memory(void)
+{
+	int fd = create(HASH, 4, 8, 16, 0), afd = create(ARRAY, 4, 8, 4, 0);
+	static const uint32_t ro_key = 1; /* in .rodata */
+	uint32_t key = 1, count, keys[8];
+	uint64_t v = 7, *ro;
+	unsigned char *pe, a[ATTR] = { 0 };
+	long r;
+
+	if (fd < 0 || afd < 0)
+		return;
+	elem(UPDATE, fd, &key, &v, 0);
+	key = 2;
+	elem(UPDATE, fd, &key, &v, 0);
+	if (elem(LOOKUP, fd, &ro_key, &v, 0))
+		FAIL("LOOKUP with a key in read-only memory failed");
+	/* value buffer a byte short of an unmapped page: EFAULT after a partial copy */
+	pe = page_end(7);
+	if (elem(LOOKUP, fd, &ro_key, pe, 0) != -EFAULT)
+		FAIL("LOOKUP into a short buffer is not EFAULT");
+	/* value buffer readable but not writable */
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (elem(LOOKUP, fd, &ro_key, ro, 0) != -EFAULT)
+		FAIL("LOOKUP into read-only memory is not EFAULT");
+	if (elem(NEXT_KEY, fd, NULL, ro, 0) != -EFAULT)
+		FAIL("GET_NEXT_KEY into read-only memory is not EFAULT");
+	elem(UPDATE, fd, &ro_key, ro, 0); /* reading read-only memory is fine */
+	elem(LOOKUP, fd, &ro_key, NULL, 0);
+	elem(LOOKUP, fd, (void *)16, &v, 0);
+	/* batch with the keys buffer ending early */
+	count = 8;
+	batch(LOOKUP_BATCH, fd, NULL, keys, page_end(5), &v, &count);
+	count = 8;
+	batch(LOOKUP_BATCH, afd, NULL, keys, keys, page_end(12), &count);
+	/* an attr in read-only memory: read fine, its count cannot be written */
+	put32(a, 32, 4);
+	put32(a, 36, (uint32_t)fd);
+	putp(a, 16, keys);
+	putp(a, 24, keys);
+	{
+		unsigned char *rattr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		memcpy(rattr, a, sizeof(a));
+		mprotect(rattr, 4096, PROT_READ);
+		r = sys(LOOKUP_BATCH, rattr, 56);
+		if (r != -EFAULT)
+			FAIL("LOOKUP_BATCH with a read-only attr is not EFAULT (%ld)", r);
+		put32(a, 0, (uint32_t)fd);
+		putp(a, 8, &ro_key);
+		putp(a, 16, &v);
+		memset(a + 24, 0, 32);
+		mprotect(rattr, 4096, PROT_READ | PROT_WRITE);
+		memcpy(rattr, a, 32);
+		mprotect(rattr, 4096, PROT_READ);
+		if (sys(LOOKUP, rattr, 32))
+			FAIL("LOOKUP with a read-only attr failed");
+	}
+	/* attrs that are NULL, short, or end at an unmapped page */
+	sys(LOOKUP, NULL, 0);
+	sys(UPDATE, NULL, 32);
+	sys(GET_NEXT_ID, NULL, 0);
+	pe = page_end(12);
+	memset(pe, 0, 12);
+	sys(LOOKUP_BATCH, pe, 12);
+	sys(LOOKUP, pe, 16);
+	/* info into read-only memory and at a page end */
+	{
+		uint32_t len = 104;
+
+		info(fd, ro, &len);
+		len = 104;
+		info(fd, page_end(50), &len);
+	}
+	/* bad fds */
+	elem(LOOKUP, -1, &key, &v, 0);
+	elem(LOOKUP, 999, &key, &v, 0);
+	{
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		elem(LOOKUP, null, &key, &v, 0);
+		close(null);
+	}
+	/* the numbers just past ours, where a kernel mirror could sit */
+	for (int f = 3; f < 1100; f += 97)
+		elem(LOOKUP, f, &key, &v, 0);
+	/* unknown and not emulated commands */
+	sys(100, a, sizeof(a));
+	sys(-1, a, sizeof(a));
+	sys(BTF_LOAD, a, sizeof(a));
+	close(fd);
+	close(afd);
+}
+
+/* fds the program did not get from MAP_CREATE: dup'd, by id, by pin, inherited. */
+static void fds(const char *pin_dir)
+{
+	int fd = create(HASH, 8, 8, 32, 0), d, byid;
+	uint64_t key = 1, v = 2;
+	unsigned char in[104];
+	uint32_t len = sizeof(in), id, next;
+	unsigned char a[ATTR];
+	char path[512];
+	pid_t pid;
+	int status;
+
+	if (fd < 0)
+		return;
+	elem(UPDATE, fd, &key, &v, 0);
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* libbpf moves low fds like this */
+	key = 2;
+	if (elem(UPDATE, d, &key, &v, 0))
+		FAIL("UPDATE through a dup'd fd failed");
+	memset(in, 0, sizeof(in));
+	info(fd, in, &len);
+	memcpy(&id, in + 4, 4);
+	/* walk the ids as bpftool map show does */
+	for (uint32_t start = 0;; start = next) {
+		memset(a, 0, sizeof(a));
+		put32(a, 0, start);
+		if (sys(GET_NEXT_ID, a, 12))
+			break;
+		memcpy(&next, a + 4, 4);
+		memset(a, 0, sizeof(a));
+		put32(a, 0, next);
+		byid = (int)sys(GET_FD_BY_ID, a, 12);
+		if (byid >= 0) {
+			len = sizeof(in);
+			info(byid, in, &len);
+			close(byid);
+		}
+	}
+	memset(a, 0, sizeof(a));
+	put32(a, 0, id);
+	put32(a, 8, 1u << 3); /* BPF_F_RDONLY */
+	byid = (int)sys(GET_FD_BY_ID, a, 12);
+	if (byid < 0)
+		FAIL("GET_FD_BY_ID of our own map: %s", strerror((int)-byid));
+	else if (elem(UPDATE, byid, &key, &v, 0) != -EPERM)
+		FAIL("UPDATE through a read-only fd is not EPERM");
+	elem(LOOKUP, byid, &key, &v, 0);
+	close(byid);
+	/* pins */
+	snprintf(path, sizeof(path), "%s/dm_pinned", pin_dir);
+	memset(a, 0, sizeof(a));
+	putp(a, 0, path);
+	put32(a, 8, (uint32_t)fd);
+	if (sys(OBJ_PIN, a, 20))
+		FAIL("OBJ_PIN %s failed", path);
+	memset(a, 0, sizeof(a));
+	putp(a, 0, path);
+	byid = (int)sys(OBJ_GET, a, 20);
+	if (byid < 0)
+		FAIL("OBJ_GET %s failed", path);
+	key = 3;
+	elem(UPDATE, byid, &key, &v, 0);
+	elem(LOOKUP, byid, &key, &v, 0);
+	close(byid);
+	unlink(path);
+	/* a child inherits the fds and the mirrors */
+	pid = fork();
+	if (pid == 0) {
+		key = 4;
+		elem(UPDATE, fd, &key, &v, 0);
+		elem(NEXT_KEY, d, NULL, &key, 0);
+		exit(0);
+	}
+	waitpid(pid, &status, 0);
+	key = 4;
+	if (elem(LOOKUP, fd, &key, &v, 0))
+		FAIL("the child's update is not visible");
+	/* close and reuse the number with a map of another shape */
+	close(d);
+	d = create(ARRAY, 4, 4, 4, 0);
+	key = 0;
+	elem(LOOKUP, d, &key, &v, 0);
+	close(d);
+	close(fd);
+}
+
+/* OBJ_GET_INFO_BY_FD's content hash: a pointer inside the info buffer. */
+static void content_hash(void)
+{
+	int fd = create(ARRAY, 4, 8, 4, 0);
+	unsigned char in[104], hash[32];
+	uint64_t p = (uintptr_t)hash;
+	uint32_t len = sizeof(in), hs = 32, key = 1;
+	uint64_t v = 99;
+
+	if (fd < 0)
+		return;
+	elem(UPDATE, fd, &key, &v, 0);
+	memset(in, 0, sizeof(in));
+	memcpy(in + 88, &p, 8);
+	memcpy(in + 96, &hs, 4);
+	if (info(fd, in, &len) != -EPERM)
+		FAIL("the content hash of an unfrozen array is not EPERM");
+	elem(FREEZE, fd, NULL, NULL, 0);
+	len = sizeof(in);
+	if (info(fd, in, &len))
+		FAIL("the content hash of a frozen array failed");
+	close(fd);
+}
+
+static int shared_fd;
+
+static void *worker(void *arg)
+{
+	uint32_t base = (uint32_t)(uintptr_t)arg;
+
+	for (uint32_t i = 0; i < 200; i++) {
+		uint32_t key = base + i % 50, v = i;
+
+		elem(UPDATE, shared_fd, &key, &v, 0);
+		elem(LOOKUP, shared_fd, &key, &v, 0);
+		if (i % 7 == 0)
+			elem(DELETE, shared_fd, &key, NULL, 0);
+	}
+	return NULL;
+}
+
+/* Threads: the two halves of each call must not interleave with another thread's. */
+static void threads(void)
+{
+	pthread_t t[3];
+	uint32_t key;
+	long r;
+
+	shared_fd = create(LRU_HASH, 4, 4, 64, 0);
+	if (shared_fd < 0)
+		return;
+	for (uintptr_t i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, worker, (void *)(i * 40));
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	r = elem(NEXT_KEY, shared_fd, NULL, &key, 0);
+	for (int i = 0; !r && i < 200; i++)
+		r = elem(NEXT_KEY, shared_fd, &key, &key, 0);
+	close(shared_fd);
+}
+
+/* A larger batch than the shadow's first page. */
+static void big(void)
+{
+	int fd = create(PERCPU_HASH, 16, 100, 2000, 0);
+	size_t vb = 104 * (size_t)ncpus();
+	unsigned char *keys = calloc(2000, 16), *vals = calloc(2000, vb);
+	uint32_t count = 2000, tok;
+
+	if (fd < 0 || !keys || !vals)
+		return;
+	for (uint32_t i = 0; i < 2000; i++) {
+		memcpy(keys + i * 16, &i, 4);
+		memset(vals + i * vb, (int)i, vb);
+	}
+	batch(UPDATE_BATCH, fd, NULL, NULL, keys, vals, &count);
+	if (count != 2000)
+		FAIL("UPDATE_BATCH of 2000: count %u", count);
+	memset(keys, 0, 2000 * 16);
+	memset(vals, 0, 2000 * vb);
+	count = 2000;
+	batch(LOOKUP_BATCH, fd, NULL, &tok, keys, vals, &count);
+	if (count != 2000)
+		FAIL("LOOKUP_BATCH of 2000: count %u", count);
+	free(keys);
+	free(vals);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *pin_dir = getenv("DIFFMODE_PIN_DIR") ? getenv("DIFFMODE_PIN_DIR") : "/sys/fs/bpf";
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} all[] = { { "types", types }, { "memory", memory }, { "hash", content_hash }, { "threads", threads },
+		    { "big", big } };
+
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		bool want = argc < 2;
+
+		for (int j = 1; j < argc; j++)
+			want |= !strcmp(argv[j], all[i].name);
+		if (want)
+			all[i].fn();
+	}
+	{
+		bool want = argc < 2;
+
+		for (int j = 1; j < argc; j++)
+			want |= !strcmp(argv[j], "fds");
+		if (want)
+			fds(pin_dir);
+	}
+	if (failures)
+		fprintf(stderr, "diffmode_client: %d failures\n", failures);
+	return failures ? 1 : 0;
+}
