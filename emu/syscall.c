@@ -252,215 +252,172 @@ static int copy_key(const struct emu_map *m, const void *ukey, struct bounce *b,
 	return emu_copy_from_user(*key, ukey, ks);
 }
 
+/* One element command in progress: the map, the access it needs, our copies of key and value. */
+struct elem_call {
+	struct emu_map *m;
+	int mode;
+	struct bounce kb, vb;
+	void *key, *val;
+};
+
+enum { NEED_READ = 1, NEED_WRITE = 2 };
+
+/* fd → map (EBADF / EINVAL), then the access mode and frozen state the command needs (EPERM). */
+static int elem_begin(struct elem_call *c, const struct emu_attr *a, unsigned need)
+{
+	int err;
+
+	bounce_init(&c->kb);
+	bounce_init(&c->vb);
+	c->key = c->val = NULL;
+	err = emu_map_get((int)attr_u32(a, EL_FD), &c->m, &c->mode);
+	if (err) {
+		c->m = NULL;
+		return err;
+	}
+	if (((need & NEED_READ) && !can_read(c->mode)) || ((need & NEED_WRITE) && !can_write(c->m, c->mode)))
+		return -EPERM;
+	return 0;
+}
+
+static int elem_key(struct elem_call *c, const struct emu_attr *a)
+{
+	return copy_key(c->m, attr_ptr(a, EL_KEY), &c->kb, &c->key);
+}
+
+static int elem_value_buf(struct elem_call *c, size_t n)
+{
+	c->val = bounce_get(&c->vb, n);
+	return c->val ? 0 : -ENOMEM;
+}
+
+static int elem_end(struct elem_call *c, int err)
+{
+	bounce_put(&c->kb);
+	bounce_put(&c->vb);
+	if (c->m)
+		emu_map_put(c->m);
+	return err;
+}
+
 static int map_lookup(struct emu_attr *a)
 {
-	struct bounce kb, vb;
-
-	bounce_init(&kb);
-	bounce_init(&vb);
 	uint64_t flags = attr_u64(a, EL_FLAGS);
-	struct emu_map *m;
-	void *key, *val;
-	int err, mode;
+	struct elem_call c;
+	int err;
 
 	if (!tail_is_zero(a, EL_END) || (flags & ~EMU_F_LOCK))
 		return -EINVAL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
-	if (err)
-		return err;
-	if (!can_read(mode)) {
-		err = -EPERM;
-		goto out;
-	}
-	if (flags & EMU_F_LOCK) { /* no emulated map has a bpf_spin_lock (no BTF) */
+	err = elem_begin(&c, a, NEED_READ);
+	if (!err && (flags & EMU_F_LOCK)) /* no emulated map has a bpf_spin_lock (no BTF) */
 		err = -EINVAL;
-		goto out;
-	}
-	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
-	if (err)
-		goto out;
-	val = bounce_get(&vb, m->value_bytes);
-	if (!val) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = m->ops->peek ? m->ops->peek(m, val) : m->ops->lookup(m, key, val);
-	if (!err && EMU_FAULT("lookup-byte"))
-		((unsigned char *)val)[m->value_bytes - 1] ^= 0x5a;
 	if (!err)
-		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), val, m->value_bytes);
-out:
-	bounce_put(&kb);
-	bounce_put(&vb);
-	emu_map_put(m);
-	return err;
+		err = elem_key(&c, a);
+	if (!err)
+		err = elem_value_buf(&c, c.m->value_bytes);
+	if (!err)
+		err = c.m->ops->peek ? c.m->ops->peek(c.m, c.val) : c.m->ops->lookup(c.m, c.key, c.val);
+	if (!err && EMU_FAULT("lookup-byte"))
+		((unsigned char *)c.val)[c.m->value_bytes - 1] ^= 0x5a;
+	if (!err)
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->value_bytes);
+	return elem_end(&c, err);
 }
 
 static int map_update(struct emu_attr *a)
 {
-	struct bounce kb, vb;
-
-	bounce_init(&kb);
-	bounce_init(&vb);
 	uint64_t flags = attr_u64(a, EL_FLAGS);
-	struct emu_map *m;
-	void *key, *val;
-	int err, mode;
+	struct elem_call c;
+	int err;
 
 	if (!tail_is_zero(a, EL_END))
 		return -EINVAL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
-	if (err)
-		return err;
-	if (!can_write(m, mode)) {
-		err = -EPERM;
-		goto out;
-	}
-	if (flags & EMU_F_LOCK) {
+	err = elem_begin(&c, a, NEED_WRITE);
+	if (!err && (flags & EMU_F_LOCK))
 		err = -EINVAL;
-		goto out;
-	}
-	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
-	if (err)
-		goto out;
-	val = bounce_get(&vb, m->value_bytes);
-	if (!val) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = emu_copy_from_user(val, attr_ptr(a, EL_VALUE), m->value_bytes);
-	if (err)
-		goto out;
-	err = m->ops->push ? m->ops->push(m, val, flags) : m->ops->update(m, key, val, flags);
-out:
-	bounce_put(&kb);
-	bounce_put(&vb);
-	emu_map_put(m);
-	return err;
+	if (!err)
+		err = elem_key(&c, a);
+	if (!err)
+		err = elem_value_buf(&c, c.m->value_bytes);
+	/* the value is copied before the family validates flags, as in the kernel */
+	if (!err)
+		err = emu_copy_from_user(c.val, attr_ptr(a, EL_VALUE), c.m->value_bytes);
+	if (!err)
+		err = c.m->ops->push ? c.m->ops->push(c.m, c.val, flags) : c.m->ops->update(c.m, c.key, c.val, flags);
+	return elem_end(&c, err);
 }
 
 static int map_delete(struct emu_attr *a)
 {
-	struct bounce kb;
-
-	bounce_init(&kb);
-	struct emu_map *m;
-	void *key;
-	int err, mode;
+	struct elem_call c;
+	int err;
 
 	if (!tail_is_zero(a, EL_VALUE))
 		return -EINVAL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
-	if (err)
-		return err;
-	if (!can_write(m, mode)) {
-		err = -EPERM;
-		goto out;
-	}
-	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
+	err = elem_begin(&c, a, NEED_WRITE);
 	if (!err)
-		err = m->ops->delete ? m->ops->delete(m, key) : -EINVAL;
+		err = elem_key(&c, a);
+	if (!err)
+		err = c.m->ops->delete ? c.m->ops->delete(c.m, c.key) : -EINVAL;
 	if (err == -ENOENT && EMU_FAULT("delete-errno"))
 		err = -EINVAL;
-out:
-	bounce_put(&kb);
-	emu_map_put(m);
-	return err;
+	return elem_end(&c, err);
 }
 
 static int map_get_next_key(struct emu_attr *a)
 {
-	struct bounce kb, nb;
-
-	bounce_init(&kb);
-	bounce_init(&nb);
-	struct emu_map *m;
-	void *key = NULL, *next;
-	int err, mode;
+	struct elem_call c;
+	int err;
 
 	if (!tail_is_zero(a, EL_FLAGS))
 		return -EINVAL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
-	if (err)
-		return err;
-	if (!can_read(mode)) {
-		err = -EPERM;
-		goto out;
-	}
-	if (attr_ptr(a, EL_KEY)) {
-		err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
-		if (err)
-			goto out;
-	}
-	next = bounce_get(&nb, m->hdr->key_size);
-	if (!next) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = m->ops->get_next_key ? m->ops->get_next_key(m, key, next) : -EINVAL;
-	if (!err && m->ops == &emu_htab_ops && EMU_FAULT("getnext-skip")) {
+	err = elem_begin(&c, a, NEED_READ);
+	if (!err && attr_ptr(a, EL_KEY)) /* a NULL key asks for the first one */
+		err = elem_key(&c, a);
+	if (!err)
+		err = elem_value_buf(&c, c.m->hdr->key_size); /* the next key */
+	if (!err)
+		err = c.m->ops->get_next_key ? c.m->ops->get_next_key(c.m, c.key, c.val) : -EINVAL;
+	if (!err && c.m->ops == &emu_htab_ops && EMU_FAULT("getnext-skip")) {
 		/* a walk then skips every other element */
-		void *skip = malloc(m->hdr->key_size);
+		void *skip = malloc(c.m->hdr->key_size);
 
-		if (skip && !m->ops->get_next_key(m, next, skip))
-			memcpy(next, skip, m->hdr->key_size);
+		if (skip && !c.m->ops->get_next_key(c.m, c.val, skip))
+			memcpy(c.val, skip, c.m->hdr->key_size);
 		free(skip);
 	}
 	if (!err)
-		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), next, m->hdr->key_size);
-out:
-	bounce_put(&kb);
-	bounce_put(&nb);
-	emu_map_put(m);
-	return err;
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->hdr->key_size);
+	return elem_end(&c, err);
 }
 
 static int map_lookup_and_delete(struct emu_attr *a)
 {
-	struct bounce kb, vb;
-
-	bounce_init(&kb);
-	bounce_init(&vb);
 	uint64_t flags = attr_u64(a, EL_FLAGS);
-	struct emu_map *m;
-	void *key, *val;
-	int err, mode;
+	struct elem_call c;
+	int err;
 
 	if (!tail_is_zero(a, EL_END) || (flags & ~EMU_F_LOCK))
 		return -EINVAL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &m, &mode);
-	if (err)
-		return err;
-	if (!can_read(mode) || !can_write(m, mode)) {
-		err = -EPERM;
-		goto out;
-	}
-	if (flags) { /* queue/stack take no flags; F_LOCK needs a spin lock none of ours has */
+	err = elem_begin(&c, a, NEED_READ | NEED_WRITE);
+	if (!err && flags) /* queue/stack take no flags; F_LOCK needs a spin lock none of ours has */
 		err = -EINVAL;
-		goto out;
+	if (!err)
+		err = elem_key(&c, a);
+	if (!err)
+		err = elem_value_buf(&c, c.m->value_bytes);
+	if (!err) {
+		if (c.m->ops->pop)
+			err = c.m->ops->pop(c.m, c.val);
+		else if (c.m->ops->lookup_and_delete)
+			err = c.m->ops->lookup_and_delete(c.m, c.key, c.val, flags);
+		else
+			err = -EMU_ENOTSUPP;
 	}
-	err = copy_key(m, attr_ptr(a, EL_KEY), &kb, &key);
-	if (err)
-		goto out;
-	val = bounce_get(&vb, m->value_bytes);
-	if (!val) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (m->ops->pop)
-		err = m->ops->pop(m, val);
-	else if (m->ops->lookup_and_delete)
-		err = m->ops->lookup_and_delete(m, key, val, flags);
-	else
-		err = -EMU_ENOTSUPP;
 	/* The element is gone even when the copy-out faults, as in the kernel. */
 	if (!err)
-		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), val, m->value_bytes);
-out:
-	bounce_put(&kb);
-	bounce_put(&vb);
-	emu_map_put(m);
-	return err;
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->value_bytes);
+	return elem_end(&c, err);
 }
 
 static int map_freeze(struct emu_attr *a)
