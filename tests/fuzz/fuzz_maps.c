@@ -505,15 +505,21 @@ static void op_batch(int cmd)
 		if (cmd == 26)
 			for (uint32_t i = 0; i < n; i++)
 				value_of(s, vals + (size_t)i * vb, vb);
-		if (how % 16 == 5)
+		/* A count past the buffers reads on: into the harness's red zone and then bytes each
+		 * side's buffer slot kept from earlier calls, which differ by design (ids). Buffers that
+		 * end at an unmapped page make both sides fault at the same element instead. */
+		bool over = count > n;
+
+		if (how % 16 == 5) {
 			hostile_buf(&op, BA_KEYS, (size_t)n * ks, keys, u8() % 3);
-		else
-			hx_op_buf(&op, BA_KEYS, (size_t)n * ks, keys, NULL);
+		} else {
+			hx_op_buf(&op, BA_KEYS, (size_t)n * ks, keys, NULL)->page_end = over;
+		}
 		if (cmd == 26) {
 			if (how % 16 == 6)
 				hostile_buf(&op, BA_VALUES, (size_t)n * vb, vals, u8() % 3);
 			else
-				hx_op_buf(&op, BA_VALUES, (size_t)n * vb, vals, NULL);
+				hx_op_buf(&op, BA_VALUES, (size_t)n * vb, vals, NULL)->page_end = over;
 		}
 	}
 	if (how % 16 == 7)

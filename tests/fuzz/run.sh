@@ -89,7 +89,7 @@ fi
 echo "=== fuzz: ${time}s (nice 10), seed corpus $src/tests/fuzz/corpus"
 set +e
 nice -n 10 "$fz" "${common[@]}" -max_total_time="$time" -artifact_prefix="$build/artifacts/" \
-	"${extra[@]}" "$build/corpus" "$src/tests/fuzz/corpus" 2>"$build/fuzz.log"
+	"${extra[@]}" "$build/corpus" "$src/tests/fuzz/corpus" >"$build/fuzz.log" 2>&1
 rc=$?
 set -e
 grep -E '^stat::|^#[0-9]+ *DONE' "$build/fuzz.log" || true
