@@ -21,7 +21,7 @@ static void *uoff(const struct emu_attr *a, unsigned field, uint32_t idx, uint32
 
 static int put_count(union bpf_attr *uattr, uint32_t v)
 {
-	return emu_copy_to_user((char *)uattr + BA_COUNT, &v, sizeof(v));
+	return emu_put_user_u32(uattr, BA_COUNT, v);
 }
 
 /* elem_flags may only be BPF_F_LOCK, and that only for values with a bpf_spin_lock: no emulated

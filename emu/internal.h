@@ -282,6 +282,7 @@ int emu_fdinfo(int fd, char *buf, size_t len);
 /* uaccess.c: copies that turn a bad user pointer into -EFAULT instead of a crash */
 int emu_copy_from_user(void *dst, const void *src, size_t n);
 int emu_copy_to_user(void *dst, const void *src, size_t n);
+int emu_put_user_u32(void *uattr, unsigned off, uint32_t v);
 bool emu_user_writable(void *p); /* a write to p would not fault (the byte is left as it was) */
 
 /* jhash.c: the kernel's hash-table hash (lookup3) */

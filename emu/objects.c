@@ -387,7 +387,7 @@ int emu_map_get_next_id(const struct emu_attr *a, union bpf_attr *uattr)
 	for_each_visible_map(next_id_cb, &c);
 	if (!c.best)
 		return -ENOENT;
-	return emu_copy_to_user((char *)uattr + ID_NEXT, &c.best, 4);
+	return emu_put_user_u32(uattr, ID_NEXT, c.best);
 }
 
 struct fd_by_id_ctx {

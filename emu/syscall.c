@@ -48,11 +48,6 @@ static bool tail_is_zero(const struct emu_attr *a, unsigned from)
 	return from >= end || !memcmp(a->b + from, zero, end - from);
 }
 
-static int put_user_u32(union bpf_attr *uattr, unsigned off, uint32_t v)
-{
-	return emu_copy_to_user((void *)((uintptr_t)uattr + off), &v, sizeof(v));
-}
-
 /* ---- BPF_MAP_CREATE ---- */
 
 #define MAP_TYPE_STRUCT_OPS 26u
@@ -550,7 +545,7 @@ static int obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	}
 	err = emu_copy_to_user(uinfo, info, n);
 	if (!err)
-		err = put_user_u32(uattr, INFO_LEN, n);
+		err = emu_put_user_u32(uattr, INFO_LEN, n);
 out:
 	emu_map_put(m);
 	return err;

@@ -259,6 +259,13 @@ int emu_copy_to_user(void *dst, const void *src, size_t n)
 	return -EFAULT;
 }
 
+/* The field's address is formed as an integer: uattr may be NULL (a call with size 0 is valid),
+ * and pointer arithmetic on NULL is undefined. */
+int emu_put_user_u32(void *uattr, unsigned off, uint32_t v)
+{
+	return emu_copy_to_user((void *)((uintptr_t)uattr + off), &v, sizeof(v));
+}
+
 /* A locked compare-and-swap of a byte with itself is a write access that stores only the value
  * already there, atomically, so it tells whether a write would fault without ever losing another
  * thread's store. Differential mode uses it to give the kernel shadow buffers that fault where the
