@@ -1695,7 +1695,8 @@ static void summary(void)
 			}
 		sb_printf(&b, "}}\n");
 	} else {
-		sb_printf(&b, "bpfemu diff: %lu calls compared, %lu divergences", st.compared, st.divergences);
+		sb_printf(&b, "bpfemu diff: %lu calls compared, %lu divergence%s", st.compared, st.divergences,
+			  st.divergences == 1 ? "" : "s");
 		if (nc) {
 			sb_printf(&b, "; %lu not compared (", nc);
 			for (int i = 0, first = 1; i < NC_MAX; i++)
