@@ -81,12 +81,19 @@ static void copy_out(struct emu_map *m, void *value, const char *src)
 
 static int array_lookup(struct emu_map *m, const void *key, void *value)
 {
-	uint32_t idx;
+	uint32_t idx, seq;
 	int err;
 
 	memcpy(&idx, key, 4);
 	if (idx >= m->hdr->max_entries)
 		return -ENOENT;
+	/* The sequence only keeps a value from being read torn by an update (or a writer killed
+	 * halfway, until the lock's owner-died path replays its redo record). */
+	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		copy_out(m, value, slot(m, idx));
+		if (emu_read_valid(m, seq))
+			return 0;
+	}
 	err = emu_map_lock(m);
 	if (err)
 		return err;

@@ -221,17 +221,34 @@ static inline bool key_equal(const void *a, const void *b, uint32_t ks)
 	return !memcmp(a, b, ks);
 }
 
-static uint32_t find(struct emu_map *m, uint32_t hash, const void *key)
+#define FIND_TORN UINT32_MAX
+
+/* Index + 1 of key's element, 0 if absent. Also walks a table a writer is changing (lock-free
+ * reads): every index is checked and the walk bounded, and FIND_TORN says it went astray. */
+static uint32_t find_racy(struct emu_map *m, uint32_t hash, const void *key)
 {
-	uint32_t ks = m->hdr->key_size;
+	uint32_t ks = m->hdr->key_size, nr = H(m)->nr_elems, steps = 0;
 
-	for (uint32_t i = *bucket_of(m, hash); i; i = elem(m, i - 1)->next) {
-		struct htab_elem *e = elem(m, i - 1);
+	for (uint32_t i = __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED); i;
+	     i = __atomic_load_n(&elem(m, i - 1)->next, __ATOMIC_RELAXED)) {
+		struct htab_elem *e;
 
+		if (i > nr || ++steps > nr)
+			return FIND_TORN;
+		e = elem(m, i - 1);
 		if (e->hash == hash && key_equal(elem_key(e), key, ks))
 			return i;
 	}
 	return 0;
+}
+
+/* Under the lock the table is whole; a walk that goes astray there can only be a map damaged
+ * beyond what recovery repairs, and finds nothing rather than something out of bounds. */
+static uint32_t find(struct emu_map *m, uint32_t hash, const void *key)
+{
+	uint32_t i = find_racy(m, hash, key);
+
+	return i == FIND_TORN ? 0 : i;
 }
 
 static void link_head(struct emu_map *m, uint32_t idx)
@@ -419,9 +436,19 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 
 static int htab_lookup(struct emu_map *m, const void *key, void *value)
 {
-	uint32_t hash = hash_key(m, key), i;
-	int err = emu_map_lock(m);
+	uint32_t hash = hash_key(m, key), i, seq;
+	int err;
 
+	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		i = find_racy(m, hash, key);
+		if (i == FIND_TORN)
+			continue;
+		if (i)
+			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+		if (emu_read_valid(m, seq))
+			return i ? 0 : -ENOENT;
+	}
+	err = emu_map_lock(m);
 	if (err)
 		return err;
 	i = find(m, hash, key);
@@ -481,39 +508,58 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 	return remove_key(m, key, value);
 }
 
-static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
+/* One step of the walk: bucket by bucket, each chain in order; a key not in the map restarts
+ * it from the first element. 0, -ENOENT at the end, or FIND_TORN as find() says it. */
+static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 {
-	uint32_t ks = m->hdr->key_size, b = 0, nb = H(m)->n_buckets;
-	int err = emu_map_lock(m);
+	uint32_t ks = m->hdr->key_size, b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;
 
-	if (err)
-		return err;
 	if (key) {
-		uint32_t hash = hash_key(m, key), i = find(m, hash, key);
+		uint32_t hash = hash_key(m, key), i = find_racy(m, hash, key);
 
+		if (i == FIND_TORN)
+			return (int)FIND_TORN;
 		if (i) {
-			uint32_t n = elem(m, i - 1)->next;
+			uint32_t n = __atomic_load_n(&elem(m, i - 1)->next, __ATOMIC_RELAXED);
 
+			if (n > nr)
+				return (int)FIND_TORN;
 			if (n) {
 				memcpy(next_key, elem_key(elem(m, n - 1)), ks);
-				emu_map_unlock(m);
 				return 0;
 			}
 			b = (hash & (nb - 1)) + 1;
 		}
-		/* a key that is not in the map restarts the walk from the first element */
 	}
 	for (; b < nb; b++) {
-		uint32_t h = buckets(m)[b];
+		uint32_t h = __atomic_load_n(&buckets(m)[b], __ATOMIC_RELAXED);
 
+		if (h > nr)
+			return (int)FIND_TORN;
 		if (h) {
 			memcpy(next_key, elem_key(elem(m, h - 1)), ks);
-			emu_map_unlock(m);
 			return 0;
 		}
 	}
-	emu_map_unlock(m);
 	return -ENOENT;
+}
+
+static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
+{
+	uint32_t seq;
+	int err;
+
+	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		err = next_key_of(m, key, next_key);
+		if (err != (int)FIND_TORN && emu_read_valid(m, seq))
+			return err;
+	}
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	err = next_key_of(m, key, next_key);
+	emu_map_unlock(m);
+	return err == (int)FIND_TORN ? -ENOENT : err;
 }
 
 static uint64_t htab_memlock(const struct emu_map *m)

@@ -13,6 +13,22 @@
 
 #include "bpfemu/bpfemu.h"
 
+/* Sanitizer builds: EMU_ASAN, EMU_TSAN (gcc and clang spell the test differently). */
+#if defined(__SANITIZE_ADDRESS__)
+#define EMU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EMU_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define EMU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EMU_TSAN 1
+#endif
+#endif
+
 /* The kernel's union bpf_attr is larger than the one in the headers we build with (6.1 has 144
  * bytes of fields we use); every attr is handled as this many raw bytes, by offset. */
 #define EMU_ATTR_SIZE 168u
@@ -21,7 +37,7 @@
 #define EMU_OBJ_NAME_LEN 16u
 
 #define EMU_MAGIC 0x3170616d75656670ULL /* "pfeuamp1": a bpfemu map file */
-#define EMU_LAYOUT_VERSION 2u /* 2: the redo record of in-place value writes */
+#define EMU_LAYOUT_VERSION 3u /* 2: the redo record of in-place value writes; 3: the write sequence */
 
 /* Map flags the uapi of 6.1 may not name. */
 #define EMU_F_NO_PREALLOC (1u << 0)
@@ -131,6 +147,13 @@ struct emu_map_hdr {
 	uint64_t redo_dst;
 	uint32_t redo_len;
 	uint32_t recoveries; /* times a lock holder died and the map was repaired (tests read it) */
+	/*
+	 * Odd while a lock holder may be changing the map, even otherwise: lookups read without the
+	 * lock and keep their result only if it was even and unchanged across the read (the kernel's
+	 * lookups take no lock either). A holder that dies leaves it odd, so readers fall back to the
+	 * lock, whose owner-died path repairs the map first.
+	 */
+	uint32_t write_seq;
 };
 
 struct emu_map_ops;
@@ -223,6 +246,31 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode); /* -EBADF / -EINVAL
 void emu_map_put(struct emu_map *m);
 int emu_map_lock(struct emu_map *m);
 void emu_map_unlock(struct emu_map *m);
+
+/*
+ * Lock-free reads: `if (emu_read_begin(m, &s)) { read into private memory;
+ * if (emu_read_valid(m, s)) done; }`, else take the lock. The read may see the map half-changed,
+ * so it must bound every walk and check every index it follows; only what passes
+ * emu_read_valid() reaches the caller. Under ThreadSanitizer only the locked path runs: these
+ * racy reads are deliberate, and the stress tests check them in the other builds.
+ */
+#define EMU_READ_TRIES 4
+static inline bool emu_read_begin(const struct emu_map *m, uint32_t *seq)
+{
+#ifdef EMU_TSAN
+	(void)m;
+	(void)seq;
+	return false;
+#else
+	*seq = __atomic_load_n(&m->hdr->write_seq, __ATOMIC_ACQUIRE);
+	return !(*seq & 1);
+#endif
+}
+static inline bool emu_read_valid(const struct emu_map *m, uint32_t seq)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&m->hdr->write_seq, __ATOMIC_RELAXED) == seq;
+}
 /* Overwrite a live value so that a writer killed halfway leaves the old or the new value,
  * never a mix (see redo_off). Lock held; dst lies in the map file; n <= value_bytes. */
 void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n);

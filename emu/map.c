@@ -28,13 +28,6 @@ static bool registry_oom;
 
 #include "internal.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define EMU_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define EMU_TSAN 1
-#endif
-#endif
 #ifdef EMU_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
@@ -212,6 +205,15 @@ int emu_map_lock(struct emu_map *m)
 		pthread_mutex_consistent(&m->hdr->lock);
 		err = 0;
 	}
+	if (!err) {
+		uint32_t s = m->hdr->write_seq;
+
+		/* already odd if the last holder died: it stays so until this one unlocks */
+		if (!(s & 1)) {
+			__atomic_store_n(&m->hdr->write_seq, s + 1, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+		}
+	}
 	return -err;
 }
 
@@ -320,6 +322,7 @@ int emu_ftruncate_quiet(int fd, off_t size)
 
 void emu_map_unlock(struct emu_map *m)
 {
+	__atomic_store_n(&m->hdr->write_seq, (m->hdr->write_seq | 1) + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&m->hdr->lock);
 }
 

@@ -13,21 +13,6 @@
 
 #include "internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define EMU_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EMU_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define EMU_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define EMU_TSAN 1
-#endif
-#endif
-
 /* Copies that may fault on purpose go uninstrumented: a sanitizer records the access before it
  * faults, so ASan reports the wild pointer we are about to catch, and ThreadSanitizer two threads
  * "writing" the same unmapped byte as a race. */

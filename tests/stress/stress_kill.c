@@ -570,20 +570,20 @@ static void lost_wakeup(void)
 	v = fork();
 	if (v == 0) {
 		uint32_t k = 0;
-		uint64_t val;
+		uint64_t val = 1;
 
-		alarm(10);
-		_exit(m_lookup(fd, &k, &val) ? 1 : 0);
+		alarm(10); /* an update: lookups read without the lock while no holder is writing */
+		_exit(m_update(fd, &k, &val, 0) ? 1 : 0);
 	}
 	CHECK(wait_futex_sleep(v), "lost wakeup: the victim never waited for the lock");
 	s = fork();
 	if (s == 0) {
 		uint32_t k = 0;
-		uint64_t val;
+		uint64_t val = 2;
 
 		sched_setaffinity(0, sizeof(cpu_other), &cpu_other);
 		alarm(10);
-		_exit(m_lookup(fd, &k, &val) ? 1 : 0);
+		_exit(m_update(fd, &k, &val, 0) ? 1 : 0);
 	}
 	CHECK(wait_futex_sleep(s), "lost wakeup: the survivor never waited for the lock");
 
