@@ -608,41 +608,59 @@ int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 	}
 }
 
+/* Bytes past the union must be zero. Out of line: its page-sized buffer would otherwise cost
+ * every call a stack frame that large. */
+static __attribute__((noinline)) int check_attr_tail(const union bpf_attr *uattr, unsigned int size)
+{
+	unsigned char tail[EMU_PAGE_SIZE];
+	/* an integer: the attr may be NULL or wild, which only the copy may find out */
+	uintptr_t p = (uintptr_t)uattr + EMU_ATTR_SIZE;
+	unsigned n = size - EMU_ATTR_SIZE;
+
+	/* The kernel scans the tail upward and stops at the first non-zero byte, so a non-zero
+	 * byte before an unreadable page is E2BIG, not EFAULT: scan page by page. */
+	while (n) {
+		unsigned chunk = EMU_PAGE_SIZE - (unsigned)(p & (EMU_PAGE_SIZE - 1));
+
+		if (chunk > n)
+			chunk = n;
+		if (emu_copy_from_user(tail, (const void *)p, chunk))
+			return -EFAULT;
+		for (unsigned i = 0; i < chunk; i++)
+			if (tail[i])
+				return -E2BIG;
+		p += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
 /* The syscall's own handling of attr and size, before any command sees it. */
 int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size)
 {
 	/* Not a memset: the compiler makes that a `rep stos`, which takes ~30 cycles to start, a
-	 * tenth of a whole lookup. Stores of a zero it cannot see are no memset to it. */
-	uint64_t z = 0;
+	 * tenth of a whole lookup. Stores of a zero it cannot see are no memset to it; 16 bytes at
+	 * a time halves their number. */
+	typedef uint64_t v2u64 __attribute__((vector_size(16)));
+	v2u64 z = { 0, 0 };
+	unsigned i;
 
-	__asm__("" : "+r"(z));
-	for (unsigned i = 0; i < EMU_ATTR_SIZE; i += 8)
+#ifdef __x86_64__
+	__asm__("" : "+x"(z));
+#endif
+	for (i = 0; i + 16 <= EMU_ATTR_SIZE; i += 16)
+		memcpy(a->b + i, &z, 16);
+	for (; i < EMU_ATTR_SIZE; i += 8)
 		memcpy(a->b + i, &z, 8);
 	a->len_known = false;
 	a->len = 0;
 	if (size > EMU_PAGE_SIZE)
 		return -E2BIG;
 	if (size > EMU_ATTR_SIZE) {
-		unsigned char tail[EMU_PAGE_SIZE];
-		/* an integer: the attr may be NULL or wild, which only the copy may find out */
-		uintptr_t p = (uintptr_t)uattr + EMU_ATTR_SIZE;
-		unsigned n = size - EMU_ATTR_SIZE;
+		int err = check_attr_tail(uattr, size);
 
-		/* The kernel scans the tail upward and stops at the first non-zero byte, so a non-zero
-		 * byte before an unreadable page is E2BIG, not EFAULT: scan page by page. */
-		while (n) {
-			unsigned chunk = EMU_PAGE_SIZE - (unsigned)(p & (EMU_PAGE_SIZE - 1));
-
-			if (chunk > n)
-				chunk = n;
-			if (emu_copy_from_user(tail, (const void *)p, chunk))
-				return -EFAULT;
-			for (unsigned i = 0; i < chunk; i++)
-				if (tail[i])
-					return -E2BIG;
-			p += chunk;
-			n -= chunk;
-		}
+		if (err)
+			return err;
 		size = EMU_ATTR_SIZE;
 	}
 	a->len_known = true;
