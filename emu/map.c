@@ -347,6 +347,87 @@ static void fill_view(struct emu_map *m, void *base, size_t size)
 							  : h->value_size;
 }
 
+/*
+ * A call through the fd cache holds its map by a per-thread hazard slot rather than the shared
+ * reference count: an atomic increment and decrement of one cache line every call was a tenth of
+ * a lookup, and the line bounced between threads using one map. The sweep leaves a map alone
+ * while any slot names it. A thread uses its slot for one map at a time; a nested call (a signal
+ * handler's) takes the reference count, and emu_map_put() clearing the slot of a map that also
+ * holds a count is harmless: the count still protects it and is dropped by the other put.
+ */
+struct hazard {
+	struct emu_map *map;
+	struct hazard *next;
+	int taken; /* owned by a live thread */
+};
+static struct hazard *hazards; /* push-only, never freed: slots are reused by new threads */
+static __thread struct hazard *my_hazard __attribute__((tls_model("initial-exec")));
+static __thread bool my_hazard_tried __attribute__((tls_model("initial-exec")));
+static pthread_key_t hazard_key;
+static pthread_once_t hazard_once = PTHREAD_ONCE_INIT;
+
+static void hazard_release(void *p)
+{
+	struct hazard *h = p;
+
+	__atomic_store_n(&h->map, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->taken, 0, __ATOMIC_RELEASE);
+}
+
+static void hazard_init(void)
+{
+	if (pthread_key_create(&hazard_key, hazard_release))
+		hazard_key = (pthread_key_t)-1;
+}
+
+/* This thread's slot, made on its first cached call; NULL if none could be had. */
+static __attribute__((noinline)) struct hazard *hazard_get_slow(void)
+{
+	struct hazard *h;
+
+	my_hazard_tried = true;
+	pthread_once(&hazard_once, hazard_init);
+	if (hazard_key == (pthread_key_t)-1)
+		return NULL;
+	for (h = __atomic_load_n(&hazards, __ATOMIC_ACQUIRE); h; h = h->next) {
+		int free_slot = 0;
+
+		if (__atomic_compare_exchange_n(&h->taken, &free_slot, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			break;
+	}
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return NULL;
+		h->taken = 1;
+		h->next = __atomic_load_n(&hazards, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&hazards, &h->next, h, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			;
+	}
+	if (pthread_setspecific(hazard_key, h)) {
+		hazard_release(h);
+		return NULL;
+	}
+	my_hazard = h;
+	return h;
+}
+
+static bool hazard_names(const struct emu_map *m)
+{
+	for (struct hazard *h = __atomic_load_n(&hazards, __ATOMIC_ACQUIRE); h; h = h->next)
+		if (__atomic_load_n(&h->map, __ATOMIC_ACQUIRE) == m)
+			return true;
+	return false;
+}
+
+/* The forked child has only this thread: the others' slots are free again. */
+static void hazards_after_fork(void)
+{
+	for (struct hazard *h = hazards; h; h = h->next)
+		if (h != my_hazard)
+			hazard_release(h);
+}
+
 /* Forget mappings of maps this process no longer holds an fd to, so a program that creates and
  * closes maps in a loop does not keep every one alive through our mapping. */
 static void sweep_locked(void)
@@ -379,17 +460,27 @@ static void sweep_locked(void)
 		alive[n_alive].ino = st.st_ino;
 		n_alive++;
 	}
-	while (graveyard) {
-		e = graveyard;
-		graveyard = e->hh.next;
-		munmap(e->map.base, e->map.size);
-		free(e);
+	{
+		struct reg_entry *keep = NULL;
+
+		while (graveyard) {
+			e = graveyard;
+			graveyard = e->hh.next;
+			if (hazard_names(&e->map)) { /* a call still on it: next sweep */
+				e->hh.next = keep;
+				keep = e;
+				continue;
+			}
+			munmap(e->map.base, e->map.size);
+			free(e);
+		}
+		graveyard = keep;
 	}
 	HASH_ITER(hh, registry, e, tmp) {
 		bool found = false;
 
 		if (__atomic_load_n(&e->map.refs, __ATOMIC_ACQUIRE) ||
-		    __atomic_load_n(&e->map.cache_refs, __ATOMIC_ACQUIRE))
+		    __atomic_load_n(&e->map.cache_refs, __ATOMIC_ACQUIRE) || hazard_names(&e->map))
 			continue;
 		for (size_t i = 0; i < n_alive && !found; i++)
 			found = alive[i].dev == e->key.dev && alive[i].ino == e->key.ino;
@@ -631,6 +722,7 @@ static void atfork_child(void)
 	pthread_rwlock_unlock(&registry_lock);
 #endif
 	pthread_rwlock_init(&registry_lock, NULL);
+	hazards_after_fork();
 }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_child); }
@@ -704,7 +796,12 @@ int emu_map_get(int fd, struct emu_map **out, int *accmode)
 
 void emu_map_put(struct emu_map *m)
 {
-	__atomic_sub_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+	struct hazard *h = my_hazard;
+
+	if (h && __atomic_load_n(&h->map, __ATOMIC_RELAXED) == m)
+		__atomic_store_n(&h->map, NULL, __ATOMIC_RELEASE);
+	else
+		__atomic_sub_fetch(&m->refs, 1, __ATOMIC_RELAXED);
 }
 
 EMU_API int bpfemu_is_map_fd(int fd)
@@ -792,6 +889,7 @@ void emu_fdcache_enable(void)
 bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
 {
 	uintptr_t *c = __atomic_load_n(&fdcache, __ATOMIC_ACQUIRE), v;
+	struct hazard *h;
 
 	if (!c || fd < 0 || (unsigned)fd >= FDCACHE_SLOTS)
 		return false;
@@ -800,7 +898,13 @@ bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
 		return false;
 	*out = (struct emu_map *)(v & ~(uintptr_t)3);
 	*accmode = (int)(v & 3);
-	__atomic_add_fetch(&(*out)->refs, 1, __ATOMIC_ACQ_REL);
+	h = my_hazard;
+	if (!h && !my_hazard_tried)
+		h = hazard_get_slow();
+	if (h && !__atomic_load_n(&h->map, __ATOMIC_RELAXED))
+		__atomic_store_n(&h->map, *out, __ATOMIC_RELEASE);
+	else
+		__atomic_add_fetch(&(*out)->refs, 1, __ATOMIC_ACQ_REL);
 	return true;
 }
 
