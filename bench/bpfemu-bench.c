@@ -7,7 +7,9 @@
  *   shim        the very same syscall() call, made by a copy of this program started with
  *               LD_PRELOAD naming the preload module: what an unmodified program pays, with the
  *               dynamic linker's interposition, the shim's fd cache and nothing else.
- *   in-process  bpfemu_bpf(), linked in.
+ *   in-process  bpfemu_bpf(), linked in, with the opt-in fd cache on (bpfemu_fdcache_enable(),
+ *               fds closed with bpfemu_close()); --no-fdcache measures the default, which
+ *               identifies the map with one fstat() per call.
  *   floor       what any implementation must do per operation: copy the key in, hash it with
  *               the emulator's lookup3, copy key and value to or from a slot of a table as big
  *               as the map.
@@ -417,10 +419,20 @@ static int inst_setup(struct inst *t, const struct cfg *c, int target, bpf_fn bp
 	return 0;
 }
 
+/* In-process map fds are closed through the library, as its fd cache asks. */
+static void close_map(int target, int fd)
+{
+	if (fd < 0)
+		return;
+	if (target == T_INPROC)
+		bpfemu_close(fd);
+	else
+		close(fd);
+}
+
 static void inst_free(struct inst *t)
 {
-	if (t->fd >= 0)
-		close(t->fd);
+	close_map(t->target, t->fd);
 	free(t->keys);
 	free(t->miss);
 	free(t->vals);
@@ -1090,8 +1102,8 @@ static struct {
 	unsigned rounds, ops, threads_ms, threads_rounds, cg_ops;
 	const char *only;
 	const char *preload;
-	bool no_shim, callgrind, no_realtime;
-} opt = { 5, 32768, 100, 5, 4096, NULL, NULL, false, false, false };
+	bool no_shim, callgrind, no_realtime, no_fdcache;
+} opt = { 5, 32768, 100, 5, 4096, NULL, NULL, false, false, false, false };
 
 static bool selected(const struct cfg *c)
 {
@@ -1318,7 +1330,7 @@ static void print_syscall_costs(void)
 		st[r] = m.per_op * ns_per_tick;
 	}
 	free(m.v);
-	close(fd);
+	close_map(T_INPROC, fd);
 	printf("\nHere and now a bare system call (getppid) costs %.0f ns and the fstat() that identifies a map "
 	       "fd %.0f ns.\n", median(bare, 5), median(st, 5));
 }
@@ -1682,6 +1694,7 @@ static void usage(FILE *f)
 		"  --preload PATH    the preload module (default: the one built with this program)\n"
 		"  --threads-ms N    duration of one thread-scaling run (default 100)\n"
 		"  --no-realtime     thread-scaling runs without SCHED_FIFO (see RESULTS.md)\n"
+		"  --no-fdcache      in-process target without bpfemu_fdcache_enable() (one fstat per call)\n"
 		"  --callgrind       instructions per operation under valgrind instead of times\n"
 		"  --cg-ops N        operations per target and operation under callgrind (default 4096)\n");
 }
@@ -1731,6 +1744,8 @@ int main(int argc, char **argv)
 			opt.no_shim = true;
 		else if (!strcmp(a, "--no-realtime"))
 			opt.no_realtime = true;
+		else if (!strcmp(a, "--no-fdcache"))
+			opt.no_fdcache = true;
 		else if (!strcmp(a, "--callgrind"))
 			opt.callgrind = true;
 		else if (!strcmp(a, "--cg-child"))
@@ -1748,6 +1763,11 @@ int main(int argc, char **argv)
 	if (opt.rounds > MAX_ROUNDS - 1)
 		opt.rounds = MAX_ROUNDS - 1;
 	nr_cpus = (uint32_t)bpfemu_num_possible_cpus();
+	/* in the environment, so the callgrind children measure the same in-process target */
+	if (opt.no_fdcache)
+		setenv("BPFEMU_BENCH_NO_FDCACHE", "1", 1);
+	if (!getenv("BPFEMU_BENCH_NO_FDCACHE") && bpfemu_fdcache_enable())
+		die("bpfemu_fdcache_enable: %s", strerror(errno));
 	if (cg_child)
 		return cg_child_main(cg_child == 2);
 	{

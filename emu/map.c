@@ -877,13 +877,40 @@ bool emu_is_object_fd(int fd)
 #define FDCACHE_SLOTS (1u << 20)
 static uintptr_t *fdcache; /* map pointer | access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2) */
 
-void emu_fdcache_enable(void)
+int emu_fdcache_enable(void)
 {
-	void *p = mmap(NULL, FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	static pthread_mutex_t enable_lock = PTHREAD_MUTEX_INITIALIZER;
+	void *p;
+	int err = 0;
 
-	if (p != MAP_FAILED)
-		__atomic_store_n(&fdcache, p, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&enable_lock);
+	if (!__atomic_load_n(&fdcache, __ATOMIC_ACQUIRE)) {
+		p = mmap(NULL, FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED)
+			__atomic_store_n(&fdcache, p, __ATOMIC_RELEASE);
+		else
+			err = -errno;
+	}
+	pthread_mutex_unlock(&enable_lock);
+	return err;
+}
+
+EMU_API int bpfemu_fdcache_enable(void)
+{
+	int err = emu_fdcache_enable();
+
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+EMU_API int bpfemu_close(int fd)
+{
+	emu_fdcache_forget(fd);
+	return close(fd);
 }
 
 bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)

@@ -581,10 +581,19 @@ static int not_emulated(int cmd)
 	return -EOPNOTSUPP;
 }
 
+/* A new fd may reuse the number of one closed behind the fd cache's back (the in-process API
+ * sees no close()): whatever the cache said of that number is forgotten. */
+static int new_fd(int fd)
+{
+	if (fd >= 0)
+		emu_fdcache_forget(fd);
+	return fd;
+}
+
 int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 {
 	switch (cmd) {
-	case BPF_MAP_CREATE: return map_create(a);
+	case BPF_MAP_CREATE: return new_fd(map_create(a));
 	case BPF_MAP_LOOKUP_ELEM: return map_lookup(a);
 	case BPF_MAP_UPDATE_ELEM: return map_update(a);
 	case BPF_MAP_DELETE_ELEM: return map_delete(a);
@@ -593,10 +602,10 @@ int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 	case BPF_MAP_FREEZE: return map_freeze(a);
 	case BPF_OBJ_GET_INFO_BY_FD: return obj_get_info(a, uattr);
 	case BPF_OBJ_PIN: return emu_obj_pin(a);
-	case BPF_OBJ_GET: return emu_obj_get(a);
+	case BPF_OBJ_GET: return new_fd(emu_obj_get(a));
 	case BPF_MAP_GET_NEXT_ID: return emu_map_get_next_id(a, uattr);
-	case BPF_MAP_GET_FD_BY_ID: return emu_map_get_fd_by_id(a);
-	case BPF_PROG_LOAD: return emu_prog_load(a);
+	case BPF_MAP_GET_FD_BY_ID: return new_fd(emu_map_get_fd_by_id(a));
+	case BPF_PROG_LOAD: return new_fd(emu_prog_load(a));
 	case BPF_MAP_LOOKUP_BATCH:
 	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
 	case BPF_MAP_UPDATE_BATCH:

@@ -44,6 +44,22 @@ int bpfemu_num_possible_cpus(void);
 int bpfemu_map_check(int fd);
 
 /*
+ * Fast path for the in-process API, opt-in. Each bpfemu_bpf() call on a map fd normally
+ * identifies the map with an fstat() (a system call, most of the call's cost), because an fd
+ * number closed with close() may name another file by the next call. A program that closes its
+ * map fds only with bpfemu_close() can turn on the fd cache the preload library always keeps:
+ * the map an fd named stays known until bpfemu_close(fd). Closing a cached map fd any other way
+ * (close(), dup2() or dup3() onto it, close_range()) breaks that promise: a later call on the
+ * number may reach the old map. Fds bpfemu_bpf() returns (new maps, BPF_OBJ_GET, ids) are
+ * always looked up afresh. Under the preload library the cache is already on and this is a
+ * no-op. 0, or -1 with errno.
+ */
+int bpfemu_fdcache_enable(void);
+
+/* close(fd), first forgetting what the fd cache knows of it. Same return as close(). */
+int bpfemu_close(int fd);
+
+/*
  * Test API: what a BPF program would see, which user space cannot reach through bpf().
  * Options structs follow libbpf's convention: set .sz = sizeof(struct ...) so the library
  * can grow the struct without breaking callers; unknown trailing bytes must be zero.

@@ -505,6 +505,64 @@ START_TEST(is_map_fd_and_check)
 }
 END_TEST
 
+/* The opt-in fd cache of the in-process API: what bpfemu_close() and new fds keep right. In a
+ * child of its own, since the cache cannot be turned off again (valgrind runs with CK_FORK=no). */
+static int fdcache_child(void)
+{
+	uint32_t k = 1;
+	uint64_t v = 9;
+	int fd, again, other, d;
+
+	if (bpfemu_fdcache_enable() || bpfemu_fdcache_enable())
+		return 10;
+	fd = mk(T_HASH);
+	if (update(fd, &k, &v, 0) || lookup(fd, &k, &v, 0) || v != 9)
+		return 11;
+	d = dup(fd); /* not cached yet: looked up by fstat(), then cached */
+	if (lookup(d, &k, &v, 0) || v != 9)
+		return 12;
+	if (bpfemu_close(fd))
+		return 13;
+	errno = 0;
+	if (lookup(fd, &k, &v, 0) != -1 || errno != EBADF)
+		return 14;
+	again = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (again != fd)
+		return 15;
+	errno = 0;
+	if (lookup(again, &k, &v, 0) != -1 || errno != EINVAL)
+		return 16;
+	close(again);
+	other = mk(T_ARRAY);
+	if (other != fd || lookup(other, &k, &v, 0) || v != 0)
+		return 17;
+	/* Closed behind the cache's back, against the rule: a new map under the number is still
+	 * looked up afresh, because fds bpfemu_bpf() returns are. */
+	close(other);
+	other = mk(T_HASH);
+	errno = 0;
+	if (other != fd || lookup(other, &k, &v, 0) != -1 || errno != ENOENT)
+		return 18;
+	if (lookup(d, &k, &v, 0) || v != 9) /* the first map, alive through its dup */
+		return 19;
+	bpfemu_close(other);
+	bpfemu_close(d);
+	return 0;
+}
+
+START_TEST(fdcache_opt_in)
+{
+	int st;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fdcache_child());
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %#x (exit code = failed step)", st);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s;
@@ -534,5 +592,6 @@ int main(int argc, char **argv)
 	tcase_add_test(conc, killed_writer_does_not_wedge);
 	suite_add_tcase(s, conc);
 	opt_add_loop_test(emu, is_map_fd_and_check, 0, NTYPES);
+	opt_add_test(emu, fdcache_opt_in);
 	return unit_run(s);
 }
