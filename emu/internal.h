@@ -268,7 +268,9 @@ static inline bool emu_read_begin(const struct emu_map *m, uint32_t *seq)
 }
 static inline bool emu_read_valid(const struct emu_map *m, uint32_t seq)
 {
+#ifndef EMU_TSAN
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
 	return __atomic_load_n(&m->hdr->write_seq, __ATOMIC_RELAXED) == seq;
 }
 /* Overwrite a live value so that a writer killed halfway leaves the old or the new value,

@@ -211,7 +211,9 @@ int emu_map_lock(struct emu_map *m)
 		/* already odd if the last holder died: it stays so until this one unlocks */
 		if (!(s & 1)) {
 			__atomic_store_n(&m->hdr->write_seq, s + 1, __ATOMIC_RELAXED);
+#ifndef EMU_TSAN /* which has no fences, and no lock-free readers to order them for */
 			__atomic_thread_fence(__ATOMIC_RELEASE);
+#endif
 		}
 	}
 	return -err;
