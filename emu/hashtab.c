@@ -42,18 +42,20 @@ struct htab_elem {
 #define ELEM_KEY_OFF 24u
 _Static_assert(sizeof(struct htab_elem) <= ELEM_KEY_OFF, "element header");
 
+/* The shape, read by every call, and the pool's state, written by every update, on lines of their
+ * own (see struct emu_map_hdr). */
 struct htab_priv {
 	uint32_t n_buckets;
 	uint32_t elem_size;
 	uint32_t nr_elems;    /* pool size */
-	uint32_t count;       /* elements linked in buckets */
-	uint32_t next_unused; /* pool indices below this were handed out at least once */
-	uint32_t free_head;   /* index + 1 */
 	uint32_t value_off;   /* within an element */
-	uint32_t pad;
 	uint64_t buckets_off;
 	uint64_t elems_off;
 	uint64_t lru_off;
+
+	_Alignas(64) uint32_t count; /* elements linked in buckets */
+	uint32_t next_unused; /* pool indices below this were handed out at least once */
+	uint32_t free_head;   /* index + 1 */
 };
 
 static bool is_lru(uint32_t t) { return t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH; }

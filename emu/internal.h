@@ -115,6 +115,12 @@ enum {
  * The head of every map file. Everything a process needs to use the map is in the file, at
  * offsets from its start, so processes that map it at different addresses share one map.
  */
+/*
+ * The file's first bytes. Cache lines are kept apart by who writes them: every call reads the
+ * first two, which nothing writes after creation but FREEZE and the first RDONLY/WRONLY open;
+ * every lock holder writes the third; in-place writers the fourth. Mixed, two threads working on
+ * one map moved the lines every call reads back and forth between their CPUs.
+ */
 struct emu_map_hdr {
 	uint64_t magic;
 	uint32_t layout_version;
@@ -135,18 +141,10 @@ struct emu_map_hdr {
 	uint32_t restricted_fds;
 	uint32_t hash_seed;
 	uint64_t memlock;
-	pthread_mutex_t lock; /* process-shared, robust */
 	uint64_t priv_off;    /* family's own state */
-	/*
-	 * A value overwritten in place (arrays, per-CPU hash elements) is first copied here whole,
-	 * then redo_dst is set, then the target is written and redo_dst cleared: a writer killed
-	 * halfway leaves a record the next lock holder replays, so no reader ever sees a value
-	 * torn between two updates. redo_dst is an offset in the file, 0 when no write is open.
-	 */
-	uint64_t redo_off;
-	uint64_t redo_dst;
-	uint32_t redo_len;
-	uint32_t recoveries; /* times a lock holder died and the map was repaired (tests read it) */
+	uint64_t redo_off;    /* see redo_dst */
+
+	_Alignas(64) pthread_mutex_t lock; /* process-shared, robust */
 	/*
 	 * Odd while a lock holder may be changing the map, even otherwise: lookups read without the
 	 * lock and keep their result only if it was even and unchanged across the read (the kernel's
@@ -154,6 +152,16 @@ struct emu_map_hdr {
 	 * lock, whose owner-died path repairs the map first.
 	 */
 	uint32_t write_seq;
+
+	/*
+	 * A value overwritten in place (arrays, per-CPU hash elements) is first copied to redo_off
+	 * whole, then redo_dst is set, then the target is written and redo_dst cleared: a writer
+	 * killed halfway leaves a record the next lock holder replays, so no reader ever sees a value
+	 * torn between two updates. redo_dst is an offset in the file, 0 when no write is open.
+	 */
+	_Alignas(64) uint64_t redo_dst;
+	uint32_t redo_len;
+	uint32_t recoveries; /* times a lock holder died and the map was repaired (tests read it) */
 };
 
 struct emu_map_ops;

@@ -176,10 +176,41 @@ static void recover_locked(struct emu_map *m)
 #define lock_until(mu, t) pthread_mutex_timedlock(mu, t)
 #endif
 
+#define LOCK_SPINS 400
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Read-only, so spinning waiters do not take the line from the owner; glibc's lock word is its
+ * first int (the owner's tid, 0 when free). Elsewhere every spin tries the lock. */
+static inline bool lock_looks_free(pthread_mutex_t *mu)
+{
+#ifdef __GLIBC__
+	return !__atomic_load_n(&mu->__data.__lock, __ATOMIC_RELAXED);
+#else
+	(void)mu;
+	return true;
+#endif
+}
+
 int emu_map_lock(struct emu_map *m)
 {
 	int err = pthread_mutex_trylock(&m->hdr->lock);
 
+	/* Critical sections last tens of nanoseconds: wait that long before the kernel does. A waiter
+	 * that sleeps also makes the owner's unlock a futex wake-up, a system call that cost more
+	 * than the whole update it waited for. */
+	for (int spin = 0; err == EBUSY && spin < LOCK_SPINS; spin++) {
+		cpu_relax();
+		if (lock_looks_free(&m->hdr->lock))
+			err = pthread_mutex_trylock(&m->hdr->lock);
+	}
 	while (err == EBUSY) {
 		struct timespec until;
 
