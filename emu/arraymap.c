@@ -151,6 +151,36 @@ static int array_get_next_key(struct emu_map *m, const void *key, void *next_key
 	return 0;
 }
 
+/* The lock is the batch's (see batch_next): index after index, no lock round trip each. */
+static int array_batch_next(struct emu_map *m, const void *prev, void *key, void *value)
+{
+	uint32_t idx;
+	int err = array_get_next_key(m, prev, key);
+
+	if (err)
+		return err;
+	memcpy(&idx, key, 4);
+	copy_out(m, value, slot(m, idx));
+	return 0;
+}
+
+/* get_next_key's walk: a missing or out-of-range key starts at 0, the last index ends it */
+static uint32_t array_batch_next_run(struct emu_map *m, const void *prev, void *keys, const void **values,
+				     uint32_t cap)
+{
+	uint32_t idx = 0, max = m->hdr->max_entries, n;
+
+	if (prev) {
+		memcpy(&idx, prev, 4);
+		idx = idx >= max ? 0 : idx + 1;
+	}
+	for (n = 0; n < cap && idx < max; n++, idx++) {
+		memcpy((char *)keys + (size_t)n * 4, &idx, 4);
+		values[n] = slot(m, idx);
+	}
+	return n;
+}
+
 static uint64_t array_memlock(const struct emu_map *m)
 {
 	const struct emu_map_hdr *h = m->hdr;
@@ -213,5 +243,7 @@ const struct emu_map_ops emu_array_ops = {
 	.lookup_percpu = array_lookup_percpu,
 	.check = array_check,
 	.generic_lookup_batch = true,
+	.batch_next = array_batch_next,
+	.batch_next_run = array_batch_next_run,
 	.generic_batch_update = true,
 };

@@ -51,6 +51,7 @@ enum { T_HASH = 1, T_ARRAY = 2, T_PERCPU_HASH = 5, T_PERCPU_ARRAY = 6, T_LRU_HAS
 #define F_RDONLY (1u << 3)
 #define F_WRONLY (1u << 4)
 #define F_ZERO_SEED (1u << 6)
+#define F_MMAPABLE (1u << 10)
 enum { BA_IN = 0, BA_OUT = 8, BA_KEYS = 16, BA_VALUES = 24, BA_COUNT = 32, BA_FD = 36,
        BA_ELEM_FLAGS = 40, BA_FLAGS = 48, BA_END = 56 };
 enum { EL_FD = 0, EL_KEY = 8, EL_VALUE = 16, EL_FLAGS = 24 };
@@ -635,6 +636,7 @@ static const struct cfg paging_cfgs[] = {
 	{ "array-33-v3", T_ARRAY, 4, 3, 33, 0 },
 	{ "percpu_array-8", T_PERCPU_ARRAY, 4, 4, 8, 0 },
 	{ "percpu_array-20-v12", T_PERCPU_ARRAY, 4, 12, 20, 0 },
+	{ "array-16-mmapable", T_ARRAY, 4, 8, 16, F_MMAPABLE },
 };
 
 static void paging_suite(void)
@@ -679,6 +681,93 @@ static void paging_suite(void)
 			}
 			pair_close(&p);
 		}
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* faults part-way through a batch                                                            */
+
+/*
+ * The keys or the values buffer ends at an unmapped page after every possible number of bytes,
+ * on a full map asked for all of it: which bytes were written before the EFAULT, count and
+ * out_batch, and for LOOKUP_AND_DELETE_BATCH which elements are gone (the bucket being copied
+ * when the fault hit is removed all the same, later ones stay), and where the next insertions
+ * land (the order the removed elements went back to the free lists).
+ */
+static const struct cfg fault_cfgs[] = {
+	{ "f-hash-16", T_HASH, 4, 8, 16, F_ZERO_SEED },
+	{ "f-hash-24-k3", T_HASH, 3, 5, 24, F_ZERO_SEED },
+	{ "f-hash-16-noprealloc", T_HASH, 8, 4, 16, F_ZERO_SEED | F_NO_PREALLOC },
+	{ "f-percpu_hash-12", T_PERCPU_HASH, 4, 4, 12, F_ZERO_SEED },
+	{ "f-lru_hash-16", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED },
+	{ "f-lru_percpu_hash-8-nocommon", T_LRU_PERCPU_HASH, 4, 4, 8, F_ZERO_SEED | F_NO_COMMON_LRU },
+	{ "f-array-12", T_ARRAY, 4, 8, 12, 0 },
+	{ "f-array-9-v3", T_ARRAY, 4, 3, 9, 0 },
+	{ "f-array-8-mmapable", T_ARRAY, 4, 8, 8, F_MMAPABLE },
+	{ "f-percpu_array-6-v12", T_PERCPU_ARRAY, 4, 12, 6, 0 },
+};
+
+static void fault_suite(void)
+{
+	static const unsigned char zero_token[64];
+
+	for (size_t ci = 0; ci < sizeof(fault_cfgs) / sizeof(fault_cfgs[0]); ci++) {
+		const struct cfg *cf = &fault_cfgs[ci];
+		struct pair p;
+		uint64_t fill_seed = rnd();
+
+		if (pair_create(&p, cf->name, cf->type, cf->ks, cf->vs, cf->max, cf->flags))
+			continue;
+		for (int cmdi = 0; cmdi < (is_hash(p.type) ? 2 : 1); cmdi++) {
+			int cmd = cmdi ? C_LADB : C_LB;
+
+			for (int which = 0; which < 2; which++) {
+				size_t size = which ? p.V : p.ks, need = (size_t)p.max * size;
+				size_t step = need <= 400 ? 1 : size / 3 + 1;
+
+				for (size_t avail = 1; avail <= need; avail += step) {
+					struct bcall c;
+					struct bres r;
+					uint64_t save = rng;
+
+					/* the same keys every time (after a drain the free lists differ) */
+					rng = fill_seed;
+					setctx("%s refill", p.name);
+					fill(&p, 2 * p.max, 2 * p.max);
+					rng = save;
+					bcall_init(&c, cmd, p.max);
+					c.out = outbuf(1, tok_len(&p));
+					c.keys = outbuf(p.max, p.ks);
+					c.vals = outbuf(p.max, p.V);
+					if (avail % 2) {
+						c.in.len = tok_len(&p);
+						c.in.data = zero_token;
+					} else {
+						c.in.mode = B_NULL;
+					}
+					{
+						struct bspec *b = which ? &c.vals : &c.keys;
+
+						b->mode = B_END;
+						b->avail = avail;
+						b->len = avail;
+					}
+					setctx("%s %s %s end after %zu bytes", p.name, cmd_name(cmd), which ? "values" : "keys",
+					       avail);
+					run_batch(&p, &c, &r);
+					compare_contents(&p);
+					if (cmd == C_LADB) {
+						/* where fresh keys go now shows the free lists' order */
+						setctx("%s insert after %s fault at %zu", p.name, cmd_name(cmd), avail);
+						fill(&p, p.max / 2, 4 * p.max);
+						compare_contents(&p);
+						setctx("%s empty after %s fault at %zu", p.name, cmd_name(cmd), avail);
+						drain(&p, p.max);
+					}
+				}
+			}
+		}
+		pair_close(&p);
 	}
 }
 
@@ -970,6 +1059,7 @@ static const struct cfg random_cfgs[] = {
 	{ "r-array-33-v3", T_ARRAY, 4, 3, 33, 0 },
 	{ "r-percpu_array-8", T_PERCPU_ARRAY, 4, 4, 8, 0 },
 	{ "r-percpu_array-20-v12", T_PERCPU_ARRAY, 4, 12, 20, 0 },
+	{ "r-array-24-mmapable", T_ARRAY, 4, 12, 24, F_MMAPABLE },
 };
 
 static uint32_t rand_count(const struct pair *p)
@@ -1267,6 +1357,12 @@ int main(int argc, char **argv)
 
 	edge_suite();
 	printf("edge cases: %lu ops, %lu divergences\n", n_ops, n_div);
+	{
+		unsigned long before = n_ops;
+
+		fault_suite();
+		printf("faults part-way: %lu ops, %lu divergences\n", n_ops - before, n_div);
+	}
 	{
 		unsigned long before = n_ops;
 
