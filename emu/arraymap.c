@@ -115,18 +115,26 @@ static int array_lookup_percpu(struct emu_map *m, const void *key, void *value, 
 	return 0;
 }
 
-static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+static int update_check(struct emu_map *m, uint32_t idx, uint64_t flags)
 {
-	uint32_t idx;
-	int err;
-
-	memcpy(&idx, key, 4);
 	if ((flags & ~EMU_F_LOCK) > EMU_EXIST)
 		return -EINVAL;
 	if (idx >= m->hdr->max_entries)
 		return -E2BIG;
 	if (flags & EMU_NOEXIST) /* every index already exists */
 		return -EEXIST;
+	return 0;
+}
+
+static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	err = update_check(m, idx, flags);
+	if (err)
+		return err;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
@@ -134,6 +142,19 @@ static int array_update(struct emu_map *m, const void *key, const void *value, u
 	emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
 	emu_map_unlock(m);
 	return 0;
+}
+
+/* The same with the lock held by UPDATE_BATCH */
+static int array_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	err = update_check(m, idx, flags);
+	if (!err)
+		emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+	return err;
 }
 
 static int array_get_next_key(struct emu_map *m, const void *key, void *next_key)
@@ -245,5 +266,6 @@ const struct emu_map_ops emu_array_ops = {
 	.generic_lookup_batch = true,
 	.batch_next = array_batch_next,
 	.batch_next_run = array_batch_next_run,
+	.update_locked = array_update_locked,
 	.generic_batch_update = true,
 };

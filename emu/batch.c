@@ -10,14 +10,14 @@
 
 #include "internal.h"
 
-/* Elements (and buckets) one run of hash buckets holds from the stack; a bucket longer than
- * that gets room from the heap. */
+/* Elements (and buckets) one run holds from the stack; a hash bucket longer than that gets room
+ * from the heap. */
 #define RUN_STACK 64u
 /* Keys up to this size (arrays': 4) are gathered on the stack for a run of the generic batch. */
 #define RUN_KEY_MAX 8u
 
 /*
- * The generic lookup batch takes the map lock once for many elements, user copies included,
+ * The generic batches take the map lock once for many elements, user copies included,
  * instead of once per element: the round trip of the robust mutex cost more than the copies.
  * It is dropped and retaken every LOCK_SPAN elements, between two elements, where per-element
  * locking let other processes in too, so a large batch shuts nobody out for long. Copying to the
@@ -310,10 +310,15 @@ out:
 }
 
 /* UPDATE_BATCH and DELETE_BATCH: element by element, stopping at the first failure; `count` is
- * the number of elements done. */
+ * the number of elements done. Each element is read from the user right before it is applied, as
+ * the kernel does (an MMAPABLE array's own pages can be the user's buffers); with the family's
+ * locked ops the map lock is held across elements. */
 static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool update)
 {
 	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
+	uint64_t flags = attr_u64(a, BA_ELEM_FLAGS);
+	bool locked = update ? m->ops->update_locked != NULL : m->ops->delete_locked != NULL;
+	struct held h = { .m = m };
 	char *key, *value = NULL;
 	int err = 0;
 
@@ -337,10 +342,14 @@ static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		if (update && emu_copy_from_user(value, uoff(a, BA_VALUES, cp, vs), vs))
 			break;
-		err = update ? m->ops->update(m, key, value, attr_u64(a, BA_ELEM_FLAGS)) : m->ops->delete(m, key);
+		if (!locked)
+			err = update ? m->ops->update(m, key, value, flags) : m->ops->delete(m, key);
+		else if (!(err = held_step(&h, 1)))
+			err = update ? m->ops->update_locked(m, key, value, flags) : m->ops->delete_locked(m, key);
 		if (err)
 			break;
 	}
+	held_release(&h);
 	if (put_count(uattr, cp))
 		err = -EFAULT;
 	free(key);

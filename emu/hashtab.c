@@ -400,13 +400,17 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 	return 0;
 }
 
+static bool update_flags_ok(uint32_t type, uint64_t flags)
+{
+	return ((type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags) <= EMU_EXIST;
+}
+
 static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
 	uint32_t type = m->hdr->map_type, hash;
-	uint64_t limit = (type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags;
 	int err;
 
-	if (limit > EMU_EXIST)
+	if (!update_flags_ok(type, flags))
 		return -EINVAL;
 	hash = hash_key(m, key);
 	err = emu_map_lock(m);
@@ -415,6 +419,17 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 	err = is_lru(type) ? update_lru(m, key, value, flags, hash) : update_plain(m, key, value, flags, hash);
 	emu_map_unlock(m);
 	return err;
+}
+
+/* The same with the lock held by UPDATE_BATCH */
+static int htab_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t type = m->hdr->map_type;
+
+	if (!update_flags_ok(type, flags))
+		return -EINVAL;
+	return is_lru(type) ? update_lru(m, key, value, flags, hash_key(m, key))
+			    : update_plain(m, key, value, flags, hash_key(m, key));
 }
 
 static int htab_lookup(struct emu_map *m, const void *key, void *value)
@@ -451,14 +466,10 @@ static int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, i
 	return i ? 0 : -ENOENT;
 }
 
-static int remove_key(struct emu_map *m, const void *key, void *value)
+static int remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *value)
 {
-	uint32_t hash = hash_key(m, key), i;
-	int err = emu_map_lock(m);
+	uint32_t i = find(m, hash, key);
 
-	if (err)
-		return err;
-	i = find(m, hash, key);
 	if (i) {
 		if (value)
 			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
@@ -466,13 +477,30 @@ static int remove_key(struct emu_map *m, const void *key, void *value)
 		EMU_CRASH_POINT("htab.delete");
 		free_elem(m, i - 1);
 	}
-	emu_map_unlock(m);
 	return i ? 0 : -ENOENT;
+}
+
+static int remove_key(struct emu_map *m, const void *key, void *value)
+{
+	uint32_t hash = hash_key(m, key);
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = remove_locked(m, hash, key, value);
+	emu_map_unlock(m);
+	return err;
 }
 
 static int htab_delete(struct emu_map *m, const void *key)
 {
 	return remove_key(m, key, NULL);
+}
+
+/* The same with the lock held by DELETE_BATCH */
+static int htab_delete_locked(struct emu_map *m, const void *key)
+{
+	return remove_locked(m, hash_key(m, key), key, NULL);
 }
 
 static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
@@ -807,5 +835,7 @@ const struct emu_map_ops emu_htab_ops = {
 	.recover = htab_recover,
 	.batch_buckets = htab_batch_buckets,
 	.batch_buckets_delete = htab_batch_buckets_delete,
+	.update_locked = htab_update_locked,
+	.delete_locked = htab_delete_locked,
 	.generic_batch_update = true,
 };

@@ -242,6 +242,10 @@ struct emu_map_ops {
 	/* UPDATE_BATCH via the update op; DELETE_BATCH via the delete op where the family has one
 	 * (arrays have neither a delete nor a delete batch in the kernel) */
 	bool generic_batch_update;
+	/* update and delete exactly as those ops, called with the map lock held: the batches take
+	 * it once for many elements */
+	int (*update_locked)(struct emu_map *m, const void *key, const void *value, uint64_t flags);
+	int (*delete_locked)(struct emu_map *m, const void *key);
 	bool generic_lookup_batch; /* LOOKUP_BATCH via get_next_key + lookup (or batch_next), key tokens */
 };
 

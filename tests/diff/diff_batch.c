@@ -707,6 +707,73 @@ static const struct cfg fault_cfgs[] = {
 	{ "f-percpu_array-6-v12", T_PERCPU_ARRAY, 4, 12, 6, 0 },
 };
 
+/* The emulator's lookup3, from libbpfemu.a: with BPF_F_ZERO_SEED it is the kernel's bucket
+ * choice, so keys can be picked to land in one bucket. */
+uint32_t emu_jhash_key(const void *key, uint32_t key_size, uint32_t seed);
+static void expect(long got, long want, const char *what);
+
+/*
+ * One bucket longer than a batch call hands over per lock hold (64 elements), among a few short
+ * ones: ENOSPC below its length, all of it at once above, and a fault in its middle, which must
+ * still remove all of it.
+ */
+static void long_bucket_suite(void)
+{
+	enum { MAX = 256, LONG = 90, OTHERS = 20 };
+	struct pair p;
+	uint32_t keys[LONG + OTHERS], n = 0, nl = 0;
+
+	if (pair_create(&p, "long-bucket", T_HASH, 4, 8, MAX, F_ZERO_SEED))
+		return;
+	for (uint32_t k = 1; n < LONG + OTHERS; k++) {
+		uint32_t b = emu_jhash_key(&k, 4, 0) & (p.nb - 1);
+
+		if (b == 7 && nl < LONG)
+			keys[n++] = k, nl++;
+		else if (b != 7 && n - nl < OTHERS && k % 5 == 0)
+			keys[n++] = k;
+	}
+	for (int round = 0; round < 6; round++) {
+		static const uint32_t counts[6] = { 64, LONG - 1, LONG, LONG + 1, 4 * LONG, 4 * LONG };
+		unsigned char val[8];
+		struct bcall c;
+		struct bres r;
+		int cmd = round < 3 ? C_LB : C_LADB;
+
+		for (uint32_t i = 0; i < n; i++) {
+			memcpy(val, &keys[i], 4);
+			memcpy(val + 4, &round, 4);
+			elem(&p, C_UPDATE, &keys[i], val, 0);
+		}
+		for (int step = 0; step < 4; step++) {
+			bcall_init(&c, cmd, counts[round]);
+			c.out = outbuf(1, 4);
+			c.keys = outbuf(counts[round], 4);
+			c.vals = outbuf(counts[round], 8);
+			if (step) {
+				c.in.len = 4;
+				c.in.data = p.tok;
+			} else {
+				c.in.mode = B_NULL;
+			}
+			if (round == 5 && step == 0) {
+				/* the values end inside the long bucket */
+				c.vals.mode = B_END;
+				c.vals.avail = 8 * (LONG / 2) + 3;
+				c.vals.len = c.vals.avail;
+			}
+			setctx("%s %s count=%u step %d", p.name, cmd_name(cmd), counts[round], step);
+			run_batch(&p, &c, &r);
+			compare_contents(&p);
+			if (r.ret && r.ret != -ENOSPC)
+				break;
+			if (round == 0 && step == 0)
+				expect(r.ret, -ENOSPC, "a bucket longer than count");
+		}
+	}
+	pair_close(&p);
+}
+
 static void fault_suite(void)
 {
 	static const unsigned char zero_token[64];
@@ -1361,7 +1428,8 @@ int main(int argc, char **argv)
 		unsigned long before = n_ops;
 
 		fault_suite();
-		printf("faults part-way: %lu ops, %lu divergences\n", n_ops - before, n_div);
+		long_bucket_suite();
+		printf("faults part-way, long bucket: %lu ops, %lu divergences\n", n_ops - before, n_div);
 	}
 	{
 		unsigned long before = n_ops;
