@@ -122,18 +122,26 @@ static int array_lookup_percpu(struct emu_map *m, const void *key, void *value, 
 	return 0;
 }
 
-static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+static int update_check(struct emu_map *m, uint32_t idx, uint64_t flags)
 {
-	uint32_t idx;
-	int err;
-
-	memcpy(&idx, key, 4);
 	if ((flags & ~EMU_F_LOCK) > EMU_EXIST)
 		return -EINVAL;
 	if (idx >= m->hdr->max_entries)
 		return -E2BIG;
 	if (flags & EMU_NOEXIST) /* every index already exists */
 		return -EEXIST;
+	return 0;
+}
+
+static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	err = update_check(m, idx, flags);
+	if (err)
+		return err;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
@@ -141,6 +149,19 @@ static int array_update(struct emu_map *m, const void *key, const void *value, u
 	emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
 	emu_map_unlock(m);
 	return 0;
+}
+
+/* The same with the lock held by UPDATE_BATCH */
+static int array_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	err = update_check(m, idx, flags);
+	if (!err)
+		emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+	return err;
 }
 
 static int array_get_next_key(struct emu_map *m, const void *key, void *next_key)
@@ -156,6 +177,36 @@ static int array_get_next_key(struct emu_map *m, const void *key, void *next_key
 	}
 	memcpy(next_key, &next, 4);
 	return 0;
+}
+
+/* The lock is the batch's (see batch_next): index after index, no lock round trip each. */
+static int array_batch_next(struct emu_map *m, const void *prev, void *key, void *value)
+{
+	uint32_t idx;
+	int err = array_get_next_key(m, prev, key);
+
+	if (err)
+		return err;
+	memcpy(&idx, key, 4);
+	copy_out(m, value, slot(m, idx));
+	return 0;
+}
+
+/* get_next_key's walk: a missing or out-of-range key starts at 0, the last index ends it */
+static uint32_t array_batch_next_run(struct emu_map *m, const void *prev, void *keys, const void **values,
+				     uint32_t cap)
+{
+	uint32_t idx = 0, max = m->hdr->max_entries, n;
+
+	if (prev) {
+		memcpy(&idx, prev, 4);
+		idx = idx >= max ? 0 : idx + 1;
+	}
+	for (n = 0; n < cap && idx < max; n++, idx++) {
+		memcpy((char *)keys + (size_t)n * 4, &idx, 4);
+		values[n] = slot(m, idx);
+	}
+	return n;
 }
 
 static uint64_t array_memlock(const struct emu_map *m)
@@ -220,5 +271,8 @@ const struct emu_map_ops emu_array_ops = {
 	.lookup_percpu = array_lookup_percpu,
 	.check = array_check,
 	.generic_lookup_batch = true,
+	.batch_next = array_batch_next,
+	.batch_next_run = array_batch_next_run,
+	.update_locked = array_update_locked,
 	.generic_batch_update = true,
 };

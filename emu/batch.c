@@ -10,8 +10,51 @@
 
 #include "internal.h"
 
-/* Hash buckets rarely hold more; the buffer grows when one does. */
-#define FIRST_BUCKET_CAP 5u
+/* Elements (and buckets) one run holds from the stack; a hash bucket longer than that gets room
+ * from the heap. */
+#define RUN_STACK 64u
+/* Keys up to this size (arrays': 4) are gathered on the stack for a run of the generic batch. */
+#define RUN_KEY_MAX 8u
+
+/*
+ * The generic batches take the map lock once for many elements, user copies included,
+ * instead of once per element: the round trip of the robust mutex cost more than the copies.
+ * It is dropped and retaken every LOCK_SPAN elements, between two elements, where per-element
+ * locking let other processes in too, so a large batch shuts nobody out for long. Copying to the
+ * user with the lock held is safe: a fault becomes -EFAULT (uaccess.c), and a process killed
+ * meanwhile leaves a map that recovery repairs as for any other lock holder.
+ */
+#define LOCK_SPAN 256u
+
+struct held {
+	struct emu_map *m;
+	uint32_t steps;
+	bool locked;
+};
+
+static int held_step(struct held *h, uint32_t cost)
+{
+	int err;
+
+	if (h->locked) {
+		h->steps += cost;
+		if (h->steps < LOCK_SPAN)
+			return 0;
+		emu_map_unlock(h->m);
+		h->locked = false;
+	}
+	h->steps = cost;
+	err = emu_map_lock(h->m);
+	h->locked = !err;
+	return err;
+}
+
+static void held_release(struct held *h)
+{
+	if (h->locked)
+		emu_map_unlock(h->m);
+	h->locked = false;
+}
 
 /* User addresses are computed in the kernel's u32 arithmetic: index * size wraps at 4 GiB. */
 static void *uoff(const struct emu_attr *a, unsigned field, uint32_t idx, uint32_t size)
@@ -31,12 +74,47 @@ static bool elem_flags_ok(const struct emu_attr *a)
 	return attr_u64(a, BA_ELEM_FLAGS) == 0;
 }
 
+struct run_buf {
+	const void **keys, **values;
+	uint32_t *bucket, *end;
+};
+
+static bool run_grow(struct emu_bucket_run *r, struct run_buf *heap, uint32_t n)
+{
+	struct run_buf nb = { malloc((size_t)n * sizeof(void *)), malloc((size_t)n * sizeof(void *)),
+			      malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)) };
+
+	free(heap->keys);
+	free(heap->values);
+	free(heap->bucket);
+	free(heap->end);
+	*heap = nb;
+	if (!nb.keys || !nb.values || !nb.bucket || !nb.end)
+		return false;
+	r->keys = nb.keys;
+	r->values = nb.values;
+	r->bucket = nb.bucket;
+	r->end = nb.end;
+	r->cap = n;
+	return true;
+}
+
+/*
+ * The kernel, per bucket: unlink its elements, free them, then copy the keys out as one block and
+ * the values as another, and stop at the first fault. Here a run of buckets is taken under one
+ * lock and, bucket after bucket, keys then values are copied out of the elements themselves,
+ * then the buckets copied (and the one whose copy faulted) are removed, still under the lock: no
+ * other process sees anything in between, so the user's bytes, the elements left and the free
+ * lists come out as the kernel leaves them, also when a copy faults.
+ */
 int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool del)
 {
 	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes;
-	uint32_t batch = 0, total = 0, cap = 0;
-	const void *uin = attr_ptr(a, BA_IN);
-	char *keys = NULL, *values = NULL;
+	uint32_t batch = 0, total = 0, kbucket[RUN_STACK], kend[RUN_STACK];
+	const void *uin = attr_ptr(a, BA_IN), *kkeys[RUN_STACK], *kvalues[RUN_STACK];
+	struct emu_bucket_run r = { .keys = kkeys, .values = kvalues, .bucket = kbucket, .end = kend,
+				    .cap = RUN_STACK };
+	struct run_buf heap = { NULL, NULL, NULL, NULL };
 	bool first = true;
 	int err = 0;
 
@@ -48,63 +126,113 @@ int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union 
 		return -EFAULT;
 	if (uin && emu_copy_from_user(&batch, uin, sizeof(batch)))
 		return -EFAULT;
-	keys = malloc((size_t)FIRST_BUCKET_CAP * ks);
-	values = malloc((size_t)FIRST_BUCKET_CAP * vs);
-	if (keys && values)
-		cap = FIRST_BUCKET_CAP;
 
 	for (;;) {
-		uint32_t room = max - total, want = cap < room ? cap : room, n;
+		uint32_t s;
+		bool fault;
 
-		err = m->ops->batch_bucket(m, &batch, want, keys, values, del, &n);
-		if (err == -ENOENT && first)
-			goto out; /* the token was already past the end: out_batch stays as it was */
+		err = emu_map_lock(m);
 		if (err)
 			break;
+		r.room = max - total;
+		err = m->ops->batch_buckets(m, batch, &r);
+		if (err) {
+			emu_map_unlock(m);
+			if (first)
+				goto out; /* the token was already past the end: out_batch stays as it was */
+			break;
+		}
 		first = false;
-		if (n > room) {
+		s = emu_copy_run_to_user(attr_u64(a, BA_KEYS), attr_u64(a, BA_VALUES), total, &r, ks, vs);
+		fault = s < r.nr;
+		if (del && r.nr) /* the bucket whose copy faulted goes too, as in the kernel */
+			m->ops->batch_buckets_delete(m, r.bucket, s < r.nr ? s + 1 : r.nr);
+		emu_map_unlock(m);
+		if (fault) {
+			err = -EFAULT;
+			goto out;
+		}
+		total += r.nr ? r.end[r.nr - 1] : 0;
+		batch = r.next;
+		if (r.done) {
+			err = -ENOENT;
+			break;
+		}
+		if (r.need > max - total) {
 			if (!total)
 				err = -ENOSPC;
 			break;
 		}
-		if (n > want) {
-			char *k = realloc(keys, (size_t)n * ks), *v;
-
-			if (k)
-				keys = k;
-			v = k ? realloc(values, (size_t)n * vs) : NULL;
-			if (v)
-				values = v;
-			if (!k || !v) {
-				err = -ENOMEM;
-				break;
-			}
-			cap = n;
-			continue;
+		if (r.need > r.cap && !run_grow(&r, &heap, r.need)) {
+			err = -ENOMEM;
+			break;
 		}
-		/* Removed elements are gone even when the copy-out faults, as in the kernel. */
-		if (n && (emu_copy_to_user(uoff(a, BA_KEYS, total, ks), keys, (uint32_t)(n * ks)) ||
-			  emu_copy_to_user(uoff(a, BA_VALUES, total, vs), values, (uint32_t)(n * vs)))) {
-			err = -EFAULT;
-			goto out;
-		}
-		total += n;
-		batch++;
 	}
 	/* out_batch first: when it faults, count keeps the 0 written above. */
 	if (emu_copy_to_user(attr_ptr(a, BA_OUT), &batch, sizeof(batch)) || put_count(uattr, total))
 		err = -EFAULT;
 out:
-	free(keys);
-	free(values);
+	free(heap.keys);
+	free(heap.values);
+	free(heap.bucket);
+	free(heap.end);
 	return err;
 }
 
+/*
+ * The loop of the generic lookup batch for a family with batch_next_run: runs of elements under
+ * one lock, copied out straight from the map. Returns 0 when `max` elements were returned,
+ * -ENOENT when the map ended first, -EFAULT (count and out_batch then stay unwritten), or the
+ * lock's error as a failed lookup would; *cp and the token *prev as the per-element loop leaves
+ * them.
+ */
+static int lookup_runs(struct emu_map *m, const struct emu_attr *a, uint32_t max, char **prev, char *prev_buf,
+		       uint32_t *cp)
+{
+	uint32_t ks = m->hdr->key_size, vs = m->value_bytes, done = 0;
+	const void *values[RUN_STACK];
+	char keys[RUN_STACK * RUN_KEY_MAX];
+	int err = 0;
+
+	while (done < max) {
+		uint32_t want = max - done < RUN_STACK ? max - done : RUN_STACK, n, whole;
+
+		err = emu_map_lock(m);
+		if (err)
+			break;
+		n = m->ops->batch_next_run(m, *prev, keys, values, want);
+		whole = emu_copy_pairs_to_user(attr_u64(a, BA_KEYS), attr_u64(a, BA_VALUES), done, keys, values, n,
+					       ks, vs);
+		emu_map_unlock(m);
+		if (whole < n) {
+			err = -EFAULT;
+			break;
+		}
+		if (n) {
+			/* the last key read is the token */
+			memcpy(prev_buf, keys + (size_t)(n - 1) * ks, ks);
+			*prev = prev_buf;
+		}
+		done += n;
+		if (n < want) {
+			err = -ENOENT;
+			break;
+		}
+	}
+	*cp = done;
+	return err;
+}
+
+/*
+ * get_next_key, lookup, copy the key out, copy the value out, element after element. A family
+ * with batch_next does the first two under a lock the loop holds across elements.
+ */
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
 {
 	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
 	const void *uin = attr_ptr(a, BA_IN);
 	char *buf, *prev_buf, *key, *prev = NULL, *value;
+	struct held h = { .m = m };
 	int err;
 
 	if (!elem_flags_ok(a))
@@ -128,15 +256,30 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 	key = buf;
 	value = buf + ks;
 	err = 0;
-	for (cp = 0; cp < max;) {
-		err = m->ops->get_next_key(m, prev, key);
-		if (err)
-			break;
-		err = m->ops->lookup(m, key, value);
-		if (err == -ENOENT)
-			goto next; /* deleted since get_next_key saw it: skipped silently */
-		if (err)
+	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->hdr->map_flags & EMU_F_MMAPABLE)) {
+		err = lookup_runs(m, a, max, &prev, prev_buf, &cp);
+		if (err && err != -ENOENT)
 			goto out;
+		goto done;
+	}
+	for (cp = 0; cp < max;) {
+		if (m->ops->batch_next) {
+			err = held_step(&h, 1);
+			if (err)
+				goto out; /* as a failed lookup */
+			err = m->ops->batch_next(m, prev, key, value);
+			if (err)
+				break;
+		} else {
+			err = m->ops->get_next_key(m, prev, key);
+			if (err)
+				break;
+			err = m->ops->lookup(m, key, value);
+			if (err == -ENOENT)
+				goto next; /* deleted since get_next_key saw it: skipped silently */
+			if (err)
+				goto out;
+		}
 		if (emu_copy_to_user(uoff(a, BA_KEYS, cp, ks), key, ks) ||
 		    emu_copy_to_user(uoff(a, BA_VALUES, cp, vs), value, vs)) {
 			err = -EFAULT;
@@ -154,20 +297,28 @@ next:
 			key = t;
 		}
 	}
+	held_release(&h);
+done:
 	/* The token is the last key read, written only when something was returned. */
 	if (put_count(uattr, cp) || (cp && emu_copy_to_user(attr_ptr(a, BA_OUT), prev, ks)))
 		err = -EFAULT;
 out:
+	held_release(&h);
 	free(prev_buf);
 	free(buf);
 	return err;
 }
 
 /* UPDATE_BATCH and DELETE_BATCH: element by element, stopping at the first failure; `count` is
- * the number of elements done. */
+ * the number of elements done. Each element is read from the user right before it is applied, as
+ * the kernel does (an MMAPABLE array's own pages can be the user's buffers); with the family's
+ * locked ops the map lock is held across elements. */
 static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool update)
 {
 	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
+	uint64_t flags = attr_u64(a, BA_ELEM_FLAGS);
+	bool locked = update ? m->ops->update_locked != NULL : m->ops->delete_locked != NULL;
+	struct held h = { .m = m };
 	char *key, *value = NULL;
 	int err = 0;
 
@@ -191,10 +342,14 @@ static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		if (update && emu_copy_from_user(value, uoff(a, BA_VALUES, cp, vs), vs))
 			break;
-		err = update ? m->ops->update(m, key, value, attr_u64(a, BA_ELEM_FLAGS)) : m->ops->delete(m, key);
+		if (!locked)
+			err = update ? m->ops->update(m, key, value, flags) : m->ops->delete(m, key);
+		else if (!(err = held_step(&h, 1)))
+			err = update ? m->ops->update_locked(m, key, value, flags) : m->ops->delete_locked(m, key);
 		if (err)
 			break;
 	}
+	held_release(&h);
 	if (put_count(uattr, cp))
 		err = -EFAULT;
 	free(key);

@@ -419,13 +419,17 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 	return 0;
 }
 
+static bool update_flags_ok(uint32_t type, uint64_t flags)
+{
+	return ((type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags) <= EMU_EXIST;
+}
+
 static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
 	uint32_t type = m->hdr->map_type, hash;
-	uint64_t limit = (type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags;
 	int err;
 
-	if (limit > EMU_EXIST)
+	if (!update_flags_ok(type, flags))
 		return -EINVAL;
 	hash = hash_key(m, key);
 	err = emu_map_lock(m);
@@ -434,6 +438,17 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 	err = is_lru(type) ? update_lru(m, key, value, flags, hash) : update_plain(m, key, value, flags, hash);
 	emu_map_unlock(m);
 	return err;
+}
+
+/* The same with the lock held by UPDATE_BATCH */
+static int htab_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t type = m->hdr->map_type;
+
+	if (!update_flags_ok(type, flags))
+		return -EINVAL;
+	return is_lru(type) ? update_lru(m, key, value, flags, hash_key(m, key))
+			    : update_plain(m, key, value, flags, hash_key(m, key));
 }
 
 static int htab_lookup(struct emu_map *m, const void *key, void *value)
@@ -480,14 +495,10 @@ static int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, i
 	return i ? 0 : -ENOENT;
 }
 
-static int remove_key(struct emu_map *m, const void *key, void *value)
+static int remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *value)
 {
-	uint32_t hash = hash_key(m, key), i;
-	int err = emu_map_lock(m);
+	uint32_t i = find(m, hash, key);
 
-	if (err)
-		return err;
-	i = find(m, hash, key);
 	if (i) {
 		if (value)
 			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
@@ -495,13 +506,30 @@ static int remove_key(struct emu_map *m, const void *key, void *value)
 		EMU_CRASH_POINT("htab.delete");
 		free_elem(m, i - 1);
 	}
-	emu_map_unlock(m);
 	return i ? 0 : -ENOENT;
+}
+
+static int remove_key(struct emu_map *m, const void *key, void *value)
+{
+	uint32_t hash = hash_key(m, key);
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = remove_locked(m, hash, key, value);
+	emu_map_unlock(m);
+	return err;
 }
 
 static int htab_delete(struct emu_map *m, const void *key)
 {
 	return remove_key(m, key, NULL);
+}
+
+/* The same with the lock held by DELETE_BATCH */
+static int htab_delete_locked(struct emu_map *m, const void *key)
+{
+	return remove_locked(m, hash_key(m, key), key, NULL);
 }
 
 static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
@@ -724,53 +752,107 @@ static void htab_recover(struct emu_map *m)
 	}
 }
 
+/* Buckets one run looks at (about): a sparse table is walked in several lock holds, not one. */
+#define RUN_SCAN 4096u
+
 /*
- * One step of LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH: buckets are taken whole, so the token
- * stays a bucket index. The kernel frees the removed elements after dropping the bucket lock,
- * last one first, each as an element delete would (LRU nodes back to the LRU free lists); the
- * same order here keeps the free lists in the kernel's order.
+ * LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH, lock held by batch.c: buckets are taken whole, so the
+ * token stays a bucket index. Nothing is copied here: batch.c copies from the elements straight
+ * to the user's buffers while the lock keeps them in place.
  */
-static int htab_batch_bucket(struct emu_map *m, uint32_t *bucket, uint32_t cap, void *keys, void *values,
-			     bool del, uint32_t *n)
+static int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r)
+{
+	const struct htab_priv *p = H(m);
+	const uint32_t *bk = buckets(m);
+	const char *elems = m->base + p->elems_off;
+	uint32_t b = from, nb = p->n_buckets, es = p->elem_size, voff = p->value_off;
+	uint32_t taken = 0, nr = 0, need = 0, limit;
+	bool done = false;
+
+	if (b >= nb)
+		return -ENOENT;
+	/* the last bucket is taken even when empty, so the skipping stops there at the latest */
+	limit = nb - 1 - b > RUN_SCAN ? b + RUN_SCAN : nb - 1;
+	for (;;) {
+		uint32_t cnt = 0, left = r->cap - taken;
+
+		while (!bk[b] && b < limit)
+			b++;
+		if (!bk[b] && b < nb - 1)
+			break; /* out of scan budget among empty buckets: go on from here */
+		/* one pass: count, and point at the elements while they fit */
+		for (uint32_t i = bk[b]; i;) {
+			const char *e = elems + (size_t)(i - 1) * es;
+
+			if (cnt < left) {
+				r->keys[taken + cnt] = e + ELEM_KEY_OFF;
+				r->values[taken + cnt] = e + voff;
+			}
+			cnt++;
+			i = ((const struct htab_elem *)e)->next;
+		}
+		if (cnt > r->room - taken || cnt > left) {
+			need = cnt;
+			break;
+		}
+		if (cnt) {
+			taken += cnt;
+			r->bucket[nr] = b;
+			r->end[nr++] = taken;
+		}
+		if (++b >= nb) {
+			done = true;
+			break;
+		}
+		if (b > limit)
+			break;
+	}
+	r->nr = nr;
+	r->next = b;
+	r->need = need;
+	r->done = done;
+	return 0;
+}
+
+/*
+ * The kernel unlinks a bucket's elements in list order and frees them after dropping the bucket
+ * lock, last one first, each as an element delete would (LRU nodes back to the LRU free lists);
+ * the same order here keeps the free lists, and so later insertions, in the kernel's order.
+ */
+static void htab_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr)
 {
 	struct htab_priv *p = H(m);
-	uint32_t b = *bucket, cnt = 0, ks = m->hdr->key_size, vb = m->value_bytes, i, rev = 0;
-	int err;
+	bool lru = is_lru(m->hdr->map_type);
+	struct emu_lru_ctx lc;
 
-	if (b >= p->n_buckets)
-		return -ENOENT;
-	err = emu_map_lock(m);
-	if (err)
-		return err;
-	while (!buckets(m)[b] && b + 1 < p->n_buckets)
-		b++;
-	for (i = buckets(m)[b]; i; i = elem(m, i - 1)->next)
-		cnt++;
-	*bucket = b;
-	*n = cnt;
-	if (cnt > cap) {
-		emu_map_unlock(m);
-		return 0;
-	}
-	cnt = 0;
-	for (i = buckets(m)[b]; i; i = elem(m, i - 1)->next, cnt++) {
-		struct htab_elem *e = elem(m, i - 1);
+	if (lru)
+		lru_ctx(m, &lc);
+	for (uint32_t k = 0; k < nr; k++) {
+		uint32_t *b = &buckets(m)[bucket[k]], head = *b, last = 0, n = 0, rev = 0;
 
-		memcpy((char *)keys + (size_t)cnt * ks, elem_key(e), ks);
-		memcpy((char *)values + (size_t)cnt * vb, elem_value(m, e), vb);
-	}
-	if (del) {
-		/* Detach the chain, reverse it, then free in that order. */
-		i = buckets(m)[b];
-		emu_publish_u32(&buckets(m)[b], 0);
+		emu_publish_u32(b, 0);
 		EMU_CRASH_POINT("htab.batch");
-		while (i) {
+		for (uint32_t i = head; i; i = elem(m, i - 1)->next, n++) {
+			elem(m, i - 1)->linked = 0;
+			last = i;
+		}
+		p->count -= n;
+		if (!lru) {
+			/* Pushing last to first onto the free list's head leaves the chain as it is,
+			 * in front of the old list: one link does it. */
+			if (last) {
+				elem(m, last - 1)->next = p->free_head;
+				EMU_CRASH_POINT("htab.batch");
+				p->free_head = head;
+			}
+			continue;
+		}
+		/* reverse the chain, then free in that order */
+		for (uint32_t i = head; i;) {
 			struct htab_elem *e = elem(m, i - 1);
 			uint32_t next = e->next;
 
 			e->next = rev;
-			e->linked = 0;
-			p->count--;
 			rev = i;
 			i = next;
 		}
@@ -779,12 +861,10 @@ static int htab_batch_bucket(struct emu_map *m, uint32_t *bucket, uint32_t cap, 
 
 			elem(m, rev - 1)->next = 0;
 			EMU_CRASH_POINT("htab.batch");
-			free_elem(m, rev - 1);
+			emu_lru_push_free(&lc, rev - 1);
 			rev = next;
 		}
 	}
-	emu_map_unlock(m);
-	return 0;
 }
 
 const struct emu_map_ops emu_htab_ops = {
@@ -801,6 +881,9 @@ const struct emu_map_ops emu_htab_ops = {
 	.lookup_percpu = htab_lookup_percpu,
 	.check = htab_check,
 	.recover = htab_recover,
-	.batch_bucket = htab_batch_bucket,
+	.batch_buckets = htab_batch_buckets,
+	.batch_buckets_delete = htab_batch_buckets_delete,
+	.update_locked = htab_update_locked,
+	.delete_locked = htab_delete_locked,
 	.generic_batch_update = true,
 };

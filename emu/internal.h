@@ -166,6 +166,24 @@ struct emu_map_hdr {
 
 struct emu_map_ops;
 
+/*
+ * A run of hash buckets as batch_buckets hands it to batch.c: pointers into the map, valid while
+ * the lock is held and the buckets are not changed.
+ */
+struct emu_bucket_run {
+	/* in: room for cap elements and cap buckets */
+	const void **keys, **values; /* out: the elements taken, bucket after bucket, list order */
+	uint32_t *bucket, *end;      /* out: per non-empty bucket taken, its index, and the index in
+				      * keys[] after its last element */
+	uint32_t cap;
+	uint32_t room; /* in: elements the caller may still return */
+	uint32_t nr;   /* out: non-empty buckets taken */
+	uint32_t next; /* out: the bucket to go on from */
+	uint32_t need; /* out: if not 0, bucket `next` was not taken: it holds `need` elements, more
+			* than room or than the capacity left */
+	bool done;     /* out: the last bucket was taken, the table is done */
+};
+
 /* A process's view of one map file. */
 struct emu_map {
 	struct emu_map_hdr *hdr;
@@ -224,18 +242,42 @@ struct emu_map_ops {
 	 */
 	void (*recover)(struct emu_map *m);
 	/*
-	 * Hash batch lookups go bucket by bucket (the token is a bucket index). One step: from
-	 * *bucket on, skip empty buckets (stopping at the last one) and report in *n how many
-	 * elements the bucket found holds; only if *n <= cap copy them into keys/values, in list
-	 * order, and with del remove them. -ENOENT if *bucket is past the last bucket. batch.c
-	 * runs the loop and all user copies around it.
+	 * Hash batch lookups go bucket by bucket (the token is a bucket index); batch.c runs the
+	 * loop and every user copy, and calls these with the map lock held. batch_buckets takes
+	 * buckets from `from` on into r, each whole, the kernel's way: empty buckets are skipped
+	 * except the last one, which is taken empty; it stops before a bucket that does not fit
+	 * (r->need), after the last bucket (r->done), or anywhere in between to keep one lock hold
+	 * short. -ENOENT if `from` is past the last bucket.
 	 */
-	int (*batch_bucket)(struct emu_map *m, uint32_t *bucket, uint32_t cap, void *keys, void *values,
-			    bool del, uint32_t *n);
+	int (*batch_buckets)(struct emu_map *m, uint32_t from, struct emu_bucket_run *r);
+	/* LOOKUP_AND_DELETE_BATCH, after buckets were copied out (the last maybe with a fault):
+	 * remove all of their elements, bucket after bucket, freeing them in the kernel's order.
+	 * Lock held. */
+	void (*batch_buckets_delete)(struct emu_map *m, const uint32_t *bucket, uint32_t nr);
+	/*
+	 * LOOKUP_BATCH with key tokens (arrays), many elements per call, lock held by batch.c: the
+	 * elements after prev (NULL: from the first), up to cap of them, as get_next_key and lookup
+	 * would find them one by one; their keys into keys (key_size apart), where their values lie
+	 * in the map into values. Returns how many; fewer than cap when the end was reached.
+	 * Not used for MMAPABLE maps: their values can be the user's own buffers, and the kernel
+	 * reads a value whole before it writes the key, so those go through batch_next.
+	 */
+	uint32_t (*batch_next_run)(struct emu_map *m, const void *prev, void *keys, const void **values,
+				   uint32_t cap);
+	/*
+	 * The same one element at a time, its value copied: the key after prev into key and its
+	 * value into value; -ENOENT past the end. Lock held by batch.c, which takes it once for
+	 * many elements.
+	 */
+	int (*batch_next)(struct emu_map *m, const void *prev, void *key, void *value);
 	/* UPDATE_BATCH via the update op; DELETE_BATCH via the delete op where the family has one
 	 * (arrays have neither a delete nor a delete batch in the kernel) */
 	bool generic_batch_update;
-	bool generic_lookup_batch; /* LOOKUP_BATCH via get_next_key + lookup, key tokens */
+	/* update and delete exactly as those ops, called with the map lock held: the batches take
+	 * it once for many elements */
+	int (*update_locked)(struct emu_map *m, const void *key, const void *value, uint64_t flags);
+	int (*delete_locked)(struct emu_map *m, const void *key);
+	bool generic_lookup_batch; /* LOOKUP_BATCH via get_next_key + lookup (or batch_next), key tokens */
 };
 
 extern const struct emu_map_ops emu_htab_ops;
@@ -340,6 +382,16 @@ int emu_fdinfo(int fd, char *buf, size_t len);
 /* uaccess.c: copies that turn a bad user pointer into -EFAULT instead of a crash */
 int emu_copy_from_user(void *dst, const void *src, size_t n);
 int emu_copy_to_user(void *dst, const void *src, size_t n);
+/* The hash batches' copy-out of a run of buckets (elements numbered from `at` in the user's
+ * buffers), the kernel's way: bucket after bucket, one copy_to_user of its keys, then one of its
+ * values, stopping at the first fault. Returns the buckets written whole (r->nr if all were). */
+uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const struct emu_bucket_run *r,
+			      uint32_t ks, uint32_t vs);
+/* The generic lookup batch's copy-out of n elements (numbered from `at`), the kernel's way:
+ * element after element, one copy_to_user of its key (from keys, ks bytes apart), then one of its
+ * value, stopping at the first fault. Returns the elements written whole (n if all were). */
+uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const char *keys,
+				const void *const *values, uint32_t n, uint32_t ks, uint32_t vs);
 int emu_put_user_u32(void *uattr, unsigned off, uint32_t v);
 bool emu_user_writable(void *p); /* a write to p would not fault (the byte is left as it was) */
 

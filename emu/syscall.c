@@ -452,11 +452,11 @@ static int map_batch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 	ops = m->ops;
 	if ((has_read && !can_read(mode)) || (has_write && !can_write(m, mode)))
 		err = -EPERM;
-	else if (cmd == BPF_MAP_LOOKUP_BATCH && ops->batch_bucket)
+	else if (cmd == BPF_MAP_LOOKUP_BATCH && ops->batch_buckets)
 		err = emu_batch_lookup_buckets(m, a, uattr, false);
 	else if (cmd == BPF_MAP_LOOKUP_BATCH && ops->generic_lookup_batch)
 		err = emu_batch_lookup_generic(m, a, uattr);
-	else if (cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH && ops->batch_bucket)
+	else if (cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH && ops->batch_buckets)
 		err = emu_batch_lookup_buckets(m, a, uattr, true);
 	else if (cmd == BPF_MAP_UPDATE_BATCH && ops->generic_batch_update)
 		err = emu_batch_update_generic(m, a, uattr);

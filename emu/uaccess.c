@@ -56,18 +56,34 @@ static void chain(int sig, siginfo_t *si, void *uc)
  * pointer to code that returns -EFAULT. That spares every copy a sigsetjmp (a third of the
  * instructions of a whole lookup through the shim went to setjmps and their bookkeeping). Small
  * copies move 8 bytes at a time (`rep movsb` takes ~25 cycles to start, more than a key and a
- * value take to copy); large ones use `rep movsb`. Elsewhere, and under ASan, copies keep the
- * sigsetjmp guard.
+ * value take to copy); large ones use `rep movsb`. A second routine in the same region gathers
+ * a hash bucket's keys (or values) from their elements in one call. Elsewhere, and under ASan,
+ * copies keep the sigsetjmp guard.
  */
 #if defined(__x86_64__) && !defined(EMU_ASAN)
 #define EMU_FIXUP_COPY 1
 int emu_fixup_copy(void *dst, const void *src, size_t n) __attribute__((visibility("hidden")));
+/* n pieces of `size` bytes, from src[0..n-1], to consecutive bytes at dst; n and size not 0 */
+int emu_fixup_gather(void *dst, const void *const *src, size_t n, size_t size) __attribute__((visibility("hidden")));
+/* n > 0 elements: key i (ks bytes at ksrc + i * ks) to kdst + i * ks, then value i (vs bytes at
+ * vsrc[i]) to vdst + i * vs; ks, vs > 0. The offsets are fixed: emu_fixup_pairs reads them. */
+struct fixup_pairs {
+	char *kdst;
+	const char *ksrc;
+	char *vdst;
+	const void *const *vsrc;
+	uint64_t n, ks, vs;
+};
+_Static_assert(offsetof(struct fixup_pairs, vs) == 48, "emu_fixup_pairs reads the fields by offset");
+int emu_fixup_pairs(const struct fixup_pairs *p) __attribute__((visibility("hidden")));
 extern const char emu_fixup_copy_begin[] __attribute__((visibility("hidden")));
 extern const char emu_fixup_copy_end[] __attribute__((visibility("hidden")));
 extern const char emu_fixup_copy_fault[] __attribute__((visibility("hidden")));
 __asm__(".text\n"
-	".globl emu_fixup_copy, emu_fixup_copy_begin, emu_fixup_copy_end, emu_fixup_copy_fault\n"
-	".hidden emu_fixup_copy, emu_fixup_copy_begin, emu_fixup_copy_end, emu_fixup_copy_fault\n"
+	".globl emu_fixup_copy, emu_fixup_gather, emu_fixup_pairs\n"
+	".globl emu_fixup_copy_begin, emu_fixup_copy_end, emu_fixup_copy_fault\n"
+	".hidden emu_fixup_copy, emu_fixup_gather, emu_fixup_pairs\n"
+	".hidden emu_fixup_copy_begin, emu_fixup_copy_end, emu_fixup_copy_fault\n"
 	".type emu_fixup_copy, @function\n"
 	".p2align 4\n"
 	"emu_fixup_copy:\n" /* rdi = dst, rsi = src, rdx = n */
@@ -95,6 +111,124 @@ __asm__(".text\n"
 	"4:\tmovq %rdx, %rcx\n"
 	"\trep movsb\n"
 	"5:\txorl %eax, %eax\n"
+	"\tret\n"
+	/* The routines below move 8 bytes, then 4, then single bytes per piece; they use only
+	 * caller-saved registers, as the fault fixup returns straight to the caller.
+	 * emu_fixup_gather: rdi = dst, rsi = array of n sources, rdx = n > 0, rcx = size > 0. */
+	"emu_fixup_gather:\n"
+	"\tcmpq $8, %rcx\n"
+	"\tje 16f\n"
+	"\tcmpq $4, %rcx\n"
+	"\tje 17f\n"
+	"11:\tmovq (%rsi), %r8\n"
+	"\tmovq %rcx, %r9\n"
+	"12:\tcmpq $8, %r9\n"
+	"\tjb 13f\n"
+	"\tmovq (%r8), %rax\n"
+	"\tmovq %rax, (%rdi)\n"
+	"\taddq $8, %r8\n"
+	"\taddq $8, %rdi\n"
+	"\tsubq $8, %r9\n"
+	"\tjmp 12b\n"
+	"13:\tcmpq $4, %r9\n"
+	"\tjb 14f\n"
+	"\tmovl (%r8), %eax\n"
+	"\tmovl %eax, (%rdi)\n"
+	"\taddq $4, %r8\n"
+	"\taddq $4, %rdi\n"
+	"\tsubq $4, %r9\n"
+	"14:\ttestq %r9, %r9\n"
+	"\tjz 15f\n"
+	"\tmovb (%r8), %al\n"
+	"\tmovb %al, (%rdi)\n"
+	"\tincq %r8\n"
+	"\tincq %rdi\n"
+	"\tdecq %r9\n"
+	"\tjmp 14b\n"
+	"15:\taddq $8, %rsi\n"
+	"\tdecq %rdx\n"
+	"\tjnz 11b\n"
+	"\txorl %eax, %eax\n"
+	"\tret\n"
+	/* the common sizes of keys and values, a move each */
+	"16:\tmovq (%rsi), %r8\n"
+	"\tmovq (%r8), %rax\n"
+	"\tmovq %rax, (%rdi)\n"
+	"\taddq $8, %rsi\n"
+	"\taddq $8, %rdi\n"
+	"\tdecq %rdx\n"
+	"\tjnz 16b\n"
+	"\txorl %eax, %eax\n"
+	"\tret\n"
+	"17:\tmovq (%rsi), %r8\n"
+	"\tmovl (%r8), %eax\n"
+	"\tmovl %eax, (%rdi)\n"
+	"\taddq $8, %rsi\n"
+	"\taddq $4, %rdi\n"
+	"\tdecq %rdx\n"
+	"\tjnz 17b\n"
+	"\txorl %eax, %eax\n"
+	"\tret\n"
+	/* emu_fixup_pairs: rdi = struct fixup_pairs; per element its key, then its value */
+	"emu_fixup_pairs:\n"
+	"\tmovq (%rdi), %r8\n"
+	"\tmovq 8(%rdi), %r9\n"
+	"\tmovq 16(%rdi), %r10\n"
+	"\tmovq 24(%rdi), %r11\n"
+	"\tmovq 32(%rdi), %rdx\n"
+	"21:\tmovq 40(%rdi), %rsi\n"
+	"22:\tcmpq $8, %rsi\n"
+	"\tjb 23f\n"
+	"\tmovq (%r9), %rax\n"
+	"\tmovq %rax, (%r8)\n"
+	"\taddq $8, %r9\n"
+	"\taddq $8, %r8\n"
+	"\tsubq $8, %rsi\n"
+	"\tjmp 22b\n"
+	"23:\tcmpq $4, %rsi\n"
+	"\tjb 24f\n"
+	"\tmovl (%r9), %eax\n"
+	"\tmovl %eax, (%r8)\n"
+	"\taddq $4, %r9\n"
+	"\taddq $4, %r8\n"
+	"\tsubq $4, %rsi\n"
+	"24:\ttestq %rsi, %rsi\n"
+	"\tjz 25f\n"
+	"\tmovb (%r9), %al\n"
+	"\tmovb %al, (%r8)\n"
+	"\tincq %r9\n"
+	"\tincq %r8\n"
+	"\tdecq %rsi\n"
+	"\tjmp 24b\n"
+	"25:\tmovq (%r11), %rcx\n"
+	"\tmovq 48(%rdi), %rsi\n"
+	"26:\tcmpq $8, %rsi\n"
+	"\tjb 27f\n"
+	"\tmovq (%rcx), %rax\n"
+	"\tmovq %rax, (%r10)\n"
+	"\taddq $8, %rcx\n"
+	"\taddq $8, %r10\n"
+	"\tsubq $8, %rsi\n"
+	"\tjmp 26b\n"
+	"27:\tcmpq $4, %rsi\n"
+	"\tjb 28f\n"
+	"\tmovl (%rcx), %eax\n"
+	"\tmovl %eax, (%r10)\n"
+	"\taddq $4, %rcx\n"
+	"\taddq $4, %r10\n"
+	"\tsubq $4, %rsi\n"
+	"28:\ttestq %rsi, %rsi\n"
+	"\tjz 29f\n"
+	"\tmovb (%rcx), %al\n"
+	"\tmovb %al, (%r10)\n"
+	"\tincq %rcx\n"
+	"\tincq %r10\n"
+	"\tdecq %rsi\n"
+	"\tjmp 28b\n"
+	"29:\taddq $8, %r11\n"
+	"\tdecq %rdx\n"
+	"\tjnz 21b\n"
+	"\txorl %eax, %eax\n"
 	"emu_fixup_copy_end:\n"
 	"\tret\n"
 	"emu_fixup_copy_fault:\n"
@@ -242,6 +376,151 @@ int emu_copy_to_user(void *dst, const void *src, size_t n)
 		return 0;
 	guarded_copy_bytes(dst, src, n);
 	return -EFAULT;
+}
+
+/* Piece by piece, so that a fault leaves exactly the bytes before it written. */
+__attribute__((noinline)) static int gather_exact(char *d, const void *const *src, uint32_t left,
+						   uint32_t size)
+{
+	for (uint32_t i = 0; left; i++) {
+		uint32_t c = size < left ? size : left;
+
+		if (guarded_copy(d, src[i], c)) {
+			guarded_copy_bytes(d, src[i], c);
+			return -EFAULT;
+		}
+		d += c;
+		left -= c;
+	}
+	return 0;
+}
+
+/*
+ * One copy_to_user of a block that lies in the map as n pieces of `size` bytes: the range is
+ * checked whole first, as the kernel's access_ok does, so a block running past the top of user
+ * space writes nothing, and a fault leaves every byte before it written. The length is the
+ * kernel's u32 product.
+ */
+static inline int gather(char *dst, const void *const *src, uint32_t n, uint32_t size)
+{
+	uint32_t left = n * size;
+
+	if (!left)
+		return 0;
+	if (obviously_bad(dst, left))
+		return -EFAULT;
+#ifdef EMU_FIXUP_COPY
+	/* One pass in the fixup region, not a call per piece; after a fault the pieces are copied
+	 * again one by one, rewriting the same bytes, to find the exact point of the fault. */
+	if ((uint64_t)n * size == left && !emu_fixup_gather(dst, src, n, size))
+		return 0;
+#endif
+	return gather_exact(dst, src, left, size);
+}
+
+/* User addresses in the kernel's u32 arithmetic: index * size wraps at 4 GiB. */
+static char *uelem(uint64_t base, uint32_t idx, uint32_t size)
+{
+	return (char *)(uintptr_t)(base + (uint32_t)(idx * size));
+}
+
+#ifdef EMU_FIXUP_COPY
+/* Elements [at, at + n) of `size` bytes lie at consecutive addresses: the kernel's u32 offsets
+ * do not wrap within them. */
+static bool no_wrap(uint32_t at, uint32_t n, uint32_t size)
+{
+	return (uint64_t)(at + (uint64_t)n - 1) * size <= UINT32_MAX;
+}
+
+/* The run in the fixup region, block after block; false at the first fault. */
+static bool run_fast(char *kd, char *vd, const struct emu_bucket_run *r, uint32_t ks, uint32_t vs)
+{
+	uint32_t start = 0;
+
+	for (uint32_t s = 0; s < r->nr; start = r->end[s++]) {
+		uint32_t n = r->end[s] - start;
+
+		if (emu_fixup_gather(kd + (size_t)start * ks, r->keys + start, n, ks) ||
+		    emu_fixup_gather(vd + (size_t)start * vs, r->values + start, n, vs))
+			return false;
+	}
+	return true;
+}
+#endif
+
+uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const struct emu_bucket_run *r,
+			      uint32_t ks, uint32_t vs)
+{
+	uint32_t s, start = 0, total = r->nr ? r->end[r->nr - 1] : 0;
+
+	ensure_handler();
+#ifdef EMU_FIXUP_COPY
+	/* When the whole run passes the range check, so does each bucket's block: then only a fault
+	 * can stop a block, and after one the run is copied again block by block below, rewriting
+	 * the same bytes in the same order, to stop exactly where the kernel does. */
+	if (total && ks && vs && no_wrap(at, total, ks) && no_wrap(at, total, vs) &&
+	    !obviously_bad(uelem(ukeys, at, ks), (size_t)total * ks) &&
+	    !obviously_bad(uelem(uvalues, at, vs), (size_t)total * vs) &&
+	    run_fast(uelem(ukeys, at, ks), uelem(uvalues, at, vs), r, ks, vs))
+		return r->nr;
+#else
+	(void)total;
+#endif
+	for (s = 0; s < r->nr; start = r->end[s++]) {
+		uint32_t n = r->end[s] - start;
+
+		if (gather(uelem(ukeys, at + start, ks), r->keys + start, n, ks) ||
+		    gather(uelem(uvalues, at + start, vs), r->values + start, n, vs))
+			break;
+	}
+	return s;
+}
+
+/* emu_copy_to_user, for the loops below */
+__attribute__((noinline)) static int copy_bytes_after_fault(void *dst, const void *src, size_t n)
+{
+	guarded_copy_bytes(dst, src, n);
+	return -EFAULT;
+}
+
+static inline int copy_one(void *dst, const void *src, uint32_t n)
+{
+	if (!n)
+		return 0;
+	if (obviously_bad(dst, n))
+		return -EFAULT;
+	if (!guarded_copy(dst, src, n))
+		return 0;
+	return copy_bytes_after_fault(dst, src, n);
+}
+
+uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const char *keys,
+				const void *const *values, uint32_t n, uint32_t ks, uint32_t vs)
+{
+	uint32_t i;
+
+	ensure_handler();
+#ifdef EMU_FIXUP_COPY
+	/*
+	 * One pass in the fixup region when neither buffer wraps at 4 GiB within the run and both
+	 * pass the range check whole (then every element's does). After a fault the elements are
+	 * copied again one by one, rewriting the same bytes in the same order, to stop exactly where
+	 * the kernel's copies stop.
+	 */
+	if (n && ks && vs && no_wrap(at, n, ks) && no_wrap(at, n, vs) &&
+	    !obviously_bad(uelem(ukeys, at, ks), (size_t)n * ks) &&
+	    !obviously_bad(uelem(uvalues, at, vs), (size_t)n * vs)) {
+		struct fixup_pairs p = { uelem(ukeys, at, ks), keys, uelem(uvalues, at, vs), values, n, ks, vs };
+
+		if (!emu_fixup_pairs(&p))
+			return n;
+	}
+#endif
+	for (i = 0; i < n; i++)
+		if (copy_one(uelem(ukeys, at + i, ks), keys + (size_t)i * ks, ks) ||
+		    copy_one(uelem(uvalues, at + i, vs), values[i], vs))
+			break;
+	return i;
 }
 
 /* The field's address is formed as an integer: uattr may be NULL (a call with size 0 is valid),

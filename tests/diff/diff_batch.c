@@ -51,6 +51,7 @@ enum { T_HASH = 1, T_ARRAY = 2, T_PERCPU_HASH = 5, T_PERCPU_ARRAY = 6, T_LRU_HAS
 #define F_RDONLY (1u << 3)
 #define F_WRONLY (1u << 4)
 #define F_ZERO_SEED (1u << 6)
+#define F_MMAPABLE (1u << 10)
 enum { BA_IN = 0, BA_OUT = 8, BA_KEYS = 16, BA_VALUES = 24, BA_COUNT = 32, BA_FD = 36,
        BA_ELEM_FLAGS = 40, BA_FLAGS = 48, BA_END = 56 };
 enum { EL_FD = 0, EL_KEY = 8, EL_VALUE = 16, EL_FLAGS = 24 };
@@ -635,6 +636,7 @@ static const struct cfg paging_cfgs[] = {
 	{ "array-33-v3", T_ARRAY, 4, 3, 33, 0 },
 	{ "percpu_array-8", T_PERCPU_ARRAY, 4, 4, 8, 0 },
 	{ "percpu_array-20-v12", T_PERCPU_ARRAY, 4, 12, 20, 0 },
+	{ "array-16-mmapable", T_ARRAY, 4, 8, 16, F_MMAPABLE },
 };
 
 static void paging_suite(void)
@@ -679,6 +681,160 @@ static void paging_suite(void)
 			}
 			pair_close(&p);
 		}
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* faults part-way through a batch                                                            */
+
+/*
+ * The keys or the values buffer ends at an unmapped page after every possible number of bytes,
+ * on a full map asked for all of it: which bytes were written before the EFAULT, count and
+ * out_batch, and for LOOKUP_AND_DELETE_BATCH which elements are gone (the bucket being copied
+ * when the fault hit is removed all the same, later ones stay), and where the next insertions
+ * land (the order the removed elements went back to the free lists).
+ */
+static const struct cfg fault_cfgs[] = {
+	{ "f-hash-16", T_HASH, 4, 8, 16, F_ZERO_SEED },
+	{ "f-hash-24-k3", T_HASH, 3, 5, 24, F_ZERO_SEED },
+	{ "f-hash-16-noprealloc", T_HASH, 8, 4, 16, F_ZERO_SEED | F_NO_PREALLOC },
+	{ "f-percpu_hash-12", T_PERCPU_HASH, 4, 4, 12, F_ZERO_SEED },
+	{ "f-lru_hash-16", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED },
+	{ "f-lru_percpu_hash-8-nocommon", T_LRU_PERCPU_HASH, 4, 4, 8, F_ZERO_SEED | F_NO_COMMON_LRU },
+	{ "f-array-12", T_ARRAY, 4, 8, 12, 0 },
+	{ "f-array-9-v3", T_ARRAY, 4, 3, 9, 0 },
+	{ "f-array-8-mmapable", T_ARRAY, 4, 8, 8, F_MMAPABLE },
+	{ "f-percpu_array-6-v12", T_PERCPU_ARRAY, 4, 12, 6, 0 },
+};
+
+/* The emulator's lookup3, from libbpfemu.a: with BPF_F_ZERO_SEED it is the kernel's bucket
+ * choice, so keys can be picked to land in one bucket. */
+uint32_t emu_jhash_key(const void *key, uint32_t key_size, uint32_t seed);
+static void expect(long got, long want, const char *what);
+
+/*
+ * One bucket longer than a batch call hands over per lock hold (64 elements), among a few short
+ * ones: ENOSPC below its length, all of it at once above, and a fault in its middle, which must
+ * still remove all of it.
+ */
+static void long_bucket_suite(void)
+{
+	enum { MAX = 256, LONG = 90, OTHERS = 20 };
+	struct pair p;
+	uint32_t keys[LONG + OTHERS], n = 0, nl = 0;
+
+	if (pair_create(&p, "long-bucket", T_HASH, 4, 8, MAX, F_ZERO_SEED))
+		return;
+	for (uint32_t k = 1; n < LONG + OTHERS; k++) {
+		uint32_t b = emu_jhash_key(&k, 4, 0) & (p.nb - 1);
+
+		if (b == 7 && nl < LONG)
+			keys[n++] = k, nl++;
+		else if (b != 7 && n - nl < OTHERS && k % 5 == 0)
+			keys[n++] = k;
+	}
+	for (int round = 0; round < 6; round++) {
+		static const uint32_t counts[6] = { 64, LONG - 1, LONG, LONG + 1, 4 * LONG, 4 * LONG };
+		unsigned char val[8];
+		struct bcall c;
+		struct bres r;
+		int cmd = round < 3 ? C_LB : C_LADB;
+
+		for (uint32_t i = 0; i < n; i++) {
+			memcpy(val, &keys[i], 4);
+			memcpy(val + 4, &round, 4);
+			elem(&p, C_UPDATE, &keys[i], val, 0);
+		}
+		for (int step = 0; step < 4; step++) {
+			bcall_init(&c, cmd, counts[round]);
+			c.out = outbuf(1, 4);
+			c.keys = outbuf(counts[round], 4);
+			c.vals = outbuf(counts[round], 8);
+			if (step) {
+				c.in.len = 4;
+				c.in.data = p.tok;
+			} else {
+				c.in.mode = B_NULL;
+			}
+			if (round == 5 && step == 0) {
+				/* the values end inside the long bucket */
+				c.vals.mode = B_END;
+				c.vals.avail = 8 * (LONG / 2) + 3;
+				c.vals.len = c.vals.avail;
+			}
+			setctx("%s %s count=%u step %d", p.name, cmd_name(cmd), counts[round], step);
+			run_batch(&p, &c, &r);
+			compare_contents(&p);
+			if (r.ret && r.ret != -ENOSPC)
+				break;
+			if (round == 0 && step == 0)
+				expect(r.ret, -ENOSPC, "a bucket longer than count");
+		}
+	}
+	pair_close(&p);
+}
+
+static void fault_suite(void)
+{
+	static const unsigned char zero_token[64];
+
+	for (size_t ci = 0; ci < sizeof(fault_cfgs) / sizeof(fault_cfgs[0]); ci++) {
+		const struct cfg *cf = &fault_cfgs[ci];
+		struct pair p;
+		uint64_t fill_seed = rnd();
+
+		if (pair_create(&p, cf->name, cf->type, cf->ks, cf->vs, cf->max, cf->flags))
+			continue;
+		for (int cmdi = 0; cmdi < (is_hash(p.type) ? 2 : 1); cmdi++) {
+			int cmd = cmdi ? C_LADB : C_LB;
+
+			for (int which = 0; which < 2; which++) {
+				size_t size = which ? p.V : p.ks, need = (size_t)p.max * size;
+				size_t step = need <= 400 ? 1 : size / 3 + 1;
+
+				for (size_t avail = 1; avail <= need; avail += step) {
+					struct bcall c;
+					struct bres r;
+					uint64_t save = rng;
+
+					/* the same keys every time (after a drain the free lists differ) */
+					rng = fill_seed;
+					setctx("%s refill", p.name);
+					fill(&p, 2 * p.max, 2 * p.max);
+					rng = save;
+					bcall_init(&c, cmd, p.max);
+					c.out = outbuf(1, tok_len(&p));
+					c.keys = outbuf(p.max, p.ks);
+					c.vals = outbuf(p.max, p.V);
+					if (avail % 2) {
+						c.in.len = tok_len(&p);
+						c.in.data = zero_token;
+					} else {
+						c.in.mode = B_NULL;
+					}
+					{
+						struct bspec *b = which ? &c.vals : &c.keys;
+
+						b->mode = B_END;
+						b->avail = avail;
+						b->len = avail;
+					}
+					setctx("%s %s %s end after %zu bytes", p.name, cmd_name(cmd), which ? "values" : "keys",
+					       avail);
+					run_batch(&p, &c, &r);
+					compare_contents(&p);
+					if (cmd == C_LADB) {
+						/* where fresh keys go now shows the free lists' order */
+						setctx("%s insert after %s fault at %zu", p.name, cmd_name(cmd), avail);
+						fill(&p, p.max / 2, 4 * p.max);
+						compare_contents(&p);
+						setctx("%s empty after %s fault at %zu", p.name, cmd_name(cmd), avail);
+						drain(&p, p.max);
+					}
+				}
+			}
+		}
+		pair_close(&p);
 	}
 }
 
@@ -970,6 +1126,7 @@ static const struct cfg random_cfgs[] = {
 	{ "r-array-33-v3", T_ARRAY, 4, 3, 33, 0 },
 	{ "r-percpu_array-8", T_PERCPU_ARRAY, 4, 4, 8, 0 },
 	{ "r-percpu_array-20-v12", T_PERCPU_ARRAY, 4, 12, 20, 0 },
+	{ "r-array-24-mmapable", T_ARRAY, 4, 12, 24, F_MMAPABLE },
 };
 
 static uint32_t rand_count(const struct pair *p)
@@ -1267,6 +1424,13 @@ int main(int argc, char **argv)
 
 	edge_suite();
 	printf("edge cases: %lu ops, %lu divergences\n", n_ops, n_div);
+	{
+		unsigned long before = n_ops;
+
+		fault_suite();
+		long_bucket_suite();
+		printf("faults part-way, long bucket: %lu ops, %lu divergences\n", n_ops - before, n_div);
+	}
 	{
 		unsigned long before = n_ops;
 
