@@ -5,7 +5,8 @@
  * reporting that works from either, and the time budget.
  *
  * Time: every timed phase lasts stress_seconds() — a fraction of a second in CI, or
- * BPFEMU_SOAK seconds when that is set (a soak run by hand: BPFEMU_SOAK=600 ctest -L stress).
+ * BPFEMU_SOAK seconds when that is set (a soak run by hand: BPFEMU_SOAK=60 build/bin/stress_ops
+ * threads; not through ctest, which stops a test after 300 s).
  */
 #ifndef BPFEMU_STRESS_H
 #define BPFEMU_STRESS_H
