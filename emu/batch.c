@@ -32,18 +32,18 @@ struct held {
 	bool locked;
 };
 
-static int held_step(struct held *h, uint32_t cost)
+/* Before each element: the lock, taken, kept, or dropped and retaken after LOCK_SPAN of them. */
+static int held_step(struct held *h)
 {
 	int err;
 
 	if (h->locked) {
-		h->steps += cost;
-		if (h->steps < LOCK_SPAN)
+		if (++h->steps < LOCK_SPAN)
 			return 0;
 		emu_map_unlock(h->m);
 		h->locked = false;
 	}
-	h->steps = cost;
+	h->steps = 1;
 	err = emu_map_lock(h->m);
 	h->locked = !err;
 	return err;
@@ -56,10 +56,9 @@ static void held_release(struct held *h)
 	h->locked = false;
 }
 
-/* User addresses are computed in the kernel's u32 arithmetic: index * size wraps at 4 GiB. */
 static void *uoff(const struct emu_attr *a, unsigned field, uint32_t idx, uint32_t size)
 {
-	return (void *)(uintptr_t)(attr_u64(a, field) + (uint32_t)(idx * size));
+	return emu_uelem(attr_u64(a, field), idx, size);
 }
 
 static int put_count(union bpf_attr *uattr, uint32_t v)
@@ -264,7 +263,7 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 	}
 	for (cp = 0; cp < max;) {
 		if (m->ops->batch_next) {
-			err = held_step(&h, 1);
+			err = held_step(&h);
 			if (err)
 				goto out; /* as a failed lookup */
 			err = m->ops->batch_next(m, prev, key, value);
@@ -344,7 +343,7 @@ static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		if (!locked)
 			err = update ? m->ops->update(m, key, value, flags) : m->ops->delete(m, key);
-		else if (!(err = held_step(&h, 1)))
+		else if (!(err = held_step(&h)))
 			err = update ? m->ops->update_locked(m, key, value, flags) : m->ops->delete_locked(m, key);
 		if (err)
 			break;

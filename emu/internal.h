@@ -114,10 +114,7 @@ enum {
 /*
  * The head of every map file. Everything a process needs to use the map is in the file, at
  * offsets from its start, so processes that map it at different addresses share one map.
- */
-/*
- * The file's first bytes. Cache lines are kept apart by who writes them: every call reads the
- * first two, which nothing writes after creation but FREEZE and the first RDONLY/WRONLY open;
+ * Cache lines are kept apart by who writes them: every call reads the first two, which nothing writes after creation but FREEZE and the first RDONLY/WRONLY open;
  * every lock holder writes the third; in-place writers the fourth. Mixed, two threads working on
  * one map moved the lines every call reads back and forth between their CPUs.
  */
@@ -393,6 +390,11 @@ uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, con
 uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const char *keys,
 				const void *const *values, uint32_t n, uint32_t ks, uint32_t vs);
 int emu_put_user_u32(void *uattr, unsigned off, uint32_t v);
+/* Element idx of a user array at base, in the kernel's u32 arithmetic: idx * size wraps at 4 GiB. */
+static inline char *emu_uelem(uint64_t base, uint32_t idx, uint32_t size)
+{
+	return (char *)(uintptr_t)(base + (uint32_t)(idx * size));
+}
 bool emu_user_writable(void *p); /* a write to p would not fault (the byte is left as it was) */
 
 /* jhash.c: the kernel's hash-table hash (lookup3) */

@@ -366,6 +366,13 @@ __attribute__((noinline)) static int guarded_copy_bytes(void *dst, const void *s
 	return 0;
 }
 
+/* Out of line, so emu_copy_to_user stays small enough to inline into the batch loops below. */
+__attribute__((noinline)) static int copy_bytes_after_fault(void *dst, const void *src, size_t n)
+{
+	guarded_copy_bytes(dst, src, n);
+	return -EFAULT;
+}
+
 int emu_copy_to_user(void *dst, const void *src, size_t n)
 {
 	if (!n)
@@ -374,8 +381,7 @@ int emu_copy_to_user(void *dst, const void *src, size_t n)
 		return -EFAULT;
 	if (!guarded_copy(dst, src, n))
 		return 0;
-	guarded_copy_bytes(dst, src, n);
-	return -EFAULT;
+	return copy_bytes_after_fault(dst, src, n);
 }
 
 /* Piece by piece, so that a fault leaves exactly the bytes before it written. */
@@ -418,12 +424,6 @@ static inline int gather(char *dst, const void *const *src, uint32_t n, uint32_t
 	return gather_exact(dst, src, left, size);
 }
 
-/* User addresses in the kernel's u32 arithmetic: index * size wraps at 4 GiB. */
-static char *uelem(uint64_t base, uint32_t idx, uint32_t size)
-{
-	return (char *)(uintptr_t)(base + (uint32_t)(idx * size));
-}
-
 #ifdef EMU_FIXUP_COPY
 /* Elements [at, at + n) of `size` bytes lie at consecutive addresses: the kernel's u32 offsets
  * do not wrap within them. */
@@ -459,9 +459,9 @@ uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, con
 	 * can stop a block, and after one the run is copied again block by block below, rewriting
 	 * the same bytes in the same order, to stop exactly where the kernel does. */
 	if (total && ks && vs && no_wrap(at, total, ks) && no_wrap(at, total, vs) &&
-	    !obviously_bad(uelem(ukeys, at, ks), (size_t)total * ks) &&
-	    !obviously_bad(uelem(uvalues, at, vs), (size_t)total * vs) &&
-	    run_fast(uelem(ukeys, at, ks), uelem(uvalues, at, vs), r, ks, vs))
+	    !obviously_bad(emu_uelem(ukeys, at, ks), (size_t)total * ks) &&
+	    !obviously_bad(emu_uelem(uvalues, at, vs), (size_t)total * vs) &&
+	    run_fast(emu_uelem(ukeys, at, ks), emu_uelem(uvalues, at, vs), r, ks, vs))
 		return r->nr;
 #else
 	(void)total;
@@ -469,29 +469,11 @@ uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, con
 	for (s = 0; s < r->nr; start = r->end[s++]) {
 		uint32_t n = r->end[s] - start;
 
-		if (gather(uelem(ukeys, at + start, ks), r->keys + start, n, ks) ||
-		    gather(uelem(uvalues, at + start, vs), r->values + start, n, vs))
+		if (gather(emu_uelem(ukeys, at + start, ks), r->keys + start, n, ks) ||
+		    gather(emu_uelem(uvalues, at + start, vs), r->values + start, n, vs))
 			break;
 	}
 	return s;
-}
-
-/* emu_copy_to_user, for the loops below */
-__attribute__((noinline)) static int copy_bytes_after_fault(void *dst, const void *src, size_t n)
-{
-	guarded_copy_bytes(dst, src, n);
-	return -EFAULT;
-}
-
-static inline int copy_one(void *dst, const void *src, uint32_t n)
-{
-	if (!n)
-		return 0;
-	if (obviously_bad(dst, n))
-		return -EFAULT;
-	if (!guarded_copy(dst, src, n))
-		return 0;
-	return copy_bytes_after_fault(dst, src, n);
 }
 
 uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const char *keys,
@@ -508,17 +490,17 @@ uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, c
 	 * the kernel's copies stop.
 	 */
 	if (n && ks && vs && no_wrap(at, n, ks) && no_wrap(at, n, vs) &&
-	    !obviously_bad(uelem(ukeys, at, ks), (size_t)n * ks) &&
-	    !obviously_bad(uelem(uvalues, at, vs), (size_t)n * vs)) {
-		struct fixup_pairs p = { uelem(ukeys, at, ks), keys, uelem(uvalues, at, vs), values, n, ks, vs };
+	    !obviously_bad(emu_uelem(ukeys, at, ks), (size_t)n * ks) &&
+	    !obviously_bad(emu_uelem(uvalues, at, vs), (size_t)n * vs)) {
+		struct fixup_pairs p = { emu_uelem(ukeys, at, ks), keys, emu_uelem(uvalues, at, vs), values, n, ks, vs };
 
 		if (!emu_fixup_pairs(&p))
 			return n;
 	}
 #endif
 	for (i = 0; i < n; i++)
-		if (copy_one(uelem(ukeys, at + i, ks), keys + (size_t)i * ks, ks) ||
-		    copy_one(uelem(uvalues, at + i, vs), values[i], vs))
+		if (emu_copy_to_user(emu_uelem(ukeys, at + i, ks), keys + (size_t)i * ks, ks) ||
+		    emu_copy_to_user(emu_uelem(uvalues, at + i, vs), values[i], vs))
 			break;
 	return i;
 }
