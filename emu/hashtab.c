@@ -424,6 +424,13 @@ static bool update_flags_ok(uint32_t type, uint64_t flags)
 	return ((type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags) <= EMU_EXIST;
 }
 
+/* Lock held, flags checked. */
+static int update_hashed(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+{
+	return is_lru(m->hdr->map_type) ? update_lru(m, key, value, flags, hash)
+					: update_plain(m, key, value, flags, hash);
+}
+
 static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
 	uint32_t type = m->hdr->map_type, hash;
@@ -435,7 +442,7 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	err = is_lru(type) ? update_lru(m, key, value, flags, hash) : update_plain(m, key, value, flags, hash);
+	err = update_hashed(m, key, value, flags, hash);
 	emu_map_unlock(m);
 	return err;
 }
@@ -443,12 +450,9 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 /* The same with the lock held by UPDATE_BATCH */
 static int htab_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	uint32_t type = m->hdr->map_type;
-
-	if (!update_flags_ok(type, flags))
+	if (!update_flags_ok(m->hdr->map_type, flags))
 		return -EINVAL;
-	return is_lru(type) ? update_lru(m, key, value, flags, hash_key(m, key))
-			    : update_plain(m, key, value, flags, hash_key(m, key));
+	return update_hashed(m, key, value, flags, hash_key(m, key));
 }
 
 static int htab_lookup(struct emu_map *m, const void *key, void *value)
@@ -538,8 +542,11 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 	return remove_key(m, key, value);
 }
 
+/* next_key_of()'s answer for a walk that went astray: positive, so no errno can be taken for it */
+#define WALK_TORN 1
+
 /* One step of the walk: bucket by bucket, each chain in order; a key not in the map restarts
- * it from the first element. 0, -ENOENT at the end, or FIND_TORN as find() says it. */
+ * it from the first element. 0, -ENOENT at the end, or WALK_TORN where find_racy() says FIND_TORN. */
 static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 {
 	uint32_t ks = m->hdr->key_size, b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;
@@ -548,12 +555,12 @@ static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 		uint32_t hash = hash_key(m, key), i = find_racy(m, hash, key);
 
 		if (i == FIND_TORN)
-			return (int)FIND_TORN;
+			return WALK_TORN;
 		if (i) {
 			uint32_t n = __atomic_load_n(&elem(m, i - 1)->next, __ATOMIC_RELAXED);
 
 			if (n > nr)
-				return (int)FIND_TORN;
+				return WALK_TORN;
 			if (n) {
 				memcpy(next_key, elem_key(elem(m, n - 1)), ks);
 				return 0;
@@ -565,7 +572,7 @@ static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 		uint32_t h = __atomic_load_n(&buckets(m)[b], __ATOMIC_RELAXED);
 
 		if (h > nr)
-			return (int)FIND_TORN;
+			return WALK_TORN;
 		if (h) {
 			memcpy(next_key, elem_key(elem(m, h - 1)), ks);
 			return 0;
@@ -581,7 +588,7 @@ static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
 
 	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
 		err = next_key_of(m, key, next_key);
-		if (err != (int)FIND_TORN && emu_read_valid(m, seq))
+		if (err != WALK_TORN && emu_read_valid(m, seq))
 			return err;
 	}
 	err = emu_map_lock(m);
@@ -589,7 +596,7 @@ static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
 		return err;
 	err = next_key_of(m, key, next_key);
 	emu_map_unlock(m);
-	return err == (int)FIND_TORN ? -ENOENT : err;
+	return err == WALK_TORN ? -ENOENT : err;
 }
 
 static uint64_t htab_memlock(const struct emu_map *m)
