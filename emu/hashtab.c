@@ -35,7 +35,10 @@
 struct htab_elem {
 	uint32_t next; /* index + 1 of the next element in the bucket (or free list); 0 ends it */
 	uint32_t hash;
-	struct emu_lru_node lru;
+	union {
+		struct emu_lru_node lru; /* LRU maps */
+		uint32_t wword;          /* the others: the value's write word (see update_inplace) */
+	};
 	uint32_t linked; /* for the consistency checker */
 	/* key, rounded up to 8, then the value area */
 };
@@ -419,6 +422,84 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 	return 0;
 }
 
+#define INPLACE_FALLBACK 1 /* update_inplace(): not done, take the lock */
+
+/* The element update_inplace() may overwrite, in *out; or the update's error, or INPLACE_FALLBACK. */
+static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uint64_t flags, uint32_t *out)
+{
+	uint32_t i = find_racy(m, hash, key);
+	int err;
+
+	if (i == FIND_TORN)
+		return INPLACE_FALLBACK;
+	err = check_flags(i, flags);
+	if (err || !i)
+		return err ? err : INPLACE_FALLBACK;
+	if (!is_percpu(m->hdr->map_type) && (m->hdr->map_flags & EMU_F_ZERO_SEED) &&
+	    __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED) != i)
+		return INPLACE_FALLBACK;
+	*out = i;
+	return 0;
+}
+
+/*
+ * An update of a key already in the map that the kernel makes by changing its value only, made
+ * without the map lock (see emu_inplace_begin) so that threads writing different keys scale.
+ * The kernel overwrites a per-CPU element where it is. A plain element it replaces by a new one
+ * at the head of its bucket, which moves the key first in its bucket; where it already is first,
+ * or the map has a random hash seed, the same value in place is all a caller can tell: with a
+ * random seed, which keys share a bucket, and so their order in it, is unknown to the caller
+ * (it is the kernel's too). With BPF_F_ZERO_SEED the order is the kernel's and kept.
+ *
+ * The key is looked for as a lock-free lookup does; an answer that needs no write (a flag's
+ * error) is given as a lookup's would be; an insert goes to the lock at once. A found element is
+ * still the key's if no lock holder came between the search and the slot (write_seq unchanged).
+ */
+static int update_inplace(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+{
+	struct emu_inplace w;
+	struct htab_elem *e;
+	uint32_t i = 0;
+	int err;
+
+#ifdef EMU_TSAN
+	/* It would take the lock-free search for a race with lock holders: here the search is made
+	 * holding the slot, when the table cannot change. */
+	if (!emu_inplace_begin(m, &w))
+		return INPLACE_FALLBACK;
+	err = inplace_target(m, hash, key, flags, &i);
+#else
+	uint32_t seq;
+
+	if (!emu_read_begin(m, &seq))
+		return INPLACE_FALLBACK;
+	err = inplace_target(m, hash, key, flags, &i);
+	if (err)
+		return err != INPLACE_FALLBACK && emu_read_valid(m, seq) ? err : INPLACE_FALLBACK;
+	if (!emu_inplace_begin(m, &w))
+		return INPLACE_FALLBACK;
+	if (__atomic_load_n(&m->hdr->write_seq, __ATOMIC_RELAXED) != seq)
+		err = INPLACE_FALLBACK;
+#endif
+	if (!err) {
+		e = elem(m, i - 1);
+		if (!emu_inplace_write(m, &w, &e->wword, elem_value(m, e), value, m->value_bytes))
+			err = INPLACE_FALLBACK;
+	}
+	emu_inplace_end(m, &w);
+	return err;
+}
+
+/* The largest value update_inplace() overwrites: the slots stage as much each. */
+#define INPLACE_MAX_VALUE 4096u
+
+static uint32_t htab_inplace_bytes(const struct emu_create *c)
+{
+	uint64_t vb = is_percpu(c->map_type) ? value_area(c) : c->value_size;
+
+	return !is_lru(c->map_type) && vb <= INPLACE_MAX_VALUE ? (uint32_t)vb : 0;
+}
+
 static bool update_flags_ok(uint32_t type, uint64_t flags)
 {
 	return ((type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags) <= EMU_EXIST;
@@ -439,6 +520,11 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 	if (!update_flags_ok(type, flags))
 		return -EINVAL;
 	hash = hash_key(m, key);
+	if (m->hdr->inplace_off) {
+		err = update_inplace(m, key, value, flags, hash);
+		if (err != INPLACE_FALLBACK)
+			return err;
+	}
 	err = emu_map_lock(m);
 	if (err)
 		return err;
@@ -458,15 +544,23 @@ static int htab_update_locked(struct emu_map *m, const void *key, const void *va
 static int htab_lookup(struct emu_map *m, const void *key, void *value)
 {
 	uint32_t hash = hash_key(m, key), i, seq;
+	bool inplace = m->hdr->inplace_off;
 	int err;
 
 	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		struct htab_elem *e;
+		uint32_t w = 0;
+
 		i = find_racy(m, hash, key);
 		if (i == FIND_TORN)
 			continue;
-		if (i)
-			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
-		if (emu_read_valid(m, seq))
+		e = i ? elem(m, i - 1) : NULL;
+		/* an in-place writer changes the value without making write_seq odd */
+		if (e && inplace && !emu_word_begin(&e->wword, &w))
+			continue;
+		if (e)
+			memcpy(value, elem_value(m, e), m->value_bytes);
+		if (emu_read_valid(m, seq) && (!e || !inplace || emu_word_valid(&e->wword, w)))
 			return i ? 0 : -ENOENT;
 	}
 	err = emu_map_lock(m);
@@ -644,7 +738,9 @@ static int htab_check(struct emu_map *m)
 			if (i > in_pool || ++steps > p->nr_elems)
 				goto out;
 			e = elem(m, i - 1);
+			/* under the lock no in-place writer is at work (emu_inplace_drain) */
 			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
+			    (m->hdr->inplace_off && (e->wword & EMU_WORD_LOCKED)) ||
 			    e->hash != hash_key(m, elem_key(e)) || key_seen_before(m, buckets(m)[b], i, e))
 				goto out;
 			linked++;
@@ -888,6 +984,7 @@ const struct emu_map_ops emu_htab_ops = {
 	.lookup_percpu = htab_lookup_percpu,
 	.check = htab_check,
 	.recover = htab_recover,
+	.inplace_bytes = htab_inplace_bytes,
 	.batch_buckets = htab_batch_buckets,
 	.batch_buckets_delete = htab_batch_buckets_delete,
 	.update_locked = htab_update_locked,

@@ -37,7 +37,8 @@
 #define EMU_OBJ_NAME_LEN 16u
 
 #define EMU_MAGIC 0x3170616d75656670ULL /* "pfeuamp1": a bpfemu map file */
-#define EMU_LAYOUT_VERSION 3u /* 2: the redo record of in-place value writes; 3: the write sequence */
+#define EMU_LAYOUT_VERSION 4u /* 2: the redo record of in-place value writes; 3: the write sequence;
+				* 4: in-place writer slots */
 
 /* Map flags the uapi of 6.1 may not name. */
 #define EMU_F_NO_PREALLOC (1u << 0)
@@ -140,6 +141,8 @@ struct emu_map_hdr {
 	uint64_t memlock;
 	uint64_t priv_off;    /* family's own state */
 	uint64_t redo_off;    /* see redo_dst */
+	uint64_t inplace_off; /* in-place writer slots (inplace.c), 0 if the family has none */
+	uint32_t inplace_stage; /* bytes of one slot's staging area */
 
 	_Alignas(64) pthread_mutex_t lock; /* process-shared, robust */
 	/*
@@ -149,6 +152,12 @@ struct emu_map_hdr {
 	 * lock, whose owner-died path repairs the map first.
 	 */
 	uint32_t write_seq;
+	/*
+	 * Set by an in-place writer (inplace.c) that found it clear, cleared by the lock holder that
+	 * then waited the slots out: while it is clear no slot holder can be writing, so a lock
+	 * holder need not look at the slots (one line each) at all.
+	 */
+	uint32_t inplace_used;
 
 	/*
 	 * A value overwritten in place (arrays, per-CPU hash elements) is first copied to redo_off
@@ -158,7 +167,8 @@ struct emu_map_hdr {
 	 */
 	_Alignas(64) uint64_t redo_dst;
 	uint32_t redo_len;
-	uint32_t recoveries; /* times a lock holder died and the map was repaired (tests read it) */
+	uint32_t recoveries; /* times a lock or slot holder died and the map was repaired (tests read
+			      * it; atomic: slot repairs run without the lock) */
 };
 
 struct emu_map_ops;
@@ -238,6 +248,9 @@ struct emu_map_ops {
 	 * again) and must not fail.
 	 */
 	void (*recover)(struct emu_map *m);
+	/* Bytes of the largest value a writer may overwrite in place without the map lock (see
+	 * inplace.c); 0, or no entry, if every write takes the lock. */
+	uint32_t (*inplace_bytes)(const struct emu_create *c);
 	/*
 	 * Hash batch lookups go bucket by bucket (the token is a bucket index); batch.c runs the
 	 * loop and every user copy, and calls these with the map lock held. batch_buckets takes
@@ -320,9 +333,110 @@ static inline bool emu_read_valid(const struct emu_map *m, uint32_t seq)
 #endif
 	return __atomic_load_n(&m->hdr->write_seq, __ATOMIC_RELAXED) == seq;
 }
+/* A value write no crash can tear, where it is one aligned store of 8 or 4 bytes (counters,
+ * most values): such writes need no redo record. False where it is not. */
+static inline bool emu_store_whole(void *dst, const void *src, size_t n)
+{
+	if (n == 8 && !((uintptr_t)dst & 7)) {
+		uint64_t v;
+
+		memcpy(&v, src, 8);
+		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELAXED);
+		return true;
+	}
+	if (n == 4 && !((uintptr_t)dst & 3)) {
+		uint32_t v;
+
+		memcpy(&v, src, 4);
+		__atomic_store_n((uint32_t *)dst, v, __ATOMIC_RELAXED);
+		return true;
+	}
+	return false;
+}
 /* Overwrite a live value so that a writer killed halfway leaves the old or the new value,
  * never a mix (see redo_off). Lock held; dst lies in the map file; n <= value_bytes. */
 void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n);
+
+/* Robust, process-shared mutexes: a holder's death is the next locker's EOWNERDEAD. */
+/* Read-only, so spinning waiters do not take the line from the owner; glibc's lock word is its
+ * first int (the owner's tid, 0 when free). Elsewhere every spin tries the lock. */
+static inline bool emu_lock_looks_free(pthread_mutex_t *mu)
+{
+#ifdef __GLIBC__
+	return !__atomic_load_n(&mu->__data.__lock, __ATOMIC_RELAXED);
+#else
+	(void)mu;
+	return true;
+#endif
+}
+int emu_robust_init(pthread_mutex_t *mu);
+/* Taking a mutex stores to its lock word; code that then reads another thread's lock word needs
+ * the store seen first. On x86 the mutex took its word with a locked instruction, which is that
+ * barrier already. */
+static inline void emu_full_barrier_after_lock(void)
+{
+#if !defined(__x86_64__) && !defined(__i386__) && !defined(EMU_TSAN)
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+/* 0, EOWNERDEAD (the caller repairs, then pthread_mutex_consistent) or another positive errno */
+int emu_robust_lock(pthread_mutex_t *mu);
+/* the lock's owner died, or its holder unlocked it: the map was repaired once more */
+static inline void emu_count_recovery(struct emu_map *m)
+{
+	__atomic_add_fetch(&m->hdr->recoveries, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * In-place writers (inplace.c). An update that overwrites the value of an element already in the
+ * map, changing nothing else, runs without the map lock: it holds a writer slot of the map (one
+ * of EMU_INPLACE_SLOTS robust mutexes, picked by thread id, each on its own line) and the
+ * element's write word. Threads writing different keys then touch no line in common.
+ *
+ *   if (emu_inplace_begin(m, &w)) {   the table's shape cannot change until _end
+ *           find the element;
+ *           ok = emu_inplace_write(m, &w, &word, dst, src, n);   false: another writer has it
+ *           emu_inplace_end(m, &w);
+ *   }                                  else, or if !ok: take the lock
+ *
+ * A lock holder first makes write_seq odd (which turns new in-place writers away) and waits out
+ * the slots (emu_inplace_drain): under the lock the map is as still as before. A slot holder
+ * that dies is found by the next one to lock the slot, which finishes or undoes its write.
+ *
+ * The write word of an element: even while no one writes the value; odd while slot
+ * (word & EMU_WORD_OWNER) >> 1 does; each write adds EMU_WORD_SEQ. Lock-free readers of such a
+ * value check it with emu_word_begin/emu_word_valid besides write_seq.
+ */
+#define EMU_INPLACE_SLOTS 8u
+#define EMU_WORD_LOCKED 1u
+#define EMU_WORD_OWNER 14u
+#define EMU_WORD_SEQ 16u
+struct emu_inplace {
+	uint32_t slot;
+};
+bool emu_inplace_begin(struct emu_map *m, struct emu_inplace *w);
+bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t *word, void *dst,
+		       const void *src, size_t n);
+void emu_inplace_end(struct emu_map *m, const struct emu_inplace *w);
+/* the lock holder, after making write_seq odd: wait until no slot is held, repairing dead ones */
+void emu_inplace_drain(struct emu_map *m);
+/* bytes of the slot area for values of `stage` bytes (0: none) */
+uint64_t emu_inplace_area(uint32_t stage);
+/* set up the slots of a new map file: inplace_off and inplace_stage set, area zero-filled */
+int emu_inplace_init(struct emu_map_hdr *h, char *base);
+void emu_inplace_after_fork(void);
+
+static inline bool emu_word_begin(const uint32_t *word, uint32_t *w)
+{
+	*w = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	return !(*w & EMU_WORD_LOCKED);
+}
+/* after emu_read_valid(), whose fence orders the value's reads before this one */
+static inline bool emu_word_valid(const uint32_t *word, uint32_t w)
+{
+	return __atomic_load_n(word, __ATOMIC_RELAXED) == w;
+}
+
 /* ftruncate() that never lets RLIMIT_FSIZE's SIGXFSZ reach the caller (EFBIG still returned) */
 int emu_ftruncate_quiet(int fd, off_t size);
 

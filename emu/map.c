@@ -122,7 +122,7 @@ EMU_API int bpfemu_num_possible_cpus(void)
 	return (int)emu_nr_cpus();
 }
 
-static int init_lock(pthread_mutex_t *mu)
+int emu_robust_init(pthread_mutex_t *mu)
 {
 	pthread_mutexattr_t at;
 	int err;
@@ -154,7 +154,7 @@ static void recover_locked(struct emu_map *m)
 	}
 	if (m->ops->recover)
 		m->ops->recover(m);
-	h->recoveries++;
+	emu_count_recovery(m);
 }
 
 /*
@@ -187,29 +187,17 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Read-only, so spinning waiters do not take the line from the owner; glibc's lock word is its
- * first int (the owner's tid, 0 when free). Elsewhere every spin tries the lock. */
-static inline bool lock_looks_free(pthread_mutex_t *mu)
+int emu_robust_lock(pthread_mutex_t *mu)
 {
-#ifdef __GLIBC__
-	return !__atomic_load_n(&mu->__data.__lock, __ATOMIC_RELAXED);
-#else
-	(void)mu;
-	return true;
-#endif
-}
-
-int emu_map_lock(struct emu_map *m)
-{
-	int err = pthread_mutex_trylock(&m->hdr->lock);
+	int err = pthread_mutex_trylock(mu);
 
 	/* Critical sections last tens of nanoseconds: wait that long before the kernel does. A waiter
 	 * that sleeps also makes the owner's unlock a futex wake-up, a system call that cost more
 	 * than the whole update it waited for. */
 	for (int spin = 0; err == EBUSY && spin < LOCK_SPINS; spin++) {
 		cpu_relax();
-		if (lock_looks_free(&m->hdr->lock))
-			err = pthread_mutex_trylock(&m->hdr->lock);
+		if (emu_lock_looks_free(mu))
+			err = pthread_mutex_trylock(mu);
 	}
 	while (err == EBUSY) {
 		struct timespec until;
@@ -220,40 +208,52 @@ int emu_map_lock(struct emu_map *m)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		err = lock_until(&m->hdr->lock, &until);
+		err = lock_until(mu, &until);
 		if (err == ETIMEDOUT)
 			err = EBUSY;
 #ifdef EMU_TSAN
 		/* its timedlock interceptor records a lock only on 0, not one taken from a dead owner */
 		if (err == EOWNERDEAD) {
-			__tsan_mutex_pre_lock(&m->hdr->lock, __tsan_mutex_try_lock);
-			__tsan_mutex_post_lock(&m->hdr->lock, __tsan_mutex_try_lock, 0);
+			__tsan_mutex_pre_lock(mu, __tsan_mutex_try_lock);
+			__tsan_mutex_post_lock(mu, __tsan_mutex_try_lock, 0);
 		}
 #endif
 	}
+	return err;
+}
+
+int emu_map_lock(struct emu_map *m)
+{
+	struct emu_map_hdr *h = m->hdr;
+	int err = emu_robust_lock(&h->lock);
+	uint32_t s;
+
+	if (err && err != EOWNERDEAD)
+		return -err;
+	/* already odd if the last holder died: it stays so until this one unlocks */
+	s = h->write_seq;
+	if (!(s & 1)) {
+		__atomic_store_n(&h->write_seq, s + 1, __ATOMIC_RELAXED);
+#ifndef EMU_TSAN /* which has no fences, and no lock-free readers to order them for */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+#endif
+	}
+	/* Before any repair: an in-place writer still at work would race with it. */
+	if (h->inplace_off)
+		emu_inplace_drain(m);
 	if (err == EOWNERDEAD) {
 		recover_locked(m);
-		pthread_mutex_consistent(&m->hdr->lock);
-		err = 0;
+		pthread_mutex_consistent(&h->lock);
 	}
-	if (!err) {
-		uint32_t s = m->hdr->write_seq;
-
-		/* already odd if the last holder died: it stays so until this one unlocks */
-		if (!(s & 1)) {
-			__atomic_store_n(&m->hdr->write_seq, s + 1, __ATOMIC_RELAXED);
-#ifndef EMU_TSAN /* which has no fences, and no lock-free readers to order them for */
-			__atomic_thread_fence(__ATOMIC_RELEASE);
-#endif
-		}
-	}
-	return -err;
+	return 0;
 }
 
 void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n)
 {
 	struct emu_map_hdr *h = m->hdr;
 
+	if (emu_store_whole(dst, src, n))
+		return;
 	if (!h->redo_off) { /* a family without in-place writes asked: nothing to protect with */
 		memcpy(dst, src, n);
 		return;
@@ -554,6 +554,11 @@ static uint64_t redo_bytes(const struct emu_create *c)
 	return c->map_type == BPF_MAP_TYPE_ARRAY ? emu_round_up64(c->value_size, 64) : 0;
 }
 
+static uint32_t inplace_stage(const struct emu_create *c, const struct emu_map_ops *ops)
+{
+	return ops->inplace_bytes ? ops->inplace_bytes(c) : 0;
+}
+
 int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
 {
 	uint64_t priv_size = 0;
@@ -566,9 +571,9 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	 * our pages are only touched when used, so refuse what could never be backed. */
 	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
 		return -ENOMEM;
-	/* The staging area is touched only while a write is open, and the kernel has none: it is
-	 * left out of the test above so the limits stay the kernel's. */
-	*size = emu_round_up64(*size, 64) + redo_bytes(c);
+	/* The staging areas are touched only while a write is open, and the kernel has none: they
+	 * are left out of the test above so the limits stay the kernel's. */
+	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c);
 	return 0;
 }
 
@@ -661,7 +666,11 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
 	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
 	h->redo_off = redo_bytes(c) ? size - redo_bytes(c) : 0;
-	err = init_lock(&h->lock);
+	h->inplace_stage = inplace_stage(c, ops);
+	h->inplace_off = h->inplace_stage ? size - redo_bytes(c) - emu_inplace_area(h->inplace_stage) : 0;
+	err = emu_robust_init(&h->lock);
+	if (!err && h->inplace_off)
+		err = emu_inplace_init(h, base);
 	if (err) {
 		munmap(base, size);
 		close(fd);
@@ -756,6 +765,7 @@ static void atfork_child(void)
 #endif
 	pthread_rwlock_init(&registry_lock, NULL);
 	hazards_after_fork();
+	emu_inplace_after_fork();
 }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_release, atfork_child); }

@@ -614,6 +614,79 @@ static void lost_wakeup(void)
 	close(fd);
 }
 
+/*
+ * An update that overwrites a value in place runs without the map lock, in a writer slot of the
+ * map (emu/inplace.c). A writer killed at each step of it: whoever next reads the element, writes
+ * it, or takes the lock must find the old value or the new one whole (old until the new one was
+ * staged whole, new after), never a word left taken; and the repair is counted.
+ */
+static void inplace_kill(uint32_t type, uint32_t vs, const char *point, bool update_first)
+{
+	int fd = map_create(type, 4, vs, 64, 0), st = 0, err;
+	uint32_t vb = value_bytes(type, vs), k = 0, rec0;
+	bool staged = strcmp(point, "inplace.name") && strcmp(point, "inplace.take");
+	unsigned char *a = malloc(vb), *b = malloc(vb), *c = malloc(vb), *got = malloc(vb);
+	char env[64];
+	pid_t pid;
+
+	CHECK(fd >= 0, "inplace kill: create: %s", strerror(-fd));
+	if (fd < 0)
+		goto out;
+	memset(a, 0xaa, vb);
+	memset(b, 0xbb, vb);
+	memset(c, 0xcc, vb);
+	CHECK(!m_update(fd, &k, a, B_ANY), "inplace kill: insert");
+	rec0 = recoveries(fd);
+	pid = fork();
+	if (pid == 0) {
+		snprintf(env, sizeof(env), "1:%s", point);
+		setenv("BPFEMU_TEST_CRASH", env, 1);
+		m_update(fd, &k, b, B_EXIST);
+		_exit(0); /* the crash point was not on the way */
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "inplace kill at %s: the writer was not killed there",
+	      point);
+	if (update_first) {
+		err = m_update(fd, &k, c, B_EXIST);
+		CHECK(!err, "inplace kill at %s: update after: %s", point, strerror(-err));
+	} else {
+		err = m_lookup(fd, &k, got);
+		CHECK(!err, "inplace kill at %s: lookup: %s", point, strerror(-err));
+		CHECK(!memcmp(got, staged ? b : a, vb), "inplace kill at %s: %s value is not the %s one whole",
+		      point, type_name(type), staged ? "new" : "old");
+		err = m_update(fd, &k, c, B_EXIST);
+		CHECK(!err, "inplace kill at %s: update after: %s", point, strerror(-err));
+	}
+	err = m_lookup(fd, &k, got);
+	CHECK(!err && !memcmp(got, c, vb), "inplace kill at %s: the update after the kill is lost", point);
+	err = map_check(fd);
+	CHECK(!err, "inplace kill at %s: bpfemu_map_check: %s", point, strerror(-err));
+	CHECK(recoveries(fd) > rec0, "inplace kill at %s: the dead writer's slot was not repaired", point);
+	close(fd);
+out:
+	free(a);
+	free(b);
+	free(c);
+	free(got);
+}
+
+static void inplace_kills(void)
+{
+	static const char *const points[] = { "inplace.name", "inplace.take", "inplace.stage", "inplace.copy",
+					      "inplace.release" };
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
+		for (int order = 0; order < 2; order++) {
+			inplace_kill(T_HASH, 24, points[i], order);
+			inplace_kill(T_PERCPU_HASH, 16, points[i], order);
+			n += 2;
+		}
+	printf("  in-place writers killed at each step: %u kills\n", n);
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t types[] = { T_HASH,  T_PERCPU_HASH,  T_LRU_HASH, T_LRU_PERCPU_HASH,
@@ -632,6 +705,8 @@ int main(int argc, char **argv)
 	printf("stress_kill: %s per type, crash points %s\n", soak && atof(soak) > 0 ? "soak" : "fixed kills",
 	       hooks ? "on (every other victim kills itself inside the emulator)" : "off (timed kills only)");
 	lost_wakeup();
+	if (hooks)
+		inplace_kills();
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (argc < 3 || strstr(type_name(types[i]), argv[2]))
 			run_type(types[i], kills, soak && atof(soak) > 0 ? atof(soak) : 0);

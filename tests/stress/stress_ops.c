@@ -14,6 +14,8 @@
  *            for prealloc hash maps ends exactly at inserts minus deletes.
  *  queue     producers push numbered values, consumers pop them: each value popped exactly once
  *            (and a queue hands each producer's values out in order).
+ *  whole     half the workers overwrite a few keys' long values, the others read them one by one
+ *            and in batches: every value read must be one write whole.
  *  lad       workers race LOOKUP_AND_DELETE on one key; the one who gets round r puts round r+1
  *            back: every round reaches exactly one caller.
  *
@@ -658,6 +660,107 @@ static void run_lad(uint32_t type)
 	munmap(c, sizeof(*c));
 }
 
+/* ---- whole: long values overwritten while others read them ---- */
+
+#define WKEYS 4
+#define WVS 512 /* a copy long enough to be caught halfway */
+
+struct whole {
+	int fd;
+	uint32_t type, vb;
+	double until;
+	uint64_t writes[MAXW], reads[MAXW];
+};
+
+static void whole_key(uint32_t type, uint32_t idx, void *out)
+{
+	struct hkey k = { 0, idx };
+
+	if (is_array_type(type))
+		memcpy(out, &idx, 4);
+	else
+		memcpy(out, &k, sizeof(k));
+}
+
+/* Even workers overwrite the few keys, odd ones read them one by one and in batches: every value
+ * read must be one write whole. Updates of keys in the map are where hash maps write without the
+ * map lock (emu/inplace.c), and batches are where a lock holder must wait such writers out. */
+static void whole_worker(void *p, int w)
+{
+	struct whole *c = p;
+	unsigned char *val = malloc(c->vb), *got = malloc(c->vb * WKEYS), keys[WKEYS * 8];
+	const char *tn = type_name(c->type);
+	uint64_t rs = rnd_seed((uint64_t)w), n = 0;
+	uint32_t seq = 0;
+
+	while (now_s() < c->until) {
+		for (int burst = 0; burst < 64; burst++, n++) {
+			uint32_t idx = (uint32_t)(rnd(&rs) % WKEYS), count = WKEYS, out = 0;
+			unsigned char k[8];
+			int err;
+
+			whole_key(c->type, idx, k);
+			if (!(w & 1)) {
+				pat_fill(val, c->vb, (uint32_t)w + 1, ++seq);
+				err = m_update(c->fd, k, val, B_ANY);
+				CHECK(!err, "%s: whole: update: %s", tn, strerror(-err));
+				continue;
+			}
+			if (burst) {
+				err = m_lookup(c->fd, k, got);
+				CHECK(!err, "%s: whole: lookup: %s", tn, strerror(-err));
+				CHECK(err || pat_ok(got, c->vb, NULL, NULL), "%s: whole: lookup read a torn value", tn);
+				continue;
+			}
+			err = batch_cmd(BPF_MAP_LOOKUP_BATCH, c->fd, NULL, &out, keys, got, &count, 0);
+			CHECK(!err || err == -ENOENT, "%s: whole: lookup batch: %s", tn, strerror(-err));
+			for (uint32_t i = 0; i < count; i++)
+				CHECK(pat_ok(got + (size_t)i * c->vb, c->vb, NULL, NULL),
+				      "%s: whole: lookup batch read a torn value", tn);
+		}
+	}
+	(w & 1 ? c->reads : c->writes)[w] = n;
+	free(val);
+	free(got);
+}
+
+static void run_whole(uint32_t type)
+{
+	struct whole *c = shared_alloc(sizeof(*c));
+	uint64_t writes = 0, reads = 0;
+	unsigned char *val;
+	struct during_ctx d;
+
+	c->type = type;
+	c->vb = value_bytes(type, WVS);
+	val = malloc(c->vb);
+	c->fd = map_create(type, is_array_type(type) ? 4 : 8, WVS, 64, 0);
+	CHECK(c->fd >= 0, "create %s: %s", type_name(type), strerror(-c->fd));
+	if (c->fd < 0)
+		return;
+	for (uint32_t i = 0; i < WKEYS; i++) {
+		unsigned char k[8];
+
+		whole_key(type, i, k);
+		pat_fill(val, c->vb, 0, i);
+		CHECK(!m_update(c->fd, k, val, B_ANY), "%s: whole: first values", type_name(type));
+	}
+	c->until = now_s() + phase_s;
+	d = (struct during_ctx){ c->fd, 0 };
+	run_workers(mode, nworkers, whole_worker, c, (unsigned)(phase_s * 4 + 60), check_during, &d, c->until);
+	for (int w = 0; w < nworkers; w++) {
+		writes += c->writes[w];
+		reads += c->reads[w];
+	}
+	printf("  whole    %-16s %9llu updates, %llu reads of %u-byte values, none torn\n", type_name(type),
+	       (unsigned long long)writes, (unsigned long long)reads, c->vb);
+	total_ops += writes + reads;
+	total_checks += d.checks;
+	close(c->fd);
+	free(val);
+	munmap(c, sizeof(*c));
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t all[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH, T_ARRAY, T_PERCPU_ARRAY };
@@ -677,12 +780,14 @@ int main(int argc, char **argv)
 	report_init();
 	bad_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	phase_s = stress_seconds(0.6);
-	/* phases: 6 mixed, 4 capacity, 2 queue, 4 lad; a hang is a failure, not a stuck job */
-	alarm((unsigned)(phase_s * 16 * 4 + 120));
+	/* phases: 6 mixed, 6 whole, 4 capacity, 2 queue, 4 lad; a hang is a failure, not a stuck job */
+	alarm((unsigned)(phase_s * 22 * 4 + 120));
 	printf("stress_ops: %s, %d workers, %.1f s per phase\n", argv[1], nworkers, phase_s);
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		run_mixed(all[i]);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		run_whole(all[i]);
 	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
 		run_capacity(hashes[i]);
 	run_qs(T_QUEUE);

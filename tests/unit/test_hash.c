@@ -605,6 +605,56 @@ START_TEST(random_seed_differs_between_maps)
 }
 END_TEST
 
+/*
+ * Updates of keys already in the map. The kernel overwrites a per-CPU element in place, and
+ * replaces a plain one by a new element at the head of its bucket; the emulator overwrites plain
+ * elements in place too unless the map has BPF_F_ZERO_SEED (emu/hashtab.c, update_inplace): with
+ * a random seed the order within a bucket is nothing a caller can predict. Checked: every key
+ * gets its new value, the walk still visits each key once, and the order is unchanged where the
+ * kernel keeps it too (per-CPU) or the emulator promises it (plain, emulator only).
+ */
+START_TEST(update_existing_in_place)
+{
+	uint32_t t = _i & 1 ? T_PERCPU_HASH : T_HASH, vs = _i & 2 ? 24 : 8, n = 64;
+	int fd = mkmap(t, 4, vs, n, 0), nb = (t == T_PERCPU_HASH ? unit_ncpus() : 1) * (int)((vs + 7) / 8 * 8);
+	uint32_t before[64], after[64];
+	unsigned char val[512], got[512];
+	int na, nn;
+
+	for (uint32_t k = 0; k < n; k++) {
+		memset(val, (int)k, sizeof(val));
+		OK(update(fd, &k, val, 0));
+	}
+	na = walk_u32(fd, before, 64);
+	ck_assert_int_eq(na, (int)n);
+	/* in the reverse of the insertion order: the kernel's moves then reverse every bucket */
+	for (uint32_t k = n; k-- > 0;) {
+		memset(val, (int)(k + 100), sizeof(val));
+		OK(update(fd, &k, val, k & 1 ? 2 : 0));
+		ERR(update(fd, &k, val, B_NOEXIST), EEXIST);
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		OK(lookup(fd, &k, got, 0));
+		memset(val, (int)(k + 100), sizeof(val));
+		ck_assert_msg(!memcmp(got, val, (size_t)nb), "key %u: not the new value", k);
+	}
+	nn = walk_u32(fd, after, 64);
+	ck_assert_int_eq(nn, (int)n);
+	{
+		uint64_t seen = 0;
+
+		for (int i = 0; i < nn; i++)
+			seen |= 1ull << after[i];
+		ck_assert_uint_eq(seen, ~0ull);
+	}
+	if (t == T_PERCPU_HASH || !unit_kernel())
+		ck_assert_msg(!memcmp(before, after, sizeof(before)), "order changed by updates: %s", u32s(after, nn));
+	if (!unit_kernel())
+		ck_assert_int_eq(bpfemu_map_check(fd), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(percpu_lookup_and_delete_returns_all_cpus)
 {
 	uint32_t t = _i ? T_LRU_PERCPU_HASH : T_PERCPU_HASH;
@@ -684,6 +734,7 @@ int main(void)
 	tcase_add_loop_test(tc, model_order_random_keys, 0, NH * 14);
 	tcase_add_loop_test(tc, model_order_big_map, 0, 2);
 	tcase_add_loop_test(tc, random_seed_differs_between_maps, 0, NH);
+	tcase_add_loop_test(tc, update_existing_in_place, 0, 4);
 	tcase_add_loop_test(tc, percpu_lookup_and_delete_returns_all_cpus, 0, 2);
 	suite_add_tcase(s, tc);
 	opt_add_loop_test(emu, consistency_after_churn, 0, NH);
