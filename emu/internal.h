@@ -341,14 +341,31 @@ static inline bool emu_store_whole(void *dst, const void *src, size_t n)
 		uint64_t v;
 
 		memcpy(&v, src, 8);
-		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELAXED);
+		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELEASE);
 		return true;
 	}
 	if (n == 4 && !((uintptr_t)dst & 3)) {
 		uint32_t v;
 
 		memcpy(&v, src, 4);
-		__atomic_store_n((uint32_t *)dst, v, __ATOMIC_RELAXED);
+		__atomic_store_n((uint32_t *)dst, v, __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+/* Its reader, for values stored so without the lock. */
+static inline bool emu_load_whole(void *dst, const void *src, size_t n)
+{
+	if (n == 8 && !((uintptr_t)src & 7)) {
+		uint64_t v = __atomic_load_n((const uint64_t *)src, __ATOMIC_ACQUIRE);
+
+		memcpy(dst, &v, 8);
+		return true;
+	}
+	if (n == 4 && !((uintptr_t)src & 3)) {
+		uint32_t v = __atomic_load_n((const uint32_t *)src, __ATOMIC_ACQUIRE);
+
+		memcpy(dst, &v, 4);
 		return true;
 	}
 	return false;

@@ -538,7 +538,8 @@ static void lost_wakeup(void)
 	struct sched_param fifo = { .sched_priority = 1 }, other = { .sched_priority = 0 };
 	cpu_set_t cpu0, cpu_other, all;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int fd = map_create(T_ARRAY, 4, 8, 1, 0), st = 0, err;
+	/* 16-byte values: updates of 8 or 4 bytes take no lock */
+	int fd = map_create(T_ARRAY, 4, 16, 1, 0), st = 0, err;
 	struct emu_map_hdr *h;
 	pid_t v, s;
 	bool done = false;
@@ -570,20 +571,20 @@ static void lost_wakeup(void)
 	v = fork();
 	if (v == 0) {
 		uint32_t k = 0;
-		uint64_t val = 1;
+		uint64_t val[2] = { 1, 1 };
 
 		alarm(10); /* an update: lookups read without the lock while no holder is writing */
-		_exit(m_update(fd, &k, &val, 0) ? 1 : 0);
+		_exit(m_update(fd, &k, val, 0) ? 1 : 0);
 	}
 	CHECK(wait_futex_sleep(v), "lost wakeup: the victim never waited for the lock");
 	s = fork();
 	if (s == 0) {
 		uint32_t k = 0;
-		uint64_t val = 2;
+		uint64_t val[2] = { 2, 2 };
 
 		sched_setaffinity(0, sizeof(cpu_other), &cpu_other);
 		alarm(10);
-		_exit(m_update(fd, &k, &val, 0) ? 1 : 0);
+		_exit(m_update(fd, &k, val, 0) ? 1 : 0);
 	}
 	CHECK(wait_futex_sleep(s), "lost wakeup: the survivor never waited for the lock");
 
