@@ -173,11 +173,6 @@ release:
 
 void emu_inplace_drain(struct emu_map *m)
 {
-	emu_full_barrier_after_lock();
-#ifndef EMU_TSAN
-	if (!__atomic_load_n(&m->hdr->inplace_used, __ATOMIC_RELAXED))
-		return;
-#endif
 	for (uint32_t j = 0; j < EMU_INPLACE_SLOTS; j++) {
 		struct slot *s = slot_at(m, j);
 		int err;

@@ -435,8 +435,19 @@ bool emu_inplace_begin(struct emu_map *m, struct emu_inplace *w);
 bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t *word, void *dst,
 		       const void *src, size_t n);
 void emu_inplace_end(struct emu_map *m, const struct emu_inplace *w);
-/* the lock holder, after making write_seq odd: wait until no slot is held, repairing dead ones */
+/* The lock holder, after making write_seq odd: wait until no slot is held, repairing dead ones.
+ * Needed only where emu_inplace_maybe_used() (read after taking the lock). */
 void emu_inplace_drain(struct emu_map *m);
+static inline bool emu_inplace_maybe_used(struct emu_map_hdr *h)
+{
+#ifdef EMU_TSAN /* which must see each slot taken and released to know the writes before it */
+	(void)h;
+	return true;
+#else
+	emu_full_barrier_after_lock();
+	return __atomic_load_n(&h->inplace_used, __ATOMIC_RELAXED);
+#endif
+}
 /* bytes of the slot area for values of `stage` bytes (0: none) */
 uint64_t emu_inplace_area(uint32_t stage);
 /* set up the slots of a new map file: inplace_off and inplace_stage set, area zero-filled */

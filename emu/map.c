@@ -187,9 +187,10 @@ static inline void cpu_relax(void)
 #endif
 }
 
-int emu_robust_lock(pthread_mutex_t *mu)
+/* The lock was busy at the first try. */
+static int robust_lock_wait(pthread_mutex_t *mu)
 {
-	int err = pthread_mutex_trylock(mu);
+	int err = EBUSY;
 
 	/* Critical sections last tens of nanoseconds: wait that long before the kernel does. A waiter
 	 * that sleeps also makes the owner's unlock a futex wake-up, a system call that cost more
@@ -222,12 +223,21 @@ int emu_robust_lock(pthread_mutex_t *mu)
 	return err;
 }
 
+int emu_robust_lock(pthread_mutex_t *mu)
+{
+	int err = pthread_mutex_trylock(mu);
+
+	return err == EBUSY ? robust_lock_wait(mu) : err;
+}
+
 int emu_map_lock(struct emu_map *m)
 {
 	struct emu_map_hdr *h = m->hdr;
-	int err = emu_robust_lock(&h->lock);
+	int err = pthread_mutex_trylock(&h->lock);
 	uint32_t s;
 
+	if (err == EBUSY)
+		err = robust_lock_wait(&h->lock);
 	if (err && err != EOWNERDEAD)
 		return -err;
 	/* already odd if the last holder died: it stays so until this one unlocks */
@@ -239,7 +249,7 @@ int emu_map_lock(struct emu_map *m)
 #endif
 	}
 	/* Before any repair: an in-place writer still at work would race with it. */
-	if (h->inplace_off)
+	if (h->inplace_off && emu_inplace_maybe_used(h))
 		emu_inplace_drain(m);
 	if (err == EOWNERDEAD) {
 		recover_locked(m);
