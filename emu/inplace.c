@@ -11,6 +11,7 @@
  *
  * The area, at inplace_off: EMU_INPLACE_SLOTS slot lines, then one staging area per slot.
  */
+#define _GNU_SOURCE /* gettid() */
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,8 +32,13 @@ void emu_inplace_after_fork(void) { my_tid = 0; }
 
 static uint32_t my_slot(void)
 {
-	if (!my_tid)
+	if (!my_tid) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 30)
+		my_tid = (uint32_t)gettid(); /* not syscall(), which the preload interposes */
+#else
 		my_tid = (uint32_t)syscall(SYS_gettid);
+#endif
+	}
 	/* thread ids are handed out in sequence: threads started together get different slots */
 	return my_tid % EMU_INPLACE_SLOTS;
 }
