@@ -13,7 +13,8 @@
  *   predecessor's next, made with emu_publish_u32), and leaves its bucket by one such store.
  *   A replaced key is linked anew before the old copy is unlinked, so the worst a prefix leaves
  *   is a key linked twice, the new copy first. A value overwritten in place goes through the
- *   map's redo record (emu_map_write_value).
+ *   map's redo record (emu_map_write_value), or without the lock through a writer slot's
+ *   (update_inplace, emu/inplace.c), which the next holder of the slot or lock completes.
  *
  * Everything else — count, the linked marks, the free pool, the LRU lists — is derived from the
  * bucket lists, and htab_recover() rebuilds it from them.
