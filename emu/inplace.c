@@ -156,20 +156,8 @@ bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t 
 	EMU_CRASH_POINT("inplace.take");
 	if (emu_store_whole(dst, src, n))
 		goto release;
-	memcpy(stage_at(m, w->slot), src, n);
-	s->len = (uint32_t)n;
-	__atomic_store_n(&s->dst, (uint64_t)((char *)dst - m->base), __ATOMIC_RELEASE);
-	EMU_CRASH_POINT("inplace.stage");
-#ifdef BPFEMU_TEST_HOOKS
-	/* in halves, so a test can kill a writer with its value half written */
-	memcpy(dst, src, n / 2);
-	EMU_CRASH_POINT("inplace.copy");
-	memcpy((char *)dst + n / 2, (const char *)src + n / 2, n - n / 2);
-#else
-	memcpy(dst, src, n);
-#endif
-	EMU_CRASH_POINT("inplace.copy");
-	__atomic_store_n(&s->dst, 0, __ATOMIC_RELEASE);
+	emu_redo_copy(m, &(struct emu_redo){ stage_at(m, w->slot), &s->dst, &s->len, "inplace.stage", "inplace.copy" },
+		      dst, src, n);
 release:
 	__atomic_store_n(word, v + EMU_WORD_SEQ, __ATOMIC_RELEASE);
 	EMU_CRASH_POINT("inplace.release");

@@ -465,6 +465,20 @@ static inline bool emu_word_valid(const uint32_t *word, uint32_t w)
 	return __atomic_load_n(word, __ATOMIC_RELAXED) == w;
 }
 
+/*
+ * A redo record: the new value is staged whole, then `dst` names its destination (an offset in the
+ * file), then it is copied there and `dst` cleared. Whoever finds `dst` set after its writer died
+ * copies the stage again. The map lock's record (emu_map_write_value) and each writer slot's
+ * (inplace.c) work so; the crash points name the step for the kill tests.
+ */
+struct emu_redo {
+	char *stage;
+	uint64_t *dst;
+	uint32_t *len;
+	const char *stage_point, *copy_point;
+};
+void emu_redo_copy(struct emu_map *m, const struct emu_redo *r, void *dst, const void *src, size_t n);
+
 /* ftruncate() that never lets RLIMIT_FSIZE's SIGXFSZ reach the caller (EFBIG still returned) */
 int emu_ftruncate_quiet(int fd, off_t size);
 

@@ -268,20 +268,27 @@ void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n
 		memcpy(dst, src, n);
 		return;
 	}
-	memcpy(m->base + h->redo_off, src, n);
-	h->redo_len = (uint32_t)n;
-	EMU_CRASH_POINT("redo.stage");
-	__atomic_store_n(&h->redo_dst, (uint64_t)((char *)dst - m->base), __ATOMIC_RELEASE);
+	emu_redo_copy(m, &(struct emu_redo){ m->base + h->redo_off, &h->redo_dst, &h->redo_len, "redo.stage",
+					     "redo.copy" },
+		      dst, src, n);
+}
+
+void emu_redo_copy(struct emu_map *m, const struct emu_redo *r, void *dst, const void *src, size_t n)
+{
+	memcpy(r->stage, src, n);
+	*r->len = (uint32_t)n;
+	EMU_CRASH_POINT(r->stage_point);
+	__atomic_store_n(r->dst, (uint64_t)((char *)dst - m->base), __ATOMIC_RELEASE);
 #ifdef BPFEMU_TEST_HOOKS
 	/* in halves, so a test can kill a writer with its value half written */
 	memcpy(dst, src, n / 2);
-	EMU_CRASH_POINT("redo.copy");
+	EMU_CRASH_POINT(r->copy_point);
 	memcpy((char *)dst + n / 2, (const char *)src + n / 2, n - n / 2);
 #else
 	memcpy(dst, src, n);
 #endif
-	EMU_CRASH_POINT("redo.copy");
-	__atomic_store_n(&h->redo_dst, 0, __ATOMIC_RELEASE);
+	EMU_CRASH_POINT(r->copy_point);
+	__atomic_store_n(r->dst, 0, __ATOMIC_RELEASE);
 }
 
 #ifdef BPFEMU_TEST_HOOKS

@@ -619,13 +619,15 @@ static void lost_wakeup(void)
  * An update that overwrites a value in place runs without the map lock, in a writer slot of the
  * map (emu/inplace.c). A writer killed at each step of it: whoever next reads the element, writes
  * it, or takes the lock must find the old value or the new one whole (old until the new one was
- * staged whole, new after), never a word left taken; and the repair is counted.
+ * staged whole and its destination named, new after), never a word left taken; and the repair
+ * is counted.
  */
 static void inplace_kill(uint32_t type, uint32_t vs, const char *point, bool update_first)
 {
 	int fd = map_create(type, 4, vs, 64, 0), st = 0, err;
 	uint32_t vb = value_bytes(type, vs), k = 0, rec0;
-	bool staged = strcmp(point, "inplace.name") && strcmp(point, "inplace.take");
+	/* the destination is named only after the stage point: from the copy on, the value is new */
+	bool staged = !strcmp(point, "inplace.copy") || !strcmp(point, "inplace.release");
 	unsigned char *a = malloc(vb), *b = malloc(vb), *c = malloc(vb), *got = malloc(vb);
 	char env[64];
 	pid_t pid;
