@@ -374,9 +374,10 @@ static inline bool emu_load_whole(void *dst, const void *src, size_t n)
  * never a mix (see redo_off). Lock held; dst lies in the map file; n <= value_bytes. */
 void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n);
 
-/* Robust, process-shared mutexes: a holder's death is the next locker's EOWNERDEAD. */
-/* Read-only, so spinning waiters do not take the line from the owner; glibc's lock word is its
- * first int (the owner's tid, 0 when free). Elsewhere every spin tries the lock. */
+/* Robust, process-shared mutexes: a holder's death is the next locker's EOWNERDEAD.
+ * emu_lock_looks_free() reads without writing, so spinning waiters do not take the line from the
+ * owner; glibc's lock word is its first int (the owner's tid, 0 when free). Elsewhere every spin
+ * tries the lock. */
 static inline bool emu_lock_looks_free(pthread_mutex_t *mu)
 {
 #ifdef __GLIBC__
@@ -398,7 +399,7 @@ static inline void emu_full_barrier_after_lock(void)
 }
 /* 0, EOWNERDEAD (the caller repairs, then pthread_mutex_consistent) or another positive errno */
 int emu_robust_lock(pthread_mutex_t *mu);
-/* the lock's owner died, or its holder unlocked it: the map was repaired once more */
+/* a lock or slot holder died and what it left was repaired */
 static inline void emu_count_recovery(struct emu_map *m)
 {
 	__atomic_add_fetch(&m->hdr->recoveries, 1, __ATOMIC_RELAXED);
@@ -410,15 +411,15 @@ static inline void emu_count_recovery(struct emu_map *m)
  * of EMU_INPLACE_SLOTS robust mutexes, picked by thread id, each on its own line) and the
  * element's write word. Threads writing different keys then touch no line in common.
  *
- *   if (emu_inplace_begin(m, &w)) {   the table's shape cannot change until _end
- *           find the element;
+ *   if (emu_inplace_begin(m, &w)) {   no lock holder changes the table until _end
+ *           the element (found before, lock-free, and still valid if write_seq did not move);
  *           ok = emu_inplace_write(m, &w, &word, dst, src, n);   false: another writer has it
  *           emu_inplace_end(m, &w);
  *   }                                  else, or if !ok: take the lock
  *
- * A lock holder first makes write_seq odd (which turns new in-place writers away) and waits out
- * the slots (emu_inplace_drain): under the lock the map is as still as before. A slot holder
- * that dies is found by the next one to lock the slot, which finishes or undoes its write.
+ * A slot holder goes on only while the map lock is free; a lock holder, once it has the lock,
+ * waits out the slots (emu_inplace_drain): under the lock the map is as still as before. A slot
+ * holder that dies is found by the next one to lock the slot, which finishes or undoes its write.
  *
  * The write word of an element: even while no one writes the value; odd while slot
  * (word & EMU_WORD_OWNER) >> 1 does; each write adds EMU_WORD_SEQ. Lock-free readers of such a
@@ -435,7 +436,7 @@ bool emu_inplace_begin(struct emu_map *m, struct emu_inplace *w);
 bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t *word, void *dst,
 		       const void *src, size_t n);
 void emu_inplace_end(struct emu_map *m, const struct emu_inplace *w);
-/* The lock holder, after making write_seq odd: wait until no slot is held, repairing dead ones.
+/* The lock holder, after taking the lock: wait until no slot is held, repairing dead ones.
  * Needed only where emu_inplace_maybe_used() (read after taking the lock). */
 void emu_inplace_drain(struct emu_map *m);
 static inline bool emu_inplace_maybe_used(struct emu_map_hdr *h)
