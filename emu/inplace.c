@@ -55,12 +55,11 @@ static inline char *stage_at(const struct emu_map *m, uint32_t j)
 
 uint64_t emu_inplace_area(uint32_t stage)
 {
-	return stage ? EMU_INPLACE_SLOTS * (64ull + emu_round_up64(stage, 64)) : 0;
+	return stage ? EMU_INPLACE_SLOTS * (64ull + stage) : 0;
 }
 
 int emu_inplace_init(struct emu_map_hdr *h, char *base)
 {
-	h->inplace_stage = (uint32_t)emu_round_up64(h->inplace_stage, 64);
 	for (uint32_t j = 0; j < EMU_INPLACE_SLOTS; j++) {
 		int err = emu_robust_init(&((struct slot *)(base + h->inplace_off + j * 64ull))->mu);
 
@@ -76,7 +75,8 @@ static bool in_file(const struct emu_map *m, uint64_t off, uint64_t len)
 }
 
 /*
- * Slot j's holder died (its mutex is ours now, EOWNERDEAD). If it held a word, it took it after
+ * Slot j's holder died (its mutex is ours now, EOWNERDEAD): repair what it left, then mark the
+ * mutex consistent, so the slot is as any free slot just taken. If it held a word, it took it after
  * naming it in word_off, and named the value's destination only once the new value was staged
  * whole: so the value is either untouched or can be written whole from the stage. The word is
  * released either way. Offsets come from a file other processes write, so they are checked.
@@ -99,6 +99,7 @@ static void repair(struct emu_map *m, uint32_t j)
 	s->dst = 0;
 	s->word_off = 0;
 	emu_count_recovery(m);
+	pthread_mutex_consistent(&s->mu);
 }
 
 bool emu_inplace_begin(struct emu_map *m, struct emu_inplace *w)
@@ -109,7 +110,6 @@ bool emu_inplace_begin(struct emu_map *m, struct emu_inplace *w)
 
 	if (err == EOWNERDEAD) {
 		repair(m, j);
-		pthread_mutex_consistent(&s->mu);
 		err = 0;
 	}
 	if (err) /* a thread sharing the slot, or a lock holder waiting it out: take the lock */
@@ -178,7 +178,6 @@ void emu_inplace_drain(struct emu_map *m)
 		err = emu_robust_lock(&s->mu);
 		if (err == EOWNERDEAD) {
 			repair(m, j);
-			pthread_mutex_consistent(&s->mu);
 			err = 0;
 		}
 		if (!err)

@@ -142,7 +142,7 @@ struct emu_map_hdr {
 	uint64_t priv_off;    /* family's own state */
 	uint64_t redo_off;    /* see redo_dst */
 	uint64_t inplace_off; /* in-place writer slots (inplace.c), 0 if the family has none */
-	uint32_t inplace_stage; /* bytes of one slot's staging area */
+	uint32_t inplace_stage; /* bytes of one slot's staging area, a multiple of 64 */
 
 	_Alignas(64) pthread_mutex_t lock; /* process-shared, robust */
 	/*
@@ -449,7 +449,7 @@ static inline bool emu_inplace_maybe_used(struct emu_map_hdr *h)
 	return __atomic_load_n(&h->inplace_used, __ATOMIC_RELAXED);
 #endif
 }
-/* bytes of the slot area for values of `stage` bytes (0: none) */
+/* bytes of the slot area for staging areas of `stage` bytes each, a multiple of 64 (0: none) */
 uint64_t emu_inplace_area(uint32_t stage);
 /* set up the slots of a new map file: inplace_off and inplace_stage set, area zero-filled */
 int emu_inplace_init(struct emu_map_hdr *h, char *base);

@@ -571,9 +571,10 @@ static uint64_t redo_bytes(const struct emu_create *c)
 	return c->map_type == BPF_MAP_TYPE_ARRAY ? emu_round_up64(c->value_size, 64) : 0;
 }
 
+/* One slot's staging area (inplace.c), whole lines so that slots share none. */
 static uint32_t inplace_stage(const struct emu_create *c, const struct emu_map_ops *ops)
 {
-	return ops->inplace_bytes ? ops->inplace_bytes(c) : 0;
+	return ops->inplace_bytes ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
 }
 
 int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
