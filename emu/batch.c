@@ -145,7 +145,7 @@ int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union 
 		s = emu_copy_run_to_user(attr_u64(a, BA_KEYS), attr_u64(a, BA_VALUES), total, &r, ks, vs);
 		fault = s < r.nr;
 		if (del && r.nr) /* the bucket whose copy faulted goes too, as in the kernel */
-			m->ops->batch_buckets_delete(m, r.bucket, s < r.nr ? s + 1 : r.nr);
+			m->ops->batch_buckets_delete(m, r.bucket, fault ? s + 1 : r.nr);
 		emu_map_unlock(m);
 		if (fault) {
 			err = -EFAULT;

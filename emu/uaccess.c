@@ -432,6 +432,15 @@ static bool no_wrap(uint32_t at, uint32_t n, uint32_t size)
 	return (uint64_t)(at + (uint64_t)n - 1) * size <= UINT32_MAX;
 }
 
+/* Both buffers' elements [at, at + n) lie at consecutive addresses and pass the range check
+ * whole: then each element's (or bucket's) block passes it too, and only a fault can stop one. */
+static bool blocks_ok(uint64_t ukeys, uint64_t uvalues, uint32_t at, uint32_t n, uint32_t ks, uint32_t vs)
+{
+	return n && ks && vs && no_wrap(at, n, ks) && no_wrap(at, n, vs) &&
+	       !obviously_bad(emu_uelem(ukeys, at, ks), (size_t)n * ks) &&
+	       !obviously_bad(emu_uelem(uvalues, at, vs), (size_t)n * vs);
+}
+
 /* The run in the fixup region, block after block; false at the first fault. */
 static bool run_fast(char *kd, char *vd, const struct emu_bucket_run *r, uint32_t ks, uint32_t vs)
 {
@@ -455,12 +464,9 @@ uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, con
 
 	ensure_handler();
 #ifdef EMU_FIXUP_COPY
-	/* When the whole run passes the range check, so does each bucket's block: then only a fault
-	 * can stop a block, and after one the run is copied again block by block below, rewriting
-	 * the same bytes in the same order, to stop exactly where the kernel does. */
-	if (total && ks && vs && no_wrap(at, total, ks) && no_wrap(at, total, vs) &&
-	    !obviously_bad(emu_uelem(ukeys, at, ks), (size_t)total * ks) &&
-	    !obviously_bad(emu_uelem(uvalues, at, vs), (size_t)total * vs) &&
+	/* After a fault the run is copied again block by block below, rewriting the same bytes in
+	 * the same order, to stop exactly where the kernel does. */
+	if (blocks_ok(ukeys, uvalues, at, total, ks, vs) &&
 	    run_fast(emu_uelem(ukeys, at, ks), emu_uelem(uvalues, at, vs), r, ks, vs))
 		return r->nr;
 #else
@@ -483,15 +489,9 @@ uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, c
 
 	ensure_handler();
 #ifdef EMU_FIXUP_COPY
-	/*
-	 * One pass in the fixup region when neither buffer wraps at 4 GiB within the run and both
-	 * pass the range check whole (then every element's does). After a fault the elements are
-	 * copied again one by one, rewriting the same bytes in the same order, to stop exactly where
-	 * the kernel's copies stop.
-	 */
-	if (n && ks && vs && no_wrap(at, n, ks) && no_wrap(at, n, vs) &&
-	    !obviously_bad(emu_uelem(ukeys, at, ks), (size_t)n * ks) &&
-	    !obviously_bad(emu_uelem(uvalues, at, vs), (size_t)n * vs)) {
+	/* One pass in the fixup region; after a fault the elements are copied again one by one,
+	 * rewriting the same bytes in the same order, to stop exactly where the kernel's copies stop. */
+	if (blocks_ok(ukeys, uvalues, at, n, ks, vs)) {
 		struct fixup_pairs p = { emu_uelem(ukeys, at, ks), keys, emu_uelem(uvalues, at, vs), values, n, ks, vs };
 
 		if (!emu_fixup_pairs(&p))
