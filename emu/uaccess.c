@@ -54,9 +54,10 @@ static void chain(int sig, siginfo_t *si, void *uc)
  * x86-64: the copy is a loop at known addresses, and a fault inside it is answered the way the
  * kernel answers its own faulting user copies, by a fixup: the handler moves the instruction
  * pointer to code that returns -EFAULT. That spares every copy a sigsetjmp (a third of the
- * instructions of a whole lookup through the shim went to setjmps and their bookkeeping). Small
- * copies move 8 bytes at a time (`rep movsb` takes ~25 cycles to start, more than a key and a
- * value take to copy); large ones use `rep movsb`. A second routine in the same region gathers
+ * instructions of a whole lookup through the shim went to setjmps and their bookkeeping). Copies
+ * of up to 32 bytes are two overlapping moves, up to 512 a loop of 8-byte moves (`rep movsb`
+ * takes ~25 cycles to start, more than a key and a value take to copy); larger ones use
+ * `rep movsb`. A second routine in the same region gathers
  * a hash bucket's keys (or values) from their elements in one call. Elsewhere, and under ASan,
  * copies keep the sigsetjmp guard.
  */
@@ -88,10 +89,37 @@ __asm__(".text\n"
 	".p2align 4\n"
 	"emu_fixup_copy:\n" /* rdi = dst, rsi = src, rdx = n */
 	"emu_fixup_copy_begin:\n"
-	"\tcmpq $512, %rdx\n"
-	"\tjae 4f\n"
+	/* Keys, values and attrs of up to 32 bytes: two moves of 4, 8 or 16 bytes that overlap
+	 * in the middle, both loads first, the lower store first: when the upper store faults,
+	 * every byte written lies below the fault (emu_copy_to_user then redoes it exactly). */
+	"\tcmpq $16, %rdx\n"
+	"\tja 6f\n"
 	"\tcmpq $8, %rdx\n"
+	"\tjb 7f\n"
+	"\tmovq (%rsi), %rax\n"
+	"\tmovq -8(%rsi,%rdx), %rcx\n"
+	"\tmovq %rax, (%rdi)\n"
+	"\tmovq %rcx, -8(%rdi,%rdx)\n"
+	"\txorl %eax, %eax\n"
+	"\tret\n"
+	"6:\tcmpq $32, %rdx\n"
+	"\tja 8f\n"
+	"\tmovdqu (%rsi), %xmm0\n"
+	"\tmovdqu -16(%rsi,%rdx), %xmm1\n"
+	"\tmovdqu %xmm0, (%rdi)\n"
+	"\tmovdqu %xmm1, -16(%rdi,%rdx)\n"
+	"\txorl %eax, %eax\n"
+	"\tret\n"
+	"7:\tcmpq $4, %rdx\n"
 	"\tjb 2f\n"
+	"\tmovl (%rsi), %eax\n"
+	"\tmovl -4(%rsi,%rdx), %ecx\n"
+	"\tmovl %eax, (%rdi)\n"
+	"\tmovl %ecx, -4(%rdi,%rdx)\n"
+	"\txorl %eax, %eax\n"
+	"\tret\n"
+	"8:\tcmpq $512, %rdx\n"
+	"\tjae 4f\n"
 	"1:\tmovq (%rsi), %rax\n"
 	"\tmovq %rax, (%rdi)\n"
 	"\taddq $8, %rsi\n"
@@ -294,23 +322,32 @@ static void raw_copy(void *dst, const void *src, size_t n)
 }
 #endif
 
+/* pthread_once() is a call and a check every time; after the first copy a plain load does */
+static bool handler_installed;
+
 static inline void ensure_handler(void)
 {
-	static bool installed;
-
-	/* pthread_once() is a call and a check every time; after the first copy a plain load does */
-	if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) {
+	if (!__atomic_load_n(&handler_installed, __ATOMIC_ACQUIRE)) {
 		pthread_once(&handler_once, install_handler);
-		__atomic_store_n(&installed, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&handler_installed, true, __ATOMIC_RELEASE);
 	}
 }
 
 #ifdef EMU_FIXUP_COPY
-/* no frame of its own to return to: inlined into the two entry points */
-static inline int guarded_copy(void *dst, const void *src, size_t n)
+__attribute__((noinline, cold)) static int first_copy(void *dst, const void *src, size_t n)
 {
 	ensure_handler();
+	return emu_fixup_copy(dst, src, n);
+}
+
+/* No frame of its own to return to: inlined into the entry points, where both calls are tail
+ * calls (the installation's call out of line, or its saving of the arguments across it was a
+ * frame on every copy). */
+static inline int guarded_copy(void *dst, const void *src, size_t n)
+{
 	(void)raw_copy;
+	if (__builtin_expect(!__atomic_load_n(&handler_installed, __ATOMIC_ACQUIRE), 0))
+		return first_copy(dst, src, n);
 	return emu_fixup_copy(dst, src, n);
 }
 #else
@@ -329,10 +366,11 @@ __attribute__((noinline)) static int guarded_copy(void *dst, const void *src, si
 /* The lowest page is never mapped for user space; the kernel's copy faults there as well. */
 static bool obviously_bad(const void *p, size_t n)
 {
-	uintptr_t a = (uintptr_t)p;
+	const uintptr_t top = 0x7ffffffff000ull, a = (uintptr_t)p;
 
-	/* and nothing at or above the top of the user address space is ours to read */
-	return a < EMU_PAGE_SIZE || a + n < a || a + n > 0x7ffffffff000ull;
+	/* and nothing at or above the top of the user address space is ours to read: good is
+	 * PAGE <= a && a + n <= top, compared so that nothing can wrap */
+	return n > top - EMU_PAGE_SIZE || a - EMU_PAGE_SIZE > top - EMU_PAGE_SIZE - n;
 }
 
 int emu_copy_from_user(void *dst, const void *src, size_t n)

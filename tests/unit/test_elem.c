@@ -359,6 +359,75 @@ START_TEST(value_write_stops_at_fault)
 }
 END_TEST
 
+/* Every size band of the emulator's copy routine (1-3, 4-7, 8-16, 17-32, 33-511, 512 and up
+ * bytes): a value read or written across the end of the buffer faults having written exactly
+ * the bytes before the fault, and a key one byte short faults. HASH, so key and value sizes
+ * are free. */
+START_TEST(copy_sizes_fault_exactly)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 63, 64, 65,
+					  100, 511, 512, 513, 700 };
+	uint32_t vs = sizes[_i], ks = vs < 512 ? vs : 512; /* a hash key holds at most 512 bytes */
+	unsigned char *end = guarded_end(), val[700], key[700];
+	/* bytes of the buffer that lie before the guard page: none, one, half, all but one */
+	uint32_t fits[] = { 0, 1, vs / 2, vs - 1 };
+	int fd;
+
+	for (uint32_t i = 0; i < vs; i++) {
+		val[i] = (unsigned char)(0x41 + i * 13);
+		key[i] = (unsigned char)(0x07 + i * 5);
+	}
+	fd = mkmap(T_HASH, ks, vs, 4, 0);
+	OK(update(fd, key, val, 0));
+	for (unsigned f = 0; f < sizeof(fits) / sizeof(fits[0]); f++) {
+		uint32_t n = fits[f];
+
+		if (n >= vs)
+			continue;
+		memset(end - PAGE, 0x5c, PAGE);
+		ERR(lookup(fd, key, end - n, 0), EFAULT);
+		for (uint32_t i = 0; i < n; i++)
+			ck_assert_msg(end[-(long)n + (long)i] == val[i], "value %u, %u bytes fit: byte %u not written",
+				      vs, n, i);
+		ck_assert_uint_eq(end[-(long)n - 1], 0x5c);
+		/* reads: the value, and the key of each command that reads one */
+		memcpy(end - n, val, n);
+		ERR(update(fd, key, end - n, 0), EFAULT);
+		if (n < ks) {
+			memcpy(end - n, key, n);
+			ERR(lookup(fd, end - n, val, 0), EFAULT);
+			ERR(delete(fd, end - n), EFAULT);
+		}
+	}
+	/* A buffer that starts in a page it cannot use and runs into one it can: the kernel faults
+	 * on the first byte and writes nothing, so no later byte may be written first. */
+	{
+		unsigned char *lo = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned char *start = lo + PAGE;
+
+		ck_assert_ptr_ne(lo, MAP_FAILED);
+		ck_assert_int_eq(mprotect(lo, PAGE, PROT_NONE), 0);
+		memset(start, 0x5c, PAGE);
+		for (uint32_t before = 1; before < vs && before <= 9; before += 4) {
+			ERR(lookup(fd, key, start - before, 0), EFAULT);
+			for (uint32_t i = 0; i < vs - before; i++)
+				ck_assert_msg(start[i] == 0x5c, "value %u starting %u bytes early: byte %u written", vs,
+					      before, i);
+		}
+		munmap(lo, 2 * PAGE);
+	}
+	/* all of it fits: whole copies both ways, and nothing was changed by the faults above */
+	memset(end - PAGE, 0, PAGE);
+	OK(lookup(fd, key, end - vs, 0));
+	ck_assert_int_eq(memcmp(end - vs, val, vs), 0);
+	memcpy(end - ks, key, ks);
+	OK(lookup(fd, end - ks, end - PAGE, 0));
+	ck_assert_int_eq(memcmp(end - PAGE, val, vs), 0);
+	guarded_free(end);
+	close(fd);
+}
+END_TEST
+
 START_TEST(read_only_output_buffers)
 {
 	struct m m;
@@ -446,6 +515,7 @@ int main(void)
 	opt_add_loop_test(wild, key_read_stops_at_fault, 0, NTYPES);
 	opt_add_loop_test(wild, value_read_stops_at_fault, 0, NTYPES);
 	opt_add_loop_test(wild, value_write_stops_at_fault, 0, NTYPES);
+	opt_add_loop_test(wild, copy_sizes_fault_exactly, 0, 24);
 	opt_add_loop_test(wild, read_only_output_buffers, 0, NTYPES);
 	opt_add_loop_test(wild, info_output_faults, 0, NTYPES);
 	return unit_run(s);
