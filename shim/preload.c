@@ -122,14 +122,33 @@ REAL(int, dup3, int, int, int)
 
 /* ---- bpf() ---- */
 
+/* Trace and diff mode are fixed by the environment at the first call: after it, one load tells
+ * a plain call from one that needs either (two calls and their loads were ~3% of a lookup). */
+enum { MODE_UNKNOWN, MODE_PLAIN, MODE_TRACE = 2, MODE_DIFF = 4 };
+static int bpf_mode;
+
+static int get_bpf_mode(void)
+{
+	int m = __atomic_load_n(&bpf_mode, __ATOMIC_RELAXED);
+
+	if (m == MODE_UNKNOWN) {
+		m = (shim_trace_enabled() ? MODE_TRACE : 0) | (shim_diff_enabled() ? MODE_DIFF : 0);
+		if (!m)
+			m = MODE_PLAIN;
+		__atomic_store_n(&bpf_mode, m, __ATOMIC_RELAXED);
+	}
+	return m;
+}
+
 static long do_bpf(long cmd, long uattr, long size)
 {
 	struct emu_attr a, before;
-	bool trace = shim_trace_enabled();
+	int mode = get_bpf_mode();
+	bool trace = mode & MODE_TRACE;
 	long ret;
 	int err = 0;
 
-	if (shim_diff_enabled()) {
+	if (mode & MODE_DIFF) {
 		/* BPFEMU_DIFF: the kernel answers too, and the two are compared (diffmode.c) */
 		ret = shim_diff_bpf((int)cmd, (union bpf_attr *)uattr, (unsigned)size, &before);
 	} else {
