@@ -505,7 +505,6 @@ void emu_test_crash_point(const char *where);
 uint32_t emu_nr_cpus(void);
 int emu_map_fd_id(int fd, uint32_t *id);
 int emu_fdcache_enable(void);
-bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode);
 void emu_fdcache_put(int fd, struct emu_map *m, int accmode);
 void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);

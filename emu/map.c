@@ -797,16 +797,14 @@ static bool is_path_fd(int fd)
 	return fl >= 0 && (fl & O_PATH);
 }
 
-int emu_map_get(int fd, struct emu_map **out, int *accmode)
+/* Out of line: its frame and saved registers were a fifth of every cached call's fd lookup. */
+__attribute__((noinline)) static int map_get_slow(int fd, struct emu_map **out, int *accmode)
 {
 	struct reg_entry *e;
 	struct reg_key k;
 	struct stat st;
 	int err = 0;
 
-	/* a cached fd was entered by an earlier call that got past the pthread_once below */
-	if (emu_fdcache_get(fd, out, accmode))
-		return 0;
 	pthread_once(&atfork_once, atfork_init);
 	if (fd < 0 || fstat(fd, &st))
 		return -EBADF;
@@ -974,7 +972,7 @@ EMU_API int bpfemu_close(int fd)
 	return close(fd);
 }
 
-bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
+static inline bool fdcache_get(int fd, struct emu_map **out, int *accmode)
 {
 	uintptr_t *c = __atomic_load_n(&fdcache, __ATOMIC_ACQUIRE), v;
 	struct hazard *h;
@@ -994,6 +992,14 @@ bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
 	else
 		__atomic_add_fetch(&(*out)->refs, 1, __ATOMIC_ACQ_REL);
 	return true;
+}
+
+int emu_map_get(int fd, struct emu_map **out, int *accmode)
+{
+	/* a cached fd was entered by an earlier call that got past map_get_slow's pthread_once */
+	if (fdcache_get(fd, out, accmode))
+		return 0;
+	return map_get_slow(fd, out, accmode);
 }
 
 static void cache_store(int fd, uintptr_t v)
