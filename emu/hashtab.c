@@ -642,12 +642,48 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 
 /* One step of the walk: bucket by bucket, each chain in order; a key not in the map restarts
  * it from the first element. 0, -ENOENT at the end, or WALK_TORN where find_racy() says FIND_TORN. */
+/*
+ * A walk passes back the key its last call returned: each thread remembers which element that
+ * was, and tries it before hashing (the hash and the bucket search were a sixth of a walk's step).
+ * An element that is linked and holds the key is the key's element, whatever map or call the hint
+ * came from: a whole table (write_seq or the lock decide) links each key once.
+ */
+static __thread struct walk_hint {
+	const struct emu_map *m;
+	uint32_t idx; /* index + 1 of the element whose key was returned */
+} walk_hint __attribute__((tls_model("initial-exec")));
+
+static uint32_t find_walked(struct emu_map *m, const void *key, uint32_t *hash)
+{
+	uint32_t i = walk_hint.idx;
+
+	if (walk_hint.m == m && i && i <= H(m)->nr_elems) {
+		struct htab_elem *e = elem(m, i - 1);
+
+		if (__atomic_load_n(&e->linked, __ATOMIC_RELAXED) == 1 &&
+		    key_equal(elem_key(e), key, m->hdr->key_size)) {
+			*hash = __atomic_load_n(&e->hash, __ATOMIC_RELAXED);
+			return i;
+		}
+	}
+	*hash = hash_key(m, key);
+	return find_racy(m, *hash, key);
+}
+
+static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
+{
+	memcpy(next_key, elem_key(elem(m, i - 1)), m->hdr->key_size);
+	walk_hint.m = m;
+	walk_hint.idx = i;
+	return 0;
+}
+
 static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 {
-	uint32_t ks = m->hdr->key_size, b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;
+	uint32_t b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;
 
 	if (key) {
-		uint32_t hash = hash_key(m, key), i = find_racy(m, hash, key);
+		uint32_t hash, i = find_walked(m, key, &hash);
 
 		if (i == FIND_TORN)
 			return WALK_TORN;
@@ -656,10 +692,8 @@ static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 
 			if (n > nr)
 				return WALK_TORN;
-			if (n) {
-				memcpy(next_key, elem_key(elem(m, n - 1)), ks);
-				return 0;
-			}
+			if (n)
+				return next_key_found(m, n, next_key);
 			b = (hash & (nb - 1)) + 1;
 		}
 	}
@@ -668,10 +702,8 @@ static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 
 		if (h > nr)
 			return WALK_TORN;
-		if (h) {
-			memcpy(next_key, elem_key(elem(m, h - 1)), ks);
-			return 0;
-		}
+		if (h)
+			return next_key_found(m, h, next_key);
 	}
 	return -ENOENT;
 }

@@ -492,6 +492,47 @@ START_TEST(get_next_key_rules)
 }
 END_TEST
 
+/* The emulator remembers which element a GET_NEXT_KEY returned and tries it first when the key
+ * comes back: deleting that key, or its element holding another key, must not mislead it. */
+START_TEST(walk_after_returned_key_changes)
+{
+	uint32_t t = htypes[_i];
+	int fd = mkmap(t, 4, 8, 8, F_ZERO_SEED);
+	unsigned char val[512] = { 0 };
+	uint32_t k, nk, first, order[8], again[8];
+	int n;
+
+	for (k = 10; k < 15; k++)
+		OK(update(fd, &k, val, 0));
+	n = walk_u32(fd, order, 8);
+	ck_assert_int_eq(n, 5);
+	/* returned, then deleted: its element keeps the key's bytes, unlinked */
+	OK(next_key(fd, &order[1], &nk));
+	ck_assert_uint_eq(nk, order[2]);
+	OK(delete(fd, &order[2]));
+	OK(next_key(fd, &order[2], &nk));
+	OK(next_key(fd, NULL, &first));
+	ck_assert_uint_eq(nk, first);
+	/* returned, deleted, and its element taken by a new key */
+	OK(next_key(fd, &order[0], &nk));
+	ck_assert_uint_eq(nk, order[1]);
+	OK(delete(fd, &order[1]));
+	k = 99;
+	OK(update(fd, &k, val, 0));
+	OK(next_key(fd, &order[1], &nk));
+	OK(next_key(fd, NULL, &first));
+	ck_assert_uint_eq(nk, first);
+	/* and the new key leads where a fresh walk says */
+	n = walk_u32(fd, again, 8);
+	ck_assert_int_eq(n, 4);
+	for (int i = 0; i + 1 < n; i++) {
+		OK(next_key(fd, &again[i], &nk));
+		ck_assert_uint_eq(nk, again[i + 1]);
+	}
+	close(fd);
+}
+END_TEST
+
 START_TEST(model_order_random_keys)
 {
 	/* loop index: type × key size */
@@ -731,6 +772,7 @@ int main(void)
 	tcase_add_loop_test(tc, zero_seed_123_in_3, 0, 4);
 	tcase_add_loop_test(tc, zero_seed_bucket_1_13_30, 0, NH);
 	tcase_add_loop_test(tc, get_next_key_rules, 0, NH);
+	tcase_add_loop_test(tc, walk_after_returned_key_changes, 0, NH);
 	tcase_add_loop_test(tc, model_order_random_keys, 0, NH * 14);
 	tcase_add_loop_test(tc, model_order_big_map, 0, 2);
 	tcase_add_loop_test(tc, random_seed_differs_between_maps, 0, NH);
