@@ -1314,6 +1314,40 @@ static void bench_cfg(int ci)
 	}
 }
 
+/* What every emulated write pays for its lock: glibc's robust, process-shared mutex (a dead
+ * holder is detected and repaired), against the two atomic instructions any lock needs. */
+static void print_lock_costs(void)
+{
+	pthread_mutexattr_t at;
+	pthread_mutex_t mu;
+	uint32_t word = 0;
+	double robust[5], bare[5];
+	struct meas m = { 0 };
+
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST);
+	if (pthread_mutex_init(&mu, &at))
+		return;
+	for (int r = 0; r < 5; r++) {
+		meas_reset(&m);
+		TIMED_LOOP(&m, 4096u, i, (void)i; if (!pthread_mutex_trylock(&mu)) pthread_mutex_unlock(&mu));
+		meas_finish(&m);
+		robust[r] = m.per_op * ns_per_tick;
+		meas_reset(&m);
+		TIMED_LOOP(&m, 4096u, i, uint32_t z = 0;
+			   if (__atomic_compare_exchange_n(&word, &z, i | 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				   __atomic_exchange_n(&word, 0, __ATOMIC_RELEASE));
+		meas_finish(&m);
+		bare[r] = m.per_op * ns_per_tick;
+	}
+	free(m.v);
+	pthread_mutex_destroy(&mu);
+	pthread_mutexattr_destroy(&at);
+	printf("A robust process-shared mutex's trylock and unlock cost %.1f ns, a compare-and-swap and an "
+	       "exchange %.1f ns.\n", median(robust, 5), median(bare, 5));
+}
+
 /* What one trip into the kernel costs here, the part of every in-process call that identifies
  * the fd (fstat) and of every kernel call: the bound of the in-process target. */
 static void print_syscall_costs(void)
@@ -1341,6 +1375,7 @@ static void print_syscall_costs(void)
 	close_map(T_INPROC, fd);
 	printf("\nHere and now a bare system call (getppid) costs %.0f ns and the fstat() that identifies a map "
 	       "fd %.0f ns.\n", median(bare, 5), median(st, 5));
+	print_lock_costs();
 }
 
 static void bench_threads(int ci)
