@@ -640,8 +640,6 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 /* next_key_of()'s answer for a walk that went astray: positive, so no errno can be taken for it */
 #define WALK_TORN 1
 
-/* One step of the walk: bucket by bucket, each chain in order; a key not in the map restarts
- * it from the first element. 0, -ENOENT at the end, or WALK_TORN where find_racy() says FIND_TORN. */
 /*
  * A walk passes back the key its last call returned: each thread remembers which element that
  * was, and tries it before hashing (the hash and the bucket search were a sixth of a walk's step).
@@ -678,6 +676,8 @@ static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
 	return 0;
 }
 
+/* One step of the walk: bucket by bucket, each chain in order; a key not in the map restarts
+ * it from the first element. 0, -ENOENT at the end, or WALK_TORN where find_racy() says FIND_TORN. */
 static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 {
 	uint32_t b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;

@@ -57,9 +57,9 @@ static void chain(int sig, siginfo_t *si, void *uc)
  * instructions of a whole lookup through the shim went to setjmps and their bookkeeping). Copies
  * of up to 32 bytes are two overlapping moves, up to 512 a loop of 8-byte moves (`rep movsb`
  * takes ~25 cycles to start, more than a key and a value take to copy); larger ones use
- * `rep movsb`. A second routine in the same region gathers
- * a hash bucket's keys (or values) from their elements in one call. Elsewhere, and under ASan,
- * copies keep the sigsetjmp guard.
+ * `rep movsb`. Routines in the same region gather a hash bucket's keys (or values) from their
+ * elements, or a batch's whole run of buckets, in one call. Elsewhere, and under ASan, copies
+ * keep the sigsetjmp guard.
  */
 #if defined(__x86_64__) && !defined(EMU_ASAN)
 #define EMU_FIXUP_COPY 1
