@@ -78,7 +78,7 @@ static char *slot(struct emu_map *m, uint32_t idx)
 static void copy_out(struct emu_map *m, void *value, const char *src)
 {
 	if (!emu_load_whole(value, src, m->value_bytes))
-		memcpy(value, src, m->value_bytes);
+		emu_copy_small(value, src, m->value_bytes);
 }
 
 static int array_lookup(struct emu_map *m, const void *key, void *value)

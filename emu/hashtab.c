@@ -560,7 +560,7 @@ static int htab_lookup(struct emu_map *m, const void *key, void *value)
 		if (e && inplace && !emu_word_begin(&e->wword, &w))
 			continue;
 		if (e)
-			memcpy(value, elem_value(m, e), m->value_bytes);
+			emu_copy_small(value, elem_value(m, e), m->value_bytes);
 		if (emu_read_valid(m, seq) && (!e || !inplace || emu_word_valid(&e->wword, w)))
 			return i ? 0 : -ENOENT;
 	}
@@ -569,7 +569,7 @@ static int htab_lookup(struct emu_map *m, const void *key, void *value)
 		return err;
 	i = find(m, hash, key);
 	if (i)
-		memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+		emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
 	emu_map_unlock(m);
 	return i ? 0 : -ENOENT;
 }
@@ -600,7 +600,7 @@ static int remove_locked(struct emu_map *m, uint32_t hash, const void *key, void
 
 	if (i) {
 		if (value)
-			memcpy(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+			emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
 		unlink_elem(m, i - 1);
 		EMU_CRASH_POINT("htab.delete");
 		free_elem(m, i - 1);
@@ -670,7 +670,7 @@ static uint32_t find_walked(struct emu_map *m, const void *key, uint32_t *hash)
 
 static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
 {
-	memcpy(next_key, elem_key(elem(m, i - 1)), m->hdr->key_size);
+	emu_copy_small(next_key, elem_key(elem(m, i - 1)), m->hdr->key_size);
 	walk_hint.m = m;
 	walk_hint.idx = i;
 	return 0;

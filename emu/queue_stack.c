@@ -95,7 +95,7 @@ static int qs_take(struct emu_map *m, void *value, bool del)
 		return -ENOENT;
 	}
 	i = stack ? ring_prev(p, p->head) : p->tail;
-	memcpy(value, qs_slot(m, i), m->hdr->value_size);
+	emu_copy_small(value, qs_slot(m, i), m->hdr->value_size);
 	if (del) {
 		EMU_CRASH_POINT("qs.pop");
 		if (stack)
