@@ -583,6 +583,21 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* syscall.c */
 int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned int size);
 int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr);
+/* bpf(2) as a caller sees it: the attr copied and checked, the command run; -1 and errno on
+ * failure. bpfemu_bpf() and the preload's plain calls; inline, for the preload's hot path. */
+static inline int emu_bpf_call(int cmd, union bpf_attr *uattr, unsigned int size)
+{
+	struct emu_attr a;
+	int ret = emu_bpf_copy_attr(&a, uattr, size);
+
+	if (!ret)
+		ret = emu_bpf_dispatch(cmd, &a, uattr);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
 const char *emu_cmd_name(int cmd);          /* "BPF_MAP_CREATE", or NULL */
 const char *emu_map_type_name(uint32_t type); /* "hash", or NULL */
 

@@ -682,16 +682,7 @@ int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned 
 
 EMU_API int bpfemu_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 {
-	struct emu_attr a;
-	int ret = emu_bpf_copy_attr(&a, attr, size);
-
-	if (!ret)
-		ret = emu_bpf_dispatch(cmd, &a, attr);
-	if (ret < 0) {
-		errno = -ret;
-		return -1;
-	}
-	return ret;
+	return emu_bpf_call(cmd, attr, size);
 }
 
 EMU_API const char *bpfemu_version(void)

@@ -175,22 +175,14 @@ __attribute__((noinline)) static long do_bpf_observed(int mode, long cmd, long u
 __attribute__((noinline)) static long bpf_call(long cmd, long uattr, long size)
 {
 	int mode = get_bpf_mode();
-	struct emu_attr a;
 	long ret;
 
 	depth++;
 	/* the plain call apart: the trace's copy of the attr made its frame three times larger */
-	if (__builtin_expect(mode != MODE_PLAIN, 0)) {
+	if (__builtin_expect(mode != MODE_PLAIN, 0))
 		ret = do_bpf_observed(mode, cmd, uattr, size);
-	} else {
-		ret = emu_bpf_copy_attr(&a, (const union bpf_attr *)uattr, (unsigned)size);
-		if (!ret)
-			ret = emu_bpf_dispatch((int)cmd, &a, (union bpf_attr *)uattr);
-		if (ret < 0) {
-			errno = (int)-ret;
-			ret = -1;
-		}
-	}
+	else
+		ret = emu_bpf_call((int)cmd, (union bpf_attr *)uattr, (unsigned)size);
 	depth--;
 	return ret;
 }
