@@ -409,8 +409,16 @@ static inline void emu_full_barrier_after_lock(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 #endif
 }
-/* 0, EOWNERDEAD (the caller repairs, then pthread_mutex_consistent) or another positive errno */
-int emu_robust_lock(pthread_mutex_t *mu);
+/* The lock was busy at the first try: spin a little, then wait. */
+int emu_robust_lock_wait(pthread_mutex_t *mu);
+/* 0, EOWNERDEAD (the caller repairs, then pthread_mutex_consistent) or another positive errno.
+ * The first try inline: it is all an uncontended write pays besides glibc's own. */
+static inline int emu_robust_lock(pthread_mutex_t *mu)
+{
+	int err = pthread_mutex_trylock(mu);
+
+	return err == EBUSY ? emu_robust_lock_wait(mu) : err;
+}
 /* a lock or slot holder died and what it left was repaired */
 static inline void emu_count_recovery(struct emu_map *m)
 {

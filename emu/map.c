@@ -187,8 +187,7 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* The lock was busy at the first try. */
-static int robust_lock_wait(pthread_mutex_t *mu)
+int emu_robust_lock_wait(pthread_mutex_t *mu)
 {
 	int err = EBUSY;
 
@@ -223,21 +222,12 @@ static int robust_lock_wait(pthread_mutex_t *mu)
 	return err;
 }
 
-int emu_robust_lock(pthread_mutex_t *mu)
-{
-	int err = pthread_mutex_trylock(mu);
-
-	return err == EBUSY ? robust_lock_wait(mu) : err;
-}
-
 int emu_map_lock(struct emu_map *m)
 {
 	struct emu_map_hdr *h = m->hdr;
-	int err = pthread_mutex_trylock(&h->lock);
+	int err = emu_robust_lock(&h->lock);
 	uint32_t s;
 
-	if (err == EBUSY)
-		err = robust_lock_wait(&h->lock);
 	if (err && err != EOWNERDEAD)
 		return -err;
 	/* already odd if the last holder died: it stays so until this one unlocks */
