@@ -33,7 +33,8 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 
 int shim_debug;
-static __thread int depth __attribute__((tls_model("initial-exec")));
+/* used: syscall()'s assembly entry (x86-64) reads it too */
+static __thread int depth __attribute__((tls_model("initial-exec"), used));
 
 static void shim_init(void) __attribute__((constructor));
 static void shim_init(void)
@@ -172,7 +173,13 @@ __attribute__((noinline)) static long do_bpf_observed(int mode, long cmd, long u
 	return ret;
 }
 
-__attribute__((noinline)) static long bpf_call(long cmd, long uattr, long size)
+/* The two ways on from syscall(): hidden, not static, so that their names and calling
+ * conventions stay as declared for the assembly entry below. */
+__attribute__((visibility("hidden"))) long shim_bpf_call(long cmd, long uattr, long size);
+__attribute__((visibility("hidden"))) long shim_other_syscall(long nr, long a0, long a1, long a2, long a3,
+							     long a4, long a5);
+
+long shim_bpf_call(long cmd, long uattr, long size)
 {
 	int mode = get_bpf_mode();
 	long ret;
@@ -187,7 +194,7 @@ __attribute__((noinline)) static long bpf_call(long cmd, long uattr, long size)
 	return ret;
 }
 
-__attribute__((noinline)) static long other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	/* fd numbers that stop naming what they named must leave the fd cache */
 	switch (nr) {
@@ -208,8 +215,34 @@ __attribute__((noinline)) static long other_syscall(long nr, long a0, long a1, l
 	return get_syscall()(nr, a0, a1, a2, a3, a4, a5);
 }
 
-/* Both ways out are tail calls, so the entry keeps no registers of its own: its saving them for
- * the other syscalls' path was a tenth of the shim's own instructions per bpf() call. */
+#if defined(__x86_64__)
+#define SHIM_STR_(x) #x
+#define SHIM_STR(x) SHIM_STR_(x)
+/*
+ * syscall() in assembly on x86-64: one compare of the number, one of the depth, and a jump with
+ * every register as it came. The variadic ABI passes syscall()'s integer arguments exactly where
+ * a plain function takes its own (six registers, the seventh at 8(%rsp)), so shim_other_syscall
+ * receives them untouched, and shim_bpf_call after a shift by one register. The C entry had to
+ * store all six registers for va_arg and keep a frame: a tenth of a lookup through the shim.
+ */
+__asm__(".text\n"
+	".globl syscall\n"
+	".type syscall, @function\n"
+	".p2align 4\n"
+	"syscall:\n"
+	"\t.cfi_startproc\n"
+	"\tcmpq $" SHIM_STR(SYS_bpf) ", %rdi\n"
+	"\tjne shim_other_syscall\n"
+	"\tmovq depth@gottpoff(%rip), %rax\n"
+	"\tcmpl $0, %fs:(%rax)\n"
+	"\tjne shim_other_syscall\n"
+	"\tmovq %rsi, %rdi\n"
+	"\tmovq %rdx, %rsi\n"
+	"\tmovq %rcx, %rdx\n"
+	"\tjmp shim_bpf_call\n"
+	"\t.cfi_endproc\n"
+	".size syscall, .-syscall\n");
+#else
 EXPORT long syscall(long nr, ...)
 {
 	long a0, a1, a2, a3, a4, a5;
@@ -222,14 +255,15 @@ EXPORT long syscall(long nr, ...)
 	a2 = va_arg(ap, long);
 	if (nr == SYS_bpf && !depth) {
 		va_end(ap);
-		return bpf_call(a0, a1, a2);
+		return shim_bpf_call(a0, a1, a2);
 	}
 	a3 = va_arg(ap, long);
 	a4 = va_arg(ap, long);
 	a5 = va_arg(ap, long);
 	va_end(ap);
-	return other_syscall(nr, a0, a1, a2, a3, a4, a5);
+	return shim_other_syscall(nr, a0, a1, a2, a3, a4, a5);
 }
+#endif
 
 /* ---- mmap of a map fd: only an MMAPABLE array's values, as in the kernel ---- */
 

@@ -8,7 +8,8 @@
  *   e2e_helper probe    exit 0 if bpf() can create a map here, else print why and exit 1
  *   e2e_helper fork     children update a shared map, the parent sees every update (and back)
  *   e2e_helper socket   a map fd passed over a unix socket (both ways) is the same map
- *   e2e_helper fds      dup/dup2/dup3/F_DUPFD share the map; close gives EBADF; close-on-exec
+ *   e2e_helper fds      dup/dup2/dup3/F_DUPFD share the map; close gives EBADF; close-on-exec;
+ *                       other syscalls keep all six arguments
  *   e2e_helper trace    a fixed call sequence for the trace test; prints "pid=P fd=F"
  *
  * Exit 0 on success, 1 with "e2e_helper MODE: what failed" on stderr.
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -394,6 +396,27 @@ static int do_fds_exec_child(int fd, int cloexec_fd)
 	return 0;
 }
 
+/* syscall() with another number than bpf's passes all six arguments on: mmap's offset is the
+ * seventh of syscall()'s own, the one the caller leaves on the stack. */
+static void check_syscall_args(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int mfd = memfd_create("e2e_args", MFD_CLOEXEC);
+	char *p;
+
+	if (mfd < 0 || ftruncate(mfd, 2 * page) || pwrite(mfd, "x", 1, page) != 1)
+		fail("memfd");
+	p = (char *)syscall(SYS_mmap, NULL, page, PROT_READ, MAP_SHARED, mfd, page);
+	if (p == MAP_FAILED)
+		fail("syscall(SYS_mmap) with an offset");
+	if (p[0] != 'x') {
+		errno = 0;
+		fail("syscall(SYS_mmap) mapped another page than the one at its offset");
+	}
+	munmap(p, page);
+	close(mfd);
+}
+
 static int do_fds(char **argv)
 {
 	int fd = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 2, "e2e_fds");
@@ -457,7 +480,8 @@ static int do_fds(char **argv)
 	close(d3);
 	close(d4);
 	expect_errno(lookup(d4, &(__u32){ 0 }, &v), EBADF, "lookup after closing every copy");
-	printf("fds: dup, dup2, dup3, F_DUPFD_CLOEXEC, close and exec behave\n");
+	check_syscall_args();
+	printf("fds: dup, dup2, dup3, F_DUPFD_CLOEXEC, close and exec behave; syscall() passes six arguments\n");
 	return 0;
 }
 
