@@ -279,6 +279,28 @@ static void check_attr(void)
 			}
 		}
 	}
+	/* The element commands at short sizes, libbpf's among them (32 bytes: delete's zone is
+	 * two words), and sizes that end inside a word: each byte of the zone that size covers. */
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		int cmd = cmds[c].cmd;
+
+		if (cmd == HX_MAP_CREATE || cmd == HX_FREEZE || cmd == HX_OBJ_GET_INFO)
+			continue;
+		for (unsigned sz = cmds[c].end + 1; sz <= cmds[c].end + 17; sz++) {
+			for (unsigned off = cmds[c].end; off < sz; off++) {
+				struct hx_op op;
+				struct hx_res r;
+
+				refill();
+				hx_ctx("%s size %u, CHECK_ATTR byte %u non-zero", hx_cmd_name(cmd), sz, off);
+				good_op(&op, cmd, 2, target(cmd));
+				op.size = sz;
+				op.attr[off] = 0x40;
+				hx_run(&op, &r);
+				hx_expect(hx_kret(&r), -EINVAL, "non-zero byte in the CHECK_ATTR zone");
+			}
+		}
+	}
 	/* the same with a short size: a non-zero byte past size is not part of the attr */
 	{
 		struct hx_op op;
