@@ -139,8 +139,15 @@ bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t 
 		       const void *src, size_t n)
 {
 	struct slot *s = slot_at(m, w->slot);
-	uint32_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+	uint32_t v;
 
+	/* A value one aligned store writes (8 bytes or 4: counters, most values) needs no word: a
+	 * reader copies the old value or the new, a crash leaves one or the other, and two writers'
+	 * stores land one after the other. The word's compare-and-swap and its release were a
+	 * twentieth of such an update. */
+	if (emu_store_whole(dst, src, n))
+		return true;
+	v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	if (v & EMU_WORD_LOCKED)
 		return false;
 	s->word_off = (uint64_t)((char *)word - m->base);
@@ -154,11 +161,8 @@ bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t 
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 #endif
 	EMU_CRASH_POINT("inplace.take");
-	if (emu_store_whole(dst, src, n))
-		goto release;
 	emu_redo_copy(m, &(struct emu_redo){ stage_at(m, w->slot), &s->dst, &s->len, "inplace.stage", "inplace.copy" },
 		      dst, src, n);
-release:
 	__atomic_store_n(word, v + EMU_WORD_SEQ, __ATOMIC_RELEASE);
 	EMU_CRASH_POINT("inplace.release");
 	s->word_off = 0;

@@ -443,7 +443,8 @@ static inline void emu_count_recovery(struct emu_map *m)
  *
  * The write word of an element: even while no one writes the value; odd while slot
  * (word & EMU_WORD_OWNER) >> 1 does; each write adds EMU_WORD_SEQ. Lock-free readers of such a
- * value check it with emu_word_begin/emu_word_valid besides write_seq.
+ * value check it with emu_word_begin/emu_word_valid besides write_seq. A value that one aligned
+ * store writes whole (emu_store_whole) is written without the word, which then never moves.
  */
 #define EMU_INPLACE_SLOTS 8u
 #define EMU_WORD_LOCKED 1u
