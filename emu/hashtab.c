@@ -350,9 +350,9 @@ static void fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key
 	struct htab_elem *e = elem(m, idx);
 
 	e->hash = hash;
-	memcpy(elem_key(e), key, m->hdr->key_size);
+	emu_copy_small(elem_key(e), key, m->hdr->key_size);
 	EMU_CRASH_POINT("htab.fill");
-	memcpy(elem_value(m, e), value, m->value_bytes);
+	emu_copy_small(elem_value(m, e), value, m->value_bytes);
 }
 
 static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)

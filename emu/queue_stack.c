@@ -74,7 +74,7 @@ static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
 		emu_publish_u32(&p->tail, ring_next(p, p->tail));
 		EMU_CRASH_POINT("qs.drop");
 	}
-	memcpy(qs_slot(m, p->head), value, m->hdr->value_size);
+	emu_copy_small(qs_slot(m, p->head), value, m->hdr->value_size);
 	EMU_CRASH_POINT("qs.push");
 	emu_publish_u32(&p->head, ring_next(p, p->head));
 	emu_map_unlock(m);
