@@ -266,7 +266,7 @@ static void link_head(struct emu_map *m, uint32_t idx)
 	e->linked = 1;
 	EMU_CRASH_POINT("htab.link");
 	emu_publish_u32(b, idx + 1);
-	EMU_CRASH_POINT("htab.link");
+	EMU_CRASH_POINT("htab.linked");
 	H(m)->count++;
 }
 
@@ -355,10 +355,12 @@ static void fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key
 	emu_copy_small(elem_value(m, e), value, m->value_bytes);
 }
 
-static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+/* absent: the key is known not to be in the map (see htab_update), so not looked for again */
+static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			bool absent)
 {
 	bool percpu = is_percpu(m->hdr->map_type);
-	uint32_t old = find(m, hash, key), idx;
+	uint32_t old = absent ? 0 : find(m, hash, key), idx;
 	int err = check_flags(old, flags);
 
 	if (err)
@@ -424,8 +426,10 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 }
 
 #define INPLACE_FALLBACK 1 /* update_inplace(): not done, take the lock */
+#define INPLACE_ABSENT 2   /* inplace_target(): the key is not in the map, an insert */
 
-/* The element update_inplace() may overwrite, in *out; or the update's error, or INPLACE_FALLBACK. */
+/* The element update_inplace() may overwrite, in *out; or the update's error, INPLACE_FALLBACK
+ * or INPLACE_ABSENT. */
 static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uint64_t flags, uint32_t *out)
 {
 	uint32_t i = find_racy(m, hash, key);
@@ -435,7 +439,7 @@ static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uin
 		return INPLACE_FALLBACK;
 	err = check_flags(i, flags);
 	if (err || !i)
-		return err ? err : INPLACE_FALLBACK;
+		return err ? err : INPLACE_ABSENT;
 	if (!is_percpu(m->hdr->map_type) && (m->hdr->map_flags & EMU_F_ZERO_SEED) &&
 	    __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED) != i)
 		return INPLACE_FALLBACK;
@@ -453,10 +457,12 @@ static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uin
  * (it is the kernel's too). With BPF_F_ZERO_SEED the order is the kernel's and kept.
  *
  * The key is looked for as a lock-free lookup does; an answer that needs no write (a flag's
- * error) is given as a lookup's would be; an insert goes to the lock at once. A found element is
- * still the key's if no lock holder came between the search and the slot (write_seq unchanged).
+ * error) is given as a lookup's would be; an insert goes to the lock at once (and tells
+ * htab_update that it searched). A found element is still the key's if no lock holder came
+ * between the search and the slot (write_seq unchanged).
  */
-static int update_inplace(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+static int update_inplace(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			  uint32_t *absent_seq)
 {
 	struct emu_inplace w;
 	struct htab_elem *e;
@@ -465,16 +471,23 @@ static int update_inplace(struct emu_map *m, const void *key, const void *value,
 
 #ifdef EMU_TSAN
 	/* It would take the lock-free search for a race with lock holders: here the search is made
-	 * holding the slot, when the table cannot change. */
+	 * holding the slot, when the table cannot change (and an insert searches again locked). */
+	(void)absent_seq;
 	if (!emu_inplace_begin(m, &w))
 		return INPLACE_FALLBACK;
 	err = inplace_target(m, hash, key, flags, &i);
+	if (err == INPLACE_ABSENT)
+		err = INPLACE_FALLBACK;
 #else
 	uint32_t seq;
 
 	if (!emu_read_begin(m, &seq))
 		return INPLACE_FALLBACK;
 	err = inplace_target(m, hash, key, flags, &i);
+	if (err == INPLACE_ABSENT) {
+		*absent_seq = seq; /* htab_update trusts the miss if no lock holder came since */
+		return INPLACE_FALLBACK;
+	}
 	if (err)
 		return err != INPLACE_FALLBACK && emu_read_valid(m, seq) ? err : INPLACE_FALLBACK;
 	if (!emu_inplace_begin(m, &w))
@@ -507,29 +520,34 @@ static bool update_flags_ok(uint32_t type, uint64_t flags)
 }
 
 /* Lock held, flags checked. */
-static int update_hashed(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+static int update_hashed(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			 bool absent)
 {
 	return is_lru(m->hdr->map_type) ? update_lru(m, key, value, flags, hash)
-					: update_plain(m, key, value, flags, hash);
+					: update_plain(m, key, value, flags, hash, absent);
 }
 
 static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	uint32_t type = m->hdr->map_type, hash;
+	uint32_t type = m->hdr->map_type, hash, absent_seq = 1; /* odd: no miss seen */
 	int err;
 
 	if (!update_flags_ok(type, flags))
 		return -EINVAL;
 	hash = hash_key(m, key);
 	if (m->hdr->inplace_off) {
-		err = update_inplace(m, key, value, flags, hash);
+		err = update_inplace(m, key, value, flags, hash, &absent_seq);
 		if (err != INPLACE_FALLBACK)
 			return err;
 	}
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	err = update_hashed(m, key, value, flags, hash);
+	/* An insert searched for its key lock-free, between two reads of an even write_seq: if
+	 * taking the lock moved write_seq just past the first (no holder came, none died: see
+	 * emu_map_lock), the table is the one searched and the key still absent. */
+	err = update_hashed(m, key, value, flags, hash,
+			    !(absent_seq & 1) && m->hdr->write_seq == absent_seq + 1);
 	emu_map_unlock(m);
 	return err;
 }
@@ -539,7 +557,7 @@ static int htab_update_locked(struct emu_map *m, const void *key, const void *va
 {
 	if (!update_flags_ok(m->hdr->map_type, flags))
 		return -EINVAL;
-	return update_hashed(m, key, value, flags, hash_key(m, key));
+	return update_hashed(m, key, value, flags, hash_key(m, key), false);
 }
 
 static int htab_lookup(struct emu_map *m, const void *key, void *value)

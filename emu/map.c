@@ -242,6 +242,9 @@ int emu_map_lock(struct emu_map *m)
 	if (h->inplace_off && emu_inplace_maybe_used(h))
 		emu_inplace_drain(m);
 	if (err == EOWNERDEAD) {
+		/* Moved on, still odd: a search made before the dead holder's writes (htab_update's
+		 * lock-free miss) must not find write_seq where its own lock alone would leave it. */
+		__atomic_store_n(&h->write_seq, h->write_seq + 2, __ATOMIC_RELAXED);
 		recover_locked(m);
 		pthread_mutex_consistent(&h->lock);
 	}

@@ -16,8 +16,10 @@
  * never get a value twice from a queue; bpfemu_map_check() passes after every kill and at the
  * end; and the map still works at the end: it takes exactly max_entries elements again.
  *
- * Before that, one staged case (it needs SCHED_FIFO, so root or CAP_SYS_NICE; skipped otherwise):
- * the lost wakeup of robust mutexes, see lost_wakeup().
+ * Before that, staged cases: the lost wakeup of robust mutexes, see lost_wakeup() (it needs
+ * SCHED_FIFO, so root or CAP_SYS_NICE; skipped otherwise); with the hooks, in-place writers killed
+ * at each step (inplace_kills()) and an insert whose lock came from a dead inserter
+ * (insert_after_dead_inserter()).
  *
  * argv[1], optional: kills per map type (default 60; with BPFEMU_SOAK, as many as fit in that
  * many seconds per type). argv[2], optional: only the map types whose names contain it.
@@ -675,6 +677,78 @@ out:
 	free(got);
 }
 
+/*
+ * An insert searches for its key lock-free first (the in-place attempt) and, if no lock holder
+ * came before it took the lock, does not search again (htab_update). A holder that came and died
+ * must count as one: staged, a victim and then a survivor both miss key 7 while the parent holds
+ * the lock; the parent unlocks; the victim (first in the futex queue) inserts 7 and is killed with
+ * it linked, the lock held; the survivor gets the lock from the dead victim. It must find 7 and
+ * replace it, not link a second 7.
+ */
+static void insert_after_dead_inserter(uint32_t type)
+{
+	int fd = map_create(type, 4, 8, 64, 0), st = 0, err;
+	uint32_t k = 7, rec0, n = 0, cur, next, vb = value_bytes(type, 8);
+	uint64_t *got = calloc(1, vb), *want = malloc(vb), *val = malloc(vb);
+	struct emu_map_hdr *h;
+	pid_t v, s;
+
+	memset(want, 0x55, vb);
+	memset(val, 0x77, vb);
+
+	CHECK(fd >= 0, "dead inserter: create: %s", strerror(-fd));
+	if (fd < 0)
+		goto out;
+	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(h != MAP_FAILED, "dead inserter: mmap: %s", strerror(errno));
+	if (h == MAP_FAILED) {
+		close(fd);
+		goto out;
+	}
+	rec0 = recoveries(fd);
+	err = pthread_mutex_lock(&h->lock); /* write_seq stays even: searches run lock-free */
+	CHECK(!err, "dead inserter: lock: %s", strerror(err));
+	v = fork();
+	if (v == 0) {
+		setenv("BPFEMU_TEST_CRASH", "1:htab.linked", 1);
+		alarm(10);
+		m_update(fd, &k, val, B_ANY);
+		_exit(0); /* not killed: the crash point was not on its way */
+	}
+	CHECK(wait_futex_sleep(v), "dead inserter: the victim never waited for the lock");
+	s = fork();
+	if (s == 0) {
+		alarm(10);
+		_exit(m_update(fd, &k, want, B_ANY) ? 1 : 0);
+	}
+	CHECK(wait_futex_sleep(s), "dead inserter: the survivor never waited for the lock");
+	pthread_mutex_unlock(&h->lock);
+	while (waitpid(v, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "dead inserter: the victim was not killed at htab.linked");
+	while (waitpid(s, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "dead inserter: the survivor's update failed");
+	CHECK(recoveries(fd) > rec0, "dead inserter: the dead victim's map was not repaired");
+	err = map_check(fd);
+	CHECK(!err, "dead inserter: %s: bpfemu_map_check: %s", type_name(type), strerror(-err));
+	for (err = m_next_key(fd, NULL, &next); !err && n < 64; err = m_next_key(fd, &cur, &next)) {
+		CHECK(next == k, "dead inserter: key %u in the map", next);
+		cur = next;
+		n++;
+	}
+	CHECK(n == 1, "dead inserter: %s: key 7 is in the map %u times", type_name(type), n);
+	err = m_lookup(fd, &k, got);
+	CHECK(!err && !memcmp(got, want, vb), "dead inserter: %s: the survivor's value is not the key's",
+	      type_name(type));
+	munmap(h, sizeof(*h));
+	close(fd);
+out:
+	free(got);
+	free(want);
+	free(val);
+}
+
 static void inplace_kills(void)
 {
 	static const char *const points[] = { "inplace.name", "inplace.take", "inplace.stage", "inplace.copy",
@@ -708,8 +782,12 @@ int main(int argc, char **argv)
 	printf("stress_kill: %s per type, crash points %s\n", soak && atof(soak) > 0 ? "soak" : "fixed kills",
 	       hooks ? "on (every other victim kills itself inside the emulator)" : "off (timed kills only)");
 	lost_wakeup();
-	if (hooks)
+	if (hooks) {
 		inplace_kills();
+		insert_after_dead_inserter(T_HASH);
+		insert_after_dead_inserter(T_PERCPU_HASH);
+		printf("  inserts after a dead inserter: 2 staged\n");
+	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (argc < 3 || strstr(type_name(types[i]), argv[2]))
 			run_type(types[i], kills, soak && atof(soak) > 0 ? atof(soak) : 0);
