@@ -219,11 +219,13 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 #define SHIM_STR_(x) #x
 #define SHIM_STR(x) SHIM_STR_(x)
 /*
- * syscall() in assembly on x86-64: one compare of the number, one of the depth, and a jump with
- * every register as it came. The variadic ABI passes syscall()'s integer arguments exactly where
- * a plain function takes its own (six registers, the seventh at 8(%rsp)), so shim_other_syscall
- * receives them untouched, and shim_bpf_call after a shift by one register. The C entry had to
- * store all six registers for va_arg and keep a frame: a tenth of a lookup through the shim.
+ * syscall() in assembly on x86-64: one compare of the number, one of the depth, and for bpf() a
+ * jump with the registers shifted by one. The variadic ABI passes syscall()'s integer arguments
+ * where a plain function takes its own, so shim_bpf_call finds its three there. The C entry had
+ * to store all six registers for va_arg and keep a frame: a tenth of a lookup through the shim.
+ * Other syscalls take a frame: the seventh argument, on the stack, is copied into it rather than
+ * handed on in place, since a callee may write its stack arguments and a caller that passed
+ * fewer keeps its own data there.
  */
 __asm__(".text\n"
 	".globl syscall\n"
@@ -232,14 +234,20 @@ __asm__(".text\n"
 	"syscall:\n"
 	"\t.cfi_startproc\n"
 	"\tcmpq $" SHIM_STR(SYS_bpf) ", %rdi\n"
-	"\tjne shim_other_syscall\n"
+	"\tjne 1f\n"
 	"\tmovq depth@gottpoff(%rip), %rax\n"
 	"\tcmpl $0, %fs:(%rax)\n"
-	"\tjne shim_other_syscall\n"
+	"\tjne 1f\n"
 	"\tmovq %rsi, %rdi\n"
 	"\tmovq %rdx, %rsi\n"
 	"\tmovq %rcx, %rdx\n"
 	"\tjmp shim_bpf_call\n"
+	"1:\tpushq 8(%rsp)\n"
+	"\t.cfi_adjust_cfa_offset 8\n"
+	"\tcall shim_other_syscall\n"
+	"\taddq $8, %rsp\n"
+	"\t.cfi_adjust_cfa_offset -8\n"
+	"\tret\n"
 	"\t.cfi_endproc\n"
 	".size syscall, .-syscall\n");
 #else
