@@ -218,6 +218,13 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 #if defined(__x86_64__)
 #define SHIM_STR_(x) #x
 #define SHIM_STR(x) SHIM_STR_(x)
+/* Built with -fcf-protection the library is marked for indirect branch tracking, and callers
+ * reach syscall() by an indirect jump from their PLT: it must start with an end-branch. */
+#if defined(__CET__) && (__CET__ & 1)
+#define SHIM_ENDBR "\tendbr64\n"
+#else
+#define SHIM_ENDBR ""
+#endif
 /*
  * syscall() in assembly on x86-64: one compare of the number, one of the depth, and for bpf() a
  * jump with the registers shifted by one. The variadic ABI passes syscall()'s integer arguments
@@ -233,6 +240,7 @@ __asm__(".text\n"
 	".p2align 4\n"
 	"syscall:\n"
 	"\t.cfi_startproc\n"
+	SHIM_ENDBR
 	"\tcmpq $" SHIM_STR(SYS_bpf) ", %rdi\n"
 	"\tjne 1f\n"
 	"\tmovq depth@gottpoff(%rip), %rax\n"
