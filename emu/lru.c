@@ -103,6 +103,15 @@ static inline struct lru_set *own_set_of(const struct emu_lru_ctx *c, uint32_t c
 
 static inline uint32_t cpu_count(uint32_t nr_cpus) { return nr_cpus ? nr_cpus : 1; }
 
+/* A CPU number brought into range: it nearly always is, and the division this skips was on the
+ * path to the list every pop and push touch (two of them a replacing update, ~25 cycles). */
+static inline uint32_t cpu_index(const struct emu_lru_ctx *c, uint32_t cpu)
+{
+	uint32_t nr = c->state->nr_cpus;
+
+	return cpu < nr ? cpu : cpu % nr;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Index-linked list primitives                                                                */
 
@@ -440,7 +449,7 @@ static void common_push(const struct emu_lru_ctx *c, uint32_t idx)
 	switch (n->type) {
 	case LRU_LOCAL_PENDING: {
 		/* still private to the CPU that took it: straight back to that CPU's free list */
-		struct lru_local *loc = local_of(c, n->cpu % c->state->nr_cpus);
+		struct lru_local *loc = local_of(c, cpu_index(c, n->cpu));
 
 		dl_unlink(c, &loc->pending_q, idx);
 		n->type = LRU_LOCAL_FREE;
@@ -580,7 +589,7 @@ void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bo
 
 uint32_t emu_lru_pop_free(struct emu_lru_ctx *c, uint32_t cpu)
 {
-	cpu %= c->state->nr_cpus;
+	cpu = cpu_index(c, cpu);
 	return c->state->percpu ? percpu_pop(c, cpu) : common_pop(c, cpu);
 }
 
