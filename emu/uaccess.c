@@ -55,9 +55,9 @@ static void chain(int sig, siginfo_t *si, void *uc)
  * kernel answers its own faulting user copies, by a fixup: the handler moves the instruction
  * pointer to code that returns -EFAULT. That spares every copy a sigsetjmp (a third of the
  * instructions of a whole lookup through the shim went to setjmps and their bookkeeping). Copies
- * of up to 32 bytes are two overlapping moves, up to 512 a loop of 8-byte moves (`rep movsb`
- * takes ~25 cycles to start, more than a key and a value take to copy); larger ones use
- * `rep movsb`. Routines in the same region gather a hash bucket's keys (or values) from their
+ * of up to 16 bytes are two overlapping moves, up to 32 five (so that each of an attr's fields is
+ * read by one load), up to 512 a loop of 8-byte moves (`rep movsb` takes ~25 cycles to start,
+ * more than a key and a value take to copy); larger ones use `rep movsb`. Routines in the same region gather a hash bucket's keys (or values) from their
  * elements, or a batch's whole run of buckets, in one call. Elsewhere, and under ASan, copies
  * keep the sigsetjmp guard.
  */
