@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "bpfemu/bpfemu.h"
+#include "uapi/bpf_uapi.h"
 
 /* Sanitizer builds: EMU_ASAN, EMU_TSAN (gcc and clang spell the test differently). */
 #if defined(__SANITIZE_ADDRESS__)
@@ -29,38 +30,13 @@
 #endif
 #endif
 
-/* The kernel's union bpf_attr is larger than the one in the headers we build with (6.1 has 144
- * bytes of fields we use); every attr is handled as this many raw bytes, by offset. */
-#define EMU_ATTR_SIZE 168u
+
 #define EMU_PAGE_SIZE 4096u
-#define EMU_ENOTSUPP 524
-#define EMU_OBJ_NAME_LEN 16u
 
 #define EMU_MAGIC 0x3170616d75656670ULL /* "pfeuamp1": a bpfemu map file */
 #define EMU_LAYOUT_VERSION 4u /* 2: the redo record of in-place value writes; 3: the write sequence;
 				* 4: in-place writer slots */
 
-/* Map flags the uapi of 6.1 may not name. */
-#define EMU_F_NO_PREALLOC (1u << 0)
-#define EMU_F_NO_COMMON_LRU (1u << 1)
-#define EMU_F_NUMA_NODE (1u << 2)
-#define EMU_F_RDONLY (1u << 3)
-#define EMU_F_WRONLY (1u << 4)
-#define EMU_F_STACK_BUILD_ID (1u << 5)
-#define EMU_F_ZERO_SEED (1u << 6)
-#define EMU_F_RDONLY_PROG (1u << 7)
-#define EMU_F_WRONLY_PROG (1u << 8)
-#define EMU_F_CLONE (1u << 9)
-#define EMU_F_MMAPABLE (1u << 10)
-#define EMU_F_PRESERVE_ELEMS (1u << 11)
-#define EMU_F_INNER_MAP (1u << 12)
-#define EMU_F_TOKEN_FD (1u << 16)
-
-/* Element flags. */
-#define EMU_ANY 0ull
-#define EMU_NOEXIST 1ull
-#define EMU_EXIST 2ull
-#define EMU_F_LOCK 4ull
 
 static inline uint32_t emu_round_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 static inline uint64_t emu_round_up64(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
@@ -97,20 +73,6 @@ static inline void attr_set_u32(struct emu_attr *a, unsigned off, uint32_t v)
 		a->len = off + 4;
 }
 
-/* Offsets within union bpf_attr (6.18). */
-enum {
-	MC_TYPE = 0, MC_KEY_SIZE = 4, MC_VALUE_SIZE = 8, MC_MAX_ENTRIES = 12, MC_FLAGS = 16,
-	MC_INNER_FD = 20, MC_NUMA = 24, MC_NAME = 28, MC_IFINDEX = 44, MC_BTF_FD = 48,
-	MC_BTF_KEY = 52, MC_BTF_VALUE = 56, MC_BTF_VMLINUX = 60, MC_EXTRA = 64,
-	MC_VTYPE_BTF_OBJ_FD = 72, MC_TOKEN_FD = 76, MC_EXCL_HASH = 80, MC_EXCL_HASH_SIZE = 88,
-	MC_END = 92,
-	EL_FD = 0, EL_KEY = 8, EL_VALUE = 16, EL_FLAGS = 24, EL_END = 32,
-	BA_IN = 0, BA_OUT = 8, BA_KEYS = 16, BA_VALUES = 24, BA_COUNT = 32, BA_FD = 36,
-	BA_ELEM_FLAGS = 40, BA_FLAGS = 48, BA_END = 56,
-	INFO_FD = 0, INFO_LEN = 4, INFO_PTR = 8, INFO_END = 16,
-	ID_START = 0, ID_NEXT = 4, ID_OPEN_FLAGS = 8, ID_GET_NEXT_END = 8, ID_GET_FD_END = 12,
-	PIN_PATH = 0, PIN_FD = 8, PIN_FILE_FLAGS = 12, PIN_PATH_FD = 16, PIN_END = 20,
-};
 
 /*
  * The head of every map file. Everything a process needs to use the map is in the file, at
@@ -607,8 +569,6 @@ static inline int emu_bpf_call(int cmd, union bpf_attr *uattr, unsigned int size
 	}
 	return ret;
 }
-const char *emu_cmd_name(int cmd);          /* "BPF_MAP_CREATE", or NULL */
-const char *emu_map_type_name(uint32_t type); /* "hash", or NULL */
 
 #define EMU_API __attribute__((visibility("default")))
 

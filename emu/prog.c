@@ -15,10 +15,6 @@
 
 #include "internal.h"
 
-enum {
-	PL_TYPE = 0, PL_INSN_CNT = 4, PL_INSNS = 8, PL_LICENSE = 16, PL_PROG_FLAGS = 44, PL_NAME = 48,
-	PL_END = 152, /* fd_array_cnt is the last field on 6.18 */
-};
 #define PROG_TYPE_SOCKET_FILTER 1u
 #define MAX_INSNS 1000000u /* BPF_COMPLEXITY_LIMIT_INSNS for a privileged loader */
 #define TRIVIAL_MAX 64u
@@ -76,7 +72,7 @@ int emu_prog_load(const struct emu_attr *a)
 	char name[EMU_OBJ_NAME_LEN];
 	int fd;
 
-	for (unsigned i = PL_END; i < EMU_ATTR_SIZE; i++)
+	for (unsigned i = PL_SIGNATURE; i < EMU_ATTR_SIZE; i++) /* no signatures */
 		if (a->b[i])
 			return -EINVAL;
 	if (!cnt || cnt > MAX_INSNS)

@@ -68,20 +68,6 @@ static inline __attribute__((always_inline)) bool tail_is_zero(const struct emu_
 #define MAP_TYPE_MAX_618 34u /* __MAX_BPF_MAP_TYPE on 6.18 */
 #define NUMA_NO_NODE 0xffffffffu
 
-static const char *const map_type_names[MAP_TYPE_MAX_618] = {
-	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array",
-	"stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps",
-	"hash_of_maps", "devmap", "sockmap", "cpumap", "xskmap", "sockhash", "cgroup_storage",
-	"reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack", "sk_storage",
-	"devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
-	"user_ringbuf", "cgrp_storage", "arena",
-};
-
-const char *emu_map_type_name(uint32_t type)
-{
-	return type < MAP_TYPE_MAX_618 ? map_type_names[type] : NULL;
-}
-
 static bool numa_node_ok(uint32_t node)
 {
 	char buf[128], *p = buf;
@@ -169,7 +155,7 @@ static int map_create(struct emu_attr *a)
 	ops = emu_ops_for_type(type);
 	if (!ops) {
 		diag_once(&type_said[type], "map type %s (%u) is not emulated: EOPNOTSUPP",
-			  map_type_names[type], type);
+			  emu_map_type_name(type), type);
 		return -EOPNOTSUPP;
 	}
 
@@ -566,30 +552,13 @@ out:
 
 /* ---- the entry point ---- */
 
-static const char *const kernel_cmd_names[] = {
-	"BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_MAP_UPDATE_ELEM", "BPF_MAP_DELETE_ELEM",
-	"BPF_MAP_GET_NEXT_KEY", "BPF_PROG_LOAD", "BPF_OBJ_PIN", "BPF_OBJ_GET", "BPF_PROG_ATTACH",
-	"BPF_PROG_DETACH", "BPF_PROG_TEST_RUN", "BPF_PROG_GET_NEXT_ID", "BPF_MAP_GET_NEXT_ID",
-	"BPF_PROG_GET_FD_BY_ID", "BPF_MAP_GET_FD_BY_ID", "BPF_OBJ_GET_INFO_BY_FD", "BPF_PROG_QUERY",
-	"BPF_RAW_TRACEPOINT_OPEN", "BPF_BTF_LOAD", "BPF_BTF_GET_FD_BY_ID", "BPF_TASK_FD_QUERY",
-	"BPF_MAP_LOOKUP_AND_DELETE_ELEM", "BPF_MAP_FREEZE", "BPF_BTF_GET_NEXT_ID",
-	"BPF_MAP_LOOKUP_BATCH", "BPF_MAP_LOOKUP_AND_DELETE_BATCH", "BPF_MAP_UPDATE_BATCH",
-	"BPF_MAP_DELETE_BATCH", "BPF_LINK_CREATE", "BPF_LINK_UPDATE", "BPF_LINK_GET_FD_BY_ID",
-	"BPF_LINK_GET_NEXT_ID", "BPF_ENABLE_STATS", "BPF_ITER_CREATE", "BPF_LINK_DETACH",
-	"BPF_PROG_BIND_MAP", "BPF_TOKEN_CREATE", "BPF_PROG_STREAM_READ_BY_FD",
-};
-#define NR_KERNEL_CMDS (sizeof(kernel_cmd_names) / sizeof(kernel_cmd_names[0]))
-
-const char *emu_cmd_name(int cmd)
-{
-	return cmd >= 0 && (unsigned)cmd < NR_KERNEL_CMDS ? kernel_cmd_names[cmd] : NULL;
-}
+#define NR_KERNEL_CMDS EMU_BPF_NR_CMDS
 
 static int not_emulated(int cmd)
 {
 	static bool said[NR_KERNEL_CMDS];
 
-	diag_once(&said[cmd], "command %s (%u) is not emulated: EOPNOTSUPP", kernel_cmd_names[cmd],
+	diag_once(&said[cmd], "command %s (%u) is not emulated: EOPNOTSUPP", emu_cmd_name(cmd),
 		  (unsigned)cmd);
 	return -EOPNOTSUPP;
 }

@@ -51,26 +51,12 @@
 
 #define BPF_FS_MAGIC 0xcafe4a11
 #define PAGE 4096u
-#define NR_KERNEL_CMDS 38      /* commands 6.18 knows; others are EINVAL on both sides */
+#define NR_KERNEL_CMDS EMU_BPF_NR_CMDS /* others are EINVAL on both sides */
 #define MAX_SPANS 6
 #define MAX_GROUPS (MAX_SPANS + 2) /* the attr, and the info hash buffer */
 #define MAX_DIFFS 8
 #define SHADOW_MAX (64u << 20) /* a call that needs more shadow than this is not compared */
 #define EXIT_DIFF_STRICT 3
-
-enum {
-	C_MAP_CREATE = 0, C_LOOKUP = 1, C_UPDATE = 2, C_DELETE = 3, C_NEXT_KEY = 4, C_PROG_LOAD = 5,
-	C_OBJ_PIN = 6, C_OBJ_GET = 7, C_MAP_GET_NEXT_ID = 12, C_MAP_GET_FD_BY_ID = 14, C_OBJ_GET_INFO = 15,
-	C_LOOKUP_DEL = 21, C_FREEZE = 22, C_LOOKUP_BATCH = 24, C_LOOKUP_DEL_BATCH = 25,
-	C_UPDATE_BATCH = 26, C_DELETE_BATCH = 27,
-};
-enum {
-	T_HASH = 1, T_ARRAY = 2, T_PERCPU_HASH = 5, T_PERCPU_ARRAY = 6, T_LRU_HASH = 9,
-	T_LRU_PERCPU_HASH = 10, T_QUEUE = 22, T_STACK = 23,
-};
-/* attr fields not in internal.h's table */
-enum { PL_LOG_LEVEL = 24, PL_LOG_SIZE = 28, PL_LOG_BUF = 32, PL_BTF_FD = 72, PL_ATTACH_FD = 112,
-       PL_TOKEN_FD = 144, INFO_ID = 4, INFO_HASH = 88, INFO_HASH_SIZE = 96, INFO_MAP_SIZE = 104 };
 
 /* Why a call was not compared. */
 enum nc {
@@ -176,7 +162,7 @@ static long kcreate_probe(uint32_t type, uint32_t flags)
 	attr_set_u32(&a, MC_VALUE_SIZE, 4);
 	attr_set_u32(&a, MC_MAX_ENTRIES, 1);
 	attr_set_u32(&a, MC_FLAGS, flags);
-	return kbpf(C_MAP_CREATE, a.b, EMU_ATTR_SIZE);
+	return kbpf(EMU_BPF_MAP_CREATE, a.b, EMU_ATTR_SIZE);
 }
 
 /* ---- output ---- */
@@ -401,7 +387,7 @@ static struct mirror *lookup(int efd)
 
 static uint32_t kernel_id(int kfd)
 {
-	unsigned char info[INFO_MAP_SIZE];
+	unsigned char info[MI_SIZE];
 	struct emu_attr a;
 	uint32_t id;
 
@@ -410,9 +396,9 @@ static uint32_t kernel_id(int kfd)
 	attr_set_u32(&a, INFO_FD, (uint32_t)kfd);
 	attr_set_u32(&a, INFO_LEN, sizeof(info));
 	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
-	if (kbpf(C_OBJ_GET_INFO, a.b, EMU_ATTR_SIZE))
+	if (kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
 		return 0;
-	memcpy(&id, info + INFO_ID, 4);
+	memcpy(&id, info + MI_ID, 4);
 	return id;
 }
 
@@ -420,7 +406,7 @@ static uint32_t kernel_id(int kfd)
  * right one. */
 static bool kernel_matches(int kfd, const struct emu_map_hdr *h)
 {
-	unsigned char info[INFO_MAP_SIZE];
+	unsigned char info[MI_SIZE];
 	struct emu_attr a;
 	uint32_t v[4];
 
@@ -429,7 +415,7 @@ static bool kernel_matches(int kfd, const struct emu_map_hdr *h)
 	attr_set_u32(&a, INFO_FD, (uint32_t)kfd);
 	attr_set_u32(&a, INFO_LEN, sizeof(info));
 	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
-	if (kbpf(C_OBJ_GET_INFO, a.b, EMU_ATTR_SIZE))
+	if (kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
 		return false;
 	memcpy(&v[0], info + 0, 4);
 	memcpy(&v[1], info + 8, 4);
@@ -438,8 +424,8 @@ static bool kernel_matches(int kfd, const struct emu_map_hdr *h)
 	return v[0] == h->map_type && v[1] == h->key_size && v[2] == h->value_size && v[3] == h->max_entries;
 }
 
-static bool is_hash(uint32_t t) { return t == T_HASH || t == T_PERCPU_HASH || t == T_LRU_HASH || t == T_LRU_PERCPU_HASH; }
-static bool is_lru(uint32_t t) { return t == T_LRU_HASH || t == T_LRU_PERCPU_HASH; }
+static bool is_hash(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+static bool is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
 
 /* Record kfd as the mirror of efd (both open on one map each); takes kfd. */
 static struct mirror *adopt(int efd, int kfd)
@@ -486,7 +472,7 @@ static long kget_fd_by_id(uint32_t id, uint32_t open_flags)
 	memset(&a, 0, sizeof(a));
 	attr_set_u32(&a, ID_START, id);
 	attr_set_u32(&a, ID_OPEN_FLAGS, open_flags);
-	return kbpf(C_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
+	return kbpf(EMU_BPF_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
 }
 
 static void pin_name(char *out, size_t len, dev_t dev, ino_t ino)
@@ -501,7 +487,7 @@ static long kobj_get(const char *path, uint32_t file_flags)
 	memset(&a, 0, sizeof(a));
 	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
 	attr_set_u32(&a, PIN_FILE_FLAGS, file_flags);
-	return kbpf(C_OBJ_GET, a.b, EMU_ATTR_SIZE);
+	return kbpf(EMU_BPF_OBJ_GET, a.b, EMU_ATTR_SIZE);
 }
 
 /* A kernel map for an emulated map this process has no entry for: another fd of the same map we
@@ -619,7 +605,7 @@ static void mirror_pin(int efd)
 	memset(&a, 0, sizeof(a));
 	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
 	attr_set_u32(&a, PIN_FD, (uint32_t)m->kfd);
-	if (!kbpf(C_OBJ_PIN, a.b, EMU_ATTR_SIZE))
+	if (!kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE))
 		m->pinned = true;
 	st.touched_pins = true;
 }
@@ -898,27 +884,27 @@ static void spans_for(struct call *c)
 	uint32_t count, n;
 
 	switch (c->cmd) {
-	case C_LOOKUP:
-	case C_LOOKUP_DEL:
+	case EMU_BPF_MAP_LOOKUP_ELEM:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
 		if (!m)
 			break;
 		add_span(c, "value", EL_VALUE, m->value_bytes, true);
 		add_span(c, "key", EL_KEY, m->key_size, false);
 		break;
-	case C_NEXT_KEY:
+	case EMU_BPF_MAP_GET_NEXT_KEY:
 		if (!m)
 			break;
 		add_span(c, "next_key", EL_VALUE, m->key_size, true);
 		add_span(c, "key", EL_KEY, m->key_size, false);
 		break;
-	case C_LOOKUP_BATCH:
-	case C_LOOKUP_DEL_BATCH: {
+	case EMU_BPF_MAP_LOOKUP_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH: {
 		uint32_t tok;
 
 		if (!m)
 			break;
 		/* hash maps walk by bucket (a u32 token); arrays by key */
-		tok = is_hash(m->type) ? 4 : m->type == T_QUEUE || m->type == T_STACK ? 0 : m->key_size;
+		tok = is_hash(m->type) ? 4 : m->type == EMU_MAP_QUEUE || m->type == EMU_MAP_STACK ? 0 : m->key_size;
 		count = attr_u32(&c->a, BA_COUNT);
 		n = count < m->max_entries ? count : m->max_entries;
 		add_span(c, "out_batch", BA_OUT, tok, true);
@@ -927,19 +913,19 @@ static void spans_for(struct call *c)
 		add_span(c, "in_batch", BA_IN, tok, false);
 		break;
 	}
-	case C_OBJ_GET_INFO: {
+	case EMU_BPF_OBJ_GET_INFO_BY_FD: {
 		uint32_t len = attr_u32(&c->a, INFO_LEN);
 
 		if (len > PAGE)
 			break; /* E2BIG before anything is read */
 		add_span(c, "info", INFO_PTR, len, true);
 		if (m) {
-			c->sp[c->nsp - 1].mask_off = INFO_ID;
+			c->sp[c->nsp - 1].mask_off = MI_ID;
 			c->sp[c->nsp - 1].mask_len = 4;
 		}
 		break;
 	}
-	case C_PROG_LOAD:
+	case EMU_BPF_PROG_LOAD:
 		if (attr_u32(&c->a, PL_LOG_LEVEL) && attr_u32(&c->a, PL_LOG_SIZE) <= SHADOW_MAX) {
 			add_span(c, "log_buf", PL_LOG_BUF, attr_u32(&c->a, PL_LOG_SIZE), true);
 			c->sp[c->nsp - 1].compare = false; /* the emulator has no verifier to log */
@@ -1058,10 +1044,10 @@ static void shadow_info_hash(struct call *c)
 	for (int i = 0; i < c->nsp; i++)
 		if (!strcmp(c->sp[i].name, "info") && c->sp[i].group >= 0 && c->g[c->sp[i].group].shadow)
 			info = &c->sp[i];
-	if (!info || info->len < INFO_HASH_SIZE + 4 || c->ng >= MAX_GROUPS || c->nsp > MAX_SPANS)
+	if (!info || info->len < MI_HASH_SIZE + 4 || c->ng >= MAX_GROUPS || c->nsp > MAX_SPANS)
 		return;
-	memcpy(&hp, info->kptr + INFO_HASH, 8);
-	memcpy(&hs, info->kptr + INFO_HASH_SIZE, 4);
+	memcpy(&hp, info->kptr + MI_HASH, 8);
+	memcpy(&hs, info->kptr + MI_HASH_SIZE, 4);
 	if (!hp || hs != 32)
 		return;
 	{
@@ -1084,9 +1070,9 @@ static void shadow_info_hash(struct call *c)
 		s->kptr = g->shadow + (hp - g->plo);
 		c->nsp++;
 		hp = (uintptr_t)s->kptr;
-		memcpy(info->kptr + INFO_HASH, &hp, 8);
+		memcpy(info->kptr + MI_HASH, &hp, 8);
 		/* the kernel copies the info back with our pointer in it */
-		info->mask_off = info->mask_off ? info->mask_off : INFO_ID;
+		info->mask_off = info->mask_off ? info->mask_off : MI_ID;
 		info->mask_len = info->mask_len ? info->mask_len : 4;
 	}
 }
@@ -1104,7 +1090,7 @@ static bool span_masked(const struct span *s, size_t i, bool info_hash_ptr)
 {
 	if (i >= s->mask_off && i < (size_t)s->mask_off + s->mask_len)
 		return true;
-	return info_hash_ptr && i >= INFO_HASH && i < INFO_HASH + 8;
+	return info_hash_ptr && i >= MI_HASH && i < MI_HASH + 8;
 }
 
 /* Compare what the kernel wrote into a shadow with what the emulator wrote into the user's memory. */
@@ -1179,8 +1165,8 @@ static void compare_attr(struct call *c)
 				memcpy(&kv, c->kattr + f, 4);
 				memcpy(&ev, ub + f, 4);
 				d = differ(c, "attr bytes %u..%u (%s) differ", f, f + 3,
-					   c->cmd >= C_LOOKUP_BATCH && c->cmd <= C_DELETE_BATCH && f == BA_COUNT ? "count" :
-					   c->cmd == C_OBJ_GET_INFO && f == INFO_LEN ? "info_len" : "written by the call");
+					   c->cmd >= EMU_BPF_MAP_LOOKUP_BATCH && c->cmd <= EMU_BPF_MAP_DELETE_BATCH && f == BA_COUNT ? "count" :
+					   c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && f == INFO_LEN ? "info_len" : "written by the call");
 				if (d) {
 					snprintf(d->kernel, sizeof(d->kernel), "%u", kv);
 					snprintf(d->emulator, sizeof(d->emulator), "%u", ev);
@@ -1194,7 +1180,7 @@ static void compare_attr(struct call *c)
 
 static bool returns_fd(int cmd)
 {
-	return cmd == C_MAP_CREATE || cmd == C_MAP_GET_FD_BY_ID || cmd == C_OBJ_GET || cmd == C_PROG_LOAD;
+	return cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_MAP_GET_FD_BY_ID || cmd == EMU_BPF_OBJ_GET || cmd == EMU_BPF_PROG_LOAD;
 }
 
 static void compare_results(struct call *c)
@@ -1216,7 +1202,7 @@ static void compare_results(struct call *c)
 		}
 		return;
 	}
-	if (c->cmd == C_MAP_GET_NEXT_ID && (k == 0 || k == -ENOENT) && (e == 0 || e == -ENOENT))
+	if (c->cmd == EMU_BPF_MAP_GET_NEXT_ID && (k == 0 || k == -ENOENT) && (e == 0 || e == -ENOENT))
 		return; /* which ids exist differs by design */
 	if (k == e)
 		return;
@@ -1365,18 +1351,18 @@ static bool pin_cpu0(cpu_set_t *saved)
 static unsigned primary_fd_off(int cmd)
 {
 	switch (cmd) {
-	case C_LOOKUP_BATCH:
-	case C_LOOKUP_DEL_BATCH:
-	case C_UPDATE_BATCH:
-	case C_DELETE_BATCH:
+	case EMU_BPF_MAP_LOOKUP_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case EMU_BPF_MAP_UPDATE_BATCH:
+	case EMU_BPF_MAP_DELETE_BATCH:
 		return BA_FD;
-	case C_LOOKUP:
-	case C_UPDATE:
-	case C_DELETE:
-	case C_NEXT_KEY:
-	case C_LOOKUP_DEL:
-	case C_FREEZE:
-	case C_OBJ_GET_INFO:
+	case EMU_BPF_MAP_LOOKUP_ELEM:
+	case EMU_BPF_MAP_UPDATE_ELEM:
+	case EMU_BPF_MAP_DELETE_ELEM:
+	case EMU_BPF_MAP_GET_NEXT_KEY:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case EMU_BPF_MAP_FREEZE:
+	case EMU_BPF_OBJ_GET_INFO_BY_FD:
 		return 0;
 	default:
 		return UINT_MAX;
@@ -1393,10 +1379,10 @@ static void guard_outputs(struct call *c)
 	size_t n = 0;
 	uint64_t bad = (uintptr_t)guard_page;
 
-	if (c->cmd == C_LOOKUP || c->cmd == C_LOOKUP_DEL || c->cmd == C_NEXT_KEY) {
+	if (c->cmd == EMU_BPF_MAP_LOOKUP_ELEM || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM || c->cmd == EMU_BPF_MAP_GET_NEXT_KEY) {
 		offs = el;
 		n = 1;
-	} else if (c->cmd == C_LOOKUP_BATCH || c->cmd == C_LOOKUP_DEL_BATCH) {
+	} else if (c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH) {
 		offs = ba;
 		n = 3;
 	}
@@ -1437,7 +1423,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		if (fc == FD_MIRRORED)
 			c->map = m;
 		if (m && !m->order &&
-		    (c->cmd == C_NEXT_KEY || c->cmd == C_LOOKUP_BATCH || c->cmd == C_LOOKUP_DEL_BATCH))
+		    (c->cmd == EMU_BPF_MAP_GET_NEXT_KEY || c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH))
 			return emu_only(c, NC_ORDER);
 	}
 	spans_for(c);
@@ -1445,14 +1431,14 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		finish_shadows(c);
 		return emu_only(c, NC_TOO_BIG);
 	}
-	if (c->cmd == C_OBJ_GET_INFO)
+	if (c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD)
 		shadow_info_hash(c);
 	if (poff != UINT_MAX)
 		fix_fd(c, poff, true);
 	if (poff != UINT_MAX && !c->map && c->kattr)
 		guard_outputs(c);
 
-	if (c->cmd == C_MAP_CREATE) {
+	if (c->cmd == EMU_BPF_MAP_CREATE) {
 		static const unsigned fds[] = { MC_INNER_FD, MC_BTF_FD, MC_VTYPE_BTF_OBJ_FD, MC_TOKEN_FD };
 
 		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -1470,14 +1456,14 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			zero_seed_added = true;
 		}
 	}
-	if (c->cmd == C_PROG_LOAD) {
-		static const unsigned fds[] = { PL_BTF_FD, PL_ATTACH_FD, PL_TOKEN_FD };
+	if (c->cmd == EMU_BPF_PROG_LOAD) {
+		static const unsigned fds[] = { PL_BTF_FD, PL_ATTACH_PROG_FD, PL_TOKEN_FD };
 
 		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (attr_u32(&c->a, fds[i]))
 				fix_fd(c, fds[i], false);
 	}
-	if (c->cmd == C_MAP_GET_NEXT_ID)
+	if (c->cmd == EMU_BPF_MAP_GET_NEXT_ID)
 		mask_attr(c, ID_NEXT, 4);
 	for (int k = 0; k < c->ng; k++)
 		if (c->g[k].shadow)
@@ -1497,14 +1483,14 @@ static long run_both(struct call *c, const struct emu_attr *before)
 
 	st.compared++;
 	compare_results(c);
-	if (c->cmd != C_MAP_CREATE && c->cmd != C_PROG_LOAD) {
+	if (c->cmd != EMU_BPF_MAP_CREATE && c->cmd != EMU_BPF_PROG_LOAD) {
 		for (int i = 0; i < c->nsp; i++)
-			compare_span(c, &c->sp[i], c->cmd == C_OBJ_GET_INFO && !strcmp(c->sp[i].name, "info"));
+			compare_span(c, &c->sp[i], c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && !strcmp(c->sp[i].name, "info"));
 		compare_attr(c);
 	}
 	finish_shadows(c);
 
-	if (c->cmd == C_MAP_CREATE) {
+	if (c->cmd == EMU_BPF_MAP_CREATE) {
 		uint32_t type = attr_u32(&c->a, MC_TYPE);
 
 		if (c->eret == -EOPNOTSUPP && type && type < 34 && !emu_ops_for_type(type)) {
@@ -1521,7 +1507,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		} else if (c->kret >= 0) {
 			close((int)c->kret);
 		}
-	} else if (c->cmd == C_PROG_LOAD) {
+	} else if (c->cmd == EMU_BPF_PROG_LOAD) {
 		if (c->eret == -EOPNOTSUPP) {
 			/* only libbpf's probe programs are emulated: anything else needs a verifier */
 			st.compared--;
@@ -1587,7 +1573,7 @@ static long obj_pin_get(struct call *c)
 	st.touched_pins = true;
 	if (c->eret < 0)
 		return c->eret;
-	if (c->cmd == C_OBJ_PIN) {
+	if (c->cmd == EMU_BPF_OBJ_PIN) {
 		struct mirror *m;
 
 		if (classify(efd, &m) == FD_MIRRORED) {
@@ -1605,23 +1591,23 @@ static long obj_pin_get(struct call *c)
 static bool emulated_cmd(int cmd)
 {
 	switch (cmd) {
-	case C_MAP_CREATE:
-	case C_LOOKUP:
-	case C_UPDATE:
-	case C_DELETE:
-	case C_NEXT_KEY:
-	case C_PROG_LOAD:
-	case C_OBJ_PIN:
-	case C_OBJ_GET:
-	case C_MAP_GET_NEXT_ID:
-	case C_MAP_GET_FD_BY_ID:
-	case C_OBJ_GET_INFO:
-	case C_LOOKUP_DEL:
-	case C_FREEZE:
-	case C_LOOKUP_BATCH:
-	case C_LOOKUP_DEL_BATCH:
-	case C_UPDATE_BATCH:
-	case C_DELETE_BATCH:
+	case EMU_BPF_MAP_CREATE:
+	case EMU_BPF_MAP_LOOKUP_ELEM:
+	case EMU_BPF_MAP_UPDATE_ELEM:
+	case EMU_BPF_MAP_DELETE_ELEM:
+	case EMU_BPF_MAP_GET_NEXT_KEY:
+	case EMU_BPF_PROG_LOAD:
+	case EMU_BPF_OBJ_PIN:
+	case EMU_BPF_OBJ_GET:
+	case EMU_BPF_MAP_GET_NEXT_ID:
+	case EMU_BPF_MAP_GET_FD_BY_ID:
+	case EMU_BPF_OBJ_GET_INFO_BY_FD:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case EMU_BPF_MAP_FREEZE:
+	case EMU_BPF_MAP_LOOKUP_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case EMU_BPF_MAP_UPDATE_BATCH:
+	case EMU_BPF_MAP_DELETE_BATCH:
 		return true;
 	default:
 		return false;
@@ -1656,9 +1642,9 @@ static long diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_
 			report(c, before);
 	} else if (cmd >= 0 && cmd < NR_KERNEL_CMDS && !emulated_cmd(cmd)) {
 		r = emu_only(c, NC_NOT_EMULATED);
-	} else if (cmd == C_MAP_GET_FD_BY_ID) {
+	} else if (cmd == EMU_BPF_MAP_GET_FD_BY_ID) {
 		r = get_fd_by_id(c, before);
-	} else if (cmd == C_OBJ_PIN || cmd == C_OBJ_GET) {
+	} else if (cmd == EMU_BPF_OBJ_PIN || cmd == EMU_BPF_OBJ_GET) {
 		r = obj_pin_get(c);
 	} else {
 		r = run_both(c, before);
@@ -1793,7 +1779,7 @@ static void diff_init(void)
 		cfg.report_fd = move_high(fd);
 	}
 
-	r = kcreate_probe(T_ARRAY, 0);
+	r = kcreate_probe(EMU_MAP_ARRAY, 0);
 	if (r < 0)
 		fail_setup("bpf() is not permitted here (%s: %s): differential mode runs every call on the "
 			   "kernel too, so it needs root (CAP_BPF and CAP_SYS_ADMIN)", errname((int)-r), strerror((int)-r));
@@ -1802,7 +1788,7 @@ static void diff_init(void)
 	if (kc != (int)emu_nr_cpus())
 		fail_setup("the emulator lays per-CPU values out for %u CPUs, the kernel for %d: unset "
 			   "BPFEMU_NR_CPUS (or --nr-cpus) for differential mode", emu_nr_cpus(), kc);
-	r = kcreate_probe(T_HASH, EMU_F_ZERO_SEED);
+	r = kcreate_probe(EMU_MAP_HASH, EMU_F_ZERO_SEED);
 	cfg.zero_seed = r >= 0;
 	if (r >= 0)
 		close((int)r);
@@ -1841,7 +1827,7 @@ long shim_diff_bpf(int cmd, union bpf_attr *uattr, unsigned size, struct emu_att
 
 	pthread_once(&init_once, diff_init);
 	pthread_mutex_lock(&mu);
-	if (!st.said_pins && !cfg.pin_dir[0] && (cmd == C_OBJ_PIN || cmd == C_OBJ_GET)) {
+	if (!st.said_pins && !cfg.pin_dir[0] && (cmd == EMU_BPF_OBJ_PIN || cmd == EMU_BPF_OBJ_GET)) {
 		st.said_pins = true;
 		note("no bpffs is mounted for mirror pins (mount one and set BPFEMU_DIFF_BPFFS=DIR): maps pinned by "
 		     "one process and opened by another are not compared there");
