@@ -53,6 +53,8 @@ typedef int (*emu_map_resolve_fn)(void *ctx, int fd, struct emu_map_desc *out);
 struct emu_check_btf_ops {
 	bool (*type_is_func)(const void *btf, uint32_t type_id);
 	bool (*str_ok)(const void *btf, uint32_t name_off);
+	/* BTF_FUNC_STATIC 0, GLOBAL 1, EXTERN 2 of a FUNC type (callbacks must be static) */
+	int (*func_linkage)(const void *btf, uint32_t type_id);
 };
 
 struct emu_prog_check_in {

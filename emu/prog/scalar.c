@@ -105,6 +105,21 @@ static void lo32(struct sval *s)
 
 void sv_zext32(struct sval *s) { lo32(s); }
 
+void sv_trunc(struct sval *s, int bytes)
+{
+	uint64_t mask = bytes >= 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
+
+	if (s->umax <= mask && s->umin <= s->umax)
+		return;
+	s->v &= mask;
+	s->m &= mask;
+	s->umin = 0;
+	s->umax = mask;
+	s->smin = 0;
+	s->smax = (int64_t)mask;
+	sv_sync(s);
+}
+
 static void from_tnum(struct sval *s, uint64_t v, uint64_t m)
 {
 	s->v = v & ~m;

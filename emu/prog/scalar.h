@@ -26,6 +26,8 @@ void sv_sync(struct sval *s);
 void sv_alu(struct sval *dst, const struct sval *src, uint8_t op, bool alu32);
 /* sign-extending moves: from the low `bits` bits (8, 16, 32), into 64 (or 32 for alu32) */
 void sv_movsx(struct sval *dst, const struct sval *src, int bits, bool alu32);
+/* the low `bytes` bytes, zero-extended (a narrow load) */
+void sv_trunc(struct sval *s, int bytes);
 /* the low 32 bits, zero-extended (a 32-bit move) */
 void sv_zext32(struct sval *s);
 /* byte swaps and truncations of BPF_END: result is a known value or unknown within `bits` */

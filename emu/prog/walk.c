@@ -122,7 +122,7 @@ static void sync_linked(struct state *st, const struct reg *r)
 static void tnum_str(char *buf, size_t n, const struct sval *s)
 {
 	if (sv_is_const(s))
-		snprintf(buf, n, "%#llx", (unsigned long long)s->v);
+		snprintf(buf, n, "%lld", (long long)s->v);
 	else
 		snprintf(buf, n, "(%#llx; %#llx)", (unsigned long long)s->v, (unsigned long long)s->m);
 }
@@ -232,109 +232,158 @@ static void note_depth(struct walk *w, uint32_t frameno, int64_t lo)
 
 static bool is_spillable(const struct reg *r) { return r->type != R_SCALAR && r->type != R_NOT_INIT; }
 
+#define ST_AT(f, addr) ((f)->st[EMU_STACK_SIZE + (addr)])
+
+/* the bytes of the 8-byte slot at base that hold a spilled register (from base up), 0 if none */
+static int spill_size(const struct frame *f, int64_t base)
+{
+	int n = 0;
+
+	while (n < 8 && ST_AT(f, base + n) == SLOT_SPILL)
+		n++;
+	return n;
+}
+
+/* a slot's spill is gone: its bytes hold data of no known type */
+static void scrub_slot(struct frame *f, int64_t base)
+{
+	if (ST_AT(f, base) != SLOT_SPILL)
+		return;
+	for (int k = 0; k < 8; k++)
+		if (ST_AT(f, base + k) == SLOT_SPILL)
+			ST_AT(f, base + k) = SLOT_MISC;
+}
+
+/*
+ * check_stack_write_fixed_off: an aligned write of a scalar (or an ST immediate) is a spill of
+ * `size` bytes that keeps the value; a pointer must be spilled whole; other writes leave bytes
+ * of data (known zero where the value is 0) and break the slot's spill.
+ */
 static int stack_write(struct walk *w, uint32_t regno, const struct reg *r, int32_t off, int size, const struct reg *val,
-		       bool imm_zero)
+		       const struct reg *imm)
 {
 	struct frame *f = &w->cur->fr[r->frameno];
-	int64_t lo, hi;
+	int64_t lo, hi, base;
 	int err = stack_bounds(w, regno, r, off, size, " write to", &lo, &hi);
 
 	if (err)
 		return err;
 	note_depth(w, r->frameno, lo);
 	if (!sv_is_const(&r->s)) {
-		for (int64_t b = lo; b < hi; b++)
-			if (f->st[EMU_STACK_SIZE + b] != SLOT_INVALID || 1)
-				f->st[EMU_STACK_SIZE + b] = SLOT_MISC;
+		for (int64_t b = lo; b < hi; b++) {
+			scrub_slot(f, b & ~7);
+			ST_AT(f, b) = SLOT_MISC;
+		}
 		return 0;
 	}
-	if (val && is_spillable(val) && size != 8) {
-		vlog(w->c, "invalid size of register spill\n");
-		return -EACCES;
-	}
-	/* a write that overlaps a spilled slot breaks the spill */
-	for (int64_t b = lo & ~7; b < hi; b += 8)
-		if (f->st[EMU_STACK_SIZE + b + 7] == SLOT_SPILL && !(b == lo && size == 8))
-			for (int k = 0; k < 8; k++)
-				f->st[EMU_STACK_SIZE + b + k] = SLOT_MISC;
-	if (size == 8 && !(lo & 7) && (val || imm_zero || 1)) {
-		struct reg tmp;
-
-		if (val) {
-			tmp = *val;
-		} else {
-			mark_unknown(&tmp);
-			if (imm_zero)
-				mark_const(&tmp, 0);
+	base = lo & ~7;
+	if ((val && val->type == R_SCALAR && !(lo & 7)) || (imm && !(lo & 7)) || (val && is_spillable(val))) {
+		if (val && is_spillable(val) && size != 8) {
+			vlog(w->c, "invalid size of register spill\n");
+			return -EACCES;
 		}
-		if (val || imm_zero) {
-			f->spill[(EMU_STACK_SIZE + lo) / 8] = tmp;
-			for (int k = 0; k < 8; k++)
-				f->st[EMU_STACK_SIZE + lo + k] = SLOT_SPILL;
-			return 0;
-		}
-	}
-	for (int64_t b = lo; b < hi; b++) {
-		bool zero = imm_zero || (val && val->type == R_SCALAR && sv_is_const(&val->s) && val->s.v == 0);
+		f->spill[(EMU_STACK_SIZE + base) / 8] = val ? *val : *imm;
+		for (int k = 0; k < 8; k++) {
+			uint8_t *t = &ST_AT(f, base + k);
 
-		f->st[EMU_STACK_SIZE + b] = zero ? SLOT_ZERO : SLOT_MISC;
+			if (k < size)
+				*t = SLOT_SPILL;
+			else if (*t != SLOT_ZERO && *t != SLOT_INVALID)
+				*t = SLOT_MISC;
+		}
+		return 0;
+	}
+	scrub_slot(f, base);
+	{
+		bool zero = (val && val->type == R_SCALAR && sv_is_const(&val->s) && val->s.v == 0) ||
+			    (imm && sv_is_const(&imm->s) && imm->s.v == 0);
+
+		for (int64_t b = lo; b < hi; b++)
+			ST_AT(f, b) = zero ? SLOT_ZERO : SLOT_MISC;
 	}
 	return 0;
 }
 
+/* check_stack_read_fixed_off */
 static int stack_read(struct walk *w, uint32_t regno, const struct reg *r, int32_t off, int size, struct reg *out)
 {
 	struct frame *f = &w->cur->fr[r->frameno];
-	int64_t lo, hi;
-	int err = stack_bounds(w, regno, r, off, size, " read from", &lo, &hi);
-	bool zero = true;
+	int64_t lo, hi, base;
+	int err = stack_bounds(w, regno, r, off, size, " read from", &lo, &hi), ssz;
 
 	if (err)
 		return err;
 	note_depth(w, r->frameno, lo);
 	if (!sv_is_const(&r->s)) {
-		if (out)
-			mark_unknown(out);
+		mark_unknown(out);
 		return 0;
 	}
-	if (f->st[EMU_STACK_SIZE + lo] == SLOT_SPILL || f->st[EMU_STACK_SIZE + hi - 1] == SLOT_SPILL) {
-		int64_t slot = (EMU_STACK_SIZE + lo) / 8;
-		struct reg *sp = &f->spill[slot];
+	base = lo & ~7;
+	ssz = spill_size(f, base);
+	if (ssz) {
+		const struct reg *sp = &f->spill[(EMU_STACK_SIZE + base) / 8];
+		int nspill = 0, nzero = 0;
 
-		if (size == 8 && !(lo & 7) && f->st[EMU_STACK_SIZE + lo + 7] == SLOT_SPILL) {
-			if (out)
-				*out = *sp;
+		if (size == 8 && ssz == 8) {
+			*out = *sp;
 			return 0;
 		}
-		if (f->st[EMU_STACK_SIZE + (lo | 7)] == SLOT_SPILL && sp->type != R_SCALAR) {
+		if (sp->type != R_SCALAR) {
 			vlog(w->c, "invalid size of register fill\n");
 			return -EACCES;
 		}
-	}
-	for (int64_t b = lo; b < hi; b++) {
-		uint8_t t = f->st[EMU_STACK_SIZE + b];
-
-		if (t == SLOT_SPILL) {
-			const struct reg *sp = &f->spill[(EMU_STACK_SIZE + b) / 8];
-
-			if (!(sp->type == R_SCALAR && sv_is_const(&sp->s) && sp->s.v == 0))
-				zero = false;
-		} else if (t != SLOT_ZERO) {
-			zero = false;
+		if (size <= ssz && lo == base) {
+			*out = *sp;
+			if (size < 8 && out->s.umax >> (size * 8))
+				out->id = 0;
+			return 0;
 		}
-	}
-	if (out) {
-		if (zero)
+		for (int64_t b = lo; b < hi; b++) {
+			nspill += ST_AT(f, b) == SLOT_SPILL;
+			nzero += ST_AT(f, b) == SLOT_ZERO;
+		}
+		if ((nspill == size && sv_is_const(&sp->s) && sp->s.v == 0) || nzero == size)
 			mark_const(out, 0);
-		else {
+		else
 			mark_unknown(out);
-			if (size < 8) {
-				out->s.umax = (1ull << (size * 8)) - 1;
-				sv_sync(&out->s);
-			}
-		}
+		return 0;
 	}
+	for (int64_t b = lo; b < hi; b++)
+		if (ST_AT(f, b) != SLOT_ZERO) {
+			mark_unknown(out);
+			return 0;
+		}
+	mark_const(out, 0);
 	return 0;
+}
+
+/* get_constant_map_key: the key a stack pointer points at, if it is a known constant of
+ * key_size bytes (zeroed bytes or one spilled constant); -1 otherwise */
+int64_t const_map_key(struct walk *w, const struct reg *key, uint32_t key_size)
+{
+	const struct frame *f;
+	int64_t addr, base;
+	uint32_t n = 0;
+
+	if (key->type != R_STACK || !sv_is_const(&key->s))
+		return -1;
+	f = &w->cur->fr[key->frameno];
+	addr = key->off + (int64_t)key->s.v;
+	if (addr < -EMU_STACK_SIZE || addr >= 0)
+		return -1;
+	base = addr & ~7;
+	for (int64_t b = addr; b < base + 8 && ST_AT(f, b) == SLOT_ZERO; b++)
+		n++;
+	if (n >= key_size)
+		return 0;
+	if (ST_AT(f, base) != SLOT_SPILL || f->spill[(EMU_STACK_SIZE + base) / 8].type != R_SCALAR)
+		return -1;
+	n = 0;
+	for (int64_t b = addr; b < base + 8 && ST_AT(f, b) == SLOT_SPILL; b++)
+		n++;
+	if (n != key_size || !sv_is_const(&f->spill[(EMU_STACK_SIZE + base) / 8].s))
+		return -1;
+	return (int64_t)f->spill[(EMU_STACK_SIZE + base) / 8].s.v;
 }
 
 static int ctx_access(struct walk *w, uint32_t regno, const struct reg *r, int32_t off, int size, bool write,
@@ -342,6 +391,10 @@ static int ctx_access(struct walk *w, uint32_t regno, const struct reg *r, int32
 {
 	struct chk_ctx_access acc;
 
+	if (r->off < 0) {
+		vlog(w->c, "negative offset ctx ptr R%u off=%d disallowed\n", regno, r->off);
+		return -EACCES;
+	}
 	if (r->off) {
 		vlog(w->c, "dereference of modified ctx ptr R%u off=%d disallowed\n", regno, r->off);
 		return -EACCES;
@@ -362,13 +415,8 @@ static int ctx_access(struct walk *w, uint32_t regno, const struct reg *r, int32
 			mark_ptr(out, R_PKT_END);
 		else if (acc.ptr_type == 3)
 			mark_ptr(out, R_PKT_META);
-		else {
+		else
 			mark_unknown(out);
-			if (size < 8) {
-				out->s.umax = (1ull << (size * 8)) - 1;
-				sv_sync(&out->s);
-			}
-		}
 	}
 	return 0;
 }
@@ -379,7 +427,7 @@ static int ctx_access(struct walk *w, uint32_t regno, const struct reg *r, int32
  * value goes to value_regno.
  */
 int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write, int value_regno, uint32_t idx,
-	      const char *what)
+	      const char *what, const struct reg *imm)
 {
 	struct reg *regs = cur_regs(w);
 	struct reg r = regs[regno], out;
@@ -387,10 +435,33 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	int err = 0;
 
 	(void)idx;
-	(void)what;
 	mark_unknown(&out);
+	/* check_ptr_alignment: stack accesses always (the spill tracking relies on it), every
+	 * pointer for atomics; packets have their own rule (NET_IP_ALIGN is 0 here) */
+	if (size > 1 && r.type != R_PKT && r.type != R_PKT_META && (r.type == R_STACK || !strcmp(what, "atomic")) &&
+	    (((uint64_t)((int64_t)r.s.v + r.off + off) | r.s.m) & (uint64_t)(size - 1))) {
+		static const char *const desc[] = {"", "", "context ", "", "value ", "stack ", "", "", "", "", "", ""};
+		char tn[48];
+
+		tnum_str(tn, sizeof(tn), &r.s);
+		vlog(w->c, "misaligned %saccess off %s+%d+%d size %d\n", desc[r.type], tn, r.off, off, size);
+		return -EACCES;
+	}
 	if (r.type == R_MAP_PTR && !r.null) {
-		/* reads of struct bpf_map through vmlinux BTF: not modelled */
+		/* reads of the kernel's map struct through vmlinux BTF: only its start is known */
+		const struct emu_map_desc *m = &w->c->out->maps[r.aux];
+		const char *sn = m->type == EMU_MAP_ARRAY || m->type == EMU_MAP_PERCPU_ARRAY ? "bpf_array"
+				 : m->type == EMU_MAP_HASH || m->type == EMU_MAP_PERCPU_HASH || m->type == EMU_MAP_LRU_HASH ||
+				   m->type == EMU_MAP_LRU_PERCPU_HASH ? "bpf_htab" : NULL;
+
+		if (sn && off + r.off < 0) {
+			vlog(w->c, "R%u is %s invalid negative access: off=%d\n", regno, sn, off + r.off);
+			return -EACCES;
+		}
+		if (sn && write) {
+			vlog(w->c, "only read from %s is supported\n", sn);
+			return -EACCES;
+		}
 		w->incomplete = true;
 		if (!write && value_regno >= 0)
 			regs[value_regno] = out;
@@ -413,30 +484,14 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 			return -EACCES;
 		}
 		err = mem_region(w, regno, &r, off + r.off, size, m->value_size, false, "map value");
-		if (!err && !write && size < 8) {
-			out.s.umax = (1ull << (size * 8)) - 1;
-			sv_sync(&out.s);
-		}
 		break;
 	}
 	case R_MEM:
 		err = mem_region(w, regno, &r, off + r.off, size, r.aux, false, "mem");
-		if (!err && !write && size < 8) {
-			out.s.umax = (1ull << (size * 8)) - 1;
-			sv_sync(&out.s);
-		}
 		break;
 	case R_STACK:
-		if (size > 1 && (((uint64_t)((int64_t)r.s.v + r.off + off) | r.s.m) & (uint64_t)(size - 1))) {
-			/* stack accesses are always aligned (the spill tracking relies on it) */
-			char tn[48];
-
-			tnum_str(tn, sizeof(tn), &r.s);
-			vlog(w->c, "misaligned stack access off %s+%d+%d size %d\n", tn, r.off, off, size);
-			return -EACCES;
-		}
 		if (write)
-			err = stack_write(w, regno, &r, off + r.off, size, val, value_regno == -2);
+			err = stack_write(w, regno, &r, off + r.off, size, val, imm);
 		else
 			err = stack_read(w, regno, &r, off + r.off, size, &out);
 		break;
@@ -450,10 +505,6 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 			return -EACCES;
 		}
 		err = pkt_access(w, regno, &r, off + r.off, size, false);
-		if (!err && !write && size < 8) {
-			out.s.umax = (1ull << (size * 8)) - 1;
-			sv_sync(&out.s);
-		}
 		break;
 	default:
 		w->incomplete = true;
@@ -461,8 +512,12 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	}
 	if (err)
 		return err;
-	if (!write && value_regno >= 0)
+	if (!write && value_regno >= 0) {
+		/* coerce_reg_to_size: a narrow load is zero-extended */
+		if (out.type == R_SCALAR && size < 8)
+			sv_trunc(&out.s, size);
 		regs[value_regno] = out;
+	}
 	return 0;
 }
 
@@ -805,7 +860,7 @@ static int do_ldx(struct walk *w, const struct emu_insn *in, uint32_t idx)
 
 	if ((err = reg_src(w, in->src_reg)) || (err = reg_dst(w, in->dst_reg)))
 		return err;
-	err = check_mem(w, in->src_reg, in->off, size, false, in->dst_reg, idx, "read");
+	err = check_mem(w, in->src_reg, in->off, size, false, in->dst_reg, idx, "read", NULL);
 	if (err)
 		return err;
 	if (EMU_MODE(in->code) == EMU_MEMSX) {
@@ -839,11 +894,11 @@ static int do_atomic(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		if (op == EMU_LOAD_ACQ) {
 			if ((err = reg_src(w, in->src_reg)) || (err = reg_dst(w, in->dst_reg)))
 				return err;
-			return check_mem(w, in->src_reg, in->off, size, false, in->dst_reg, idx, "read");
+			return check_mem(w, in->src_reg, in->off, size, false, in->dst_reg, idx, "read", NULL);
 		}
 		if ((err = reg_src(w, in->src_reg)) || (err = reg_src(w, in->dst_reg)))
 			return err;
-		return check_mem(w, in->dst_reg, in->off, size, true, in->src_reg, idx, "write");
+		return check_mem(w, in->dst_reg, in->off, size, true, in->src_reg, idx, "write", NULL);
 	}
 	if (size != 4 && size != 8) {
 		vlog(w->c, "invalid atomic operand size\n");
@@ -858,9 +913,9 @@ static int do_atomic(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		vlog(w->c, "BPF_ATOMIC stores into R%u %s is not allowed\n", in->dst_reg, reg_type_str(d));
 		return -EACCES;
 	}
-	err = check_mem(w, in->dst_reg, in->off, size, false, -1, idx, "read");
+	err = check_mem(w, in->dst_reg, in->off, size, false, -1, idx, "atomic", NULL);
 	if (!err)
-		err = check_mem(w, in->dst_reg, in->off, size, true, -1, idx, "write");
+		err = check_mem(w, in->dst_reg, in->off, size, true, -1, idx, "atomic", NULL);
 	if (err)
 		return err;
 	if (op & EMU_FETCH) {
@@ -887,7 +942,7 @@ static int do_store(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		}
 		if ((err = reg_src(w, in->src_reg)) || (err = reg_src(w, in->dst_reg)))
 			return err;
-		return check_mem(w, in->dst_reg, in->off, size, true, in->src_reg, idx, "write");
+		return check_mem(w, in->dst_reg, in->off, size, true, in->src_reg, idx, "write", NULL);
 	}
 	if (EMU_MODE(in->code) != EMU_MEM || in->src_reg) {
 		vlog(w->c, "BPF_ST uses reserved fields\n");
@@ -895,19 +950,12 @@ static int do_store(struct walk *w, const struct emu_insn *in, uint32_t idx)
 	}
 	if ((err = reg_src(w, in->dst_reg)))
 		return err;
-	if (size == 8 && in->imm != 0 && cur_regs(w)[in->dst_reg].type == R_STACK) {
-		/* an 8-byte immediate store keeps the constant (a fake spilled register) */
-		struct reg *regs = cur_regs(w), tmp, save = regs[0];
-		int e;
+	{
+		struct reg imm;
 
-		mark_const(&tmp, (uint64_t)(int64_t)in->imm);
-		regs[0] = tmp;
-		e = check_mem(w, in->dst_reg, in->off, size, true, 0, idx, "write");
-		regs = cur_regs(w);
-		regs[0] = save;
-		return e;
+		mark_const(&imm, (uint64_t)(int64_t)in->imm);
+		return check_mem(w, in->dst_reg, in->off, size, true, -1, idx, "write", &imm);
 	}
-	return check_mem(w, in->dst_reg, in->off, size, true, in->imm == 0 ? -2 : -1, idx, "write");
 }
 
 static int do_ld(struct walk *w, const struct emu_insn *in, uint32_t idx)
@@ -960,7 +1008,25 @@ static int do_ld(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		d->aux = t->map;
 		d->off = (int32_t)t->off;
 		break;
-	case EMU_LDK_FUNC:
+	case EMU_LDK_FUNC: {
+		uint32_t sub = chk_subprog_of(w->c, t->off);
+		const struct emu_prog_check_in *ci = w->c->in;
+
+		/* callbacks are known by their BTF: static functions only */
+		if (!ci->func_info_cnt) {
+			vlog(w->c, "missing btf func_info\n");
+			return -EINVAL;
+		}
+		if (ci->btf && ci->btf_ops && ci->btf_ops->func_linkage) {
+			uint32_t tid;
+
+			memcpy(&tid, (const uint8_t *)ci->func_info + (size_t)ci->func_info_rec_size * sub + 4, 4);
+			if (ci->btf_ops->func_linkage(ci->btf, tid) != 0) {
+				vlog(w->c, "callback function not static\n");
+				return -EINVAL;
+			}
+		}
+	}
 		mark_ptr(d, R_FUNC);
 		d->aux = chk_subprog_of(w->c, t->off);
 		break;
@@ -1097,7 +1163,7 @@ static int do_cond_jmp(struct walk *w, const struct emu_insn *in, uint32_t idx, 
 
 	if (op == EMU_JCOND) {
 		if (in->src_reg != EMU_MAY_GOTO || in->dst_reg || in->imm || EMU_CLASS(in->code) != EMU_JMP) {
-			vlog(w->c, "invalid may_goto off %d imm %d\n", in->off, in->imm);
+			vlog(w->c, "invalid may_goto imm %d\n", in->imm);
 			return -EINVAL;
 		}
 		w->incomplete = true;
@@ -1108,6 +1174,8 @@ static int do_cond_jmp(struct walk *w, const struct emu_insn *in, uint32_t idx, 
 		*next = idx + 1;
 		return push_branch(w, other);
 	}
+	if ((err = reg_src(w, in->dst_reg)))
+		return err;
 	if (x) {
 		if (in->imm) {
 			vlog(w->c, "BPF_JMP/JMP32 uses reserved fields\n");
@@ -1119,8 +1187,6 @@ static int do_cond_jmp(struct walk *w, const struct emu_insn *in, uint32_t idx, 
 		vlog(w->c, "BPF_JMP/JMP32 uses reserved fields\n");
 		return -EINVAL;
 	}
-	if ((err = reg_src(w, in->dst_reg)))
-		return err;
 	d = regs[in->dst_reg];
 	if (x)
 		s = regs[in->src_reg];
@@ -1411,6 +1477,9 @@ static int step(struct walk *w, bool *done)
 	uint8_t cls = EMU_CLASS(in->code);
 	int err = 0;
 
+	if (getenv("CHK_TRACE"))
+		fprintf(stderr, "%u: (%02x) fr%u r0=%d r1=%d r2=%d r3=%d\n", idx, in->code, w->cur->nfr, cur_regs(w)[0].type,
+			cur_regs(w)[1].type, cur_regs(w)[2].type, cur_regs(w)[3].type);
 	if (++c->processed > EMU_COMPLEXITY_LIMIT) {
 		vlog(c, "BPF program is too large. Processed %u insn\n", c->processed);
 		return -E2BIG;

@@ -97,7 +97,8 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx);
 int do_pseudo_call(struct walk *w, const struct emu_insn *in, uint32_t idx, uint32_t *next);
 int do_exit(struct walk *w, uint32_t idx, uint32_t *next, bool *path_done);
 int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write, int value_regno,
-	      uint32_t idx, const char *what);
+	      uint32_t idx, const char *what, const struct reg *imm);
+int64_t const_map_key(struct walk *w, const struct reg *key, uint32_t key_size);
 int check_helper_mem(struct walk *w, uint32_t regno, int32_t size, bool write, bool zero_ok, bool uninit);
 
 #endif

@@ -32,6 +32,7 @@ struct call_meta {
 	uint32_t alloc_size;
 	uint32_t release_ref;
 	int release_regno;
+	int64_t const_key;   /* the map key, if a known constant; -1 otherwise */
 };
 
 /* check_map_func_compatibility, both directions, for the emulated helpers */
@@ -157,6 +158,10 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 	}
 	if (kind == EMU_ARG_ANYTHING)
 		return 0;
+	if ((r->type == R_PKT || r->type == R_PKT_META) && !p->pkt_access) {
+		vlog(w->c, "helper access to the packet is not allowed\n");
+		return -EACCES;
+	}
 	if (maybe_null && r->type == R_SCALAR && sv_is_const(&r->s) && r->s.v == 0)
 		return 0;
 	switch (kind) {
@@ -210,17 +215,15 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 		vlog(w->c, "R%u type=%s expected=%s\n", regno, reg_type_str(r), expect);
 		return -EACCES;
 	}
-	if ((r->type == R_PKT || r->type == R_PKT_META) && !p->pkt_access &&
-	    (kind == EMU_ARG_PTR_TO_MAP_KEY || kind == EMU_ARG_PTR_TO_MAP_VALUE || kind == EMU_ARG_PTR_TO_MEM ||
-	     kind == EMU_ARG_PTR_TO_UNINIT_MEM)) {
-		vlog(w->c, "helper access to the packet is not allowed\n");
-		return -EACCES;
-	}
 	switch (kind) {
 	case EMU_ARG_CONST_MAP_PTR:
 		meta->map = (int)r->aux;
 		return 0;
 	case EMU_ARG_PTR_TO_CTX:
+		if (r->off < 0) {
+			vlog(w->c, "negative offset ctx ptr R%u off=%d disallowed\n", regno, r->off);
+			return -EACCES;
+		}
 		if (r->off) {
 			vlog(w->c, "dereference of modified ctx ptr R%u off=%d disallowed\n", regno, r->off);
 			return -EACCES;
@@ -236,6 +239,8 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 			return -EACCES;
 		}
 		m = &w->c->out->maps[meta->map];
+		if (kind == EMU_ARG_PTR_TO_MAP_KEY)
+			meta->const_key = const_map_key(w, r, m->key_size);
 		return check_helper_mem(w, regno, (int32_t)(kind == EMU_ARG_PTR_TO_MAP_KEY ? m->key_size : m->value_size),
 					(a & EMU_ARG_UNINIT) != 0, false, (a & EMU_ARG_UNINIT) != 0);
 	}
@@ -350,7 +355,7 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 	struct chk *c = w->c;
 	int32_t id = in->imm;
 	const struct emu_func_proto *p;
-	struct call_meta meta = {.map = -1, .func_sub = -1, .release_regno = -1};
+	struct call_meta meta = {.map = -1, .func_sub = -1, .release_regno = -1, .const_key = -1};
 	struct reg *regs;
 	char nb[64];
 	int err;
@@ -445,6 +450,13 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		regs[0].aux = (uint32_t)meta.map;
 		regs[0].id = ++w->id_gen;
 		sv_const(&regs[0].s, 0);
+		/* an array element at a known index in range cannot be missing */
+		if (id == EMU_FN_map_lookup_elem && meta.const_key >= 0 &&
+		    (c->out->maps[meta.map].type == EMU_MAP_ARRAY || c->out->maps[meta.map].type == EMU_MAP_PERCPU_ARRAY) &&
+		    meta.const_key < c->out->maps[meta.map].max_entries) {
+			regs[0].null = 0;
+			regs[0].id = 0;
+		}
 		break;
 	case EMU_RET_ALLOC_MEM_OR_NULL: {
 		int ref;

@@ -34,8 +34,11 @@
 /* lookup of key 0 in map k, r0 = value or NULL */
 #define LOOKUP(k) LDMAP(1, k), KEY_ON_STACK, CALL(1)
 /* packet bounds check of n bytes for XDP / tc: r2 = data, r3 = data_end, r4 = r2 + n; if r4 > r3 exit 0 */
-#define XDP_PKT(n) LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOV64R(4, 2), ALU64I(EMU_ADD, 4, n), JR(EMU_JGT, 4, 3, 2)
-#define TC_PKT(n) LDX(W, 2, 1, 76), LDX(W, 3, 1, 80), MOV64R(4, 2), ALU64I(EMU_ADD, 4, n), JR(EMU_JGT, 4, 3, 2)
+#define XDP_PKTS(n, skip) LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOV64R(4, 2), ALU64I(EMU_ADD, 4, n), JR(EMU_JGT, 4, 3, skip)
+#define TC_PKTS(n, skip) LDX(W, 2, 1, 76), LDX(W, 3, 1, 80), MOV64R(4, 2), ALU64I(EMU_ADD, 4, n), JR(EMU_JGT, 4, 3, skip)
+/* the check, then a two-insn body, then the out-of-bounds path */
+#define XDP_PKT(n) XDP_PKTS(n, 2)
+#define TC_PKT(n) TC_PKTS(n, 2)
 
 const struct check_case check_cases[] = {
 	/* ---- valid programs ---- */
@@ -74,24 +77,24 @@ const struct check_case check_cases[] = {
 	C("valid", "sf ringbuf output", SF, ST(DW, 10, -8, 1), LDMAP(1, M_RINGBUF), MOV64R(2, 10), ALU64I(EMU_ADD, 2, -8),
 	  MOV64I(3, 8), MOV64I(4, 0), CALL(130), EXIT),
 	C("valid", "sf tail call", SF, LDMAP(2, M_PROGARR), MOV64I(3, 0), CALL(12), MOV64I(0, 0), EXIT),
-	C("valid", "sf bpf_loop", SF, MOV64I(1, 4), LDFUNC(2, 6), MOV64I(3, 0), MOV64I(4, 0), CALL(181), EXIT, MOV64I(0, 0), EXIT),
+	C("callback_no_btf", "sf bpf_loop", SF, MOV64I(1, 4), LDFUNC(2, 5), MOV64I(3, 0), MOV64I(4, 0), CALL(181), EXIT, MOV64I(0, 0), EXIT),
 	C("valid", "sf jset", SF, LDX(W, 0, 1, 0), JI(EMU_JSET, 0, 1, 1), MOV64I(0, 2), EXIT),
 	C("valid", "sf atomic add", SF, ST(DW, 10, -8, 0), MOV64I(1, 1), I(0xdb, 10, 1, -8, 0), LDX(DW, 0, 10, -8), EXIT),
 	C("valid", "sf atomic fetch", SF, LOOKUP(M_ARRAY), JI(EMU_JEQ, 0, 0, 3), MOV64I(1, 1), I(0xdb, 0, 1, 0, 1), MOV64R(0, 1), EXIT),
-	C("valid", "sf gotol", SF, MOV64I(0, 0), I(0x06, 0, 0, 0, 1), MOV64I(0, 1), EXIT),
+	C("valid", "sf gotol", SF, LDX(W, 0, 1, 0), JI(EMU_JEQ, 0, 0, 1), I(0x06, 0, 0, 0, 1), MOV64I(0, 1), EXIT),
 	C("valid", "sf movsx", SF, LDX(W, 0, 1, 0), I(0xbf, 0, 0, 8, 0), EXIT),
 	C("valid", "sf sdiv", SF, LDX(W, 0, 1, 0), I(0x37, 0, 0, 1, 3), EXIT),
 	C("valid", "sf bswap", SF, LDX(W, 0, 1, 0), I(0xd7, 0, 0, 0, 32), EXIT),
 	C("valid", "sf dead branch", SF, MOV64I(0, 0), JI(EMU_JEQ, 0, 0, 1), EXIT, EXIT),
 	C("valid", "xdp pass", XDP, MOV64I(0, 2), EXIT),
 	C("valid", "xdp pkt read", XDP, XDP_PKT(14), LDX(H, 0, 2, 12), EXIT, MOV64I(0, 1), EXIT),
-	C("valid", "xdp pkt write", XDP, XDP_PKT(14), ST(B, 2, 0, 1), MOV64I(0, 2), EXIT, MOV64I(0, 1), EXIT),
+	C("valid", "xdp pkt write", XDP, XDP_PKTS(14, 3), ST(B, 2, 0, 1), MOV64I(0, 2), EXIT, MOV64I(0, 1), EXIT),
 	C("valid", "xdp pkt ge", XDP, XDP_PKT(8), LDX(DW, 0, 2, 0), EXIT, MOV64I(0, 1), EXIT),
 	C("valid", "xdp adjust head", XDP, MOV64R(6, 1), MOV64I(2, -14), CALL(44), LDX(W, 2, 6, 0), MOV64I(0, 2), EXIT),
 	C("valid", "xdp redirect map", XDP, LDMAP(1, M_DEVMAP), MOV64I(2, 0), MOV64I(3, 0), CALL(51), EXIT),
 	C("valid", "xdp pkt end first", XDP, LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOV64R(4, 2), ALU64I(EMU_ADD, 4, 4),
 	  JR(EMU_JLT, 3, 4, 2), LDX(W, 0, 2, 0), EXIT, MOV64I(0, 1), EXIT),
-	C("valid", "xdp var pkt", XDP, XDP_PKT(1), LDX(B, 5, 2, 0), ALU64I(EMU_AND, 5, 15), ALU64R(EMU_ADD, 2, 5), MOV64R(4, 2),
+	C("valid", "xdp var pkt", XDP, XDP_PKTS(1, 8), LDX(B, 5, 2, 0), ALU64I(EMU_AND, 5, 15), ALU64R(EMU_ADD, 2, 5), MOV64R(4, 2),
 	  ALU64I(EMU_ADD, 4, 2), JR(EMU_JGT, 4, 3, 2), LDX(H, 0, 2, 0), EXIT, MOV64I(0, 1), EXIT),
 	C("valid", "tc pkt", CLS, TC_PKT(14), LDX(B, 0, 2, 13), EXIT, MOV64I(0, 0), EXIT),
 	C("valid", "tc mark write", CLS, MOV64I(2, 5), STX(W, 1, 2, 8), STX(W, 1, 2, 32), MOV64I(0, 0), EXIT),
@@ -101,7 +104,7 @@ const struct check_case check_cases[] = {
 	  MOV64I(5, 0), CALL(9), EXIT),
 	C("valid", "tc tstamp", CLS, LDX(DW, 0, 1, 152), EXIT),
 	C("valid", "cgskb ret 1", CGS, MOV64I(0, 1), EXIT),
-	C("valid", "cgskb pkt read", CGS, TC_PKT(1), LDX(B, 0, 2, 0), ALU64I(EMU_AND, 0, 1), EXIT, MOV64I(0, 1), EXIT),
+	C("valid", "cgskb pkt read", CGS, TC_PKTS(1, 3), LDX(B, 0, 2, 0), ALU64I(EMU_AND, 0, 1), EXIT, MOV64I(0, 1), EXIT),
 	CE("valid", "cgskb egress 3", CGS, 1, MOV64I(0, 3), EXIT),
 	C("valid", "cgskb masked", CGS, LDX(W, 0, 1, 0), ALU64I(EMU_AND, 0, 1), EXIT),
 	C("valid", "rtp args", RTP, LDX(DW, 0, 1, 8), EXIT),
@@ -279,9 +282,9 @@ const struct check_case check_cases[] = {
 	  JR(EMU_JGT, 4, 3, 1), JA(2), LDX(B, 0, 2, 0), EXIT, MOV64I(0, 1), EXIT),
 	C("pkt_oob", "tc unchecked", CLS, LDX(W, 2, 1, 76), LDX(B, 0, 2, 0), EXIT),
 	C("pkt_oob", "tc negative", CLS, TC_PKT(8), LDX(B, 0, 2, -1), EXIT, MOV64I(0, 0), EXIT),
-	C("pkt_oob", "var offset unchecked", XDP, XDP_PKT(1), LDX(B, 5, 2, 0), ALU64R(EMU_ADD, 2, 5), LDX(B, 0, 2, 0), EXIT,
+	C("pkt_oob", "var offset unchecked", XDP, XDP_PKTS(1, 4), LDX(B, 5, 2, 0), ALU64R(EMU_ADD, 2, 5), LDX(B, 0, 2, 0), EXIT,
 	  MOV64I(0, 1), EXIT),
-	C("pkt_oob", "cgskb write", CGS, TC_PKT(1), ST(B, 2, 0, 0), MOV64I(0, 1), EXIT, MOV64I(0, 1), EXIT),
+	C("pkt_oob", "cgskb write", CGS, TC_PKTS(1, 3), ST(B, 2, 0, 0), MOV64I(0, 1), EXIT, MOV64I(0, 1), EXIT),
 	C("pkt_oob", "pkt_end deref", XDP, LDX(W, 3, 1, 4), LDX(B, 0, 3, 0), EXIT),
 	C("ctx", "sf data", SF, LDX(W, 0, 1, 76), EXIT),
 	C("ctx", "sf write mark", SF, MOV64I(2, 0), STX(W, 1, 2, 8), MOV64I(0, 0), EXIT),
@@ -342,7 +345,7 @@ const struct check_case check_cases[] = {
 	C("helper_arg", "spin_lock no btf", SF, LDMAPVAL(1, M_ARRAY1, 0), CALL(93), MOV64I(0, 0), EXIT),
 	C("helper_arg", "null value to update", SF, LDMAP(1, M_HASH), KEY_ON_STACK, LOOKUP(M_ARRAY), MOV64R(3, 0), LDMAP(1, M_HASH),
 	  KEY_ON_STACK, MOV64I(4, 0), CALL(2), MOV64I(0, 0), EXIT),
-	C("helper_arg", "pkt to trace_printk", XDP, XDP_PKT(8), MOV64R(1, 2), MOV64I(2, 8), CALL(6), EXIT, MOV64I(0, 1), EXIT),
+	C("helper_arg", "pkt to trace_printk", XDP, XDP_PKTS(8, 4), MOV64R(1, 2), MOV64I(2, 8), CALL(6), EXIT, MOV64I(0, 1), EXIT),
 	C("map_func", "push into hash", SF, LDMAP(1, M_HASH), KEY_ON_STACK, MOV64I(3, 0), CALL(87), MOV64I(0, 0), EXIT),
 	C("map_func", "lookup ringbuf", SF, LDMAP(1, M_RINGBUF), KEY_ON_STACK, CALL(1), MOV64I(0, 0), EXIT),
 	C("map_func", "tail call hash", SF, LDMAP(2, M_HASH), MOV64I(3, 0), CALL(12), MOV64I(0, 0), EXIT),
@@ -359,7 +362,7 @@ const struct check_case check_cases[] = {
 	C("ret_range", "cgskb pointer", CGS, MOV64R(0, 10), EXIT),
 	C("ret_range", "cgskb 2 on a branch", CGS, LDX(W, 1, 1, 0), MOV64I(0, 1), JI(EMU_JEQ, 1, 0, 1), MOV64I(0, 2), EXIT),
 	CE("ret_range", "cgskb egress 4", CGS, 1, MOV64I(0, 4), EXIT),
-	C("ret_range", "callback returns 2", SF, MOV64I(1, 4), LDFUNC(2, 6), MOV64I(3, 0), MOV64I(4, 0), CALL(181), EXIT,
+	C("callback_no_btf", "callback returns 2", SF, MOV64I(1, 4), LDFUNC(2, 5), MOV64I(3, 0), MOV64I(4, 0), CALL(181), EXIT,
 	  MOV64I(0, 2), EXIT),
 };
 

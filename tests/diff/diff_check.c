@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "../../emu/prog/check.h"
@@ -92,6 +93,32 @@ static int resolve(void *ctx, int fd, struct emu_map_desc *d)
 	return 0;
 }
 
+/* BTF and func_info of the clang-built program being run (cnt 0: none) */
+static struct {
+	int btf_fd;
+	const struct btf *btf;
+	uint32_t rec[2 * 64];
+	uint32_t cnt;
+} cur_fi;
+
+static bool fi_type_is_func(const void *b, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(b, id);
+
+	return t && btf_is_func(t);
+}
+
+static bool fi_str_ok(const void *b, uint32_t off) { return btf__str_by_offset(b, off) != NULL; }
+
+static int fi_linkage(const void *b, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(b, id);
+
+	return t ? (int)btf_vlen(t) : -1;
+}
+
+static const struct emu_check_btf_ops fi_ops = {fi_type_is_func, fi_str_ok, fi_linkage};
+
 struct kres {
 	int err;           /* 0 or errno */
 	uint8_t tag[8];
@@ -125,6 +152,15 @@ static void kernel_load(const struct check_case *c, const struct emu_insn *insn,
 	if (fd_array) {
 		p = (uintptr_t)fd_array;
 		memcpy(a + PL_FD_ARRAY, &p, 8);
+	}
+	if (cur_fi.cnt) {
+		uint32_t rs = 8;
+
+		memcpy(a + PL_BTF_FD, &cur_fi.btf_fd, 4);
+		memcpy(a + PL_FUNC_INFO_REC_SIZE, &rs, 4);
+		p = (uintptr_t)cur_fi.rec;
+		memcpy(a + PL_FUNC_INFO, &p, 8);
+		memcpy(a + PL_FUNC_INFO_CNT, &cur_fi.cnt, 4);
 	}
 	klog[0] = 0;
 	memset(r, 0, sizeof(*r));
@@ -224,6 +260,13 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 	in.gpl = !c->nongpl;
 	in.prog_flags = c->flags;
 	in.resolve_map = resolve;
+	if (cur_fi.cnt) {
+		in.btf = cur_fi.btf;
+		in.btf_ops = &fi_ops;
+		in.func_info = cur_fi.rec;
+		in.func_info_rec_size = 8;
+		in.func_info_cnt = cur_fi.cnt;
+	}
 	emu_vlog_init(&log, 1, (uintptr_t)elog, LOG_SIZE);
 	eret = emu_prog_check(&in, &log, &out);
 	{
@@ -244,6 +287,19 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 			ok = false;
 			if (reports++ < report_max)
 				printf("FALSE REJECT [%s] %s: checker %d (%s), kernel accepts\n", c->reason, c->name, eret, eerr);
+			if (getenv("CHECK_DUMP") && reports == 1) {
+				struct emu_prog_check_out o2;
+
+				setenv("CHK_TRACE", "1", 1);
+				emu_prog_check(&in, NULL, &o2);
+				unsetenv("CHK_TRACE");
+				emu_prog_check_out_free(&o2);
+				exit(3);
+			}
+			if (getenv("CHECK_DUMP"))
+				for (uint32_t i = 0; i < cnt; i++)
+					printf("  %3u: %02x %u %u %d %d\n", i, insn[i].code, insn[i].dst_reg, insn[i].src_reg, insn[i].off,
+					       insn[i].imm);
 		} else {
 			if (memcmp(k.tag, out.tag, 8)) {
 				n_tag_bad++;
@@ -260,6 +316,9 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 	} else {
 		t->kernel_rejects++;
 		error_line(klog, kerr, sizeof(kerr));
+		if (getenv("CHECK_VERBOSE") && (!strcmp(c->reason, "valid") || !strcmp(c->reason, "clang")))
+			printf("NOTE: [%s] %s is refused by the kernel: %s (%s); checker %d\n", c->reason, c->name,
+			       strerror(k.err), kerr, eret);
 		if (eret) {
 			t->caught++;
 			if (-eret == k.err)
@@ -271,6 +330,9 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 			if (!strcmp(kfirst, efirst) || k.log_full)
 				t->same_first++;
 		}
+		if (!must && getenv("CHECK_VERBOSE") && (!eret || -eret != k.err || !strstr(klog, eerr)))
+			printf("MISS [%s] %s: kernel %s (%s), checker %d (%s)\n", c->reason, c->name, strerror(k.err), kerr,
+			       eret, eret ? eerr : "accepted");
 		if (must && (!eret || -eret != k.err || !eerr[0] || !strstr(klog, eerr) ||
 			     (strcmp(kfirst, efirst) && !k.log_full))) {
 			n_must_fail++;
@@ -400,6 +462,39 @@ static void run_mutants(const char *base, const struct check_case *c, const stru
 
 /* ---- clang-built programs ---- */
 
+/* rec[2*i] = start of subprogram i (0, then call and callback targets in order); false if the
+ * program does not have n of them */
+static bool sub_starts(const struct emu_insn *insn, uint32_t cnt, uint32_t *rec, uint32_t n)
+{
+	uint32_t starts[64], ns = 1;
+
+	starts[0] = 0;
+	for (uint32_t i = 0; i < cnt; i++) {
+		bool call = insn[i].code == (EMU_JMP | EMU_CALL) && insn[i].src_reg == EMU_PSEUDO_CALL;
+		bool func = insn[i].code == EMU_LD_IMM64 && insn[i].src_reg == EMU_PSEUDO_FUNC;
+		uint32_t t = i + insn[i].imm + 1, k;
+
+		if (!call && !func)
+			continue;
+		for (k = 0; k < ns && starts[k] != t; k++)
+			;
+		if (k == ns && ns < 64)
+			starts[ns++] = t;
+	}
+	if (ns != n)
+		return false;
+	for (uint32_t a = 1; a < ns; a++)
+		for (uint32_t b = a; b > 0 && starts[b - 1] > starts[b]; b--) {
+			uint32_t x = starts[b];
+
+			starts[b] = starts[b - 1];
+			starts[b - 1] = x;
+		}
+	for (uint32_t i = 0; i < n; i++)
+		rec[2 * i] = starts[i];
+	return true;
+}
+
 static unsigned run_objects(const char *dir, int nmut)
 {
 	static const char *const objs[] = {"xdp_parse", "tc_cls", "sock_filter", "cgskb", "syscall", "rawtp", "loops", "strs"};
@@ -429,11 +524,41 @@ static unsigned run_objects(const char *dir, int nmut)
 			const struct emu_insn *insn = (const void *)bpf_program__insns(prog);
 			uint32_t cnt = (uint32_t)bpf_program__insn_cnt(prog);
 
+			/* the func_info the kernel kept from libbpf's load, and the object's BTF */
+			{
+				uint8_t info[PI_SIZE] = {0}, ia[EMU_ATTR_SIZE] = {0};
+				uint32_t len = sizeof(info), ifd = (uint32_t)bpf_program__fd(prog), n, rs = 8;
+				uint64_t ip = (uintptr_t)info, fp = (uintptr_t)cur_fi.rec;
+
+				cur_fi.cnt = 0;
+				memcpy(ia + INFO_FD, &ifd, 4);
+				memcpy(ia + INFO_LEN, &len, 4);
+				memcpy(ia + INFO_PTR, &ip, 8);
+				if (!sys_bpf(EMU_BPF_OBJ_GET_INFO_BY_FD, ia, sizeof(ia))) {
+					memcpy(&n, info + PI_NR_FUNC_INFO, 4);
+					if (n && n <= 64) {
+						memset(info, 0, sizeof(info));
+						memcpy(info + PI_NR_FUNC_INFO, &n, 4);
+						memcpy(info + PI_FUNC_INFO_REC_SIZE, &rs, 4);
+						memcpy(info + PI_FUNC_INFO, &fp, 8);
+						/* the kernel reports offsets in its rewritten program: the
+						 * records get the subprogram starts of the loaded one */
+						if (!sys_bpf(EMU_BPF_OBJ_GET_INFO_BY_FD, ia, sizeof(ia)) &&
+						    sub_starts(insn, cnt, cur_fi.rec, n)) {
+							cur_fi.cnt = n;
+							cur_fi.btf_fd = bpf_object__btf_fd(obj);
+							cur_fi.btf = bpf_object__btf(obj);
+						}
+					}
+				}
+			}
+
 			c.type = bpf_program__type(prog);
 			c.eat = bpf_program__expected_attach_type(prog);
 			c.flags = c.type == EMU_PROG_SYSCALL ? EMU_F_SLEEPABLE : 0;
 			run_one(&c, insn, cnt, false);
 			run_mutants(c.name, &c, insn, cnt, nmut);
+			cur_fi.cnt = 0;
 			n++;
 		}
 		bpf_object__close(obj);
