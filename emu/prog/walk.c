@@ -148,9 +148,7 @@ static int mem_region(struct walk *w, uint32_t regno, const struct reg *r, int32
 			     mem_size - (EMU_FAULT_CHECK_OOB ? 1 : 0), (int)lo, size);
 		else
 			vlog(w->c, "invalid access to memory, mem_size=%u off=%d size=%d\n", mem_size, (int)lo, size);
-		if (!sv_is_const(&r->s)) {
-			vlog(w->c, "R%u min value is outside of the allowed memory range\n", regno);
-		}
+		vlog(w->c, "R%u min value is outside of the allowed memory range\n", regno);
 		return -EACCES;
 	}
 	if (r->s.umax >= EMU_MAX_VAR_OFF) {
@@ -1477,9 +1475,6 @@ static int step(struct walk *w, bool *done)
 	uint8_t cls = EMU_CLASS(in->code);
 	int err = 0;
 
-	if (getenv("CHK_TRACE"))
-		fprintf(stderr, "%u: (%02x) fr%u r0=%d r1=%d r2=%d r3=%d\n", idx, in->code, w->cur->nfr, cur_regs(w)[0].type,
-			cur_regs(w)[1].type, cur_regs(w)[2].type, cur_regs(w)[3].type);
 	if (++c->processed > EMU_COMPLEXITY_LIMIT) {
 		vlog(c, "BPF program is too large. Processed %u insn\n", c->processed);
 		return -E2BIG;

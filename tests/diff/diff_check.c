@@ -287,15 +287,6 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 			ok = false;
 			if (reports++ < report_max)
 				printf("FALSE REJECT [%s] %s: checker %d (%s), kernel accepts\n", c->reason, c->name, eret, eerr);
-			if (getenv("CHECK_DUMP") && reports == 1) {
-				struct emu_prog_check_out o2;
-
-				setenv("CHK_TRACE", "1", 1);
-				emu_prog_check(&in, NULL, &o2);
-				unsetenv("CHK_TRACE");
-				emu_prog_check_out_free(&o2);
-				exit(3);
-			}
 			if (getenv("CHECK_DUMP"))
 				for (uint32_t i = 0; i < cnt; i++)
 					printf("  %3u: %02x %u %u %d %d\n", i, insn[i].code, insn[i].dst_reg, insn[i].src_reg, insn[i].off,
