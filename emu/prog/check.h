@@ -35,6 +35,9 @@ struct emu_map_desc {
 	uint32_t type, key_size, value_size, max_entries, map_flags;
 	uint32_t id;        /* the map's id: xlated ld_imm64 shows it (bpftool's "map[id:N]") */
 	bool frozen;        /* BPF_MAP_FREEZE done: a read-only map for PTR_TO_CONST_STR */
+	/* frozen with BPF_F_RDONLY_PROG (libbpf's .rodata): the bytes of element 0, which the
+	 * kernel reads at load time (loads from it are constants); NULL if not given */
+	const uint8_t *frozen_value;
 	char name[16];      /* the map's name (some messages print it) */
 	void *handle;       /* the caller's object; held by the caller for the program's life */
 };

@@ -482,6 +482,24 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 			return -EACCES;
 		}
 		err = mem_region(w, regno, &r, off + r.off, size, m->value_size, false, "map value");
+		if (!err && !write && sv_is_const(&r.s) && (m->map_flags & EMU_F_RDONLY_PROG) && m->frozen &&
+		    m->type == EMU_MAP_ARRAY) {
+			/* bpf_map_direct_read: a read-only map's bytes are constants */
+			int64_t at = (int64_t)r.s.v + r.off + off;
+
+			if (m->frozen_value && m->max_entries == 1 && at >= 0 && at + size <= (int64_t)m->value_size) {
+				uint64_t v = 0;
+
+				memcpy(&v, m->frozen_value + at, (size_t)size);
+				if (EMU_MODE(w->c->insn[idx].code) == EMU_MEMSX && size < 8 && (v >> (size * 8 - 1)) & 1)
+					v |= ~0ull << (size * 8);
+				mark_const(&out, v);
+				if (value_regno >= 0)
+					regs[value_regno] = out;
+				return 0;
+			}
+			w->incomplete = true;
+		}
 		break;
 	}
 	case R_MEM:

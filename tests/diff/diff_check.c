@@ -54,6 +54,8 @@ static int map_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uin
 	return (int)sys_bpf(EMU_BPF_MAP_CREATE, a, sizeof(a));
 }
 
+static uint8_t rodata[8][4096];
+
 /* the resolver: a kernel map fd described through BPF_OBJ_GET_INFO_BY_FD */
 static int resolve(void *ctx, int fd, struct emu_map_desc *d)
 {
@@ -87,8 +89,20 @@ static int resolve(void *ctx, int fd, struct emu_map_desc *d)
 	memcpy(&d->map_flags, info + MI_MAP_FLAGS, 4);
 	memcpy(d->name, info + MI_NAME, 16);
 	d->name[15] = 0;
-	/* libbpf freezes the read-only data maps it makes */
+	/* libbpf freezes the read-only data maps it makes; their contents are constants to the
+	 * verifier */
 	d->frozen = (d->map_flags & EMU_F_RDONLY_PROG) != 0;
+	if (d->frozen && d->type == EMU_MAP_ARRAY && d->max_entries == 1 && d->value_size <= sizeof(rodata[0])) {
+		uint8_t la[EMU_ATTR_SIZE] = {0};
+		uint32_t key = 0, slot = (uint32_t)fd % 8;
+		uint64_t kp = (uintptr_t)&key, vp = (uintptr_t)rodata[slot];
+
+		memcpy(la + EL_FD, &fd, 4);
+		memcpy(la + EL_KEY, &kp, 8);
+		memcpy(la + EL_VALUE, &vp, 8);
+		if (!sys_bpf(EMU_BPF_MAP_LOOKUP_ELEM, la, sizeof(la)))
+			d->frozen_value = rodata[slot];
+	}
 	d->handle = (void *)(uintptr_t)d->id;
 	return 0;
 }
@@ -301,8 +315,12 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 			}
 			if (k.verified == out.verified_insns)
 				n_vi_ok++;
-			else
+			else {
 				n_vi_bad++;
+				if (getenv("CHECK_VI"))
+					printf("VERIFIED [%s] %s: kernel %u, checker %u%s\n", c->reason, c->name, k.verified,
+					       out.verified_insns, out.analysis_incomplete ? " (incomplete)" : "");
+			}
 		}
 	} else {
 		t->kernel_rejects++;
@@ -617,6 +635,8 @@ int main(int argc, char **argv)
 	int probe;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("CHECK_SEED"))
+		rng ^= strtoull(getenv("CHECK_SEED"), NULL, 0) * 0x2545f4914f6cdd1dull;
 	if (getenv("CHECK_REPORTS"))
 		report_max = (unsigned)atoi(getenv("CHECK_REPORTS"));
 	probe = map_create(EMU_MAP_ARRAY, 4, 4, 1, 0);
