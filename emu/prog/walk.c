@@ -52,6 +52,14 @@ static void mark_ptr(struct reg *r, uint8_t type)
 	sv_const(&r->s, 0);
 }
 
+/* a value this walk does not model (an unemulated helper's result) */
+static void mark_opaque(struct reg *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = R_OPAQUE;
+	sv_unknown(&r->s);
+}
+
 const char *reg_type_str(const struct reg *r)
 {
 	static const char *const plain[] = {"?", "scalar", "ctx", "map_ptr", "map_value", "fp", "pkt", "pkt_end",
@@ -228,7 +236,10 @@ static void note_depth(struct walk *w, uint32_t frameno, int64_t lo)
 		w->c->sub_depth[sub] = (int32_t)-lo;
 }
 
-static bool is_spillable(const struct reg *r) { return r->type != R_SCALAR && r->type != R_NOT_INIT; }
+static bool is_spillable(const struct reg *r)
+{
+	return r->type != R_SCALAR && r->type != R_NOT_INIT && r->type != R_OPAQUE;
+}
 
 #define ST_AT(f, addr) ((f)->st[EMU_STACK_SIZE + (addr)])
 
@@ -275,7 +286,8 @@ static int stack_write(struct walk *w, uint32_t regno, const struct reg *r, int3
 		return 0;
 	}
 	base = lo & ~7;
-	if ((val && val->type == R_SCALAR && !(lo & 7)) || (imm && !(lo & 7)) || (val && is_spillable(val))) {
+	if ((val && (val->type == R_SCALAR || val->type == R_OPAQUE) && !(lo & 7)) || (imm && !(lo & 7)) ||
+	    (val && is_spillable(val))) {
 		if (val && is_spillable(val) && size != 8) {
 			vlog(w->c, "invalid size of register spill\n");
 			return -EACCES;
@@ -324,6 +336,10 @@ static int stack_read(struct walk *w, uint32_t regno, const struct reg *r, int32
 
 		if (size == 8 && ssz == 8) {
 			*out = *sp;
+			return 0;
+		}
+		if (sp->type == R_OPAQUE) {
+			mark_opaque(out);
 			return 0;
 		}
 		if (sp->type != R_SCALAR) {
@@ -436,7 +452,8 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	mark_unknown(&out);
 	/* check_ptr_alignment: stack accesses always (the spill tracking relies on it), every
 	 * pointer for atomics; packets have their own rule (NET_IP_ALIGN is 0 here) */
-	if (size > 1 && r.type != R_PKT && r.type != R_PKT_META && (r.type == R_STACK || !strcmp(what, "atomic")) &&
+	if (size > 1 && r.type != R_PKT && r.type != R_PKT_META && r.type != R_OPAQUE &&
+	    (r.type == R_STACK || !strcmp(what, "atomic")) &&
 	    (((uint64_t)((int64_t)r.s.v + r.off + off) | r.s.m) & (uint64_t)(size - 1))) {
 		static const char *const desc[] = {"", "", "context ", "", "value ", "stack ", "", "", "", "", "", ""};
 		char tn[48];
@@ -706,6 +723,8 @@ static int do_alu(struct walk *w, const struct emu_insn *in)
 		if ((err = reg_src(w, in->dst_reg)) || (err = reg_dst(w, in->dst_reg)))
 			return err;
 		dst = &regs[in->dst_reg];
+		if (dst->type == R_OPAQUE)
+			return 0;
 		if (dst->type != R_SCALAR) {
 			mark_unknown(dst);
 			return 0;
@@ -757,6 +776,10 @@ static int do_alu(struct walk *w, const struct emu_insn *in)
 			return 0;
 		}
 		srcv = regs[in->src_reg];
+		if (srcv.type == R_OPAQUE) {
+			*dst = srcv;
+			return 0;
+		}
 		if (srcv.type != R_SCALAR) {
 			if (is64 && !in->off)
 				*dst = srcv;
@@ -819,6 +842,11 @@ static int do_alu(struct walk *w, const struct emu_insn *in)
 		srcv = regs[in->src_reg];
 	else
 		mark_const(&srcv, is64 ? (uint64_t)(int64_t)in->imm : (uint32_t)in->imm);
+	if (dst->type == R_OPAQUE || srcv.type == R_OPAQUE) {
+		/* a value of a helper this walk does not model: anything goes, and stays unknown */
+		mark_opaque(dst);
+		return 0;
+	}
 	if (srcv.type != R_SCALAR) {
 		if (dst->type != R_SCALAR) {
 			if (op == EMU_SUB) {
@@ -1208,7 +1236,9 @@ static int do_cond_jmp(struct walk *w, const struct emu_insn *in, uint32_t idx, 
 		s = regs[in->src_reg];
 	else
 		mark_const(&s, is32 ? (uint32_t)in->imm : (uint64_t)(int64_t)in->imm);
-	if (d.type == R_SCALAR && s.type == R_SCALAR) {
+	if (d.type == R_OPAQUE || s.type == R_OPAQUE) {
+		taken = -1;
+	} else if (d.type == R_SCALAR && s.type == R_SCALAR) {
 		taken = sv_branch(&d.s, &s.s, op, is32);
 	} else if (!is32 && (op == EMU_JEQ || op == EMU_JNE) && s.type == R_SCALAR && sv_is_const(&s.s) && s.s.v == 0 &&
 		   d.type != R_SCALAR && !d.null) {
@@ -1231,7 +1261,9 @@ static int do_cond_jmp(struct walk *w, const struct emu_insn *in, uint32_t idx, 
 		struct reg *td = &regs[in->dst_reg];
 		bool other_ok = true, this_ok = true;
 
-		if (d.type == R_SCALAR && s.type == R_SCALAR) {
+		if (d.type == R_OPAQUE || s.type == R_OPAQUE) {
+			/* nothing to learn */
+		} else if (d.type == R_SCALAR && s.type == R_SCALAR) {
 			struct reg os = s, ts = s;
 			struct reg *osp = x ? &other->fr[other->nfr - 1].r[in->src_reg] : &os;
 			struct reg *tsp = x ? &regs[in->src_reg] : &ts;

@@ -381,7 +381,10 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		w->incomplete = true;
 		for (int r = 1; r <= 5; r++)
 			memset(&regs[r], 0, sizeof(regs[r]));
-		mark_unknown(&regs[0]);
+		/* its result may be a number or a kernel object: not modelled */
+		memset(&regs[0], 0, sizeof(regs[0]));
+		regs[0].type = R_OPAQUE;
+		sv_unknown(&regs[0].s);
 		return 0;
 	}
 	for (int a = 0; a < 5; a++) {
@@ -502,6 +505,8 @@ int do_pseudo_call(struct walk *w, const struct emu_insn *in, uint32_t idx, uint
 
 static int ret_range(struct walk *w, const struct reg *r0, int32_t lo, int32_t hi, const char *where)
 {
+	if (r0->type == R_OPAQUE)
+		return 0;
 	if (r0->type != R_SCALAR) {
 		vlog(w->c, "%s the register R0 is not a known value (%s)\n", where, reg_type_str(r0));
 		return -EINVAL;
