@@ -107,7 +107,7 @@ static int add_subprogs(struct chk *c)
 			/* kfuncs are found through vmlinux BTF, which the emulator does not have: what
 			 * a kernel built without CONFIG_DEBUG_INFO_BTF answers */
 			vlog(c, "calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF\n");
-			return -ENOTSUP;
+			return -EMU_ENOTSUPP;
 		}
 	}
 	if (err)

@@ -92,6 +92,19 @@ struct reg *cur_regs(struct walk *w);
 void mark_unknown(struct reg *r);
 void mark_const(struct reg *r, uint64_t v);
 const char *reg_type_str(const struct reg *r);
+/* walk.c */
+void mark_ptr(struct reg *r, uint8_t type);
+void mark_opaque(struct reg *r);
+int reg_src(struct walk *w, uint32_t regno);
+int reg_dst(struct walk *w, uint32_t regno);
+/* walk_mem.c */
+void tnum_str(char *buf, size_t n, const struct sval *s);
+int do_ldx(struct walk *w, const struct emu_insn *in, uint32_t idx);
+int do_atomic(struct walk *w, const struct emu_insn *in, uint32_t idx);
+int do_store(struct walk *w, const struct emu_insn *in, uint32_t idx);
+/* walk_alu.c */
+int do_alu(struct walk *w, const struct emu_insn *in);
+int do_ld(struct walk *w, const struct emu_insn *in, uint32_t idx);
 /* walk_call.c */
 int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx);
 int do_pseudo_call(struct walk *w, const struct emu_insn *in, uint32_t idx, uint32_t *next);
