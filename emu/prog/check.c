@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check_internal.h"
 
@@ -531,7 +532,7 @@ static void make_xlated(struct chk *c)
 static void print_stats(struct chk *c)
 {
 	if (c->log->level & EMU_LOG_STATS) {
-		vlog(c, "verification time %d usec\n", 0);
+		vlog(c, "verification time %llu usec\n", (unsigned long long)c->usec);
 		vlog(c, "stack depth ");
 		for (uint32_t i = 0; i < c->nsub; i++)
 			vlog(c, i + 1 < c->nsub ? "%d+" : "%d", c->sub_depth[i]);
@@ -544,6 +545,7 @@ static void print_stats(struct chk *c)
 int emu_prog_check(const struct emu_prog_check_in *in, struct emu_vlog *log, struct emu_prog_check_out *out)
 {
 	struct emu_vlog nolog = {0};
+	struct timespec t0, t1;
 	struct chk c;
 	int err;
 
@@ -558,6 +560,7 @@ int emu_prog_check(const struct emu_prog_check_in *in, struct emu_vlog *log, str
 		/* check_attach_btf_id runs after check_cfg; see below */
 	}
 	memset(&c, 0, sizeof(c));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	c.in = in;
 	c.log = log;
 	c.out = out;
@@ -598,6 +601,8 @@ int emu_prog_check(const struct emu_prog_check_in *in, struct emu_vlog *log, str
 		out->stack_depth[i] = (uint16_t)c.sub_depth[i];
 	}
 	out->verified_insns = c.processed;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	c.usec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u + (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000u;
 	print_stats(&c);
 	if (!err) {
 		emu_prog_calc_tag(in->insns, in->cnt, out->tag);

@@ -37,7 +37,7 @@ struct chk {
 	int32_t sub_depth[EMU_MAX_SUBPROGS];  /* deepest stack byte used, as a positive count */
 	uint32_t processed;
 	uint32_t total_states, peak_states, max_states_per_insn;
-	bool sub_tail_call[EMU_MAX_SUBPROGS];
+	uint64_t usec;    /* time the checks took, for the stats line */
 };
 
 /* the log: the kernel's verbose() */
