@@ -15,7 +15,7 @@
  * Invariants: a refusal is logged with the kernel's message and errno; where this walk cannot
  * model something (kernel objects, unemulated helpers, budgets) it accepts and sets
  * w->incomplete, never refuses. Memory is bounded: at most CKPT_PER_INSN checkpoints per insn and
- * CKPT_MEM bytes of them, pending branches at most 1M.
+ * CKPT_MEM bytes of them, pending branches at most 8192 (the kernel's limit too).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@
 
 #define CKPT_PER_INSN 64
 #define CKPT_MEM (256u << 20)
-#define PEND_MAX (1u << 20)
+#define PEND_MAX 8192u /* BPF_COMPLEXITY_LIMIT_JMP_SEQ */
 
 size_t st_size(uint32_t nfr) { return offsetof(struct state, fr) + (size_t)nfr * sizeof(struct frame); }
 
@@ -139,7 +139,7 @@ static struct state *st_copy(struct walk *w, const struct state *s)
 static int push_branch(struct walk *w, struct state *s)
 {
 	if (w->npend >= PEND_MAX) {
-		vlog(w->c, "The sequence of %d jumps is too complex.\n", w->npend);
+		vlog(w->c, "The sequence of %u jumps is too complex.\n", w->npend + 1);
 		free(s);
 		return -E2BIG;
 	}

@@ -140,7 +140,11 @@ struct kres {
 	uint8_t tag[8];
 	uint32_t verified;
 	bool log_full;     /* the first line was rolled out of the log */
+	uint32_t xlated_cnt; /* instructions in kxlated */
 };
+
+static struct emu_insn kxlated[65536];
+static unsigned n_xl_ok, n_xl_bad;
 
 static void kernel_load(const struct check_case *c, const struct emu_insn *insn, uint32_t cnt, const int *fd_array,
 			struct kres *r)
@@ -205,8 +209,20 @@ static void kernel_load(const struct check_case *c, const struct emu_insn *insn,
 		memcpy(ia + INFO_LEN, &len, 4);
 		memcpy(ia + INFO_PTR, &ip, 8);
 		if (!sys_bpf(EMU_BPF_OBJ_GET_INFO_BY_FD, ia, sizeof(ia))) {
+			uint32_t xl;
+
 			memcpy(r->tag, info + PI_TAG, 8);
 			memcpy(&r->verified, info + PI_VERIFIED_INSNS, 4);
+			memcpy(&xl, info + PI_XLATED_PROG_LEN, 4);
+			if (xl && xl <= sizeof(kxlated)) {
+				uint64_t xp = (uintptr_t)kxlated;
+
+				memset(info, 0, sizeof(info));
+				memcpy(info + PI_XLATED_PROG_LEN, &xl, 4);
+				memcpy(info + PI_XLATED_PROG_INSNS, &xp, 8);
+				if (!sys_bpf(EMU_BPF_OBJ_GET_INFO_BY_FD, ia, sizeof(ia)))
+					r->xlated_cnt = xl / 8;
+			}
 		}
 	}
 	close((int)fd);
@@ -339,6 +355,12 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 			} else {
 				n_tag_ok++;
 			}
+			/* xlated: equal where the kernel rewrote nothing (no ctx fields, helpers,
+			 * dead code); counted, not required */
+			if (k.xlated_cnt == out.xlated_cnt && !memcmp(kxlated, out.xlated, 8 * out.xlated_cnt))
+				n_xl_ok++;
+			else
+				n_xl_bad++;
 			if (k.verified == out.verified_insns)
 				n_vi_ok++;
 			else {
@@ -701,6 +723,31 @@ int main(int argc, char **argv)
 		if (!strcmp(c.reason, "valid"))
 			run_mutants(c.name, &c, c.insn, c.cnt, nmut);
 	}
+	/* generated: more pending branches than the kernel keeps (8192) */
+	{
+		uint32_t n = 8300, cnt = n + 4;
+		struct emu_insn *p = calloc(cnt, sizeof(*p));
+		struct check_case c = {.reason = "jmp_seq", .name = "8300 open branches", .type = EMU_PROG_SOCKET_FILTER};
+
+		p[0] = (struct emu_insn){.code = EMU_LDX | EMU_MEM | EMU_W, .dst_reg = 1, .src_reg = 1};
+		p[1] = (struct emu_insn){.code = 0xb7};
+		for (uint32_t i = 0; i < n; i++)
+			p[2 + i] = (struct emu_insn){.code = EMU_JMP | EMU_JEQ | EMU_K, .dst_reg = 1, .imm = (int32_t)i,
+						     .off = (int16_t)(n - i)};
+		p[2 + n] = (struct emu_insn){.code = 0x95};
+		p[3 + n] = (struct emu_insn){.code = 0x95};
+		run_one(&c, p, cnt, true);
+		c.name = "8000 open branches";
+		n = 8000;
+		cnt = n + 4;
+		for (uint32_t i = 0; i < n; i++)
+			p[2 + i].off = (int16_t)(n - i);
+		p[2 + n] = (struct emu_insn){.code = 0x95};
+		p[3 + n] = (struct emu_insn){.code = 0x95};
+		c.reason = "valid";
+		run_one(&c, p, cnt, true);
+		free(p);
+	}
 	/* the first line at log_level 2 (func# lines first) and 4 (statistics only) */
 	for (uint32_t lv = 2; lv <= 4; lv += 2) {
 		log_level = lv;
@@ -749,6 +796,8 @@ int main(int argc, char **argv)
 	printf("hand-written: %u programs (%u for rejection reasons)\n", hand, hand_reject);
 	printf("accepted by both: tag equal %u, differ %u; verified_insns equal %u, differ %u\n", n_tag_ok, n_tag_bad,
 	       n_vi_ok, n_vi_bad);
+	printf("xlated as bpftool reads it: equal %u, differ %u (kernel rewrites: ctx fields, helper calls, inlining)\n",
+	       n_xl_ok, n_xl_bad);
 	printf("first line at log_level 2 and 4: %u equal, %u differ\n", n_level_first_ok, n_level_first_bad);
 	printf("false rejects: %u; required matches missed: %u\n", n_false_reject, n_must_fail);
 	{
