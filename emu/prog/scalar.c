@@ -21,6 +21,16 @@ void sv_const(struct sval *s, uint64_t c)
 	s->m = 0;
 	s->umin = s->umax = c;
 	s->smin = s->smax = (int64_t)c;
+	s->u32min = s->u32max = (uint32_t)c;
+	s->s32min = s->s32max = (int32_t)c;
+}
+
+static void unknown32(struct sval *s)
+{
+	s->u32min = 0;
+	s->u32max = UINT32_MAX;
+	s->s32min = INT32_MIN;
+	s->s32max = INT32_MAX;
 }
 
 void sv_unknown(struct sval *s)
@@ -31,6 +41,7 @@ void sv_unknown(struct sval *s)
 	s->umax = ~0ull;
 	s->smin = INT64_MIN;
 	s->smax = INT64_MAX;
+	unknown32(s);
 }
 
 bool sv_is_const(const struct sval *s) { return s->m == 0; }
@@ -50,10 +61,85 @@ static void tn_range(uint64_t lo, uint64_t hi, uint64_t *v, uint64_t *m)
 	*v = lo & ~*m;
 }
 
+static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static int32_t max_s32(int32_t a, int32_t b) { return a > b ? a : b; }
+static int32_t min_s32(int32_t a, int32_t b) { return a < b ? a : b; }
+
+/* the 32-bit ranges against the low half of the tnum, each other, and the 64-bit ranges */
+static void sync32(struct sval *s)
+{
+	uint32_t lv = (uint32_t)s->v, lm = (uint32_t)s->m, hv = (uint32_t)(s->v >> 32), hm = (uint32_t)(s->m >> 32);
+
+	s->u32min = max_u32(s->u32min, lv);
+	s->u32max = min_u32(s->u32max, lv | lm);
+	if (!(lm & 0x80000000u)) {
+		s->s32min = max_s32(s->s32min, (int32_t)lv);
+		s->s32max = min_s32(s->s32max, (int32_t)(lv | lm));
+	} else {
+		s->s32min = max_s32(s->s32min, (int32_t)(lv | 0x80000000u));
+		s->s32max = min_s32(s->s32max, (int32_t)((lv | lm) & 0x7fffffffu));
+	}
+	if (!((s->u32min ^ s->u32max) & 0x80000000u)) {
+		s->s32min = max_s32(s->s32min, (int32_t)s->u32min);
+		s->s32max = min_s32(s->s32max, (int32_t)s->u32max);
+	}
+	if ((s->s32min >= 0) == (s->s32max >= 0)) {
+		s->u32min = max_u32(s->u32min, (uint32_t)s->s32min);
+		s->u32max = min_u32(s->u32max, (uint32_t)s->s32max);
+	}
+	/* a 64-bit range within one 4 GiB block bounds the low half */
+	if ((s->umin >> 32) == (s->umax >> 32) && s->umin <= s->umax) {
+		s->u32min = max_u32(s->u32min, (uint32_t)s->umin);
+		s->u32max = min_u32(s->u32max, (uint32_t)s->umax);
+	}
+	if ((s->smin >> 32) == (s->smax >> 32) && s->smin <= s->smax) {
+		s->u32min = max_u32(s->u32min, (uint32_t)s->smin);
+		s->u32max = min_u32(s->u32max, (uint32_t)s->smax);
+	}
+	if (s->smin >= INT32_MIN && s->smax <= INT32_MAX && s->smin <= s->smax) {
+		/* the value is its own low half, sign-extended: each range bounds the other */
+		s->s32min = max_s32(s->s32min, (int32_t)s->smin);
+		s->s32max = min_s32(s->s32max, (int32_t)s->smax);
+		s->smin = max_s(s->smin, s->s32min);
+		s->smax = min_s(s->smax, s->s32max);
+	}
+	if (s->umax <= 0xffffffffull && s->umin <= s->umax) {
+		/* likewise zero-extended */
+		s->umin = max_u(s->umin, s->u32min);
+		s->umax = min_u(s->umax, s->u32max);
+	}
+	/* known upper half: the 64-bit range follows the low half's */
+	if (!hm && s->u32min <= s->u32max) {
+		uint64_t hi = (uint64_t)hv << 32;
+
+		s->umin = max_u(s->umin, hi | s->u32min);
+		s->umax = min_u(s->umax, hi | s->u32max);
+		if (hv == 0) {
+			s->smin = max_s(s->smin, (int64_t)s->u32min);
+			s->smax = min_s(s->smax, (int64_t)s->u32max);
+		}
+	}
+	/* known bits from the unsigned 32-bit range */
+	if (s->u32min <= s->u32max) {
+		uint64_t tv, tm;
+
+		tn_range(s->u32min, s->u32max, &tv, &tm);
+		tm |= ~0xffffffffull;
+		if (!((tv ^ s->v) & ~(tm | s->m) & 0xffffffffull)) {
+			s->v |= tv & 0xffffffffull;
+			s->m &= tm;
+			s->v &= ~s->m;
+		}
+	}
+}
+
 void sv_sync(struct sval *s)
 {
 	for (int round = 0; round < 2; round++) {
 		uint64_t tv, tm;
+
+		sync32(s);
 
 		/* ranges from known bits */
 		s->umin = max_u(s->umin, s->v);
@@ -87,19 +173,22 @@ void sv_sync(struct sval *s)
 	}
 }
 
-static bool sv_ok(const struct sval *s) { return s->umin <= s->umax && s->smin <= s->smax; }
+static bool sv_ok(const struct sval *s)
+{
+	return s->umin <= s->umax && s->smin <= s->smax && s->u32min <= s->u32max && s->s32min <= s->s32max;
+}
 
 /* the low 32 bits of s, zero-extended */
 static void lo32(struct sval *s)
 {
-	if (s->umax <= U32MAX)
-		return;
-	s->v &= U32MAX;
-	s->m &= U32MAX;
-	s->umin = 0;
-	s->umax = U32MAX;
-	s->smin = 0;
-	s->smax = (int64_t)U32MAX;
+	uint32_t a = s->u32min, b = s->u32max;
+
+	s->v &= 0xffffffffull;
+	s->m &= 0xffffffffull;
+	s->umin = a;
+	s->umax = b;
+	s->smin = a;
+	s->smax = b;
 	sv_sync(s);
 }
 
@@ -128,6 +217,7 @@ static void from_tnum(struct sval *s, uint64_t v, uint64_t m)
 	s->umax = ~0ull;
 	s->smin = INT64_MIN;
 	s->smax = INT64_MAX;
+	unknown32(s);
 	sv_sync(s);
 }
 
@@ -177,6 +267,14 @@ static void alu64(struct sval *d, const struct sval *s, uint8_t op)
 			d->smin = INT64_MIN;
 			d->smax = INT64_MAX;
 		}
+		if ((uint64_t)a.u32max + s->u32max <= U32MAX) {
+			d->u32min = max_u32(d->u32min, a.u32min + s->u32min);
+			d->u32max = min_u32(d->u32max, a.u32max + s->u32max);
+		}
+		if ((int64_t)a.s32min + s->s32min >= INT32_MIN && (int64_t)a.s32max + s->s32max <= INT32_MAX) {
+			d->s32min = max_s32(d->s32min, a.s32min + s->s32min);
+			d->s32max = min_s32(d->s32max, a.s32max + s->s32max);
+		}
 		break;
 	case EMU_SUB: {
 		uint64_t alpha, beta;
@@ -196,6 +294,14 @@ static void alu64(struct sval *d, const struct sval *s, uint8_t op)
 		if (__builtin_sub_overflow(a.smin, s->smax, &d->smin) || __builtin_sub_overflow(a.smax, s->smin, &d->smax)) {
 			d->smin = INT64_MIN;
 			d->smax = INT64_MAX;
+		}
+		if (a.u32min >= s->u32max) {
+			d->u32min = max_u32(d->u32min, a.u32min - s->u32max);
+			d->u32max = min_u32(d->u32max, a.u32max - s->u32min);
+		}
+		if ((int64_t)a.s32min - s->s32max >= INT32_MIN && (int64_t)a.s32max - s->s32min <= INT32_MAX) {
+			d->s32min = max_s32(d->s32min, a.s32min - s->s32max);
+			d->s32max = min_s32(d->s32max, a.s32max - s->s32min);
 		}
 		break;
 	}
@@ -274,7 +380,7 @@ static void alu64(struct sval *d, const struct sval *s, uint8_t op)
 void sv_movsx(struct sval *dst, const struct sval *src, int bits, bool alu32)
 {
 	uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1, sign = 1ull << (bits - 1);
-	struct sval s = *src;
+	struct sval s = *src, r;
 
 	if (sv_is_const(&s)) {
 		uint64_t x = s.v & mask;
@@ -282,27 +388,31 @@ void sv_movsx(struct sval *dst, const struct sval *src, int bits, bool alu32)
 		if (x & sign)
 			x |= ~mask;
 		sv_const(dst, x);
-	} else if ((s.m & sign) == 0 && s.umax <= mask) {
-		uint64_t v = s.v, m = s.m;
-
-		if (v & sign) {
-			v |= ~mask;
-		}
-		*dst = s;
-		from_tnum(dst, v, m);
-		if (!(v & sign)) {
-			dst->umin = s.umin;
-			dst->umax = s.umax;
-			sv_sync(dst);
-		}
-	} else {
-		sv_unknown(dst);
-		dst->smin = -(int64_t)sign;
-		dst->smax = (int64_t)sign - 1;
-		sv_sync(dst);
+		if (alu32)
+			lo32(dst);
+		return;
 	}
+	/* the low bits' tnum, its sign bit copied upwards */
+	sv_unknown(&r);
+	r.v = s.v & mask;
+	r.m = s.m & mask;
+	if (r.m & sign)
+		r.m |= ~mask;
+	else if (r.v & sign)
+		r.v |= ~mask;
+	r.smin = -(int64_t)sign;
+	r.smax = (int64_t)(sign - 1);
+	if (bits == 32) {
+		r.smin = max_s(r.smin, s.s32min);
+		r.smax = min_s(r.smax, s.s32max);
+	} else if (s.umax < sign) {
+		r.smin = max_s(r.smin, (int64_t)s.umin);
+		r.smax = min_s(r.smax, (int64_t)s.umax);
+	}
+	sv_sync(&r);
 	if (alu32)
-		lo32(dst);
+		lo32(&r);
+	*dst = r;
 }
 
 void sv_alu(struct sval *dst, const struct sval *src, uint8_t op, bool alu32)
@@ -342,18 +452,71 @@ void sv_end(struct sval *s, int bits, bool swap)
 		sv_const(s, x);
 		return;
 	}
-	if (swap)
-		from_tnum(s, 0, mask);
-	else
+	if (swap) {
+		/* a byte swap moves known bits with their bytes */
+		uint64_t v = s->v & mask, m = s->m & mask;
+
+		if (bits == 16) {
+			v = __builtin_bswap16((uint16_t)v);
+			m = __builtin_bswap16((uint16_t)m);
+		} else if (bits == 32) {
+			v = __builtin_bswap32((uint32_t)v);
+			m = __builtin_bswap32((uint32_t)m);
+		} else {
+			v = __builtin_bswap64(v);
+			m = __builtin_bswap64(m);
+		}
+		from_tnum(s, v, m);
+	} else {
 		from_tnum(s, s->v & mask, s->m & mask);
+	}
 }
 
-/* 32-bit views: the low half zero-extended (unsigned compares) or sign-extended (signed) */
-static void view32(struct sval *s, bool sign)
+/* 32-bit views: the low half as a 64-bit value, zero-extended (unsigned compares) or
+ * sign-extended (signed compares), so that the 64-bit logic decides and narrows JMP32 */
+static void view32(const struct sval *s, struct sval *r, bool sign)
 {
-	lo32(s);
-	if (sign)
-		sv_movsx(s, s, 32, false);
+	sv_unknown(r);
+	r->v = s->v & U32MAX;
+	r->m = s->m & U32MAX;
+	if (!sign) {
+		r->umin = s->u32min;
+		r->umax = s->u32max;
+	} else {
+		if (r->m & 0x80000000u)
+			r->m |= ~U32MAX;
+		else if (r->v & 0x80000000u)
+			r->v |= ~U32MAX;
+		r->smin = s->s32min;
+		r->smax = s->s32max;
+	}
+	r->u32min = s->u32min;
+	r->u32max = s->u32max;
+	r->s32min = s->s32min;
+	r->s32max = s->s32max;
+	sv_sync(r);
+}
+
+/* what a view learnt goes back to the low half of s */
+static void unview32(struct sval *s, const struct sval *r, bool sign)
+{
+	uint64_t lv = (s->v | r->v) & U32MAX, lm = s->m & r->m & U32MAX;
+
+	s->v = (s->v & ~U32MAX) | (lv & ~lm);
+	s->m = (s->m & ~U32MAX) | lm;
+	if (!sign) {
+		s->u32min = max_u32(s->u32min, (uint32_t)min_u(r->umin, U32MAX));
+		s->u32max = min_u32(s->u32max, (uint32_t)min_u(r->umax, U32MAX));
+	} else {
+		s->s32min = max_s32(s->s32min, (int32_t)max_s(r->smin, INT32_MIN));
+		s->s32max = min_s32(s->s32max, (int32_t)min_s(r->smax, INT32_MAX));
+	}
+	s->u32min = max_u32(s->u32min, r->u32min);
+	s->u32max = min_u32(s->u32max, r->u32max);
+	s->s32min = max_s32(s->s32min, r->s32min);
+	s->s32max = min_s32(s->s32max, r->s32max);
+	if (sv_ok(s))
+		sv_sync(s);
 }
 
 static bool is_signed_op(uint8_t op) { return op == EMU_JSGT || op == EMU_JSGE || op == EMU_JSLT || op == EMU_JSLE; }
@@ -363,8 +526,8 @@ int sv_branch(const struct sval *pa, const struct sval *pb, uint8_t op, bool is3
 	struct sval a = *pa, b = *pb;
 
 	if (is32) {
-		view32(&a, is_signed_op(op));
-		view32(&b, is_signed_op(op));
+		view32(pa, &a, is_signed_op(op));
+		view32(pb, &b, is_signed_op(op));
 	}
 	switch (op) {
 	case EMU_JEQ:
@@ -428,12 +591,16 @@ bool sv_refine(struct sval *a, struct sval *b, uint8_t op, bool taken, bool is32
 	if (!taken)
 		op = negate(op);
 	if (is32) {
-		/* only where the 32-bit compare is the 64-bit one: both upper halves known zero
-		 * (and, for signed compares, both values below 2^31) */
-		uint64_t lim = is_signed_op(op) ? 0x7fffffffull : U32MAX;
+		bool sg = is_signed_op(op);
+		struct sval va, vb;
 
-		if (a->umax > lim || b->umax > lim)
-			return true;
+		view32(a, &va, sg);
+		view32(b, &vb, sg);
+		if (!sv_refine(&va, &vb, op, true, false))
+			return false;
+		unview32(a, &va, sg);
+		unview32(b, &vb, sg);
+		return sv_ok(a) && sv_ok(b);
 	}
 	switch (op) {
 	case EMU_JEQ:
@@ -504,11 +671,13 @@ bool sv_refine(struct sval *a, struct sval *b, uint8_t op, bool taken, bool is32
 bool sv_within(const struct sval *o, const struct sval *c)
 {
 	return o->umin <= c->umin && c->umax <= o->umax && o->smin <= c->smin && c->smax <= o->smax &&
+	       o->u32min <= c->u32min && c->u32max <= o->u32max && o->s32min <= c->s32min && c->s32max <= o->s32max &&
 	       !(c->m & ~o->m) && (c->v & ~o->m) == o->v;
 }
 
 bool sv_equal(const struct sval *a, const struct sval *b)
 {
 	return a->v == b->v && a->m == b->m && a->umin == b->umin && a->umax == b->umax && a->smin == b->smin &&
-	       a->smax == b->smax;
+	       a->smax == b->smax && a->u32min == b->u32min && a->u32max == b->u32max && a->s32min == b->s32min &&
+	       a->s32max == b->s32max;
 }

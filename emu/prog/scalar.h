@@ -3,7 +3,8 @@
  * Abstract values of the walk: a 64-bit quantity known as a tnum (bits known 0/1, the rest
  * unknown: value/mask) together with unsigned and signed ranges. Every operation is sound: the
  * concrete result of any concrete inputs the abstract inputs allow is allowed by the result.
- * The kernel keeps 32-bit ranges besides; here 32-bit operations work on the low half and widen.
+ * As the kernel, 32-bit ranges of the low half are kept besides (what JMP32 compares learn), and
+ * each kind of knowledge tightens the others (sv_sync).
  */
 #ifndef BPFEMU_PROG_SCALAR_H
 #define BPFEMU_PROG_SCALAR_H
@@ -15,6 +16,8 @@ struct sval {
 	uint64_t v, m;        /* tnum: bits in m unknown; v has them 0 */
 	uint64_t umin, umax;
 	int64_t smin, smax;
+	uint32_t u32min, u32max; /* the low 32 bits, unsigned and signed (JMP32, 32-bit ALU) */
+	int32_t s32min, s32max;
 };
 
 void sv_const(struct sval *s, uint64_t c);

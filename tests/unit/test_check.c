@@ -403,7 +403,19 @@ START_TEST(scalars)
 	sv_const(&b, 4);
 	sv_alu(&a, &b, EMU_LSH, false);
 	ck_assert_uint_eq(a.m & 0xf, 0);
-	ck_assert(sv_within(&(struct sval){0, ~0ull, 0, ~0ull, INT64_MIN, INT64_MAX}, &a));
+	sv_unknown(&b);
+	ck_assert(sv_within(&b, &a));
+	/* a u32 bound learnt by JMP32 on a 64-bit value holds after zero-extension */
+	sv_unknown(&a);
+	sv_const(&b, 40);
+	ck_assert(sv_refine(&a, &b, EMU_JGT, false, true));
+	sv_zext32(&a);
+	ck_assert_uint_eq(a.umax, 40);
+	/* a narrow load is not negative as a 32-bit signed value unless bit 31 may be set */
+	sv_unknown(&a);
+	sv_trunc(&a, 2);
+	ck_assert_int_eq(a.s32min, 0);
+	ck_assert_int_eq(a.s32max, 0xffff);
 }
 END_TEST
 
