@@ -101,7 +101,16 @@ struct emu_prog_check_out {
 	struct emu_map_desc maps[EMU_MAX_USED_MAPS]; /* used maps, in the kernel's order */
 	uint32_t nr_maps;
 	uint32_t verified_insns;                 /* bpf_prog_info.verified_insns */
-	struct emu_insn *xlated;                 /* malloc'd; see emu_prog_xlate() */
+	/* xlated: what bpf_prog_info.xlated_prog_insns shows (bpftool prog dump xlated): the
+	 * program with map ld_imm64 turned into (src PSEUDO_MAP_FD / PSEUDO_MAP_VALUE, imm map id,
+	 * next imm value offset), as bpf_insn_prepare_dump() shows them. What 6.18 rewrites
+	 * besides, not reproduced here: ctx field loads/stores (convert_ctx_accesses, offsets into
+	 * the kernel's sk_buff/xdp_buff), helper call immediates (kernel addresses, 0 without
+	 * CAP_SYSLOG), tail calls (shown as call bpf_tail_call), inlined helpers (map lookups of
+	 * arrays and hashes, bpf_loop, get_smp_processor_id, jiffies64...), dead code removed or
+	 * hard-wired (a root loader's opt_remove_dead_code/opt_remove_nops), division guards, and
+	 * LD_ABS/IND. diff_check counts the programs where the two are equal. */
+	struct emu_insn *xlated;                 /* malloc'd */
 	uint32_t xlated_cnt;
 	uint8_t tag[8];                          /* bpf_prog_info.tag */
 	uint32_t unemulated_helper;              /* a called helper without emulation (0: none) */
@@ -110,6 +119,10 @@ struct emu_prog_check_out {
 };
 
 /*
+ * Check a program for a root loader (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN: uninitialised stack
+ * reads and pointer leaks allowed, bounded loops allowed). Program types: SOCKET_FILTER, KPROBE,
+ * SCHED_CLS, SCHED_ACT, TRACEPOINT, XDP, PERF_EVENT, CGROUP_SKB, RAW_TRACEPOINT, SYSCALL; any
+ * other answers -EINVAL with nothing logged (the caller decides what an unsupported type gets).
  * Check a program. 0: accepted, *out filled (free with emu_prog_check_out_free). Otherwise the
  * kernel's negative errno, the log written as the kernel writes it (for errors found by the walk
  * only the first line, the state at insn 0, and the error lines match the kernel's; the trace in
