@@ -160,47 +160,62 @@ static uint32_t rd32(const void *base, uint32_t rec, uint32_t i, uint32_t field)
 }
 
 /*
- * check_btf_info: func_info and line_info against the layout. What needs the BTF itself goes
- * through in->btf_ops; without BTF (in->btf NULL) and with records, the kernel's answer depends on
- * prog_btf_fd, which the caller resolves: it passes btf NULL only when no info was given.
+ * check_btf_info_early: the func_info records on their own, before the subprograms are known:
+ * record size, offsets starting at 0 and increasing, type ids naming FUNCs (through the BTF
+ * hook). The kernel's messages here have no newline.
+ */
+static int check_btf_info_early(struct chk *c)
+{
+	const struct emu_prog_check_in *in = c->in;
+	uint32_t rs = in->func_info_rec_size, prev = 0;
+
+	if (!in->func_info_cnt)
+		return 0;
+	if (rs < 8 || rs > 252 || (rs & 3)) {
+		vlog(c, "invalid func info rec size %u\n", rs);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < in->func_info_cnt; i++) {
+		uint32_t off = rd32(in->func_info, rs, i, 0), tid = rd32(in->func_info, rs, i, 4);
+
+		if (i == 0 && off) {
+			vlog(c, "nonzero insn_off %u for the first func info record", off);
+			return -EINVAL;
+		}
+		if (i && off <= prev) {
+			vlog(c, "same or smaller insn offset (%u) than previous func info record (%u)", off, prev);
+			return -EINVAL;
+		}
+		if (in->btf && in->btf_ops && in->btf_ops->type_is_func && !in->btf_ops->type_is_func(in->btf, tid)) {
+			vlog(c, "invalid type id %u in func info", tid);
+			return -EINVAL;
+		}
+		prev = off;
+	}
+	return 0;
+}
+
+/*
+ * check_btf_info: func_info and line_info against the subprogram layout. What needs the BTF
+ * itself goes through in->btf_ops; the caller resolves prog_btf_fd (no BTF with records given is
+ * its answer to make).
  */
 static int check_btf_info(struct chk *c)
 {
 	const struct emu_prog_check_in *in = c->in;
 
-	if (!in->func_info_cnt && !in->line_info_cnt)
-		return 0;
 	if (in->func_info_cnt) {
-		uint32_t rs = in->func_info_rec_size, prev = 0;
+		uint32_t rs = in->func_info_rec_size;
 
-		if (rs < 8 || rs > 252 || (rs & 3)) {
-			vlog(c, "invalid func info rec size %u\n", rs);
-			return -EINVAL;
-		}
 		if (in->func_info_cnt != c->nsub) {
 			vlog(c, "number of funcs in func_info doesn't match number of subprogs\n");
 			return -EINVAL;
 		}
 		for (uint32_t i = 0; i < in->func_info_cnt; i++) {
-			uint32_t off = rd32(in->func_info, rs, i, 0), tid = rd32(in->func_info, rs, i, 4);
-
-			if (i == 0 && off) {
-				vlog(c, "nonzero insn_off %u for the first func info record\n", off);
-				return -EINVAL;
-			}
-			if (i && off <= prev) {
-				vlog(c, "same or smaller insn offset (%u) than previous func info record (%u)", off, prev);
-				return -EINVAL;
-			}
-			if (off != c->sub_start[i]) {
+			if (rd32(in->func_info, rs, i, 0) != c->sub_start[i]) {
 				vlog(c, "func_info BTF section doesn't match subprog layout in BPF program\n");
 				return -EINVAL;
 			}
-			if (in->btf && in->btf_ops && in->btf_ops->type_is_func && !in->btf_ops->type_is_func(in->btf, tid)) {
-				vlog(c, "invalid type id %u\n", tid);
-				return -EINVAL;
-			}
-			prev = off;
 		}
 	}
 	if (in->line_info_cnt) {
@@ -573,7 +588,9 @@ int emu_prog_check(const struct emu_prog_check_in *in, struct emu_vlog *log, str
 		err = -ENOMEM;
 		goto done;
 	}
-	err = add_subprogs(&c);
+	err = check_btf_info_early(&c);
+	if (!err)
+		err = add_subprogs(&c);
 	if (!err)
 		err = check_subprogs(&c);
 	if (!err)

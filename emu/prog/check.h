@@ -4,6 +4,7 @@
  * the lines it logs, for a loader with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (root). In the
  * kernel's order:
  *
+ *   0. check_btf_info_early: func_info records on their own (size, order, FUNC type ids)
  *   1. add_subprog_and_kfunc: bpf-to-bpf call and ld_imm64 PSEUDO_FUNC targets (subprograms)
  *   2. check_subprogs: jumps stay inside their subprogram, each one ends in exit or ja
  *   3. check_btf_info: func_info/line_info against the subprogram layout (BTF through a hook)

@@ -114,7 +114,7 @@ static struct {
 	int btf_fd;
 	const struct btf *btf;
 	uint32_t rec[2 * 64];
-	uint32_t cnt;
+	uint32_t cnt, rec_size; /* rec_size 0: 8 */
 } cur_fi;
 
 static bool fi_type_is_func(const void *b, uint32_t id)
@@ -174,7 +174,7 @@ static void kernel_load(const struct check_case *c, const struct emu_insn *insn,
 		memcpy(a + PL_FD_ARRAY, &p, 8);
 	}
 	if (cur_fi.cnt) {
-		uint32_t rs = 8;
+		uint32_t rs = cur_fi.rec_size ? cur_fi.rec_size : 8;
 
 		memcpy(a + PL_BTF_FD, &cur_fi.btf_fd, 4);
 		memcpy(a + PL_FUNC_INFO_REC_SIZE, &rs, 4);
@@ -296,7 +296,7 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 		in.btf = cur_fi.btf;
 		in.btf_ops = &fi_ops;
 		in.func_info = cur_fi.rec;
-		in.func_info_rec_size = 8;
+		in.func_info_rec_size = cur_fi.rec_size ? cur_fi.rec_size : 8;
 		in.func_info_cnt = cur_fi.cnt;
 	}
 	emu_vlog_init(&log, log_level, (uintptr_t)elog, LOG_SIZE);
@@ -519,6 +519,46 @@ static void run_mutants(const char *base, const struct check_case *c, const stru
 
 /* ---- clang-built programs ---- */
 
+/* func_info that does not fit the program: each of the kernel's complaints */
+static void func_info_variants(const struct check_case *base, const struct emu_insn *insn, uint32_t cnt)
+{
+	uint32_t saved[2 * 64], n = cur_fi.cnt;
+	struct check_case c = *base;
+
+	struct emu_insn *broken = malloc(cnt * sizeof(*broken));
+
+	if (!broken)
+		return;
+	/* the same program with its last insn not an exit: which check comes first */
+	memcpy(broken, insn, cnt * sizeof(*broken));
+	broken[cnt - 1] = (struct emu_insn){.code = 0xb7};
+	memcpy(saved, cur_fi.rec, sizeof(saved));
+	c.reason = "func_info";
+	for (int v = 0; v < 11; v++) {
+		memcpy(cur_fi.rec, saved, sizeof(saved));
+		cur_fi.cnt = n;
+		cur_fi.rec_size = 0;
+		switch (v) {
+		case 0: cur_fi.rec_size = 7; c.name = "rec size 7"; break;
+		case 1: cur_fi.rec_size = 256; c.name = "rec size 256"; break;
+		case 2: cur_fi.cnt = n - 1; c.name = "one record short"; break;
+		case 3: cur_fi.rec[0] = 1; c.name = "first insn_off 1"; break;
+		case 4: cur_fi.rec[2] = 0; c.name = "second insn_off 0"; break;
+		case 5: cur_fi.rec[2] += 1; c.name = "second insn_off moved"; break;
+		case 6: cur_fi.rec[1] = 1; c.name = "type id 1 (not a FUNC)"; break;
+		case 7: cur_fi.rec[3] = 0x7fffff; c.name = "type id past the BTF"; break;
+		case 8: cur_fi.rec_size = 7; c.name = "rec size 7, no exit"; break;
+		case 9: cur_fi.rec[1] = 1; c.name = "type id 1, no exit"; break;
+		case 10: cur_fi.cnt = n - 1; c.name = "one record short, no exit"; break;
+		}
+		run_one(&c, v >= 8 ? broken : insn, cnt, true);
+	}
+	free(broken);
+	memcpy(cur_fi.rec, saved, sizeof(saved));
+	cur_fi.cnt = n;
+	cur_fi.rec_size = 0;
+}
+
 /* rec[2*i] = start of subprogram i (0, then call and callback targets in order); false if the
  * program does not have n of them */
 static bool sub_starts(const struct emu_insn *insn, uint32_t cnt, uint32_t *rec, uint32_t n)
@@ -616,6 +656,8 @@ static unsigned run_objects(const char *dir, int nmut)
 			c.flags = c.type == EMU_PROG_SYSCALL ? EMU_F_SLEEPABLE : 0;
 			run_one(&c, insn, cnt, false);
 			run_mutants(c.name, &c, insn, cnt, nmut);
+			if (cur_fi.cnt >= 2)
+				func_info_variants(&c, insn, cnt);
 			cur_fi.cnt = 0;
 			n++;
 		}
