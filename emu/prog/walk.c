@@ -63,9 +63,10 @@ void mark_opaque(struct reg *r)
 const char *reg_type_str(const struct reg *r)
 {
 	static const char *const plain[] = {"?", "scalar", "ctx", "map_ptr", "map_value", "fp", "pkt", "pkt_end",
-					    "pkt_meta", "ringbuf_mem", "func", "ptr_"};
+					    "pkt_meta", "ringbuf_mem", "func", "ptr_", "map_key"};
 	static const char *const null[] = {"?", "scalar", "ctx", "map_ptr", "map_value_or_null", "fp", "pkt",
-					   "pkt_end", "pkt_meta", "ringbuf_mem_or_null", "func", "ptr_or_null_"};
+					   "pkt_end", "pkt_meta", "ringbuf_mem_or_null", "func", "ptr_or_null_",
+					   "map_key_or_null"};
 
 	return r->null ? null[r->type] : plain[r->type];
 }

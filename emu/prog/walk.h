@@ -26,6 +26,7 @@ enum rtype {
 	R_MEM,        /* a ringbuf record (MEM_RINGBUF) */
 	R_FUNC,
 	R_OPAQUE,     /* a kernel object (PTR_TO_BTF_ID, sockets...): not modelled, anything goes */
+	R_MAP_KEY,    /* a map's key (for_each_map_elem's callback): aux is the map */
 };
 
 struct reg {

@@ -57,6 +57,7 @@ static int ptr_arith(struct walk *w, const struct emu_insn *in, struct reg *dst,
 	}
 	switch (ptr->type) {
 	case R_CTX: case R_MAP_VALUE: case R_STACK: case R_PKT: case R_PKT_META: case R_MEM: case R_OPAQUE:
+	case R_MAP_KEY:
 		break;
 	case R_MAP_PTR:
 		if (sv_is_const(&off_reg->s) && off_reg->s.v == 0 && op == EMU_ADD)
@@ -319,7 +320,7 @@ int do_ld(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		if ((err = reg_src(w, 6)))
 			return err;
 		if (regs[6].type != R_CTX) {
-			vlog(w->c, "at the time of BPF_LD_ABS|IND R6 != pointing to skb\n");
+			vlog(w->c, "at the time of BPF_LD_ABS|IND R6 != pointer to skb\n");
 			return -EINVAL;
 		}
 		if (EMU_MODE(in->code) == EMU_IND && (err = reg_src(w, in->src_reg)))

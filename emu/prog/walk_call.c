@@ -23,7 +23,7 @@ static const char *fn_name(uint32_t id, char *buf, size_t n)
 static bool is_mem_type(const struct reg *r)
 {
 	return !r->null && (r->type == R_STACK || r->type == R_PKT || r->type == R_PKT_META || r->type == R_MAP_VALUE ||
-			    r->type == R_MEM || r->type == R_OPAQUE);
+			    r->type == R_MEM || r->type == R_OPAQUE || r->type == R_MAP_KEY);
 }
 
 struct call_meta {
@@ -424,12 +424,10 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 			mark_unknown(&f->r[1]);
 			f->r[2] = caller[3];
 		} else {
-			const struct emu_map_desc *m = &c->out->maps[meta.map];
-
 			f->r[1] = caller[1];
 			memset(&f->r[2], 0, sizeof(f->r[2]));
-			f->r[2].type = R_MEM;
-			f->r[2].aux = m->key_size;
+			f->r[2].type = R_MAP_KEY;
+			f->r[2].aux = (uint32_t)meta.map;
 			sv_const(&f->r[2].s, 0);
 			memset(&f->r[3], 0, sizeof(f->r[3]));
 			f->r[3].type = R_MAP_VALUE;

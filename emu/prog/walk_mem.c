@@ -18,7 +18,7 @@ void tnum_str(char *buf, size_t n, const struct sval *s)
 	if (sv_is_const(s))
 		snprintf(buf, n, "%lld", (long long)s->v);
 	else
-		snprintf(buf, n, "(%#llx; %#llx)", (unsigned long long)s->v, (unsigned long long)s->m);
+		snprintf(buf, n, "(0x%llx; 0x%llx)", (unsigned long long)s->v, (unsigned long long)s->m);
 }
 
 static int mem_region(struct walk *w, uint32_t regno, const struct reg *r, int32_t off, int size, uint32_t mem_size,
@@ -40,6 +40,8 @@ static int mem_region(struct walk *w, uint32_t regno, const struct reg *r, int32
 		if (!strcmp(kind, "map value"))
 			vlog(w->c, "invalid access to map value, value_size=%u off=%d size=%d\n",
 			     mem_size - (EMU_FAULT_CHECK_OOB ? 1 : 0), (int)lo, size);
+		else if (!strcmp(kind, "map key"))
+			vlog(w->c, "invalid access to map key, key_size=%u off=%d size=%d\n", mem_size, (int)lo, size);
 		else
 			vlog(w->c, "invalid access to memory, mem_size=%u off=%d size=%d\n", mem_size, (int)lo, size);
 		vlog(w->c, "R%u min value is outside of the allowed memory range\n", regno);
@@ -54,6 +56,8 @@ static int mem_region(struct walk *w, uint32_t regno, const struct reg *r, int32
 		if (!strcmp(kind, "map value"))
 			vlog(w->c, "invalid access to map value, value_size=%u off=%d size=%d\n",
 			     mem_size - (EMU_FAULT_CHECK_OOB ? 1 : 0), (int)hi, size);
+		else if (!strcmp(kind, "map key"))
+			vlog(w->c, "invalid access to map key, key_size=%u off=%d size=%d\n", mem_size, (int)hi, size);
 		else
 			vlog(w->c, "invalid access to memory, mem_size=%u off=%d size=%d\n", mem_size, (int)hi, size);
 		vlog(w->c, "R%u max value is outside of the allowed memory range\n", regno);
@@ -105,8 +109,8 @@ static int stack_bounds(struct walk *w, uint32_t regno, const struct reg *r, int
 		if (sv_is_const(&r->s))
 			vlog(w->c, "invalid%s stack R%u off=%d size=%d\n", what, regno, (int)(off + (int64_t)r->s.v), size);
 		else
-			vlog(w->c, "invalid variable-offset%s stack R%u var_off=(%#llx; %#llx) off=%d size=%d\n", what, regno,
-			     (unsigned long long)r->s.v, (unsigned long long)r->s.m, off, size);
+			vlog(w->c, "invalid variable-offset%s stack R%u var_off=(0x%llx; 0x%llx) off=%d size=%d\n", what,
+			     regno, (unsigned long long)r->s.v, (unsigned long long)r->s.m, off, size);
 		return err;
 	}
 	*lo = min_off;
@@ -300,7 +304,7 @@ static int ctx_access(struct walk *w, uint32_t regno, const struct reg *r, int32
 		return -EACCES;
 	}
 	if (!sv_is_const(&r->s) || r->s.v) {
-		vlog(w->c, "variable ctx access var_off=(%#llx; %#llx) disallowed\n", (unsigned long long)r->s.v,
+		vlog(w->c, "variable ctx access var_off=(0x%llx; 0x%llx) disallowed\n", (unsigned long long)r->s.v,
 		     (unsigned long long)r->s.m);
 		return -EACCES;
 	}
@@ -408,6 +412,13 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	case R_MEM:
 		err = mem_region(w, regno, &r, off + r.off, size, r.aux, false, "mem");
 		break;
+	case R_MAP_KEY:
+		if (write) {
+			vlog(w->c, "write to change key R%u not allowed\n", regno);
+			return -EACCES;
+		}
+		err = mem_region(w, regno, &r, off + r.off, size, w->c->out->maps[r.aux].key_size, false, "map key");
+		break;
 	case R_STACK:
 		if (write)
 			err = stack_write(w, regno, &r, off + r.off, size, val, imm);
@@ -464,6 +475,8 @@ int check_helper_mem(struct walk *w, uint32_t regno, int32_t size, bool write, b
 	}
 	case R_MEM:
 		return mem_region(w, regno, r, r->off, size, r->aux, zero_ok, "mem");
+	case R_MAP_KEY:
+		return mem_region(w, regno, r, r->off, size, w->c->out->maps[r->aux].key_size, zero_ok, "map key");
 	case R_STACK: {
 		int64_t lo, hi;
 		int err;
