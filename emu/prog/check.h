@@ -116,7 +116,10 @@ struct emu_prog_check_out {
 	uint8_t tag[8];                          /* bpf_prog_info.tag */
 	uint32_t unemulated_helper;              /* a called helper without emulation (0: none) */
 	bool uses_tail_call;
-	bool analysis_incomplete;                /* the walk gave up (a budget): accepted unproven */
+	/* accepted, but the walk met what it does not model (an unemulated helper's arguments and
+	 * result, reads of the kernel's map struct, a frozen map without its bytes, may_goto,
+	 * string contents, a full checkpoint store): the run-time checks are the backstop */
+	bool analysis_incomplete;
 };
 
 /*
@@ -124,7 +127,8 @@ struct emu_prog_check_out {
  * reads and pointer leaks allowed, bounded loops allowed). Program types: SOCKET_FILTER, KPROBE,
  * SCHED_CLS, SCHED_ACT, TRACEPOINT, XDP, PERF_EVENT, CGROUP_SKB, RAW_TRACEPOINT, SYSCALL; any
  * other answers -EINVAL with nothing logged (the caller decides what an unsupported type gets).
- * Check a program. 0: accepted, *out filled (free with emu_prog_check_out_free). Otherwise the
+ * No instructions or more than 1M: -E2BIG, nothing logged (bpf_prog_load's own check).
+ * 0: accepted, *out filled (free with emu_prog_check_out_free). Otherwise the
  * kernel's negative errno, the log written as the kernel writes it (for errors found by the walk
  * only the first line, the state at insn 0, and the error lines match the kernel's; the trace in
  * between is not produced). Whatever the result, the log is not finalized: the caller calls
