@@ -404,7 +404,7 @@ static uint32_t kernel_id(int kfd)
 
 /* The kernel map's type and sizes agree with the emulated one's: a mirror found by name is the
  * right one. */
-static bool kernel_matches(int kfd, const struct emu_map_hdr *h)
+static bool kernel_matches(int kfd, const struct emu_map_desc *d)
 {
 	unsigned char info[MI_SIZE];
 	struct emu_attr a;
@@ -421,7 +421,7 @@ static bool kernel_matches(int kfd, const struct emu_map_hdr *h)
 	memcpy(&v[1], info + 8, 4);
 	memcpy(&v[2], info + 12, 4);
 	memcpy(&v[3], info + 16, 4);
-	return v[0] == h->map_type && v[1] == h->key_size && v[2] == h->value_size && v[3] == h->max_entries;
+	return v[0] == d->type && v[1] == d->key_size && v[2] == d->value_size && v[3] == d->max_entries;
 }
 
 static bool is_hash(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
@@ -431,23 +431,21 @@ static bool is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LR
 static struct mirror *adopt(int efd, int kfd)
 {
 	struct mirror *m;
-	struct emu_map *em;
-	int mode;
+	struct emu_map_desc d;
 
 	drop(efd);
-	if (efd < 0 || emu_map_get(efd, &em, &mode) || !grow(&mirrors, &mirrors_cap, (size_t)efd, sizeof(*mirrors)) ||
+	if (efd < 0 || emu_map_describe(efd, &d) || !grow(&mirrors, &mirrors_cap, (size_t)efd, sizeof(*mirrors)) ||
 	    !(m = calloc(1, sizeof(*m)))) {
 		close(kfd);
 		return NULL;
 	}
-	m->type = em->hdr->map_type;
-	m->key_size = em->hdr->key_size;
-	m->value_size = em->hdr->value_size;
-	m->max_entries = em->hdr->max_entries;
-	m->map_flags = em->hdr->map_flags;
-	m->value_bytes = em->value_bytes;
+	m->type = d.type;
+	m->key_size = d.key_size;
+	m->value_size = d.value_size;
+	m->max_entries = d.max_entries;
+	m->map_flags = d.map_flags;
+	m->value_bytes = d.value_bytes;
 	m->order = !is_hash(m->type) || (m->map_flags & EMU_F_ZERO_SEED);
-	emu_map_put(em);
 	if (!identity(efd, &m->dev, &m->ino, &m->accmode)) {
 		free(m);
 		close(kfd);
@@ -494,13 +492,13 @@ static long kobj_get(const char *path, uint32_t file_flags)
  * know (by the kernel id), else the mirror pin some process left when it pinned the map. */
 static struct mirror *attach(int efd)
 {
-	struct emu_map *em;
+	struct emu_map_desc d;
 	dev_t dev;
 	ino_t ino;
-	int mode, emode;
+	int mode;
 	long kfd = -ENOENT;
 
-	if (!identity(efd, &dev, &ino, &mode) || emu_map_get(efd, &em, &emode))
+	if (!identity(efd, &dev, &ino, &mode) || emu_map_describe(efd, &d))
 		return NULL;
 	for (size_t i = 0; i < mirrors_cap && kfd < 0; i++) {
 		struct mirror *m = mirrors[i];
@@ -513,14 +511,13 @@ static struct mirror *attach(int efd)
 
 		pin_name(path, sizeof(path), dev, ino);
 		kfd = kobj_get(path, open_flags_for(mode));
-		if (kfd >= 0 && !kernel_matches((int)kfd, em->hdr)) {
+		if (kfd >= 0 && !kernel_matches((int)kfd, &d)) {
 			close((int)kfd);
 			kfd = -ESTALE;
 		}
 		if (kfd >= 0)
 			st.touched_pins = true;
 	}
-	emu_map_put(em);
 	if (kfd < 0)
 		return NULL;
 	return adopt(efd, (int)kfd);
@@ -1493,7 +1490,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	if (c->cmd == EMU_BPF_MAP_CREATE) {
 		uint32_t type = attr_u32(&c->a, MC_TYPE);
 
-		if (c->eret == -EOPNOTSUPP && type && type < 34 && !emu_ops_for_type(type)) {
+		if (c->eret == -EOPNOTSUPP && type && type < EMU_NR_MAP_TYPES && !emu_map_type_emulated(type)) {
 			/* a map type the emulator leaves out: documented, not a divergence */
 			st.compared--;
 			not_compared(NC_NOT_EMULATED);

@@ -26,8 +26,9 @@
  */
 #include "stress.h"
 
-/* The head of a map file, to read how many times a dead lock holder's map was repaired. */
-#include "../../emu/internal.h"
+/* The layout of a map file's header (a white-box test: it reads how many times a dead lock
+ * holder's map was repaired, and holds the map's lock itself to stage races). */
+#include "../../emu/core/map.h"
 
 struct stress_report *report;
 
@@ -223,7 +224,7 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 	/* Calls without the fd cache spend most of their time in fstat(), and a kill is delivered
 	 * when that returns: outside every critical section. With the cache (as under the preload,
 	 * and safe here: victims close no fds) a call is all user space and a kill lands anywhere. */
-	emu_fdcache_enable();
+	bpfemu_fdcache_enable();
 	if (self_kill) {
 		/* a crash point fires every few hundred: well inside the first hundred operations */
 		snprintf(env, sizeof(env), "%u", 150 + (unsigned)(rnd(&rs) % 300));

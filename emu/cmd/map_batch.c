@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The batch commands after the dispatcher's checks: the kernel's generic batches (element ops in
- * a loop, key tokens) and the loop around the hash family's bucket walker (bucket tokens).
+ * The batch commands: the command layer's part (fd, access, frozen), then the family's batch op,
+ * which points at one of the loops here: the kernel's generic batches (element ops in a loop, key
+ * tokens) or the loop around the hash family's bucket walker (bucket tokens).
  * Every write to user memory happens at the point where the kernel makes it, in the same pieces
  * (emu_copy_to_user leaves the bytes before a fault written, as copy_to_user does), so `count`,
  * `out_batch`, keys and values hold the same bytes afterwards, also when a copy faults.
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "../core/map.h"
+#include "../core/sync.h"
+#include "../uaccess/uaccess.h"
+#include "cmds.h"
 
 /* Elements (and buckets) one run holds from the stack; a hash bucket longer than that gets room
  * from the heap. */
@@ -106,7 +110,7 @@ static bool run_grow(struct emu_bucket_run *r, struct run_buf *heap, uint32_t n)
  * other process sees anything in between, so the user's bytes, the elements left and the free
  * lists come out as the kernel leaves them, also when a copy faults.
  */
-int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool del)
+static int lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool del)
 {
 	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes;
 	uint32_t batch = 0, total = 0, kbucket[RUN_STACK], kend[RUN_STACK];
@@ -176,6 +180,16 @@ out:
 	free(heap.bucket);
 	free(heap.end);
 	return err;
+}
+
+int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
+{
+	return lookup_buckets(m, a, uattr, false);
+}
+
+int emu_batch_lookup_and_delete_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
+{
+	return lookup_buckets(m, a, uattr, true);
 }
 
 /*
@@ -364,4 +378,56 @@ int emu_batch_update_generic(struct emu_map *m, const struct emu_attr *a, union 
 int emu_batch_delete_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
 {
 	return generic_modify(m, a, uattr, false);
+}
+
+/* ---- the commands ---- */
+
+typedef int batch_op(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
+
+static batch_op *lookup_op(const struct emu_map_ops *o) { return o->lookup_batch; }
+static batch_op *lookup_and_delete_op(const struct emu_map_ops *o) { return o->lookup_and_delete_batch; }
+static batch_op *update_op(const struct emu_map_ops *o) { return o->update_batch; }
+static batch_op *delete_op(const struct emu_map_ops *o) { return o->delete_batch; }
+
+/* The kernel's bpf_map_do_batch: fd to map, the access the command needs, then the family's op
+ * (ENOTSUPP where the family has none). */
+static int map_batch(struct emu_attr *a, union bpf_attr *uattr, bool reads, bool writes,
+		     batch_op *(*op_of)(const struct emu_map_ops *))
+{
+	struct emu_map *m;
+	batch_op *op;
+	int err, mode;
+
+	err = emu_map_get((int)attr_u32(a, BA_FD), &m, &mode);
+	if (err)
+		return err;
+	op = op_of(m->ops);
+	if ((reads && !emu_can_read(mode)) || (writes && !emu_can_write(m, mode)))
+		err = -EPERM;
+	else if (!op)
+		err = -EMU_ENOTSUPP;
+	else
+		err = op(m, a, uattr);
+	emu_map_put(m);
+	return err;
+}
+
+int emu_cmd_map_lookup_batch(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return map_batch(a, uattr, true, false, lookup_op);
+}
+
+int emu_cmd_map_lookup_and_delete_batch(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return map_batch(a, uattr, true, true, lookup_and_delete_op);
+}
+
+int emu_cmd_map_update_batch(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return map_batch(a, uattr, false, true, update_op);
+}
+
+int emu_cmd_map_delete_batch(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return map_batch(a, uattr, false, true, delete_op);
 }

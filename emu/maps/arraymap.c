@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* ARRAY and PERCPU_ARRAY: every index exists from creation, zero-filled. */
-#include "internal.h"
+#include "../cmd/cmds.h"
+#include "../core/inplace.h"
+#include "../core/sync.h"
+#include "../util/hash.h"
+#include "families.h"
 
 #define ARRAY_CREATE_FLAGS                                                                          \
 	(EMU_F_NUMA_NODE | EMU_F_MMAPABLE | EMU_F_RDONLY | EMU_F_WRONLY | EMU_F_RDONLY_PROG |       \
@@ -13,7 +17,7 @@ struct array_priv {
 	uint64_t values_off;
 };
 
-static bool percpu(uint32_t type) { return type == BPF_MAP_TYPE_PERCPU_ARRAY; }
+static bool percpu(uint32_t type) { return type == EMU_MAP_PERCPU_ARRAY; }
 
 static uint32_t slot_size(uint32_t value_size) { return emu_round_up(value_size, 8); }
 
@@ -110,8 +114,6 @@ static int array_lookup_percpu(struct emu_map *m, const void *key, void *value, 
 	int err;
 
 	memcpy(&idx, key, 4);
-	if (!percpu(m->hdr->map_type))
-		return -EINVAL;
 	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
 		return -ERANGE;
 	if (idx >= m->hdr->max_entries)
@@ -229,7 +231,7 @@ static uint64_t array_memlock(const struct emu_map *m)
 	return 312 + slot * h->max_entries;
 }
 
-int emu_array_mmap_range(struct emu_map *m, uint64_t *off, uint64_t *len)
+static int array_mmap_range(struct emu_map *m, uint64_t *off, uint64_t *len)
 {
 	struct array_priv *p = emu_priv(m);
 
@@ -240,10 +242,8 @@ int emu_array_mmap_range(struct emu_map *m, uint64_t *off, uint64_t *len)
 	return 0;
 }
 
-int emu_array_content(struct emu_map *m, const void **data, size_t *len)
+static int array_content(struct emu_map *m, const void **data, size_t *len)
 {
-	if (m->hdr->map_type != BPF_MAP_TYPE_ARRAY)
-		return -EINVAL;
 	*data = slot(m, 0);
 	*len = (size_t)m->hdr->max_entries * emu_round_up(m->hdr->value_size, 8);
 	return 0;
@@ -267,20 +267,23 @@ static int array_check(struct emu_map *m)
 	return err;
 }
 
+#define ARRAY_COMMON_OPS                                                                            \
+	.alloc_check = array_alloc_check, .layout = array_layout, .init = array_init,               \
+	.memlock = array_memlock, .lookup = array_lookup, .update = array_update,                   \
+	.get_next_key = array_get_next_key, .check = array_check, .batch_next = array_batch_next,    \
+	.batch_next_run = array_batch_next_run, .update_locked = array_update_locked,               \
+	.lookup_batch = emu_batch_lookup_generic, .update_batch = emu_batch_update_generic
+
+/* Arrays have no delete, so no DELETE_BATCH either (the kernel's ENOTSUPP / EINVAL). */
 const struct emu_map_ops emu_array_ops = {
 	.family = "array",
-	.alloc_check = array_alloc_check,
-	.layout = array_layout,
-	.init = array_init,
-	.memlock = array_memlock,
-	.lookup = array_lookup,
-	.update = array_update,
-	.get_next_key = array_get_next_key,
+	ARRAY_COMMON_OPS,
+	.mmap_range = array_mmap_range,
+	.content = array_content,
+};
+
+const struct emu_map_ops emu_percpu_array_ops = {
+	.family = "percpu_array",
+	ARRAY_COMMON_OPS,
 	.lookup_percpu = array_lookup_percpu,
-	.check = array_check,
-	.generic_lookup_batch = true,
-	.batch_next = array_batch_next,
-	.batch_next_run = array_batch_next_run,
-	.update_locked = array_update_locked,
-	.generic_batch_update = true,
 };

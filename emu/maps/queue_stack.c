@@ -9,7 +9,11 @@
  * anywhere leaves the ring as before or after one of those stores: every prefix is a valid ring.
  * (A push that drops the oldest element and dies before storing the new one has just dropped.)
  */
-#include "internal.h"
+#include "../cmd/cmds.h"
+#include "../core/inplace.h"
+#include "../core/sync.h"
+#include "../util/hash.h"
+#include "families.h"
 
 #define QS_CREATE_FLAGS                                                                             \
 	(EMU_F_NUMA_NODE | EMU_F_RDONLY | EMU_F_WRONLY | EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG)
@@ -81,10 +85,11 @@ static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
 	return 0;
 }
 
-static int qs_take(struct emu_map *m, void *value, bool del)
+/* Both kinds keep their newest element just before the head and their oldest at the tail: a
+ * queue takes from the tail, a stack from the head. */
+static int qs_take(struct emu_map *m, void *value, bool del, bool stack)
 {
 	struct qs_priv *p = emu_priv(m);
-	bool stack = m->hdr->map_type == BPF_MAP_TYPE_STACK;
 	uint32_t i;
 	int err = emu_map_lock(m);
 
@@ -107,8 +112,10 @@ static int qs_take(struct emu_map *m, void *value, bool del)
 	return 0;
 }
 
-static int qs_pop(struct emu_map *m, void *value) { return qs_take(m, value, true); }
-static int qs_peek(struct emu_map *m, void *value) { return qs_take(m, value, false); }
+static int queue_pop(struct emu_map *m, void *value) { return qs_take(m, value, true, false); }
+static int queue_peek(struct emu_map *m, void *value) { return qs_take(m, value, false, false); }
+static int stack_pop(struct emu_map *m, void *value) { return qs_take(m, value, true, true); }
+static int stack_peek(struct emu_map *m, void *value) { return qs_take(m, value, false, true); }
 
 static uint64_t qs_memlock(const struct emu_map *m)
 {
@@ -139,15 +146,20 @@ static void qs_recover(struct emu_map *m)
 		p->head = p->tail = 0;
 }
 
-const struct emu_map_ops emu_queue_stack_ops = {
-	.family = "queue_stack",
-	.alloc_check = qs_alloc_check,
-	.layout = qs_layout,
-	.init = qs_init,
-	.memlock = qs_memlock,
-	.push = qs_push,
-	.pop = qs_pop,
-	.peek = qs_peek,
-	.check = qs_check,
-	.recover = qs_recover,
+#define QS_COMMON_OPS                                                                               \
+	.alloc_check = qs_alloc_check, .layout = qs_layout, .init = qs_init, .memlock = qs_memlock,  \
+	.push = qs_push, .check = qs_check, .recover = qs_recover
+
+const struct emu_map_ops emu_queue_ops = {
+	.family = "queue",
+	QS_COMMON_OPS,
+	.pop = queue_pop,
+	.peek = queue_peek,
+};
+
+const struct emu_map_ops emu_stack_ops = {
+	.family = "stack",
+	QS_COMMON_OPS,
+	.pop = stack_pop,
+	.peek = stack_peek,
 };

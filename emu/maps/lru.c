@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h" /* EMU_CRASH_POINT */
+#include "../core/sync.h" /* EMU_CRASH_POINT */
 
 /* List kinds. The values are the kernel's, so a node dump reads the same. Only the first two are
  * counted (the active/inactive balance decides whether the active list is rotated). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * In-place writers: value overwrites without the map lock (the protocol is in internal.h).
+ * In-place writers: value overwrites without the map lock (the protocol is in inplace.h).
  *
  * Why slots and not a lock per element: what a dead writer leaves must be found and repaired by
  * someone, and only a robust mutex tells a dead holder from a slow one. A slot's mutex is taken
@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "inplace.h"
 
 struct slot {
 	pthread_mutex_t mu;

@@ -14,10 +14,13 @@
 #error "fault.c belongs to test builds only (-DBPFEMU_FAULT_INJECTION=ON)"
 #endif
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "internal.h"
+#include "../util/compiler.h"
+#include "diag.h"
 
 static char faults[256];
 static pthread_once_t faults_once = PTHREAD_ONCE_INIT;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, in the kernel's shape: n_buckets is max_entries
+ * The hash family (HASH and PERCPU_HASH here; LRU_HASH and LRU_PERCPU_HASH in hashtab_lru.c) in
+ * the kernel's shape: n_buckets is max_entries
  * rounded up to a power of two, the bucket is the lookup3 hash masked, new elements go to the
  * head of their bucket. With BPF_F_ZERO_SEED that makes iteration order the kernel's, byte for
  * byte. Links are element indices plus one, so a zero-filled file is an empty table.
@@ -22,8 +23,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "internal.h"
-#include "lru.h"
+#include "../cmd/cmds.h"
+#include "../core/inplace.h"
+#include "families.h"
+#include "hashtab.h"
 
 #define HTAB_CREATE_FLAGS                                                                           \
 	(EMU_F_NO_PREALLOC | EMU_F_NO_COMMON_LRU | EMU_F_NUMA_NODE | EMU_F_RDONLY | EMU_F_WRONLY |  \
@@ -33,37 +36,9 @@
 #define PCPU_MIN_UNIT_SIZE 32768u
 #define KERNEL_BUCKET 16u
 
-struct htab_elem {
-	uint32_t next; /* index + 1 of the next element in the bucket (or free list); 0 ends it */
-	uint32_t hash;
-	union {
-		struct emu_lru_node lru; /* LRU maps */
-		uint32_t wword;          /* the others: the value's write word (see update_inplace) */
-	};
-	uint32_t linked; /* for the consistency checker */
-	/* key, rounded up to 8, then the value area */
-};
-#define ELEM_KEY_OFF 24u
-_Static_assert(sizeof(struct htab_elem) <= ELEM_KEY_OFF, "element header");
-
-/* The shape, read by every call, and the pool's state, written by every update, on lines of their
- * own (see struct emu_map_hdr). */
-struct htab_priv {
-	uint32_t n_buckets;
-	uint32_t elem_size;
-	uint32_t nr_elems;    /* pool size */
-	uint32_t value_off;   /* within an element */
-	uint64_t buckets_off;
-	uint64_t elems_off;
-	uint64_t lru_off;
-
-	_Alignas(64) uint32_t count; /* elements linked in buckets */
-	uint32_t next_unused; /* pool indices below this were handed out at least once */
-	uint32_t free_head;   /* index + 1 */
-};
-
-static bool is_lru(uint32_t t) { return t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH; }
-static bool is_percpu(uint32_t t) { return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH; }
+/* Create-time only: the kernel's htab_map_alloc_check and sizing ask these too. */
+static bool is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+static bool is_percpu(uint32_t t) { return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
 
 static uint64_t roundup_pow2(uint64_t x)
 {
@@ -74,7 +49,7 @@ static uint64_t roundup_pow2(uint64_t x)
 	return p;
 }
 
-static int htab_alloc_check(struct emu_create *c)
+int htab_alloc_check(struct emu_create *c)
 {
 	bool lru = is_lru(c->map_type), percpu = is_percpu(c->map_type);
 	bool percpu_lru = c->map_flags & EMU_F_NO_COMMON_LRU;
@@ -118,7 +93,7 @@ static uint32_t pool_size(const struct emu_create *c)
 	return is_lru(c->map_type) || is_percpu(c->map_type) ? c->max_entries : c->max_entries + c->nr_cpus;
 }
 
-static int htab_layout(const struct emu_create *c, uint64_t *priv_size)
+int htab_layout(const struct emu_create *c, uint64_t *priv_size)
 {
 	uint64_t nb, elem, size;
 
@@ -139,26 +114,6 @@ static int htab_layout(const struct emu_create *c, uint64_t *priv_size)
 	return 0;
 }
 
-static inline struct htab_priv *H(struct emu_map *m) { return emu_priv(m); }
-static inline uint32_t *buckets(struct emu_map *m) { return (uint32_t *)(m->base + H(m)->buckets_off); }
-static inline struct htab_elem *elem(struct emu_map *m, uint32_t idx)
-{
-	return (struct htab_elem *)(m->base + H(m)->elems_off + (uint64_t)idx * H(m)->elem_size);
-}
-static inline char *elem_key(struct htab_elem *e) { return (char *)e + ELEM_KEY_OFF; }
-static inline char *elem_value(struct emu_map *m, struct htab_elem *e) { return (char *)e + H(m)->value_off; }
-
-static bool lru_del_cb(void *arg, uint32_t idx);
-
-static void lru_ctx(struct emu_map *m, struct emu_lru_ctx *c)
-{
-	c->state = (struct emu_lru *)(m->base + H(m)->lru_off);
-	c->node_base = (char *)elem(m, 0) + offsetof(struct htab_elem, lru);
-	c->stride = H(m)->elem_size;
-	c->del_from_htab = lru_del_cb;
-	c->arg = m;
-}
-
 static uint32_t random_seed(void)
 {
 	uint32_t s;
@@ -168,7 +123,8 @@ static uint32_t random_seed(void)
 	return (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s;
 }
 
-static void htab_init(struct emu_map *m)
+/* The table's shape in the file; the LRU types then set up their lists (hashtab_lru.c). */
+void htab_init_table(struct emu_map *m)
 {
 	struct emu_create c = { .map_type = m->hdr->map_type, .key_size = m->hdr->key_size,
 				.value_size = m->hdr->value_size, .max_entries = m->hdr->max_entries,
@@ -188,50 +144,9 @@ static void htab_init(struct emu_map *m)
 	}
 	p->elems_off = off;
 	m->hdr->hash_seed = (c.map_flags & EMU_F_ZERO_SEED) ? 0 : random_seed();
-	if (is_lru(c.map_type)) {
-		struct emu_lru_ctx lc;
-
-		lru_ctx(m, &lc);
-		emu_lru_init(&lc, p->nr_elems, c.nr_cpus, c.map_flags & EMU_F_NO_COMMON_LRU);
-	}
 }
 
-static uint32_t hash_key(struct emu_map *m, const void *key)
-{
-	return emu_jhash_key(key, m->hdr->key_size, m->hdr->hash_seed);
-}
-
-static uint32_t *bucket_of(struct emu_map *m, uint32_t hash)
-{
-	return &buckets(m)[hash & (H(m)->n_buckets - 1)];
-}
-
-/* Keys of 4 and 8 bytes (most of them) compared inline: a libc memcmp call was a tenth of a
- * lookup through the shim. */
-static inline bool key_equal(const void *a, const void *b, uint32_t ks)
-{
-	if (ks == 8) {
-		uint64_t x, y;
-
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		return x == y;
-	}
-	if (ks == 4) {
-		uint32_t x, y;
-
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		return x == y;
-	}
-	return !memcmp(a, b, ks);
-}
-
-#define FIND_TORN UINT32_MAX
-
-/* Index + 1 of key's element, 0 if absent. Also walks a table a writer is changing (lock-free
- * reads): every index is checked and the walk bounded, and FIND_TORN says it went astray. */
-static uint32_t find_racy(struct emu_map *m, uint32_t hash, const void *key)
+uint32_t htab_find_racy(struct emu_map *m, uint32_t hash, const void *key)
 {
 	uint32_t ks = m->hdr->key_size, nr = H(m)->nr_elems, steps = 0;
 
@@ -248,16 +163,14 @@ static uint32_t find_racy(struct emu_map *m, uint32_t hash, const void *key)
 	return 0;
 }
 
-/* Under the lock the table is whole; a walk that goes astray there can only be a map damaged
- * beyond what recovery repairs, and finds nothing rather than something out of bounds. */
-static uint32_t find(struct emu_map *m, uint32_t hash, const void *key)
+uint32_t htab_find(struct emu_map *m, uint32_t hash, const void *key)
 {
-	uint32_t i = find_racy(m, hash, key);
+	uint32_t i = htab_find_racy(m, hash, key);
 
 	return i == FIND_TORN ? 0 : i;
 }
 
-static void link_head(struct emu_map *m, uint32_t idx)
+void htab_link_head(struct emu_map *m, uint32_t idx)
 {
 	struct htab_elem *e = elem(m, idx);
 	uint32_t *b = bucket_of(m, e->hash);
@@ -270,7 +183,7 @@ static void link_head(struct emu_map *m, uint32_t idx)
 	H(m)->count++;
 }
 
-static bool unlink_elem(struct emu_map *m, uint32_t idx)
+bool htab_unlink(struct emu_map *m, uint32_t idx)
 {
 	struct htab_elem *e = elem(m, idx);
 	uint32_t *pp = bucket_of(m, e->hash);
@@ -287,13 +200,6 @@ static bool unlink_elem(struct emu_map *m, uint32_t idx)
 		pp = &elem(m, *pp - 1)->next;
 	}
 	return false;
-}
-
-static bool lru_del_cb(void *arg, uint32_t idx)
-{
-	struct emu_map *m = arg;
-
-	return elem(m, idx)->linked && unlink_elem(m, idx);
 }
 
 /* Pool of non-LRU maps: a free list in front of never-used indices, so creation touches nothing. */
@@ -323,19 +229,7 @@ static void pool_push(struct emu_map *m, uint32_t idx)
 	H(m)->free_head = idx + 1;
 }
 
-static void free_elem(struct emu_map *m, uint32_t idx)
-{
-	if (is_lru(m->hdr->map_type)) {
-		struct emu_lru_ctx lc;
-
-		lru_ctx(m, &lc);
-		emu_lru_push_free(&lc, idx);
-	} else {
-		pool_push(m, idx);
-	}
-}
-
-static int check_flags(bool exists, uint64_t flags)
+int htab_check_flags(bool exists, uint64_t flags)
 {
 	flags &= ~EMU_F_LOCK;
 	if (exists && flags == EMU_NOEXIST)
@@ -345,7 +239,7 @@ static int check_flags(bool exists, uint64_t flags)
 	return 0;
 }
 
-static void fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key, const void *value)
+void htab_fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key, const void *value)
 {
 	struct htab_elem *e = elem(m, idx);
 
@@ -355,74 +249,58 @@ static void fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key
 	emu_copy_small(elem_value(m, e), value, m->value_bytes);
 }
 
-/* absent: the key is known not to be in the map (see htab_update), so not looked for again */
-static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
-			bool absent)
+/* An element from the pool, filled and linked at the head of its bucket; -E2BIG if none is left. */
+static int link_new(struct emu_map *m, uint32_t hash, const void *key, const void *value)
 {
-	bool percpu = is_percpu(m->hdr->map_type);
-	uint32_t old = absent ? 0 : find(m, hash, key), idx;
-	int err = check_flags(old, flags);
+	uint32_t idx = pool_pop(m);
 
-	if (err)
-		return err;
-	if (old && percpu) { /* per-CPU elements are overwritten where they are */
-		emu_map_write_value(m, elem_value(m, elem(m, old - 1)), value, m->value_bytes);
-		return 0;
-	}
-	if (!old && H(m)->count >= m->hdr->max_entries)
-		return -E2BIG;
-	idx = pool_pop(m);
 	if (idx == UINT32_MAX)
 		return -E2BIG;
-	fill(m, idx, hash, key, value);
-	link_head(m, idx);
-	if (old) {
-		EMU_CRASH_POINT("htab.replace");
-		unlink_elem(m, old - 1);
-		pool_push(m, old - 1);
-	}
+	htab_fill(m, idx, hash, key, value);
+	htab_link_head(m, idx);
 	return 0;
 }
 
-/* LRU maps take a node before they look for the key, so even an update that then fails can evict. */
-static int update_lru(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+/*
+ * HASH, lock held: a key already in the map is replaced by a new element linked at the head of its
+ * bucket before the old one leaves it (the kernel's order: an updated key moves first in its
+ * bucket). absent: the key is known not to be in the map (see update()), so not looked for again.
+ */
+static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			bool absent)
 {
-	bool percpu = is_percpu(m->hdr->map_type);
-	struct emu_lru_ctx lc;
-	uint32_t idx = UINT32_MAX, old;
-	int err;
+	uint32_t old = absent ? 0 : htab_find(m, hash, key);
+	int err = htab_check_flags(old, flags);
 
-	lru_ctx(m, &lc);
-	if (!percpu || flags != EMU_EXIST) {
-		idx = emu_lru_pop_free(&lc, 0);
-		if (idx == EMU_LRU_NIL)
-			return -ENOMEM;
-	}
-	old = find(m, hash, key);
-	err = check_flags(old, flags);
-	if (err) {
-		if (idx != UINT32_MAX)
-			emu_lru_push_free(&lc, idx);
+	if (err)
 		return err;
-	}
-	if (percpu && old) {
-		struct htab_elem *e = elem(m, old - 1);
+	if (!old && H(m)->count >= m->hdr->max_entries)
+		return -E2BIG;
+	err = link_new(m, hash, key, value);
+	if (err || !old)
+		return err;
+	EMU_CRASH_POINT("htab.replace");
+	htab_unlink(m, old - 1);
+	pool_push(m, old - 1);
+	return 0;
+}
 
-		e->lru.ref = 1;
-		emu_map_write_value(m, elem_value(m, e), value, m->value_bytes);
-		if (idx != UINT32_MAX)
-			emu_lru_push_free(&lc, idx);
+/* PERCPU_HASH, lock held: an element already in the map is overwritten where it is. */
+static int update_percpu(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			 bool absent)
+{
+	uint32_t old = absent ? 0 : htab_find(m, hash, key);
+	int err = htab_check_flags(old, flags);
+
+	if (err)
+		return err;
+	if (old) {
+		emu_map_write_value(m, elem_value(m, elem(m, old - 1)), value, m->value_bytes);
 		return 0;
 	}
-	fill(m, idx, hash, key, value);
-	link_head(m, idx);
-	if (old) {
-		elem(m, idx)->lru.ref = 1;
-		EMU_CRASH_POINT("htab.replace");
-		unlink_elem(m, old - 1);
-		emu_lru_push_free(&lc, old - 1);
-	}
-	return 0;
+	if (H(m)->count >= m->hdr->max_entries)
+		return -E2BIG;
+	return link_new(m, hash, key, value);
 }
 
 #define INPLACE_FALLBACK 1 /* update_inplace(): not done, take the lock */
@@ -430,17 +308,18 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 
 /* The element update_inplace() may overwrite, in *out; or the update's error, INPLACE_FALLBACK
  * or INPLACE_ABSENT. */
-static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uint64_t flags, uint32_t *out)
+static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uint64_t flags, bool moves_to_front,
+			  uint32_t *out)
 {
-	uint32_t i = find_racy(m, hash, key);
+	uint32_t i = htab_find_racy(m, hash, key);
 	int err;
 
 	if (i == FIND_TORN)
 		return INPLACE_FALLBACK;
-	err = check_flags(i, flags);
+	err = htab_check_flags(i, flags);
 	if (err || !i)
 		return err ? err : INPLACE_ABSENT;
-	if (!is_percpu(m->hdr->map_type) && (m->hdr->map_flags & EMU_F_ZERO_SEED) &&
+	if (moves_to_front && (m->hdr->map_flags & EMU_F_ZERO_SEED) &&
 	    __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED) != i)
 		return INPLACE_FALLBACK;
 	*out = i;
@@ -462,7 +341,7 @@ static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uin
  * between the search and the slot (write_seq unchanged).
  */
 static int update_inplace(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
-			  uint32_t *absent_seq)
+			  bool moves_to_front, uint32_t *absent_seq)
 {
 	struct emu_inplace w;
 	struct htab_elem *e;
@@ -475,7 +354,7 @@ static int update_inplace(struct emu_map *m, const void *key, const void *value,
 	(void)absent_seq;
 	if (!emu_inplace_begin(m, &w))
 		return INPLACE_FALLBACK;
-	err = inplace_target(m, hash, key, flags, &i);
+	err = inplace_target(m, hash, key, flags, moves_to_front, &i);
 	if (err == INPLACE_ABSENT)
 		err = INPLACE_FALLBACK;
 #else
@@ -483,7 +362,7 @@ static int update_inplace(struct emu_map *m, const void *key, const void *value,
 
 	if (!emu_read_begin(m, &seq))
 		return INPLACE_FALLBACK;
-	err = inplace_target(m, hash, key, flags, &i);
+	err = inplace_target(m, hash, key, flags, moves_to_front, &i);
 	if (err == INPLACE_ABSENT) {
 		*absent_seq = seq; /* htab_update trusts the miss if no lock holder came since */
 		return INPLACE_FALLBACK;
@@ -504,39 +383,18 @@ static int update_inplace(struct emu_map *m, const void *key, const void *value,
 	return err;
 }
 
-/* The largest value update_inplace() overwrites: the slots stage as much each. */
-#define INPLACE_MAX_VALUE 4096u
+typedef int update_locked_fn(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			     bool absent);
 
-static uint32_t htab_inplace_bytes(const struct emu_create *c)
+/* An update: in place without the lock where it can be, else under the lock. */
+static int update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
+		  update_locked_fn *update_locked, bool moves_to_front)
 {
-	uint64_t vb = is_percpu(c->map_type) ? value_area(c) : c->value_size;
-
-	return !is_lru(c->map_type) && vb <= INPLACE_MAX_VALUE ? (uint32_t)vb : 0;
-}
-
-static bool update_flags_ok(uint32_t type, uint64_t flags)
-{
-	return ((type == BPF_MAP_TYPE_HASH) ? (flags & ~EMU_F_LOCK) : flags) <= EMU_EXIST;
-}
-
-/* Lock held, flags checked. */
-static int update_hashed(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
-			 bool absent)
-{
-	return is_lru(m->hdr->map_type) ? update_lru(m, key, value, flags, hash)
-					: update_plain(m, key, value, flags, hash, absent);
-}
-
-static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
-{
-	uint32_t type = m->hdr->map_type, hash, absent_seq = 1; /* odd: no miss seen */
+	uint32_t hash = hash_key(m, key), absent_seq = 1; /* odd: no miss seen */
 	int err;
 
-	if (!update_flags_ok(type, flags))
-		return -EINVAL;
-	hash = hash_key(m, key);
 	if (m->hdr->inplace_off) {
-		err = update_inplace(m, key, value, flags, hash, &absent_seq);
+		err = update_inplace(m, key, value, flags, hash, moves_to_front, &absent_seq);
 		if (err != INPLACE_FALLBACK)
 			return err;
 	}
@@ -546,21 +404,37 @@ static int htab_update(struct emu_map *m, const void *key, const void *value, ui
 	/* An insert searched for its key lock-free, between two reads of an even write_seq: if
 	 * taking the lock moved write_seq just past the first (no holder came, none died: see
 	 * emu_map_lock), the table is the one searched and the key still absent. */
-	err = update_hashed(m, key, value, flags, hash,
-			    !(absent_seq & 1) && m->hdr->write_seq == absent_seq + 1);
+	err = update_locked(m, key, value, flags, hash, !(absent_seq & 1) && m->hdr->write_seq == absent_seq + 1);
 	emu_map_unlock(m);
 	return err;
+}
+
+/* HASH takes BPF_F_LOCK (for values with a spin lock), PERCPU_HASH does not. */
+static bool plain_flags_ok(uint64_t flags) { return (flags & ~EMU_F_LOCK) <= EMU_EXIST; }
+static bool percpu_flags_ok(uint64_t flags) { return flags <= EMU_EXIST; }
+
+static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return plain_flags_ok(flags) ? update(m, key, value, flags, update_plain, true) : -EINVAL;
+}
+
+static int htab_percpu_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return percpu_flags_ok(flags) ? update(m, key, value, flags, update_percpu, false) : -EINVAL;
 }
 
 /* The same with the lock held by UPDATE_BATCH */
 static int htab_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	if (!update_flags_ok(m->hdr->map_type, flags))
-		return -EINVAL;
-	return update_hashed(m, key, value, flags, hash_key(m, key), false);
+	return plain_flags_ok(flags) ? update_plain(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
 }
 
-static int htab_lookup(struct emu_map *m, const void *key, void *value)
+static int htab_percpu_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return percpu_flags_ok(flags) ? update_percpu(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
+}
+
+int htab_lookup(struct emu_map *m, const void *key, void *value)
 {
 	uint32_t hash = hash_key(m, key), i, seq;
 	bool inplace = m->hdr->inplace_off;
@@ -570,7 +444,7 @@ static int htab_lookup(struct emu_map *m, const void *key, void *value)
 		struct htab_elem *e;
 		uint32_t w = 0;
 
-		i = find_racy(m, hash, key);
+		i = htab_find_racy(m, hash, key);
 		if (i == FIND_TORN)
 			continue;
 		e = i ? elem(m, i - 1) : NULL;
@@ -585,26 +459,24 @@ static int htab_lookup(struct emu_map *m, const void *key, void *value)
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	i = find(m, hash, key);
+	i = htab_find(m, hash, key);
 	if (i)
 		emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
 	emu_map_unlock(m);
 	return i ? 0 : -ENOENT;
 }
 
-static int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
+int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
 {
 	uint32_t hash = hash_key(m, key), i;
 	int err;
 
-	if (!is_percpu(m->hdr->map_type))
-		return -EINVAL;
 	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
 		return -ERANGE;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	i = find(m, hash, key);
+	i = htab_find(m, hash, key);
 	if (i)
 		memcpy(value, elem_value(m, elem(m, i - 1)) + (size_t)cpu * emu_round_up(m->hdr->value_size, 8),
 		       m->hdr->value_size);
@@ -612,47 +484,47 @@ static int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, i
 	return i ? 0 : -ENOENT;
 }
 
-static int remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *value)
+int htab_remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *value, htab_free_fn *free_elem)
 {
-	uint32_t i = find(m, hash, key);
+	uint32_t i = htab_find(m, hash, key);
 
 	if (i) {
 		if (value)
 			emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
-		unlink_elem(m, i - 1);
+		htab_unlink(m, i - 1);
 		EMU_CRASH_POINT("htab.delete");
 		free_elem(m, i - 1);
 	}
 	return i ? 0 : -ENOENT;
 }
 
-static int remove_key(struct emu_map *m, const void *key, void *value)
+int htab_remove(struct emu_map *m, const void *key, void *value, htab_free_fn *free_elem)
 {
 	uint32_t hash = hash_key(m, key);
 	int err = emu_map_lock(m);
 
 	if (err)
 		return err;
-	err = remove_locked(m, hash, key, value);
+	err = htab_remove_locked(m, hash, key, value, free_elem);
 	emu_map_unlock(m);
 	return err;
 }
 
 static int htab_delete(struct emu_map *m, const void *key)
 {
-	return remove_key(m, key, NULL);
+	return htab_remove(m, key, NULL, pool_push);
 }
 
 /* The same with the lock held by DELETE_BATCH */
 static int htab_delete_locked(struct emu_map *m, const void *key)
 {
-	return remove_locked(m, hash_key(m, key), key, NULL);
+	return htab_remove_locked(m, hash_key(m, key), key, NULL, pool_push);
 }
 
 static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
 {
 	(void)flags; /* only BPF_F_LOCK reaches here, and the dispatcher refused it */
-	return remove_key(m, key, value);
+	return htab_remove(m, key, value, pool_push);
 }
 
 /* next_key_of()'s answer for a walk that went astray: positive, so no errno can be taken for it */
@@ -683,7 +555,7 @@ static uint32_t find_walked(struct emu_map *m, const void *key, uint32_t *hash)
 		}
 	}
 	*hash = hash_key(m, key);
-	return find_racy(m, *hash, key);
+	return htab_find_racy(m, *hash, key);
 }
 
 static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
@@ -726,7 +598,7 @@ static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 	return -ENOENT;
 }
 
-static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
+int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
 {
 	uint32_t seq;
 	int err;
@@ -744,7 +616,7 @@ static int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
 	return err == WALK_TORN ? -ENOENT : err;
 }
 
-static uint64_t htab_memlock(const struct emu_map *m)
+uint64_t htab_memlock(const struct emu_map *m)
 {
 	const struct emu_map_hdr *h = m->hdr;
 	const struct htab_priv *p = emu_priv(m);
@@ -765,76 +637,6 @@ static uint64_t htab_memlock(const struct emu_map *m)
 	return base + elem * (max + P) + 8 * P;
 }
 
-static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, struct htab_elem *e);
-
-static int htab_check(struct emu_map *m)
-{
-	struct htab_priv *p = H(m);
-	bool lru = is_lru(m->hdr->map_type);
-	uint32_t linked = 0, nfree = 0, in_pool;
-	int err = emu_map_lock(m);
-
-	if (err)
-		return err;
-	in_pool = lru ? p->nr_elems : p->next_unused;
-	err = -EUCLEAN;
-	if (p->n_buckets != roundup_pow2(m->hdr->max_entries) || p->next_unused > p->nr_elems)
-		goto out;
-	for (uint32_t b = 0; b < p->n_buckets; b++) {
-		uint32_t steps = 0;
-
-		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
-			struct htab_elem *e;
-
-			if (i > in_pool || ++steps > p->nr_elems)
-				goto out;
-			e = elem(m, i - 1);
-			/* under the lock no in-place writer is at work (emu_inplace_drain) */
-			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
-			    (m->hdr->inplace_off && (e->wword & EMU_WORD_LOCKED)) ||
-			    e->hash != hash_key(m, elem_key(e)) || key_seen_before(m, buckets(m)[b], i, e))
-				goto out;
-			linked++;
-		}
-	}
-	if (linked != p->count || linked > m->hdr->max_entries)
-		goto out;
-	if (lru) {
-		struct emu_lru_ctx lc;
-		uint32_t marked = 0;
-
-		lru_ctx(m, &lc);
-		if (emu_lru_check(&lc, p->nr_elems))
-			goto out;
-		/* a node is handed out exactly when its element is in the table */
-		for (uint32_t i = 0; i < p->nr_elems; i++) {
-			bool in = elem(m, i)->linked;
-
-			if (in != emu_lru_node_in_use(&lc, i))
-				goto out;
-			marked += in;
-		}
-		if (marked != linked)
-			goto out;
-	} else {
-		for (uint32_t i = p->free_head; i; i = elem(m, i - 1)->next) {
-			if (i > p->next_unused || ++nfree > p->nr_elems || elem(m, i - 1)->linked)
-				goto out;
-		}
-		if (linked + nfree != p->next_unused)
-			goto out;
-	}
-	err = 0;
-out:
-	emu_map_unlock(m);
-	return err;
-}
-
-static bool lru_in_table_cb(void *arg, uint32_t idx)
-{
-	return elem(arg, idx)->linked == 1;
-}
-
 /* Whether an element ahead of `stop` in the list from `head` holds e's key. */
 static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, struct htab_elem *e)
 {
@@ -847,23 +649,70 @@ static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, str
 	return false;
 }
 
+/* Elements handed out at least once are indices below in_pool. Lock held. */
+int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked_out)
+{
+	struct htab_priv *p = H(m);
+	uint32_t linked = 0;
+
+	if (p->n_buckets != roundup_pow2(m->hdr->max_entries) || p->next_unused > p->nr_elems)
+		return -EUCLEAN;
+	for (uint32_t b = 0; b < p->n_buckets; b++) {
+		uint32_t steps = 0;
+
+		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
+			struct htab_elem *e;
+
+			if (i > in_pool || ++steps > p->nr_elems)
+				return -EUCLEAN;
+			e = elem(m, i - 1);
+			/* under the lock no in-place writer is at work (emu_inplace_drain) */
+			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
+			    (m->hdr->inplace_off && (e->wword & EMU_WORD_LOCKED)) ||
+			    e->hash != hash_key(m, elem_key(e)) || key_seen_before(m, buckets(m)[b], i, e))
+				return -EUCLEAN;
+			linked++;
+		}
+	}
+	if (linked != p->count || linked > m->hdr->max_entries)
+		return -EUCLEAN;
+	*linked_out = linked;
+	return 0;
+}
+
+/* The buckets, then the free pool: every element handed out is either linked or free. */
+static int htab_check(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	uint32_t linked, nfree = 0;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = htab_check_buckets(m, p->next_unused, &linked);
+	for (uint32_t i = p->free_head; !err && i; i = elem(m, i - 1)->next)
+		if (i > p->next_unused || ++nfree > p->nr_elems || elem(m, i - 1)->linked)
+			err = -EUCLEAN;
+	if (!err && linked + nfree != p->next_unused)
+		err = -EUCLEAN;
+	emu_map_unlock(m);
+	return err;
+}
+
 /*
  * A lock holder died. Per the invariant at the top of this file the bucket lists are sound, so
  * they are kept and all derived state is rebuilt from them. The walk still refuses what a sound
- * list cannot hold — an index outside the pool, a loop, an element in the wrong bucket or with a
- * stale hash — rather than trust the invariant blindly: a list is cut at a bad link, a bad
- * element is skipped. The stale copy of a key caught mid-replace (behind its new copy) is
- * unlinked, completing the replace. Linked marks: 0 not seen, 1 in the table, 2 skipped.
+ * list cannot hold — an index outside the pool (elements below n were handed out), a loop, an
+ * element in the wrong bucket or with a stale hash — rather than trust the invariant blindly: a
+ * list is cut at a bad link, a bad element is skipped. The stale copy of a key caught mid-replace
+ * (behind its new copy) is unlinked, completing the replace. Linked marks: 0 not seen, 1 in the
+ * table, 2 skipped. The family then rebuilds its free side from the marks.
  */
-static void htab_recover(struct emu_map *m)
+void htab_recover_buckets(struct emu_map *m, uint32_t n)
 {
 	struct htab_priv *p = H(m);
-	bool lru = is_lru(m->hdr->map_type);
-	uint32_t nb = p->n_buckets, count = 0, n, i;
+	uint32_t nb = p->n_buckets, count = 0, i;
 
-	if (p->next_unused > p->nr_elems)
-		p->next_unused = p->nr_elems;
-	n = lru ? p->nr_elems : p->next_unused;
 	for (i = 0; i < n; i++)
 		elem(m, i)->linked = 0;
 	for (uint32_t b = 0; b < nb; b++) {
@@ -892,18 +741,21 @@ static void htab_recover(struct emu_map *m)
 		if (elem(m, i)->linked == 2)
 			elem(m, i)->linked = 0;
 	p->count = count;
-	if (lru) {
-		struct emu_lru_ctx lc;
+}
 
-		lru_ctx(m, &lc);
-		emu_lru_rebuild(&lc, lru_in_table_cb);
-	} else {
-		/* an element taken from the pool but not linked yet goes back here */
-		p->free_head = 0;
-		for (i = n; i-- > 0;)
-			if (!elem(m, i)->linked)
-				pool_push(m, i);
-	}
+static void htab_recover(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	uint32_t i;
+
+	if (p->next_unused > p->nr_elems)
+		p->next_unused = p->nr_elems;
+	htab_recover_buckets(m, p->next_unused);
+	/* an element taken from the pool but not linked yet goes back here */
+	p->free_head = 0;
+	for (i = p->next_unused; i-- > 0;)
+		if (!elem(m, i)->linked)
+			pool_push(m, i);
 }
 
 /* Buckets one run looks at (about): a sparse table is walked in several lock holds, not one. */
@@ -914,7 +766,7 @@ static void htab_recover(struct emu_map *m)
  * token stays a bucket index. Nothing is copied here: batch.c copies from the elements straight
  * to the user's buffers while the lock keeps them in place.
  */
-static int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r)
+int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r)
 {
 	const struct htab_priv *p = H(m);
 	const uint32_t *bk = buckets(m);
@@ -973,72 +825,69 @@ static int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucke
  * lock, last one first, each as an element delete would (LRU nodes back to the LRU free lists);
  * the same order here keeps the free lists, and so later insertions, in the kernel's order.
  */
+uint32_t htab_take_bucket(struct emu_map *m, uint32_t b, uint32_t *last)
+{
+	uint32_t *bp = &buckets(m)[b], head = *bp, n = 0;
+
+	*last = 0;
+	emu_publish_u32(bp, 0);
+	EMU_CRASH_POINT("htab.batch");
+	for (uint32_t i = head; i; i = elem(m, i - 1)->next, n++) {
+		elem(m, i - 1)->linked = 0;
+		*last = i;
+	}
+	H(m)->count -= n;
+	return head;
+}
+
 static void htab_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr)
 {
 	struct htab_priv *p = H(m);
-	bool lru = is_lru(m->hdr->map_type);
-	struct emu_lru_ctx lc;
 
-	if (lru)
-		lru_ctx(m, &lc);
 	for (uint32_t k = 0; k < nr; k++) {
-		uint32_t *b = &buckets(m)[bucket[k]], head = *b, last = 0, n = 0, rev = 0;
+		uint32_t last, head = htab_take_bucket(m, bucket[k], &last);
 
-		emu_publish_u32(b, 0);
-		EMU_CRASH_POINT("htab.batch");
-		for (uint32_t i = head; i; i = elem(m, i - 1)->next, n++) {
-			elem(m, i - 1)->linked = 0;
-			last = i;
-		}
-		p->count -= n;
-		if (!lru) {
-			/* Pushing last to first onto the free list's head leaves the chain as it is,
-			 * in front of the old list: one link does it. */
-			if (last) {
-				elem(m, last - 1)->next = p->free_head;
-				EMU_CRASH_POINT("htab.batch");
-				p->free_head = head;
-			}
-			continue;
-		}
-		/* reverse the chain, then free in that order */
-		for (uint32_t i = head; i;) {
-			struct htab_elem *e = elem(m, i - 1);
-			uint32_t next = e->next;
-
-			e->next = rev;
-			rev = i;
-			i = next;
-		}
-		while (rev) {
-			uint32_t next = elem(m, rev - 1)->next;
-
-			elem(m, rev - 1)->next = 0;
+		/* Pushing last to first onto the free list's head leaves the chain as it is, in front
+		 * of the old list: one link does it. */
+		if (last) {
+			elem(m, last - 1)->next = p->free_head;
 			EMU_CRASH_POINT("htab.batch");
-			emu_lru_push_free(&lc, rev - 1);
-			rev = next;
+			p->free_head = head;
 		}
 	}
 }
 
+static void htab_init(struct emu_map *m)
+{
+	htab_init_table(m);
+}
+
+/* The largest value update_inplace() overwrites: the slots stage as much each. */
+#define INPLACE_MAX_VALUE 4096u
+
+static uint32_t htab_inplace_bytes(const struct emu_create *c)
+{
+	uint64_t vb = is_percpu(c->map_type) ? value_area(c) : c->value_size;
+
+	return vb <= INPLACE_MAX_VALUE ? (uint32_t)vb : 0;
+}
+
+#define HTAB_PLAIN_OPS                                                                              \
+	HTAB_COMMON_OPS, .init = htab_init, .delete = htab_delete, .delete_locked = htab_delete_locked, \
+	.lookup_and_delete = htab_lookup_and_delete, .check = htab_check, .recover = htab_recover,    \
+	.batch_buckets_delete = htab_batch_buckets_delete, .inplace_bytes = htab_inplace_bytes
+
 const struct emu_map_ops emu_htab_ops = {
-	.family = "htab",
-	.alloc_check = htab_alloc_check,
-	.layout = htab_layout,
-	.init = htab_init,
-	.memlock = htab_memlock,
-	.lookup = htab_lookup,
+	.family = "hash",
+	HTAB_PLAIN_OPS,
 	.update = htab_update,
-	.delete = htab_delete,
-	.get_next_key = htab_get_next_key,
-	.lookup_and_delete = htab_lookup_and_delete,
-	.lookup_percpu = htab_lookup_percpu,
-	.check = htab_check,
-	.recover = htab_recover,
-	.inplace_bytes = htab_inplace_bytes,
-	.batch_buckets = htab_batch_buckets,
-	.batch_buckets_delete = htab_batch_buckets_delete,
 	.update_locked = htab_update_locked,
-	.delete_locked = htab_delete_locked,
-	.generic_batch_update = true,
+};
+
+const struct emu_map_ops emu_htab_percpu_ops = {
+	.family = "percpu_hash",
+	HTAB_PLAIN_OPS,
+	.update = htab_percpu_update,
+	.update_locked = htab_percpu_update_locked,
+	.lookup_percpu = htab_lookup_percpu,
 };

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* SHA-256 (FIPS 180-4), for the map-content hash that OBJ_GET_INFO_BY_FD reports on 6.18. */
-#include "internal.h"
+#include <string.h>
+
+#include "hash.h"
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

@@ -4,7 +4,9 @@
  * words when the key size is a multiple of 4, over bytes otherwise. Bucket order, and with it
  * BPF_F_ZERO_SEED iteration order, depends on matching it bit for bit.
  */
-#include "internal.h"
+#include <string.h>
+
+#include "hash.h"
 
 static inline uint32_t rol32(uint32_t x, unsigned k) { return (x << k) | (x >> (32 - k)); }
 

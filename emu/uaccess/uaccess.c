@@ -6,12 +6,16 @@
  * program had, so the program's own crash handling is unchanged.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "internal.h"
+#include "../core/map.h"
+#include "../util/compiler.h"
+#include "uaccess.h"
 
 /* Copies that may fault on purpose go uninstrumented: a sanitizer records the access before it
  * faults, so ASan reports the wild pointer we are about to catch, and ThreadSanitizer two threads

@@ -13,7 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "../core/map.h"
+#include "../core/object.h"
+#include "../core/state.h"
+#include "../uaccess/uaccess.h"
+#include "../util/diag.h"
+#include "cmds.h"
 
 #define PROG_TYPE_SOCKET_FILTER 1u
 #define MAX_INSNS 1000000u /* BPF_COMPLEXITY_LIMIT_INSNS for a privileged loader */
@@ -50,21 +55,7 @@ static bool trivial(const struct insn *in, uint32_t n)
 	return in[n - 1].code == 0x95 && !in[n - 1].regs && !in[n - 1].off && !in[n - 1].imm;
 }
 
-static bool name_ok(const char *name)
-{
-	for (unsigned i = 0; i < EMU_OBJ_NAME_LEN; i++) {
-		char c = name[i];
-
-		if (!c)
-			return true;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '.'))
-			return false;
-	}
-	return false;
-}
-
-int emu_prog_load(const struct emu_attr *a)
+int emu_cmd_prog_load(struct emu_attr *a, union bpf_attr *uattr)
 {
 	uint32_t type = attr_u32(a, PL_TYPE), cnt = attr_u32(a, PL_INSN_CNT);
 	struct insn insns[TRIVIAL_MAX];
@@ -72,9 +63,9 @@ int emu_prog_load(const struct emu_attr *a)
 	char name[EMU_OBJ_NAME_LEN];
 	int fd;
 
-	for (unsigned i = PL_SIGNATURE; i < EMU_ATTR_SIZE; i++) /* no signatures */
-		if (a->b[i])
-			return -EINVAL;
+	(void)uattr;
+	if (!emu_attr_tail_zero(a, PL_SIGNATURE)) /* no signed programs yet */
+		return -EINVAL;
 	if (!cnt || cnt > MAX_INSNS)
 		return -E2BIG;
 	if (type != PROG_TYPE_SOCKET_FILTER || cnt > TRIVIAL_MAX || attr_u32(a, PL_PROG_FLAGS))
@@ -84,10 +75,10 @@ int emu_prog_load(const struct emu_attr *a)
 	if (!trivial(insns, cnt))
 		goto unsupported;
 	memcpy(name, a->b + PL_NAME, sizeof(name));
-	if (!name_ok(name))
+	if (!emu_obj_name_ok(name))
 		return -EINVAL;
 
-	fd = emu_open_map_file();
+	fd = emu_open_object_file();
 	if (fd < 0)
 		fd = memfd_create("bpf-prog", MFD_CLOEXEC);
 	if (fd < 0)
@@ -113,29 +104,4 @@ unsupported:
 				 "feature probes: EOPNOTSUPP");
 	}
 	return -EOPNOTSUPP;
-}
-
-bool emu_is_prog_fd(int fd)
-{
-	return emu_fd_magic(fd) == EMU_PROG_MAGIC;
-}
-
-/* The map part of /proc/self/fdinfo/N, in the kernel's format (its %#x prints 0 as "0x0"). */
-int emu_fdinfo(int fd, char *buf, size_t len)
-{
-	struct emu_map *m;
-	int mode, err = emu_map_get(fd, &m, &mode), n;
-	const struct emu_map_hdr *h;
-
-	if (err)
-		return err;
-	h = m->hdr;
-	n = snprintf(buf, len,
-		     "map_type:\t%u\nkey_size:\t%u\nvalue_size:\t%u\nmax_entries:\t%u\n"
-		     "map_flags:\t0x%x\nmap_extra:\t0x%llx\nmemlock:\t%llu\nmap_id:\t%u\nfrozen:\t%u\n",
-		     h->map_type, h->key_size, h->value_size, h->max_entries, h->map_flags,
-		     (unsigned long long)h->map_extra, (unsigned long long)m->ops->memlock(m), h->id,
-		     __atomic_load_n(&h->frozen, __ATOMIC_ACQUIRE) ? 1u : 0u);
-	emu_map_put(m);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
