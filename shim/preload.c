@@ -33,8 +33,10 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 
 int shim_debug;
-/* used: syscall()'s assembly entry (x86-64) reads it too */
-static __thread int depth __attribute__((tls_model("initial-exec"), used));
+/* The recursion guard: our own calls (the emulator opens and stats files too) pass through.
+ * Hidden, not static: syscall()'s assembly entry (x86-64) reads it too. */
+__attribute__((visibility("hidden"))) __thread int shim_depth __attribute__((tls_model("initial-exec")));
+#define depth shim_depth
 
 static void shim_init(void) __attribute__((constructor));
 static void shim_init(void)
@@ -215,50 +217,8 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 	return get_syscall()(nr, a0, a1, a2, a3, a4, a5);
 }
 
-#if defined(__x86_64__)
-#define SHIM_STR_(x) #x
-#define SHIM_STR(x) SHIM_STR_(x)
-/* Built with -fcf-protection the library is marked for indirect branch tracking, and callers
- * reach syscall() by an indirect jump from their PLT: it must start with an end-branch. */
-#if defined(__CET__) && (__CET__ & 1)
-#define SHIM_ENDBR "\tendbr64\n"
-#else
-#define SHIM_ENDBR ""
-#endif
-/*
- * syscall() in assembly on x86-64: one compare of the number, one of the depth, and for bpf() a
- * jump with the registers shifted by one. The variadic ABI passes syscall()'s integer arguments
- * where a plain function takes its own, so shim_bpf_call finds its three there. The C entry had
- * to store all six registers for va_arg and keep a frame: a tenth of a lookup through the shim.
- * Other syscalls take a frame: the seventh argument, on the stack, is copied into it rather than
- * handed on in place, since a callee may write its stack arguments and a caller that passed
- * fewer keeps its own data there.
- */
-__asm__(".text\n"
-	".globl syscall\n"
-	".type syscall, @function\n"
-	".p2align 4\n"
-	"syscall:\n"
-	"\t.cfi_startproc\n"
-	SHIM_ENDBR
-	"\tcmpq $" SHIM_STR(SYS_bpf) ", %rdi\n"
-	"\tjne 1f\n"
-	"\tmovq depth@gottpoff(%rip), %rax\n"
-	"\tcmpl $0, %fs:(%rax)\n"
-	"\tjne 1f\n"
-	"\tmovq %rsi, %rdi\n"
-	"\tmovq %rdx, %rsi\n"
-	"\tmovq %rcx, %rdx\n"
-	"\tjmp shim_bpf_call\n"
-	"1:\tpushq 8(%rsp)\n"
-	"\t.cfi_adjust_cfa_offset 8\n"
-	"\tcall shim_other_syscall\n"
-	"\taddq $8, %rsp\n"
-	"\t.cfi_adjust_cfa_offset -8\n"
-	"\tret\n"
-	"\t.cfi_endproc\n"
-	".size syscall, .-syscall\n");
-#else
+#ifndef SHIM_ASM_SYSCALL_ENTRY
+/* The portable entry; x86-64 builds use shim/arch/x86_64/syscall_entry.S instead. */
 EXPORT long syscall(long nr, ...)
 {
 	long a0, a1, a2, a3, a4, a5;

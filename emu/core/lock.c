@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <time.h>
 
+#include "../arch/arch.h"
 #include "inplace.h"
 #include "sync.h"
 
@@ -70,15 +71,6 @@ static void recover_locked(struct emu_map *m)
 
 #define LOCK_SPINS 400
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 int emu_robust_lock_wait(pthread_mutex_t *mu)
 {
 	int err = EBUSY;
@@ -87,7 +79,7 @@ int emu_robust_lock_wait(pthread_mutex_t *mu)
 	 * that sleeps also makes the owner's unlock a futex wake-up, a system call that cost more
 	 * than the whole update it waited for. */
 	for (int spin = 0; err == EBUSY && spin < LOCK_SPINS; spin++) {
-		cpu_relax();
+		emu_cpu_relax();
 		if (emu_lock_looks_free(mu))
 			err = pthread_mutex_trylock(mu);
 	}

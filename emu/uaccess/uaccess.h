@@ -13,6 +13,26 @@
 
 struct emu_bucket_run;
 
+/* The first address past user space, as this kernel's access_ok() has it (user_top.c). */
+extern uintptr_t emu_user_top;
+
+/*
+ * A second backend: the user memory of another process (the seccomp supervisor answers bpf()
+ * for a program it watches). While a thread has one set, every copy of that thread goes through
+ * it, with the same rules checked here. read: n bytes whole, or -EFAULT. write: as
+ * copy_to_user, the bytes before a fault written, 0 or -EFAULT. writable: a write to the byte at
+ * addr would not fault. top: that process's top of user space.
+ */
+struct emu_uaccess_remote {
+	int (*read)(void *ctx, void *dst, uint64_t src, size_t n);
+	int (*write)(void *ctx, uint64_t dst, const void *src, size_t n);
+	bool (*writable)(void *ctx, uint64_t addr);
+	void *ctx;
+	uintptr_t top;
+};
+/* NULL: this thread's copies reach this process's own memory again. */
+void emu_uaccess_set_remote(const struct emu_uaccess_remote *r);
+
 int emu_copy_from_user(void *dst, const void *src, size_t n);
 int emu_copy_to_user(void *dst, const void *src, size_t n);
 /* The hash batches' copy-out of a run of buckets (elements numbered from `at` in the user's
