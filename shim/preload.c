@@ -207,7 +207,9 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 		if (!(a2 & CLOSE_RANGE_CLOEXEC))
 			emu_fdcache_forget_range((unsigned)a0, (unsigned)a1);
 		break;
+#ifdef SYS_dup2 /* arm64 and other newer ABIs have only dup3 */
 	case SYS_dup2:
+#endif
 	case SYS_dup3:
 		emu_fdcache_forget((int)a1);
 		break;

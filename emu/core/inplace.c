@@ -9,7 +9,7 @@
  * (its id picks it), so the slot's line stays in that thread's cache; threads that share a slot
  * only take turns.
  *
- * The area, at inplace_off: EMU_INPLACE_SLOTS slot lines, then one staging area per slot.
+ * The area, at inplace_off: EMU_INPLACE_SLOTS slots of whole lines, then one staging area per slot.
  */
 #define _GNU_SOURCE /* gettid() */
 #include <sys/syscall.h>
@@ -24,7 +24,9 @@ struct slot {
 	uint64_t dst;      /* set once the staging area holds the whole new value */
 	uint32_t len;
 };
-_Static_assert(sizeof(struct slot) <= 64, "one line per slot");
+/* Whole cache lines per slot, so slots share none: one line where pthread_mutex_t is 40 bytes
+ * (x86-64), two where it is 48 (arm64). */
+#define SLOT_BYTES ((sizeof(struct slot) + 63) / 64 * 64)
 
 static __thread uint32_t my_tid __attribute__((tls_model("initial-exec")));
 
@@ -45,23 +47,23 @@ static uint32_t my_slot(void)
 
 static inline struct slot *slot_at(const struct emu_map *m, uint32_t j)
 {
-	return (struct slot *)(m->base + m->hdr->inplace_off + (uint64_t)j * 64);
+	return (struct slot *)(m->base + m->hdr->inplace_off + (uint64_t)j * SLOT_BYTES);
 }
 
 static inline char *stage_at(const struct emu_map *m, uint32_t j)
 {
-	return m->base + m->hdr->inplace_off + EMU_INPLACE_SLOTS * 64ull + (uint64_t)j * m->hdr->inplace_stage;
+	return m->base + m->hdr->inplace_off + EMU_INPLACE_SLOTS * (uint64_t)SLOT_BYTES + (uint64_t)j * m->hdr->inplace_stage;
 }
 
 uint64_t emu_inplace_area(uint32_t stage)
 {
-	return stage ? EMU_INPLACE_SLOTS * (64ull + stage) : 0;
+	return stage ? EMU_INPLACE_SLOTS * ((uint64_t)SLOT_BYTES + stage) : 0;
 }
 
 int emu_inplace_init(struct emu_map_hdr *h, char *base)
 {
 	for (uint32_t j = 0; j < EMU_INPLACE_SLOTS; j++) {
-		int err = emu_robust_init(&((struct slot *)(base + h->inplace_off + j * 64ull))->mu);
+		int err = emu_robust_init(&((struct slot *)(base + h->inplace_off + j * (uint64_t)SLOT_BYTES))->mu);
 
 		if (err)
 			return err;

@@ -304,7 +304,7 @@ START_TEST(close_on_exec)
 		char *argv[] = { (char *)"test_fd", (char *)"--fd-open", num, NULL };
 
 		snprintf(num, sizeof(num), "%d", fd);
-		execv(unit_self_exe(), argv);
+		unit_exec_self(argv);
 		_exit(127);
 	}
 	/* the program run by exec must not have it */

@@ -262,7 +262,7 @@ static int run_child(const char *mode, const char *env, char *out, size_t cap, c
 			setenv("BPFEMU_NR_CPUS", env, 1);
 		else
 			unsetenv("BPFEMU_NR_CPUS");
-		execv(unit_self_exe(), argv);
+		unit_exec_self(argv);
 		_exit(127);
 	}
 	close(po[1]);

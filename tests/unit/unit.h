@@ -447,6 +447,27 @@ static inline const char *unit_self_exe(void)
 	return path;
 }
 
+/* Re-execute this program with argv (argv[0] is its name). A cross-built test run under qemu-user
+ * (UNIT_EXEC_WRAPPER=qemu-aarch64, set by ctest) must exec the emulator, not its own binary. */
+static inline void unit_exec_self(char **argv)
+{
+	const char *wrapper = getenv("UNIT_EXEC_WRAPPER");
+
+	if (wrapper && *wrapper) {
+		char *wargv[16];
+		int n = 0;
+
+		wargv[n++] = (char *)wrapper;
+		wargv[n++] = (char *)unit_self_exe();
+		for (int i = 1; argv[i] && n < 15; i++)
+			wargv[n++] = argv[i];
+		wargv[n] = NULL;
+		execvp(wrapper, wargv);
+		return;
+	}
+	execv(unit_self_exe(), argv);
+}
+
 /* Wait for a child and return its exit status (or 128 + signal). */
 static inline int wait_child(pid_t pid)
 {
