@@ -52,6 +52,7 @@ int emu_bpffs_translate(const char *path, char *out, size_t outlen);
 uint32_t emu_nr_cpus(void);
 int emu_cpulist_count(const char *list);
 int emu_cpulist_read(const char *path, char *buf, size_t len);
+int emu_sysfs_possible_cpus(void);
 
 /* User memory (uaccess/): the fault-safe copies, and whether a write to p would fault */
 int emu_copy_from_user(void *dst, const void *src, size_t n);

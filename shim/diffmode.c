@@ -121,36 +121,6 @@ static long ksys(long nr, long a, long b, long c, long d)
 	return r < 0 ? -errno : r;
 }
 
-static int kernel_possible_cpus(void)
-{
-	char buf[256], *p = buf;
-	int n = 0;
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	while (*p && *p != '\n') {
-		char *end;
-		long a = strtol(p, &end, 10), b = a;
-
-		if (end == p)
-			return -1;
-		p = end;
-		if (*p == '-') {
-			b = strtol(p + 1, &end, 10);
-			p = end;
-		}
-		n += (int)(b - a + 1);
-		if (*p == ',')
-			p++;
-	}
-	return n;
-}
 
 static long kcreate_probe(uint32_t type, uint32_t flags)
 {
@@ -1781,7 +1751,7 @@ static void diff_init(void)
 		fail_setup("bpf() is not permitted here (%s: %s): differential mode runs every call on the "
 			   "kernel too, so it needs root (CAP_BPF and CAP_SYS_ADMIN)", errname((int)-r), strerror((int)-r));
 	close((int)r);
-	kc = kernel_possible_cpus();
+	kc = emu_sysfs_possible_cpus();
 	if (kc != (int)emu_nr_cpus())
 		fail_setup("the emulator lays per-CPU values out for %u CPUs, the kernel for %d: unset "
 			   "BPFEMU_NR_CPUS (or --nr-cpus) for differential mode", emu_nr_cpus(), kc);

@@ -88,12 +88,20 @@ int emu_cpulist_read(const char *path, char *buf, size_t len)
 	return err;
 }
 
+int emu_sysfs_possible_cpus(void)
+{
+	char list[256];
+
+	if (emu_cpulist_read("/sys/devices/system/cpu/possible", list, sizeof(list)))
+		return -1;
+	return emu_cpulist_count(list);
+}
+
 static uint32_t nr_cpus_cached;
 
 static void nr_cpus_init(void)
 {
 	const char *env = secure_getenv("BPFEMU_NR_CPUS");
-	char list[256];
 	uint32_t n = 0;
 
 	if (env && *env) {
@@ -105,8 +113,8 @@ static void nr_cpus_init(void)
 		else
 			emu_diag("BPFEMU_NR_CPUS=%s ignored: want a number from 1 to 4096", env);
 	}
-	if (!n && !emu_cpulist_read("/sys/devices/system/cpu/possible", list, sizeof(list))) {
-		int c = emu_cpulist_count(list);
+	if (!n) {
+		int c = emu_sysfs_possible_cpus();
 
 		n = c > 0 ? (uint32_t)c : 0;
 	}

@@ -19,5 +19,8 @@ int emu_cpulist_count(const char *list);
 bool emu_cpulist_has(const char *list, unsigned n);
 /* The first line of a sysfs list file into buf: 0, or -errno. */
 int emu_cpulist_read(const char *path, char *buf, size_t len);
+/* The machine's possible CPUs as libbpf and the kernel count them (no BPFEMU_NR_CPUS), -1 if
+ * /sys/devices/system/cpu/possible cannot be read. */
+int emu_sysfs_possible_cpus(void);
 
 #endif

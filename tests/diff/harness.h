@@ -16,51 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "uapi/bpf_uapi.h"
+
 #define HX_K 0 /* the kernel side */
 #define HX_E 1 /* the emulator side */
 
 #define HX_SKIP 77
-#define HX_ENOTSUPP 524
-#define HX_KATTR 168u   /* sizeof(union bpf_attr) on 6.18 */
 #define HX_PAGE 4096u
 #define HX_ATTR_MAX 8192u
 #define HX_MAX_BUFS 4
 #define HX_MAX_FDS 4
-#define HX_INFO_SIZE 104u
 
-/* Commands by number: the installed header may lack some names. */
-enum {
-	HX_MAP_CREATE = 0, HX_LOOKUP = 1, HX_UPDATE = 2, HX_DELETE = 3, HX_NEXT_KEY = 4,
-	HX_OBJ_GET_INFO = 15, HX_LOOKUP_DEL = 21, HX_FREEZE = 22, HX_NR_CMDS_618 = 38,
-};
-
-/* Map types and flags by number. */
-enum {
-	HX_HASH = 1, HX_ARRAY = 2, HX_PERCPU_HASH = 5, HX_PERCPU_ARRAY = 6, HX_LRU_HASH = 9,
-	HX_LRU_PERCPU_HASH = 10, HX_QUEUE = 22, HX_STACK = 23,
-};
-#define HX_F_NO_PREALLOC (1u << 0)
-#define HX_F_NO_COMMON_LRU (1u << 1)
-#define HX_F_NUMA_NODE (1u << 2)
-#define HX_F_RDONLY (1u << 3)
-#define HX_F_WRONLY (1u << 4)
-#define HX_F_ZERO_SEED (1u << 6)
-#define HX_F_RDONLY_PROG (1u << 7)
-#define HX_F_WRONLY_PROG (1u << 8)
-#define HX_F_MMAPABLE (1u << 10)
-#define HX_F_INNER_MAP (1u << 12)
-#define HX_F_TOKEN_FD (1u << 16)
-
-/* attr offsets (6.18) */
-enum {
-	HX_MC_TYPE = 0, HX_MC_KEY = 4, HX_MC_VALUE = 8, HX_MC_MAX = 12, HX_MC_FLAGS = 16,
-	HX_MC_INNER = 20, HX_MC_NUMA = 24, HX_MC_NAME = 28, HX_MC_IFINDEX = 44, HX_MC_BTF_FD = 48,
-	HX_MC_BTF_KEY = 52, HX_MC_BTF_VALUE = 56, HX_MC_BTF_VMLINUX = 60, HX_MC_EXTRA = 64,
-	HX_MC_VTYPE_OBJ = 72, HX_MC_TOKEN_FD = 76, HX_MC_EXCL_HASH = 80, HX_MC_EXCL_SIZE = 88,
-	HX_MC_END = 92,
-	HX_EL_FD = 0, HX_EL_KEY = 8, HX_EL_VALUE = 16, HX_EL_FLAGS = 24, HX_EL_END = 32,
-	HX_INFO_FD = 0, HX_INFO_LEN = 4, HX_INFO_PTR = 8, HX_INFO_END = 16,
-};
+/* Commands, map types, flags, attr offsets: emu/uapi/bpf_uapi.h, the project's one description. */
 
 /* A map that exists twice: in the kernel and in the emulator, created with the same attr. */
 struct hx_pair {

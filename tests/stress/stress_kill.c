@@ -108,7 +108,7 @@ static void survivor_elems(int fd, uint32_t type, int w)
 	for (uint32_t j = 0; j < OWN; j++) {
 		key_of(type, (uint32_t)w + 1, j, k);
 		pat_fill(val, vb, (uint32_t)w + 1, 0);
-		err = m_update(fd, k, val, hash ? B_NOEXIST : B_ANY);
+		err = m_update(fd, k, val, hash ? EMU_NOEXIST : EMU_ANY);
 		CHECK(!err, "%s survivor: insert own key: %s", tn, strerror(-err));
 	}
 	while (!__atomic_load_n(&ctl->stop, __ATOMIC_ACQUIRE)) {
@@ -125,7 +125,7 @@ static void survivor_elems(int fd, uint32_t type, int w)
 			CHECK(gw == (uint32_t)w + 1 && gs == seq[j], "%s survivor %d: lost update on key %u: seq %u, wrote %u",
 			      tn, w, j, gs, seq[j]);
 			pat_fill(val, vb, (uint32_t)w + 1, seq[j] + 1);
-			err = m_update(fd, k, val, hash ? B_EXIST : B_ANY);
+			err = m_update(fd, k, val, hash ? EMU_EXIST : EMU_ANY);
 			CHECK(!err, "%s survivor: update own key: %s", tn, strerror(-err));
 			seq[j] += !err;
 		} else if (r < 98) {
@@ -201,7 +201,7 @@ static void survivor_qs(int fd, uint32_t type, int w)
 			CHECK(!(ctl->qbits[gs / 8] & bit), "%s survivor: value %u popped twice", tn, gs);
 			ctl->qbits[gs / 8] |= bit;
 		}
-		if (type == T_QUEUE)
+		if (type == EMU_MAP_QUEUE)
 			CHECK((int64_t)gs > last, "%s survivor: value %u after %lld: out of order", tn, gs, (long long)last);
 		last = gs;
 		ctl->qpopped++;
@@ -240,7 +240,7 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 		pat_fill(val + vb, vb, VICTIM_W, seq + 1);
 		if (is_qs_type(type)) {
 			if (r < 50) {
-				m_push(fd, val, r < 10 ? B_EXIST : B_ANY); /* EXIST drops the oldest when full */
+				m_push(fd, val, r < 10 ? EMU_EXIST : EMU_ANY); /* EXIST drops the oldest when full */
 			} else {
 				err = m_pop(fd, got);
 				CHECK(err || pat_ok(got, vb, NULL, NULL), "%s victim: popped a torn value", type_name(type));
@@ -249,10 +249,10 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 		}
 		if (r < 30) {
 			key_of(type, VICTIM_OWNER, i, k);
-			m_update(fd, k, val, B_ANY);
+			m_update(fd, k, val, EMU_ANY);
 		} else if (r < 45) {
 			key_of(type, 0, s, k);
-			m_update(fd, k, val, B_ANY);
+			m_update(fd, k, val, EMU_ANY);
 		} else if (r < 55 && hash) {
 			key_of(type, VICTIM_OWNER, i, k);
 			m_delete(fd, k);
@@ -276,9 +276,9 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 			uint32_t out = 0;
 
 			key_of(type, VICTIM_OWNER, i, k);
-			m_update(vfd, k, val, B_ANY);
+			m_update(vfd, k, val, EMU_ANY);
 			key_of(type, VICTIM_OWNER, (i + 7) % VKEYS, k);
-			m_update(vfd, k, val, B_ANY);
+			m_update(vfd, k, val, EMU_ANY);
 			if (r < 92) {
 				count = 8;
 				batch_cmd(BPF_MAP_LOOKUP_AND_DELETE_BATCH, vfd, NULL, &out, keys, got, &count, 0);
@@ -311,7 +311,7 @@ static void verify_works(int fd, uint32_t type)
 		err = m_push(fd, val, 0);
 		CHECK(err == -E2BIG, "%s after kills: push into a full map gave %d", tn, err);
 		for (uint32_t i = 0; i < max; i++) {
-			uint32_t want = type == T_QUEUE ? i : max - 1 - i;
+			uint32_t want = type == EMU_MAP_QUEUE ? i : max - 1 - i;
 
 			err = m_pop(fd, val);
 			CHECK(!err && pat_ok(val, vb, NULL, &gs) && gs == want, "%s after kills: pop %u: err %d", tn, i, err);
@@ -320,7 +320,7 @@ static void verify_works(int fd, uint32_t type)
 	} else if (is_array_type(type)) {
 		for (uint32_t i = 0; i < max; i++) {
 			pat_fill(val, vb, 5, i);
-			err = m_update(fd, &i, val, B_ANY);
+			err = m_update(fd, &i, val, EMU_ANY);
 			CHECK(!err, "%s after kills: update %u: %s", tn, i, strerror(-err));
 		}
 		for (uint32_t i = 0; i < max; i++) {
@@ -339,13 +339,13 @@ static void verify_works(int fd, uint32_t type)
 			struct hkey hk = { 0x5555, i };
 
 			pat_fill(val, vb, 5, i);
-			err = m_update(fd, &hk, val, B_NOEXIST);
+			err = m_update(fd, &hk, val, EMU_NOEXIST);
 			CHECK(!err, "%s after kills: insert %u of %u: %s", tn, i, max, strerror(-err));
 		}
 		if (!is_lru_type(type)) {
 			struct hkey hk = { 0x5555, max };
 
-			err = m_update(fd, &hk, val, B_NOEXIST);
+			err = m_update(fd, &hk, val, EMU_NOEXIST);
 			CHECK(err == -E2BIG, "%s after kills: insert into a full map gave %d", tn, err);
 		}
 		for (uint32_t i = 0; i < max; i++) {
@@ -382,12 +382,12 @@ static void run_type(uint32_t type, int kills, double soak)
 		for (uint32_t s = 0; s < SHARED; s++) {
 			key_of(type, 0, s, k);
 			pat_fill(val, vb, 0, s);
-			CHECK(!m_update(fd, k, val, B_ANY), "%s: seed shared key", type_name(type));
+			CHECK(!m_update(fd, k, val, EMU_ANY), "%s: seed shared key", type_name(type));
 		}
 		for (uint32_t i = 0; is_array_type(type) && i < VKEYS; i++) {
 			key_of(type, VICTIM_OWNER, i, k);
 			pat_fill(val, vb, 0, i);
-			CHECK(!m_update(fd, k, val, B_ANY), "%s: seed victim index", type_name(type));
+			CHECK(!m_update(fd, k, val, EMU_ANY), "%s: seed victim index", type_name(type));
 		}
 	}
 	for (int w = 0; w < SURVIVORS; w++) {
@@ -542,7 +542,7 @@ static void lost_wakeup(void)
 	cpu_set_t cpu0, cpu_other, all;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	/* 16-byte values: updates of 8 or 4 bytes take no lock */
-	int fd = map_create(T_ARRAY, 4, 16, 1, 0), st = 0, err;
+	int fd = map_create(EMU_MAP_ARRAY, 4, 16, 1, 0), st = 0, err;
 	struct emu_map_hdr *h;
 	pid_t v, s;
 	bool done = false;
@@ -641,13 +641,13 @@ static void inplace_kill(uint32_t type, uint32_t vs, const char *point, bool upd
 	memset(a, 0xaa, vb);
 	memset(b, 0xbb, vb);
 	memset(c, 0xcc, vb);
-	CHECK(!m_update(fd, &k, a, B_ANY), "inplace kill: insert");
+	CHECK(!m_update(fd, &k, a, EMU_ANY), "inplace kill: insert");
 	rec0 = recoveries(fd);
 	pid = fork();
 	if (pid == 0) {
 		snprintf(env, sizeof(env), "1:%s", point);
 		setenv("BPFEMU_TEST_CRASH", env, 1);
-		m_update(fd, &k, b, B_EXIST);
+		m_update(fd, &k, b, EMU_EXIST);
 		_exit(0); /* the crash point was not on the way */
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -655,14 +655,14 @@ static void inplace_kill(uint32_t type, uint32_t vs, const char *point, bool upd
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "inplace kill at %s: the writer was not killed there",
 	      point);
 	if (update_first) {
-		err = m_update(fd, &k, c, B_EXIST);
+		err = m_update(fd, &k, c, EMU_EXIST);
 		CHECK(!err, "inplace kill at %s: update after: %s", point, strerror(-err));
 	} else {
 		err = m_lookup(fd, &k, got);
 		CHECK(!err, "inplace kill at %s: lookup: %s", point, strerror(-err));
 		CHECK(!memcmp(got, staged ? b : a, vb), "inplace kill at %s: %s value is not the %s one whole",
 		      point, type_name(type), staged ? "new" : "old");
-		err = m_update(fd, &k, c, B_EXIST);
+		err = m_update(fd, &k, c, EMU_EXIST);
 		CHECK(!err, "inplace kill at %s: update after: %s", point, strerror(-err));
 	}
 	err = m_lookup(fd, &k, got);
@@ -716,14 +716,14 @@ static bool insert_after_dead_inserter_once(uint32_t type)
 	if (v == 0) {
 		setenv("BPFEMU_TEST_CRASH", "1:htab.linked", 1);
 		alarm(10);
-		m_update(fd, &k, val, B_ANY);
+		m_update(fd, &k, val, EMU_ANY);
 		_exit(0); /* not killed: the crash point was not on its way */
 	}
 	CHECK(wait_futex_sleep(v), "dead inserter: the victim never waited for the lock");
 	s = fork();
 	if (s == 0) {
 		alarm(10);
-		_exit(m_update(fd, &k, want, B_ANY) ? 1 : 0);
+		_exit(m_update(fd, &k, want, EMU_ANY) ? 1 : 0);
 	}
 	CHECK(wait_futex_sleep(s), "dead inserter: the survivor never waited for the lock");
 	pthread_mutex_unlock(&h->lock);
@@ -777,8 +777,8 @@ static void inplace_kills(void)
 
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
 		for (int order = 0; order < 2; order++) {
-			inplace_kill(T_HASH, 24, points[i], order);
-			inplace_kill(T_PERCPU_HASH, 16, points[i], order);
+			inplace_kill(EMU_MAP_HASH, 24, points[i], order);
+			inplace_kill(EMU_MAP_PERCPU_HASH, 16, points[i], order);
 			n += 2;
 		}
 	printf("  in-place writers killed at each step: %u kills\n", n);
@@ -786,8 +786,8 @@ static void inplace_kills(void)
 
 int main(int argc, char **argv)
 {
-	static const uint32_t types[] = { T_HASH,  T_PERCPU_HASH,  T_LRU_HASH, T_LRU_PERCPU_HASH,
-					  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE,    T_STACK };
+	static const uint32_t types[] = { EMU_MAP_HASH,  EMU_MAP_PERCPU_HASH,  EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+					  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE,    EMU_MAP_STACK };
 	int kills = argc > 1 ? atoi(argv[1]) : 60;
 	const char *soak = getenv("BPFEMU_SOAK");
 	double t0 = now_s();
@@ -804,8 +804,8 @@ int main(int argc, char **argv)
 	lost_wakeup();
 	if (hooks) {
 		inplace_kills();
-		insert_after_dead_inserter(T_HASH);
-		insert_after_dead_inserter(T_PERCPU_HASH);
+		insert_after_dead_inserter(EMU_MAP_HASH);
+		insert_after_dead_inserter(EMU_MAP_PERCPU_HASH);
 		printf("  inserts after a dead inserter: 2 staged\n");
 	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
