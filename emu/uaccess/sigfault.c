@@ -130,15 +130,21 @@ __attribute__((noinline)) static void raw_copy(void *dst, const void *src, size_
 }
 #endif
 
-int emu_sigjmp_copy(void *dst, const void *src, size_t n)
+/* copy() under sigsetjmp: 0, or -EFAULT where it faulted. */
+static int guarded(void (*copy)(void *, const void *, size_t), void *dst, const void *src, size_t n)
 {
 	emu_sigfault_ensure();
 	if (sigsetjmp(ua.env, 0))
 		return -EFAULT;
 	ua.active = 1;
-	raw_copy(dst, src, n);
+	copy(dst, src, n);
 	ua.active = 0;
 	return 0;
+}
+
+int emu_sigjmp_copy(void *dst, const void *src, size_t n)
+{
+	return guarded(raw_copy, dst, src, n);
 }
 
 /* The kernel's copy_to_user stops at the first byte it cannot write and leaves every byte before
@@ -155,13 +161,7 @@ __attribute__((noinline)) static void byte_copy(void *dst, const void *src, size
 
 int emu_sigjmp_copy_bytes(void *dst, const void *src, size_t n)
 {
-	emu_sigfault_ensure();
-	if (sigsetjmp(ua.env, 0))
-		return -EFAULT;
-	ua.active = 1;
-	byte_copy(dst, src, n);
-	ua.active = 0;
-	return 0;
+	return guarded(byte_copy, dst, src, n);
 }
 
 /* A locked compare-and-swap of a byte with itself is a write access that stores only the value
