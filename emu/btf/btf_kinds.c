@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "btf_internal.h"
+#include "../internal.h" /* EMU_FAULT */
 
 #define BITS_PER_U128 128u
 #define BITS_MASKED(b) ((b) & 7u)
@@ -134,7 +135,8 @@ static int32_t int_check_meta(struct btf_env *env, const struct emu_btf_type *t,
 		btf_log_basic(env, t, "meta_left:%u meta_needed:%u", meta_left, 4u);
 		return -EINVAL;
 	}
-	if (emu_btf_vlen(t)) {
+	/* planted fault (tests only): an INT with a vlen passes */
+	if (emu_btf_vlen(t) && !EMU_FAULT("btf-vlen")) {
 		btf_log_type(env, t, "vlen != 0");
 		return -EINVAL;
 	}
