@@ -45,6 +45,7 @@
 #define POISON 0xa5
 
 static unsigned long n_cases, n_div, n_ok_loads;
+static unsigned long n_map_cases, n_map_div;
 static unsigned max_reports = 5;
 static bool quiet;
 static unsigned long show_cases; /* BTF_DIFF_SHOW=n: print the first n agreeing cases */
@@ -71,6 +72,8 @@ struct result {
 };
 
 static void *wild_ptr;
+static void dump_blob(const unsigned char *blob, uint32_t n);
+static void map_probe(const unsigned char *blob, uint32_t n, const char *what);
 
 static void fill_attr(unsigned char *a, const struct call *c, const void *blob, void *logbuf)
 {
@@ -220,6 +223,8 @@ static int compare(const struct call *c, const char *what, struct result *kout)
 	}
 	if (div) {
 		n_div++;
+		if (c->blob && !c->blob_wild)
+			dump_blob(c->blob, c->size);
 		if (n_div <= max_reports) {
 			printf("DIVERGENCE %s: size %u level %u log_size %u mode %d\n", what, c->size, c->log_level,
 			       c->log_size, c->log);
@@ -522,7 +527,11 @@ static void fixed_cases(void)
 			}
 		}
 	}
-	printf("fixed cases: %lu compared, %lu divergences\n", n_cases, n_div - before);
+	/* map BTF checks on every seed, many random key/value pairs each */
+	for (int i = 0; i < n_seeds; i++)
+		for (int k = 0; k < 40; k++)
+			map_probe(seeds[i].p, seeds[i].n, seeds[i].name);
+	printf("fixed cases: %lu compared, %lu map BTF checks, %lu divergences\n", n_cases, n_map_cases, n_div - before);
 }
 
 static void vmlinux_case(void)
@@ -727,6 +736,97 @@ static uint32_t mutate(unsigned char *p, uint32_t n, uint32_t cap)
 	return n;
 }
 
+/* BTF_DIFF_DUMP=dir: divergent blobs are written there, for replay */
+static void dump_blob(const unsigned char *blob, uint32_t n)
+{
+	const char *dir = getenv("BTF_DIFF_DUMP");
+	char path[512];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/btf-div-%lu.bin", dir, n_div);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(blob, 1, n, f);
+		fclose(f);
+		printf("  blob written to %s\n", path);
+	}
+}
+
+/* ---- map_create's BTF check on loaded blobs ---- */
+
+
+/* creates maps whose attrs are valid but for their BTF ids, on the kernel with the blob's BTF fd
+ * and through emu_btf_check_map, and compares the answers */
+static void map_probe(const unsigned char *blob, uint32_t n, const char *what)
+{
+	static const uint32_t types[] = { 1, 2, 5, 6, 9, 10 }; /* hash, array, percpu hash/array, lru, lru percpu */
+	unsigned char attr[168], ba[ATTR_SIZE];
+	struct emu_btf *btf = NULL;
+	uint64_t p = (uint64_t)(uintptr_t)blob;
+	uint32_t nt;
+	int fd;
+
+	memset(ba, 0, sizeof(ba));
+	memcpy(ba, &p, 8);
+	memcpy(ba + 16, &n, 4);
+	fd = (int)syscall(__NR_bpf, 18, ba, ATTR_SIZE);
+	if (fd < 0)
+		return;
+	if (emu_btf_parse(blob, n, NULL, &btf)) {
+		printf("DIVERGENCE %s: the kernel loads it, emu_btf_parse refuses it\n", what);
+		n_div++;
+		close(fd);
+		return;
+	}
+	nt = emu_btf_nr_types(btf);
+	for (int i = 0; i < 8; i++) {
+		uint32_t type = types[below(6)], kid = below(nt + 1), vid = 1 + below(nt), ks = 4, vs = 8, max = 1 + below(4) * 3;
+		uint32_t flags = below(8) ? 0 : (1u << 7), tid;
+		bool array = type == 2 || type == 6, percpu = type == 5 || type == 6 || type == 10;
+		struct emu_btf_value_fields f;
+		long r;
+		int kerr, eerr;
+
+		tid = kid;
+		if (!array && kid && emu_btf_type_id_size(btf, &tid, &ks) && below(4))
+			; /* the key's size */
+		else if (!array)
+			ks = 1 + below(16);
+		tid = vid;
+		if (!emu_btf_type_id_size(btf, &tid, &vs) || !below(5))
+			vs = 1 + below(64);
+		if (!ks || ks > 512 || !vs || vs > 4096 || (percpu && vs > 1024))
+			continue;
+		memset(attr, 0, sizeof(attr));
+		memcpy(attr + 0, &type, 4);
+		memcpy(attr + 4, &ks, 4);
+		memcpy(attr + 8, &vs, 4);
+		memcpy(attr + 12, &max, 4);
+		memcpy(attr + 16, &flags, 4);
+		memcpy(attr + 48, &fd, 4);
+		memcpy(attr + 52, &kid, 4);
+		memcpy(attr + 56, &vid, 4);
+		r = syscall(__NR_bpf, 0, attr, sizeof(attr));
+		kerr = r < 0 ? errno : 0;
+		if (r >= 0)
+			close((int)r);
+		eerr = -emu_btf_check_map(btf, kid, vid, ks, vs, max, type, flags, &f);
+		n_map_cases++;
+		if (kerr != eerr) {
+			n_map_div++;
+			n_div++;
+			if (n_div <= max_reports)
+				printf("DIVERGENCE map check on %s: type %u key %u/%u value %u/%u max %u flags %#x: kernel %d, emulator %d\n",
+				       what, type, kid, ks, vid, vs, max, flags, kerr, eerr);
+			dump_blob(blob, n);
+		}
+	}
+	emu_btf_free(btf);
+	close(fd);
+}
+
 static void mutation_run(double seconds, unsigned long count)
 {
 	struct timespec t0, t;
@@ -739,6 +839,7 @@ static void mutation_run(double seconds, unsigned long count)
 		const struct blob *s = &seeds[below(n_seeds)];
 		uint32_t n = s->n, k = 1 + below(3);
 		struct call c;
+		struct result kr;
 		char what[128];
 
 		if (count && done >= count)
@@ -765,10 +866,13 @@ static void mutation_run(double seconds, unsigned long count)
 		default: c = mk(buf, n, 1, 1u << 18); break;
 		}
 		snprintf(what, sizeof(what), "mutation %lu of %s", done, s->name);
-		compare(&c, what, NULL);
+		if (!compare(&c, what, &kr) && kr.ret >= 0 && c.blob && !below(4))
+			map_probe(buf, n, what);
+		free(kr.logbuf);
 		done++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	printf("map BTF checks on loaded blobs: %lu maps, %lu divergences\n", n_map_cases, n_map_div);
 	printf("mutations: %lu blobs in %.1f s, %lu divergences\n", done,
 	       (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9, n_div - before);
 	free(buf);
@@ -842,6 +946,13 @@ int main(int argc, char **argv)
 	hand_seeds();
 	object_seeds();
 	printf("seeds: %d\n", n_seeds);
+	for (int i = 0; i < n_seeds; i++) {
+		struct call c = mk(seeds[i].p, seeds[i].n, 0, 0);
+		struct result k;
+
+		run_side(0, &c, &k);
+		printf("  %-34s %7u bytes, kernel: %s\n", seeds[i].name, seeds[i].n, k.err ? strerror(k.err) : "loads");
+	}
 	if (expect_div) {
 		max_reports = 1;
 		mutation_run(seconds, count);

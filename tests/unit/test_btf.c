@@ -546,6 +546,11 @@ static const struct map_case map_cases[] = {
 	{ "array, void key, datasec, 2 entries", T_ARRAY, 4, 4, 2, 0, 0, M_SEC, EINVAL },
 	{ "array, void key, struct value", T_ARRAY, 4, 8, 1, 0, 0, M_VLOCK, EINVAL },
 	{ "percpu array, void key, datasec", T_PERCPU_ARRAY, 4, 4, 1, 0, 0, M_SEC, EINVAL },
+	{ "lru hash, void key, int", T_LRU_HASH, 4, 4, 4, 0, 0, M_INT, EINVAL },
+	{ "lru hash, void key, timer", T_LRU_HASH, 4, 24, 4, 0, 0, M_VTIMER, EINVAL },
+	{ "lru hash, void key, lock (fields first)", T_LRU_HASH, 4, 8, 4, 0, 0, M_VLOCK, EOPNOTSUPP },
+	{ "hash, void key, int", T_HASH, 4, 4, 4, 0, 0, M_INT, EINVAL },
+	{ "percpu hash, void key, lock (fields first)", T_PERCPU_HASH, 4, 8, 4, 0, 0, M_VLOCK, EOPNOTSUPP },
 	{ "queue, void key", T_QUEUE, 0, 8, 4, 0, 0, M_VLOCK, EINVAL },
 	{ "stack, void key", T_STACK, 0, 8, 4, 0, 0, M_VLOCK, EINVAL },
 };
