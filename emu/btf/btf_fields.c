@@ -552,13 +552,48 @@ const struct emu_btf_meta *btf_find_struct_meta(const struct emu_btf *btf, uint3
 	return NULL;
 }
 
+/*
+ * Ownership cycles among graph roots: a struct whose bpf_list_head/bpf_rb_root holds objects
+ * that, through their own roots, hold the first struct again. Observed on 6.18: any cycle of
+ * root -> contained-type edges is -ELOOP (a struct holding itself, two holding each other,
+ * longer rings), while an acyclic chain passes even when a node type is also a root.
+ * state: 0 unvisited, 1 on the current path, 2 done (no cycle through it).
+ */
+static int owns_cycle(const struct emu_btf *btf, const struct emu_btf_value_fields *rec, uint8_t *state)
+{
+	for (uint32_t i = 0; i < rec->cnt; i++) {
+		const struct emu_btf_meta *meta;
+		size_t k;
+		int err;
+
+		if (!(rec->fields[i].type & EMU_BTF_F_GRAPH_ROOT))
+			continue;
+		meta = btf_find_struct_meta(btf, rec->fields[i].value_type_id);
+		if (!meta)
+			return -EFAULT;
+		k = (size_t)(meta - btf->metas);
+		if (state[k] == 1)
+			return -ELOOP;
+		if (state[k] == 2)
+			continue;
+		state[k] = 1;
+		err = owns_cycle(btf, &meta->rec, state);
+		if (err)
+			return err;
+		state[k] = 2;
+	}
+	return 0;
+}
+
 int btf_check_and_fixup_fields(const struct emu_btf *btf, const struct emu_btf_value_fields *rec)
 {
+	uint8_t *state;
+	int err;
+
 	if (!rec || !(rec->field_mask & (EMU_BTF_F_GRAPH_ROOT | EMU_BTF_F_UPTR)))
 		return 0;
 	for (uint32_t i = 0; i < rec->cnt; i++) {
 		const struct emu_btf_field *f = &rec->fields[i];
-		const struct emu_btf_meta *meta;
 
 		if (f->type == EMU_BTF_F_UPTR) {
 			const struct emu_btf_type *t = emu_btf_type_by_id(btf, f->kptr_type_id);
@@ -569,17 +604,21 @@ int btf_check_and_fixup_fields(const struct emu_btf *btf, const struct emu_btf_v
 				return -E2BIG;
 			continue;
 		}
-		if (!(f->type & EMU_BTF_F_GRAPH_ROOT))
-			continue;
-		meta = btf_find_struct_meta(btf, f->value_type_id);
-		if (!meta)
+		if ((f->type & EMU_BTF_F_GRAPH_ROOT) && !btf_find_struct_meta(btf, f->value_type_id))
 			return -EFAULT;
-		if (!(rec->field_mask & EMU_BTF_F_GRAPH_NODE))
-			continue;
-		if (meta->rec.field_mask & EMU_BTF_F_GRAPH_ROOT)
-			return -ELOOP;
 	}
-	return 0;
+	if (!(rec->field_mask & EMU_BTF_F_GRAPH_ROOT))
+		return 0;
+	state = calloc(btf->nr_metas + 1, 1);
+	if (!state)
+		return -ENOMEM;
+	/* the record itself, when it is one of the struct records, starts on the path */
+	if (btf->nr_metas && rec >= &btf->metas[0].rec && rec <= &btf->metas[btf->nr_metas - 1].rec)
+		state[(size_t)((const struct emu_btf_meta *)((const char *)rec - offsetof(struct emu_btf_meta, rec)) -
+			       btf->metas)] = 1;
+	err = owns_cycle(btf, rec, state);
+	free(state);
+	return err;
 }
 
 /* ---- map_create's map_check_btf ---- */

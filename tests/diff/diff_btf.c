@@ -12,7 +12,7 @@
  * infos, vlen, sizes, name offsets, member offsets, type ids, string bytes, truncation),
  * bounded by time or count.
  *
- *   diff_btf [--seconds N] [--count N] [--seed S] [--expect-divergence]
+ *   diff_btf [--seconds N] [--count N] [--seed S] [--expect-divergence] [--blob FILE]
  *   (or BTF_DIFF_SECONDS / BTF_DIFF_COUNT / BTF_DIFF_SEED in the environment; default 20 s)
  *
  * --expect-divergence is the planted-fault self-test (built against the fault-injecting
@@ -148,9 +148,14 @@ static struct outcome {
 } outcomes[512];
 static unsigned n_outcomes;
 
+static unsigned long errno_count[600];
+
 static void note_outcome(const struct call *c, const struct result *k)
 {
 	char line[96] = "";
+
+	if (k->err >= 0 && k->err < 600)
+		errno_count[k->err]++;
 
 	if (c->log == LOG_BUF && c->log_size >= (1u << 16)) {
 		const unsigned char *b = k->logbuf;
@@ -188,6 +193,15 @@ static int cmp_outcome(const void *a, const void *b)
 	const struct outcome *x = a, *y = b;
 
 	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+static void print_errnos(void)
+{
+	printf("kernel answers:");
+	for (int i = 0; i < 600; i++)
+		if (errno_count[i])
+			printf(" %s %lu", i ? (i == 524 ? "ENOTSUPP" : strerrorname_np(i)) : "ok", errno_count[i]);
+	printf("\n");
 }
 
 static void print_outcomes(void)
@@ -371,10 +385,10 @@ static void hand_seeds(void)
 	b_u32(&b, b_str(&b, "B")); b_u32(&b, 5); b_u32(&b, 1);
 	b_type(&b, b_str(&b, "double"), EMU_BTF_KIND_FLOAT, 0, 0, 8);         /* 10 */
 	b_type(&b, b_str(&b, "opaque"), EMU_BTF_KIND_FWD, 1, 0, 0);           /* 11 */
-	b_type(&b, b_str(&b, "bf"), EMU_BTF_KIND_STRUCT, 1, 3, 16);           /* 12 */
+	b_type(&b, b_str(&b, "bf"), EMU_BTF_KIND_STRUCT, 1, 3, 24);           /* 12 */
 	b_u32(&b, b_str(&b, "a")); b_u32(&b, 1); b_u32(&b, (3u << 24) | 0);
 	b_u32(&b, b_str(&b, "d")); b_u32(&b, 10); b_u32(&b, 64);
-	b_u32(&b, b_str(&b, "o")); b_u32(&b, 14); b_u32(&b, 0);
+	b_u32(&b, b_str(&b, "o")); b_u32(&b, 14); b_u32(&b, 128);
 	b_type(&b, b_str(&b, "member_tag"), EMU_BTF_KIND_DECL_TAG, 0, 0, 12); /* 13 */
 	b_u32(&b, 1);
 	b_type(&b, 0, EMU_BTF_KIND_PTR, 0, 0, 11);                            /* 14 */
@@ -404,6 +418,82 @@ static void hand_seeds(void)
 	add_seed(out, n, "hand: two spin locks");
 }
 
+/* Ownership graphs of bpf_list_head roots (what BPF_BTF_LOAD checks for cycles). Each struct
+ * is "<name><node><owned>": node 'r' a real bpf_list_node, 'x' one of a wrong size (not a
+ * node then), '-' none; owned: the name of the struct its list holds, or '-' (no list). */
+static void graph_seed(const char *const *spec, int n, const char *label)
+{
+	struct builder b;
+	unsigned char out[4096];
+	uint32_t first, len;
+
+	b_init(&b);
+	b_type(&b, b_str(&b, "int"), EMU_BTF_KIND_INT, 0, 0, 4);                 /* 1 */
+	b_u32(&b, 32);
+	b_type(&b, b_str(&b, "u64"), EMU_BTF_KIND_INT, 0, 0, 8);                 /* 2 */
+	b_u32(&b, 64);
+	b_type(&b, 0, EMU_BTF_KIND_ARRAY, 0, 0, 0);                               /* 3 */
+	b_u32(&b, 2); b_u32(&b, 1); b_u32(&b, 2);
+	b_type(&b, 0, EMU_BTF_KIND_ARRAY, 0, 0, 0);                               /* 4 */
+	b_u32(&b, 2); b_u32(&b, 1); b_u32(&b, 3);
+	b_type(&b, b_str(&b, "bpf_spin_lock"), EMU_BTF_KIND_STRUCT, 0, 1, 4);     /* 5 */
+	b_u32(&b, b_str(&b, "val")); b_u32(&b, 1); b_u32(&b, 0);
+	b_type(&b, b_str(&b, "bpf_list_head"), EMU_BTF_KIND_STRUCT, 0, 1, 16);    /* 6 */
+	b_u32(&b, b_str(&b, "o")); b_u32(&b, 3); b_u32(&b, 0);
+	b_type(&b, b_str(&b, "bpf_list_node"), EMU_BTF_KIND_STRUCT, 0, 1, 24);    /* 7 */
+	b_u32(&b, b_str(&b, "o")); b_u32(&b, 4); b_u32(&b, 0);
+	b_type(&b, b_str(&b, "bpf_list_node"), EMU_BTF_KIND_STRUCT, 0, 1, 28);    /* 8: not a node */
+	b_u32(&b, b_str(&b, "o")); b_u32(&b, 4); b_u32(&b, 0);
+	first = 9;
+	for (int i = 0; i < n; i++) {
+		char name[2] = { spec[i][0], 0 };
+		uint32_t node = spec[i][1] == 'r' ? 7 : spec[i][1] == 'x' ? 8 : 0;
+		bool owns = spec[i][2] != '-';
+
+		if (!owns) {
+			b_type(&b, b_str(&b, name), EMU_BTF_KIND_STRUCT, 0, 1, 32);
+			b_u32(&b, b_str(&b, "n")); b_u32(&b, node ? node : 1); b_u32(&b, 0);
+			continue;
+		}
+		b_type(&b, b_str(&b, name), EMU_BTF_KIND_STRUCT, 0, node ? 3 : 2, 64);
+		b_u32(&b, b_str(&b, "l")); b_u32(&b, 5); b_u32(&b, 0);
+		if (node) {
+			b_u32(&b, b_str(&b, "n")); b_u32(&b, node); b_u32(&b, 64);
+		}
+		b_u32(&b, b_str(&b, "h")); b_u32(&b, 6); b_u32(&b, 320);
+	}
+	for (int i = 0; i < n; i++) {
+		char tag[32];
+
+		if (spec[i][2] == '-')
+			continue;
+		snprintf(tag, sizeof(tag), "contains:%c:n", spec[i][2]);
+		b_type(&b, b_str(&b, tag), EMU_BTF_KIND_DECL_TAG, 0, 0, first + (uint32_t)i);
+		b_u32(&b, spec[i][1] == '-' ? 1 : 2);
+	}
+	len = b_finish(&b, out);
+	add_seed(out, len, "graph: %s", label);
+}
+
+static void graph_seeds(void)
+{
+	static const char *const self_real[] = { "SrS" }, *const self_fake[] = { "SxS" };
+	static const char *const chain[] = { "A-B", "BrC", "Cr-" }, *const chain_fake[] = { "A-B", "BxC", "Cr-" };
+	static const char *const mutual[] = { "SxT", "TxS" }, *const ring3[] = { "DxE", "ExF", "FxD" };
+	static const char *const into_ring[] = { "S-T", "TxT" }, *const node_root[] = { "DrE", "ExF", "Fr-" };
+	static const char *const bad_size[] = { "S-N", "Nx-" };
+
+	graph_seed(self_real, 1, "a node that holds its own kind");
+	graph_seed(self_fake, 1, "a struct that holds itself");
+	graph_seed(chain, 3, "root -> root+node -> node");
+	graph_seed(chain_fake, 3, "root -> root -> node");
+	graph_seed(mutual, 2, "two holding each other");
+	graph_seed(ring3, 3, "a ring of three");
+	graph_seed(into_ring, 2, "root -> a self-holder");
+	graph_seed(node_root, 3, "root+node -> root -> node");
+	graph_seed(bad_size, 2, "holds a struct without a node");
+}
+
 static bool read_file(const char *path, unsigned char **p, uint32_t *n)
 {
 	int fd = open(path, O_RDONLY);
@@ -428,7 +518,7 @@ static bool read_file(const char *path, unsigned char **p, uint32_t *n)
 static void object_seeds(void)
 {
 #if defined(DIFF_BTF_HAVE_LIBBPF) && defined(BTF_OBJ_DIR)
-	static const char *const objs[] = { "maps", "types", "graph" };
+	static const char *const objs[] = { "maps", "types", "graph", "graph_loop" };
 
 	libbpf_set_print(NULL);
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
@@ -910,7 +1000,7 @@ int main(int argc, char **argv)
 	double seconds = 20;
 	unsigned long count = 0;
 	bool expect_div = false;
-	const char *e;
+	const char *e, *replay = NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((e = getenv("BTF_DIFF_SECONDS")))
@@ -933,6 +1023,8 @@ int main(int argc, char **argv)
 			expect_div = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = true;
+		else if (!strcmp(argv[i], "--blob") && i + 1 < argc)
+			replay = argv[++i];
 	}
 	if (!rng)
 		rng = 1;
@@ -941,9 +1033,24 @@ int main(int argc, char **argv)
 		return e && !strcmp(e, "1") ? 1 : 77;
 	}
 	wild_ptr = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (replay) { /* one blob from a file, both answers shown */
+		unsigned char *p;
+		uint32_t n;
+		struct call c;
+
+		if (!read_file(replay, &p, &n))
+			return 1;
+		show_cases = 1;
+		c = mk(p, n, 1, 1u << 20);
+		compare(&c, replay, NULL);
+		for (int k = 0; k < 20; k++)
+			map_probe(p, n, replay);
+		return n_div ? 1 : 0;
+	}
 	printf("diff_btf: seed %llu\n", (unsigned long long)rng);
 
 	hand_seeds();
+	graph_seeds();
 	object_seeds();
 	printf("seeds: %d\n", n_seeds);
 	for (int i = 0; i < n_seeds; i++) {
@@ -963,6 +1070,7 @@ int main(int argc, char **argv)
 	fixed_cases();
 	vmlinux_case();
 	mutation_run(seconds, count);
+	print_errnos();
 	if (getenv("BTF_DIFF_OUTCOMES"))
 		print_outcomes();
 	printf("diff_btf: %lu blobs compared (%lu loaded by the kernel), %lu divergences\n", n_cases, n_ok_loads, n_div);

@@ -16,6 +16,10 @@ struct plain_node {
 	struct bpf_list_node node;
 };
 
+/* the contained types must be in the BTF: "contains:" names them only in strings */
+struct node_data *keep_node_data;
+struct plain_node *keep_plain_node;
+
 #define private(name) SEC(".data." #name) __attribute__((aligned(8)))
 private(A) struct bpf_spin_lock glock;
 private(A) struct bpf_rb_root groot SEED_CONTAINS(node_data, r);
