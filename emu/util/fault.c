@@ -6,6 +6,7 @@
  *   getnext-skip   hash GET_NEXT_KEY skips one element (order and contents of a walk differ)
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
+ *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.
