@@ -146,12 +146,10 @@ static int array_update(struct emu_map *m, const void *key, const void *value, u
 	err = update_check(m, idx, flags);
 	if (err)
 		return err;
-#ifndef EMU_TSAN /* which would take the store for a race with a lock holder's copy of the value */
 	/* A value that is one aligned store (8 or 4 bytes) needs no lock: the kernel takes none for
 	 * an array update either, and no reader or crash can see the store half done. */
 	if (emu_store_whole(slot(m, idx), value, m->value_bytes))
 		return 0;
-#endif
 	err = emu_map_lock(m);
 	if (err)
 		return err;

@@ -348,32 +348,24 @@ static int update_inplace(struct emu_map *m, const void *key, const void *value,
 	uint32_t i = 0;
 	int err;
 
-#ifdef EMU_TSAN
-	/* It would take the lock-free search for a race with lock holders: here the search is made
-	 * holding the slot, when the table cannot change (and an insert searches again locked). */
-	(void)absent_seq;
-	if (!emu_inplace_begin(m, &w))
-		return INPLACE_FALLBACK;
-	err = inplace_target(m, hash, key, flags, moves_to_front, &i);
-	if (err == INPLACE_ABSENT)
-		err = INPLACE_FALLBACK;
-#else
 	uint32_t seq;
+	bool valid;
 
 	if (!emu_read_begin(m, &seq))
 		return INPLACE_FALLBACK;
 	err = inplace_target(m, hash, key, flags, moves_to_front, &i);
+	valid = emu_read_valid(m, seq);
 	if (err == INPLACE_ABSENT) {
 		*absent_seq = seq; /* htab_update trusts the miss if no lock holder came since */
 		return INPLACE_FALLBACK;
 	}
 	if (err)
-		return err != INPLACE_FALLBACK && emu_read_valid(m, seq) ? err : INPLACE_FALLBACK;
+		return err != INPLACE_FALLBACK && valid ? err : INPLACE_FALLBACK;
 	if (!emu_inplace_begin(m, &w))
 		return INPLACE_FALLBACK;
+	/* the element found is still the key's if no lock holder came since the search */
 	if (__atomic_load_n(&m->hdr->write_seq, __ATOMIC_RELAXED) != seq)
 		err = INPLACE_FALLBACK;
-#endif
 	if (!err) {
 		e = elem(m, i - 1);
 		if (!emu_inplace_write(m, &w, &e->wword, elem_value(m, e), value, m->value_bytes))
@@ -445,12 +437,12 @@ int htab_lookup(struct emu_map *m, const void *key, void *value)
 		uint32_t w = 0;
 
 		i = htab_find_racy(m, hash, key);
-		if (i == FIND_TORN)
-			continue;
-		e = i ? elem(m, i - 1) : NULL;
+		e = i && i != FIND_TORN ? elem(m, i - 1) : NULL;
 		/* an in-place writer changes the value without making write_seq odd */
-		if (e && inplace && !emu_word_begin(&e->wword, &w))
+		if (i == FIND_TORN || (e && inplace && !emu_word_begin(&e->wword, &w))) {
+			emu_read_abandon();
 			continue;
+		}
 		if (e)
 			emu_copy_small(value, elem_value(m, e), m->value_bytes);
 		if (emu_read_valid(m, seq) && (!e || !inplace || emu_word_valid(&e->wword, w)))
@@ -604,8 +596,11 @@ int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
 	int err;
 
 	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		bool valid;
+
 		err = next_key_of(m, key, next_key);
-		if (err != WALK_TORN && emu_read_valid(m, seq))
+		valid = emu_read_valid(m, seq);
+		if (err != WALK_TORN && valid)
 			return err;
 	}
 	err = emu_map_lock(m);
