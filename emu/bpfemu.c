@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The public API of libbpfemu (include/bpfemu/bpfemu.h): bpfemu_bpf() is the command layer's
- * entry (cmd/bpf.h); the rest are thin calls into it, with the syscall's contract (-1 and errno).
+ * entry (cmd/syscall.c, beside the attr copy it inlines); the rest are thin calls into the
+ * emulator, with the syscall's contract (-1 and errno).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,11 +16,6 @@
 #include "core/map.h"
 #include "uaccess/uaccess.h"
 #include "util/compiler.h"
-
-EMU_API int bpfemu_bpf(int cmd, union bpf_attr *attr, unsigned int size)
-{
-	return emu_bpf_call(cmd, attr, size);
-}
 
 EMU_API const char *bpfemu_version(void)
 {

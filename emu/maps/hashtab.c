@@ -820,21 +820,6 @@ int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *
  * lock, last one first, each as an element delete would (LRU nodes back to the LRU free lists);
  * the same order here keeps the free lists, and so later insertions, in the kernel's order.
  */
-uint32_t htab_take_bucket(struct emu_map *m, uint32_t b, uint32_t *last)
-{
-	uint32_t *bp = &buckets(m)[b], head = *bp, n = 0;
-
-	*last = 0;
-	emu_publish_u32(bp, 0);
-	EMU_CRASH_POINT("htab.batch");
-	for (uint32_t i = head; i; i = elem(m, i - 1)->next, n++) {
-		elem(m, i - 1)->linked = 0;
-		*last = i;
-	}
-	H(m)->count -= n;
-	return head;
-}
-
 static void htab_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr)
 {
 	struct htab_priv *p = H(m);

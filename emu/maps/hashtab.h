@@ -100,8 +100,23 @@ typedef void htab_free_fn(struct emu_map *m, uint32_t idx);
 int htab_remove(struct emu_map *m, const void *key, void *value, htab_free_fn *free_elem);
 int htab_remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *value, htab_free_fn *free_elem);
 /* LOOKUP_AND_DELETE_BATCH: empty bucket b (lock held), its elements marked unlinked and counted
- * out; returns its old head (index + 1) and sets *last to its last element's. */
-uint32_t htab_take_bucket(struct emu_map *m, uint32_t b, uint32_t *last);
+ * out; returns its old head (index + 1) and sets *last to its last element's. Inline: a drain
+ * calls it once per bucket, about once per element. */
+static inline uint32_t htab_take_bucket(struct emu_map *m, uint32_t b, uint32_t *last)
+{
+	uint32_t *bp = &buckets(m)[b], head = *bp, n = 0;
+
+	*last = 0;
+	emu_publish_u32(bp, 0);
+	EMU_CRASH_POINT("htab.batch");
+	for (uint32_t i = head; i; i = elem(m, i - 1)->next, n++) {
+		elem(m, i - 1)->linked = 0;
+		*last = i;
+	}
+	H(m)->count -= n;
+	return head;
+}
+
 /* The bucket lists, checked (locked by the caller): the number of elements linked, or -EUCLEAN. */
 int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked);
 /* After a holder died: the bucket lists made sound, count and linked marks rebuilt (see hashtab.c). */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* Installed on the first copy; a plain load tells after that (pthread_once was a call each time). */
-extern bool emu_sigfault_ready;
+extern bool emu_sigfault_ready __attribute__((visibility("hidden")));
 void emu_sigfault_install(void);
 static inline void emu_sigfault_ensure(void)
 {

@@ -33,17 +33,22 @@ void emu_uaccess_set_remote(const struct emu_uaccess_remote *r)
 
 static inline const struct emu_uaccess_remote *remote(void)
 {
-	return __builtin_expect(cur_remote != NULL, 0) ? cur_remote : NULL;
+	return cur_remote;
 }
 
 /* The lowest page is never mapped for user space (the kernel's copy faults there as well), and
  * nothing at or above the top of user space is the caller's: good is PAGE <= a && a + n <= top,
  * compared so that nothing can wrap. */
-static inline bool obviously_bad(const void *p, size_t n)
+static inline bool bad_range(const void *p, size_t n, uintptr_t top)
 {
-	const uintptr_t top = remote() ? remote()->top : emu_user_top, a = (uintptr_t)p;
+	const uintptr_t a = (uintptr_t)p;
 
 	return n > top - EMU_PAGE_SIZE || a - EMU_PAGE_SIZE > top - EMU_PAGE_SIZE - n;
+}
+
+static inline bool obviously_bad(const void *p, size_t n)
+{
+	return bad_range(p, n, remote() ? remote()->top : emu_user_top);
 }
 
 /* A whole copy from src to dst in the current address space: 0 or -EFAULT (bytes before a
@@ -71,25 +76,33 @@ static inline int local_copy(void *dst, const void *src, size_t n)
 }
 #endif
 
-/* Out of line, so emu_copy_to_user stays small enough to inline into the batch loops below. */
+/* The other process's memory, out of line: the local path pays one test of the backend. */
 __attribute__((noinline)) static int remote_read(void *dst, const void *src, size_t n)
 {
-	return remote()->read(remote()->ctx, dst, (uint64_t)(uintptr_t)src, n);
+	const struct emu_uaccess_remote *r = remote();
+
+	if (bad_range(src, n, r->top))
+		return -EFAULT;
+	return r->read(r->ctx, dst, (uint64_t)(uintptr_t)src, n);
 }
 
 __attribute__((noinline)) static int remote_write(void *dst, const void *src, size_t n)
 {
-	return remote()->write(remote()->ctx, (uint64_t)(uintptr_t)dst, src, n);
+	const struct emu_uaccess_remote *r = remote();
+
+	if (bad_range(dst, n, r->top))
+		return -EFAULT;
+	return r->write(r->ctx, (uint64_t)(uintptr_t)dst, src, n);
 }
 
 int emu_copy_from_user(void *dst, const void *src, size_t n)
 {
 	if (!n)
 		return 0;
-	if (obviously_bad(src, n))
-		return -EFAULT;
-	if (remote())
+	if (__builtin_expect(remote() != NULL, 0))
 		return remote_read(dst, src, n);
+	if (bad_range(src, n, emu_user_top))
+		return -EFAULT;
 	return local_copy(dst, src, n);
 }
 
@@ -113,10 +126,10 @@ int emu_copy_to_user(void *dst, const void *src, size_t n)
 {
 	if (!n)
 		return 0;
-	if (obviously_bad(dst, n))
-		return -EFAULT;
-	if (remote())
+	if (__builtin_expect(remote() != NULL, 0))
 		return remote_write(dst, src, n);
+	if (bad_range(dst, n, emu_user_top))
+		return -EFAULT;
 	if (!local_copy(dst, src, n))
 		return 0;
 	return copy_bytes_after_fault(dst, src, n);

@@ -14,7 +14,7 @@
 struct emu_bucket_run;
 
 /* The first address past user space, as this kernel's access_ok() has it (user_top.c). */
-extern uintptr_t emu_user_top;
+extern uintptr_t emu_user_top __attribute__((visibility("hidden")));
 
 /*
  * A second backend: the user memory of another process (the seccomp supervisor answers bpf()
