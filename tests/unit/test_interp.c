@@ -371,7 +371,8 @@ END_TEST
 START_TEST(jumps_and_loops)
 {
 	/* gotol forward over a trap */
-	EXPECT(7, EI_MOV64_IMM(0, 7), EI_GOTOL(1), EI_MOV64_IMM(0, 9), EI_EXIT());
+	EXPECT(7, EI_MOV64_IMM(0, 7), EI_MOV64_IMM(1, 1), EI_JMP_IMM(EMU_JEQ, 1, 0, 1), EI_GOTOL(1), EI_MOV64_IMM(0, 9),
+	       EI_EXIT());
 	/* sum 1..10 with a backward conditional jump */
 	EXPECT(55, EI_MOV64_IMM(0, 0), EI_MOV64_IMM(1, 10), EI_ALU64_REG(EMU_ADD, 0, 1), EI_ALU64_IMM(EMU_SUB, 1, 1),
 	       EI_JMP_IMM(EMU_JNE, 1, 0, -3), EI_EXIT());
