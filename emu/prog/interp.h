@@ -131,6 +131,9 @@ struct emu_run_fault {
 #define EMU_MAX_TIMED_LOOPS 0xffffu
 #define EMU_MAY_GOTO_NS 250000000ull
 #define EMU_RUN_MAY_GOTO_COUNT 0x1u
+/* Frames start filled with 0xa5 instead of 0 (tests: a program whose result changes with it
+ * reads stack it never wrote, which the kernel leaves as garbage). */
+#define EMU_RUN_STACK_POISON 0x2u
 
 struct emu_run {
 	/* set by the caller */

@@ -9,7 +9,10 @@
  *    slot holds its 64-bit value in v64), so jump offsets and fault indexes are the raw ones;
  *  - code[cnt] is a FELL_OFF sentinel, so running off the end stops the run;
  *  - every jump, call and PSEUDO_FUNC target is a slot inside [0, cnt) that is not the second
- *    half of an ld_imm64; no instruction writes r10; every register number is < 11;
+ *    half of an ld_imm64; every opcode is in the kernel's instruction table;
+ *  - an instruction that would write r10, name a register >= 11 or break another rule the
+ *    verifier checks only where it explores is a TRAP slot (the verifier accepts such code when
+ *    it is dead, and never lets a run reach it);
  *  - a LDX/STX/ST "_FP" operation's offset lies inside its frame: -512 <= off, off + size <= 0.
  */
 #ifndef BPFEMU_PROG_INTERP_IMPL_H
@@ -52,7 +55,7 @@
 	X(A32_MOVSX16) X(ZEXT16) X(ZEXT32) X(NOP) X(BSWAP16) X(BSWAP32) X(BSWAP64) X(LD_IMM64)     \
 	EMU_JCONDS(EMU_XOP_JMP)                                                                    \
 	X(JA) X(JA_B) X(JA32) X(JA32_B) X(MAY_GOTO) X(MAY_GOTO_B)                                  \
-	X(CALL_HELPER) X(CALL_SUB) X(TAIL_CALL) X(EXIT) X(FELL_OFF)                                \
+	X(CALL_HELPER) X(CALL_SUB) X(TAIL_CALL) X(EXIT) X(FELL_OFF) X(TRAP)                        \
 	EMU_SIZES(EMU_XOP_MEM)                                                                     \
 	X(LDXS_B) X(LDXS_H) X(LDXS_W) X(LDXS_FP_B) X(LDXS_FP_H) X(LDXS_FP_W)                        \
 	EMU_ATOMIC_OPS(EMU_XOP_ATOMIC)                                                             \
@@ -88,6 +91,8 @@ struct emu_prog_image {
 	uint16_t *entry_zero;     /* per entry: frame bytes to zero */
 	uint32_t nr_entries;
 	struct emu_insn *raw;     /* a copy of the raw instructions, for diagnostics */
+	char **traps;             /* TRAP's imm indexes this: why the instruction cannot run */
+	uint32_t nr_traps;
 };
 
 /* The run loop's labels, in enum emu_xop order (NULL when not threaded). */
@@ -119,6 +124,7 @@ struct emu_run_state {
 	uint32_t tail_calls;
 	bool mg_timed;                    /* may_goto: the JIT's time bound, or a plain count */
 	uint64_t mg_init;                 /* a new frame's may_goto counter */
+	uint8_t stack_fill;               /* what a new frame's bytes start as */
 	int err;                          /* != 0: stop after the current helper */
 	struct emu_region *rg;
 	uint32_t nrg, caprg;

@@ -361,7 +361,7 @@ dispatch:
 		R[10] -= EMU_STACK_SIZE;
 		S->stk_lo = R[10] - EMU_STACK_SIZE;
 		if (pc->off)
-			memset((void *)(uintptr_t)(R[10] - (uint16_t)pc->off), 0, (uint16_t)pc->off);
+			memset((void *)(uintptr_t)(R[10] - (uint16_t)pc->off), S->stack_fill, (uint16_t)pc->off);
 		mg = S->mg_init;
 		mg_ts = 0;
 		pc += pc->imm + 1;
@@ -389,7 +389,7 @@ dispatch:
 			goto out_budget;
 		img = np;
 		if (img->main_zero)
-			memset((void *)(uintptr_t)(R[10] - img->main_zero), 0, img->main_zero);
+			memset((void *)(uintptr_t)(R[10] - img->main_zero), S->stack_fill, img->main_zero);
 		mg = S->mg_init;
 		mg_ts = 0;
 		pc = img->code;
@@ -416,6 +416,7 @@ dispatch:
 		DISPATCH();
 	}
 	OP(FELL_OFF) goto out_fell;
+	OP(TRAP) goto out_trap;
 
 	/* ---- loads and stores ---- */
 #define LDST(SZ, N, T)                                                                             \
@@ -603,6 +604,12 @@ out_fell:
 	S->f_size = 0;
 	emu_run_set_fault(S, img, pc, -EINVAL, "execution fell off the end of the program");
 	return -EINVAL;
+out_trap:
+	S->budget = budget;
+	S->f_size = 0;
+	emu_run_set_fault(S, img, pc, -EINVAL, "%s: an instruction the verifier accepts only as dead code",
+			  img->traps[pc->imm]);
+	return -EINVAL;
 out_helper:
 	/* the helper, or a callback it ran, has filled run->fault */
 	return S->err;
@@ -642,6 +649,7 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	S.tail_calls = 0;
 	S.mg_timed = !(run->flags & EMU_RUN_MAY_GOTO_COUNT);
 	S.mg_init = S.mg_timed ? EMU_MAX_TIMED_LOOPS : EMU_MAX_LOOPS;
+	S.stack_fill = run->flags & EMU_RUN_STACK_POISON ? 0xa5 : 0;
 	budget0 = run->insn_budget ? run->insn_budget : EMU_RUN_DEFAULT_BUDGET;
 	if (budget0 > (uint64_t)INT64_MAX)
 		budget0 = (uint64_t)INT64_MAX;
@@ -670,7 +678,7 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 		}
 	}
 	if (img->main_zero)
-		memset(S.stack + EMU_STACK_TOTAL - img->main_zero, 0, img->main_zero);
+		memset(S.stack + EMU_STACK_TOTAL - img->main_zero, S.stack_fill, img->main_zero);
 	run->state = &S;
 	ret = run_loop(&S, img, img->code, args, top, r0);
 	run->budget_used = budget0 - (uint64_t)(S.budget < 0 ? 0 : S.budget);
@@ -737,7 +745,7 @@ int emu_run_callback(struct emu_run *run, uint64_t fn, uint64_t r1, uint64_t r2,
 	S->depth++;
 	S->stk_lo = fp - EMU_STACK_SIZE;
 	if (img->entry_zero[k])
-		memset((void *)(uintptr_t)(fp - img->entry_zero[k]), 0, img->entry_zero[k]);
+		memset((void *)(uintptr_t)(fp - img->entry_zero[k]), S->stack_fill, img->entry_zero[k]);
 	if (--S->budget < 0) {
 		S->budget = 0;
 		S->f_size = 0;

@@ -34,6 +34,7 @@ struct xstate {
 	char *err;
 	size_t errlen;
 	bool fault_alu;
+	char trap_msg[160];
 };
 
 static int fail(struct xstate *X, uint32_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -48,6 +49,21 @@ static int fail(struct xstate *X, uint32_t i, const char *fmt, ...)
 	if (X->err && X->errlen)
 		snprintf(X->err, X->errlen, "insn %u: %s", i, msg);
 	return -EINVAL;
+}
+
+/* An instruction the kernel's verifier checks only on the paths it explores (reserved fields,
+ * shift amounts, register numbers, writes to r10, unknown helpers...): in dead code it accepts
+ * and then drops them. Such an instruction becomes a TRAP that stops the run if it is ever
+ * reached, which a verified program never does. Returns 1. */
+static int trap(struct xstate *X, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int trap(struct xstate *X, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(X->trap_msg, sizeof(X->trap_msg), fmt, ap);
+	va_end(ap);
+	return 1;
 }
 
 static bool target_ok(const struct xstate *X, int64_t t)
@@ -71,6 +87,40 @@ static int helper_index(struct xstate *X, emu_helper_fn fn)
 	return (int)img->nr_helpers++;
 }
 
+/* Whether the kernel's instruction table has this opcode (bpf_opcode_in_insntable): it refuses
+ * any other opcode anywhere in a program, reachable or not. */
+static bool kernel_opcode(uint8_t code)
+{
+	uint8_t cls = EMU_CLASS(code), op = EMU_OP(code);
+
+	switch (cls) {
+	case EMU_ALU:
+	case EMU_ALU64:
+		if (op == EMU_NEG)
+			return EMU_SRC(code) == EMU_K;
+		if (op == EMU_END)
+			return cls == EMU_ALU || EMU_SRC(code) == EMU_TO_LE;
+		return op <= EMU_END;
+	case EMU_JMP:
+		if (op == EMU_JA || op == EMU_CALL || op == EMU_EXIT || op == EMU_JCOND)
+			return EMU_SRC(code) == EMU_K;
+		return op <= EMU_JSLE;
+	case EMU_JMP32:
+		if (op == EMU_JA)
+			return EMU_SRC(code) == EMU_K;
+		return op <= EMU_JSLE && op != EMU_CALL && op != EMU_EXIT;
+	case EMU_LDX:
+		return EMU_MODE(code) == EMU_MEM || (EMU_MODE(code) == EMU_MEMSX && EMU_SIZE(code) != EMU_DW);
+	case EMU_ST:
+		return EMU_MODE(code) == EMU_MEM;
+	case EMU_STX:
+		return EMU_MODE(code) == EMU_MEM || EMU_MODE(code) == EMU_ATOMIC;
+	default: /* EMU_LD */
+		return code == EMU_LD_IMM64 ||
+		       ((EMU_MODE(code) == EMU_ABS || EMU_MODE(code) == EMU_IND) && EMU_SIZE(code) != EMU_DW);
+	}
+}
+
 /* ALU and ALU64. */
 static int xlate_alu(struct xstate *X, uint32_t i, const struct emu_insn *in, enum emu_xop *op)
 {
@@ -80,7 +130,7 @@ static int xlate_alu(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 
 #define PICK(n) (is64 ? (x ? XOP_A64_##n##_X : XOP_A64_##n##_K) : (x ? XOP_A32_##n##_X : XOP_A32_##n##_K))
 	if (in->dst_reg == EMU_REG_FP)
-		return fail(X, i, "frame pointer is read only");
+		return trap(X, "frame pointer is read only");
 	switch (o) {
 	case EMU_ADD:
 		*op = PICK(ADD);
@@ -98,15 +148,15 @@ static int xlate_alu(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 	case EMU_RSH:
 	case EMU_ARSH:
 		if (!x && (in->imm < 0 || (unsigned)in->imm >= width))
-			return fail(X, i, "invalid shift %d", in->imm);
+			return trap(X, "invalid shift %d", in->imm);
 		*op = o == EMU_LSH ? PICK(LSH) : o == EMU_RSH ? PICK(RSH) : PICK(ARSH);
 		return 0;
 	case EMU_DIV:
 	case EMU_MOD:
 		if (in->off != 0 && in->off != 1)
-			return fail(X, i, "invalid %s offset %d", o == EMU_DIV ? "div" : "mod", in->off);
+			return trap(X, "invalid %s offset %d", o == EMU_DIV ? "div" : "mod", in->off);
 		if (!x && in->imm == 0)
-			return fail(X, i, "div by zero");
+			return trap(X, "div by zero");
 		if (o == EMU_DIV)
 			*op = in->off ? PICK(SDIV) : PICK(DIV);
 		else
@@ -114,13 +164,13 @@ static int xlate_alu(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 		return 0;
 	case EMU_NEG:
 		if (x || in->src_reg || in->imm)
-			return fail(X, i, "BPF_NEG uses reserved fields");
+			return trap(X, "BPF_NEG uses reserved fields");
 		*op = is64 ? XOP_A64_NEG : XOP_A32_NEG;
 		return 0;
 	case EMU_MOV:
 		if (!x) {
 			if (in->off)
-				return fail(X, i, "BPF_MOV uses reserved fields");
+				return trap(X, "BPF_MOV uses reserved fields");
 			*op = PICK(MOV);
 			return 0;
 		}
@@ -136,16 +186,16 @@ static int xlate_alu(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 			break;
 		case 1:
 			if (is64)
-				return fail(X, i, "address-space casts need an arena, which is not emulated");
+				return trap(X, "address-space casts need an arena, which is not emulated");
 			break;
 		}
-		return fail(X, i, "invalid MOV offset %d", in->off);
+		return trap(X, "invalid MOV offset %d", in->off);
 	case EMU_END:
 		if (in->imm != 16 && in->imm != 32 && in->imm != 64)
-			return fail(X, i, "invalid BPF_END imm %d", in->imm);
+			return trap(X, "invalid BPF_END imm %d", in->imm);
 		if (is64) {
 			if (x)
-				return fail(X, i, "BPF_END uses reserved fields");
+				return trap(X, "BPF_END uses reserved fields");
 			/* unconditional byte swap */
 			*op = in->imm == 16 ? XOP_BSWAP16 : in->imm == 32 ? XOP_BSWAP32 : XOP_BSWAP64;
 			return 0;
@@ -203,7 +253,7 @@ static int xlate_jmp(struct xstate *X, uint32_t i, const struct emu_insn *in, st
 		if (in->src_reg == EMU_PSEUDO_KFUNC_CALL)
 			return fail(X, i, "kernel function calls are not emulated");
 		if (in->src_reg != EMU_CALL_HELPER)
-			return fail(X, i, "invalid call src_reg %u", in->src_reg);
+			return trap(X, "invalid call src_reg %u", in->src_reg);
 		if (in->imm == 12 /* BPF_FUNC_tail_call */) {
 			*op = XOP_TAIL_CALL;
 			return 0;
@@ -213,7 +263,7 @@ static int xlate_jmp(struct xstate *X, uint32_t i, const struct emu_insn *in, st
 			int k;
 
 			if (!p || !p->fn)
-				return fail(X, i, "helper %d is not available", in->imm);
+				return trap(X, "helper %d is not available", in->imm);
 			k = helper_index(X, p->fn);
 			if (k < 0)
 				return fail(X, i, "out of memory");
@@ -227,8 +277,10 @@ static int xlate_jmp(struct xstate *X, uint32_t i, const struct emu_insn *in, st
 		*op = XOP_EXIT;
 		return 0;
 	case EMU_JCOND:
-		if (!is64 || x || in->src_reg != EMU_MAY_GOTO)
+		if (!is64 || x)
 			break;
+		if (in->src_reg != EMU_MAY_GOTO)
+			return trap(X, "invalid conditional jump src_reg %u", in->src_reg);
 		if (!target_ok(X, t))
 			return fail(X, i, "jump out of range from insn %u to %lld", i, (long long)t);
 		*op = back ? XOP_MAY_GOTO_B : XOP_MAY_GOTO;
@@ -276,7 +328,7 @@ static int xlate_mem(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 	switch (EMU_CLASS(in->code)) {
 	case EMU_LDX:
 		if (in->dst_reg == EMU_REG_FP)
-			return fail(X, i, "frame pointer is read only");
+			return trap(X, "frame pointer is read only");
 		if (mode == EMU_MEM) {
 			*op = in->src_reg == EMU_REG_FP && fp_ok(in, n) ? BY_SIZE(LDX_FP) : BY_SIZE(LDX);
 			return 0;
@@ -303,7 +355,7 @@ static int xlate_mem(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 			break;
 		if (in->imm == EMU_LOAD_ACQ) {
 			if (in->dst_reg == EMU_REG_FP)
-				return fail(X, i, "frame pointer is read only");
+				return trap(X, "frame pointer is read only");
 			*op = BY_SIZE(LDACQ);
 			return 0;
 		}
@@ -312,7 +364,7 @@ static int xlate_mem(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 			return 0;
 		}
 		if (n != 4 && n != 8)
-			return fail(X, i, "invalid atomic operand size");
+			return trap(X, "invalid atomic operand size");
 		{
 			static const enum emu_xop w[] = { XOP_AT_W_ADD, XOP_AT_W_OR, XOP_AT_W_AND, XOP_AT_W_XOR,
 							  XOP_AT_W_FADD, XOP_AT_W_FOR, XOP_AT_W_FAND, XOP_AT_W_FXOR,
@@ -335,10 +387,10 @@ static int xlate_mem(struct xstate *X, uint32_t i, const struct emu_insn *in, en
 			case EMU_XCHG: idx = 8; break;
 			case EMU_CMPXCHG: idx = 9; break;
 			default:
-				return fail(X, i, "BPF_ATOMIC uses invalid atomic opcode %02x", in->imm);
+				return trap(X, "BPF_ATOMIC uses invalid atomic opcode %02x", in->imm);
 			}
 			if (idx >= 4 && idx != 9 && in->src_reg == EMU_REG_FP)
-				return fail(X, i, "frame pointer is read only");
+				return trap(X, "frame pointer is read only");
 			*op = n == 4 ? w[idx] : dw[idx];
 			return 0;
 		}
@@ -357,7 +409,7 @@ static int xlate_ld(struct xstate *X, uint32_t i, const struct emu_insn *in, str
 		uint64_t v;
 
 		if (in->dst_reg == EMU_REG_FP)
-			return fail(X, i, "frame pointer is read only");
+			return trap(X, "frame pointer is read only");
 		switch (in->src_reg) {
 		case 0:
 			v = (uint64_t)(uint32_t)in->imm | (uint64_t)(uint32_t)hi->imm << 32;
@@ -441,10 +493,26 @@ static uint16_t frame_zero(const struct emu_insn *in, uint32_t b, uint32_t e)
 	return (uint16_t)(depth > EMU_STACK_SIZE ? EMU_STACK_SIZE : depth);
 }
 
+static int add_trap(struct emu_prog_image *img, const char *msg)
+{
+	char **t = realloc(img->traps, (img->nr_traps + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	img->traps = t;
+	t[img->nr_traps] = strdup(msg);
+	if (!t[img->nr_traps])
+		return -ENOMEM;
+	return (int)img->nr_traps++;
+}
+
 void emu_prog_image_free(struct emu_prog_image *img)
 {
 	if (!img)
 		return;
+	for (uint32_t k = 0; k < img->nr_traps; k++)
+		free(img->traps[k]);
+	free(img->traps);
 	free(img->code);
 	free(img->helpers);
 	free(img->entries);
@@ -496,8 +564,12 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 	for (uint32_t i = 0; i < cnt; i++) {
 		const struct emu_insn *in = &insns[i];
 
-		if (in->dst_reg > EMU_REG_FP || in->src_reg > EMU_REG_FP) {
-			r = fail(&X, i, "invalid register R%u", in->dst_reg > EMU_REG_FP ? in->dst_reg : in->src_reg);
+		if (!kernel_opcode(in->code)) {
+			r = fail(&X, i, "unknown opcode %02x", in->code);
+			goto out;
+		}
+		if (EMU_CLASS(in->code) == EMU_LDX && in->imm) {
+			r = fail(&X, i, "BPF_LDX uses reserved fields");
 			goto out;
 		}
 		if (in->code == EMU_LD_IMM64) {
@@ -545,6 +617,9 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 		xi->src = in->src_reg;
 		xi->off = in->off;
 		xi->imm = in->imm;
+		if (in->dst_reg > EMU_REG_FP || in->src_reg > EMU_REG_FP)
+			r = trap(&X, "invalid register R%u", in->dst_reg > EMU_REG_FP ? in->dst_reg : in->src_reg);
+		else
 		switch (EMU_CLASS(in->code)) {
 		case EMU_ALU:
 		case EMU_ALU64:
@@ -561,8 +636,16 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 			r = xlate_mem(&X, i, in, &op);
 			break;
 		}
-		if (r)
+		if (r < 0)
 			goto out;
+		if (r > 0) {
+			int k = add_trap(img, X.trap_msg);
+
+			if (k < 0)
+				goto nomem;
+			op = XOP_TRAP;
+			xi->imm = k;
+		}
 		if (op == XOP_CALL_SUB) {
 			uint32_t t = (uint32_t)((int64_t)i + in->imm + 1), k = 0;
 

@@ -5,9 +5,13 @@
  * emu/prog's interpreter on the same inputs; everything observable must be identical:
  *   SYSCALL programs: test_run's retval and the whole context the kernel copies back, which
  *     holds r0-r9, the stack slots and the context bytes the program stored;
+ *   XDP programs: the retval and the packet (data_out), which holds r0-r8, the stack slots and
+ *     the packet bytes the program stored through packet pointers (the interpreter gets xdp_md
+ *     through context hooks, as TEST_RUN will give it);
  *   SOCKET_FILTER programs (LD_ABS/LD_IND): the retval.
- * Programs the kernel refuses are counted (the rate is printed) and still run through the
- * interpreter within a budget, which must neither crash nor touch memory outside its regions.
+ * One program in eight has a field or two mutated at random. Programs the kernel refuses are
+ * counted (the rate is printed) and still run through the interpreter within a budget, which
+ * must neither crash nor touch memory outside its regions.
  * A program the kernel accepts and the translator refuses is a divergence.
  *
  * Usage: diff_interp [--seconds S] [--programs N] [--seed X] [--runs R] [--selftest] [--verbose]
@@ -31,9 +35,9 @@
 #include "prog/kprog.h"
 
 static struct {
-	unsigned long programs, accepted, rejected, runs, divergences, xlate_refused, emu_faults_rejected;
+	unsigned long programs, mutated, accepted, rejected, runs, addr_dependent, divergences, xlate_refused, emu_faults_rejected;
 	unsigned long by_errno[140];
-	unsigned long mode_programs[2], mode_accepted[2];
+	unsigned long mode_programs[BG_NR_MODES], mode_accepted[BG_NR_MODES];
 } st;
 
 static bool verbose;
@@ -79,94 +83,227 @@ static void hexdump_diff(const uint8_t *k, const uint8_t *e, uint32_t n)
 	}
 }
 
+static bool cur_mutated;
+
 static void divergence(const struct bg_prog *p, const char *what, uint64_t seed)
 {
 	st.divergences++;
 	if (st.divergences > max_reports)
 		return;
-	printf("DIVERGENCE %lu (program seed %#" PRIx64 ", %s): %s\n", st.divergences, seed,
-	       p->mode == BG_SYSCALL ? "SYSCALL" : "SOCKET_FILTER", what);
+	printf("DIVERGENCE %lu (program seed %#" PRIx64 ", %s%s): %s\n", st.divergences, seed,
+	       cur_mutated ? "mutated " : "",
+	       p->mode == BG_SYSCALL ? "SYSCALL" : p->mode == BG_XDP ? "XDP" : "SOCKET_FILTER", what);
 	print_prog(p);
 }
 
 static const struct emu_xlate_opts xopts; /* the generator uses no maps or helpers */
 
-/* A SYSCALL program on one input. */
-static void run_syscall(const struct bg_prog *p, int fd, const struct emu_prog_image *img, uint64_t *rng,
-			uint64_t seed)
+/* What one run left observable. */
+struct outcome {
+	long ret;       /* test_run's / emu_prog_run's return */
+	uint32_t retval; /* r0, as test_run reports it */
+	uint32_t len;   /* bytes: the context (SYSCALL) or the packet (XDP) after the run */
+	uint8_t bytes[BG_XDP_PKT_MAX + 64];
+	char msg[256];  /* the emulator's fault */
+};
+
+static bool same(const struct outcome *a, const struct outcome *b)
 {
-	static struct emu_ctx_desc cd = { .size = BG_CTX_SIZE };
-	uint8_t in[BG_CTX_SIZE], kctx[BG_CTX_SIZE], ectx[BG_CTX_SIZE];
-	struct kp_run kr = { .ctx_in = kctx, .ctx_size = BG_CTX_SIZE };
+	return a->ret == b->ret && a->retval == b->retval && a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
+}
+
+/* One run's input. */
+struct input {
+	uint8_t ctx[BG_CTX_SIZE];
+	uint8_t pkt[BG_XDP_PKT_MAX];
+	uint32_t len;
+};
+
+static void kernel_run(enum bg_mode mode, int fd, const struct input *in, struct outcome *o)
+{
+	uint8_t pkt[BG_XDP_PKT_MAX];
+	struct kp_run kr = { 0 };
+
+	memset(o, 0, sizeof(*o));
+	if (mode == BG_SYSCALL) {
+		memcpy(o->bytes, in->ctx, BG_CTX_SIZE);
+		kr.ctx_in = o->bytes; /* written back by test_run */
+		kr.ctx_size = BG_CTX_SIZE;
+		o->len = BG_CTX_SIZE;
+	} else {
+		memcpy(pkt, in->pkt, in->len);
+		kr.data = pkt;
+		kr.data_size = in->len;
+		if (mode == BG_XDP) {
+			kr.data_out = o->bytes;
+			kr.data_out_size = sizeof(o->bytes);
+		}
+	}
+	o->ret = kp_test_run(fd, &kr);
+	o->retval = kr.retval;
+	if (mode == BG_XDP)
+		o->len = kr.data_out_size;
+}
+
+/* xdp_md as the kernel's verifier converts it: data, data_end, data_meta give packet pointers. */
+struct xdp_emu {
+	uint8_t md[24];
+	uint8_t *data, *end;
+};
+
+static uint64_t xdp_load(struct emu_run *run, uint32_t off, uint32_t size)
+{
+	struct xdp_emu *x = emu_run_user(run);
+
+	(void)size;
+	return (uint64_t)(uintptr_t)(off < 4 ? x->data : off < 8 ? x->end : x->data);
+}
+
+static const uint8_t xdp_perm[24] = {
+	EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK,
+	EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK,
+	EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK, EMU_CTX_R | EMU_CTX_HOOK,
+	EMU_CTX_R, EMU_CTX_R, EMU_CTX_R, EMU_CTX_R, EMU_CTX_R, EMU_CTX_R, EMU_CTX_R, EMU_CTX_R,
+	EMU_CTX_R, EMU_CTX_R, EMU_CTX_R, EMU_CTX_R,
+};
+static const struct emu_ctx_desc xdp_desc = { .size = 24, .perm = xdp_perm, .load = xdp_load };
+static const struct emu_ctx_desc syscall_desc = { .size = BG_CTX_SIZE };
+
+/* Addresses of the second placement differ from the first's in every bit from 3 to 19 and more:
+ * a program whose output depends on any of them gives two different results. */
+#define FAR_SHIFT (0x10001u * 8 + 64)
+
+/* emu_prog_run FAR_SHIFT bytes deeper on the C stack: the interpreter's stack frames then lie at
+ * other addresses. */
+static __attribute__((noinline)) int run_deeper(const struct emu_prog_image *img, struct emu_run *run, uint64_t *r0)
+{
+	volatile uint8_t pad[FAR_SHIFT - 64 + 328];
+	int r;
+
+	pad[0] = 1;
+	r = emu_prog_run(img, run, r0);
+	pad[1] = pad[0];
+	return r;
+}
+
+/* The interpreter on one input. shift != 0: every buffer and the stack at other addresses and
+ * never-written stack poisoned, to tell programs whose results depend on addresses or on stack
+ * garbage (a mutated program may leak a pointer or read an uninitialised slot). */
+static void emu_run_one(enum bg_mode mode, const struct emu_prog_image *img, const struct input *in, int shift,
+			struct outcome *o)
+{
+	static _Alignas(64) uint8_t buf[FAR_SHIFT + BG_XDP_PKT_MAX + 256];
+	uint8_t *b = buf + 8 + (shift ? FAR_SHIFT : 0);
+	struct xdp_emu x;
+	struct emu_region rg;
 	struct emu_run run;
 	uint64_t r0 = 0;
-	long kret;
-	int eret;
 
-	bg_ctx_inputs(in, rng);
-	memcpy(kctx, in, sizeof(in));
-	memcpy(ectx, in, sizeof(in));
-	kret = kp_test_run(fd, &kr);
+	memset(o, 0, sizeof(*o));
 	memset(&run, 0, sizeof(run));
-	run.ctx = ectx;
-	run.ctx_desc = &cd;
-	eret = emu_prog_run(img, &run, &r0);
-	st.runs++;
-	if (kret != 0 || eret != 0 || (uint32_t)r0 != kr.retval || memcmp(kctx, ectx, sizeof(kctx))) {
-		char what[400];
+	memset(&x, 0, sizeof(x));
+	if (shift)
+		run.flags = EMU_RUN_STACK_POISON;
+	if (mode == BG_SYSCALL) {
+		memcpy(b, in->ctx, BG_CTX_SIZE);
+		run.ctx = b;
+		run.ctx_desc = &syscall_desc;
+	} else if (mode == BG_XDP) {
+		memcpy(b, in->pkt, in->len);
+		x.data = b;
+		x.end = b + in->len;
+		rg = (struct emu_region){ (uintptr_t)b, (uintptr_t)b + in->len, EMU_MEM_READ | EMU_MEM_WRITE, EMU_RGN_PACKET };
+		run.ctx = shift ? b + BG_XDP_PKT_MAX + 64 : x.md; /* the context moves too */
+		run.ctx_desc = &xdp_desc;
+		run.user = &x;
+		run.regions = &rg;
+		run.nr_regions = 1;
+	} else {
+		/* test_run's skb: mac header at the frame, data and network header past the Ethernet
+		 * header (eth_type_trans pulls it; a socket filter is not an L2 program) */
+		memcpy(b, in->pkt, in->len);
+		run.ctx = shift ? b + BG_XDP_PKT_MAX + 64 : x.md; /* r1: an address the program cannot read */
+		run.pkt_data = b + 14;
+		run.pkt_end = b + in->len;
+		run.skb_net = b + 14;
+		run.skb_mac = b;
+	}
+	o->ret = shift ? run_deeper(img, &run, &r0) : emu_prog_run(img, &run, &r0);
+	o->retval = (uint32_t)r0;
+	if (o->ret)
+		snprintf(o->msg, sizeof(o->msg), "%s", run.fault.msg);
+	if (mode == BG_SYSCALL) {
+		o->len = BG_CTX_SIZE;
+		memcpy(o->bytes, b, BG_CTX_SIZE);
+	} else if (mode == BG_XDP) {
+		o->len = in->len;
+		memcpy(o->bytes, b, in->len);
+	}
+}
 
-		snprintf(what, sizeof(what), "kernel test_run %ld retval %#x; emulator %d r0 %#" PRIx64 "%s%s", kret,
-			 kr.retval, eret, r0, eret ? ": " : "", eret ? run.fault.msg : "");
-		divergence(p, what, seed);
-		if (st.divergences <= max_reports) {
-			printf("  inputs:");
-			for (int i = 0; i < 16; i++) {
-				uint64_t v;
+static void report(const struct bg_prog *p, uint64_t seed, const struct input *in, const struct outcome *k,
+		   const struct outcome *e)
+{
+	char what[512];
 
-				memcpy(&v, in + 8 * i, 8);
-				printf("%s%#" PRIx64, i % 4 ? " " : "\n    ", v);
-			}
-			printf("\n  differences:\n");
-			hexdump_diff(kctx, ectx, BG_CTX_SIZE);
+	snprintf(what, sizeof(what), "kernel test_run %ld retval %#x (%u bytes out); emulator %ld r0 %#x (%u bytes)%s%s",
+		 k->ret, k->retval, k->len, e->ret, e->retval, e->len, e->ret ? ": " : "", e->msg);
+	divergence(p, what, seed);
+	if (st.divergences > max_reports)
+		return;
+	if (p->mode == BG_SYSCALL) {
+		printf("  inputs:");
+		for (int i = 0; i < 16; i++) {
+			uint64_t v;
+
+			memcpy(&v, in->ctx + 8 * i, 8);
+			printf("%s%#" PRIx64, i % 4 ? " " : "\n    ", v);
+		}
+		printf("\n  differences:\n");
+		hexdump_diff(k->bytes, e->bytes, BG_CTX_SIZE);
+	} else {
+		printf("  packet (%u bytes):", in->len);
+		for (uint32_t i = 0; i < in->len; i++)
+			printf("%s%02x", i % 16 ? " " : "\n    ", in->pkt[i]);
+		printf("\n");
+		if (p->mode == BG_XDP) {
+			printf("  differences after the run:\n");
+			for (uint32_t off = 0; off + 8 <= k->len && off + 8 <= e->len; off += 8)
+				if (memcmp(k->bytes + off, e->bytes + off, 8)) {
+					uint64_t a, b;
+
+					memcpy(&a, k->bytes + off, 8);
+					memcpy(&b, e->bytes + off, 8);
+					printf("    pkt+%u: kernel %#018" PRIx64 " emulator %#018" PRIx64 "\n", off, a, b);
+				}
 		}
 	}
 }
 
-/* A SOCKET_FILTER program on one packet. */
-static void run_ldabs(const struct bg_prog *p, int fd, const struct emu_prog_image *img, uint64_t *rng,
-		      uint64_t seed)
+static void compare_one(const struct bg_prog *p, int fd, const struct emu_prog_image *img, uint64_t *rng,
+			uint64_t seed, bool mutated)
 {
-	uint8_t pkt[BG_PKT_MAX], out[BG_PKT_MAX + 64];
-	uint32_t len = bg_packet(pkt, rng);
-	struct kp_run kr = { .data = pkt, .data_size = len, .data_out = out, .data_out_size = sizeof(out) };
-	struct emu_run run;
-	uint64_t r0 = 0;
-	long kret;
-	int eret;
+	static struct outcome k, e, e2;
+	static struct input in;
 
-	kret = kp_test_run(fd, &kr);
-	memset(&run, 0, sizeof(run));
-	/* test_run's skb: mac header at the frame, data and network header past the Ethernet
-	 * header (eth_type_trans pulls it; a socket filter is not an L2 program) */
-	run.pkt_data = pkt + 14;
-	run.pkt_end = pkt + len;
-	run.skb_net = pkt + 14;
-	run.skb_mac = pkt;
-	eret = emu_prog_run(img, &run, &r0);
-	st.runs++;
-	if (kret != 0 || eret != 0 || (uint32_t)r0 != kr.retval) {
-		char what[400];
-
-		snprintf(what, sizeof(what), "kernel test_run %ld retval %#x; emulator %d r0 %#" PRIx64 "%s%s", kret,
-			 kr.retval, eret, r0, eret ? ": " : "", eret ? run.fault.msg : "");
-		divergence(p, what, seed);
-		if (st.divergences <= max_reports) {
-			printf("  packet (%u bytes):", len);
-			for (uint32_t i = 0; i < len; i++)
-				printf("%s%02x", i % 16 ? " " : "\n    ", pkt[i]);
-			printf("\n");
+	if (p->mode == BG_SYSCALL)
+		bg_ctx_inputs(in.ctx, rng);
+	else if (p->mode == BG_XDP)
+		in.len = bg_xdp_packet(in.pkt, rng);
+	else
+		in.len = bg_packet(in.pkt, rng);
+	kernel_run(p->mode, fd, &in, &k);
+	emu_run_one(p->mode, img, &in, 0, &e);
+	if (mutated) {
+		emu_run_one(p->mode, img, &in, 1, &e2);
+		if (!same(&e, &e2)) {
+			st.addr_dependent++;
+			return;
 		}
 	}
+	st.runs++;
+	if (!same(&k, &e))
+		report(p, seed, &in, &k, &e);
 }
 
 /* Runs a program the kernel refused: it must end, a fault at worst. */
@@ -182,6 +319,10 @@ static void run_rejected(const struct bg_prog *p, const struct emu_prog_image *i
 	run.flags = EMU_RUN_MAY_GOTO_COUNT;
 	if (p->mode == BG_SYSCALL) {
 		bg_ctx_inputs(ctx, rng);
+		run.ctx = ctx;
+		run.ctx_desc = &cd;
+	} else if (p->mode == BG_XDP) {
+		/* without a packet region: every packet access faults, which is the point */
 		run.ctx = ctx;
 		run.ctx_desc = &cd;
 	} else {
@@ -201,15 +342,37 @@ static void one_program(uint64_t seed, unsigned runs)
 	static char log[1 << 16];
 	static struct bg_prog p;
 	uint64_t rng = seed;
-	enum bg_mode mode = bg_below(&rng, 8) == 0 ? BG_LDABS : BG_SYSCALL;
+	uint32_t pick = bg_below(&rng, 8);
+	enum bg_mode mode = pick == 0 ? BG_LDABS : pick <= 2 ? BG_XDP : BG_SYSCALL;
+	static const uint32_t types[BG_NR_MODES] = { EMU_PROG_SYSCALL, EMU_PROG_SOCKET_FILTER, EMU_PROG_XDP };
 	struct emu_prog_image *img;
 	char err[256];
 	long fd;
 
+	bool mutated = false;
+
 	bg_generate(&p, mode, &rng);
+	if (bg_below(&rng, 8) == 0) {
+		/* one in eight: a field or two changed at random, so the kernel's refusals and odd
+		 * encodings it accepts are exercised too */
+		for (int m = 1 + (int)bg_below(&rng, 2); m > 0; m--) {
+			struct emu_insn *in = &p.insns[bg_below(&rng, p.n)];
+
+			switch (bg_below(&rng, 5)) {
+			case 0: in->code = (uint8_t)bg_rand(&rng); break;
+			case 1: in->off = (int16_t)(in->off + (int)bg_below(&rng, 9) - 4); break;
+			case 2: in->imm = (int32_t)bg_value(&rng); break;
+			case 3: in->dst_reg = bg_below(&rng, 11); break;
+			default: in->src_reg = bg_below(&rng, 11); break;
+			}
+		}
+		st.mutated++;
+		mutated = true;
+	}
+	cur_mutated = mutated;
 	st.programs++;
 	st.mode_programs[mode]++;
-	fd = kp_load(mode == BG_SYSCALL ? EMU_PROG_SYSCALL : EMU_PROG_SOCKET_FILTER, p.insns, p.n,
+	fd = kp_load(types[mode], p.insns, p.n,
 		     mode == BG_SYSCALL ? EMU_F_SLEEPABLE : 0, verbose ? log : NULL, verbose ? sizeof(log) : 0);
 	img = emu_prog_translate(p.insns, p.n, &xopts, err, sizeof(err));
 	if (fd < 0) {
@@ -244,12 +407,8 @@ static void one_program(uint64_t seed, unsigned runs)
 		close((int)fd);
 		return;
 	}
-	for (unsigned r = 0; r < runs; r++) {
-		if (mode == BG_SYSCALL)
-			run_syscall(&p, (int)fd, img, &rng, seed);
-		else
-			run_ldabs(&p, (int)fd, img, &rng, seed);
-	}
+	for (unsigned r = 0; r < runs; r++)
+		compare_one(&p, (int)fd, img, &rng, seed, mutated);
 	emu_prog_image_free(img);
 	close((int)fd);
 }
@@ -330,19 +489,20 @@ int main(int argc, char **argv)
 	{
 		double el = now_s() - t0;
 
-		printf("diff_interp: %lu programs in %.1f s (%.0f/s): %lu accepted by the kernel, %lu rejected (%.1f%%); "
-		       "%lu runs compared, %lu divergences\n",
-		       st.programs, el, st.programs / (el > 0 ? el : 1), st.accepted, st.rejected,
+		printf("diff_interp: %lu programs (%lu mutated) in %.1f s (%.0f/s): %lu accepted by the kernel, %lu "
+		       "rejected (%.1f%%); %lu runs compared, %lu divergences\n",
+		       st.programs, st.mutated, el, st.programs / (el > 0 ? el : 1), st.accepted, st.rejected,
 		       st.programs ? 100.0 * st.rejected / st.programs : 0.0, st.runs, st.divergences);
-		printf("  SYSCALL %lu programs (%lu accepted), SOCKET_FILTER/LD_ABS %lu (%lu accepted); rejections by "
-		       "errno:",
-		       st.mode_programs[BG_SYSCALL], st.mode_accepted[BG_SYSCALL], st.mode_programs[BG_LDABS],
-		       st.mode_accepted[BG_LDABS]);
+		printf("  SYSCALL %lu programs (%lu accepted), XDP %lu (%lu), SOCKET_FILTER/LD_ABS %lu (%lu); "
+		       "rejections by errno:",
+		       st.mode_programs[BG_SYSCALL], st.mode_accepted[BG_SYSCALL], st.mode_programs[BG_XDP],
+		       st.mode_accepted[BG_XDP], st.mode_programs[BG_LDABS], st.mode_accepted[BG_LDABS]);
 		for (int e = 0; e < 140; e++)
 			if (st.by_errno[e])
 				printf(" %s %lu", e ? strerrorname_np(e) : "other", st.by_errno[e]);
-		printf("\n  rejected programs run by the interpreter: %lu ended in a run-time fault\n",
-		       st.emu_faults_rejected);
+		printf("\n  rejected programs run by the interpreter: %lu ended in a run-time fault; runs of mutated "
+		       "programs whose results depend on addresses or stack garbage (not compared): %lu\n",
+		       st.emu_faults_rejected, st.addr_dependent);
 	}
 	if (selftest) {
 		if (st.divergences) {

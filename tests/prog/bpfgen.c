@@ -632,6 +632,107 @@ static void gen_ldabs(struct gen *g)
 	fix_reachability(g, 0, body_end);
 }
 
+/* XDP: r9 is the packet pointer throughout; r0-r8 scalars. */
+static void gen_xdp(struct gen *g)
+{
+	struct bg_prog *p = g->p;
+	uint32_t items = 8 + rnd(g, 48), body_start, body_end, exit_jump;
+
+	emit(g, EI_LDX_MEM(EMU_W, 9, 1, 0)); /* data */
+	emit(g, EI_LDX_MEM(EMU_W, 3, 1, 4)); /* data_end */
+	emit(g, EI_MOV64_REG(4, 9));
+	emit(g, EI_ALU64_IMM(EMU_ADD, 4, BG_XDP_NEED));
+	exit_jump = p->n;
+	emit(g, EI_JMP_REG(EMU_JGT, 4, 3, 0));
+	for (uint8_t r = 0; r <= 8; r++) {
+		if (rnd(g, 3))
+			emit(g, EI_LDX_MEM(EMU_DW, r, 9, (int16_t)rnd(g, BG_XDP_AREA - 7)));
+		else
+			emit(g, EI_MOV64_IMM(r, imm_value(g->rng)));
+	}
+	for (int s = 0; s < 8; s++)
+		emit(g, EI_STX_MEM(EMU_DW, 10, (uint8_t)rnd(g, 9), SLOT(s)));
+	body_start = p->n;
+	for (uint32_t k = 0; k < items && room(g, 8); k++) {
+		switch (rnd(g, 16)) {
+		case 0:
+		case 1:
+		case 2:
+			gen_jmp(g, 0, 8, -1);
+			break;
+		case 3:
+		case 4:
+			gen_stack(g, SLOT(0), 8, 0, 8, -1);
+			break;
+		case 5:
+			gen_atomic(g, SLOT(0), 8, 0, 8, -1);
+			break;
+		case 6:
+		case 7:
+		case 8: {
+			unsigned sz = rnd(g, 4), n = size_n[sz];
+			int16_t off = (int16_t)rnd(g, BG_XDP_AREA - n + 1);
+			uint8_t r = (uint8_t)rnd(g, 9);
+
+			switch (rnd(g, 4)) {
+			case 0:
+				emit(g, EI_STX_MEM(sizes[sz], 9, r, off));
+				break;
+			case 1:
+				emit(g, EI_ST_MEM(sizes[sz], 9, off, imm_value(g->rng)));
+				break;
+			case 2:
+				emit(g, n == 8 ? EI_LDX_MEM(EMU_DW, r, 9, off) : EI_LDX_MEMSX(sizes[sz], r, 9, off));
+				break;
+			default:
+				emit(g, EI_LDX_MEM(sizes[sz], r, 9, off));
+				break;
+			}
+			break;
+		}
+		case 9: {
+			/* through a second packet pointer at a constant distance */
+			uint8_t t = (uint8_t)rnd(g, 9), r;
+			int k = (int)rnd(g, BG_XDP_AREA - 8);
+			uint32_t first;
+
+			do
+				r = (uint8_t)rnd(g, 9);
+			while (r == t);
+			emit(g, EI_MOV64_REG(t, 9));
+			first = p->n;
+			emit(g, EI_ALU64_IMM(EMU_ADD, t, k));
+			if (rnd(g, 2)) {
+				emit(g, EI_STX_MEM(EMU_W, t, r, (int16_t)rnd(g, 5)));
+				emit(g, EI_MOV64_IMM(t, imm_value(g->rng)));
+			} else {
+				emit(g, EI_LDX_MEM(EMU_H, t, t, (int16_t)rnd(g, 7)));
+			}
+			group(g, first);
+			break;
+		}
+		case 10:
+			emit_ld_imm64(g, (uint8_t)rnd(g, 9), bg_value(g->rng));
+			break;
+		default:
+			gen_alu(g, 0, 8, -1);
+			break;
+		}
+	}
+	body_end = p->n;
+	for (uint8_t r = 0; r <= 8; r++)
+		emit(g, EI_STX_MEM(EMU_DW, 9, r, BG_XDP_REGS + 8 * r));
+	for (int s = 0; s < 8; s++) {
+		emit(g, EI_LDX_MEM(EMU_DW, 8, 10, SLOT(s)));
+		emit(g, EI_STX_MEM(EMU_DW, 9, 8, BG_XDP_STACK + 8 * s));
+	}
+	p->insns[exit_jump].off = (int16_t)(p->n - exit_jump - 1);
+	emit(g, EI_MOV64_IMM(0, 2)); /* XDP_PASS */
+	emit(g, EI_EXIT());
+	resolve_jumps(g, body_start, body_end);
+	fix_reachability(g, 0, body_end);
+}
+
 void bg_generate(struct bg_prog *p, enum bg_mode mode, uint64_t *rng)
 {
 	static __thread struct gen g;
@@ -643,6 +744,8 @@ void bg_generate(struct bg_prog *p, enum bg_mode mode, uint64_t *rng)
 	p->n = 0;
 	if (mode == BG_LDABS)
 		gen_ldabs(&g);
+	else if (mode == BG_XDP)
+		gen_xdp(&g);
 	else
 		gen_syscall(&g);
 }
@@ -673,5 +776,16 @@ uint32_t bg_packet(uint8_t *pkt, uint64_t *rng)
 		len = 14 + 20;
 	if (pkt[12] == 0x86 && pkt[13] == 0xdd && len < 14 + 40)
 		len = 14 + 40;
+	return len;
+}
+
+/* A packet for an XDP program: mostly long enough for its body, sometimes not. */
+uint32_t bg_xdp_packet(uint8_t *pkt, uint64_t *rng)
+{
+	uint32_t len = bg_below(rng, 8) ? BG_XDP_NEED + bg_below(rng, BG_XDP_PKT_MAX - BG_XDP_NEED + 1)
+					: 14 + bg_below(rng, BG_XDP_NEED);
+
+	for (uint32_t i = 0; i < len; i++)
+		pkt[i] = (uint8_t)bg_rand(rng);
 	return len;
 }

@@ -12,6 +12,10 @@
  *
  * BG_LDABS: a BPF_PROG_TYPE_SOCKET_FILTER program of LD_ABS/LD_IND loads at offsets inside,
  * around and outside the packet (SKF_NET_OFF/SKF_LL_OFF too), folded into r0: test_run's retval.
+ *
+ * BG_XDP: a BPF_PROG_TYPE_XDP program that checks the packet holds BG_XDP_NEED bytes (or
+ * returns XDP_PASS at once), then loads and stores packet bytes at constant, unaligned offsets
+ * through a packet pointer, and writes r0-r8 and the stack slots into the packet: data_out.
  */
 #ifndef BPFEMU_TESTS_BPFGEN_H
 #define BPFEMU_TESTS_BPFGEN_H
@@ -33,7 +37,14 @@
 
 #define BG_PKT_MAX 96
 
-enum bg_mode { BG_SYSCALL, BG_LDABS };
+/* XDP packet layout */
+#define BG_XDP_AREA 96    /* [0, 96): bytes the body loads and stores */
+#define BG_XDP_REGS 96    /* r0-r8 after the body */
+#define BG_XDP_STACK 168  /* the eight stack slots */
+#define BG_XDP_NEED 232
+#define BG_XDP_PKT_MAX 300
+
+enum bg_mode { BG_SYSCALL, BG_LDABS, BG_XDP, BG_NR_MODES };
 
 struct bg_prog {
 	enum bg_mode mode;
@@ -62,5 +73,6 @@ void bg_generate(struct bg_prog *p, enum bg_mode mode, uint64_t *rng);
 /* Inputs for one run: the SYSCALL context, or a packet (returns its length). */
 void bg_ctx_inputs(uint8_t *ctx, uint64_t *rng);
 uint32_t bg_packet(uint8_t *pkt, uint64_t *rng);
+uint32_t bg_xdp_packet(uint8_t *pkt, uint64_t *rng);
 
 #endif

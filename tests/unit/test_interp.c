@@ -929,32 +929,68 @@ static void refused(const struct emu_insn *p, uint32_t n, const char *why)
 		refused(_p, EI_COUNT(_p), why);                                                    \
 	} while (0)
 
+/* What the kernel refuses anywhere in a program, the translator refuses. */
 START_TEST(translation_refusals)
 {
 	REFUSED("unknown opcode", EI_RAW(0xff, 0, 0, 0, 0), EI_EXIT());
 	REFUSED("unknown opcode", EI_RAW(EMU_LDX | EMU_MEMSX | EMU_DW, 0, 1, 0, 0), EI_EXIT());
+	REFUSED("unknown opcode", EI_RAW(EMU_ALU64 | EMU_END | EMU_TO_BE, 0, 0, 0, 16), EI_EXIT());
+	REFUSED("unknown opcode", EI_RAW(EMU_ALU | EMU_NEG | EMU_X, 0, 0, 0, 0), EI_EXIT());
+	REFUSED("unknown opcode", EI_RAW(EMU_JMP32 | EMU_EXIT, 0, 0, 0, 0), EI_EXIT());
+	REFUSED("BPF_LDX uses reserved fields", EI_RAW(EMU_LDX | EMU_MEM | EMU_W, 0, 1, 0, 1), EI_EXIT());
 	REFUSED("jump out of range", EI_JA(1), EI_EXIT());
 	REFUSED("jump out of range", EI_JA(-2), EI_EXIT());
 	REFUSED("jump out of range", EI_JMP_IMM(EMU_JEQ, 0, 0, 1), EI_LD_IMM64(0, 1), EI_EXIT()); /* into ld_imm64 */
-	REFUSED("frame pointer is read only", EI_MOV64_IMM(10, 0), EI_EXIT());
-	REFUSED("frame pointer is read only", EI_LDX_MEM(EMU_DW, 10, 1, 0), EI_EXIT());
-	REFUSED("frame pointer is read only", EI_ATOMIC(EMU_DW, EMU_XCHG, 1, 10, 0), EI_EXIT());
 	REFUSED("invalid bpf_ld_imm64", EI_RAW(EMU_LD_IMM64, 0, 0, 0, 0));
-	REFUSED("invalid register", EI_RAW(EMU_ALU64 | EMU_MOV | EMU_K, 11, 0, 0, 0), EI_EXIT());
-	REFUSED("div by zero", EI_ALU64_IMM(EMU_DIV, 0, 0), EI_EXIT());
-	REFUSED("invalid shift", EI_ALU32_IMM(EMU_LSH, 0, 32), EI_EXIT());
-	REFUSED("helper 4242", EI_CALL_HELPER(4242), EI_EXIT());
 	REFUSED("kernel function", EI_RAW(EMU_JMP | EMU_CALL, 0, EMU_PSEUDO_KFUNC_CALL, 0, 1), EI_EXIT());
 	REFUSED("test resolver", EI_LD_IMM64_RAW(1, EMU_PSEUDO_BTF_ID, 1), EI_EXIT());
-	REFUSED("invalid MOV offset", EI_MOVSX32(0, 1, 32), EI_EXIT());
-	REFUSED("arena", EI_RAW(EMU_ALU64 | EMU_MOV | EMU_X, 0, 1, 1, 1), EI_EXIT());
-	REFUSED("invalid BPF_END", EI_ENDIAN(EMU_TO_BE, 0, 8), EI_EXIT());
-	REFUSED("invalid atomic", EI_ATOMIC(EMU_H, EMU_ADD, 1, 2, 0), EI_EXIT());
 	{
 		struct emu_insn one[] = { EI_EXIT() };
 
 		refused(one, 0, "program of 0");
 	}
+}
+END_TEST
+
+/* What the verifier checks only on the paths it explores becomes a trap: translated, and the run
+ * stops if it ever gets there (the kernel accepts such code as dead code). */
+static void trapped(const struct emu_insn *p, uint32_t n, const char *why)
+{
+	struct emu_prog_image *img = xlate(p, n);
+	struct emu_run run;
+	uint64_t r0;
+
+	run_init(&run);
+	ck_assert_int_eq(emu_prog_run(img, &run, &r0), -EINVAL);
+	ck_assert_msg(strstr(run.fault.msg, why), "fault \"%s\" lacks \"%s\"", run.fault.msg, why);
+	ck_assert_msg(strstr(run.fault.msg, "dead code"), "%s", run.fault.msg);
+	emu_prog_image_free(img);
+}
+#define TRAPPED(why, ...)                                                                          \
+	do {                                                                                       \
+		struct emu_insn _p[] = { __VA_ARGS__ };                                            \
+		trapped(_p, EI_COUNT(_p), why);                                                    \
+	} while (0)
+
+START_TEST(dead_code_traps)
+{
+	TRAPPED("frame pointer is read only", EI_MOV64_IMM(10, 0), EI_EXIT());
+	TRAPPED("frame pointer is read only", EI_LDX_MEM(EMU_DW, 10, 1, 0), EI_EXIT());
+	TRAPPED("frame pointer is read only", EI_ATOMIC(EMU_DW, EMU_XCHG, 1, 10, 0), EI_EXIT());
+	TRAPPED("invalid register", EI_RAW(EMU_ALU64 | EMU_MOV | EMU_K, 11, 0, 0, 0), EI_EXIT());
+	TRAPPED("invalid register", EI_RAW(EMU_JMP | EMU_JEQ | EMU_X, 0, 12, 0, 0), EI_EXIT());
+	TRAPPED("div by zero", EI_ALU64_IMM(EMU_DIV, 0, 0), EI_EXIT());
+	TRAPPED("invalid shift", EI_ALU32_IMM(EMU_LSH, 0, 32), EI_EXIT());
+	TRAPPED("helper 4242", EI_CALL_HELPER(4242), EI_EXIT());
+	TRAPPED("invalid MOV offset", EI_MOVSX32(0, 1, 32), EI_EXIT());
+	TRAPPED("BPF_MOV uses reserved fields", EI_RAW(EMU_ALU64 | EMU_MOV | EMU_K, 0, 0, 1, 5), EI_EXIT());
+	TRAPPED("arena", EI_RAW(EMU_ALU64 | EMU_MOV | EMU_X, 0, 1, 1, 1), EI_EXIT());
+	TRAPPED("invalid BPF_END", EI_ENDIAN(EMU_TO_BE, 0, 8), EI_EXIT());
+	TRAPPED("invalid atomic", EI_ATOMIC(EMU_H, EMU_ADD, 1, 2, 0), EI_EXIT());
+	TRAPPED("invalid atomic opcode", EI_ATOMIC(EMU_DW, 0x77, 1, 2, 0), EI_EXIT());
+	TRAPPED("conditional jump", EI_RAW(EMU_JMP | EMU_JCOND, 0, 3, 0, 0), EI_EXIT());
+	/* a trap in dead code costs nothing */
+	EXPECT(4, EI_MOV64_IMM(0, 4), EI_JA(1), EI_MOV64_IMM(10, 0), EI_EXIT());
 }
 END_TEST
 
@@ -1096,6 +1132,7 @@ int main(void)
 		tcase_add_test(em, tail_call_limit);
 		tcase_add_test(em, legacy_packet_loads);
 		tcase_add_test(em, translation_refusals);
+		tcase_add_test(em, dead_code_traps);
 		tcase_add_test(em, random_words_are_safe);
 		suite_add_tcase(s, em);
 	}
