@@ -152,6 +152,7 @@ struct emu_run {
 	const uint8_t *pkt_data, *pkt_end, *skb_net, *skb_mac;
 	/* set by the run */
 	uint64_t budget_used;
+	uint32_t may_goto_checks; /* times a may_goto counter ran out (a time check, timed mode) */
 	struct emu_run_fault fault;
 	struct emu_run_state *state; /* during the run only */
 };

@@ -47,6 +47,7 @@
 #define EMU_XOP_MEM(s) X(LDX_##s) X(LDX_FP_##s) X(STX_##s) X(STX_FP_##s) X(ST_##s) X(ST_FP_##s) \
 	X(LDACQ_##s) X(STREL_##s)
 #define EMU_XOP_ATOMIC(o) X(AT_W_##o) X(AT_DW_##o)
+#define EMU_XOP_FUSED_J(c) X(F_ADDK_##c) X(F_ADDK_##c##_B)
 
 /* The full list, given a macro X(name). */
 #define EMU_XOPS_LIST                                                                              \
@@ -60,7 +61,8 @@
 	X(LDXS_B) X(LDXS_H) X(LDXS_W) X(LDXS_FP_B) X(LDXS_FP_H) X(LDXS_FP_W)                        \
 	EMU_ATOMIC_OPS(EMU_XOP_ATOMIC)                                                             \
 	X(LD_ABS_B) X(LD_ABS_H) X(LD_ABS_W) X(LD_IND_B) X(LD_IND_H) X(LD_IND_W)                    \
-	X(FAULT_A64_ADD_K) X(FAULT_A64_ADD_X)
+	X(FAULT_A64_ADD_K) X(FAULT_A64_ADD_X)                                                      \
+	X(F_MOV_ADDK) X(F_MOV_ADDX) X(F_BOUNDS) X(F_ADDK_JGTX) EMU_JCONDS(EMU_XOP_FUSED_J)
 
 enum emu_xop {
 #define X(n) XOP_##n,
@@ -94,6 +96,9 @@ struct emu_prog_image {
 	char **traps;             /* TRAP's imm indexes this: why the instruction cannot run */
 	uint32_t nr_traps;
 };
+
+/* fuse.c: rewrites ops[] (one per raw slot) to superinstructions where groups allow. */
+void emu_fuse(const struct emu_insn *in, uint32_t cnt, enum emu_xop *ops);
 
 /* The run loop's labels, in enum emu_xop order (NULL when not threaded). */
 const void *const *emu_interp_labels(void);
@@ -139,9 +144,9 @@ struct emu_run_state {
 
 /* mem.c: the slow paths behind mem_fast.h. 0, or a negative errno with f_* set. A load's *v is
  * zero-extended from n bytes, or a context hook's value as the hook gave it. */
-int emu_mem_load_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, uint64_t *v);
-int emu_mem_store_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, uint64_t v);
-int emu_mem_atomic_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, bool write);
+int emu_mem_load_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t *v);
+int emu_mem_store_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t v);
+int emu_mem_atomic_slow(struct emu_run_state *S, uint64_t a, uint32_t n, bool write);
 int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, uint32_t flags, uint32_t kind);
 void emu_mem_fini(struct emu_run_state *S);
 /* Fills run->fault from S and the instruction at pc. */

@@ -210,7 +210,7 @@ static void fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t fla
 	}
 }
 
-int emu_mem_load_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, uint64_t *v)
+int emu_mem_load_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t *v)
 {
 	uint64_t lo, hi;
 	uint32_t flags;
@@ -220,11 +220,11 @@ int emu_mem_load_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, uint64_t
 	if (!find_plain(S, a, n, EMU_MEM_READ, &lo, &hi, &flags))
 		return plain_fault(S, a, n, EMU_MEM_READ, false);
 	fill(S, lo, hi, flags);
-	load_n((const void *)a, n, v);
+	load_n((const void *)(uintptr_t)a, n, v);
 	return 0;
 }
 
-int emu_mem_store_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, uint64_t v)
+int emu_mem_store_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t v)
 {
 	uint64_t lo, hi;
 	uint32_t flags;
@@ -234,11 +234,11 @@ int emu_mem_store_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, uint64_
 	if (!find_plain(S, a, n, EMU_MEM_WRITE, &lo, &hi, &flags))
 		return plain_fault(S, a, n, EMU_MEM_WRITE, true);
 	fill(S, lo, hi, flags);
-	store_n((void *)a, n, v);
+	store_n((void *)(uintptr_t)a, n, v);
 	return 0;
 }
 
-int emu_mem_atomic_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, bool write)
+int emu_mem_atomic_slow(struct emu_run_state *S, uint64_t a, uint32_t n, bool write)
 {
 	uint32_t need = EMU_MEM_READ | (write ? EMU_MEM_WRITE : 0);
 	uint64_t lo, hi;
@@ -254,8 +254,9 @@ int emu_mem_atomic_slow(struct emu_run_state *S, uintptr_t a, uint32_t n, bool w
 
 int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, uint32_t flags, uint32_t kind)
 {
-	if (start < 4096 || end < start || !(flags & (EMU_MEM_READ | EMU_MEM_WRITE)) ||
-	    (flags & ~(EMU_MEM_READ | EMU_MEM_WRITE)))
+	struct emu_region g = { .start = start, .end = end, .flags = flags, .kind = kind };
+
+	if (!emu_region_ok(&g))
 		return -EINVAL;
 	for (uint32_t i = 0; i < S->nrg; i++) {
 		struct emu_region *g = &S->rg[i];
@@ -279,7 +280,7 @@ int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, 
 		S->rg = rg;
 		S->caprg = cap;
 	}
-	S->rg[S->nrg++] = (struct emu_region){ .start = start, .end = end, .flags = flags, .kind = kind };
+	S->rg[S->nrg++] = g;
 	return 0;
 }
 

@@ -22,16 +22,33 @@
 /* [a, a + n) inside the read cache. hi - n cannot wrap: cached regions start at 4096 or above,
  * and an empty cache is lo = UINT64_MAX, hi = 8 (emu_caches_empty), which no address passes:
  * only a = UINT64_MAX clears the first compare and it fails the second (8 - n < a). */
-static inline __attribute__((always_inline)) int emu_rd_hit(const struct emu_run_state *S, uintptr_t a,
-							    uintptr_t n)
+static inline __attribute__((always_inline)) int emu_rd_hit(const struct emu_run_state *S, uint64_t a,
+							    uint64_t n)
 {
+#ifdef EMU_MEM_NO_FAST /* bench/interp_count.c measures what the cache buys */
+	(void)S, (void)a, (void)n;
+	return 0;
+#else
 	return a >= S->rlo && a <= S->rhi - n;
+#endif
 }
 
-static inline __attribute__((always_inline)) int emu_wr_hit(const struct emu_run_state *S, uintptr_t a,
-							    uintptr_t n)
+static inline __attribute__((always_inline)) int emu_wr_hit(const struct emu_run_state *S, uint64_t a,
+							    uint64_t n)
 {
+#ifdef EMU_MEM_NO_FAST
+	(void)S, (void)a, (void)n;
+	return 0;
+#else
 	return a >= S->wlo && a <= S->whi - n;
+#endif
+}
+
+/* A region the checks can use: starts past the NULL page, not inverted, some permission. */
+static inline bool emu_region_ok(const struct emu_region *g)
+{
+	return g->start >= 4096 && g->end >= g->start && (g->flags & (EMU_MEM_READ | EMU_MEM_WRITE)) &&
+	       !(g->flags & ~(EMU_MEM_READ | EMU_MEM_WRITE));
 }
 
 static inline void emu_caches_empty(struct emu_run_state *S)

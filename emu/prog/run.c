@@ -85,10 +85,11 @@ static uint64_t mono_ns(void)
 
 /* A may_goto counter that reached 0: its next value (bpf_check_timed_may_goto's rule: the first
  * refresh starts the clock, a refresh 250 ms later ends the loop). */
-static __attribute__((noinline)) uint64_t may_goto_refresh(const struct emu_run_state *S, uint64_t *ts)
+static __attribute__((noinline)) uint64_t may_goto_refresh(struct emu_run_state *S, uint64_t *ts)
 {
 	uint64_t now;
 
+	S->run->may_goto_checks++;
 	if (!S->mg_timed)
 		return 0;
 	now = mono_ns();
@@ -98,6 +99,11 @@ static __attribute__((noinline)) uint64_t may_goto_refresh(const struct emu_run_
 	}
 	return now - *ts >= EMU_MAY_GOTO_NS ? 0 : EMU_MAX_TIMED_LOOPS;
 }
+
+#ifdef EMU_INTERP_COUNT
+/* Benches only (bench/interp_count.c builds a copy of this file with it): instructions run. */
+uint64_t emu_interp_count;
+#endif
 
 #ifdef BPFEMU_FAULT_INJECTION
 #define FAULT_FLIP 1u /* the planted fault's flipped bit (xlate.c picks the instruction) */
@@ -148,12 +154,27 @@ static int run_loop(struct emu_run_state *S, const struct emu_prog_image *img, c
 #define SRC R[pc->src]
 #define K64 ((uint64_t)(int64_t)pc->imm)
 #define K32 ((uint32_t)pc->imm)
+#ifdef EMU_INTERP_COUNT
+#define COUNT() (emu_interp_count++)
+#define COUNT_MORE(n) (emu_interp_count += (n)) /* a superinstruction's other halves */
+#else
+#define COUNT() ((void)0)
+#define COUNT_MORE(n) ((void)0)
+#endif
 #if EMU_INTERP_THREADED
 #define OP(n) L_##n:
-#define DISPATCH() goto *pc->h
+#define DISPATCH()                                                                                 \
+	do {                                                                                       \
+		COUNT();                                                                           \
+		goto *pc->h;                                                                       \
+	} while (0)
 #else
 #define OP(n) case XOP_##n:
-#define DISPATCH() goto dispatch
+#define DISPATCH()                                                                                 \
+	do {                                                                                       \
+		COUNT();                                                                           \
+		goto dispatch;                                                                     \
+	} while (0)
 #endif
 #define NEXT()                                                                                     \
 	do {                                                                                       \
@@ -180,6 +201,7 @@ static int run_loop(struct emu_run_state *S, const struct emu_prog_image *img, c
 	DISPATCH();
 	{
 #else
+	COUNT();
 dispatch:
 	switch ((enum emu_xop)pc->op) {
 #endif
@@ -329,6 +351,71 @@ dispatch:
 			mg = may_goto_refresh(S, &mg_ts);
 		NEXT();
 	}
+
+	/* ---- superinstructions (fuse.c): the later slots are never dispatched ---- */
+	OP(F_MOV_ADDK) {
+		D = R[pc->src] + (uint64_t)(int64_t)pc[1].imm;
+		COUNT_MORE(1);
+		pc += 2;
+		DISPATCH();
+	}
+	OP(F_MOV_ADDX) {
+		D = R[pc->src] + R[pc[1].src];
+		COUNT_MORE(1);
+		pc += 2;
+		DISPATCH();
+	}
+	OP(F_BOUNDS) {
+		uint64_t v = R[pc->src] + (uint64_t)(int64_t)pc[1].imm;
+
+		D = v;
+		COUNT_MORE(2);
+		pc += 2;
+		if (v > R[pc->src])
+			JF(pc->off);
+		NEXT();
+	}
+	OP(F_ADDK_JGTX) {
+		uint64_t v = D + K64;
+
+		D = v;
+		COUNT_MORE(1);
+		pc++;
+		if (v > R[pc->src])
+			JF(pc->off);
+		NEXT();
+	}
+#define FADDK(C, T, O)                                                                             \
+	OP(F_ADDK_##C) {                                                                           \
+		uint64_t v = D + K64;                                                              \
+		D = v;                                                                             \
+		COUNT_MORE(1);                                                                     \
+		pc++;                                                                              \
+		if ((T##64_t)v O (T##64_t)K64)                                                     \
+			JF(pc->off);                                                               \
+		NEXT();                                                                            \
+	}                                                                                          \
+	OP(F_ADDK_##C##_B) {                                                                       \
+		uint64_t v = D + K64;                                                              \
+		D = v;                                                                             \
+		COUNT_MORE(1);                                                                     \
+		pc++;                                                                              \
+		if ((T##64_t)v O (T##64_t)K64)                                                     \
+			JB(pc->off);                                                               \
+		NEXT();                                                                            \
+	}
+	FADDK(JEQ, uint, ==)
+	FADDK(JNE, uint, !=)
+	FADDK(JGT, uint, >)
+	FADDK(JGE, uint, >=)
+	FADDK(JLT, uint, <)
+	FADDK(JLE, uint, <=)
+	FADDK(JSET, uint, &)
+	FADDK(JSGT, int, >)
+	FADDK(JSGE, int, >=)
+	FADDK(JSLT, int, <)
+	FADDK(JSLE, int, <=)
+#undef FADDK
 
 	/* ---- calls ---- */
 	OP(CALL_HELPER) {
@@ -619,6 +706,8 @@ out_helper:
 #undef K32
 #undef OP
 #undef DISPATCH
+#undef COUNT
+#undef COUNT_MORE
 #undef NEXT
 #undef JF
 #undef JB
@@ -639,8 +728,10 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	uint64_t top, budget0;
 	int ret;
 
-	memset(&run->fault, 0, sizeof(run->fault));
+	run->fault.err = 0; /* the rest is written only when a run stops early */
+	run->fault.msg[0] = 0;
 	run->budget_used = 0;
+	run->may_goto_checks = 0;
 	S.run = run;
 	S.img = img;
 	S.pc = img->code;
@@ -670,6 +761,10 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	for (uint32_t i = 0; i < run->nr_regions; i++) {
 		const struct emu_region *g = &run->regions[i];
 
+		if (i < EMU_INLINE_REGIONS && emu_region_ok(g)) {
+			S.rg[S.nrg++] = *g; /* the common case: no growth, no duplicate search */
+			continue;
+		}
 		if (emu_mem_add_region(&S, g->start, g->end, g->flags, g->kind)) {
 			emu_mem_fini(&S);
 			run->fault.err = -EINVAL;

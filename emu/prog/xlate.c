@@ -657,6 +657,7 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 		if (in->code == EMU_LD_IMM64)
 			ops[++i] = XOP_FELL_OFF; /* never dispatched: the value lives there */
 	}
+	emu_fuse(insns, cnt, ops);
 	for (uint32_t i = 0; i <= cnt; i++) {
 		enum emu_xop op = i < cnt ? ops[i] : XOP_FELL_OFF;
 

@@ -11,10 +11,14 @@
  *   SOCKET_FILTER programs (LD_ABS/LD_IND): the retval.
  * One program in eight has a field or two mutated at random. Programs the kernel refuses are
  * counted (the rate is printed) and still run through the interpreter within a budget, which
- * must neither crash nor touch memory outside its regions.
+ * must neither crash nor touch memory outside its regions. An accepted mutated program is
+ * compared unless it may use a pointer as a number (bg_pointer_clean: the kernel's addresses
+ * are not the emulator's) or its results move when the emulator's buffers and stack move or its
+ * stack starts poisoned (garbage the kernel leaves in stack slots never written).
  * A program the kernel accepts and the translator refuses is a divergence.
  *
  * Usage: diff_interp [--seconds S] [--programs N] [--seed X] [--runs R] [--selftest] [--verbose]
+ *                    [--program SEED]   (one program again, by the seed a report printed)
  *   default: 30 seconds (CI); a developer runs millions with --programs.
  *   BPFEMU_DIFF_SEED, BPFEMU_DIFF_SECONDS, BPFEMU_DIFF_PROGRAMS set the same from the environment.
  *   --selftest (the fault-injecting build, diff_interp_fault): turns on the planted fault
@@ -35,7 +39,8 @@
 #include "prog/kprog.h"
 
 static struct {
-	unsigned long programs, mutated, accepted, rejected, runs, addr_dependent, divergences, xlate_refused, emu_faults_rejected;
+	unsigned long programs, mutated, accepted, rejected, runs, addr_dependent, pointer_tainted, unclean_generated,
+		kernel_refused, kernel_refused_generated, timed, divergences, xlate_refused, emu_faults_rejected;
 	unsigned long by_errno[140];
 	unsigned long mode_programs[BG_NR_MODES], mode_accepted[BG_NR_MODES];
 } st;
@@ -105,6 +110,7 @@ struct outcome {
 	uint32_t len;   /* bytes: the context (SYSCALL) or the packet (XDP) after the run */
 	uint8_t bytes[BG_XDP_PKT_MAX + 64];
 	char msg[256];  /* the emulator's fault */
+	bool timed;     /* a may_goto ran out: the iteration count depends on time, here as there */
 };
 
 static bool same(const struct outcome *a, const struct outcome *b)
@@ -229,6 +235,7 @@ static void emu_run_one(enum bg_mode mode, const struct emu_prog_image *img, con
 		run.skb_mac = b;
 	}
 	o->ret = shift ? run_deeper(img, &run, &r0) : emu_prog_run(img, &run, &r0);
+	o->timed = run.may_goto_checks != 0;
 	o->retval = (uint32_t)r0;
 	if (o->ret)
 		snprintf(o->msg, sizeof(o->msg), "%s", run.fault.msg);
@@ -293,7 +300,20 @@ static void compare_one(const struct bg_prog *p, int fd, const struct emu_prog_i
 	else
 		in.len = bg_packet(in.pkt, rng);
 	kernel_run(p->mode, fd, &in, &k);
+	if (k.ret) {
+		/* test_run refused the input (a mutated program reaching past the context it is
+		 * given, ...): TEST_RUN's rule, not the interpreter's */
+		if (!mutated && !st.kernel_refused_generated++)
+			printf("WARNING: test_run refused a generated program's input (%ld, seed %#" PRIx64 ")\n", k.ret,
+			       seed);
+		st.kernel_refused++;
+		return;
+	}
 	emu_run_one(p->mode, img, &in, 0, &e);
+	if (e.timed) {
+		st.timed++;
+		return;
+	}
 	if (mutated) {
 		emu_run_one(p->mode, img, &in, 1, &e2);
 		if (!same(&e, &e2)) {
@@ -398,6 +418,15 @@ static void one_program(uint64_t seed, unsigned runs)
 	}
 	st.accepted++;
 	st.mode_accepted[mode]++;
+	if (!bg_pointer_clean(&p)) {
+		if (!mutated && !st.unclean_generated++)
+			printf("WARNING: a generated program uses a pointer as a number (seed %#" PRIx64 "): the generator or "
+			       "its taint analysis is wrong\n", seed);
+		st.pointer_tainted++;
+		close((int)fd);
+		emu_prog_image_free(img);
+		return;
+	}
 	if (!img) {
 		char what[320];
 
@@ -419,7 +448,7 @@ int main(int argc, char **argv)
 	unsigned long max_programs = 0;
 	unsigned runs = 4;
 	bool selftest = false;
-	uint64_t seed, master;
+	uint64_t seed, master, only = 0;
 	const char *s;
 	long probe;
 
@@ -440,12 +469,14 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
 			runs = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--program") && i + 1 < argc)
+			only = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--selftest"))
 			selftest = true;
 		else if (!strcmp(argv[i], "--verbose"))
 			verbose = true;
 		else {
-			fprintf(stderr, "usage: %s [--seconds S] [--programs N] [--seed X] [--runs R] [--selftest] [--verbose]\n",
+			fprintf(stderr, "usage: %s [--seconds S] [--programs N] [--seed X] [--runs R] [--selftest] [--verbose] [--program SEED]\n",
 				argv[0]);
 			return 2;
 		}
@@ -470,6 +501,14 @@ int main(int argc, char **argv)
 		printf("%s: bpf() cannot load a SYSCALL program here (%s): the interpreter's differential test needs "
 		       "the real kernel\n", must ? "FAIL" : "SKIP", strerror((int)-probe));
 		return must ? 1 : 77;
+	}
+	if (only) {
+		/* one program again, by the seed a report printed */
+		max_reports = 1000;
+		one_program(only, runs);
+		printf("diff_interp: program %#" PRIx64 ": %lu runs compared, %lu divergences\n", only, st.runs,
+		       st.divergences);
+		return st.divergences ? 1 : 0;
 	}
 	master = seed ? seed : 1;
 	printf("diff_interp: seed %#" PRIx64 ", %s%.0f s / %lu programs, %u runs each\n", seed,
@@ -500,9 +539,11 @@ int main(int argc, char **argv)
 		for (int e = 0; e < 140; e++)
 			if (st.by_errno[e])
 				printf(" %s %lu", e ? strerrorname_np(e) : "other", st.by_errno[e]);
-		printf("\n  rejected programs run by the interpreter: %lu ended in a run-time fault; runs of mutated "
-		       "programs whose results depend on addresses or stack garbage (not compared): %lu\n",
-		       st.emu_faults_rejected, st.addr_dependent);
+		printf("\n  rejected programs run by the interpreter: %lu ended in a run-time fault\n"
+		       "  not compared: %lu accepted mutated programs that use a pointer as a number, %lu runs of "
+		       "mutated programs whose results moved with addresses or stack garbage, %lu runs test_run "
+		       "refused, %lu runs a may_goto ended (time-bounded on both sides)\n",
+		       st.emu_faults_rejected, st.pointer_tainted, st.addr_dependent, st.kernel_refused, st.timed);
 	}
 	if (selftest) {
 		if (st.divergences) {
@@ -510,6 +551,14 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		printf("FAIL: the planted fault (interp-alu) went unnoticed in %lu programs\n", st.programs);
+		return 1;
+	}
+	if (st.kernel_refused_generated) {
+		printf("FAIL: test_run refused %lu runs of generated programs\n", st.kernel_refused_generated);
+		return 1;
+	}
+	if (st.unclean_generated) {
+		printf("FAIL: %lu generated programs failed the pointer analysis\n", st.unclean_generated);
 		return 1;
 	}
 	if (st.accepted == 0) {

@@ -74,5 +74,7 @@ void bg_generate(struct bg_prog *p, enum bg_mode mode, uint64_t *rng);
 void bg_ctx_inputs(uint8_t *ctx, uint64_t *rng);
 uint32_t bg_packet(uint8_t *pkt, uint64_t *rng);
 uint32_t bg_xdp_packet(uint8_t *pkt, uint64_t *rng);
+/* Whether no result of p can depend on the numeric value of a pointer (see bpfgen.c). */
+bool bg_pointer_clean(const struct bg_prog *p);
 
 #endif
