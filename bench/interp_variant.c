@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A renamed copy of the interpreter (translator and run loop) for interp_bench: compiled once per
+ * A renamed copy of the interpreter (translator, run loop, entry) for interp_bench: compiled once per
  * variant with -DVARIANT=_<name> and the variant's switch:
  *   _count     EMU_INTERP_COUNT: counts the instructions a run executes (emu_interp_count)
  *   _nocache   EMU_MEM_NO_FAST: every checked access takes mem.c's slow path
@@ -19,6 +19,8 @@
 #define emu_prog_run CAT(emu_prog_run, VARIANT)
 #define emu_run_callback CAT(emu_run_callback, VARIANT)
 #define emu_run_abort CAT(emu_run_abort, VARIANT)
+#define emu_run_loop CAT(emu_run_loop, VARIANT)
 
 #include "prog/xlate.c"
 #include "prog/run.c"
+#include "prog/entry.c"

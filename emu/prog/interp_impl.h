@@ -100,6 +100,11 @@ struct emu_prog_image {
 /* fuse.c: rewrites ops[] (one per raw slot) to superinstructions where groups allow. */
 void emu_fuse(const struct emu_insn *in, uint32_t cnt, enum emu_xop *ops);
 
+/* run.c: runs from pc in a frame whose r10 is fp until that frame exits; 0 with r0, or the error
+ * that stopped the run (run->fault filled). img == NULL: the label table through *r0. */
+int emu_run_loop(struct emu_run_state *S, const struct emu_prog_image *img, const struct emu_xinsn *pc,
+		 const uint64_t *args, uint64_t fp, uint64_t *r0);
+
 /* The run loop's labels, in enum emu_xop order (NULL when not threaded). */
 const void *const *emu_interp_labels(void);
 

@@ -8,9 +8,12 @@
  * helpers are bound to their functions, subprogram entries and the stack bytes each frame must
  * zero are found.
  *
- * The translator refuses what the run loop cannot run safely or what the kernel's instruction
- * set does not have; it does not repeat the verifier's work (types, bounds, uninitialised
- * registers), which the run-time checks back up.
+ * The translator refuses what the kernel refuses anywhere in a program (opcodes outside its
+ * instruction table, LDX reserved fields, jumps out of the program or into an ld_imm64, kfuncs);
+ * what the verifier checks only on the paths it explores becomes a TRAP slot, since the kernel
+ * accepts such instructions in dead code. It does not repeat the verifier's work (types, bounds,
+ * uninitialised registers), which the run-time checks back up. Last, fuse.c turns common groups
+ * into superinstructions.
  */
 #include <errno.h>
 #include <stdarg.h>
