@@ -868,6 +868,65 @@ START_TEST(tail_call_limit)
 }
 END_TEST
 
+/* The same rule on the kernel (BPFEMU_UNIT_KERNEL=1): an XDP program in slot 0 of a PROG_ARRAY
+ * bumps a counter in an ARRAY map, tries empty slot 1, then tail-calls itself. */
+static long k_map(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max)
+{
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
+
+	kp_put32(a, MC_TYPE, type);
+	kp_put32(a, MC_KEY_SIZE, ks);
+	kp_put32(a, MC_VALUE_SIZE, vs);
+	kp_put32(a, MC_MAX_ENTRIES, max);
+	return kp_sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
+}
+
+static long k_elem(int cmd, int fd, void *k, void *v)
+{
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
+
+	kp_put32(a, EL_FD, (uint32_t)fd);
+	kp_put64(a, EL_KEY, (uint64_t)(uintptr_t)k);
+	kp_put64(a, EL_VALUE, (uint64_t)(uintptr_t)v);
+	return kp_sys(cmd, a, sizeof(a));
+}
+
+START_TEST(tail_call_limit_kernel)
+{
+	long cnt = k_map(2 /* ARRAY */, 4, 8, 1), pa = k_map(3 /* PROG_ARRAY */, 4, 4, 2), fd;
+	struct emu_insn p[] = {
+		EI_MOV64_REG(6, 1),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (int32_t)cnt),
+		EI_ST_MEM(EMU_W, 10, -4, 0), EI_MOV64_REG(2, 10), EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_CALL_HELPER(1),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 13),
+		EI_MOV64_IMM(1, 1), EI_ATOMIC(EMU_DW, EMU_ADD, 0, 1, 0),
+		EI_MOV64_REG(1, 6), EI_LD_IMM64_RAW(2, EMU_PSEUDO_MAP_FD, (int32_t)pa), EI_MOV64_IMM(3, 1), EI_CALL_HELPER(12),
+		EI_MOV64_REG(1, 6), EI_LD_IMM64_RAW(2, EMU_PSEUDO_MAP_FD, (int32_t)pa), EI_MOV64_IMM(3, 0), EI_CALL_HELPER(12),
+		EI_MOV64_IMM(0, 2), EI_EXIT(),
+	};
+	static char log[1 << 16];
+	uint8_t pkt[64] = { 0 };
+	struct kp_run kr = { .data = pkt, .data_size = sizeof(pkt) };
+	uint32_t k = 0, v;
+	uint64_t c = 0;
+
+	ck_assert_int_ge(cnt, 0);
+	ck_assert_int_ge(pa, 0);
+	fd = kp_load(EMU_PROG_XDP, p, EI_COUNT(p), 0, log, sizeof(log));
+	ck_assert_msg(fd >= 0, "kernel refused the program (%ld): %s", fd, log);
+	v = (uint32_t)fd;
+	ck_assert_int_eq(k_elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v), 0);
+	ck_assert_int_eq(kp_test_run((int)fd, &kr), 0);
+	ck_assert_uint_eq(kr.retval, 2);
+	ck_assert_int_eq(k_elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)cnt, &k, &c), 0);
+	ck_assert_uint_eq(c, 34); /* 1 + 33: the empty slot was never counted */
+	close((int)fd);
+	close((int)pa);
+	close((int)cnt);
+}
+END_TEST
+
 /* ---- LD_ABS / LD_IND ---- */
 
 START_TEST(legacy_packet_loads)
@@ -1118,7 +1177,12 @@ int main(void)
 	tcase_add_test(tc, ld_imm64_constants);
 	tcase_add_test(tc, subprogram_frames);
 	suite_add_tcase(s, tc);
-	if (!kernel_mode()) {
+	if (kernel_mode()) {
+		TCase *kc = tcase_create("kernel");
+
+		tcase_add_test(kc, tail_call_limit_kernel);
+		suite_add_tcase(s, kc);
+	} else {
 		TCase *em = tcase_create("emulator");
 
 		tcase_set_timeout(em, 120);
