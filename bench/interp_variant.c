@@ -5,6 +5,7 @@
  *   _count     EMU_INTERP_COUNT: counts the instructions a run executes (emu_interp_count)
  *   _nocache   EMU_MEM_NO_FAST: every checked access takes mem.c's slow path
  *   _switch    EMU_INTERP_SWITCH: the portable switch dispatch instead of computed goto
+ *   _nofuse    EMU_NO_FUSE: no superinstructions (fuse.c)
  * Images of a variant run only on that variant's run loop (they hold its handler addresses).
  */
 #ifndef VARIANT

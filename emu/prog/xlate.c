@@ -660,7 +660,9 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 		if (in->code == EMU_LD_IMM64)
 			ops[++i] = XOP_FELL_OFF; /* never dispatched: the value lives there */
 	}
+#ifndef EMU_NO_FUSE /* bench/interp_variant.c measures what fusing buys */
 	emu_fuse(insns, cnt, ops);
+#endif
 	for (uint32_t i = 0; i <= cnt; i++) {
 		enum emu_xop op = i < cnt ? ops[i] : XOP_FELL_OFF;
 
