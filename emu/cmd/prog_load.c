@@ -87,7 +87,7 @@ int emu_cmd_prog_load(struct emu_attr *a, union bpf_attr *uattr)
 	h.magic = EMU_PROG_MAGIC;
 	h.prog_type = type;
 	h.insn_cnt = cnt;
-	h.id = emu_alloc_id();
+	h.id = emu_alloc_id(EMU_ID_PROG);
 	memcpy(h.name, name, sizeof(name));
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
 		close(fd);

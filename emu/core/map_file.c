@@ -137,7 +137,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	/* bytes after the first NUL are not part of the name */
 	for (size_t i = strnlen(h->name, EMU_OBJ_NAME_LEN); i < EMU_OBJ_NAME_LEN; i++)
 		h->name[i] = 0;
-	h->id = emu_alloc_id();
+	h->id = emu_alloc_id(EMU_ID_MAP);
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
 	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
 	h->redo_off = redo_bytes(c) ? size - redo_bytes(c) : 0;
