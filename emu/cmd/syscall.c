@@ -41,6 +41,9 @@ static const struct cmd cmds[EMU_BPF_NR_CMDS] = {
 	[EMU_BPF_MAP_GET_NEXT_ID] = { emu_cmd_map_get_next_id, ID_GET_NEXT_END, false },
 	[EMU_BPF_MAP_GET_FD_BY_ID] = { emu_cmd_map_get_fd_by_id, ID_GET_FD_END, true },
 	[EMU_BPF_PROG_LOAD] = { emu_cmd_prog_load, PL_END, true },
+	[EMU_BPF_BTF_LOAD] = { emu_cmd_btf_load, BTF_END, true },
+	[EMU_BPF_BTF_GET_FD_BY_ID] = { emu_cmd_btf_get_fd_by_id, ID_BTF_GET_FD_END, true },
+	[EMU_BPF_BTF_GET_NEXT_ID] = { emu_cmd_btf_get_next_id, ID_GET_NEXT_END, false },
 };
 
 bool emu_can_write(const struct emu_map *m, int accmode)
