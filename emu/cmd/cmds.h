@@ -40,11 +40,12 @@ emu_cmd_fn emu_cmd_obj_get_info;
 /* pin.c */
 emu_cmd_fn emu_cmd_obj_pin, emu_cmd_obj_get;
 /* ids.c */
-emu_cmd_fn emu_cmd_map_get_next_id, emu_cmd_map_get_fd_by_id;
+emu_cmd_fn emu_cmd_map_get_next_id, emu_cmd_map_get_fd_by_id, emu_cmd_prog_get_next_id, emu_cmd_prog_get_fd_by_id;
 /* btf.c */
 emu_cmd_fn emu_cmd_btf_load, emu_cmd_btf_get_fd_by_id, emu_cmd_btf_get_next_id;
 /* prog_load.c */
 emu_cmd_fn emu_cmd_prog_load;
+int emu_prog_fd_id(int fd, uint32_t *id); /* 0, or -EINVAL when fd is no program */
 
 /* The generic batch loops (map_batch.c) that families point their batch ops at. */
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);

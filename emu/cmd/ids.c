@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BPF_MAP_GET_NEXT_ID and BPF_MAP_GET_FD_BY_ID, and the walk over visible objects the BTF id
+ * BPF_MAP_GET_NEXT_ID and BPF_MAP_GET_FD_BY_ID, the same for programs (the program files this
+ * process can see: fds and pins), and the walk over visible objects the BTF id
  * commands (cmd/btf.c) share: the objects this process holds fds to and every pinned object are
  * visible (the kernel shows every live object to a privileged caller).
  */
@@ -83,8 +84,12 @@ void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *ar
 	}
 }
 
+/* The id of one kind of object an fd names: 0, or non-zero when it is not of that kind. */
+typedef int id_of_fn(int fd, uint32_t *id);
+
 struct next_id_ctx {
 	uint32_t start, best;
+	id_of_fn *id_of;
 };
 
 static bool next_id_cb(void *arg, int fd, const char *path)
@@ -93,14 +98,14 @@ static bool next_id_cb(void *arg, int fd, const char *path)
 	uint32_t id;
 
 	(void)path;
-	if (!emu_map_fd_id(fd, &id) && id > c->start && (!c->best || id < c->best))
+	if (!c->id_of(fd, &id) && id > c->start && (!c->best || id < c->best))
 		c->best = id;
 	return true;
 }
 
-int emu_cmd_map_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
+static int get_next_id(struct emu_attr *a, union bpf_attr *uattr, id_of_fn *id_of)
 {
-	struct next_id_ctx c = { attr_u32(a, ID_START), 0 };
+	struct next_id_ctx c = { attr_u32(a, ID_START), 0, id_of };
 
 	if (c.start >= INT_MAX)
 		return -EINVAL;
@@ -110,10 +115,21 @@ int emu_cmd_map_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
 	return emu_put_user_u32(uattr, ID_NEXT, c.best);
 }
 
+int emu_cmd_map_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return get_next_id(a, uattr, emu_map_fd_id);
+}
+
+int emu_cmd_prog_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return get_next_id(a, uattr, emu_prog_fd_id);
+}
+
 struct fd_by_id_ctx {
 	uint32_t id;
 	bool found;
-	char path[PATH_MAX]; /* where the map was found: its pin, or /proc/self/fd/N */
+	id_of_fn *id_of;
+	char path[PATH_MAX]; /* where the object was found: its pin, or /proc/self/fd/N */
 };
 
 /* Only notes where the map is: the new fd is opened once the walk has closed its own, so it gets
@@ -123,7 +139,7 @@ static bool fd_by_id_cb(void *arg, int fd, const char *path)
 	struct fd_by_id_ctx *c = arg;
 	uint32_t id;
 
-	if (emu_map_fd_id(fd, &id) || id != c->id)
+	if (c->id_of(fd, &id) || id != c->id)
 		return true;
 	if (path)
 		snprintf(c->path, sizeof(c->path), "%s", path);
@@ -136,7 +152,7 @@ static bool fd_by_id_cb(void *arg, int fd, const char *path)
 int emu_cmd_map_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 {
 	uint32_t flags = attr_u32(a, ID_OPEN_FLAGS);
-	struct fd_by_id_ctx c = { .id = attr_u32(a, ID_START) };
+	struct fd_by_id_ctx c = { .id = attr_u32(a, ID_START), .id_of = emu_map_fd_id };
 	int mode = O_RDWR, fd;
 
 	(void)uattr;
@@ -159,4 +175,20 @@ int emu_cmd_map_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 	if (mode != O_RDWR)
 		emu_mark_restricted(fd);
 	return fd;
+}
+
+/* BPF_PROG_GET_FD_BY_ID: a new fd of the program, read-write and close-on-exec as the kernel's. */
+int emu_cmd_prog_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
+{
+	struct fd_by_id_ctx c = { .id = attr_u32(a, ID_START), .id_of = emu_prog_fd_id };
+	int fd;
+
+	(void)uattr;
+	if (!c.id)
+		return -ENOENT;
+	emu_visit_objects(fd_by_id_cb, &c);
+	if (!c.found)
+		return -ENOENT;
+	fd = open(c.path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -ENOENT : fd;
 }

@@ -499,6 +499,7 @@ enum {
 	/* as the kernel checks them: a token fd is refused with EINVAL like any other junk, except
 	 * by BPF_BTF_GET_FD_BY_ID, whose last field it is (BPF_F_TOKEN_FD in open_flags) */
 	ID_GET_NEXT_END = 8, ID_GET_FD_END = 12, ID_BTF_GET_FD_END = 16,
+	ID_PROG_GET_FD_END = 4, /* BPF_PROG_GET_FD_BY_ID takes no open_flags at all */
 	/* BPF_OBJ_GET_INFO_BY_FD */
 	INFO_FD = 0, INFO_LEN = 4, INFO_PTR = 8, INFO_END = 16,
 	/* BPF_PROG_QUERY */
