@@ -32,6 +32,7 @@ int bpfemu_is_map_fd(int fd);
 /* A map's shape as info and the trace show it, without holding it: 0 or -errno (not a map). */
 struct emu_map_desc {
 	uint32_t type, key_size, value_size, max_entries, map_flags, id, nr_cpus;
+	uint32_t btf_id; /* 0: created without BTF */
 	uint32_t value_bytes; /* what user buffers hold for one value (per-CPU: every CPU's slot) */
 };
 int emu_map_describe(int fd, struct emu_map_desc *d);

@@ -8,7 +8,9 @@
  *
  * How one call is mirrored:
  *  - fd fields are translated: an emulated map's fd becomes its mirror's fd. A mirror is a kernel
- *    map created with the same attr when the emulated one was; a map that came from elsewhere
+ *    map created with the same attr when the emulated one was (a BTF object's mirror: the kernel's
+ *    BTF loaded from the same blob, so maps created with BTF are created with it on both sides);
+ *    a map that came from elsewhere
  *    (another fd of the same map, a pin made by another process) gets one from the kernel by id or
  *    through a mirror pin on a real bpffs, where possible. Calls on maps without a mirror are not
  *    compared (and counted as such).
@@ -17,9 +19,9 @@
  *    them. A shadow holds the user's bytes at the same page offsets with the same page protections,
  *    so the kernel faults at the very byte it would have faulted at. Then the emulator runs on the
  *    real memory, and every byte is compared.
- *  - Ids differ between the two worlds by design: the id field of OBJ_GET_INFO_BY_FD and the
- *    answers of MAP_GET_NEXT_ID are not compared, and MAP_GET_FD_BY_ID asks the kernel for the
- *    mirror's id.
+ *  - Ids differ between the two worlds by design: the id fields of OBJ_GET_INFO_BY_FD (a map's id
+ *    and btf_id, a BTF object's id) and the answers of MAP_GET_NEXT_ID are not compared, and
+ *    MAP_GET_FD_BY_ID asks the kernel for the mirror's id; the BTF id commands are not compared.
  *  - Hash maps get BPF_F_ZERO_SEED on both sides, so walks and batches come out in the same order.
  *  - Calls on LRU maps run on the kernel pinned to CPU 0: the kernel's LRU lists are per CPU, and
  *    the emulator's system-call path is CPU 0.
@@ -65,14 +67,15 @@ enum nc {
 	NC_PATH,         /* OBJ_PIN / OBJ_GET: paths of two different file systems */
 	NC_ORDER,        /* a hash map's walk order without BPF_F_ZERO_SEED */
 	NC_TOO_BIG,      /* buffers too large to shadow */
+	NC_BTF_IDS,      /* BTF_GET_NEXT_ID / BTF_GET_FD_BY_ID: which BTF ids exist differs by design */
 	NC_MAX
 };
 static const char *const nc_names[NC_MAX] = {
 	"not emulated", "map without a kernel mirror", "path commands", "random hash order",
-	"buffers too large",
+	"buffers too large", "BTF id commands",
 };
 static const char *const nc_keys[NC_MAX] = {
-	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large",
+	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large", "btf_ids",
 };
 
 /* ---- configuration and counters ---- */
@@ -252,6 +255,7 @@ struct mirror {
 	int accmode;
 	uint32_t kid; /* the kernel map's id */
 	uint32_t type, key_size, value_size, max_entries, map_flags, value_bytes;
+	bool btf;   /* created with BTF: info's btf_id differs by design */
 	bool order; /* walks come out in the same order on both sides */
 	bool pinned; /* has a mirror pin */
 };
@@ -355,6 +359,64 @@ static struct mirror *lookup(int efd)
 	return NULL;
 }
 
+/* BTF objects: the kernel's BTF loaded from the same blob, by emulated fd. */
+struct btf_mirror {
+	int kfd;
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct btf_mirror **btf_mirrors; /* indexed by the emulated fd */
+static size_t btf_mirrors_cap;
+
+static void btf_drop(int efd)
+{
+	struct btf_mirror *b;
+
+	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+		return;
+	close_kfd(b->kfd);
+	free(b);
+	btf_mirrors[efd] = NULL;
+}
+
+static struct btf_mirror *btf_lookup(int efd)
+{
+	struct btf_mirror *b;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+
+	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+		return NULL;
+	if (identity(efd, &dev, &ino, &mode) && dev == b->dev && ino == b->ino)
+		return b;
+	btf_drop(efd); /* closed behind our back, and the number reused */
+	return NULL;
+}
+
+/* Record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd. */
+static void btf_adopt(int efd, int kfd)
+{
+	struct btf_mirror *b;
+	int mode;
+
+	btf_drop(efd);
+	if (efd < 0 || !grow(&btf_mirrors, &btf_mirrors_cap, (size_t)efd, sizeof(*btf_mirrors)) ||
+	    !(b = calloc(1, sizeof(*b)))) {
+		close(kfd);
+		return;
+	}
+	if (!identity(efd, &b->dev, &b->ino, &mode)) {
+		free(b);
+		close(kfd);
+		return;
+	}
+	b->kfd = move_high(kfd);
+	set_ours(b->kfd, true);
+	btf_mirrors[efd] = b;
+}
+
 static uint32_t kernel_id(int kfd)
 {
 	unsigned char info[MI_SIZE];
@@ -415,6 +477,7 @@ static struct mirror *adopt(int efd, int kfd)
 	m->max_entries = d.max_entries;
 	m->map_flags = d.map_flags;
 	m->value_bytes = d.value_bytes;
+	m->btf = d.btf_id != 0;
 	m->order = !is_hash(m->type) || (m->map_flags & EMU_F_ZERO_SEED);
 	if (!identity(efd, &m->dev, &m->ino, &m->accmode)) {
 		free(m);
@@ -493,14 +556,18 @@ static struct mirror *attach(int efd)
 	return adopt(efd, (int)kfd);
 }
 
-enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_UNMIRRORED };
+enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_UNMIRRORED };
 
-/* What an fd in an attr is, and for the kernel, what to put there instead. */
-static enum fdclass classify(int fd, struct mirror **out)
+/* What an fd in an attr is, and for the kernel, what to put there instead (*out for a map,
+ * *kbtf for a BTF object, when either is mirrored). */
+static enum fdclass classify_btf(int fd, struct mirror **out, int *kbtf)
 {
 	struct mirror *m;
+	struct btf_mirror *b;
 
 	*out = NULL;
+	if (kbtf)
+		*kbtf = -1;
 	if (fd < 0)
 		return FD_RAW;
 	if (is_ours(fd))
@@ -509,6 +576,13 @@ static enum fdclass classify(int fd, struct mirror **out)
 		*out = m;
 		return FD_MIRRORED;
 	}
+	if ((b = btf_lookup(fd))) {
+		if (kbtf)
+			*kbtf = b->kfd;
+		return FD_BTF_MIRRORED;
+	}
+	if (emu_is_btf_fd(fd))
+		return FD_UNMIRRORED; /* e.g. one BTF_GET_FD_BY_ID made */
 	if (!emu_is_object_fd(fd))
 		return FD_RAW;
 	if (!bpfemu_is_map_fd(fd))
@@ -518,6 +592,11 @@ static enum fdclass classify(int fd, struct mirror **out)
 		return FD_MIRRORED;
 	}
 	return FD_UNMIRRORED;
+}
+
+static enum fdclass classify(int fd, struct mirror **out)
+{
+	return classify_btf(fd, out, NULL);
 }
 
 /* ---- mirror pins on a real bpffs ---- */
@@ -670,6 +749,7 @@ struct span {
 	bool out;           /* the call may write it: shadowed and compared */
 	bool compare;
 	unsigned mask_off, mask_len; /* bytes not compared (an id) */
+	unsigned mask2_off, mask2_len; /* and another range (a map's btf_id) */
 	int group;
 	unsigned char *kptr; /* what the kernel gets */
 };
@@ -791,6 +871,7 @@ struct call {
 	unsigned kmask[32];   /* attr bytes that differ by design: [off, off+len) pairs */
 	int nkmask;
 	struct mirror *map;
+	bool btf;            /* the primary fd is a (mirrored) BTF object */
 	long kret, eret;
 	struct difference d[MAX_DIFFS];
 	int nd;
@@ -889,9 +970,22 @@ static void spans_for(struct call *c)
 		if (m) {
 			c->sp[c->nsp - 1].mask_off = MI_ID;
 			c->sp[c->nsp - 1].mask_len = 4;
+			if (m->btf) {
+				c->sp[c->nsp - 1].mask2_off = MI_BTF_ID;
+				c->sp[c->nsp - 1].mask2_len = 4;
+			}
+		} else if (c->btf) {
+			/* (the blob and name go where pointers inside the info say: not shadowed, so
+			 * the kernel writes the program's memory first, the emulator the same after) */
+			c->sp[c->nsp - 1].mask_off = BI_ID;
+			c->sp[c->nsp - 1].mask_len = 4;
 		}
 		break;
 	}
+	case EMU_BPF_BTF_LOAD:
+		if (attr_u32(&c->a, BTF_LOG_LEVEL) && attr_u32(&c->a, BTF_LOG_SIZE) <= SHADOW_MAX)
+			add_span(c, "log_buf", BTF_LOG_BUF, attr_u32(&c->a, BTF_LOG_SIZE), true);
+		break;
 	case EMU_BPF_PROG_LOAD:
 		if (attr_u32(&c->a, PL_LOG_LEVEL) && attr_u32(&c->a, PL_LOG_SIZE) <= SHADOW_MAX) {
 			add_span(c, "log_buf", PL_LOG_BUF, attr_u32(&c->a, PL_LOG_SIZE), true);
@@ -1057,6 +1151,8 @@ static bool span_masked(const struct span *s, size_t i, bool info_hash_ptr)
 {
 	if (i >= s->mask_off && i < (size_t)s->mask_off + s->mask_len)
 		return true;
+	if (i >= s->mask2_off && i < (size_t)s->mask2_off + s->mask2_len)
+		return true;
 	return info_hash_ptr && i >= MI_HASH && i < MI_HASH + 8;
 }
 
@@ -1147,7 +1243,8 @@ static void compare_attr(struct call *c)
 
 static bool returns_fd(int cmd)
 {
-	return cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_MAP_GET_FD_BY_ID || cmd == EMU_BPF_OBJ_GET || cmd == EMU_BPF_PROG_LOAD;
+	return cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_MAP_GET_FD_BY_ID || cmd == EMU_BPF_OBJ_GET || cmd == EMU_BPF_PROG_LOAD ||
+	       cmd == EMU_BPF_BTF_LOAD || cmd == EMU_BPF_BTF_GET_FD_BY_ID || cmd == EMU_BPF_PROG_GET_FD_BY_ID;
 }
 
 static void compare_results(struct call *c)
@@ -1278,13 +1375,13 @@ static long emu_only(struct call *c, enum nc why)
 /* A fd field of the kernel's attr. false: an emulated map without a mirror (not comparable). */
 static bool fix_fd(struct call *c, unsigned off, bool primary)
 {
-	int fd = (int)attr_u32(&c->a, off);
+	int fd = (int)attr_u32(&c->a, off), kbtf;
 	struct mirror *m;
 	uint32_t kfd;
 
 	if (off + 4 > c->size && !primary)
 		return true; /* not passed: zero on both sides */
-	switch (classify(fd, &m)) {
+	switch (classify_btf(fd, &m, &kbtf)) {
 	case FD_RAW:
 		return true;
 	case FD_OURS:
@@ -1294,6 +1391,11 @@ static bool fix_fd(struct call *c, unsigned off, bool primary)
 		kfd = (uint32_t)m->kfd;
 		if (primary)
 			c->map = m;
+		break;
+	case FD_BTF_MIRRORED:
+		kfd = (uint32_t)kbtf;
+		if (primary)
+			c->btf = true;
 		break;
 	default:
 		return !primary;
@@ -1383,12 +1485,13 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	/* The primary map first: spans need its sizes. */
 	if (poff != UINT_MAX) {
 		struct mirror *m;
-		enum fdclass fc = classify((int)attr_u32(&c->a, poff), &m);
+		enum fdclass fc = classify_btf((int)attr_u32(&c->a, poff), &m, NULL);
 
 		if (fc == FD_UNMIRRORED)
 			return emu_only(c, NC_NO_MIRROR);
 		if (fc == FD_MIRRORED)
 			c->map = m;
+		c->btf = fc == FD_BTF_MIRRORED;
 		if (m && !m->order &&
 		    (c->cmd == EMU_BPF_MAP_GET_NEXT_KEY || c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH))
 			return emu_only(c, NC_ORDER);
@@ -1407,7 +1510,14 @@ static long run_both(struct call *c, const struct emu_attr *before)
 
 	if (c->cmd == EMU_BPF_MAP_CREATE) {
 		static const unsigned fds[] = { MC_INNER_FD, MC_BTF_FD, MC_VTYPE_BTF_OBJ_FD, MC_TOKEN_FD };
+		struct mirror *m;
 
+		/* a BTF object with no kernel counterpart: the two sides would create different maps */
+		if (attr_u32(&c->a, MC_BTF_FD) && c->size >= MC_BTF_FD + 4 &&
+		    classify((int)attr_u32(&c->a, MC_BTF_FD), &m) == FD_UNMIRRORED) {
+			finish_shadows(c);
+			return emu_only(c, NC_NO_MIRROR);
+		}
 		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (attr_u32(&c->a, fds[i]))
 				fix_fd(c, fds[i], false);
@@ -1474,6 +1584,11 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		} else if (c->kret >= 0) {
 			close((int)c->kret);
 		}
+	} else if (c->cmd == EMU_BPF_BTF_LOAD) {
+		if (c->kret >= 0 && c->eret >= 0)
+			btf_adopt((int)c->eret, (int)c->kret);
+		else if (c->kret >= 0)
+			close((int)c->kret);
 	} else if (c->cmd == EMU_BPF_PROG_LOAD) {
 		if (c->eret == -EOPNOTSUPP) {
 			/* only libbpf's probe programs are emulated: anything else needs a verifier */
@@ -1575,6 +1690,7 @@ static bool emulated_cmd(int cmd)
 	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
 	case EMU_BPF_MAP_UPDATE_BATCH:
 	case EMU_BPF_MAP_DELETE_BATCH:
+	case EMU_BPF_BTF_LOAD:
 		return true;
 	default:
 		return false;
@@ -1607,6 +1723,8 @@ static long diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_
 			close((int)c->kret);
 		if (c->nd)
 			report(c, before);
+	} else if (cmd == EMU_BPF_BTF_GET_NEXT_ID || cmd == EMU_BPF_BTF_GET_FD_BY_ID) {
+		r = emu_only(c, NC_BTF_IDS);
 	} else if (cmd >= 0 && cmd < NR_KERNEL_CMDS && !emulated_cmd(cmd)) {
 		r = emu_only(c, NC_NOT_EMULATED);
 	} else if (cmd == EMU_BPF_MAP_GET_FD_BY_ID) {
