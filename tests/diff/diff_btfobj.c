@@ -483,7 +483,8 @@ static long batch_op(const struct hx_pair *p, int cmd, uint32_t count, uint64_t 
 {
 	struct hx_op op;
 	struct hx_res r;
-	uint32_t ks = p->key_size, vb = p->vbytes, zero = 0;
+	uint32_t ks = p->key_size, vb = p->vbytes;
+	uint64_t zero = 0;
 
 	hx_op_init(&op, cmd);
 	hx_op_fd(&op, BA_FD, p);

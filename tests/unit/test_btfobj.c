@@ -434,7 +434,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("btfobj");
-	TCase *tc = tcase_create("btfobj"), *emu = tcase_create("emulator");
+	TCase *tc = tcase_create("btfobj");
 
 	unit_init(NULL);
 	blob_size = bb_blob(blob);
@@ -447,6 +447,8 @@ int main(void)
 	tcase_add_test(tc, f_lock_needs_a_spin_lock);
 	suite_add_tcase(s, tc);
 	if (!unit_kernel()) {
+		TCase *emu = tcase_create("emulator");
+
 		tcase_add_test(emu, pinned_map_keeps_its_btf);
 		tcase_add_test(emu, ids_are_per_kind);
 		suite_add_tcase(s, emu);
