@@ -7,6 +7,7 @@
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.
