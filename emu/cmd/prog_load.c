@@ -105,3 +105,25 @@ unsupported:
 	}
 	return -EOPNOTSUPP;
 }
+
+/* The id of the program file fd names (the id commands, cmd/ids.c): 0, or -EINVAL if none. */
+int emu_prog_fd_id(int fd, uint32_t *id)
+{
+	struct emu_prog_hdr h;
+	char path[64];
+	int rfd;
+	ssize_t n;
+
+	if (!emu_is_prog_fd(fd))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return -EINVAL;
+	n = pread(rfd, &h, sizeof(h), 0);
+	close(rfd);
+	if (n != (ssize_t)sizeof(h) || h.magic != EMU_PROG_MAGIC)
+		return -EINVAL;
+	*id = h.id;
+	return 0;
+}

@@ -8,6 +8,7 @@
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
  *   interp-alu     the interpreter flips one bit of one ALU result
+ *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.
