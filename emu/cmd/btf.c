@@ -24,6 +24,7 @@
 #include "../btf/btf.h"
 #include "../core/btf_obj.h"
 #include "../core/map.h"
+#include "../core/objstore.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "../util/diag.h"
@@ -108,10 +109,13 @@ int emu_cmd_btf_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
 
 	if (c.start >= INT_MAX)
 		return -EINVAL;
-	if (c.start < EMU_BTF_VMLINUX_ID && emu_btf_vmlinux_available())
+	if (c.start < EMU_BTF_VMLINUX_ID && emu_btf_vmlinux_available()) {
 		c.best = EMU_BTF_VMLINUX_ID;
-	else
+	} else {
+		if (c.start <= EMU_BTF_VMLINUX_ID) /* a listing begins: of live objects only */
+			emu_objstore_collect();
 		emu_visit_objects(next_cb, &c);
+	}
 	if (!c.best)
 		return -ENOENT;
 	return emu_put_user_u32(uattr, ID_NEXT, c.best);
@@ -175,6 +179,7 @@ int emu_cmd_btf_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 		return -ENOENT;
 	if (c.id == EMU_BTF_VMLINUX_ID)
 		return emu_btf_vmlinux_available() ? emu_btf_obj_new_vmlinux() : -ENOENT;
+	emu_objstore_collect();
 	emu_visit_objects(fd_cb, &c);
 	return c.found ? btf_fd_from(&c) : -ENOENT;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BPF_MAP_GET_NEXT_ID and BPF_MAP_GET_FD_BY_ID, the same for programs (the program files this
- * process can see: fds and pins), and the walk over visible objects the BTF id
- * commands (cmd/btf.c) share: the objects this process holds fds to and every pinned object are
- * visible (the kernel shows every live object to a privileged caller).
+ * BPF_MAP_GET_NEXT_ID and BPF_MAP_GET_FD_BY_ID, the same for programs, and the walk over visible
+ * objects the BTF id commands (cmd/btf.c) share: every live object of the user's processes is
+ * visible (core/objstore.c's registry), as the kernel shows every live object to a privileged
+ * caller, and the objects this process holds that no registry could take (memory files).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -17,17 +17,18 @@
 #include <unistd.h>
 
 #include "../core/map.h"
+#include "../core/objstore.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "cmds.h"
 
-/* Visit every object file this process holds an fd to, then every pinned one (see cmds.h). */
-void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *arg)
+/* Visit every object file this process holds an fd to, then every registered one: every live
+ * object of the user's processes (core/objstore.c; see cmds.h). */
+/* The fds this process holds: false if fn stopped the walk. */
+static bool visit_own_fds(bool (*fn)(void *arg, int fd, const char *path), void *arg)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
-	char stackdirs[16][PATH_MAX];
-	int sp = 0;
 
 	if (d) {
 		int self = dirfd(d);
@@ -40,48 +41,18 @@ void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *ar
 				continue;
 			if (!fn(arg, fd, NULL)) {
 				closedir(d);
-				return;
+				return false;
 			}
 		}
 		closedir(d);
 	}
-	/* pinned maps: walk the bpffs tree, a bounded depth */
-	snprintf(stackdirs[sp++], PATH_MAX, "%s", emu_bpffs_root());
-	while (sp) {
-		char dir[PATH_MAX];
+	return true;
+}
 
-		memcpy(dir, stackdirs[--sp], PATH_MAX);
-		d = opendir(dir);
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			char p[PATH_MAX];
-			struct stat st;
-			int fd;
-
-			if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-				continue;
-			if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p) || lstat(p, &st))
-				continue;
-			if (S_ISDIR(st.st_mode)) {
-				if (sp < 16)
-					memcpy(stackdirs[sp++], p, PATH_MAX);
-				continue;
-			}
-			if (!S_ISREG(st.st_mode))
-				continue;
-			fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-			if (fd < 0)
-				continue;
-			if (!fn(arg, fd, p)) {
-				close(fd);
-				closedir(d);
-				return;
-			}
-			close(fd);
-		}
-		closedir(d);
-	}
+void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *arg)
+{
+	if (visit_own_fds(fn, arg))
+		emu_objstore_visit(fn, arg);
 }
 
 /* The id of one kind of object an fd names: 0, or non-zero when it is not of that kind. */
@@ -103,13 +74,19 @@ static bool next_id_cb(void *arg, int fd, const char *path)
 	return true;
 }
 
-static int get_next_id(struct emu_attr *a, union bpf_attr *uattr, id_of_fn *id_of)
+/* The registry's next id (its names say the ids: nothing is opened; from 0 a listing begins and
+ * the registry is collected first, so it lists live objects only), or one of this process's own
+ * objects the registry could not take. */
+static int get_next_id(struct emu_attr *a, union bpf_attr *uattr, enum emu_id_kind kind, id_of_fn *id_of)
 {
 	struct next_id_ctx c = { attr_u32(a, ID_START), 0, id_of };
+	uint32_t reg;
 
 	if (c.start >= INT_MAX)
 		return -EINVAL;
-	emu_visit_objects(next_id_cb, &c);
+	if (!emu_objstore_next_id(kind, c.start, &reg))
+		c.best = reg;
+	visit_own_fds(next_id_cb, &c);
 	if (!c.best)
 		return -ENOENT;
 	return emu_put_user_u32(uattr, ID_NEXT, c.best);
@@ -117,12 +94,12 @@ static int get_next_id(struct emu_attr *a, union bpf_attr *uattr, id_of_fn *id_o
 
 int emu_cmd_map_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
 {
-	return get_next_id(a, uattr, emu_map_fd_id);
+	return get_next_id(a, uattr, EMU_ID_MAP, emu_map_fd_id);
 }
 
 int emu_cmd_prog_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
 {
-	return get_next_id(a, uattr, emu_prog_fd_id);
+	return get_next_id(a, uattr, EMU_ID_PROG, emu_prog_fd_id);
 }
 
 struct fd_by_id_ctx {
@@ -166,12 +143,16 @@ int emu_cmd_map_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 		mode = O_WRONLY;
 	if (!c.id)
 		return -ENOENT;
-	emu_visit_objects(fd_by_id_cb, &c);
-	if (!c.found)
-		return -ENOENT;
-	fd = open(c.path, mode | O_CLOEXEC);
+	/* a live registered map (one no fd, pin or holder keeps is gone, as the kernel's), else one
+	 * of this process's own the registry could not take */
+	fd = emu_objstore_open_live(EMU_ID_MAP, c.id, mode);
+	if (fd == -ENOENT && !visit_own_fds(fd_by_id_cb, &c)) {
+		fd = open(c.path, mode | O_CLOEXEC);
+		if (fd < 0)
+			fd = errno == EMFILE || errno == ENFILE ? -errno : -ENOENT;
+	}
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno; /* (a pin removed meanwhile: the map is gone) */
+		return fd;
 	if (mode != O_RDWR)
 		emu_mark_restricted(fd);
 	return fd;
@@ -186,9 +167,8 @@ int emu_cmd_prog_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 	(void)uattr;
 	if (!c.id)
 		return -ENOENT;
-	emu_visit_objects(fd_by_id_cb, &c);
-	if (!c.found)
-		return -ENOENT;
-	fd = open(c.path, O_RDWR | O_CLOEXEC);
+	fd = emu_objstore_open_live(EMU_ID_PROG, c.id, O_RDWR);
+	if (fd == -ENOENT && !visit_own_fds(fd_by_id_cb, &c))
+		fd = open(c.path, O_RDWR | O_CLOEXEC);
 	return fd < 0 ? -ENOENT : fd;
 }

@@ -15,6 +15,7 @@
 
 #include "../core/map.h"
 #include "../core/object.h"
+#include "../core/objstore.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "../util/diag.h"
@@ -93,6 +94,7 @@ int emu_cmd_prog_load(struct emu_attr *a, union bpf_attr *uattr)
 		close(fd);
 		return -ENOMEM;
 	}
+	emu_objstore_register(fd, EMU_ID_PROG, h.id);
 	return fd;
 
 unsupported:

@@ -19,6 +19,7 @@
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
 #include "btf_obj.h"
+#include "objstore.h"
 #include "state.h"
 
 #define DATA_OFF 128u /* the blob starts on its own line, after the header */
@@ -132,12 +133,19 @@ int emu_btf_obj_new(const void *data, uint32_t size, uint32_t id)
 {
 	struct emu_btf_obj_hdr h;
 
+	int fd;
+
 	emu_ids_init(); /* its fd is taken now, not while ours are open */
 	hdr_init(&h, id ? id : emu_alloc_id(EMU_ID_BTF));
 	h.data_size = size;
 	h.data_off = DATA_OFF;
 	h.file_size = DATA_OFF + (uint64_t)size;
-	return make_file(&h, data);
+	fd = make_file(&h, data);
+	/* a new BTF object is found by id from any process while it lives (core/objstore.c); one made
+	 * again from a map's copy is found through the map */
+	if (fd >= 0 && !id)
+		emu_objstore_register(fd, EMU_ID_BTF, h.id);
+	return fd;
 }
 
 static int vmlinux_size(uint32_t *size)

@@ -20,6 +20,7 @@
 
 #include "../util/diag.h"
 #include "inplace.h"
+#include "objstore.h"
 #include "registry.h"
 #include "state.h"
 #include "sync.h"
@@ -184,6 +185,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		return err;
 	}
 	ops->init(m);
+	/* registered before any access-mode reopen: every process of the user can now find it by
+	 * id (a memory file cannot be: it stays this process's, as before) */
+	emu_objstore_register(fd, EMU_ID_MAP, h->id);
 
 	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
 		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
