@@ -49,7 +49,8 @@
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
-#include "internal.h" /* emu_jhash_key: the floor hashes exactly as the emulator does */
+#include "util/compiler.h" /* emu_round_up */
+#include "util/hash.h"     /* emu_jhash_key: the floor hashes exactly as the emulator does */
 
 #if defined(__has_include)
 #if __has_include(<valgrind/callgrind.h>)

@@ -404,7 +404,7 @@ static bool diff_setup(void)
 	memcpy(attr + 4, &four, 4);
 	memcpy(attr + 8, &four, 4);
 	memcpy(attr + 12, &one, 4);
-	fd = syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, attr, sizeof(attr));
+	fd = syscall(SYS_bpf, 0 /* EMU_BPF_MAP_CREATE */, attr, sizeof(attr));
 	if (fd < 0) {
 		fprintf(stderr, "%s: --diff: bpf() is not permitted here (%s): differential mode makes every call on "
 			"the kernel too, so it needs root (CAP_BPF and CAP_SYS_ADMIN)\n", prog_name, strerror(errno));

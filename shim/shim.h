@@ -3,10 +3,11 @@
 #ifndef BPFEMU_SHIM_H
 #define BPFEMU_SHIM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../emu/internal.h"
+#include "../emu/frontend.h"
 
 /* Debug level from BPFEMU_DEBUGLEVEL: 1 explains every interception, 2 also what passed by. */
 extern int shim_debug;

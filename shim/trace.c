@@ -159,17 +159,13 @@ static void put_map_flags(struct line *l, uint32_t f)
 
 static uint32_t map_key_size(int fd, uint32_t *value_bytes)
 {
-	struct emu_map *m;
-	int mode;
-	uint32_t ks;
+	struct emu_map_desc d;
 
 	*value_bytes = 0;
-	if (emu_map_get(fd, &m, &mode))
+	if (emu_map_describe(fd, &d))
 		return 0;
-	ks = m->hdr->key_size;
-	*value_bytes = m->value_bytes;
-	emu_map_put(m);
-	return ks;
+	*value_bytes = d.value_bytes;
+	return d.key_size;
 }
 
 static void decode(struct line *l, int cmd, const struct emu_attr *a)
@@ -177,7 +173,7 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 	uint32_t ks, vb;
 
 	switch (cmd) {
-	case BPF_MAP_CREATE: {
+	case EMU_BPF_MAP_CREATE: {
 		const char *tn = emu_map_type_name(attr_u32(a, MC_TYPE));
 		char name[EMU_OBJ_NAME_LEN + 1];
 
@@ -193,13 +189,31 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 		put_map_flags(l, attr_u32(a, MC_FLAGS));
 		memcpy(name, a->b + MC_NAME, EMU_OBJ_NAME_LEN);
 		name[EMU_OBJ_NAME_LEN] = 0;
-		put(l, ", inner_map_fd=%d, map_name=\"%s\", map_ifindex=%u}", (int)attr_u32(a, MC_INNER_FD), name,
+		put(l, ", inner_map_fd=%d, map_name=\"%s\", map_ifindex=%u", (int)attr_u32(a, MC_INNER_FD), name,
 		    attr_u32(a, MC_IFINDEX));
+		if (attr_u32(a, MC_BTF_KEY) || attr_u32(a, MC_BTF_VALUE) || attr_u32(a, MC_BTF_VMLINUX))
+			put(l, ", btf_fd=%d, btf_key_type_id=%u, btf_value_type_id=%u, btf_vmlinux_value_type_id=%u",
+			    (int)attr_u32(a, MC_BTF_FD), attr_u32(a, MC_BTF_KEY), attr_u32(a, MC_BTF_VALUE),
+			    attr_u32(a, MC_BTF_VMLINUX));
+		put(l, "}");
 		break;
 	}
-	case BPF_MAP_LOOKUP_ELEM:
-	case BPF_MAP_UPDATE_ELEM:
-	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case EMU_BPF_BTF_LOAD:
+		put(l, "{btf=%#llx, btf_log_buf=%#llx, btf_size=%u, btf_log_size=%u, btf_log_level=%u, btf_flags=%#x}",
+		    (unsigned long long)attr_u64(a, BTF_BLOB), (unsigned long long)attr_u64(a, BTF_LOG_BUF),
+		    attr_u32(a, BTF_SIZE), attr_u32(a, BTF_LOG_SIZE), attr_u32(a, BTF_LOG_LEVEL), attr_u32(a, BTF_FLAGS));
+		break;
+	case EMU_BPF_BTF_GET_FD_BY_ID:
+		put(l, "{btf_id=%u, next_id=%u, open_flags=%#x}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT),
+		    attr_u32(a, ID_OPEN_FLAGS));
+		break;
+	case EMU_BPF_PROG_GET_FD_BY_ID:
+		put(l, "{prog_id=%u, next_id=%u, open_flags=%#x}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT),
+		    attr_u32(a, ID_OPEN_FLAGS));
+		break;
+	case EMU_BPF_MAP_LOOKUP_ELEM:
+	case EMU_BPF_MAP_UPDATE_ELEM:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
 		ks = map_key_size((int)attr_u32(a, EL_FD), &vb);
 		put(l, "{map_fd=%d, ", (int)attr_u32(a, EL_FD));
 		put_buf(l, "key", attr_u64(a, EL_KEY), ks);
@@ -209,13 +223,13 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 		put_elem_flags(l, "flags", attr_u64(a, EL_FLAGS));
 		put(l, "}");
 		break;
-	case BPF_MAP_DELETE_ELEM:
+	case EMU_BPF_MAP_DELETE_ELEM:
 		ks = map_key_size((int)attr_u32(a, EL_FD), &vb);
 		put(l, "{map_fd=%d, ", (int)attr_u32(a, EL_FD));
 		put_buf(l, "key", attr_u64(a, EL_KEY), ks);
 		put(l, "}");
 		break;
-	case BPF_MAP_GET_NEXT_KEY:
+	case EMU_BPF_MAP_GET_NEXT_KEY:
 		ks = map_key_size((int)attr_u32(a, EL_FD), &vb);
 		put(l, "{map_fd=%d, ", (int)attr_u32(a, EL_FD));
 		put_buf(l, "key", attr_u64(a, EL_KEY), ks);
@@ -223,13 +237,13 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 		put_buf(l, "next_key", attr_u64(a, EL_VALUE), ks);
 		put(l, "}");
 		break;
-	case BPF_MAP_FREEZE:
+	case EMU_BPF_MAP_FREEZE:
 		put(l, "{map_fd=%d}", (int)attr_u32(a, 0));
 		break;
-	case BPF_MAP_LOOKUP_BATCH:
-	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
-	case BPF_MAP_UPDATE_BATCH:
-	case BPF_MAP_DELETE_BATCH:
+	case EMU_BPF_MAP_LOOKUP_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case EMU_BPF_MAP_UPDATE_BATCH:
+	case EMU_BPF_MAP_DELETE_BATCH:
 		put(l, "{batch={in_batch=%#llx, out_batch=%#llx, keys=%#llx, values=%#llx, count=%u, map_fd=%d, ",
 		    (unsigned long long)attr_u64(a, BA_IN), (unsigned long long)attr_u64(a, BA_OUT),
 		    (unsigned long long)attr_u64(a, BA_KEYS), (unsigned long long)attr_u64(a, BA_VALUES),
@@ -237,24 +251,26 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 		put_elem_flags(l, "elem_flags", attr_u64(a, BA_ELEM_FLAGS));
 		put(l, ", flags=%#llx}}", (unsigned long long)attr_u64(a, BA_FLAGS));
 		break;
-	case BPF_OBJ_GET_INFO_BY_FD:
+	case EMU_BPF_OBJ_GET_INFO_BY_FD:
 		put(l, "{info={bpf_fd=%d, info_len=%u, info=%#llx}}", (int)attr_u32(a, INFO_FD),
 		    attr_u32(a, INFO_LEN), (unsigned long long)attr_u64(a, INFO_PTR));
 		break;
-	case BPF_OBJ_PIN:
-	case BPF_OBJ_GET:
+	case EMU_BPF_OBJ_PIN:
+	case EMU_BPF_OBJ_GET:
 		put(l, "{");
 		put_str(l, "pathname", attr_u64(a, PIN_PATH));
 		put(l, ", bpf_fd=%d, file_flags=%#x}", (int)attr_u32(a, PIN_FD), attr_u32(a, PIN_FILE_FLAGS));
 		break;
-	case BPF_MAP_GET_NEXT_ID:
+	case EMU_BPF_MAP_GET_NEXT_ID:
+	case EMU_BPF_PROG_GET_NEXT_ID:
+	case EMU_BPF_BTF_GET_NEXT_ID:
 		put(l, "{start_id=%u, next_id=%u}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT));
 		break;
-	case BPF_MAP_GET_FD_BY_ID:
+	case EMU_BPF_MAP_GET_FD_BY_ID:
 		put(l, "{map_id=%u, next_id=%u, open_flags=%#x}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT),
 		    attr_u32(a, ID_OPEN_FLAGS));
 		break;
-	case BPF_PROG_LOAD: {
+	case EMU_BPF_PROG_LOAD: {
 		char name[EMU_OBJ_NAME_LEN + 1];
 
 		memcpy(name, a->b + 48, EMU_OBJ_NAME_LEN);
@@ -301,8 +317,8 @@ size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsi
 	if (ret < 0) {
 		const char *en = strerrorname_np(err);
 
-		put(&l, " %s (%s)", en ? en : err == BPFEMU_ENOTSUPP ? "ENOTSUPP" : "E???",
-		    err == BPFEMU_ENOTSUPP ? "Unknown error 524" : strerror(err));
+		put(&l, " %s (%s)", en ? en : err == EMU_ENOTSUPP ? "ENOTSUPP" : "E???",
+		    err == EMU_ENOTSUPP ? "Unknown error 524" : strerror(err));
 	}
 	n = l.n < len ? l.n : len ? len - 1 : 0;
 	if (len) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: builds bpfemu (plain, then ASan+UBSan) and runs every suite in each build,
-# then the concurrency tests (ctest -L stress) under ThreadSanitizer.
+# The test command: builds bpfemu (plain, then ASan+UBSan) and runs every suite in each build;
+# the portable path (here, and cross-built for aarch64 under qemu-user); then the concurrency
+# tests (ctest -L stress) under ThreadSanitizer, and the differential fuzzer.
 # Differential tests skip (exit 77, reason printed) where bpf() is not permitted; with
 # BPFEMU_REQUIRE_KERNEL=1 (CI) a skip is a failure instead.
 set -euo pipefail
@@ -22,6 +23,17 @@ run_build() {
 run_build "$src/build" -DBPFEMU_FAULT_INJECTION=ON -DBPFEMU_TEST_HOOKS=ON
 run_build "$src/build-asan" -DBPFEMU_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug -DBPFEMU_FAULT_INJECTION=ON \
   -DBPFEMU_TEST_HOOKS=ON
+# The portable path (no assembly) on this machine: the unit suite, its kernel run and the
+# differential suites, which hold every copy and fault rule against the kernel.
+LABEL='^(unit|unit-kernel|diff)$' run_build "$src/build-portable" -DBPFEMU_ARCH_FASTPATH=OFF
+# The portable path on another architecture: aarch64, cross-built, run under qemu-user. Skips
+# (77, reason printed) without the cross toolchain (.ci/deps-cross); CI requires it.
+cross() {
+  local rc=0
+  "$src/tests/cross/aarch64.sh" "$src/build-aarch64" || rc=$?
+  [ "$rc" = 77 ] || return "$rc"
+}
+cross
 # ThreadSanitizer: the concurrency tests, which are what it can find anything in.
 LABEL=stress TARGETS="stress_ops stress_kill stress_resource" \
   run_build "$src/build-tsan" -DBPFEMU_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug -DBPFEMU_TEST_HOOKS=ON

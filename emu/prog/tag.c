@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "../internal.h" /* emu_sha256 */
+#include "../util/hash.h" /* emu_sha256 */
 
 /* The kernel hashes the instructions as they are after the checks, with the immediates of map
  * ld_imm64 zeroed (both halves); everything else, PSEUDO_FUNC and BTF ids included, as given. */

@@ -8,7 +8,7 @@
 
 #include "check_internal.h"
 #include "scalar.h"
-#include "../internal.h" /* EMU_FAULT */
+#include "../util/diag.h" /* EMU_FAULT */
 
 /* test builds: BPFEMU_FAULT=check-oob lets a map value access one byte past the end through */
 #define EMU_FAULT_CHECK_OOB EMU_FAULT("check-oob")

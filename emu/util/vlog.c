@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "vlog.h"
-#include "../internal.h" /* emu_copy_to_user, emu_copy_from_user */
+#include "../uaccess/uaccess.h"
 
 #define LINE_MAX_BYTES 1024u /* the kernel formats each message into a buffer this large */
 

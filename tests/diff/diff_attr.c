@@ -15,9 +15,9 @@ static const struct {
 	int cmd;
 	unsigned end;
 } cmds[] = {
-	{ HX_MAP_CREATE, HX_MC_END }, { HX_LOOKUP, HX_EL_END },      { HX_UPDATE, HX_EL_END },
-	{ HX_DELETE, HX_EL_VALUE },   { HX_NEXT_KEY, HX_EL_FLAGS }, { HX_LOOKUP_DEL, HX_EL_END },
-	{ HX_FREEZE, 4 },             { HX_OBJ_GET_INFO, HX_INFO_END },
+	{ EMU_BPF_MAP_CREATE, MC_END }, { EMU_BPF_MAP_LOOKUP_ELEM, EL_END },      { EMU_BPF_MAP_UPDATE_ELEM, EL_END },
+	{ EMU_BPF_MAP_DELETE_ELEM, EL_VALUE },   { EMU_BPF_MAP_GET_NEXT_KEY, EL_FLAGS }, { EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, EL_END },
+	{ EMU_BPF_MAP_FREEZE, 4 },             { EMU_BPF_OBJ_GET_INFO_BY_FD, INFO_END },
 };
 
 static struct hx_pair map; /* HASH 4/8 with a few keys */
@@ -26,10 +26,10 @@ static struct hx_pair frozen_target;
 /* FREEZE succeeds once per map: every FREEZE case gets a map of its own. */
 static const struct hx_pair *target(int cmd)
 {
-	if (cmd != HX_FREEZE)
+	if (cmd != EMU_BPF_MAP_FREEZE)
 		return &map;
 	hx_close(&frozen_target);
-	hx_create(&frozen_target, HX_ARRAY, 4, 4, 2, 0);
+	hx_create(&frozen_target, EMU_MAP_ARRAY, 4, 4, 2, 0);
 	return &frozen_target;
 }
 
@@ -40,39 +40,39 @@ static void good_op(struct hx_op *op, int cmd, uint32_t key, const struct hx_pai
 	static uint32_t k;
 
 	k = key;
-	if (cmd == HX_MAP_CREATE) {
-		hx_create_op(op, HX_HASH, 4, 8, 4, 0);
+	if (cmd == EMU_BPF_MAP_CREATE) {
+		hx_create_op(op, EMU_MAP_HASH, 4, 8, 4, 0);
 		op->ret_fd = true;
 		return;
 	}
 	hx_op_init(op, cmd);
 	switch (cmd) {
-	case HX_FREEZE:
+	case EMU_BPF_MAP_FREEZE:
 		hx_op_fd(op, 0, p);
 		break;
-	case HX_OBJ_GET_INFO: {
+	case EMU_BPF_OBJ_GET_INFO_BY_FD: {
 		struct hx_buf *b;
 
-		hx_op_fd(op, HX_INFO_FD, p);
-		hx_op_u32(op, HX_INFO_LEN, HX_INFO_SIZE);
-		b = hx_op_buf(op, HX_INFO_PTR, HX_INFO_SIZE, NULL, NULL);
+		hx_op_fd(op, INFO_FD, p);
+		hx_op_u32(op, INFO_LEN, MI_SIZE);
+		b = hx_op_buf(op, INFO_PTR, MI_SIZE, NULL, NULL);
 		b->mask_off = 4;
 		b->mask_len = 4;
 		{
 			/* the poison pattern would land in the checked bytes 100..103 */
-			static unsigned char zero[HX_INFO_SIZE];
+			static unsigned char zero[MI_SIZE];
 
 			b->in = zero;
 		}
 		break;
 	}
 	default:
-		hx_op_fd(op, HX_EL_FD, p);
-		hx_op_buf(op, HX_EL_KEY, 4, &k, NULL);
-		if (cmd == HX_UPDATE)
-			hx_op_buf(op, HX_EL_VALUE, 8, &value, NULL);
-		else if (cmd != HX_DELETE)
-			hx_op_buf(op, HX_EL_VALUE, cmd == HX_NEXT_KEY ? 4 : 8, NULL, NULL);
+		hx_op_fd(op, EL_FD, p);
+		hx_op_buf(op, EL_KEY, 4, &k, NULL);
+		if (cmd == EMU_BPF_MAP_UPDATE_ELEM)
+			hx_op_buf(op, EL_VALUE, 8, &value, NULL);
+		else if (cmd != EMU_BPF_MAP_DELETE_ELEM)
+			hx_op_buf(op, EL_VALUE, cmd == EMU_BPF_MAP_GET_NEXT_KEY ? 4 : 8, NULL, NULL);
 		break;
 	}
 }
@@ -109,12 +109,12 @@ static void sizes(void)
 			hx_run(&op, NULL);
 
 			/* non-zero byte right after 168 and at the end of the area */
-			if (sz > HX_KATTR && sz <= HX_ATTR_MAX) {
+			if (sz > EMU_ATTR_SIZE && sz <= HX_ATTR_MAX) {
 				refill();
 				hx_ctx("%s size %u, byte 168 non-zero", hx_cmd_name(cmd), sz);
 				good_op(&op, cmd, 2, target(cmd));
 				op.size = sz;
-				op.attr[HX_KATTR] = 1;
+				op.attr[EMU_ATTR_SIZE] = 1;
 				hx_run(&op, NULL);
 				hx_ctx("%s size %u, last byte non-zero", hx_cmd_name(cmd), sz);
 				good_op(&op, cmd, 2, target(cmd));
@@ -123,13 +123,13 @@ static void sizes(void)
 				hx_run(&op, NULL);
 			}
 			/* bytes past size are never read: garbage there changes nothing */
-			if (sz < HX_KATTR) {
+			if (sz < EMU_ATTR_SIZE) {
 				refill();
 				hx_ctx("%s size %u, garbage after size", hx_cmd_name(cmd), sz);
 				good_op(&op, cmd, 2, target(cmd));
 				op.size = sz;
 				/* (the harness writes fds and pointers over their fields afterwards) */
-				for (unsigned j = sz; j < HX_KATTR; j++)
+				for (unsigned j = sz; j < EMU_ATTR_SIZE; j++)
 					op.attr[j] ^= 0xff;
 				hx_run(&op, NULL);
 			}
@@ -149,41 +149,41 @@ static void sizes(void)
 		struct hx_res r;
 
 		hx_ctx("MAP_CREATE attr size 0");
-		good_op(&op, HX_MAP_CREATE, 0, NULL);
+		good_op(&op, EMU_BPF_MAP_CREATE, 0, NULL);
 		op.size = 0;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r), -EINVAL, "size 0");
 		hx_ctx("MAP_CREATE attr size 4");
-		good_op(&op, HX_MAP_CREATE, 0, NULL);
+		good_op(&op, EMU_BPF_MAP_CREATE, 0, NULL);
 		op.size = 4;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r), -EINVAL, "size 4");
 		hx_ctx("MAP_CREATE attr size 256 zero tail");
-		good_op(&op, HX_MAP_CREATE, 0, NULL);
+		good_op(&op, EMU_BPF_MAP_CREATE, 0, NULL);
 		op.size = 256;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r) >= 0 ? 0 : hx_kret(&r), 0, "size 256 zero tail");
 		hx_ctx("MAP_CREATE attr size 256, byte 200 non-zero");
-		good_op(&op, HX_MAP_CREATE, 0, NULL);
+		good_op(&op, EMU_BPF_MAP_CREATE, 0, NULL);
 		op.size = 256;
 		op.attr[200] = 1;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r), -E2BIG, "size 256 byte 200");
 		hx_ctx("LOOKUP attr NULL size 4097");
-		good_op(&op, HX_LOOKUP, 1, &map);
+		good_op(&op, EMU_BPF_MAP_LOOKUP_ELEM, 1, &map);
 		op.attr_mode = HX_ATTR_NULL;
 		op.nbuf = op.nfd = 0;
 		op.size = 4097;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r), -E2BIG, "NULL attr, size > 4096");
 		hx_ctx("MAP_CREATE attr NULL size 0");
-		good_op(&op, HX_MAP_CREATE, 0, NULL);
+		good_op(&op, EMU_BPF_MAP_CREATE, 0, NULL);
 		op.attr_mode = HX_ATTR_NULL;
 		op.size = 0;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r), -EINVAL, "NULL attr, size 0 (all zero)");
 		hx_ctx("MAP_CREATE size 16 is enough for a basic HASH");
-		good_op(&op, HX_MAP_CREATE, 0, NULL);
+		good_op(&op, EMU_BPF_MAP_CREATE, 0, NULL);
 		op.size = 16;
 		hx_run(&op, &r);
 		hx_expect(hx_kret(&r) >= 0 ? 0 : hx_kret(&r), 0, "size 16");
@@ -230,10 +230,10 @@ static void short_memory(void)
 				for (size_t p = 0; p < sizeof(pos) / sizeof(pos[0]); p++) {
 					struct hx_op op;
 
-					if (pos[p] >= sz || pos[p] < HX_KATTR)
+					if (pos[p] >= sz || pos[p] < EMU_ATTR_SIZE)
 						continue;
 					hx_ctx("LOOKUP size %u, %u readable, byte %u non-zero", sz, av, pos[p]);
-					good_op(&op, HX_LOOKUP, 1, &map);
+					good_op(&op, EMU_BPF_MAP_LOOKUP_ELEM, 1, &map);
 					op.size = sz;
 					op.attr_mode = HX_ATTR_PAGE_END;
 					op.attr_avail = av;
@@ -250,7 +250,7 @@ static void check_attr(void)
 		int cmd = cmds[c].cmd;
 
 		/* every byte of the CHECK_ATTR zone, alone */
-		for (unsigned off = cmds[c].end; off < HX_KATTR; off++) {
+		for (unsigned off = cmds[c].end; off < EMU_ATTR_SIZE; off++) {
 			static const unsigned char vals[] = { 1, 0x80 };
 
 			for (int v = 0; v < 2; v++) {
@@ -262,12 +262,12 @@ static void check_attr(void)
 				good_op(&op, cmd, 2, target(cmd));
 				op.attr[off] = vals[v];
 				hx_run(&op, &r);
-				if (off == cmds[c].end || off == HX_KATTR - 1)
+				if (off == cmds[c].end || off == EMU_ATTR_SIZE - 1)
 					hx_expect(hx_kret(&r), -EINVAL, "non-zero byte in the CHECK_ATTR zone");
 			}
 		}
 		/* inside the used part: padding bytes are not checked */
-		if (cmd != HX_MAP_CREATE && cmd != HX_FREEZE && cmd != HX_OBJ_GET_INFO) {
+		if (cmd != EMU_BPF_MAP_CREATE && cmd != EMU_BPF_MAP_FREEZE && cmd != EMU_BPF_OBJ_GET_INFO_BY_FD) {
 			for (unsigned off = 4; off < 8; off++) {
 				struct hx_op op;
 
@@ -284,7 +284,7 @@ static void check_attr(void)
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		int cmd = cmds[c].cmd;
 
-		if (cmd == HX_MAP_CREATE || cmd == HX_FREEZE || cmd == HX_OBJ_GET_INFO)
+		if (cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_MAP_FREEZE || cmd == EMU_BPF_OBJ_GET_INFO_BY_FD)
 			continue;
 		for (unsigned sz = cmds[c].end + 1; sz <= cmds[c].end + 17; sz++) {
 			for (unsigned off = cmds[c].end; off < sz; off++) {
@@ -307,7 +307,7 @@ static void check_attr(void)
 
 		refill();
 		hx_ctx("LOOKUP size 32, byte 40 non-zero (not copied)");
-		good_op(&op, HX_LOOKUP, 2, &map);
+		good_op(&op, EMU_BPF_MAP_LOOKUP_ELEM, 2, &map);
 		op.size = 32;
 		op.attr[40] = 1;
 		hx_run(&op, NULL);
@@ -316,7 +316,7 @@ static void check_attr(void)
 
 static void unknown_commands(void)
 {
-	static const int list[] = { HX_NR_CMDS_618, HX_NR_CMDS_618 + 1, 64, 100, 1000, 0x7fff, INT_MAX, -1, -2, -100,
+	static const int list[] = { EMU_BPF_NR_CMDS, EMU_BPF_NR_CMDS + 1, 64, 100, 1000, 0x7fff, INT_MAX, -1, -2, -100,
 				    INT_MIN };
 
 	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
@@ -353,7 +353,7 @@ static void unknown_commands(void)
 		hx_expect(hx_kret(&r), -E2BIG, "non-zero tail comes first");
 		hx_ctx("unknown command %d, garbage attr", list[i]);
 		hx_op_init(&op, list[i]);
-		memset(op.attr, 0xff, HX_KATTR);
+		memset(op.attr, 0xff, EMU_ATTR_SIZE);
 		hx_run(&op, NULL);
 	}
 }
@@ -363,7 +363,7 @@ int main(void)
 	hx_init("diff_attr");
 	hx_ctx("setup");
 	/* iteration order must be deterministic for GET_NEXT_KEY outputs to compare */
-	if (hx_create(&map, hx_have_sys_admin ? HX_HASH : HX_ARRAY, 4, 8, 16, hx_have_sys_admin ? HX_F_ZERO_SEED : 0) < 0 || hx_create(&frozen_target, HX_ARRAY, 4, 4, 2, 0) < 0) {
+	if (hx_create(&map, hx_have_sys_admin ? EMU_MAP_HASH : EMU_MAP_ARRAY, 4, 8, 16, hx_have_sys_admin ? EMU_F_ZERO_SEED : 0) < 0 || hx_create(&frozen_target, EMU_MAP_ARRAY, 4, 4, 2, 0) < 0) {
 		printf("FAIL: cannot create the maps the scenarios use\n");
 		return 1;
 	}

@@ -33,28 +33,16 @@
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
+#include "core/cpus.h"
+#include "uapi/bpf_uapi.h"
 
-#define KATTR 168u   /* sizeof(union bpf_attr) on 6.18 */
 #define ATTR_BUF 256u
 #define PAGE 4096u
-#define ENOTSUPP_K 524
 #define SKIP 77
 #define ARENA_SIZE (1u << 20)
 #define MAX_REPORTS 25
 
-enum { C_CREATE = 0, C_LOOKUP = 1, C_UPDATE = 2, C_DELETE = 3, C_NEXT = 4, C_LOOKUP_DEL = 21,
-       C_FREEZE = 22, C_LB = 24, C_LADB = 25, C_UB = 26, C_DB = 27 };
-enum { T_HASH = 1, T_ARRAY = 2, T_PERCPU_HASH = 5, T_PERCPU_ARRAY = 6, T_LRU_HASH = 9,
-       T_LRU_PERCPU_HASH = 10, T_QUEUE = 22, T_STACK = 23 };
-#define F_NO_PREALLOC (1u << 0)
-#define F_NO_COMMON_LRU (1u << 1)
-#define F_RDONLY (1u << 3)
-#define F_WRONLY (1u << 4)
-#define F_ZERO_SEED (1u << 6)
-#define F_MMAPABLE (1u << 10)
-enum { BA_IN = 0, BA_OUT = 8, BA_KEYS = 16, BA_VALUES = 24, BA_COUNT = 32, BA_FD = 36,
-       BA_ELEM_FLAGS = 40, BA_FLAGS = 48, BA_END = 56 };
-enum { EL_FD = 0, EL_KEY = 8, EL_VALUE = 16, EL_FLAGS = 24 };
+/* commands, types, flags, attr offsets: emu/uapi/bpf_uapi.h */
 
 #define K 0 /* kernel side */
 #define E 1 /* emulator side */
@@ -66,7 +54,7 @@ static unsigned long n_div, n_ops, n_checks, n_cmd[28];
 static const char *cmd_name(int cmd);
 
 /* What the kernel answered, per batch command: shows the run reached the interesting cases. */
-static const int hist_errs[] = { 0, ENOENT, ENOSPC, EFAULT, EINVAL, E2BIG, EPERM, EBADF, ENOTSUPP_K };
+static const int hist_errs[] = { 0, ENOENT, ENOSPC, EFAULT, EINVAL, E2BIG, EPERM, EBADF, EMU_ENOTSUPP };
 #define NR_HIST (sizeof(hist_errs) / sizeof(hist_errs[0]) + 1)
 static unsigned long hist[4][NR_HIST];
 
@@ -77,16 +65,16 @@ static void hist_add(int cmd, long ret)
 	for (i = 0; i < NR_HIST - 1; i++)
 		if (ret == -hist_errs[i])
 			break;
-	hist[cmd - C_LB][i]++;
+	hist[cmd - EMU_BPF_MAP_LOOKUP_BATCH][i]++;
 }
 
 static void hist_print(void)
 {
 	for (int c = 0; c < 4; c++) {
-		printf("  %-24s", cmd_name(C_LB + c));
+		printf("  %-24s", cmd_name(EMU_BPF_MAP_LOOKUP_BATCH + c));
 		for (size_t i = 0; i < NR_HIST; i++) {
 			const char *nm = i == NR_HIST - 1 ? "other" : hist_errs[i] == 0 ? "ok"
-				: hist_errs[i] == ENOTSUPP_K ? "524" : strerrorname_np(hist_errs[i]);
+				: hist_errs[i] == EMU_ENOTSUPP ? "524" : strerrorname_np(hist_errs[i]);
 
 			printf(" %s=%lu", nm, hist[c][i]);
 		}
@@ -123,14 +111,14 @@ static void diverge(const char *fmt, ...)
 static const char *cmd_name(int cmd)
 {
 	switch (cmd) {
-	case C_LOOKUP: return "LOOKUP_ELEM";
-	case C_UPDATE: return "UPDATE_ELEM";
-	case C_DELETE: return "DELETE_ELEM";
-	case C_LOOKUP_DEL: return "LOOKUP_AND_DELETE_ELEM";
-	case C_LB: return "LOOKUP_BATCH";
-	case C_LADB: return "LOOKUP_AND_DELETE_BATCH";
-	case C_UB: return "UPDATE_BATCH";
-	case C_DB: return "DELETE_BATCH";
+	case EMU_BPF_MAP_LOOKUP_ELEM: return "LOOKUP_ELEM";
+	case EMU_BPF_MAP_UPDATE_ELEM: return "UPDATE_ELEM";
+	case EMU_BPF_MAP_DELETE_ELEM: return "DELETE_ELEM";
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM: return "LOOKUP_AND_DELETE_ELEM";
+	case EMU_BPF_MAP_LOOKUP_BATCH: return "LOOKUP_BATCH";
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH: return "LOOKUP_AND_DELETE_BATCH";
+	case EMU_BPF_MAP_UPDATE_BATCH: return "UPDATE_BATCH";
+	case EMU_BPF_MAP_DELETE_BATCH: return "DELETE_BATCH";
 	default: return "?";
 	}
 }
@@ -143,7 +131,7 @@ static const char *res_name(long r)
 
 	if (r >= 0)
 		snprintf(b, 32, "%ld", r);
-	else if (r == -ENOTSUPP_K)
+	else if (r == -EMU_ENOTSUPP)
 		snprintf(b, 32, "ENOTSUPP(524)");
 	else
 		snprintf(b, 32, "-%s", strerrorname_np((int)-r) ? strerrorname_np((int)-r) : "?");
@@ -231,11 +219,11 @@ struct pair {
 
 static bool is_hash(uint32_t t)
 {
-	return t == T_HASH || t == T_PERCPU_HASH || t == T_LRU_HASH || t == T_LRU_PERCPU_HASH;
+	return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH;
 }
 static bool is_percpu(uint32_t t)
 {
-	return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH || t == T_PERCPU_ARRAY;
+	return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH || t == EMU_MAP_PERCPU_ARRAY;
 }
 
 static uint32_t roundup_pow2(uint32_t x)
@@ -250,7 +238,7 @@ static uint32_t roundup_pow2(uint32_t x)
 static int pair_create(struct pair *p, const char *name, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max,
 		       uint32_t flags)
 {
-	unsigned char a[KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 	long r[2];
 
 	memset(p, 0, sizeof(*p));
@@ -261,7 +249,7 @@ static int pair_create(struct pair *p, const char *name, uint32_t type, uint32_t
 	p->max = max;
 	p->flags = flags;
 	p->V = is_percpu(type) ? ((vs + 7) / 8 * 8) * (uint32_t)ncpus : vs;
-	if ((flags & F_NO_COMMON_LRU) && max % ncpus)
+	if ((flags & EMU_F_NO_COMMON_LRU) && max % ncpus)
 		p->max = max = (max + ncpus - 1) / ncpus * ncpus;
 	p->nb = roundup_pow2(max);
 	for (int s = 0; s < 2; s++) {
@@ -271,7 +259,7 @@ static int pair_create(struct pair *p, const char *name, uint32_t type, uint32_t
 		put32(a, 8, vs);
 		put32(a, 12, max);
 		put32(a, 16, flags);
-		r[s] = call(s, C_CREATE, a, sizeof(a));
+		r[s] = call(s, EMU_BPF_MAP_CREATE, a, sizeof(a));
 		p->fd[s] = (int)r[s];
 	}
 	if (r[K] < 0 || r[E] < 0) {
@@ -309,54 +297,54 @@ static void key_of(const struct pair *p, uint32_t i, unsigned char *key)
 /* Element command on both sides; LOOKUP-type outputs compared. Returns the kernel's answer. */
 static long elem(struct pair *p, int cmd, const void *key, const void *val, uint64_t flags)
 {
-	unsigned char a[2][KATTR], out[2][4096];
+	unsigned char a[2][EMU_ATTR_SIZE], out[2][4096];
 	long r[2];
 
 	if (p->V > sizeof(out[0]))
 		abort();
 	for (int s = 0; s < 2; s++) {
-		memset(a[s], 0, KATTR);
+		memset(a[s], 0, EMU_ATTR_SIZE);
 		put32(a[s], EL_FD, (uint32_t)p->fd[s]);
 		putp(a[s], EL_KEY, key);
-		if (cmd == C_UPDATE) {
+		if (cmd == EMU_BPF_MAP_UPDATE_ELEM) {
 			putp(a[s], EL_VALUE, val);
-		} else if (cmd == C_LOOKUP || cmd == C_LOOKUP_DEL) {
+		} else if (cmd == EMU_BPF_MAP_LOOKUP_ELEM || cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM) {
 			memset(out[s], 0xa5, p->V);
 			putp(a[s], EL_VALUE, out[s]);
 		}
-		if (cmd != C_DELETE)
+		if (cmd != EMU_BPF_MAP_DELETE_ELEM)
 			put64(a[s], EL_FLAGS, flags);
-		r[s] = call(s, cmd, a[s], KATTR);
+		r[s] = call(s, cmd, a[s], EMU_ATTR_SIZE);
 	}
 	n_ops++;
 	n_cmd[cmd]++;
 	if (r[K] != r[E])
 		diverge("%s: kernel %s emulator %s", cmd_name(cmd), res_name(r[K]), res_name(r[E]));
-	else if (cmd == C_LOOKUP || cmd == C_LOOKUP_DEL)
+	else if (cmd == EMU_BPF_MAP_LOOKUP_ELEM || cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM)
 		cmp_bytes("element value", out[K], out[E], p->V);
 	return r[K];
 }
 
 static long next_key(int side, struct pair *p, const void *key, void *next)
 {
-	unsigned char a[KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 
 	memset(a, 0, sizeof(a));
 	put32(a, EL_FD, (uint32_t)p->fd[side]);
 	putp(a, EL_KEY, key);
 	putp(a, EL_VALUE, next);
-	return call(side, C_NEXT, a, KATTR);
+	return call(side, EMU_BPF_MAP_GET_NEXT_KEY, a, EMU_ATTR_SIZE);
 }
 
 static long lookup1(int side, struct pair *p, const void *key, void *val)
 {
-	unsigned char a[KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 
 	memset(a, 0, sizeof(a));
 	put32(a, EL_FD, (uint32_t)p->fd[side]);
 	putp(a, EL_KEY, key);
 	putp(a, EL_VALUE, val);
-	return call(side, C_LOOKUP, a, KATTR);
+	return call(side, EMU_BPF_MAP_LOOKUP_ELEM, a, EMU_ATTR_SIZE);
 }
 
 /* The whole map, walked with GET_NEXT_KEY step by step on both sides (the order must match:
@@ -526,7 +514,7 @@ static void bcall_init(struct bcall *c, int cmd, uint32_t count)
 {
 	memset(c, 0, sizeof(*c));
 	c->cmd = cmd;
-	c->size = KATTR;
+	c->size = EMU_ATTR_SIZE;
 	c->count = count;
 	c->tail_off = -1;
 }
@@ -549,7 +537,7 @@ static void fill(struct pair *p, uint32_t n, uint32_t universe)
 	for (uint32_t i = 0; i < n; i++) {
 		key_of(p, is_hash(p->type) ? below(universe) : i, key);
 		rnd_bytes(val, p->V);
-		elem(p, C_UPDATE, key, val, 0);
+		elem(p, EMU_BPF_MAP_UPDATE_ELEM, key, val, 0);
 	}
 }
 
@@ -565,7 +553,7 @@ static void page_all(struct pair *p, uint32_t count)
 
 	p->have_tok = false;
 	for (uint32_t i = 0; i < lim; i++) {
-		bcall_init(&c, C_LB, count);
+		bcall_init(&c, EMU_BPF_MAP_LOOKUP_BATCH, count);
 		if (i) {
 			c.in.len = tok_len(p);
 			c.in.data = p->tok;
@@ -592,7 +580,7 @@ static void drain(struct pair *p, uint32_t count)
 	bool from_tok = false;
 
 	for (uint32_t i = 0; i < lim; i++) {
-		bcall_init(&c, C_LADB, count);
+		bcall_init(&c, EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH, count);
 		if (from_tok) {
 			c.in.len = tok_len(p);
 			c.in.data = p->tok;
@@ -622,21 +610,21 @@ struct cfg {
 };
 
 static const struct cfg paging_cfgs[] = {
-	{ "hash-8", T_HASH, 4, 8, 8, F_ZERO_SEED },
-	{ "hash-33-k3", T_HASH, 3, 5, 33, F_ZERO_SEED },
-	{ "hash-64-k12", T_HASH, 12, 1, 64, F_ZERO_SEED },
-	{ "hash-16-noprealloc", T_HASH, 4, 8, 16, F_ZERO_SEED | F_NO_PREALLOC },
-	{ "percpu_hash-16", T_PERCPU_HASH, 4, 4, 16, F_ZERO_SEED },
-	{ "percpu_hash-24-v12", T_PERCPU_HASH, 8, 12, 24, F_ZERO_SEED },
-	{ "lru_hash-16", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED },
-	{ "lru_hash-64", T_LRU_HASH, 8, 16, 64, F_ZERO_SEED },
-	{ "lru_hash-16-nocommon", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED | F_NO_COMMON_LRU },
-	{ "lru_percpu_hash-32", T_LRU_PERCPU_HASH, 4, 8, 32, F_ZERO_SEED },
-	{ "array-8", T_ARRAY, 4, 8, 8, 0 },
-	{ "array-33-v3", T_ARRAY, 4, 3, 33, 0 },
-	{ "percpu_array-8", T_PERCPU_ARRAY, 4, 4, 8, 0 },
-	{ "percpu_array-20-v12", T_PERCPU_ARRAY, 4, 12, 20, 0 },
-	{ "array-16-mmapable", T_ARRAY, 4, 8, 16, F_MMAPABLE },
+	{ "hash-8", EMU_MAP_HASH, 4, 8, 8, EMU_F_ZERO_SEED },
+	{ "hash-33-k3", EMU_MAP_HASH, 3, 5, 33, EMU_F_ZERO_SEED },
+	{ "hash-64-k12", EMU_MAP_HASH, 12, 1, 64, EMU_F_ZERO_SEED },
+	{ "hash-16-noprealloc", EMU_MAP_HASH, 4, 8, 16, EMU_F_ZERO_SEED | EMU_F_NO_PREALLOC },
+	{ "percpu_hash-16", EMU_MAP_PERCPU_HASH, 4, 4, 16, EMU_F_ZERO_SEED },
+	{ "percpu_hash-24-v12", EMU_MAP_PERCPU_HASH, 8, 12, 24, EMU_F_ZERO_SEED },
+	{ "lru_hash-16", EMU_MAP_LRU_HASH, 4, 8, 16, EMU_F_ZERO_SEED },
+	{ "lru_hash-64", EMU_MAP_LRU_HASH, 8, 16, 64, EMU_F_ZERO_SEED },
+	{ "lru_hash-16-nocommon", EMU_MAP_LRU_HASH, 4, 8, 16, EMU_F_ZERO_SEED | EMU_F_NO_COMMON_LRU },
+	{ "lru_percpu_hash-32", EMU_MAP_LRU_PERCPU_HASH, 4, 8, 32, EMU_F_ZERO_SEED },
+	{ "array-8", EMU_MAP_ARRAY, 4, 8, 8, 0 },
+	{ "array-33-v3", EMU_MAP_ARRAY, 4, 3, 33, 0 },
+	{ "percpu_array-8", EMU_MAP_PERCPU_ARRAY, 4, 4, 8, 0 },
+	{ "percpu_array-20-v12", EMU_MAP_PERCPU_ARRAY, 4, 12, 20, 0 },
+	{ "array-16-mmapable", EMU_MAP_ARRAY, 4, 8, 16, EMU_F_MMAPABLE },
 };
 
 static void paging_suite(void)
@@ -695,16 +683,16 @@ static void paging_suite(void)
  * land (the order the removed elements went back to the free lists).
  */
 static const struct cfg fault_cfgs[] = {
-	{ "f-hash-16", T_HASH, 4, 8, 16, F_ZERO_SEED },
-	{ "f-hash-24-k3", T_HASH, 3, 5, 24, F_ZERO_SEED },
-	{ "f-hash-16-noprealloc", T_HASH, 8, 4, 16, F_ZERO_SEED | F_NO_PREALLOC },
-	{ "f-percpu_hash-12", T_PERCPU_HASH, 4, 4, 12, F_ZERO_SEED },
-	{ "f-lru_hash-16", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED },
-	{ "f-lru_percpu_hash-8-nocommon", T_LRU_PERCPU_HASH, 4, 4, 8, F_ZERO_SEED | F_NO_COMMON_LRU },
-	{ "f-array-12", T_ARRAY, 4, 8, 12, 0 },
-	{ "f-array-9-v3", T_ARRAY, 4, 3, 9, 0 },
-	{ "f-array-8-mmapable", T_ARRAY, 4, 8, 8, F_MMAPABLE },
-	{ "f-percpu_array-6-v12", T_PERCPU_ARRAY, 4, 12, 6, 0 },
+	{ "f-hash-16", EMU_MAP_HASH, 4, 8, 16, EMU_F_ZERO_SEED },
+	{ "f-hash-24-k3", EMU_MAP_HASH, 3, 5, 24, EMU_F_ZERO_SEED },
+	{ "f-hash-16-noprealloc", EMU_MAP_HASH, 8, 4, 16, EMU_F_ZERO_SEED | EMU_F_NO_PREALLOC },
+	{ "f-percpu_hash-12", EMU_MAP_PERCPU_HASH, 4, 4, 12, EMU_F_ZERO_SEED },
+	{ "f-lru_hash-16", EMU_MAP_LRU_HASH, 4, 8, 16, EMU_F_ZERO_SEED },
+	{ "f-lru_percpu_hash-8-nocommon", EMU_MAP_LRU_PERCPU_HASH, 4, 4, 8, EMU_F_ZERO_SEED | EMU_F_NO_COMMON_LRU },
+	{ "f-array-12", EMU_MAP_ARRAY, 4, 8, 12, 0 },
+	{ "f-array-9-v3", EMU_MAP_ARRAY, 4, 3, 9, 0 },
+	{ "f-array-8-mmapable", EMU_MAP_ARRAY, 4, 8, 8, EMU_F_MMAPABLE },
+	{ "f-percpu_array-6-v12", EMU_MAP_PERCPU_ARRAY, 4, 12, 6, 0 },
 };
 
 /* The emulator's lookup3, from libbpfemu.a: with BPF_F_ZERO_SEED it is the kernel's bucket
@@ -723,7 +711,7 @@ static void long_bucket_suite(void)
 	struct pair p;
 	uint32_t keys[LONG + OTHERS], n = 0, nl = 0;
 
-	if (pair_create(&p, "long-bucket", T_HASH, 4, 8, MAX, F_ZERO_SEED))
+	if (pair_create(&p, "long-bucket", EMU_MAP_HASH, 4, 8, MAX, EMU_F_ZERO_SEED))
 		return;
 	for (uint32_t k = 1; n < LONG + OTHERS; k++) {
 		uint32_t b = emu_jhash_key(&k, 4, 0) & (p.nb - 1);
@@ -738,12 +726,12 @@ static void long_bucket_suite(void)
 		unsigned char val[8];
 		struct bcall c;
 		struct bres r;
-		int cmd = round < 3 ? C_LB : C_LADB;
+		int cmd = round < 3 ? EMU_BPF_MAP_LOOKUP_BATCH : EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH;
 
 		for (uint32_t i = 0; i < n; i++) {
 			memcpy(val, &keys[i], 4);
 			memcpy(val + 4, &round, 4);
-			elem(&p, C_UPDATE, &keys[i], val, 0);
+			elem(&p, EMU_BPF_MAP_UPDATE_ELEM, &keys[i], val, 0);
 		}
 		for (int step = 0; step < 4; step++) {
 			bcall_init(&c, cmd, counts[round]);
@@ -786,7 +774,7 @@ static void fault_suite(void)
 		if (pair_create(&p, cf->name, cf->type, cf->ks, cf->vs, cf->max, cf->flags))
 			continue;
 		for (int cmdi = 0; cmdi < (is_hash(p.type) ? 2 : 1); cmdi++) {
-			int cmd = cmdi ? C_LADB : C_LB;
+			int cmd = cmdi ? EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH : EMU_BPF_MAP_LOOKUP_BATCH;
 
 			for (int which = 0; which < 2; which++) {
 				size_t size = which ? p.V : p.ks, need = (size_t)p.max * size;
@@ -823,7 +811,7 @@ static void fault_suite(void)
 					       avail);
 					run_batch(&p, &c, &r);
 					compare_contents(&p);
-					if (cmd == C_LADB) {
+					if (cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH) {
 						/* where fresh keys go now shows the free lists' order */
 						setctx("%s insert after %s fault at %zu", p.name, cmd_name(cmd), avail);
 						fill(&p, p.max / 2, 4 * p.max);
@@ -850,7 +838,7 @@ static long simple(struct pair *p, int cmd, uint32_t count)
 	c.out = outbuf(1, 64);
 	c.keys = outbuf(count, p->ks);
 	c.vals = outbuf(count, p->V);
-	if (cmd == C_UB || cmd == C_DB) {
+	if (cmd == EMU_BPF_MAP_UPDATE_BATCH || cmd == EMU_BPF_MAP_DELETE_BATCH) {
 		static unsigned char keys[4096], vals[65536];
 
 		for (uint32_t i = 0; i < count && (i + 1) * p->ks <= sizeof(keys); i++)
@@ -874,16 +862,16 @@ static void expect(long got, long want, const char *what)
 
 static void edge_suite(void)
 {
-	static const int cmds[4] = { C_LB, C_LADB, C_UB, C_DB };
+	static const int cmds[4] = { EMU_BPF_MAP_LOOKUP_BATCH, EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH, EMU_BPF_MAP_UPDATE_BATCH, EMU_BPF_MAP_DELETE_BATCH };
 	struct pair h, a, q, st, ro, wo, fr;
 	struct bcall c;
 	struct bres r;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (pair_create(&h, "edge-hash", T_HASH, 4, 8, 8, F_ZERO_SEED) ||
-	    pair_create(&a, "edge-array", T_ARRAY, 4, 8, 4, 0) ||
-	    pair_create(&q, "edge-queue", T_QUEUE, 0, 8, 4, 0) ||
-	    pair_create(&st, "edge-stack", T_STACK, 0, 8, 4, 0))
+	if (pair_create(&h, "edge-hash", EMU_MAP_HASH, 4, 8, 8, EMU_F_ZERO_SEED) ||
+	    pair_create(&a, "edge-array", EMU_MAP_ARRAY, 4, 8, 4, 0) ||
+	    pair_create(&q, "edge-queue", EMU_MAP_QUEUE, 0, 8, 4, 0) ||
+	    pair_create(&st, "edge-stack", EMU_MAP_STACK, 0, 8, 4, 0))
 		return;
 	fill(&h, 6, 16);
 
@@ -891,7 +879,7 @@ static void edge_suite(void)
 		int cmd = cmds[i];
 
 		/* CHECK_ATTR: any non-zero byte from 56 on, before the fd is looked at */
-		for (int off = BA_END; off < (int)KATTR; off += 37) {
+		for (int off = BA_END; off < (int)EMU_ATTR_SIZE; off += 37) {
 			bcall_init(&c, cmd, 2);
 			c.tail_off = off;
 			setctx("%s tail byte %d", cmd_name(cmd), off);
@@ -924,19 +912,19 @@ static void edge_suite(void)
 		expect(r.ret, -EINVAL, "not a map");
 		/* queue/stack: no batch ops at all, whatever the flags or count */
 		setctx("%s queue", cmd_name(cmd));
-		expect(simple(&q, cmd, 2), -ENOTSUPP_K, "queue");
+		expect(simple(&q, cmd, 2), -EMU_ENOTSUPP, "queue");
 		setctx("%s stack", cmd_name(cmd));
-		expect(simple(&st, cmd, 0), -ENOTSUPP_K, "stack count 0");
+		expect(simple(&st, cmd, 0), -EMU_ENOTSUPP, "stack count 0");
 		bcall_init(&c, cmd, 1);
 		c.elem_flags = 3;
 		setctx("%s queue elem_flags 3", cmd_name(cmd));
 		run_batch(&q, &c, &r);
-		expect(r.ret, -ENOTSUPP_K, "missing op before flags");
+		expect(r.ret, -EMU_ENOTSUPP, "missing op before flags");
 		/* arrays have no delete batches */
 		setctx("%s array", cmd_name(cmd));
 		r.ret = simple(&a, cmd, 2);
-		if (cmd == C_LADB || cmd == C_DB)
-			expect(r.ret, -ENOTSUPP_K, "array delete batch");
+		if (cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH || cmd == EMU_BPF_MAP_DELETE_BATCH)
+			expect(r.ret, -EMU_ENOTSUPP, "array delete batch");
 		/* elem_flags: only 0 passes (BPF_F_LOCK needs a spin lock, NOEXIST/EXIST refused) */
 		for (uint64_t ef = 1; ef <= 8; ef <<= 1) {
 			bcall_init(&c, cmd, 2);
@@ -1017,10 +1005,10 @@ static void edge_suite(void)
 					b->mode = avail == 0 ? B_NULL : B_END;
 					b->avail = avail;
 					b->len = avail;
-					b->data = which == 0 || (cmd >= C_UB && which >= 2) ? data : NULL;
-					if (cmd >= C_UB && which != 2)
+					b->data = which == 0 || (cmd >= EMU_BPF_MAP_UPDATE_BATCH && which >= 2) ? data : NULL;
+					if (cmd >= EMU_BPF_MAP_UPDATE_BATCH && which != 2)
 						c.keys.data = data, c.keys.len = 16;
-					if (cmd == C_UB && which != 3)
+					if (cmd == EMU_BPF_MAP_UPDATE_BATCH && which != 3)
 						c.vals.data = data, c.vals.len = 32;
 					setctx("%s %s buffer %d avail %zu", cmd_name(cmd), pp->name, which, avail);
 					run_batch(pp, &c, &r);
@@ -1033,42 +1021,42 @@ static void edge_suite(void)
 	}
 
 	/* access modes and freezing */
-	if (!pair_create(&ro, "edge-rdonly", T_HASH, 4, 8, 8, F_ZERO_SEED | F_RDONLY)) {
+	if (!pair_create(&ro, "edge-rdonly", EMU_MAP_HASH, 4, 8, 8, EMU_F_ZERO_SEED | EMU_F_RDONLY)) {
 		for (int i = 0; i < 4; i++) {
 			setctx("%s RDONLY fd", cmd_name(cmds[i]));
 			r.ret = simple(&ro, cmds[i], 2);
-			if (cmds[i] != C_LB)
+			if (cmds[i] != EMU_BPF_MAP_LOOKUP_BATCH)
 				expect(r.ret, -EPERM, "RDONLY fd");
 		}
 		pair_close(&ro);
 	}
-	if (!pair_create(&ro, "edge-rdonly-queue", T_QUEUE, 0, 8, 8, F_RDONLY)) {
+	if (!pair_create(&ro, "edge-rdonly-queue", EMU_MAP_QUEUE, 0, 8, 8, EMU_F_RDONLY)) {
 		setctx("UPDATE_BATCH RDONLY queue");
-		expect(simple(&ro, C_UB, 2), -EPERM, "permission before missing op");
+		expect(simple(&ro, EMU_BPF_MAP_UPDATE_BATCH, 2), -EPERM, "permission before missing op");
 		pair_close(&ro);
 	}
-	if (!pair_create(&wo, "edge-wronly", T_HASH, 4, 8, 8, F_ZERO_SEED | F_WRONLY)) {
+	if (!pair_create(&wo, "edge-wronly", EMU_MAP_HASH, 4, 8, 8, EMU_F_ZERO_SEED | EMU_F_WRONLY)) {
 		for (int i = 0; i < 4; i++) {
 			setctx("%s WRONLY fd", cmd_name(cmds[i]));
 			r.ret = simple(&wo, cmds[i], 2);
-			if (cmds[i] == C_LB || cmds[i] == C_LADB)
+			if (cmds[i] == EMU_BPF_MAP_LOOKUP_BATCH || cmds[i] == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH)
 				expect(r.ret, -EPERM, "WRONLY fd");
 		}
 		pair_close(&wo);
 	}
 	for (int t = 0; t < 2; t++) {
-		if (pair_create(&fr, t ? "edge-frozen-array" : "edge-frozen-hash", t ? T_ARRAY : T_HASH, 4, 8, 8,
-				t ? 0 : F_ZERO_SEED))
+		if (pair_create(&fr, t ? "edge-frozen-array" : "edge-frozen-hash", t ? EMU_MAP_ARRAY : EMU_MAP_HASH, 4, 8, 8,
+				t ? 0 : EMU_F_ZERO_SEED))
 			continue;
 		fill(&fr, 5, 16);
 		{
-			unsigned char fa[2][KATTR];
+			unsigned char fa[2][EMU_ATTR_SIZE];
 			long rr[2];
 
 			for (int s = 0; s < 2; s++) {
-				memset(fa[s], 0, KATTR);
+				memset(fa[s], 0, EMU_ATTR_SIZE);
 				put32(fa[s], 0, (uint32_t)fr.fd[s]);
-				rr[s] = call(s, C_FREEZE, fa[s], KATTR);
+				rr[s] = call(s, EMU_BPF_MAP_FREEZE, fa[s], EMU_ATTR_SIZE);
 			}
 			setctx("freeze %s", fr.name);
 			if (rr[K] != rr[E])
@@ -1077,7 +1065,7 @@ static void edge_suite(void)
 		for (int i = 0; i < 4; i++) {
 			setctx("%s frozen %s", cmd_name(cmds[i]), fr.name);
 			r.ret = simple(&fr, cmds[i], 3);
-			if (cmds[i] != C_LB)
+			if (cmds[i] != EMU_BPF_MAP_LOOKUP_BATCH)
 				expect(r.ret, -EPERM, "frozen");
 		}
 		compare_contents(&fr);
@@ -1088,9 +1076,9 @@ static void edge_suite(void)
 	{
 		struct pair u;
 
-		if (!pair_create(&u, "edge-update-e2big", T_HASH, 4, 8, 4, F_ZERO_SEED)) {
+		if (!pair_create(&u, "edge-update-e2big", EMU_MAP_HASH, 4, 8, 4, EMU_F_ZERO_SEED)) {
 			setctx("UPDATE_BATCH 6 keys into max 4");
-			expect(simple(&u, C_UB, 6), -E2BIG, "E2BIG");
+			expect(simple(&u, EMU_BPF_MAP_UPDATE_BATCH, 6), -E2BIG, "E2BIG");
 			compare_contents(&u);
 			pair_close(&u);
 		}
@@ -1107,26 +1095,26 @@ static void edge_suite(void)
 /* random sequences                                                                           */
 
 static const struct cfg random_cfgs[] = {
-	{ "r-hash-8", T_HASH, 4, 8, 8, F_ZERO_SEED },
-	{ "r-hash-16", T_HASH, 4, 8, 16, F_ZERO_SEED },
-	{ "r-hash-50-k3", T_HASH, 3, 5, 50, F_ZERO_SEED },
-	{ "r-hash-32-k16", T_HASH, 16, 24, 32, F_ZERO_SEED },
-	{ "r-hash-16-noprealloc", T_HASH, 4, 8, 16, F_ZERO_SEED | F_NO_PREALLOC },
-	{ "r-hash-1000", T_HASH, 8, 16, 1000, F_ZERO_SEED },
-	{ "r-percpu_hash-16", T_PERCPU_HASH, 4, 4, 16, F_ZERO_SEED },
-	{ "r-percpu_hash-40-v12", T_PERCPU_HASH, 8, 12, 40, F_ZERO_SEED },
-	{ "r-percpu_hash-16-noprealloc", T_PERCPU_HASH, 4, 8, 16, F_ZERO_SEED | F_NO_PREALLOC },
-	{ "r-lru_hash-16", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED },
-	{ "r-lru_hash-100", T_LRU_HASH, 4, 8, 100, F_ZERO_SEED },
-	{ "r-lru_hash-16-nocommon", T_LRU_HASH, 4, 8, 16, F_ZERO_SEED | F_NO_COMMON_LRU },
-	{ "r-lru_hash-500", T_LRU_HASH, 8, 8, 500, F_ZERO_SEED },
-	{ "r-lru_percpu_hash-16", T_LRU_PERCPU_HASH, 4, 8, 16, F_ZERO_SEED },
-	{ "r-lru_percpu_hash-30-nocommon", T_LRU_PERCPU_HASH, 4, 4, 30, F_ZERO_SEED | F_NO_COMMON_LRU },
-	{ "r-array-8", T_ARRAY, 4, 8, 8, 0 },
-	{ "r-array-33-v3", T_ARRAY, 4, 3, 33, 0 },
-	{ "r-percpu_array-8", T_PERCPU_ARRAY, 4, 4, 8, 0 },
-	{ "r-percpu_array-20-v12", T_PERCPU_ARRAY, 4, 12, 20, 0 },
-	{ "r-array-24-mmapable", T_ARRAY, 4, 12, 24, F_MMAPABLE },
+	{ "r-hash-8", EMU_MAP_HASH, 4, 8, 8, EMU_F_ZERO_SEED },
+	{ "r-hash-16", EMU_MAP_HASH, 4, 8, 16, EMU_F_ZERO_SEED },
+	{ "r-hash-50-k3", EMU_MAP_HASH, 3, 5, 50, EMU_F_ZERO_SEED },
+	{ "r-hash-32-k16", EMU_MAP_HASH, 16, 24, 32, EMU_F_ZERO_SEED },
+	{ "r-hash-16-noprealloc", EMU_MAP_HASH, 4, 8, 16, EMU_F_ZERO_SEED | EMU_F_NO_PREALLOC },
+	{ "r-hash-1000", EMU_MAP_HASH, 8, 16, 1000, EMU_F_ZERO_SEED },
+	{ "r-percpu_hash-16", EMU_MAP_PERCPU_HASH, 4, 4, 16, EMU_F_ZERO_SEED },
+	{ "r-percpu_hash-40-v12", EMU_MAP_PERCPU_HASH, 8, 12, 40, EMU_F_ZERO_SEED },
+	{ "r-percpu_hash-16-noprealloc", EMU_MAP_PERCPU_HASH, 4, 8, 16, EMU_F_ZERO_SEED | EMU_F_NO_PREALLOC },
+	{ "r-lru_hash-16", EMU_MAP_LRU_HASH, 4, 8, 16, EMU_F_ZERO_SEED },
+	{ "r-lru_hash-100", EMU_MAP_LRU_HASH, 4, 8, 100, EMU_F_ZERO_SEED },
+	{ "r-lru_hash-16-nocommon", EMU_MAP_LRU_HASH, 4, 8, 16, EMU_F_ZERO_SEED | EMU_F_NO_COMMON_LRU },
+	{ "r-lru_hash-500", EMU_MAP_LRU_HASH, 8, 8, 500, EMU_F_ZERO_SEED },
+	{ "r-lru_percpu_hash-16", EMU_MAP_LRU_PERCPU_HASH, 4, 8, 16, EMU_F_ZERO_SEED },
+	{ "r-lru_percpu_hash-30-nocommon", EMU_MAP_LRU_PERCPU_HASH, 4, 4, 30, EMU_F_ZERO_SEED | EMU_F_NO_COMMON_LRU },
+	{ "r-array-8", EMU_MAP_ARRAY, 4, 8, 8, 0 },
+	{ "r-array-33-v3", EMU_MAP_ARRAY, 4, 3, 33, 0 },
+	{ "r-percpu_array-8", EMU_MAP_PERCPU_ARRAY, 4, 4, 8, 0 },
+	{ "r-percpu_array-20-v12", EMU_MAP_PERCPU_ARRAY, 4, 12, 20, 0 },
+	{ "r-array-24-mmapable", EMU_MAP_ARRAY, 4, 12, 24, EMU_F_MMAPABLE },
 };
 
 static uint32_t rand_count(const struct pair *p)
@@ -1189,7 +1177,7 @@ static void random_batch(struct pair *p, int cmd)
 	c.attr_ro = chance(1);
 
 	n = count < p->max + 2 ? count : p->max + 2;
-	if (cmd == C_LB || cmd == C_LADB) {
+	if (cmd == EMU_BPF_MAP_LOOKUP_BATCH || cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH) {
 		uint32_t x = below(100);
 
 		if (x < 35 || (x < 80 && !p->have_tok)) {
@@ -1223,7 +1211,7 @@ static void random_batch(struct pair *p, int cmd)
 		uint32_t nk = n ? n : 1;
 
 		for (uint32_t i = 0; i < nk; i++) {
-			if (cmd == C_DB && p->npresent && chance(75))
+			if (cmd == EMU_BPF_MAP_DELETE_BATCH && p->npresent && chance(75))
 				memcpy(keys + (size_t)i * p->ks, p->present + (size_t)below(p->npresent) * p->ks, p->ks);
 			else
 				key_of(p, rand_key_index(p), keys + (size_t)i * p->ks);
@@ -1245,7 +1233,7 @@ static void random_batch(struct pair *p, int cmd)
 				c.keys.avail = 1;
 			c.keys.len = c.keys.avail;
 		}
-		if (cmd == C_UB) {
+		if (cmd == EMU_BPF_MAP_UPDATE_BATCH) {
 			if (chance(3)) {
 				c.vals.mode = B_NULL;
 			} else if (chance(6)) {
@@ -1267,7 +1255,7 @@ static void random_batch(struct pair *p, int cmd)
 	       c.out.avail, c.keys.mode, c.keys.avail, c.vals.mode, c.vals.avail, c.attr_ro ? " attr-ro" : "",
 	       c.tail_off >= 0 ? " tail" : "");
 	run_batch(p, &c, &r);
-	if ((cmd == C_LB || cmd == C_LADB) && r.ret == -ENOENT && chance(50))
+	if ((cmd == EMU_BPF_MAP_LOOKUP_BATCH || cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH) && r.ret == -ENOENT && chance(50))
 		p->have_tok = false;
 }
 
@@ -1285,16 +1273,16 @@ static void random_elem(struct pair *p)
 		uint64_t fl = chance(80) ? 0 : below(3);
 
 		setctx("%s UPDATE_ELEM flags %" PRIu64, p->name, fl);
-		elem(p, C_UPDATE, key, val, fl);
+		elem(p, EMU_BPF_MAP_UPDATE_ELEM, key, val, fl);
 	} else if (x < 85) {
 		setctx("%s DELETE_ELEM", p->name);
-		elem(p, C_DELETE, key, NULL, 0);
+		elem(p, EMU_BPF_MAP_DELETE_ELEM, key, NULL, 0);
 	} else if (x < 95) {
 		setctx("%s LOOKUP_AND_DELETE_ELEM", p->name);
-		elem(p, C_LOOKUP_DEL, key, NULL, 0);
+		elem(p, EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, key, NULL, 0);
 	} else {
 		setctx("%s LOOKUP_ELEM", p->name);
-		elem(p, C_LOOKUP, key, NULL, 0);
+		elem(p, EMU_BPF_MAP_LOOKUP_ELEM, key, NULL, 0);
 	}
 }
 
@@ -1318,13 +1306,13 @@ static void random_suite(unsigned long target)
 			uint32_t x = below(100);
 
 			if (x < 28)
-				random_batch(&p, C_LB);
+				random_batch(&p, EMU_BPF_MAP_LOOKUP_BATCH);
 			else if (x < 43)
-				random_batch(&p, C_LADB);
+				random_batch(&p, EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH);
 			else if (x < 63)
-				random_batch(&p, C_UB);
+				random_batch(&p, EMU_BPF_MAP_UPDATE_BATCH);
 			else if (x < 73)
-				random_batch(&p, C_DB);
+				random_batch(&p, EMU_BPF_MAP_DELETE_BATCH);
 			else
 				random_elem(&p);
 			if (++step % every == 0)
@@ -1339,37 +1327,13 @@ static void random_suite(unsigned long target)
 
 /* ---------------------------------------------------------------------------------------- */
 
-static int possible_cpus(void)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	char buf[256], *s = buf, *end;
-	int n = 0;
-
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	while (*s && *s != '\n') {
-		long lo = strtol(s, &end, 10), hi = lo;
-
-		if (end == s)
-			break;
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		n += (int)(hi - lo + 1);
-		s = *end == ',' ? end + 1 : end;
-	}
-	return n;
-}
 
 int main(int argc, char **argv)
 {
 	const char *seed_s = argc > 1 ? argv[1] : getenv("DIFF_BATCH_SEED");
 	const char *ops_s = argc > 2 ? argv[2] : getenv("DIFF_BATCH_OPS");
 	unsigned long target = ops_s ? strtoul(ops_s, NULL, 0) : 200000;
-	unsigned char a[KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 	uint64_t seed;
 	cpu_set_t set;
 	long fd;
@@ -1383,25 +1347,25 @@ int main(int argc, char **argv)
 		close((int)fd);
 
 	memset(a, 0, sizeof(a));
-	put32(a, 0, T_ARRAY);
+	put32(a, 0, EMU_MAP_ARRAY);
 	put32(a, 4, 4);
 	put32(a, 8, 4);
 	put32(a, 12, 1);
-	fd = call(K, C_CREATE, a, sizeof(a));
+	fd = call(K, EMU_BPF_MAP_CREATE, a, sizeof(a));
 	if (fd < 0) {
 		printf("SKIP: bpf(BPF_MAP_CREATE) is not permitted here: %s\n", strerror((int)-fd));
 		return SKIP;
 	}
 	close((int)fd);
-	put32(a, 0, T_HASH);
-	put32(a, 16, F_ZERO_SEED);
-	fd = call(K, C_CREATE, a, sizeof(a));
+	put32(a, 0, EMU_MAP_HASH);
+	put32(a, 16, EMU_F_ZERO_SEED);
+	fd = call(K, EMU_BPF_MAP_CREATE, a, sizeof(a));
 	if (fd < 0) {
 		printf("SKIP: BPF_F_ZERO_SEED maps need CAP_SYS_ADMIN: %s\n", strerror((int)-fd));
 		return SKIP;
 	}
 	close((int)fd);
-	ncpus = possible_cpus();
+	ncpus = emu_sysfs_possible_cpus();
 	if (ncpus != bpfemu_num_possible_cpus()) {
 		printf("SKIP: the emulator lays out %d CPUs, the kernel has %d possible (BPFEMU_NR_CPUS?)\n",
 		       bpfemu_num_possible_cpus(), ncpus);
@@ -1445,8 +1409,8 @@ int main(int argc, char **argv)
 	}
 	printf("diff_batch: seed %#" PRIx64 ": %lu ops (LOOKUP_BATCH %lu, LOOKUP_AND_DELETE_BATCH %lu, UPDATE_BATCH %lu, "
 	       "DELETE_BATCH %lu, element %lu), %lu content checks, %lu divergences, %lds\n",
-	       seed, n_ops, n_cmd[C_LB], n_cmd[C_LADB], n_cmd[C_UB], n_cmd[C_DB],
-	       n_cmd[C_LOOKUP] + n_cmd[C_UPDATE] + n_cmd[C_DELETE] + n_cmd[C_LOOKUP_DEL], n_checks, n_div,
+	       seed, n_ops, n_cmd[EMU_BPF_MAP_LOOKUP_BATCH], n_cmd[EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH], n_cmd[EMU_BPF_MAP_UPDATE_BATCH], n_cmd[EMU_BPF_MAP_DELETE_BATCH],
+	       n_cmd[EMU_BPF_MAP_LOOKUP_ELEM] + n_cmd[EMU_BPF_MAP_UPDATE_ELEM] + n_cmd[EMU_BPF_MAP_DELETE_ELEM] + n_cmd[EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM], n_checks, n_div,
 	       (long)(time(NULL) - t0));
 	hist_print();
 	return n_div ? 1 : 0;

@@ -24,14 +24,14 @@ struct cfg {
 };
 
 static const struct cfg cfgs[] = {
-	{ HX_HASH, 4, 12, 8, 0 },	      { HX_HASH, 6, 5, 8, HX_F_NO_PREALLOC },
-	{ HX_PERCPU_HASH, 4, 12, 8, 0 },      { HX_PERCPU_HASH, 3, 1, 8, HX_F_NO_PREALLOC },
-	{ HX_LRU_HASH, 4, 12, 8, 0 },	      { HX_LRU_HASH, 5, 9, 8, HX_F_NO_COMMON_LRU },
-	{ HX_LRU_PERCPU_HASH, 4, 12, 8, 0 }, { HX_LRU_PERCPU_HASH, 8, 20, 8, HX_F_NO_COMMON_LRU },
-	{ HX_ARRAY, 4, 12, 8, 0 },	      { HX_ARRAY, 4, 3, 1, HX_F_MMAPABLE },
-	{ HX_PERCPU_ARRAY, 4, 12, 8, 0 },     { HX_PERCPU_ARRAY, 4, 8, 3, 0 },
-	{ HX_QUEUE, 0, 12, 4, 0 },	      { HX_QUEUE, 0, 1, 1, 0 },
-	{ HX_STACK, 0, 12, 4, 0 },	      { HX_STACK, 0, 7, 2, 0 },
+	{ EMU_MAP_HASH, 4, 12, 8, 0 },	      { EMU_MAP_HASH, 6, 5, 8, EMU_F_NO_PREALLOC },
+	{ EMU_MAP_PERCPU_HASH, 4, 12, 8, 0 },      { EMU_MAP_PERCPU_HASH, 3, 1, 8, EMU_F_NO_PREALLOC },
+	{ EMU_MAP_LRU_HASH, 4, 12, 8, 0 },	      { EMU_MAP_LRU_HASH, 5, 9, 8, EMU_F_NO_COMMON_LRU },
+	{ EMU_MAP_LRU_PERCPU_HASH, 4, 12, 8, 0 }, { EMU_MAP_LRU_PERCPU_HASH, 8, 20, 8, EMU_F_NO_COMMON_LRU },
+	{ EMU_MAP_ARRAY, 4, 12, 8, 0 },	      { EMU_MAP_ARRAY, 4, 3, 1, EMU_F_MMAPABLE },
+	{ EMU_MAP_PERCPU_ARRAY, 4, 12, 8, 0 },     { EMU_MAP_PERCPU_ARRAY, 4, 8, 3, 0 },
+	{ EMU_MAP_QUEUE, 0, 12, 4, 0 },	      { EMU_MAP_QUEUE, 0, 1, 1, 0 },
+	{ EMU_MAP_STACK, 0, 12, 4, 0 },	      { EMU_MAP_STACK, 0, 7, 2, 0 },
 };
 #define NCFGS (sizeof(cfgs) / sizeof(cfgs[0]))
 
@@ -51,7 +51,7 @@ static bool create_cfg(struct hx_pair *p, const struct cfg *c, uint32_t extra_fl
 	uint32_t flags = c->flags | extra_flags;
 
 	if (hx_is_hash(c->type) && hx_have_sys_admin)
-		flags |= HX_F_ZERO_SEED;
+		flags |= EMU_F_ZERO_SEED;
 	hx_ctx("create %s key %u value %u max %u flags %#x", hx_type_name(c->type), c->ks, c->vs, c->max, flags);
 	if (hx_create(p, c->type, c->ks, c->vs, c->max, flags) < 0) {
 		printf("FAIL: %s: could not create the pair\n", hx_ctx_get());
@@ -77,7 +77,7 @@ static void ensure_present(const struct hx_pair *p)
 	fill_value(val, p->vbytes);
 	if (hx_is_qs(p->type))
 		hx_update(p, NULL, val, 2);
-	else if (!(p->flags & HX_F_RDONLY))
+	else if (!(p->flags & EMU_F_RDONLY))
 		hx_update(p, key, val, 0);
 }
 
@@ -89,17 +89,17 @@ static void set_key(struct hx_op *op, const struct hx_pair *p, enum keykind k)
 	hx_key_of(1, key[0], ks ? ks : 4);
 	hx_key_of(1000, key[1], ks ? ks : 4);
 	if (!ks && k == K_PRESENT) {
-		hx_op_ptr(op, HX_EL_KEY, NULL); /* keyless maps: the only good key is none */
+		hx_op_ptr(op, EL_KEY, NULL); /* keyless maps: the only good key is none */
 		return;
 	}
 	switch (k) {
-	case K_PRESENT: hx_op_buf(op, HX_EL_KEY, ks, key[0], NULL); break;
-	case K_ABSENT: hx_op_buf(op, HX_EL_KEY, ks ? ks : 4, key[1], NULL); break;
-	case K_NULL: hx_op_ptr(op, HX_EL_KEY, NULL); break;
-	case K_BAD: hx_op_ptr(op, HX_EL_KEY, hx_bad_ptr()); break;
-	case K_LOW: hx_op_u64(op, HX_EL_KEY, 0x10); break;
-	case K_SHORT: hx_op_ptr(op, HX_EL_KEY, hx_page_end_ptr(ks ? ks - 1 : 0, key[0])); break;
-	case K_KERNEL: hx_op_u64(op, HX_EL_KEY, 0xffff888000000000ull); break;
+	case K_PRESENT: hx_op_buf(op, EL_KEY, ks, key[0], NULL); break;
+	case K_ABSENT: hx_op_buf(op, EL_KEY, ks ? ks : 4, key[1], NULL); break;
+	case K_NULL: hx_op_ptr(op, EL_KEY, NULL); break;
+	case K_BAD: hx_op_ptr(op, EL_KEY, hx_bad_ptr()); break;
+	case K_LOW: hx_op_u64(op, EL_KEY, 0x10); break;
+	case K_SHORT: hx_op_ptr(op, EL_KEY, hx_page_end_ptr(ks ? ks - 1 : 0, key[0])); break;
+	case K_KERNEL: hx_op_u64(op, EL_KEY, 0xffff888000000000ull); break;
 	default: abort();
 	}
 }
@@ -107,25 +107,25 @@ static void set_key(struct hx_op *op, const struct hx_pair *p, enum keykind k)
 static void set_value(struct hx_op *op, const struct hx_pair *p, int cmd, enum valkind v)
 {
 	static unsigned char val[65536];
-	uint32_t n = cmd == HX_NEXT_KEY ? p->key_size : p->vbytes;
-	const void *in = cmd == HX_UPDATE ? val : NULL;
+	uint32_t n = cmd == EMU_BPF_MAP_GET_NEXT_KEY ? p->key_size : p->vbytes;
+	const void *in = cmd == EMU_BPF_MAP_UPDATE_ELEM ? val : NULL;
 	struct hx_buf *b;
 
 	fill_value(val, n);
 	switch (v) {
-	case V_GOOD: hx_op_buf(op, HX_EL_VALUE, n ? n : 4, in, NULL); break;
-	case V_NULL: hx_op_ptr(op, HX_EL_VALUE, NULL); break;
-	case V_BAD: hx_op_ptr(op, HX_EL_VALUE, hx_bad_ptr()); break;
+	case V_GOOD: hx_op_buf(op, EL_VALUE, n ? n : 4, in, NULL); break;
+	case V_NULL: hx_op_ptr(op, EL_VALUE, NULL); break;
+	case V_BAD: hx_op_ptr(op, EL_VALUE, hx_bad_ptr()); break;
 	case V_SHORT:
-		if (cmd == HX_UPDATE) {
-			hx_op_ptr(op, HX_EL_VALUE, hx_page_end_ptr(n ? n - 1 : 0, val));
+		if (cmd == EMU_BPF_MAP_UPDATE_ELEM) {
+			hx_op_ptr(op, EL_VALUE, hx_page_end_ptr(n ? n - 1 : 0, val));
 		} else {
-			b = hx_op_buf(op, HX_EL_VALUE, n ? n - 1 : 0, NULL, NULL);
+			b = hx_op_buf(op, EL_VALUE, n ? n - 1 : 0, NULL, NULL);
 			b->page_end = true;
 		}
 		break;
 	case V_EXACT_END:
-		b = hx_op_buf(op, HX_EL_VALUE, n, in, NULL);
+		b = hx_op_buf(op, EL_VALUE, n, in, NULL);
 		b->page_end = true;
 		break;
 	default: abort();
@@ -138,27 +138,27 @@ static struct hx_res elem_case(const struct hx_pair *p, int cmd, enum keykind k,
 	struct hx_res r;
 
 	hx_op_init(&op, cmd);
-	hx_op_fd(&op, HX_EL_FD, p);
-	if (cmd == HX_NEXT_KEY && hx_is_hash(p->type) && !p->zero_seed && (k == K_PRESENT || k == K_ABSENT)) {
+	hx_op_fd(&op, EL_FD, p);
+	if (cmd == EMU_BPF_MAP_GET_NEXT_KEY && hx_is_hash(p->type) && !p->zero_seed && (k == K_PRESENT || k == K_ABSENT)) {
 		/* random seed: orders differ, so only a key never inserted (restart) compares, and
 		 * only the result, not the key that comes back */
 		static unsigned char never[64];
 
 		hx_key_of(5000, never, p->key_size);
-		hx_op_buf(&op, HX_EL_KEY, p->key_size, never, NULL);
+		hx_op_buf(&op, EL_KEY, p->key_size, never, NULL);
 		op.relaxed_out = true;
 	} else {
 		set_key(&op, p, k);
 	}
-	if (cmd != HX_DELETE)
+	if (cmd != EMU_BPF_MAP_DELETE_ELEM)
 		set_value(&op, p, cmd, v);
-	if (cmd != HX_DELETE && cmd != HX_NEXT_KEY)
-		hx_op_u64(&op, HX_EL_FLAGS, flags);
+	if (cmd != EMU_BPF_MAP_DELETE_ELEM && cmd != EMU_BPF_MAP_GET_NEXT_KEY)
+		hx_op_u64(&op, EL_FLAGS, flags);
 	hx_run(&op, &r);
 	return r;
 }
 
-static const int elem_cmds[] = { HX_LOOKUP, HX_UPDATE, HX_DELETE, HX_NEXT_KEY, HX_LOOKUP_DEL };
+static const int elem_cmds[] = { EMU_BPF_MAP_LOOKUP_ELEM, EMU_BPF_MAP_UPDATE_ELEM, EMU_BPF_MAP_DELETE_ELEM, EMU_BPF_MAP_GET_NEXT_KEY, EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM };
 #define NCMDS (sizeof(elem_cmds) / sizeof(elem_cmds[0]))
 
 /* key × value × flags on a live fd */
@@ -166,8 +166,8 @@ static void pointer_matrix(const struct hx_pair *p, const char *what)
 {
 	for (size_t c = 0; c < NCMDS; c++) {
 		int cmd = elem_cmds[c];
-		int nv = cmd == HX_DELETE ? 1 : V_N;
-		size_t nf = cmd == HX_DELETE || cmd == HX_NEXT_KEY ? 1 : NFLAGS;
+		int nv = cmd == EMU_BPF_MAP_DELETE_ELEM ? 1 : V_N;
+		size_t nf = cmd == EMU_BPF_MAP_DELETE_ELEM || cmd == EMU_BPF_MAP_GET_NEXT_KEY ? 1 : NFLAGS;
 
 		for (int k = 0; k < K_N; k++)
 			for (int v = 0; v < nv; v++)
@@ -184,7 +184,7 @@ static void pointer_matrix(const struct hx_pair *p, const char *what)
 	{
 		struct hx_op op;
 
-		hx_op_init(&op, HX_FREEZE);
+		hx_op_init(&op, EMU_BPF_MAP_FREEZE);
 		hx_op_fd(&op, 0, p);
 		hx_op_u64(&op, 8, 1);
 		hx_run(&op, NULL);
@@ -229,29 +229,29 @@ static void fd_matrix(const struct hx_pair *p)
 				struct hx_op op;
 				struct hx_res r;
 
-				if ((cmd == HX_DELETE || cmd == HX_NEXT_KEY) && f)
+				if ((cmd == EMU_BPF_MAP_DELETE_ELEM || cmd == EMU_BPF_MAP_GET_NEXT_KEY) && f)
 					break;
 				hx_ctx("%s on %s, flags %#llx", hx_cmd_name(cmd), fds[i].name, (unsigned long long)flag_list[f]);
 				hx_op_init(&op, cmd);
-				hx_op_u32(&op, HX_EL_FD, (uint32_t)fds[i].fd);
+				hx_op_u32(&op, EL_FD, (uint32_t)fds[i].fd);
 				set_key(&op, p, K_PRESENT);
-				if (cmd != HX_DELETE)
+				if (cmd != EMU_BPF_MAP_DELETE_ELEM)
 					set_value(&op, p, cmd, V_GOOD);
-				if (cmd != HX_DELETE && cmd != HX_NEXT_KEY)
-					hx_op_u64(&op, HX_EL_FLAGS, flag_list[f]);
+				if (cmd != EMU_BPF_MAP_DELETE_ELEM && cmd != EMU_BPF_MAP_GET_NEXT_KEY)
+					hx_op_u64(&op, EL_FLAGS, flag_list[f]);
 				hx_run(&op, &r);
-				if (i == 0 && cmd == HX_LOOKUP && f == 0)
+				if (i == 0 && cmd == EMU_BPF_MAP_LOOKUP_ELEM && f == 0)
 					hx_expect(hx_kret(&r), -EBADF, "LOOKUP on a closed fd");
-				if (i == 3 && cmd == HX_LOOKUP && f == 0)
+				if (i == 3 && cmd == EMU_BPF_MAP_LOOKUP_ELEM && f == 0)
 					hx_expect(hx_kret(&r), -EINVAL, "LOOKUP on /dev/null");
-				if (i == 0 && cmd == HX_LOOKUP && flag_list[f] == 2)
+				if (i == 0 && cmd == EMU_BPF_MAP_LOOKUP_ELEM && flag_list[f] == 2)
 					hx_expect(hx_kret(&r), -EINVAL, "LOOKUP flags before the fd");
 			}
 		{
 			struct hx_op op;
 
 			hx_ctx("FREEZE on %s", fds[i].name);
-			hx_op_init(&op, HX_FREEZE);
+			hx_op_init(&op, EMU_BPF_MAP_FREEZE);
 			hx_op_u32(&op, 0, (uint32_t)fds[i].fd);
 			hx_run(&op, NULL);
 		}
@@ -270,17 +270,17 @@ static bool fd_by_id(const struct hx_pair *p, uint32_t open_flags, struct hx_pai
 {
 	*q = *p;
 	for (int s = 0; s < 2; s++) {
-		unsigned char info[HX_INFO_SIZE], attr[HX_KATTR];
+		unsigned char info[MI_SIZE], attr[EMU_ATTR_SIZE];
 		uint32_t len = sizeof(info), fd = (uint32_t)p->fd[s], id;
 		uint64_t ip = (uint64_t)(uintptr_t)info;
 		long r;
 
 		memset(info, 0, sizeof(info));
 		memset(attr, 0, sizeof(attr));
-		memcpy(attr + HX_INFO_FD, &fd, 4);
-		memcpy(attr + HX_INFO_LEN, &len, 4);
-		memcpy(attr + HX_INFO_PTR, &ip, 8);
-		if (hx_raw(s, HX_OBJ_GET_INFO, attr, sizeof(attr)))
+		memcpy(attr + INFO_FD, &fd, 4);
+		memcpy(attr + INFO_LEN, &len, 4);
+		memcpy(attr + INFO_PTR, &ip, 8);
+		if (hx_raw(s, EMU_BPF_OBJ_GET_INFO_BY_FD, attr, sizeof(attr)))
 			return false;
 		memcpy(&id, info + 4, 4);
 		memset(attr, 0, sizeof(attr));
@@ -305,7 +305,7 @@ static void permissions(const struct cfg *c)
 	if (!create_cfg(&p, c, 0))
 		return;
 	ensure_present(&p);
-	if (fd_by_id(&p, HX_F_RDONLY, &ro)) {
+	if (fd_by_id(&p, EMU_F_RDONLY, &ro)) {
 		snprintf(what, sizeof(what), "%s via a read-only fd", hx_type_name(c->type));
 		pointer_matrix(&ro, what);
 		hx_ctx("%s: FREEZE", what);
@@ -314,7 +314,7 @@ static void permissions(const struct cfg *c)
 	} else {
 		printf("NOTE: MAP_GET_FD_BY_ID not usable on both sides; read-only fds of populated maps skipped\n");
 	}
-	if (fd_by_id(&p, HX_F_WRONLY, &wo)) {
+	if (fd_by_id(&p, EMU_F_WRONLY, &wo)) {
 		snprintf(what, sizeof(what), "%s via a write-only fd", hx_type_name(c->type));
 		pointer_matrix(&wo, what);
 		hx_close(&wo);
@@ -323,7 +323,7 @@ static void permissions(const struct cfg *c)
 
 	/* maps created read-only / write-only (the creating fd carries the mode) */
 	for (int m = 0; m < 2; m++) {
-		if (!create_cfg(&p, c, m ? HX_F_WRONLY : HX_F_RDONLY))
+		if (!create_cfg(&p, c, m ? EMU_F_WRONLY : EMU_F_RDONLY))
 			continue;
 		snprintf(what, sizeof(what), "%s created %s", hx_type_name(c->type), m ? "WRONLY" : "RDONLY");
 		pointer_matrix(&p, what);
@@ -343,7 +343,7 @@ static void permissions(const struct cfg *c)
 		hx_expect(hx_freeze(&p), -EPERM, "second FREEZE");
 		snprintf(what, sizeof(what), "%s frozen", hx_type_name(c->type));
 		pointer_matrix(&p, what);
-		if (fd_by_id(&p, HX_F_WRONLY, &wo)) {
+		if (fd_by_id(&p, EMU_F_WRONLY, &wo)) {
 			snprintf(what, sizeof(what), "%s frozen, write-only fd", hx_type_name(c->type));
 			pointer_matrix(&wo, what);
 			hx_close(&wo);
@@ -361,8 +361,8 @@ static void appendix(void)
 	unsigned char buf[64];
 
 	hx_ctx("appendix setup");
-	if (hx_create(&h, HX_HASH, 4, 8, 4, 0) < 0 || hx_create(&a, HX_ARRAY, 4, 8, 4, 0) < 0 ||
-	    hx_create(&q, HX_QUEUE, 0, 8, 4, 0) < 0) {
+	if (hx_create(&h, EMU_MAP_HASH, 4, 8, 4, 0) < 0 || hx_create(&a, EMU_MAP_ARRAY, 4, 8, 4, 0) < 0 ||
+	    hx_create(&q, EMU_MAP_QUEUE, 0, 8, 4, 0) < 0) {
 		printf("FAIL: appendix setup\n");
 		hx_nexpect_bad++;
 		return;
@@ -373,9 +373,9 @@ static void appendix(void)
 	hx_ctx("LOOKUP missing key, value NULL");
 	hx_expect(hx_lookup(&h, &missing, NULL), -ENOENT, hx_ctx_get());
 	hx_ctx("LOOKUP flags 1");
-	hx_expect(hx_elem(&h, HX_LOOKUP, &k, NULL, &out, 1), -EINVAL, hx_ctx_get());
+	hx_expect(hx_elem(&h, EMU_BPF_MAP_LOOKUP_ELEM, &k, NULL, &out, 1), -EINVAL, hx_ctx_get());
 	hx_ctx("LOOKUP flags BPF_F_LOCK without a spin lock");
-	hx_expect(hx_elem(&h, HX_LOOKUP, &k, NULL, &out, 4), -EINVAL, hx_ctx_get());
+	hx_expect(hx_elem(&h, EMU_BPF_MAP_LOOKUP_ELEM, &k, NULL, &out, 4), -EINVAL, hx_ctx_get());
 	hx_ctx("UPDATE flags 3");
 	hx_expect(hx_update(&h, &k, &v, 3), -EINVAL, hx_ctx_get());
 	hx_ctx("UPDATE flags 8");
@@ -410,7 +410,7 @@ static void appendix(void)
 	hx_ctx("ARRAY DELETE");
 	hx_expect(hx_delete(&a, &idx), -EINVAL, hx_ctx_get());
 	hx_ctx("ARRAY LOOKUP_AND_DELETE");
-	hx_expect(hx_lookup_del(&a, &idx, &out, 0), -HX_ENOTSUPP, hx_ctx_get());
+	hx_expect(hx_lookup_del(&a, &idx, &out, 0), -EMU_ENOTSUPP, hx_ctx_get());
 	idx = 9;
 	hx_ctx("ARRAY GET_NEXT_KEY of index 9");
 	hx_expect(hx_next(&a, &idx, buf), 0, hx_ctx_get());
@@ -436,7 +436,7 @@ static void appendix(void)
 	hx_ctx("QUEUE UPDATE EXIST, not full");
 	hx_expect(hx_update(&q, NULL, &v, 2), 0, hx_ctx_get());
 	hx_ctx("QUEUE LOOKUP flags 4");
-	hx_expect(hx_elem(&q, HX_LOOKUP, NULL, NULL, &out, 4), -EINVAL, hx_ctx_get());
+	hx_expect(hx_elem(&q, EMU_BPF_MAP_LOOKUP_ELEM, NULL, NULL, &out, 4), -EINVAL, hx_ctx_get());
 	hx_ctx("QUEUE pop value NULL");
 	hx_expect(hx_lookup_del(&q, NULL, NULL, 0), -EFAULT, hx_ctx_get());
 	hx_ctx("QUEUE pop empty (the failed pop took the element)");
@@ -453,7 +453,7 @@ static void appendix(void)
 /* §8: capacity, overwrite with BPF_EXIST, pop order. */
 static void queue_stack(void)
 {
-	for (uint32_t t = HX_QUEUE; t <= HX_STACK; t++) {
+	for (uint32_t t = EMU_MAP_QUEUE; t <= EMU_MAP_STACK; t++) {
 		static const uint32_t vsizes[] = { 1, 4, 7, 8, 13, 4096 };
 
 		for (size_t vi = 0; vi < sizeof(vsizes) / sizeof(vsizes[0]); vi++)
@@ -489,7 +489,7 @@ static void queue_stack(void)
 			}
 	}
 	/* the documented example: capacity 3, push 1,2,3, 4 (E2BIG), 5 with BPF_EXIST */
-	for (uint32_t t = HX_QUEUE; t <= HX_STACK; t++) {
+	for (uint32_t t = EMU_MAP_QUEUE; t <= EMU_MAP_STACK; t++) {
 		struct hx_pair p;
 		uint32_t v, out;
 		static const uint32_t want[2][3] = { { 2, 3, 5 }, { 5, 3, 2 } };
@@ -506,7 +506,7 @@ static void queue_stack(void)
 		for (int i = 0; i < 3; i++) {
 			out = 0;
 			hx_lookup_del(&p, NULL, &out, 0);
-			hx_expect(out, want[t - HX_QUEUE][i], "pop order");
+			hx_expect(out, want[t - EMU_MAP_QUEUE][i], "pop order");
 		}
 		hx_close(&p);
 	}
@@ -517,7 +517,7 @@ static void arrays(void)
 {
 	static const uint32_t vsizes[] = { 1, 3, 4, 8, 12, 13, 64 };
 
-	for (uint32_t t = HX_ARRAY; t <= HX_PERCPU_ARRAY; t += HX_PERCPU_ARRAY - HX_ARRAY)
+	for (uint32_t t = EMU_MAP_ARRAY; t <= EMU_MAP_PERCPU_ARRAY; t += EMU_MAP_PERCPU_ARRAY - EMU_MAP_ARRAY)
 		for (size_t vi = 0; vi < sizeof(vsizes) / sizeof(vsizes[0]); vi++) {
 			struct hx_pair p;
 			unsigned char v[4096], out[4096];
@@ -549,7 +549,7 @@ static void arrays(void)
 /* §7: per-CPU slots of round_up(value_size, 8), padding stored and returned. */
 static void percpu(void)
 {
-	static const uint32_t types[] = { HX_PERCPU_HASH, HX_LRU_PERCPU_HASH, HX_PERCPU_ARRAY };
+	static const uint32_t types[] = { EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_PERCPU_HASH, EMU_MAP_PERCPU_ARRAY };
 	static const uint32_t vsizes[] = { 1, 4, 7, 8, 12, 13, 16, 100, 4095, 32768 };
 
 	for (size_t ti = 0; ti < 3; ti++)
@@ -559,7 +559,7 @@ static void percpu(void)
 			unsigned char *v, *out;
 
 			hx_ctx("%s value %u", hx_type_name(t), vsizes[vi]);
-			if (hx_create(&p, t, 4, vsizes[vi], 4, hx_is_hash(t) && hx_have_sys_admin ? HX_F_ZERO_SEED : 0) < 0)
+			if (hx_create(&p, t, 4, vsizes[vi], 4, hx_is_hash(t) && hx_have_sys_admin ? EMU_F_ZERO_SEED : 0) < 0)
 				continue;
 			v = malloc(p.vbytes);
 			out = malloc(p.vbytes);
@@ -569,11 +569,11 @@ static void percpu(void)
 				hx_update(&p, &k, v, 0);
 				if (hx_lookup(&p, &k, out) == 0 && memcmp(v, out, p.vbytes) && !hx_is_lru(t) && k < 4)
 					hx_expect(1, 0, "per-CPU value round trip incl. padding");
-				hx_elem(&p, HX_UPDATE, &k, v, NULL, 8);  /* BPF_F_CPU: not in 6.18 */
-				hx_elem(&p, HX_UPDATE, &k, v, NULL, 16); /* BPF_F_ALL_CPUS */
-				hx_elem(&p, HX_LOOKUP, &k, NULL, out, 8);
-				hx_elem(&p, HX_UPDATE, &k, v, NULL, 4); /* F_LOCK */
-				hx_elem(&p, HX_UPDATE, &k, v, NULL, (1ull << 32) | 8);
+				hx_elem(&p, EMU_BPF_MAP_UPDATE_ELEM, &k, v, NULL, 8);  /* BPF_F_CPU: not in 6.18 */
+				hx_elem(&p, EMU_BPF_MAP_UPDATE_ELEM, &k, v, NULL, 16); /* BPF_F_ALL_CPUS */
+				hx_elem(&p, EMU_BPF_MAP_LOOKUP_ELEM, &k, NULL, out, 8);
+				hx_elem(&p, EMU_BPF_MAP_UPDATE_ELEM, &k, v, NULL, 4); /* F_LOCK */
+				hx_elem(&p, EMU_BPF_MAP_UPDATE_ELEM, &k, v, NULL, (1ull << 32) | 8);
 			}
 			/* PERCPU_HASH replaces in place: order and values unchanged otherwise */
 			hx_ctx("%s value %u: contents", hx_type_name(t), vsizes[vi]);
@@ -588,11 +588,11 @@ static void percpu(void)
 static void big_sizes(void)
 {
 	static const struct cfg big[] = {
-		{ HX_HASH, 65536, 8, 2, 0 },	      { HX_HASH, 513, 1u << 20, 2, 0 },
-		{ HX_HASH, 4, 4194251, 1, 0 },	      { HX_PERCPU_HASH, 1000, 32768, 2, 0 },
-		{ HX_LRU_HASH, 4097, 4097, 4, 0 },    { HX_LRU_PERCPU_HASH, 600, 32767, 3, 0 },
-		{ HX_ARRAY, 4, 1u << 20, 2, 0 },      { HX_PERCPU_ARRAY, 4, 32768, 2, 0 },
-		{ HX_QUEUE, 0, 4u << 20, 2, 0 },      { HX_STACK, 0, 100000, 3, 0 },
+		{ EMU_MAP_HASH, 65536, 8, 2, 0 },	      { EMU_MAP_HASH, 513, 1u << 20, 2, 0 },
+		{ EMU_MAP_HASH, 4, 4194251, 1, 0 },	      { EMU_MAP_PERCPU_HASH, 1000, 32768, 2, 0 },
+		{ EMU_MAP_LRU_HASH, 4097, 4097, 4, 0 },    { EMU_MAP_LRU_PERCPU_HASH, 600, 32767, 3, 0 },
+		{ EMU_MAP_ARRAY, 4, 1u << 20, 2, 0 },      { EMU_MAP_PERCPU_ARRAY, 4, 32768, 2, 0 },
+		{ EMU_MAP_QUEUE, 0, 4u << 20, 2, 0 },      { EMU_MAP_STACK, 0, 100000, 3, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {

@@ -21,18 +21,18 @@ struct cfg {
 };
 
 static const struct cfg cfgs[] = {
-	{ HX_HASH, 4, 8, 16, 0, "h" },
-	{ HX_HASH, 7, 3, 5, HX_F_NO_PREALLOC | HX_F_RDONLY_PROG, "hash.np" },
-	{ HX_PERCPU_HASH, 4, 12, 4, HX_F_WRONLY_PROG, "pcpu_hash" },
-	{ HX_LRU_HASH, 4, 8, 5, HX_F_NO_COMMON_LRU, "lru_nc" },
-	{ HX_LRU_PERCPU_HASH, 4, 8, 7, HX_F_NO_COMMON_LRU | HX_F_RDONLY_PROG, "lrupc" },
-	{ HX_ARRAY, 4, 12, 3, 0, "arr" },
-	{ HX_ARRAY, 4, 5, 2, HX_F_MMAPABLE | HX_F_INNER_MAP, "arr_mmap" },
-	{ HX_PERCPU_ARRAY, 4, 4, 3, 0, "" },
-	{ HX_ARRAY, 4, 4, 3, HX_F_NUMA_NODE | HX_F_WRONLY_PROG, "numa" },
-	{ HX_QUEUE, 0, 8, 4, 0, "q" },
-	{ HX_STACK, 0, 3, 4, HX_F_WRONLY, "stack123456789a" },
-	{ HX_HASH, 4, 8, 16, HX_F_RDONLY, "ro" },
+	{ EMU_MAP_HASH, 4, 8, 16, 0, "h" },
+	{ EMU_MAP_HASH, 7, 3, 5, EMU_F_NO_PREALLOC | EMU_F_RDONLY_PROG, "hash.np" },
+	{ EMU_MAP_PERCPU_HASH, 4, 12, 4, EMU_F_WRONLY_PROG, "pcpu_hash" },
+	{ EMU_MAP_LRU_HASH, 4, 8, 5, EMU_F_NO_COMMON_LRU, "lru_nc" },
+	{ EMU_MAP_LRU_PERCPU_HASH, 4, 8, 7, EMU_F_NO_COMMON_LRU | EMU_F_RDONLY_PROG, "lrupc" },
+	{ EMU_MAP_ARRAY, 4, 12, 3, 0, "arr" },
+	{ EMU_MAP_ARRAY, 4, 5, 2, EMU_F_MMAPABLE | EMU_F_INNER_MAP, "arr_mmap" },
+	{ EMU_MAP_PERCPU_ARRAY, 4, 4, 3, 0, "" },
+	{ EMU_MAP_ARRAY, 4, 4, 3, EMU_F_NUMA_NODE | EMU_F_WRONLY_PROG, "numa" },
+	{ EMU_MAP_QUEUE, 0, 8, 4, 0, "q" },
+	{ EMU_MAP_STACK, 0, 3, 4, EMU_F_WRONLY, "stack123456789a" },
+	{ EMU_MAP_HASH, 4, 8, 16, EMU_F_RDONLY, "ro" },
 };
 #define NCFGS (sizeof(cfgs) / sizeof(cfgs[0]))
 
@@ -42,9 +42,9 @@ static bool create_named(struct hx_pair *p, const struct cfg *c)
 	uint32_t flags = c->flags;
 
 	if (hx_is_hash(c->type) && hx_have_sys_admin)
-		flags |= HX_F_ZERO_SEED;
+		flags |= EMU_F_ZERO_SEED;
 	hx_create_op(&op, c->type, c->ks, c->vs, c->max, flags);
-	strncpy((char *)op.attr + HX_MC_NAME, c->name, 16);
+	strncpy((char *)op.attr + MC_NAME, c->name, 16);
 	hx_ctx("create %s %s", hx_type_name(c->type), c->name);
 	if (hx_create_from(p, &op) < 0) {
 		printf("FAIL: %s\n", hx_ctx_get());
@@ -62,10 +62,10 @@ static struct hx_res info_call(const struct hx_pair *p, uint32_t len, const unsi
 	struct hx_res r;
 	struct hx_buf *b;
 
-	hx_op_init(&op, HX_OBJ_GET_INFO);
-	hx_op_fd(&op, HX_INFO_FD, p);
-	hx_op_u32(&op, HX_INFO_LEN, len);
-	b = hx_op_buf(&op, HX_INFO_PTR, buflen, in, NULL);
+	hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+	hx_op_fd(&op, INFO_FD, p);
+	hx_op_u32(&op, INFO_LEN, len);
+	b = hx_op_buf(&op, INFO_PTR, buflen, in, NULL);
 	b->page_end = page_end;
 	b->mask_off = 4;
 	b->mask_len = 4;
@@ -124,7 +124,7 @@ static void lengths(const struct hx_pair *p)
 static void hash_requests(const struct hx_pair *p, bool frozen)
 {
 	static const uint32_t sizes[] = { 0, 1, 31, 32, 33, 64 };
-	unsigned char in[HX_INFO_SIZE];
+	unsigned char in[MI_SIZE];
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		for (int ptr = 0; ptr < 5; ptr++) {
@@ -135,10 +135,10 @@ static void hash_requests(const struct hx_pair *p, bool frozen)
 			memset(in, 0, sizeof(in));
 			memcpy(in + 96, &sizes[i], 4);
 			hx_ctx("%s: hash request size %u, pointer kind %d", hx_type_name(p->type), sizes[i], ptr);
-			hx_op_init(&op, HX_OBJ_GET_INFO);
-			hx_op_fd(&op, HX_INFO_FD, p);
-			hx_op_u32(&op, HX_INFO_LEN, HX_INFO_SIZE);
-			b = hx_op_buf(&op, HX_INFO_PTR, sizeof(in), NULL, NULL);
+			hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+			hx_op_fd(&op, INFO_FD, p);
+			hx_op_u32(&op, INFO_LEN, MI_SIZE);
+			b = hx_op_buf(&op, INFO_PTR, sizeof(in), NULL, NULL);
 			b->mask_off = 4;
 			b->mask_len = 4;
 			/* The hash pointer lives inside the info buffer, so it is the same raw address on
@@ -162,7 +162,7 @@ static void hash_requests(const struct hx_pair *p, bool frozen)
 		int done = 0;
 
 		for (int s = 0; s < 2; s++) {
-			unsigned char info[HX_INFO_SIZE], attr[HX_KATTR];
+			unsigned char info[MI_SIZE], attr[EMU_ATTR_SIZE];
 			uint64_t ip = (uint64_t)(uintptr_t)info, hp = (uint64_t)(uintptr_t)(s ? he : hk);
 			uint32_t fd = (uint32_t)p->fd[s], len = sizeof(info);
 			long r;
@@ -175,9 +175,9 @@ static void hash_requests(const struct hx_pair *p, bool frozen)
 			memcpy(attr, &fd, 4);
 			memcpy(attr + 4, &len, 4);
 			memcpy(attr + 8, &ip, 8);
-			r = hx_raw(s, HX_OBJ_GET_INFO, attr, sizeof(attr));
+			r = hx_raw(s, EMU_BPF_OBJ_GET_INFO_BY_FD, attr, sizeof(attr));
 			done |= (r == 0) << s;
-			if (s == HX_K && p->type == HX_ARRAY && sizes[i] == 32) {
+			if (s == HX_K && p->type == EMU_MAP_ARRAY && sizes[i] == 32) {
 				hx_ctx("%s: hash request into a writable buffer, %sfrozen", hx_type_name(p->type),
 				       frozen ? "" : "not ");
 				hx_expect(r, frozen ? 0 : -EPERM, "map-content hash of an ARRAY");
@@ -212,10 +212,10 @@ static void bad_inputs(const struct hx_pair *p)
 			struct hx_res r;
 
 			hx_ctx("OBJ_GET_INFO on %s, info_len %u", fds[i].what, len);
-			hx_op_init(&op, HX_OBJ_GET_INFO);
-			hx_op_u32(&op, HX_INFO_FD, (uint32_t)fds[i].fd);
-			hx_op_u32(&op, HX_INFO_LEN, len);
-			hx_op_buf(&op, HX_INFO_PTR, 104, NULL, NULL);
+			hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+			hx_op_u32(&op, INFO_FD, (uint32_t)fds[i].fd);
+			hx_op_u32(&op, INFO_LEN, len);
+			hx_op_buf(&op, INFO_PTR, 104, NULL, NULL);
 			hx_run(&op, &r);
 			if (i == 0)
 				hx_expect(hx_kret(&r), -EBADFD, "bad fd gives EBADFD");
@@ -229,20 +229,20 @@ static void bad_inputs(const struct hx_pair *p)
 			struct hx_op op;
 
 			hx_ctx("OBJ_GET_INFO info %#llx, info_len %u", (unsigned long long)ptrs[i], len);
-			hx_op_init(&op, HX_OBJ_GET_INFO);
-			hx_op_fd(&op, HX_INFO_FD, p);
-			hx_op_u32(&op, HX_INFO_LEN, len);
-			hx_op_u64(&op, HX_INFO_PTR, ptrs[i]);
+			hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+			hx_op_fd(&op, INFO_FD, p);
+			hx_op_u32(&op, INFO_LEN, len);
+			hx_op_u64(&op, INFO_PTR, ptrs[i]);
 			hx_run(&op, NULL);
 		}
 		{
 			struct hx_op op;
 
 			hx_ctx("OBJ_GET_INFO info unmapped, info_len %u", len);
-			hx_op_init(&op, HX_OBJ_GET_INFO);
-			hx_op_fd(&op, HX_INFO_FD, p);
-			hx_op_u32(&op, HX_INFO_LEN, len);
-			hx_op_ptr(&op, HX_INFO_PTR, hx_bad_ptr());
+			hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+			hx_op_fd(&op, INFO_FD, p);
+			hx_op_u32(&op, INFO_LEN, len);
+			hx_op_ptr(&op, INFO_PTR, hx_bad_ptr());
 			hx_run(&op, NULL);
 		}
 	}
@@ -251,7 +251,7 @@ static void bad_inputs(const struct hx_pair *p)
 static void check_ids(const struct hx_pair *p)
 {
 	for (int s = 0; s < 2; s++) {
-		unsigned char info[HX_INFO_SIZE], attr[HX_KATTR];
+		unsigned char info[MI_SIZE], attr[EMU_ATTR_SIZE];
 		uint64_t ip = (uint64_t)(uintptr_t)info;
 		uint32_t fd = (uint32_t)p->fd[s], len = sizeof(info), id = 0;
 
@@ -260,7 +260,7 @@ static void check_ids(const struct hx_pair *p)
 		memcpy(attr, &fd, 4);
 		memcpy(attr + 4, &len, 4);
 		memcpy(attr + 8, &ip, 8);
-		if (hx_raw(s, HX_OBJ_GET_INFO, attr, sizeof(attr)) == 0)
+		if (hx_raw(s, EMU_BPF_OBJ_GET_INFO_BY_FD, attr, sizeof(attr)) == 0)
 			memcpy(&id, info + 4, 4);
 		if (!id) {
 			hx_nexpect_bad++;
@@ -279,14 +279,14 @@ int main(void)
 		if (!create_named(&p, &cfgs[i]))
 			continue;
 		memset(v, 0x3e, sizeof(v));
-		if (!(cfgs[i].flags & HX_F_RDONLY))
+		if (!(cfgs[i].flags & EMU_F_RDONLY))
 			hx_update(&p, hx_is_qs(p.type) ? NULL : k, v, 0);
 		check_ids(&p);
 		lengths(&p);
 		hash_requests(&p, false);
 		hx_ctx("%s: FREEZE", hx_type_name(p.type));
 		hx_freeze(&p);
-		hash_requests(&p, !(cfgs[i].flags & HX_F_RDONLY));
+		hash_requests(&p, !(cfgs[i].flags & EMU_F_RDONLY));
 		lengths(&p);
 		if (i == 0)
 			bad_inputs(&p);

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-static const uint32_t lru_types[] = { HX_LRU_HASH, HX_LRU_PERCPU_HASH };
+static const uint32_t lru_types[] = { EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH };
 
 static unsigned vseq;
 
@@ -23,7 +23,7 @@ static void value_for(unsigned char *v, uint32_t n)
 		v[i] = (unsigned char)(vseq * 3 + i);
 }
 
-static uint32_t zs(void) { return hx_have_sys_admin ? HX_F_ZERO_SEED : 0; }
+static uint32_t zs(void) { return hx_have_sys_admin ? EMU_F_ZERO_SEED : 0; }
 
 static long count_keys(const struct hx_pair *p) { return hx_compare_contents(p); }
 
@@ -61,16 +61,16 @@ static void data_points(void)
 				long n;
 
 				hx_ctx("%s max %u%s: insert 0..max+max/2", hx_type_name(t), max, nc ? " NO_COMMON_LRU" : "");
-				if (!mk(&p, t, max, nc ? HX_F_NO_COMMON_LRU : 0))
+				if (!mk(&p, t, max, nc ? EMU_F_NO_COMMON_LRU : 0))
 					continue;
 				insert_range(&p, 0, max - 1, max <= 64);
 				n = count_keys(&p);
 				insert_range(&p, max, max + max / 2 + 1, max <= 64);
 				count_keys(&p);
 				/* documented counts (common LRU) */
-				if (!nc && t == HX_LRU_HASH && max == 1000)
+				if (!nc && t == EMU_MAP_LRU_HASH && max == 1000)
 					hx_expect(n, 976, "max 1000 after 1000 inserts");
-				if (!nc && t == HX_LRU_HASH && max == 4096)
+				if (!nc && t == EMU_MAP_LRU_HASH && max == 4096)
 					hx_expect(n, 4096, "max 4096 after 4096 inserts");
 				hx_close(&p);
 			}
@@ -97,7 +97,7 @@ static void data_points(void)
 		struct hx_pair p;
 
 		hx_ctx("LRU_HASH max 101: insert 0..100");
-		if (mk(&p, HX_LRU_HASH, 101, 0)) {
+		if (mk(&p, EMU_MAP_LRU_HASH, 101, 0)) {
 			insert_range(&p, 0, 100, false);
 			hx_expect(count_keys(&p), 77, "max 101 after 0..100");
 			hx_close(&p);
@@ -122,7 +122,7 @@ static void ref_bit(void)
 		hx_update(&p, &k, v, 0);
 		count_keys(&p);
 		insert_range(&p, 101, 124, true);
-		if (lru_types[ti] == HX_LRU_HASH)
+		if (lru_types[ti] == EMU_MAP_LRU_HASH)
 			hx_expect(count_keys(&p), 125 - 49, "0-29 and 31-49 evicted");
 		/* syscall lookups never set the ref bit */
 		for (k = 50; k < 70; k++)
@@ -147,7 +147,7 @@ static void freed_nodes(void)
 			hx_delete(&p, &k);
 		count_keys(&p);
 		insert_range(&p, 200, 224, true);
-		if (lru_types[ti] == HX_LRU_HASH)
+		if (lru_types[ti] == EMU_MAP_LRU_HASH)
 			hx_expect(count_keys(&p), 76, "exactly 0-49 missing (50..100 and 200..224 left)");
 		/* deletes of elements still pending on this CPU go back to the local free list */
 		for (k = 220; k <= 224; k++)
@@ -204,7 +204,7 @@ static void failing_updates(void)
 		uint32_t k = 7;
 
 		hx_ctx("LRU_HASH max 8 full: NOEXIST on an existing key");
-		if (mk(&p, HX_LRU_HASH, 8, 0)) {
+		if (mk(&p, EMU_MAP_LRU_HASH, 8, 0)) {
 			insert_range(&p, 0, 7, false);
 			hx_expect(count_keys(&p), 8, "max 8 after 0..7");
 			value_for(v, p.vbytes);
@@ -221,7 +221,7 @@ static void no_common_lru(void)
 		struct hx_pair p;
 
 		hx_ctx("%s NO_COMMON_LRU max 8: insert 0..5", hx_type_name(lru_types[ti]));
-		if (!mk(&p, lru_types[ti], 8, HX_F_NO_COMMON_LRU))
+		if (!mk(&p, lru_types[ti], 8, EMU_F_NO_COMMON_LRU))
 			continue;
 		insert_range(&p, 0, 5, true);
 		if (hx_ncpus == 2)
@@ -230,7 +230,7 @@ static void no_common_lru(void)
 		hx_close(&p);
 		for (uint32_t max = 1; max <= 12; max++) {
 			hx_ctx("%s NO_COMMON_LRU max %u", hx_type_name(lru_types[ti]), max);
-			if (!mk(&p, lru_types[ti], max, HX_F_NO_COMMON_LRU))
+			if (!mk(&p, lru_types[ti], max, EMU_F_NO_COMMON_LRU))
 				continue;
 			insert_range(&p, 0, 3 * max + 5, true);
 			hx_close(&p);
@@ -252,7 +252,7 @@ static void mixes(void)
 				unsigned char v[64];
 
 				hx_ctx("%s max %u%s: mix", hx_type_name(t), max, nc ? " NO_COMMON_LRU" : "");
-				if (!mk(&p, t, max, nc ? HX_F_NO_COMMON_LRU : 0))
+				if (!mk(&p, t, max, nc ? EMU_F_NO_COMMON_LRU : 0))
 					continue;
 				for (int i = 0; i < 3000; i++) {
 					uint32_t k = hx_rand_below(&rng, 3 * max), op = hx_rand_below(&rng, 10);

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-static const uint32_t hash_types[] = { HX_HASH, HX_PERCPU_HASH, HX_LRU_HASH, HX_LRU_PERCPU_HASH };
+static const uint32_t hash_types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH };
 
 static unsigned vseq;
 
@@ -23,7 +23,7 @@ static void value_for(unsigned char *v, uint32_t n)
 		v[i] = (unsigned char)(vseq * 13 + i * 5);
 }
 
-static uint32_t seed_flag(void) { return hx_have_sys_admin ? HX_F_ZERO_SEED : 0; }
+static uint32_t seed_flag(void) { return hx_have_sys_admin ? EMU_F_ZERO_SEED : 0; }
 
 /* Insert, update, delete and re-insert in a pattern, comparing the full walk along the way. */
 static void key_size_sweep(void)
@@ -36,7 +36,7 @@ static void key_size_sweep(void)
 			for (size_t ki = 0; ki < sizeof(key_sizes) / sizeof(key_sizes[0]); ki++)
 				for (size_t mi = 0; mi < sizeof(maxes) / sizeof(maxes[0]); mi++) {
 					uint32_t t = hash_types[ti], ks = key_sizes[ki], max = maxes[mi];
-					uint32_t flags = seed_flag() | (np ? HX_F_NO_PREALLOC : 0);
+					uint32_t flags = seed_flag() | (np ? EMU_F_NO_PREALLOC : 0);
 					uint32_t nkeys = max < 256 ? max : 256;
 					unsigned char key[128], v[64];
 					struct hx_pair p;
@@ -128,12 +128,12 @@ static void documented_order(void)
 	}
 	for (size_t ti = 0; ti < 4; ti++) {
 		uint32_t t = hash_types[ti];
-		bool moves = t == HX_HASH || t == HX_LRU_HASH;
+		bool moves = t == EMU_MAP_HASH || t == EMU_MAP_LRU_HASH;
 		struct hx_pair p;
 		unsigned char v[64];
 
 		hx_ctx("%s keys 1,13,30 in bucket 3 of 8", hx_type_name(t));
-		if (hx_create(&p, t, 4, 8, 8, HX_F_ZERO_SEED) < 0)
+		if (hx_create(&p, t, 4, 8, 8, EMU_F_ZERO_SEED) < 0)
 			continue;
 		for (uint32_t k = 0; k < 3; k++) {
 			static const uint32_t keys[] = { 1, 13, 30 };
@@ -162,7 +162,7 @@ static void documented_order(void)
 		hx_close(&p);
 
 		hx_ctx("%s keys 1,2,3 in max_entries 3", hx_type_name(t));
-		if (hx_create(&p, t, 4, 8, 3, HX_F_ZERO_SEED) < 0)
+		if (hx_create(&p, t, 4, 8, 3, EMU_F_ZERO_SEED) < 0)
 			continue;
 		for (uint32_t k = 1; k <= 3; k++) {
 			value_for(v, p.vbytes);
@@ -199,7 +199,7 @@ static void next_key_rules(void)
 			if (zs && !hx_have_sys_admin)
 				continue;
 			hx_ctx("%s%s GET_NEXT_KEY rules", hx_type_name(t), zs ? " ZERO_SEED" : "");
-			if (hx_create(&p, t, 4, 8, 64, zs ? HX_F_ZERO_SEED : 0) < 0)
+			if (hx_create(&p, t, 4, 8, 64, zs ? EMU_F_ZERO_SEED : 0) < 0)
 				continue;
 			hx_expect(hx_next(&p, NULL, &next), -ENOENT, "GET_NEXT_KEY on an empty map");
 			k = 5;
@@ -249,7 +249,7 @@ static void capacity(void)
 				if (np && hx_is_lru(t))
 					continue;
 				hx_ctx("%s max %u%s full", hx_type_name(t), max, np ? " NO_PREALLOC" : "");
-				if (hx_create(&p, t, 4, 8, max, seed_flag() | (np ? HX_F_NO_PREALLOC : 0)) < 0)
+				if (hx_create(&p, t, 4, 8, max, seed_flag() | (np ? EMU_F_NO_PREALLOC : 0)) < 0)
 					continue;
 				for (k = 0; k < max; k++) {
 					value_for(v, p.vbytes);

@@ -29,8 +29,8 @@
 
 #define DEFAULT_OPS 400000ul
 
-static const uint32_t types[] = { HX_HASH, HX_PERCPU_HASH, HX_LRU_HASH, HX_LRU_PERCPU_HASH,
-				  HX_ARRAY, HX_PERCPU_ARRAY, HX_QUEUE, HX_STACK };
+static const uint32_t types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+				  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 #define NTYPES 8
 
 static uint64_t rng;
@@ -79,14 +79,14 @@ static bool make_map(struct rmap *m, unsigned tix)
 		vs = vs_list[pick(sizeof(vs_list) / 4)];
 		max = hash_max[pick(sizeof(hash_max) / 4)];
 		if (hx_have_sys_admin && chance(80))
-			flags |= HX_F_ZERO_SEED;
+			flags |= EMU_F_ZERO_SEED;
 		/* Not with big elements: the kernel then allocates from a cache of 1-3 objects that
 		 * refills asynchronously, and a burst of inserts fails with ENOMEM depending on timing
 		 * (seen with value_size 5000), which no emulator can predict. */
 		if (!hx_is_lru(t) && ks + vs <= 512 && chance(30))
-			flags |= HX_F_NO_PREALLOC;
+			flags |= EMU_F_NO_PREALLOC;
 		if (hx_is_lru(t) && chance(30))
-			flags |= HX_F_NO_COMMON_LRU;
+			flags |= EMU_F_NO_COMMON_LRU;
 	} else if (hx_is_qs(t)) {
 		ks = 0;
 		vs = qs_vs[pick(sizeof(qs_vs) / 4)];
@@ -95,16 +95,16 @@ static bool make_map(struct rmap *m, unsigned tix)
 		ks = 4;
 		vs = vs_list[pick(sizeof(vs_list) / 4)];
 		max = arr_max[pick(sizeof(arr_max) / 4)];
-		if (t == HX_ARRAY && chance(20))
-			flags |= HX_F_MMAPABLE;
+		if (t == EMU_MAP_ARRAY && chance(20))
+			flags |= EMU_F_MMAPABLE;
 	}
 	if (chance(10))
-		flags |= pick(2) ? HX_F_RDONLY_PROG : HX_F_WRONLY_PROG;
+		flags |= pick(2) ? EMU_F_RDONLY_PROG : EMU_F_WRONLY_PROG;
 	if (chance(3))
-		flags |= pick(3) ? HX_F_WRONLY : HX_F_RDONLY;
+		flags |= pick(3) ? EMU_F_WRONLY : EMU_F_RDONLY;
 	hx_create_op(&op, t, ks, vs, max, flags);
 	if (chance(30))
-		memcpy(op.attr + HX_MC_NAME, "rnd_map.1", 10);
+		memcpy(op.attr + MC_NAME, "rnd_map.1", 10);
 	if (chance(10))
 		op.size = 72 + 4 * pick(25); /* libbpf's 72, and others up to the full 168 */
 	m->num = ++maps_made;
@@ -124,7 +124,7 @@ static bool make_map(struct rmap *m, unsigned tix)
 			m->nkeys = space - 1;
 		m->never = space - 1;
 	}
-	m->ordered = !hx_is_hash(t) || (flags & HX_F_ZERO_SEED);
+	m->ordered = !hx_is_hash(t) || (flags & EMU_F_ZERO_SEED);
 	describe_map(what, sizeof(what), m);
 	if (trace_from != ~0ul)
 		printf("created %s\n", what);
@@ -179,26 +179,26 @@ static void hostile_key(struct hx_op *op, const struct rmap *m, char *d, size_t 
 
 	/* drop whatever key was set up */
 	for (int i = 0; i < op->nbuf; i++)
-		if (op->buf[i].off == HX_EL_KEY) {
+		if (op->buf[i].off == EL_KEY) {
 			op->buf[i] = op->buf[op->nbuf - 1];
 			op->nbuf--;
 			break;
 		}
 	key_of(m, pick_index(m), keybuf);
 	switch (pick(5)) {
-	case 0: hx_op_ptr(op, HX_EL_KEY, NULL); snprintf(d, dn, "key NULL"); break;
-	case 1: hx_op_ptr(op, HX_EL_KEY, hx_bad_ptr()); snprintf(d, dn, "key unmapped"); break;
-	case 2: hx_op_u64(op, HX_EL_KEY, 0x10 + pick(4000)); snprintf(d, dn, "key in page 0"); break;
+	case 0: hx_op_ptr(op, EL_KEY, NULL); snprintf(d, dn, "key NULL"); break;
+	case 1: hx_op_ptr(op, EL_KEY, hx_bad_ptr()); snprintf(d, dn, "key unmapped"); break;
+	case 2: hx_op_u64(op, EL_KEY, 0x10 + pick(4000)); snprintf(d, dn, "key in page 0"); break;
 	case 3:
-		hx_op_ptr(op, HX_EL_KEY, hx_page_end_ptr(ks ? ks - 1 : 0, keybuf));
+		hx_op_ptr(op, EL_KEY, hx_page_end_ptr(ks ? ks - 1 : 0, keybuf));
 		snprintf(d, dn, "key one byte short");
 		break;
 	default:
 		if (!ks) {
-			hx_op_buf(op, HX_EL_KEY, 4, keybuf, NULL);
+			hx_op_buf(op, EL_KEY, 4, keybuf, NULL);
 			snprintf(d, dn, "key non-NULL on a keyless map");
 		} else {
-			hx_op_u64(op, HX_EL_KEY, 0xffff888000000000ull);
+			hx_op_u64(op, EL_KEY, 0xffff888000000000ull);
 			snprintf(d, dn, "key kernel address");
 		}
 		break;
@@ -208,10 +208,10 @@ static void hostile_key(struct hx_op *op, const struct rmap *m, char *d, size_t 
 static void hostile_value(struct hx_op *op, const struct rmap *m, char *d, size_t dn)
 {
 	static unsigned char valbuf[65536];
-	uint32_t n = op->cmd == HX_NEXT_KEY ? m->p.key_size : m->p.vbytes;
+	uint32_t n = op->cmd == EMU_BPF_MAP_GET_NEXT_KEY ? m->p.key_size : m->p.vbytes;
 
 	for (int i = 0; i < op->nbuf; i++)
-		if (op->buf[i].off == HX_EL_VALUE) {
+		if (op->buf[i].off == EL_VALUE) {
 			op->buf[i] = op->buf[op->nbuf - 1];
 			op->nbuf--;
 			break;
@@ -219,21 +219,21 @@ static void hostile_value(struct hx_op *op, const struct rmap *m, char *d, size_
 	for (uint32_t i = 0; i < n && i < sizeof(valbuf); i++)
 		valbuf[i] = (unsigned char)hx_rand(&rng);
 	switch (pick(5)) {
-	case 0: hx_op_ptr(op, HX_EL_VALUE, NULL); snprintf(d, dn, "value NULL"); break;
-	case 1: hx_op_ptr(op, HX_EL_VALUE, hx_bad_ptr()); snprintf(d, dn, "value unmapped"); break;
-	case 2: hx_op_u64(op, HX_EL_VALUE, 0xffff888000000000ull); snprintf(d, dn, "value kernel address"); break;
+	case 0: hx_op_ptr(op, EL_VALUE, NULL); snprintf(d, dn, "value NULL"); break;
+	case 1: hx_op_ptr(op, EL_VALUE, hx_bad_ptr()); snprintf(d, dn, "value unmapped"); break;
+	case 2: hx_op_u64(op, EL_VALUE, 0xffff888000000000ull); snprintf(d, dn, "value kernel address"); break;
 	case 3:
-		if (op->cmd == HX_UPDATE) {
-			hx_op_ptr(op, HX_EL_VALUE, hx_page_end_ptr(n ? n - 1 : 0, valbuf));
+		if (op->cmd == EMU_BPF_MAP_UPDATE_ELEM) {
+			hx_op_ptr(op, EL_VALUE, hx_page_end_ptr(n ? n - 1 : 0, valbuf));
 		} else {
-			struct hx_buf *b = hx_op_buf(op, HX_EL_VALUE, n ? n - 1 : 0, NULL, NULL);
+			struct hx_buf *b = hx_op_buf(op, EL_VALUE, n ? n - 1 : 0, NULL, NULL);
 
 			b->page_end = true;
 		}
 		snprintf(d, dn, "value one byte short");
 		break;
 	default: {
-		struct hx_buf *b = hx_op_buf(op, HX_EL_VALUE, n, op->cmd == HX_UPDATE ? valbuf : NULL, NULL);
+		struct hx_buf *b = hx_op_buf(op, EL_VALUE, n, op->cmd == EMU_BPF_MAP_UPDATE_ELEM ? valbuf : NULL, NULL);
 
 		b->page_end = true;
 		snprintf(d, dn, "value ends at a guard page");
@@ -250,7 +250,7 @@ static void make_hostile(struct hx_op *op, const struct rmap *m, char *d, size_t
 	case 0:
 	case 1: hostile_key(op, m, d, dn); break;
 	case 2:
-		if (op->cmd == HX_DELETE) {
+		if (op->cmd == EMU_BPF_MAP_DELETE_ELEM) {
 			hostile_key(op, m, d, dn);
 			break;
 		}
@@ -258,16 +258,16 @@ static void make_hostile(struct hx_op *op, const struct rmap *m, char *d, size_t
 		break;
 	case 3:
 		op->size = sizes[pick(sizeof(sizes) / sizeof(sizes[0]))];
-		if (op->size > HX_KATTR && op->size <= HX_ATTR_MAX && chance(50)) {
-			op->attr[HX_KATTR + pick(op->size - HX_KATTR)] = 1;
+		if (op->size > EMU_ATTR_SIZE && op->size <= HX_ATTR_MAX && chance(50)) {
+			op->attr[EMU_ATTR_SIZE + pick(op->size - EMU_ATTR_SIZE)] = 1;
 			snprintf(d, dn, "attr size %u, non-zero tail", op->size);
 		} else {
 			snprintf(d, dn, "attr size %u", op->size);
 		}
 		break;
 	case 4: {
-		unsigned end = op->cmd == HX_DELETE ? HX_EL_VALUE : op->cmd == HX_NEXT_KEY ? HX_EL_FLAGS : HX_EL_END;
-		unsigned off = end + pick(HX_KATTR - end);
+		unsigned end = op->cmd == EMU_BPF_MAP_DELETE_ELEM ? EL_VALUE : op->cmd == EMU_BPF_MAP_GET_NEXT_KEY ? EL_FLAGS : EL_END;
+		unsigned off = end + pick(EMU_ATTR_SIZE - end);
 
 		/* the DELETE/GET_NEXT_KEY zone starts at a field the op may have set: clear it first */
 		for (int i = 0; i < op->nbuf; i++)
@@ -276,7 +276,7 @@ static void make_hostile(struct hx_op *op, const struct rmap *m, char *d, size_t
 				op->nbuf--;
 				i--;
 			}
-		memset(op->attr + end, 0, HX_KATTR - end);
+		memset(op->attr + end, 0, EMU_ATTR_SIZE - end);
 		op->attr[off] = (unsigned char)(1 + pick(255));
 		snprintf(d, dn, "CHECK_ATTR byte %u non-zero", off);
 		break;
@@ -290,12 +290,12 @@ static void make_hostile(struct hx_op *op, const struct rmap *m, char *d, size_t
 		int fd = pick(4) == 0 ? devnull : fds[pick(3)];
 
 		op->nfd = 0;
-		hx_op_u32(op, HX_EL_FD, (uint32_t)fd);
+		hx_op_u32(op, EL_FD, (uint32_t)fd);
 		snprintf(d, dn, "fd %d instead of the map", fd);
 		break;
 	}
 	default:
-		op->cmd = HX_NR_CMDS_618 + (int)pick(100);
+		op->cmd = EMU_BPF_NR_CMDS + (int)pick(100);
 		snprintf(d, dn, "unknown command %d", op->cmd);
 		break;
 	}
@@ -303,8 +303,8 @@ static void make_hostile(struct hx_op *op, const struct rmap *m, char *d, size_t
 
 /* Outcome counts per command: shows what a run exercised (successes and each errno). */
 #define TALLY_ERRNOS 8
-static const int tally_errnos[TALLY_ERRNOS] = { 0, ENOENT, EEXIST, E2BIG, EINVAL, EFAULT, EPERM, HX_ENOTSUPP };
-static const int tally_cmds[] = { HX_LOOKUP, HX_UPDATE, HX_DELETE, HX_NEXT_KEY, HX_LOOKUP_DEL, HX_FREEZE };
+static const int tally_errnos[TALLY_ERRNOS] = { 0, ENOENT, EEXIST, E2BIG, EINVAL, EFAULT, EPERM, EMU_ENOTSUPP };
+static const int tally_cmds[] = { EMU_BPF_MAP_LOOKUP_ELEM, EMU_BPF_MAP_UPDATE_ELEM, EMU_BPF_MAP_DELETE_ELEM, EMU_BPF_MAP_GET_NEXT_KEY, EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, EMU_BPF_MAP_FREEZE };
 static unsigned long tally_n[6][TALLY_ERRNOS + 1];
 
 static void tally(int cmd, int err)
@@ -344,40 +344,40 @@ static void run_one(struct rmap *m)
 	int cmd;
 
 	if (r < 320)
-		cmd = HX_UPDATE;
+		cmd = EMU_BPF_MAP_UPDATE_ELEM;
 	else if (r < 520)
-		cmd = HX_LOOKUP;
+		cmd = EMU_BPF_MAP_LOOKUP_ELEM;
 	else if (r < 640)
-		cmd = HX_DELETE;
+		cmd = EMU_BPF_MAP_DELETE_ELEM;
 	else if (r < 780)
-		cmd = HX_NEXT_KEY;
+		cmd = EMU_BPF_MAP_GET_NEXT_KEY;
 	else if (r < 899)
-		cmd = HX_LOOKUP_DEL;
+		cmd = EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM;
 	else if (r < 900)
-		cmd = HX_FREEZE;
+		cmd = EMU_BPF_MAP_FREEZE;
 	else
 	{
-		static const int any[] = { HX_UPDATE, HX_UPDATE, HX_LOOKUP, HX_LOOKUP, HX_DELETE, HX_NEXT_KEY, HX_LOOKUP_DEL };
+		static const int any[] = { EMU_BPF_MAP_UPDATE_ELEM, EMU_BPF_MAP_UPDATE_ELEM, EMU_BPF_MAP_LOOKUP_ELEM, EMU_BPF_MAP_LOOKUP_ELEM, EMU_BPF_MAP_DELETE_ELEM, EMU_BPF_MAP_GET_NEXT_KEY, EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM };
 
 		cmd = any[pick(sizeof(any) / sizeof(any[0]))];
 	}
 
 	hx_op_init(&op, cmd);
-	hx_op_fd(&op, HX_EL_FD, &m->p);
+	hx_op_fd(&op, EL_FD, &m->p);
 	key_of(m, idx, key);
-	if (cmd == HX_FREEZE) {
+	if (cmd == EMU_BPF_MAP_FREEZE) {
 		/* rare: freezing ends most of a map's usefulness */
 		if (!chance(5))
-			cmd = op.cmd = HX_LOOKUP;
+			cmd = op.cmd = EMU_BPF_MAP_LOOKUP_ELEM;
 		else
 			m->frozen = true;
 	}
-	if (cmd != HX_FREEZE) {
-		if (cmd == HX_NEXT_KEY) {
+	if (cmd != EMU_BPF_MAP_FREEZE) {
+		if (cmd == EMU_BPF_MAP_GET_NEXT_KEY) {
 			uint32_t kind = pick(4);
 
 			if (kind == 0) {
-				hx_op_ptr(&op, HX_EL_KEY, NULL);
+				hx_op_ptr(&op, EL_KEY, NULL);
 				snprintf(what, sizeof(what), "key NULL");
 			} else {
 				/* unordered maps: only a key never inserted (restart at the first) compares */
@@ -385,25 +385,25 @@ static void run_one(struct rmap *m)
 
 				key_of(m, i2, key2);
 				if (!keyless)
-					hx_op_buf(&op, HX_EL_KEY, m->p.key_size, key2, NULL);
+					hx_op_buf(&op, EL_KEY, m->p.key_size, key2, NULL);
 				snprintf(what, sizeof(what), "key #%u", i2);
 			}
-			hx_op_buf(&op, HX_EL_VALUE, keyless ? 4 : m->p.key_size, NULL, NULL);
+			hx_op_buf(&op, EL_VALUE, keyless ? 4 : m->p.key_size, NULL, NULL);
 			op.relaxed_out = !m->ordered;
 		} else {
 			if (!keyless)
-				hx_op_buf(&op, HX_EL_KEY, m->p.key_size, key, NULL);
+				hx_op_buf(&op, EL_KEY, m->p.key_size, key, NULL);
 			snprintf(what, sizeof(what), "key #%u", idx);
-			if (cmd == HX_UPDATE) {
+			if (cmd == EMU_BPF_MAP_UPDATE_ELEM) {
 				for (uint32_t i = 0; i < m->p.vbytes; i++)
 					val[i] = (unsigned char)hx_rand(&rng);
-				hx_op_buf(&op, HX_EL_VALUE, m->p.vbytes, val, NULL);
+				hx_op_buf(&op, EL_VALUE, m->p.vbytes, val, NULL);
 				flags = pick_update_flags();
-			} else if (cmd != HX_DELETE) {
-				hx_op_buf(&op, HX_EL_VALUE, m->p.vbytes, NULL, NULL);
+			} else if (cmd != EMU_BPF_MAP_DELETE_ELEM) {
+				hx_op_buf(&op, EL_VALUE, m->p.vbytes, NULL, NULL);
 				flags = pick_read_flags();
 			}
-			hx_op_u64(&op, HX_EL_FLAGS, flags);
+			hx_op_u64(&op, EL_FLAGS, flags);
 		}
 		if (r >= 900) {
 			make_hostile(&op, m, d, sizeof(d));

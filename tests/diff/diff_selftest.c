@@ -15,15 +15,15 @@ static unsigned failures;
 
 static void raw_update(const struct hx_pair *p, int side, const void *key, const void *val)
 {
-	unsigned char a[HX_KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 	uint32_t fd = (uint32_t)p->fd[side];
 	uint64_t kp = (uint64_t)(uintptr_t)key, vp = (uint64_t)(uintptr_t)val;
 
 	memset(a, 0, sizeof(a));
-	memcpy(a + HX_EL_FD, &fd, 4);
-	memcpy(a + HX_EL_KEY, &kp, 8);
-	memcpy(a + HX_EL_VALUE, &vp, 8);
-	if (hx_raw(side, HX_UPDATE, a, sizeof(a)))
+	memcpy(a + EL_FD, &fd, 4);
+	memcpy(a + EL_KEY, &kp, 8);
+	memcpy(a + EL_VALUE, &vp, 8);
+	if (hx_raw(side, EMU_BPF_MAP_UPDATE_ELEM, a, sizeof(a)))
 		printf("selftest: raw update failed on the %s side\n", side ? "emulator" : "kernel");
 }
 
@@ -91,7 +91,7 @@ int main(void)
 	max_reports = hx_max_reports;
 	hx_max_reports = 0; /* the injected divergences are expected: keep the log readable */
 	hx_ctx("selftest");
-	if (hx_create(&p, HX_HASH, 4, 8, 8, hx_have_sys_admin ? HX_F_ZERO_SEED : 0) < 0) {
+	if (hx_create(&p, EMU_MAP_HASH, 4, 8, 8, hx_have_sys_admin ? EMU_F_ZERO_SEED : 0) < 0) {
 		printf("FAIL: selftest setup\n");
 		return 1;
 	}

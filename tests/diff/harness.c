@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "core/cpus.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,14 +56,14 @@ const char *hx_errname(int e)
 	case EMFILE: return "EMFILE";
 	case ENFILE: return "ENFILE";
 	case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
-	case HX_ENOTSUPP: return "ENOTSUPP(524)";
+	case EMU_ENOTSUPP: return "ENOTSUPP(524)";
 	default:
 		snprintf(buf, sizeof(buf), "errno %d", e);
 		return buf;
 	}
 }
 
-static const char *const cmd_names[HX_NR_CMDS_618] = {
+static const char *const cmd_names[EMU_BPF_NR_CMDS] = {
 	"MAP_CREATE", "MAP_LOOKUP_ELEM", "MAP_UPDATE_ELEM", "MAP_DELETE_ELEM", "MAP_GET_NEXT_KEY",
 	"PROG_LOAD", "OBJ_PIN", "OBJ_GET", "PROG_ATTACH", "PROG_DETACH", "PROG_TEST_RUN",
 	"PROG_GET_NEXT_ID", "MAP_GET_NEXT_ID", "PROG_GET_FD_BY_ID", "MAP_GET_FD_BY_ID",
@@ -75,7 +76,7 @@ static const char *const cmd_names[HX_NR_CMDS_618] = {
 
 const char *hx_cmd_name(int cmd)
 {
-	if (cmd >= 0 && cmd < HX_NR_CMDS_618)
+	if (cmd >= 0 && cmd < EMU_BPF_NR_CMDS)
 		return cmd_names[cmd];
 	return "(unknown command)";
 }
@@ -83,22 +84,22 @@ const char *hx_cmd_name(int cmd)
 const char *hx_type_name(uint32_t type)
 {
 	switch (type) {
-	case HX_HASH: return "HASH";
-	case HX_ARRAY: return "ARRAY";
-	case HX_PERCPU_HASH: return "PERCPU_HASH";
-	case HX_PERCPU_ARRAY: return "PERCPU_ARRAY";
-	case HX_LRU_HASH: return "LRU_HASH";
-	case HX_LRU_PERCPU_HASH: return "LRU_PERCPU_HASH";
-	case HX_QUEUE: return "QUEUE";
-	case HX_STACK: return "STACK";
+	case EMU_MAP_HASH: return "HASH";
+	case EMU_MAP_ARRAY: return "ARRAY";
+	case EMU_MAP_PERCPU_HASH: return "PERCPU_HASH";
+	case EMU_MAP_PERCPU_ARRAY: return "PERCPU_ARRAY";
+	case EMU_MAP_LRU_HASH: return "LRU_HASH";
+	case EMU_MAP_LRU_PERCPU_HASH: return "LRU_PERCPU_HASH";
+	case EMU_MAP_QUEUE: return "QUEUE";
+	case EMU_MAP_STACK: return "STACK";
 	default: return "type?";
 	}
 }
 
-bool hx_is_percpu(uint32_t t) { return t == HX_PERCPU_HASH || t == HX_LRU_PERCPU_HASH || t == HX_PERCPU_ARRAY; }
-bool hx_is_hash(uint32_t t) { return t == HX_HASH || t == HX_PERCPU_HASH || t == HX_LRU_HASH || t == HX_LRU_PERCPU_HASH; }
-bool hx_is_lru(uint32_t t) { return t == HX_LRU_HASH || t == HX_LRU_PERCPU_HASH; }
-bool hx_is_qs(uint32_t t) { return t == HX_QUEUE || t == HX_STACK; }
+bool hx_is_percpu(uint32_t t) { return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH || t == EMU_MAP_PERCPU_ARRAY; }
+bool hx_is_hash(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+bool hx_is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+bool hx_is_qs(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
 
 uint32_t hx_value_bytes(uint32_t type, uint32_t vs)
 {
@@ -228,36 +229,6 @@ uint32_t hx_rand_below(uint64_t *s, uint32_t n)
 
 /* ---- setup ---- */
 
-static int kernel_possible_cpus(void)
-{
-	char buf[256], *p = buf;
-	int n = 0;
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	while (*p && *p != '\n') {
-		char *end;
-		long a = strtol(p, &end, 10), b = a;
-
-		if (end == p)
-			return -1;
-		p = end;
-		if (*p == '-') {
-			b = strtol(p + 1, &end, 10);
-			p = end;
-		}
-		n += (int)(b - a + 1);
-		if (*p == ',')
-			p++;
-	}
-	return n;
-}
 
 long hx_raw(int side, int cmd, void *attr, unsigned size)
 {
@@ -273,15 +244,15 @@ long hx_raw(int side, int cmd, void *attr, unsigned size)
 
 static long raw_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
 {
-	unsigned char a[HX_KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 
 	memset(a, 0, sizeof(a));
-	memcpy(a + HX_MC_TYPE, &type, 4);
-	memcpy(a + HX_MC_KEY, &ks, 4);
-	memcpy(a + HX_MC_VALUE, &vs, 4);
-	memcpy(a + HX_MC_MAX, &max, 4);
-	memcpy(a + HX_MC_FLAGS, &flags, 4);
-	return hx_raw(HX_K, HX_MAP_CREATE, a, sizeof(a));
+	memcpy(a + MC_TYPE, &type, 4);
+	memcpy(a + MC_KEY_SIZE, &ks, 4);
+	memcpy(a + MC_VALUE_SIZE, &vs, 4);
+	memcpy(a + MC_MAX_ENTRIES, &max, 4);
+	memcpy(a + MC_FLAGS, &flags, 4);
+	return hx_raw(HX_K, EMU_BPF_MAP_CREATE, a, sizeof(a));
 }
 
 void hx_init(const char *name)
@@ -296,7 +267,7 @@ void hx_init(const char *name)
 	/* A CPU-count override would lay per-CPU values out differently from the kernel's. */
 	unsetenv("BPFEMU_NR_CPUS");
 
-	r = raw_create(HX_ARRAY, 4, 4, 1, 0);
+	r = raw_create(EMU_MAP_ARRAY, 4, 4, 1, 0);
 	if (r < 0) {
 		printf("SKIP: bpf() not permitted here (%s): differential tests need the real kernel\n",
 		       hx_errname((int)-r));
@@ -304,14 +275,14 @@ void hx_init(const char *name)
 	}
 	close((int)r);
 
-	hx_ncpus = kernel_possible_cpus();
+	hx_ncpus = emu_sysfs_possible_cpus();
 	if (hx_ncpus <= 0 || hx_ncpus != bpfemu_num_possible_cpus()) {
 		printf("FAIL: possible CPUs: kernel %d, emulator %d: per-CPU layouts cannot be compared\n", hx_ncpus,
 		       bpfemu_num_possible_cpus());
 		exit(1);
 	}
 
-	r = raw_create(HX_HASH, 4, 4, 1, HX_F_ZERO_SEED);
+	r = raw_create(EMU_MAP_HASH, 4, 4, 1, EMU_F_ZERO_SEED);
 	hx_have_sys_admin = r >= 0;
 	if (r >= 0)
 		close((int)r);
@@ -333,7 +304,7 @@ void hx_op_init(struct hx_op *op, int cmd)
 {
 	memset(op, 0, sizeof(*op));
 	op->cmd = cmd;
-	op->size = HX_KATTR;
+	op->size = EMU_ATTR_SIZE;
 }
 
 void hx_op_u32(struct hx_op *op, unsigned off, uint32_t v) { memcpy(op->attr + off, &v, 4); }
@@ -498,7 +469,7 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 	if (op->attr_mode == HX_ATTR_PAGE_END)
 		attr_mem = op->attr_avail;
 	else if (op->attr_mode == HX_ATTR_NORMAL)
-		attr_mem = op->size > HX_KATTR ? op->size : HX_KATTR;
+		attr_mem = op->size > EMU_ATTR_SIZE ? op->size : EMU_ATTR_SIZE;
 	if (attr_mem > HX_ATTR_MAX)
 		attr_mem = HX_ATTR_MAX;
 
@@ -529,7 +500,7 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 	}
 
 	res->skipped = false;
-	for (int s = 0; s < 2 && op->attr_mode == HX_ATTR_NORMAL && op->size < HX_KATTR; s++) {
+	for (int s = 0; s < 2 && op->attr_mode == HX_ATTR_NORMAL && op->size < EMU_ATTR_SIZE; s++) {
 		bool cut = false;
 
 		for (int i = 0; i < op->nbuf; i++)
@@ -583,6 +554,8 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 			long rel = (long)j - (long)ptr_off;
 
 			if (rel >= (long)b->mask_off && rel < (long)(b->mask_off + b->mask_len))
+				continue;
+			if (rel >= (long)b->mask2_off && rel < (long)(b->mask2_off + b->mask2_len))
 				continue;
 			if (bpl[0][i].lo[j] != bpl[1][i].lo[j]) {
 				snprintf(why, sizeof(why),
@@ -685,12 +658,12 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 
 void hx_create_op(struct hx_op *op, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
 {
-	hx_op_init(op, HX_MAP_CREATE);
-	hx_op_u32(op, HX_MC_TYPE, type);
-	hx_op_u32(op, HX_MC_KEY, ks);
-	hx_op_u32(op, HX_MC_VALUE, vs);
-	hx_op_u32(op, HX_MC_MAX, max);
-	hx_op_u32(op, HX_MC_FLAGS, flags);
+	hx_op_init(op, EMU_BPF_MAP_CREATE);
+	hx_op_u32(op, MC_TYPE, type);
+	hx_op_u32(op, MC_KEY_SIZE, ks);
+	hx_op_u32(op, MC_VALUE_SIZE, vs);
+	hx_op_u32(op, MC_MAX_ENTRIES, max);
+	hx_op_u32(op, MC_FLAGS, flags);
 }
 
 static uint32_t attr_field(const struct hx_op *op, unsigned off)
@@ -705,7 +678,7 @@ static uint32_t attr_field(const struct hx_op *op, unsigned off)
 long hx_create_from(struct hx_pair *p, struct hx_op *op)
 {
 	struct hx_res r;
-	unsigned char info[HX_INFO_SIZE];
+	unsigned char info[MI_SIZE];
 
 	memset(p, 0, sizeof(*p));
 	p->fd[0] = p->fd[1] = -1;
@@ -717,13 +690,18 @@ long hx_create_from(struct hx_pair *p, struct hx_op *op)
 		return -r.err[0];
 	p->fd[HX_K] = (int)r.ret[HX_K];
 	p->fd[HX_E] = (int)r.ret[HX_E];
-	p->type = attr_field(op, HX_MC_TYPE);
-	p->key_size = attr_field(op, HX_MC_KEY);
-	p->value_size = attr_field(op, HX_MC_VALUE);
-	p->max_entries = attr_field(op, HX_MC_MAX);
-	p->flags = attr_field(op, HX_MC_FLAGS);
+	p->type = attr_field(op, MC_TYPE);
+	p->key_size = attr_field(op, MC_KEY_SIZE);
+	p->value_size = attr_field(op, MC_VALUE_SIZE);
+	p->max_entries = attr_field(op, MC_MAX_ENTRIES);
+	p->flags = attr_field(op, MC_FLAGS);
 	p->vbytes = hx_value_bytes(p->type, p->value_size);
-	p->zero_seed = p->flags & HX_F_ZERO_SEED;
+	p->zero_seed = p->flags & EMU_F_ZERO_SEED;
+	if (attr_field(op, MC_BTF_KEY) || attr_field(op, MC_BTF_VALUE))
+		for (int k = 0; k < op->nfd; k++)
+			if (op->fds[k].off == MC_BTF_FD)
+				for (int s = 0; s < 2; s++)
+					p->btf_id[s] = hx_btf_id(s, op->fds[k].fd[s]);
 	/* The kernel may adjust max_entries (NO_COMMON_LRU rounding); the info says what it kept,
 	 * and comparing it is part of every creation. */
 	if (hx_compare_info(p)) {
@@ -770,41 +748,41 @@ long hx_elem(const struct hx_pair *p, int cmd, const void *key, const void *val_
 	struct hx_op op;
 	struct hx_res r;
 	uint32_t klen = p->key_size ? p->key_size : 4;
-	uint32_t vlen = cmd == HX_NEXT_KEY ? klen : (p->vbytes ? p->vbytes : 4);
+	uint32_t vlen = cmd == EMU_BPF_MAP_GET_NEXT_KEY ? klen : (p->vbytes ? p->vbytes : 4);
 
 	hx_op_init(&op, cmd);
-	hx_op_fd(&op, HX_EL_FD, p);
+	hx_op_fd(&op, EL_FD, p);
 	if (is_raw_ptr(key))
-		hx_op_ptr(&op, HX_EL_KEY, key);
+		hx_op_ptr(&op, EL_KEY, key);
 	else
-		hx_op_buf(&op, HX_EL_KEY, klen, key, NULL);
-	if (cmd != HX_DELETE) {
+		hx_op_buf(&op, EL_KEY, klen, key, NULL);
+	if (cmd != EMU_BPF_MAP_DELETE_ELEM) {
 		const void *v = val_in ? val_in : val_out;
 
 		if (is_raw_ptr(v))
-			hx_op_ptr(&op, HX_EL_VALUE, v);
+			hx_op_ptr(&op, EL_VALUE, v);
 		else
-			hx_op_buf(&op, HX_EL_VALUE, vlen, val_in, val_out);
+			hx_op_buf(&op, EL_VALUE, vlen, val_in, val_out);
 	}
-	if (cmd != HX_DELETE && cmd != HX_NEXT_KEY)
-		hx_op_u64(&op, HX_EL_FLAGS, flags);
+	if (cmd != EMU_BPF_MAP_DELETE_ELEM && cmd != EMU_BPF_MAP_GET_NEXT_KEY)
+		hx_op_u64(&op, EL_FLAGS, flags);
 	/* Hash maps with a random seed iterate in different orders: the next key is not comparable
 	 * (callers pass only NULL or absent keys there, so the result still is). */
-	op.relaxed_out = cmd == HX_NEXT_KEY && hx_is_hash(p->type) && !p->zero_seed;
+	op.relaxed_out = cmd == EMU_BPF_MAP_GET_NEXT_KEY && hx_is_hash(p->type) && !p->zero_seed;
 	hx_run(&op, &r);
 	return hx_kret(&r);
 }
 
 long hx_update(const struct hx_pair *p, const void *key, const void *val, uint64_t flags)
 {
-	return hx_elem(p, HX_UPDATE, key, val, NULL, flags);
+	return hx_elem(p, EMU_BPF_MAP_UPDATE_ELEM, key, val, NULL, flags);
 }
-long hx_lookup(const struct hx_pair *p, const void *key, void *val) { return hx_elem(p, HX_LOOKUP, key, NULL, val, 0); }
-long hx_delete(const struct hx_pair *p, const void *key) { return hx_elem(p, HX_DELETE, key, NULL, NULL, 0); }
-long hx_next(const struct hx_pair *p, const void *key, void *next) { return hx_elem(p, HX_NEXT_KEY, key, NULL, next, 0); }
+long hx_lookup(const struct hx_pair *p, const void *key, void *val) { return hx_elem(p, EMU_BPF_MAP_LOOKUP_ELEM, key, NULL, val, 0); }
+long hx_delete(const struct hx_pair *p, const void *key) { return hx_elem(p, EMU_BPF_MAP_DELETE_ELEM, key, NULL, NULL, 0); }
+long hx_next(const struct hx_pair *p, const void *key, void *next) { return hx_elem(p, EMU_BPF_MAP_GET_NEXT_KEY, key, NULL, next, 0); }
 long hx_lookup_del(const struct hx_pair *p, const void *key, void *val, uint64_t flags)
 {
-	return hx_elem(p, HX_LOOKUP_DEL, key, NULL, val, flags);
+	return hx_elem(p, EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, key, NULL, val, flags);
 }
 
 long hx_freeze(const struct hx_pair *p)
@@ -812,7 +790,7 @@ long hx_freeze(const struct hx_pair *p)
 	struct hx_op op;
 	struct hx_res r;
 
-	hx_op_init(&op, HX_FREEZE);
+	hx_op_init(&op, EMU_BPF_MAP_FREEZE);
 	hx_op_fd(&op, 0, p);
 	hx_run(&op, &r);
 	return hx_kret(&r);
@@ -824,21 +802,45 @@ long hx_info(const struct hx_pair *p, void *info, uint32_t len)
 	struct hx_res r;
 	struct hx_buf *b;
 
-	hx_op_init(&op, HX_OBJ_GET_INFO);
-	hx_op_fd(&op, HX_INFO_FD, p);
-	hx_op_u32(&op, HX_INFO_LEN, len);
-	b = hx_op_buf(&op, HX_INFO_PTR, len, NULL, info);
+	hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+	hx_op_fd(&op, INFO_FD, p);
+	hx_op_u32(&op, INFO_LEN, len);
+	b = hx_op_buf(&op, INFO_PTR, len, NULL, info);
 	b->mask_off = 4; /* the map id: kernel and emulator number their maps independently */
 	b->mask_len = 4;
 	hx_run(&op, &r);
 	return hx_kret(&r);
 }
 
+/* A map with BTF: info's btf_id on each side is that side's id of the BTF it was created with. */
+static void check_map_btf_id(const struct hx_pair *p)
+{
+	for (int s = 0; s < 2; s++) {
+		unsigned char a[EMU_ATTR_SIZE], info[MI_SIZE];
+		uint64_t ip = (uint64_t)(uintptr_t)info;
+		uint32_t len = sizeof(info), got;
+
+		memset(a, 0, sizeof(a));
+		memset(info, 0, sizeof(info));
+		memcpy(a + INFO_FD, &p->fd[s], 4);
+		memcpy(a + INFO_LEN, &len, 4);
+		memcpy(a + INFO_PTR, &ip, 8);
+		if (hx_raw(s, EMU_BPF_OBJ_GET_INFO_BY_FD, a, sizeof(a)))
+			continue; /* the compared call reported it */
+		memcpy(&got, info + MI_BTF_ID, 4);
+		if (got != p->btf_id[s]) {
+			hx_ndiv++;
+			printf("DIVERGENCE #%lu [%s]\n    %s: map info says btf_id %u, the BTF it was created with is id %u\n",
+			       hx_ndiv, ctx_buf, s == HX_K ? "kernel" : "emulator", got, p->btf_id[s]);
+		}
+	}
+}
+
 int hx_compare_info(const struct hx_pair *p)
 {
 	unsigned long before = hx_ndiv;
-	unsigned char info[HX_INFO_SIZE];
-	unsigned char zero[HX_INFO_SIZE];
+	unsigned char info[MI_SIZE];
+	unsigned char zero[MI_SIZE];
 
 	/* Zeroed input: the fields the kernel fills must match, and the ones it echoes stay 0. */
 	memset(zero, 0, sizeof(zero));
@@ -846,15 +848,74 @@ int hx_compare_info(const struct hx_pair *p)
 		struct hx_op op;
 		struct hx_buf *b;
 
-		hx_op_init(&op, HX_OBJ_GET_INFO);
-		hx_op_fd(&op, HX_INFO_FD, p);
-		hx_op_u32(&op, HX_INFO_LEN, sizeof(info));
-		b = hx_op_buf(&op, HX_INFO_PTR, sizeof(info), zero, info);
+		hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+		hx_op_fd(&op, INFO_FD, p);
+		hx_op_u32(&op, INFO_LEN, sizeof(info));
+		b = hx_op_buf(&op, INFO_PTR, sizeof(info), zero, info);
 		b->mask_off = 4;
 		b->mask_len = 4;
+		if (p->btf_id[HX_K] || p->btf_id[HX_E]) {
+			b->mask2_off = MI_BTF_ID;
+			b->mask2_len = 4;
+		}
 		hx_run(&op, NULL);
 	}
+	if (p->btf_id[HX_K] || p->btf_id[HX_E])
+		check_map_btf_id(p);
 	return hx_ndiv != before;
+}
+
+/* ---- BTF ---- */
+
+uint32_t hx_btf_id(int side, int fd)
+{
+	unsigned char a[EMU_ATTR_SIZE], info[BI_SIZE];
+	uint64_t ip = (uint64_t)(uintptr_t)info;
+	uint32_t len = sizeof(info), id;
+
+	if (fd < 0)
+		return 0;
+	memset(a, 0, sizeof(a));
+	memset(info, 0, sizeof(info));
+	memcpy(a + INFO_FD, &fd, 4);
+	memcpy(a + INFO_LEN, &len, 4);
+	memcpy(a + INFO_PTR, &ip, 8);
+	if (hx_raw(side, EMU_BPF_OBJ_GET_INFO_BY_FD, a, sizeof(a)))
+		return 0;
+	memcpy(&id, info + BI_ID, 4);
+	return id;
+}
+
+long hx_btf_load(struct hx_btf *b, const void *blob, uint32_t size)
+{
+	struct hx_op op;
+	struct hx_res r;
+
+	b->fd[0] = b->fd[1] = -1;
+	b->id[0] = b->id[1] = 0;
+	hx_op_init(&op, EMU_BPF_BTF_LOAD);
+	hx_op_buf(&op, BTF_BLOB, size ? size : 1, blob, NULL);
+	hx_op_u32(&op, BTF_SIZE, size);
+	op.ret_fd = true;
+	op.keep_fds = true;
+	if (hx_run(&op, &r))
+		return -ENOTRECOVERABLE; /* (hx_run closed the fds) */
+	if (r.ret[HX_K] < 0)
+		return -r.err[HX_K];
+	for (int s = 0; s < 2; s++) {
+		b->fd[s] = (int)r.ret[s];
+		b->id[s] = hx_btf_id(s, b->fd[s]);
+	}
+	return 0;
+}
+
+void hx_btf_close(struct hx_btf *b)
+{
+	for (int s = 0; s < 2; s++) {
+		if (b->fd[s] >= 0)
+			close(b->fd[s]);
+		b->fd[s] = -1;
+	}
 }
 
 void hx_key_of(uint32_t i, void *key, uint32_t ks)
@@ -883,7 +944,7 @@ static int cmp_keys(const void *a, const void *b) { return memcmp(a, b, (size_t)
 /* One side alone: keys in its own order. */
 static long walk_side(const struct hx_pair *p, int side, unsigned char *keys, long cap)
 {
-	unsigned char attr[HX_KATTR];
+	unsigned char attr[EMU_ATTR_SIZE];
 	long n = 0;
 
 	for (;;) {
@@ -895,10 +956,10 @@ static long walk_side(const struct hx_pair *p, int side, unsigned char *keys, lo
 		if (n >= cap)
 			return -1;
 		memset(attr, 0, sizeof(attr));
-		memcpy(attr + HX_EL_FD, &fd, 4);
-		memcpy(attr + HX_EL_KEY, &kp, 8);
-		memcpy(attr + HX_EL_VALUE, &np, 8);
-		r = hx_raw(side, HX_NEXT_KEY, attr, sizeof(attr));
+		memcpy(attr + EL_FD, &fd, 4);
+		memcpy(attr + EL_KEY, &kp, 8);
+		memcpy(attr + EL_VALUE, &np, 8);
+		r = hx_raw(side, EMU_BPF_MAP_GET_NEXT_KEY, attr, sizeof(attr));
 		if (r == -ENOENT)
 			return n;
 		if (r)

@@ -16,51 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "uapi/bpf_uapi.h"
+
 #define HX_K 0 /* the kernel side */
 #define HX_E 1 /* the emulator side */
 
 #define HX_SKIP 77
-#define HX_ENOTSUPP 524
-#define HX_KATTR 168u   /* sizeof(union bpf_attr) on 6.18 */
 #define HX_PAGE 4096u
 #define HX_ATTR_MAX 8192u
 #define HX_MAX_BUFS 4
 #define HX_MAX_FDS 4
-#define HX_INFO_SIZE 104u
 
-/* Commands by number: the installed header may lack some names. */
-enum {
-	HX_MAP_CREATE = 0, HX_LOOKUP = 1, HX_UPDATE = 2, HX_DELETE = 3, HX_NEXT_KEY = 4,
-	HX_OBJ_GET_INFO = 15, HX_LOOKUP_DEL = 21, HX_FREEZE = 22, HX_NR_CMDS_618 = 38,
-};
-
-/* Map types and flags by number. */
-enum {
-	HX_HASH = 1, HX_ARRAY = 2, HX_PERCPU_HASH = 5, HX_PERCPU_ARRAY = 6, HX_LRU_HASH = 9,
-	HX_LRU_PERCPU_HASH = 10, HX_QUEUE = 22, HX_STACK = 23,
-};
-#define HX_F_NO_PREALLOC (1u << 0)
-#define HX_F_NO_COMMON_LRU (1u << 1)
-#define HX_F_NUMA_NODE (1u << 2)
-#define HX_F_RDONLY (1u << 3)
-#define HX_F_WRONLY (1u << 4)
-#define HX_F_ZERO_SEED (1u << 6)
-#define HX_F_RDONLY_PROG (1u << 7)
-#define HX_F_WRONLY_PROG (1u << 8)
-#define HX_F_MMAPABLE (1u << 10)
-#define HX_F_INNER_MAP (1u << 12)
-#define HX_F_TOKEN_FD (1u << 16)
-
-/* attr offsets (6.18) */
-enum {
-	HX_MC_TYPE = 0, HX_MC_KEY = 4, HX_MC_VALUE = 8, HX_MC_MAX = 12, HX_MC_FLAGS = 16,
-	HX_MC_INNER = 20, HX_MC_NUMA = 24, HX_MC_NAME = 28, HX_MC_IFINDEX = 44, HX_MC_BTF_FD = 48,
-	HX_MC_BTF_KEY = 52, HX_MC_BTF_VALUE = 56, HX_MC_BTF_VMLINUX = 60, HX_MC_EXTRA = 64,
-	HX_MC_VTYPE_OBJ = 72, HX_MC_TOKEN_FD = 76, HX_MC_EXCL_HASH = 80, HX_MC_EXCL_SIZE = 88,
-	HX_MC_END = 92,
-	HX_EL_FD = 0, HX_EL_KEY = 8, HX_EL_VALUE = 16, HX_EL_FLAGS = 24, HX_EL_END = 32,
-	HX_INFO_FD = 0, HX_INFO_LEN = 4, HX_INFO_PTR = 8, HX_INFO_END = 16,
-};
+/* Commands, map types, flags, attr offsets: emu/uapi/bpf_uapi.h, the project's one description. */
 
 /* A map that exists twice: in the kernel and in the emulator, created with the same attr. */
 struct hx_pair {
@@ -68,6 +35,14 @@ struct hx_pair {
 	uint32_t type, key_size, value_size, max_entries, flags; /* flags as requested */
 	uint32_t vbytes;                                         /* user buffer bytes of one value */
 	bool zero_seed;                                          /* iteration order comparable */
+	uint32_t btf_id[2]; /* created with BTF: each side's id of that BTF object (ids differ by design:
+			     * info's btf_id is checked against it on each side instead of compared) */
+};
+
+/* A BTF object loaded on both sides from the same blob (BPF_BTF_LOAD), and each side's id of it. */
+struct hx_btf {
+	int fd[2];
+	uint32_t id[2];
 };
 
 /* One user buffer whose address goes into the attr. Each side gets its own copy. */
@@ -79,6 +54,7 @@ struct hx_buf {
 	bool page_end;      /* the buffer ends right before an inaccessible page */
 	unsigned mask_off;  /* bytes [mask_off, mask_off+mask_len) are not compared (ids) */
 	unsigned mask_len;
+	unsigned mask2_off, mask2_len; /* a second such range (a map's btf_id) */
 };
 
 struct hx_op {
@@ -181,8 +157,18 @@ long hx_info(const struct hx_pair *p, void *info, uint32_t len);
  * order is deterministic, otherwise each side walked alone and the sets compared), then every
  * key's value is compared. Returns the number of keys, or -1 on a divergence. */
 long hx_compare_contents(const struct hx_pair *p);
-/* OBJ_GET_INFO_BY_FD on both sides, the id masked. */
+/* OBJ_GET_INFO_BY_FD on both sides, the id masked; a map with BTF also has its btf_id masked and
+ * checked against each side's BTF id. */
 int hx_compare_info(const struct hx_pair *p);
+
+/* ---- BTF ---- */
+
+/* BPF_BTF_LOAD of blob on both sides (compared, log-less): 0, or -errno as both answered (a
+ * divergence is counted and reported, and gives -ENOTRECOVERABLE). */
+long hx_btf_load(struct hx_btf *b, const void *blob, uint32_t size);
+void hx_btf_close(struct hx_btf *b);
+/* The id of the BTF object fd on one side (its bpf_btf_info), 0 if none. */
+uint32_t hx_btf_id(int side, int fd);
 
 /* Deterministic key bytes for index i: distinct for distinct i as far as key_size allows. */
 void hx_key_of(uint32_t i, void *key, uint32_t key_size);

@@ -5,7 +5,8 @@
  * the mirroring has to get right: a key buffer that is also the next_key buffer, batch tokens in
  * and out of one variable, buffers that end at an unmapped page or sit in read-only memory, a
  * read-only attr, NULL attrs, dup'd and inherited fds, ids, pins, a content hash pointer inside
- * the info buffer, several threads, and commands the emulator does not implement.
+ * the info buffer, several threads, BTF objects and maps created with them (BPF_F_LOCK on values
+ * with a spin lock), and commands the emulator does not implement.
  *
  * It checks only what it can know without a kernel (that calls worked or failed as documented);
  * the test around it checks the diff report: no divergence, or the planted one.
@@ -27,12 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ATTR 168
-enum { CREATE = 0, LOOKUP = 1, UPDATE = 2, DELETE = 3, NEXT_KEY = 4, OBJ_PIN = 6, OBJ_GET = 7, GET_NEXT_ID = 12,
-       GET_FD_BY_ID = 14, INFO = 15, BTF_LOAD = 18, LOOKUP_DEL = 21, FREEZE = 22, LOOKUP_BATCH = 24,
-       LOOKUP_DEL_BATCH = 25, UPDATE_BATCH = 26, DELETE_BATCH = 27 };
-enum { HASH = 1, ARRAY = 2, PERCPU_HASH = 5, PERCPU_ARRAY = 6, LRU_HASH = 9, LRU_PERCPU_HASH = 10, QUEUE = 22,
-       STACK = 23 };
+#include "../diff/btf_blob.h"
+#include "core/cpus.h" /* the project's one CPU-list parser */
+#include "uapi/bpf_uapi.h"
 
 static int failures;
 
@@ -56,7 +54,7 @@ static void putp(unsigned char *a, unsigned off, const void *p) { put64(a, off, 
 
 static int create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
 {
-	unsigned char a[ATTR] = { 0 };
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
 	long r;
 
 	put32(a, 0, type);
@@ -65,7 +63,7 @@ static int create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_
 	put32(a, 12, max);
 	put32(a, 16, flags);
 	memcpy(a + 28, "dm_map", 6);
-	r = sys(CREATE, a, sizeof(a));
+	r = sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
 	if (r < 0)
 		FAIL("create type %u: %s", type, strerror((int)-r));
 	return (int)r;
@@ -73,18 +71,18 @@ static int create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_
 
 static long elem(int cmd, int fd, const void *key, void *value, uint64_t flags)
 {
-	unsigned char a[ATTR] = { 0 };
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
 
 	put32(a, 0, (uint32_t)fd);
 	putp(a, 8, key);
 	putp(a, 16, value);
 	put64(a, 24, flags);
-	return sys(cmd, a, cmd == DELETE ? 16 : cmd == NEXT_KEY ? 24 : 32);
+	return sys(cmd, a, cmd == EMU_BPF_MAP_DELETE_ELEM ? 16 : cmd == EMU_BPF_MAP_GET_NEXT_KEY ? 24 : 32);
 }
 
 static long batch(int cmd, int fd, void *in, void *out, void *keys, void *values, uint32_t *count)
 {
-	unsigned char a[ATTR] = { 0 };
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
 	long r;
 
 	putp(a, 0, in);
@@ -100,13 +98,13 @@ static long batch(int cmd, int fd, void *in, void *out, void *keys, void *values
 
 static long info(int fd, void *buf, uint32_t *len)
 {
-	unsigned char a[ATTR] = { 0 };
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
 	long r;
 
 	put32(a, 0, (uint32_t)fd);
 	put32(a, 4, *len);
 	putp(a, 8, buf);
-	r = sys(INFO, a, 16);
+	r = sys(EMU_BPF_OBJ_GET_INFO_BY_FD, a, 16);
 	memcpy(len, a + 4, 4);
 	return r;
 }
@@ -114,20 +112,10 @@ static long info(int fd, void *buf, uint32_t *len)
 static int ncpus(void)
 {
 	static int n;
-	char buf[64];
-	FILE *f;
 
-	if (n)
-		return n;
-	f = fopen("/sys/devices/system/cpu/possible", "re");
-	if (f && fgets(buf, sizeof(buf), f)) {
-		int a, b;
-
-		n = sscanf(buf, "%d-%d", &a, &b) == 2 ? b - a + 1 : 1;
-	}
-	if (f)
-		fclose(f);
-	return n ? n : 1;
+	if (!n)
+		n = emu_sysfs_possible_cpus();
+	return n > 0 ? n : 1;
 }
 
 /* A buffer whose last byte is the last before an unmapped page. */
@@ -146,11 +134,11 @@ static void *page_end(size_t n)
 /* Every element command on every emulated type, with the buffer sharing programs do. */
 static void types(void)
 {
-	static const uint32_t all[] = { HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, ARRAY, PERCPU_ARRAY, QUEUE, STACK };
+	static const uint32_t all[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH, EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 
 	for (unsigned t = 0; t < 8; t++) {
-		uint32_t type = all[t], pc = type == PERCPU_HASH || type == LRU_PERCPU_HASH || type == PERCPU_ARRAY;
-		uint32_t ks = type == QUEUE || type == STACK ? 0 : 4, vs = 12, vb = pc ? 16 * (uint32_t)ncpus() : vs;
+		uint32_t type = all[t], pc = type == EMU_MAP_PERCPU_HASH || type == EMU_MAP_LRU_PERCPU_HASH || type == EMU_MAP_PERCPU_ARRAY;
+		uint32_t ks = type == EMU_MAP_QUEUE || type == EMU_MAP_STACK ? 0 : 4, vs = 12, vb = pc ? 16 * (uint32_t)ncpus() : vs;
 		int fd = create(type, ks, vs, 8, 0);
 		unsigned char val[4096];
 		uint32_t key, keys[16], count, tok;
@@ -159,39 +147,39 @@ static void types(void)
 			continue;
 		for (key = 0; key < 12; key++) {
 			memset(val, (int)key, sizeof(val));
-			elem(UPDATE, fd, ks ? &key : NULL, val, ks ? 0 : 2);
+			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, ks ? &key : NULL, val, ks ? 0 : 2);
 		}
 		key = 3;
-		elem(LOOKUP, fd, ks ? &key : NULL, val, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, ks ? &key : NULL, val, 0);
 		key = 77;
-		elem(LOOKUP, fd, ks ? &key : NULL, val, 0);
-		elem(DELETE, fd, ks ? &key : NULL, NULL, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, ks ? &key : NULL, val, 0);
+		elem(EMU_BPF_MAP_DELETE_ELEM, fd, ks ? &key : NULL, NULL, 0);
 		/* the classic walk: key and next_key are one variable */
 		if (ks) {
-			long r = elem(NEXT_KEY, fd, NULL, &key, 0);
+			long r = elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, NULL, &key, 0);
 
 			for (int i = 0; !r && i < 40; i++)
-				r = elem(NEXT_KEY, fd, &key, &key, 0);
+				r = elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, &key, &key, 0);
 		}
 		key = 5;
-		elem(LOOKUP_DEL, fd, ks ? &key : NULL, val, 0);
+		elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, ks ? &key : NULL, val, 0);
 		/* batch walk: the token goes out of and back into one variable */
 		count = 3;
-		if (!batch(LOOKUP_BATCH, fd, NULL, &tok, keys, val, &count))
+		if (!batch(EMU_BPF_MAP_LOOKUP_BATCH, fd, NULL, &tok, keys, val, &count))
 			for (int i = 0; i < 10; i++) {
 				count = 3;
-				if (batch(LOOKUP_BATCH, fd, &tok, &tok, keys, val, &count))
+				if (batch(EMU_BPF_MAP_LOOKUP_BATCH, fd, &tok, &tok, keys, val, &count))
 					break;
 			}
 		for (unsigned i = 0; i < 4; i++)
 			keys[i] = i + 1;
 		memset(val, 0x42, 4 * vb);
 		count = 4;
-		batch(UPDATE_BATCH, fd, NULL, NULL, keys, val, &count);
+		batch(EMU_BPF_MAP_UPDATE_BATCH, fd, NULL, NULL, keys, val, &count);
 		count = 2;
-		batch(DELETE_BATCH, fd, NULL, NULL, keys, NULL, &count);
+		batch(EMU_BPF_MAP_DELETE_BATCH, fd, NULL, NULL, keys, NULL, &count);
 		count = 8;
-		batch(LOOKUP_DEL_BATCH, fd, NULL, &tok, keys, val, &count);
+		batch(EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH, fd, NULL, &tok, keys, val, &count);
 		{
 			unsigned char in[200];
 			uint32_t len = sizeof(in);
@@ -202,10 +190,10 @@ static void types(void)
 			len = 8;
 			info(fd, in, &len);
 		}
-		if (elem(FREEZE, fd, NULL, NULL, 0) && elem(FREEZE, fd, NULL, NULL, 0) != -EPERM)
+		if (elem(EMU_BPF_MAP_FREEZE, fd, NULL, NULL, 0) && elem(EMU_BPF_MAP_FREEZE, fd, NULL, NULL, 0) != -EPERM)
 			FAIL("a second FREEZE is not EPERM");
 		key = 1;
-		if (elem(UPDATE, fd, ks ? &key : NULL, val, 0) != -EPERM)
+		if (elem(EMU_BPF_MAP_UPDATE_ELEM, fd, ks ? &key : NULL, val, 0) != -EPERM)
 			FAIL("UPDATE of a frozen map is not EPERM");
 		close(fd);
 	}
@@ -214,38 +202,38 @@ static void types(void)
 /* Memory that faults, or that can be read but not written. */
 static void memory(void)
 {
-	int fd = create(HASH, 4, 8, 16, 0), afd = create(ARRAY, 4, 8, 4, 0);
+	int fd = create(EMU_MAP_HASH, 4, 8, 16, 0), afd = create(EMU_MAP_ARRAY, 4, 8, 4, 0);
 	static const uint32_t ro_key = 1; /* in .rodata */
 	uint32_t key = 1, count, keys[8];
 	uint64_t v = 7, *ro;
-	unsigned char *pe, a[ATTR] = { 0 };
+	unsigned char *pe, a[EMU_ATTR_SIZE] = { 0 };
 	long r;
 
 	if (fd < 0 || afd < 0)
 		return;
-	elem(UPDATE, fd, &key, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &key, &v, 0);
 	key = 2;
-	elem(UPDATE, fd, &key, &v, 0);
-	if (elem(LOOKUP, fd, &ro_key, &v, 0))
+	elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &key, &v, 0);
+	if (elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &ro_key, &v, 0))
 		FAIL("LOOKUP with a key in read-only memory failed");
 	/* value buffer a byte short of an unmapped page: EFAULT after a partial copy */
 	pe = page_end(7);
-	if (elem(LOOKUP, fd, &ro_key, pe, 0) != -EFAULT)
+	if (elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &ro_key, pe, 0) != -EFAULT)
 		FAIL("LOOKUP into a short buffer is not EFAULT");
 	/* value buffer readable but not writable */
 	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (elem(LOOKUP, fd, &ro_key, ro, 0) != -EFAULT)
+	if (elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &ro_key, ro, 0) != -EFAULT)
 		FAIL("LOOKUP into read-only memory is not EFAULT");
-	if (elem(NEXT_KEY, fd, NULL, ro, 0) != -EFAULT)
+	if (elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, NULL, ro, 0) != -EFAULT)
 		FAIL("GET_NEXT_KEY into read-only memory is not EFAULT");
-	elem(UPDATE, fd, &ro_key, ro, 0); /* reading read-only memory is fine */
-	elem(LOOKUP, fd, &ro_key, NULL, 0);
-	elem(LOOKUP, fd, (void *)16, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &ro_key, ro, 0); /* reading read-only memory is fine */
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &ro_key, NULL, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, (void *)16, &v, 0);
 	/* batch with the keys buffer ending early */
 	count = 8;
-	batch(LOOKUP_BATCH, fd, NULL, keys, page_end(5), &v, &count);
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, fd, NULL, keys, page_end(5), &v, &count);
 	count = 8;
-	batch(LOOKUP_BATCH, afd, NULL, keys, keys, page_end(12), &count);
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, afd, NULL, keys, keys, page_end(12), &count);
 	/* an attr in read-only memory: read fine, its count cannot be written */
 	put32(a, 32, 4);
 	put32(a, 36, (uint32_t)fd);
@@ -256,7 +244,7 @@ static void memory(void)
 
 		memcpy(rattr, a, sizeof(a));
 		mprotect(rattr, 4096, PROT_READ);
-		r = sys(LOOKUP_BATCH, rattr, 56);
+		r = sys(EMU_BPF_MAP_LOOKUP_BATCH, rattr, 56);
 		if (r != -EFAULT)
 			FAIL("LOOKUP_BATCH with a read-only attr is not EFAULT (%ld)", r);
 		put32(a, 0, (uint32_t)fd);
@@ -266,17 +254,17 @@ static void memory(void)
 		mprotect(rattr, 4096, PROT_READ | PROT_WRITE);
 		memcpy(rattr, a, 32);
 		mprotect(rattr, 4096, PROT_READ);
-		if (sys(LOOKUP, rattr, 32))
+		if (sys(EMU_BPF_MAP_LOOKUP_ELEM, rattr, 32))
 			FAIL("LOOKUP with a read-only attr failed");
 	}
 	/* attrs that are NULL, short, or end at an unmapped page */
-	sys(LOOKUP, NULL, 0);
-	sys(UPDATE, NULL, 32);
-	sys(GET_NEXT_ID, NULL, 0);
+	sys(EMU_BPF_MAP_LOOKUP_ELEM, NULL, 0);
+	sys(EMU_BPF_MAP_UPDATE_ELEM, NULL, 32);
+	sys(EMU_BPF_MAP_GET_NEXT_ID, NULL, 0);
 	pe = page_end(12);
 	memset(pe, 0, 12);
-	sys(LOOKUP_BATCH, pe, 12);
-	sys(LOOKUP, pe, 16);
+	sys(EMU_BPF_MAP_LOOKUP_BATCH, pe, 12);
+	sys(EMU_BPF_MAP_LOOKUP_ELEM, pe, 16);
 	/* info into read-only memory and at a page end */
 	{
 		uint32_t len = 104;
@@ -286,21 +274,21 @@ static void memory(void)
 		info(fd, page_end(50), &len);
 	}
 	/* bad fds */
-	elem(LOOKUP, -1, &key, &v, 0);
-	elem(LOOKUP, 999, &key, &v, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, -1, &key, &v, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, 999, &key, &v, 0);
 	{
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		elem(LOOKUP, null, &key, &v, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, null, &key, &v, 0);
 		close(null);
 	}
 	/* the numbers just past ours, where a kernel mirror could sit */
 	for (int f = 3; f < 1100; f += 97)
-		elem(LOOKUP, f, &key, &v, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, f, &key, &v, 0);
 	/* unknown and not emulated commands */
 	sys(100, a, sizeof(a));
 	sys(-1, a, sizeof(a));
-	sys(BTF_LOAD, a, sizeof(a));
+	sys(EMU_BPF_LINK_GET_NEXT_ID, a, sizeof(a));
 	close(fd);
 	close(afd);
 }
@@ -308,21 +296,21 @@ static void memory(void)
 /* fds the program did not get from MAP_CREATE: dup'd, by id, by pin, inherited. */
 static void fds(const char *pin_dir)
 {
-	int fd = create(HASH, 8, 8, 32, 0), d, byid;
+	int fd = create(EMU_MAP_HASH, 8, 8, 32, 0), d, byid;
 	uint64_t key = 1, v = 2;
 	unsigned char in[104];
 	uint32_t len = sizeof(in), id, next;
-	unsigned char a[ATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 	char path[512];
 	pid_t pid;
 	int status;
 
 	if (fd < 0)
 		return;
-	elem(UPDATE, fd, &key, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &key, &v, 0);
 	d = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* libbpf moves low fds like this */
 	key = 2;
-	if (elem(UPDATE, d, &key, &v, 0))
+	if (elem(EMU_BPF_MAP_UPDATE_ELEM, d, &key, &v, 0))
 		FAIL("UPDATE through a dup'd fd failed");
 	memset(in, 0, sizeof(in));
 	info(fd, in, &len);
@@ -331,12 +319,12 @@ static void fds(const char *pin_dir)
 	for (uint32_t start = 0;; start = next) {
 		memset(a, 0, sizeof(a));
 		put32(a, 0, start);
-		if (sys(GET_NEXT_ID, a, 12))
+		if (sys(EMU_BPF_MAP_GET_NEXT_ID, a, 12))
 			break;
 		memcpy(&next, a + 4, 4);
 		memset(a, 0, sizeof(a));
 		put32(a, 0, next);
-		byid = (int)sys(GET_FD_BY_ID, a, 12);
+		byid = (int)sys(EMU_BPF_MAP_GET_FD_BY_ID, a, 12);
 		if (byid >= 0) {
 			len = sizeof(in);
 			info(byid, in, &len);
@@ -346,47 +334,47 @@ static void fds(const char *pin_dir)
 	memset(a, 0, sizeof(a));
 	put32(a, 0, id);
 	put32(a, 8, 1u << 3); /* BPF_F_RDONLY */
-	byid = (int)sys(GET_FD_BY_ID, a, 12);
+	byid = (int)sys(EMU_BPF_MAP_GET_FD_BY_ID, a, 12);
 	if (byid < 0)
 		FAIL("GET_FD_BY_ID of our own map: %s", strerror((int)-byid));
-	else if (elem(UPDATE, byid, &key, &v, 0) != -EPERM)
+	else if (elem(EMU_BPF_MAP_UPDATE_ELEM, byid, &key, &v, 0) != -EPERM)
 		FAIL("UPDATE through a read-only fd is not EPERM");
-	elem(LOOKUP, byid, &key, &v, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, byid, &key, &v, 0);
 	close(byid);
 	/* pins */
 	snprintf(path, sizeof(path), "%s/dm_pinned", pin_dir);
 	memset(a, 0, sizeof(a));
 	putp(a, 0, path);
 	put32(a, 8, (uint32_t)fd);
-	if (sys(OBJ_PIN, a, 20))
+	if (sys(EMU_BPF_OBJ_PIN, a, 20))
 		FAIL("OBJ_PIN %s failed", path);
 	memset(a, 0, sizeof(a));
 	putp(a, 0, path);
-	byid = (int)sys(OBJ_GET, a, 20);
+	byid = (int)sys(EMU_BPF_OBJ_GET, a, 20);
 	if (byid < 0)
 		FAIL("OBJ_GET %s failed", path);
 	key = 3;
-	elem(UPDATE, byid, &key, &v, 0);
-	elem(LOOKUP, byid, &key, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, byid, &key, &v, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, byid, &key, &v, 0);
 	close(byid);
 	unlink(path);
 	/* a child inherits the fds and the mirrors */
 	pid = fork();
 	if (pid == 0) {
 		key = 4;
-		elem(UPDATE, fd, &key, &v, 0);
-		elem(NEXT_KEY, d, NULL, &key, 0);
+		elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &key, &v, 0);
+		elem(EMU_BPF_MAP_GET_NEXT_KEY, d, NULL, &key, 0);
 		exit(0);
 	}
 	waitpid(pid, &status, 0);
 	key = 4;
-	if (elem(LOOKUP, fd, &key, &v, 0))
+	if (elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &key, &v, 0))
 		FAIL("the child's update is not visible");
 	/* close and reuse the number with a map of another shape */
 	close(d);
-	d = create(ARRAY, 4, 4, 4, 0);
+	d = create(EMU_MAP_ARRAY, 4, 4, 4, 0);
 	key = 0;
-	elem(LOOKUP, d, &key, &v, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, d, &key, &v, 0);
 	close(d);
 	close(fd);
 }
@@ -394,7 +382,7 @@ static void fds(const char *pin_dir)
 /* OBJ_GET_INFO_BY_FD's content hash: a pointer inside the info buffer. */
 static void content_hash(void)
 {
-	int fd = create(ARRAY, 4, 8, 4, 0);
+	int fd = create(EMU_MAP_ARRAY, 4, 8, 4, 0);
 	unsigned char in[104], hash[32];
 	uint64_t p = (uintptr_t)hash;
 	uint32_t len = sizeof(in), hs = 32, key = 1;
@@ -402,13 +390,13 @@ static void content_hash(void)
 
 	if (fd < 0)
 		return;
-	elem(UPDATE, fd, &key, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &key, &v, 0);
 	memset(in, 0, sizeof(in));
 	memcpy(in + 88, &p, 8);
 	memcpy(in + 96, &hs, 4);
 	if (info(fd, in, &len) != -EPERM)
 		FAIL("the content hash of an unfrozen array is not EPERM");
-	elem(FREEZE, fd, NULL, NULL, 0);
+	elem(EMU_BPF_MAP_FREEZE, fd, NULL, NULL, 0);
 	len = sizeof(in);
 	if (info(fd, in, &len))
 		FAIL("the content hash of a frozen array failed");
@@ -424,10 +412,10 @@ static void *worker(void *arg)
 	for (uint32_t i = 0; i < 200; i++) {
 		uint32_t key = base + i % 50, v = i;
 
-		elem(UPDATE, shared_fd, &key, &v, 0);
-		elem(LOOKUP, shared_fd, &key, &v, 0);
+		elem(EMU_BPF_MAP_UPDATE_ELEM, shared_fd, &key, &v, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, shared_fd, &key, &v, 0);
 		if (i % 7 == 0)
-			elem(DELETE, shared_fd, &key, NULL, 0);
+			elem(EMU_BPF_MAP_DELETE_ELEM, shared_fd, &key, NULL, 0);
 	}
 	return NULL;
 }
@@ -439,23 +427,23 @@ static void threads(void)
 	uint32_t key;
 	long r;
 
-	shared_fd = create(LRU_HASH, 4, 4, 64, 0);
+	shared_fd = create(EMU_MAP_LRU_HASH, 4, 4, 64, 0);
 	if (shared_fd < 0)
 		return;
 	for (uintptr_t i = 0; i < 3; i++)
 		pthread_create(&t[i], NULL, worker, (void *)(i * 40));
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	r = elem(NEXT_KEY, shared_fd, NULL, &key, 0);
+	r = elem(EMU_BPF_MAP_GET_NEXT_KEY, shared_fd, NULL, &key, 0);
 	for (int i = 0; !r && i < 200; i++)
-		r = elem(NEXT_KEY, shared_fd, &key, &key, 0);
+		r = elem(EMU_BPF_MAP_GET_NEXT_KEY, shared_fd, &key, &key, 0);
 	close(shared_fd);
 }
 
 /* A larger batch than the shadow's first page. */
 static void big(void)
 {
-	int fd = create(PERCPU_HASH, 16, 100, 2000, 0);
+	int fd = create(EMU_MAP_PERCPU_HASH, 16, 100, 2000, 0);
 	size_t vb = 104 * (size_t)ncpus();
 	unsigned char *keys = calloc(2000, 16), *vals = calloc(2000, vb);
 	uint32_t count = 2000, tok;
@@ -466,18 +454,90 @@ static void big(void)
 		memcpy(keys + i * 16, &i, 4);
 		memset(vals + i * vb, (int)i, vb);
 	}
-	batch(UPDATE_BATCH, fd, NULL, NULL, keys, vals, &count);
+	batch(EMU_BPF_MAP_UPDATE_BATCH, fd, NULL, NULL, keys, vals, &count);
 	if (count != 2000)
 		FAIL("UPDATE_BATCH of 2000: count %u", count);
 	memset(keys, 0, 2000 * 16);
 	memset(vals, 0, 2000 * vb);
 	count = 2000;
-	batch(LOOKUP_BATCH, fd, NULL, &tok, keys, vals, &count);
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, fd, NULL, &tok, keys, vals, &count);
 	if (count != 2000)
 		FAIL("LOOKUP_BATCH of 2000: count %u", count);
 	free(keys);
 	free(vals);
 	close(fd);
+}
+
+/* BTF: loads (one with a log, one that fails), maps created with the BTF, their info and the
+ * BTF's, BPF_F_LOCK on element and batch commands. */
+static void btf(void)
+{
+	unsigned char blob[4096], a[EMU_ATTR_SIZE], bad[64], binfo[32];
+	static unsigned char log[65536];
+	uint32_t n = bb_blob(blob), len, count, tok, keys[4] = { 0, 1, 2, 3 };
+	unsigned char v[12 * 4], out[12 * 4];
+	long bfd, h = -1, arr = -1;
+
+	memset(a, 0, sizeof(a));
+	putp(a, BTF_BLOB, blob);
+	put32(a, BTF_SIZE, n);
+	putp(a, BTF_LOG_BUF, log);
+	put32(a, BTF_LOG_SIZE, sizeof(log));
+	put32(a, BTF_LOG_LEVEL, 1);
+	bfd = sys(EMU_BPF_BTF_LOAD, a, sizeof(a));
+	if (bfd < 0) {
+		FAIL("BTF_LOAD: %s", strerror((int)-bfd));
+		return;
+	}
+	memcpy(bad, blob, sizeof(bad));
+	bad[4] = 99; /* hdr_len */
+	putp(a, BTF_BLOB, bad);
+	put32(a, BTF_SIZE, sizeof(bad));
+	sys(EMU_BPF_BTF_LOAD, a, sizeof(a));
+	memset(binfo, 0, sizeof(binfo));
+	len = sizeof(binfo);
+	info((int)bfd, binfo, &len);
+	for (int t = 0; t < 2; t++) {
+		memset(a, 0, sizeof(a));
+		put32(a, MC_TYPE, t ? EMU_MAP_ARRAY : EMU_MAP_HASH);
+		put32(a, MC_KEY_SIZE, 4);
+		put32(a, MC_VALUE_SIZE, 12);
+		put32(a, MC_MAX_ENTRIES, 4);
+		put32(a, MC_BTF_FD, (uint32_t)bfd);
+		put32(a, MC_BTF_KEY, BB_INT);
+		put32(a, MC_BTF_VALUE, BB_VAL);
+		if (t)
+			arr = sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
+		else
+			h = sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
+	}
+	if (h < 0 || arr < 0) {
+		FAIL("MAP_CREATE with BTF: %s", strerror((int)-(h < 0 ? h : arr)));
+		return;
+	}
+	for (int t = 0; t < 2; t++) {
+		int fd = (int)(t ? arr : h);
+		unsigned char mi[104];
+
+		memset(v, 0xff, sizeof(v));
+		for (uint32_t k = 0; k < 3; k++) {
+			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &k, v, k == 1 ? EMU_F_LOCK : 0);
+			elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &k, out, k == 2 ? EMU_F_LOCK : 0);
+		}
+		elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, &keys[1], out, EMU_F_LOCK);
+		count = 4;
+		batch(EMU_BPF_MAP_UPDATE_BATCH, fd, NULL, NULL, keys, v, &count);
+		count = 4;
+		batch(EMU_BPF_MAP_LOOKUP_BATCH, fd, NULL, &tok, keys, out, &count);
+		memset(mi, 0, sizeof(mi));
+		len = sizeof(mi);
+		info(fd, mi, &len);
+		memset(a, 0, sizeof(a));
+		put32(a, 0, (uint32_t)fd);
+		sys(EMU_BPF_MAP_FREEZE, a, sizeof(a));
+		close(fd);
+	}
+	close((int)bfd);
 }
 
 int main(int argc, char **argv)
@@ -487,7 +547,7 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} all[] = { { "types", types }, { "memory", memory }, { "hash", content_hash }, { "threads", threads },
-		    { "big", big } };
+		    { "big", big }, { "btf", btf } };
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		bool want = argc < 2;

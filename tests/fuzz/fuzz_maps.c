@@ -32,8 +32,8 @@
 #define MAX_BATCH 40
 #define MAX_VALUE 512
 
-static const uint32_t types[8] = { HX_HASH, HX_PERCPU_HASH, HX_LRU_HASH, HX_LRU_PERCPU_HASH,
-				   HX_ARRAY, HX_PERCPU_ARRAY, HX_QUEUE, HX_STACK };
+static const uint32_t types[8] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+				   EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 
 struct slot {
 	struct hx_pair p;
@@ -130,7 +130,7 @@ static void key_of(const struct slot *s, void *key)
 	if (k >= 0xf0) { /* raw key bytes from the input */
 		for (uint32_t i = 0; i < s->p.key_size; i++)
 			((unsigned char *)key)[i] = u8();
-	} else if (s->p.type == HX_ARRAY || s->p.type == HX_PERCPU_ARRAY) {
+	} else if (s->p.type == EMU_MAP_ARRAY || s->p.type == EMU_MAP_PERCPU_ARRAY) {
 		uint32_t idx = k % s->nkeys;
 
 		memset(key, 0, s->p.key_size);
@@ -176,7 +176,7 @@ static bool hostile_buf(struct hx_op *op, unsigned off, size_t len, const void *
 		hx_op_u64(op, off, bad_ptr());
 		return true;
 	case 1: /* one byte short of what the command needs, then an unmapped page */
-		if (op->cmd == HX_UPDATE || !in) {
+		if (op->cmd == EMU_BPF_MAP_UPDATE_ELEM || !in) {
 			struct hx_buf *b = hx_op_buf(op, off, len ? len - 1 : 0, in, NULL);
 
 			b->page_end = true;
@@ -224,14 +224,14 @@ static void hostile_attr(struct hx_op *op, unsigned end)
 
 	switch (c % 8) {
 	case 0: /* a non-zero byte where the command's fields have ended */
-		if (end < HX_KATTR)
-			op->attr[end + u8() % (HX_KATTR - end)] = (unsigned char)(u8() | 1);
+		if (end < EMU_ATTR_SIZE)
+			op->attr[end + u8() % (EMU_ATTR_SIZE - end)] = (unsigned char)(u8() | 1);
 		break;
 	case 1:
 	case 2:
 		op->size = PICK(sizes);
-		if (op->size > HX_KATTR && op->size <= HX_ATTR_MAX && (u8() & 1))
-			op->attr[HX_KATTR + u8() % (op->size - HX_KATTR)] = 1; /* non-zero tail: E2BIG */
+		if (op->size > EMU_ATTR_SIZE && op->size <= HX_ATTR_MAX && (u8() & 1))
+			op->attr[EMU_ATTR_SIZE + u8() % (op->size - EMU_ATTR_SIZE)] = 1; /* non-zero tail: E2BIG */
 		break;
 	case 3:
 		op->attr_mode = HX_ATTR_NULL;
@@ -239,7 +239,7 @@ static void hostile_attr(struct hx_op *op, unsigned end)
 		break;
 	case 4:
 		op->attr_mode = HX_ATTR_PAGE_END;
-		op->attr_avail = u8() % (HX_KATTR + 1);
+		op->attr_avail = u8() % (EMU_ATTR_SIZE + 1);
 		break;
 	case 5: /* bytes the kernel does not check: padding inside the used part */
 		op->attr[4 + u8() % 4] = u8();
@@ -267,23 +267,23 @@ static void op_create(void)
 	if (s->live)
 		hx_close(&s->p);
 	s->live = false;
-	ks = hx_is_qs(t) ? 0 : (t == HX_ARRAY || t == HX_PERCPU_ARRAY) ? 4 : PICK(ksz);
+	ks = hx_is_qs(t) ? 0 : (t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY) ? 4 : PICK(ksz);
 	vs = PICK(vsz);
 	max = PICK(maxes);
 	if (hx_is_hash(t)) {
 		if (hx_have_sys_admin && u8() % 8)
-			flags |= HX_F_ZERO_SEED;
+			flags |= EMU_F_ZERO_SEED;
 		if (!hx_is_lru(t) && !(u8() % 4))
-			flags |= HX_F_NO_PREALLOC;
+			flags |= EMU_F_NO_PREALLOC;
 		if (hx_is_lru(t) && !(u8() % 4))
-			flags |= HX_F_NO_COMMON_LRU;
-	} else if (t == HX_ARRAY && !(u8() % 8)) {
-		flags |= HX_F_MMAPABLE;
+			flags |= EMU_F_NO_COMMON_LRU;
+	} else if (t == EMU_MAP_ARRAY && !(u8() % 8)) {
+		flags |= EMU_F_MMAPABLE;
 	}
 	switch (shape % 16) {
-	case 0: flags |= HX_F_RDONLY; break;
-	case 1: flags |= HX_F_WRONLY; break;
-	case 2: flags |= HX_F_RDONLY_PROG; break;
+	case 0: flags |= EMU_F_RDONLY; break;
+	case 1: flags |= EMU_F_WRONLY; break;
+	case 2: flags |= EMU_F_RDONLY_PROG; break;
 	case 3: flags |= 1u << (u8() % 20); break;        /* any flag, allowed or not */
 	case 4: ks = u8(); break;                         /* any key size */
 	case 5: vs = u32() % 40000; break;                /* any value size, per-CPU limit included */
@@ -292,20 +292,20 @@ static void op_create(void)
 	default: break;
 	}
 	/* types the emulator leaves out answer EOPNOTSUPP by design; stay with the eight */
-	if (t == 0 || t >= 34 || (!hx_is_hash(t) && !hx_is_qs(t) && t != HX_ARRAY && t != HX_PERCPU_ARRAY))
+	if (t == 0 || t >= 34 || (!hx_is_hash(t) && !hx_is_qs(t) && t != EMU_MAP_ARRAY && t != EMU_MAP_PERCPU_ARRAY))
 		t = types[t % 8];
 	/* big maps make slow runs, and the kernel's allocator is not what is under test */
 	if (max != 0xffffffffu && (uint64_t)max * vs > (2u << 20))
 		max = 1 + max % 4;
 	hx_create_op(&op, t, ks, vs, max, flags);
 	if (shape % 16 == 8)
-		hostile_attr(&op, HX_MC_END);
+		hostile_attr(&op, MC_END);
 	if (shape % 16 == 9) {
 		static const char *const names[] = { "ok_name", "bad-name", "0123456789abcde", "0123456789abcdef",
 						     "a.b_c", "\xe9t\xe9", "" };
 		const char *n = names[u8() % 7];
 
-		memcpy(op.attr + HX_MC_NAME, n, strlen(n));
+		memcpy(op.attr + MC_NAME, n, strlen(n));
 	}
 	r = hx_create_from(&s->p, &op);
 	if (tracing)
@@ -319,7 +319,7 @@ static void op_create(void)
 		return;
 	}
 	s->live = true;
-	s->ordered = !hx_is_hash(t) || (flags & HX_F_ZERO_SEED);
+	s->ordered = !hx_is_hash(t) || (flags & EMU_F_ZERO_SEED);
 	s->nkeys = hx_is_hash(t) ? 2 * s->p.max_entries + 3 : s->p.max_entries + 2;
 	if (s->nkeys > 250)
 		s->nkeys = 250;
@@ -356,39 +356,39 @@ static void op_elem(int cmd)
 	struct hx_op op;
 
 	/* a random seed orders the two sides differently: where a walk is, results differ */
-	if (!s || (cmd == HX_NEXT_KEY && !s->ordered))
+	if (!s || (cmd == EMU_BPF_MAP_GET_NEXT_KEY && !s->ordered))
 		return;
 	op_name = hx_cmd_name(cmd);
 	label(op_name, s);
 	klen = s->p.key_size;
-	vlen = cmd == HX_NEXT_KEY ? klen : s->p.vbytes;
+	vlen = cmd == EMU_BPF_MAP_GET_NEXT_KEY ? klen : s->p.vbytes;
 	if (klen > sizeof(key) || vlen > sizeof(val))
 		return; /* sizes a hostile create attr made: the create was compared, that is enough */
 	hx_op_init(&op, cmd);
-	op_fd(&op, HX_EL_FD, s);
+	op_fd(&op, EL_FD, s);
 	how = u8();
 
 	/* the key: queue and stack want none, others a key, or NULL for GET_NEXT_KEY's first */
-	if (how % 8 == 0 && hostile_buf(&op, HX_EL_KEY, klen, NULL, u8() % 3)) {
+	if (how % 8 == 0 && hostile_buf(&op, EL_KEY, klen, NULL, u8() % 3)) {
 		/* done */
-	} else if (!klen || (cmd == HX_NEXT_KEY && !(how & 0x10))) {
-		hx_op_ptr(&op, HX_EL_KEY, NULL);
+	} else if (!klen || (cmd == EMU_BPF_MAP_GET_NEXT_KEY && !(how & 0x10))) {
+		hx_op_ptr(&op, EL_KEY, NULL);
 	} else {
 		key_of(s, key);
-		hx_op_buf(&op, HX_EL_KEY, klen, key, NULL);
+		hx_op_buf(&op, EL_KEY, klen, key, NULL);
 	}
-	if (cmd != HX_DELETE) {
-		bool in = cmd == HX_UPDATE;
+	if (cmd != EMU_BPF_MAP_DELETE_ELEM) {
+		bool in = cmd == EMU_BPF_MAP_UPDATE_ELEM;
 
 		if (in)
 			value_of(s, val, vlen);
-		if (how % 8 != 1 || !hostile_buf(&op, HX_EL_VALUE, vlen, in ? val : NULL, u8() % 3))
-			hx_op_buf(&op, HX_EL_VALUE, vlen, in ? val : NULL, NULL);
+		if (how % 8 != 1 || !hostile_buf(&op, EL_VALUE, vlen, in ? val : NULL, u8() % 3))
+			hx_op_buf(&op, EL_VALUE, vlen, in ? val : NULL, NULL);
 	}
-	if (cmd == HX_LOOKUP || cmd == HX_UPDATE || cmd == HX_LOOKUP_DEL)
-		hx_op_u64(&op, HX_EL_FLAGS, how % 8 == 3 ? elem_flags() : cmd == HX_UPDATE ? u8() % 3 : 0);
+	if (cmd == EMU_BPF_MAP_LOOKUP_ELEM || cmd == EMU_BPF_MAP_UPDATE_ELEM || cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM)
+		hx_op_u64(&op, EL_FLAGS, how % 8 == 3 ? elem_flags() : cmd == EMU_BPF_MAP_UPDATE_ELEM ? u8() % 3 : 0);
 	if (how % 8 == 4)
-		hostile_attr(&op, cmd == HX_DELETE ? 16 : cmd == HX_NEXT_KEY ? 24 : HX_EL_END);
+		hostile_attr(&op, cmd == EMU_BPF_MAP_DELETE_ELEM ? 16 : cmd == EMU_BPF_MAP_GET_NEXT_KEY ? 24 : EL_END);
 	run(&op);
 }
 
@@ -401,7 +401,7 @@ static void op_freeze(void)
 		return; /* rare: a frozen map refuses most of what follows */
 	op_name = "MAP_FREEZE";
 	label(op_name, s);
-	hx_op_init(&op, HX_FREEZE);
+	hx_op_init(&op, EMU_BPF_MAP_FREEZE);
 	op_fd(&op, 0, s);
 	if (!(u8() % 4))
 		hostile_attr(&op, 4);
@@ -435,23 +435,20 @@ static void op_info(void)
 		memcpy(info + 88, &p, 8);
 		memcpy(info + 96, &hs, 4);
 	}
-	hx_op_init(&op, HX_OBJ_GET_INFO);
-	op_fd(&op, HX_INFO_FD, s);
-	hx_op_u32(&op, HX_INFO_LEN, len);
-	if (!(how & 8) || !hostile_buf(&op, HX_INFO_PTR, len, NULL, u8() % 3))
-		hx_op_buf(&op, HX_INFO_PTR, len > sizeof(info) ? sizeof(info) : len, info, NULL);
+	hx_op_init(&op, EMU_BPF_OBJ_GET_INFO_BY_FD);
+	op_fd(&op, INFO_FD, s);
+	hx_op_u32(&op, INFO_LEN, len);
+	if (!(how & 8) || !hostile_buf(&op, INFO_PTR, len, NULL, u8() % 3))
+		hx_op_buf(&op, INFO_PTR, len > sizeof(info) ? sizeof(info) : len, info, NULL);
 	if (op.nbuf) {
 		b = &op.buf[op.nbuf - 1];
 		b->mask_off = 4; /* the map id: each side numbers its own maps */
 		b->mask_len = 4;
 	}
 	if (how & 16)
-		hostile_attr(&op, HX_INFO_END);
+		hostile_attr(&op, INFO_END);
 	run(&op);
 }
-
-enum { BA_IN = 0, BA_OUT = 8, BA_KEYS = 16, BA_VALUES = 24, BA_COUNT = 32, BA_FD = 36, BA_ELEM_FLAGS = 40,
-       BA_FLAGS = 48, BA_END = 56 };
 
 static void op_batch(int cmd)
 {
@@ -539,7 +536,7 @@ static void op_unknown(void)
 	label(op_name, NULL);
 	hx_op_init(&op, (int)PICK(cmds));
 	for (int i = 0; i < 4; i++)
-		op.attr[u8() % HX_KATTR] = u8();
+		op.attr[u8() % EMU_ATTR_SIZE] = u8();
 	hostile_attr(&op, 0);
 	run(&op);
 }
@@ -563,13 +560,13 @@ static void run_op(uint8_t opc)
 	case 1: op_create(); break;
 	case 2:
 	case 3:
-	case 4: op_elem(HX_UPDATE); break;
+	case 4: op_elem(EMU_BPF_MAP_UPDATE_ELEM); break;
 	case 5:
-	case 6: op_elem(HX_LOOKUP); break;
-	case 7: op_elem(HX_DELETE); break;
+	case 6: op_elem(EMU_BPF_MAP_LOOKUP_ELEM); break;
+	case 7: op_elem(EMU_BPF_MAP_DELETE_ELEM); break;
 	case 8:
-	case 9: op_elem(HX_NEXT_KEY); break;
-	case 10: op_elem(HX_LOOKUP_DEL); break;
+	case 9: op_elem(EMU_BPF_MAP_GET_NEXT_KEY); break;
+	case 10: op_elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM); break;
 	case 11: op_freeze(); break;
 	case 12: op_info(); break;
 	case 13: op_batch(24); break; /* LOOKUP_BATCH */

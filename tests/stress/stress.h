@@ -30,41 +30,33 @@
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
-
-/* Map types by number: the tests must not depend on the uapi header's vintage. */
-enum {
-	T_HASH = 1, T_ARRAY = 2, T_PERCPU_HASH = 5, T_PERCPU_ARRAY = 6, T_LRU_HASH = 9,
-	T_LRU_PERCPU_HASH = 10, T_QUEUE = 22, T_STACK = 23,
-};
-#define B_ANY 0ull
-#define B_NOEXIST 1ull
-#define B_EXIST 2ull
+#include "uapi/bpf_uapi.h"
 
 static inline const char *type_name(uint32_t t)
 {
 	switch (t) {
-	case T_HASH: return "hash";
-	case T_ARRAY: return "array";
-	case T_PERCPU_HASH: return "percpu_hash";
-	case T_PERCPU_ARRAY: return "percpu_array";
-	case T_LRU_HASH: return "lru_hash";
-	case T_LRU_PERCPU_HASH: return "lru_percpu_hash";
-	case T_QUEUE: return "queue";
-	case T_STACK: return "stack";
+	case EMU_MAP_HASH: return "hash";
+	case EMU_MAP_ARRAY: return "array";
+	case EMU_MAP_PERCPU_HASH: return "percpu_hash";
+	case EMU_MAP_PERCPU_ARRAY: return "percpu_array";
+	case EMU_MAP_LRU_HASH: return "lru_hash";
+	case EMU_MAP_LRU_PERCPU_HASH: return "lru_percpu_hash";
+	case EMU_MAP_QUEUE: return "queue";
+	case EMU_MAP_STACK: return "stack";
 	default: return "?";
 	}
 }
 static inline bool is_percpu_type(uint32_t t)
 {
-	return t == T_PERCPU_HASH || t == T_PERCPU_ARRAY || t == T_LRU_PERCPU_HASH;
+	return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_PERCPU_ARRAY || t == EMU_MAP_LRU_PERCPU_HASH;
 }
 static inline bool is_hash_type(uint32_t t)
 {
-	return t == T_HASH || t == T_PERCPU_HASH || t == T_LRU_HASH || t == T_LRU_PERCPU_HASH;
+	return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH;
 }
-static inline bool is_lru_type(uint32_t t) { return t == T_LRU_HASH || t == T_LRU_PERCPU_HASH; }
-static inline bool is_array_type(uint32_t t) { return t == T_ARRAY || t == T_PERCPU_ARRAY; }
-static inline bool is_qs_type(uint32_t t) { return t == T_QUEUE || t == T_STACK; }
+static inline bool is_lru_type(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+static inline bool is_array_type(uint32_t t) { return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY; }
+static inline bool is_qs_type(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
 
 /* ---- bpf() ---- */
 

@@ -18,16 +18,19 @@
  *
  * Before that, staged cases: the lost wakeup of robust mutexes, see lost_wakeup() (it needs
  * SCHED_FIFO, so root or CAP_SYS_NICE; skipped otherwise); with the hooks, in-place writers killed
- * at each step (inplace_kills()) and an insert whose lock came from a dead inserter
- * (insert_after_dead_inserter()).
+ * at each step (inplace_kills()), an insert whose lock came from a dead inserter
+ * (insert_after_dead_inserter()), and BPF_F_LOCK writers killed holding a value's bpf_spin_lock
+ * (f_lock_kills()).
  *
  * argv[1], optional: kills per map type (default 60; with BPFEMU_SOAK, as many as fit in that
  * many seconds per type). argv[2], optional: only the map types whose names contain it.
  */
 #include "stress.h"
 
-/* The head of a map file, to read how many times a dead lock holder's map was repaired. */
-#include "../../emu/internal.h"
+/* The layout of a map file's header (a white-box test: it reads how many times a dead lock
+ * holder's map was repaired, and holds the map's lock itself to stage races). */
+#include "../../emu/core/map.h"
+#include "../diff/btf_blob.h"
 
 struct stress_report *report;
 
@@ -107,7 +110,7 @@ static void survivor_elems(int fd, uint32_t type, int w)
 	for (uint32_t j = 0; j < OWN; j++) {
 		key_of(type, (uint32_t)w + 1, j, k);
 		pat_fill(val, vb, (uint32_t)w + 1, 0);
-		err = m_update(fd, k, val, hash ? B_NOEXIST : B_ANY);
+		err = m_update(fd, k, val, hash ? EMU_NOEXIST : EMU_ANY);
 		CHECK(!err, "%s survivor: insert own key: %s", tn, strerror(-err));
 	}
 	while (!__atomic_load_n(&ctl->stop, __ATOMIC_ACQUIRE)) {
@@ -124,7 +127,7 @@ static void survivor_elems(int fd, uint32_t type, int w)
 			CHECK(gw == (uint32_t)w + 1 && gs == seq[j], "%s survivor %d: lost update on key %u: seq %u, wrote %u",
 			      tn, w, j, gs, seq[j]);
 			pat_fill(val, vb, (uint32_t)w + 1, seq[j] + 1);
-			err = m_update(fd, k, val, hash ? B_EXIST : B_ANY);
+			err = m_update(fd, k, val, hash ? EMU_EXIST : EMU_ANY);
 			CHECK(!err, "%s survivor: update own key: %s", tn, strerror(-err));
 			seq[j] += !err;
 		} else if (r < 98) {
@@ -200,7 +203,7 @@ static void survivor_qs(int fd, uint32_t type, int w)
 			CHECK(!(ctl->qbits[gs / 8] & bit), "%s survivor: value %u popped twice", tn, gs);
 			ctl->qbits[gs / 8] |= bit;
 		}
-		if (type == T_QUEUE)
+		if (type == EMU_MAP_QUEUE)
 			CHECK((int64_t)gs > last, "%s survivor: value %u after %lld: out of order", tn, gs, (long long)last);
 		last = gs;
 		ctl->qpopped++;
@@ -223,7 +226,7 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 	/* Calls without the fd cache spend most of their time in fstat(), and a kill is delivered
 	 * when that returns: outside every critical section. With the cache (as under the preload,
 	 * and safe here: victims close no fds) a call is all user space and a kill lands anywhere. */
-	emu_fdcache_enable();
+	bpfemu_fdcache_enable();
 	if (self_kill) {
 		/* a crash point fires every few hundred: well inside the first hundred operations */
 		snprintf(env, sizeof(env), "%u", 150 + (unsigned)(rnd(&rs) % 300));
@@ -239,7 +242,7 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 		pat_fill(val + vb, vb, VICTIM_W, seq + 1);
 		if (is_qs_type(type)) {
 			if (r < 50) {
-				m_push(fd, val, r < 10 ? B_EXIST : B_ANY); /* EXIST drops the oldest when full */
+				m_push(fd, val, r < 10 ? EMU_EXIST : EMU_ANY); /* EXIST drops the oldest when full */
 			} else {
 				err = m_pop(fd, got);
 				CHECK(err || pat_ok(got, vb, NULL, NULL), "%s victim: popped a torn value", type_name(type));
@@ -248,10 +251,10 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 		}
 		if (r < 30) {
 			key_of(type, VICTIM_OWNER, i, k);
-			m_update(fd, k, val, B_ANY);
+			m_update(fd, k, val, EMU_ANY);
 		} else if (r < 45) {
 			key_of(type, 0, s, k);
-			m_update(fd, k, val, B_ANY);
+			m_update(fd, k, val, EMU_ANY);
 		} else if (r < 55 && hash) {
 			key_of(type, VICTIM_OWNER, i, k);
 			m_delete(fd, k);
@@ -275,9 +278,9 @@ static void victim(int fd, int vfd, uint32_t type, bool self_kill)
 			uint32_t out = 0;
 
 			key_of(type, VICTIM_OWNER, i, k);
-			m_update(vfd, k, val, B_ANY);
+			m_update(vfd, k, val, EMU_ANY);
 			key_of(type, VICTIM_OWNER, (i + 7) % VKEYS, k);
-			m_update(vfd, k, val, B_ANY);
+			m_update(vfd, k, val, EMU_ANY);
 			if (r < 92) {
 				count = 8;
 				batch_cmd(BPF_MAP_LOOKUP_AND_DELETE_BATCH, vfd, NULL, &out, keys, got, &count, 0);
@@ -310,7 +313,7 @@ static void verify_works(int fd, uint32_t type)
 		err = m_push(fd, val, 0);
 		CHECK(err == -E2BIG, "%s after kills: push into a full map gave %d", tn, err);
 		for (uint32_t i = 0; i < max; i++) {
-			uint32_t want = type == T_QUEUE ? i : max - 1 - i;
+			uint32_t want = type == EMU_MAP_QUEUE ? i : max - 1 - i;
 
 			err = m_pop(fd, val);
 			CHECK(!err && pat_ok(val, vb, NULL, &gs) && gs == want, "%s after kills: pop %u: err %d", tn, i, err);
@@ -319,7 +322,7 @@ static void verify_works(int fd, uint32_t type)
 	} else if (is_array_type(type)) {
 		for (uint32_t i = 0; i < max; i++) {
 			pat_fill(val, vb, 5, i);
-			err = m_update(fd, &i, val, B_ANY);
+			err = m_update(fd, &i, val, EMU_ANY);
 			CHECK(!err, "%s after kills: update %u: %s", tn, i, strerror(-err));
 		}
 		for (uint32_t i = 0; i < max; i++) {
@@ -338,13 +341,13 @@ static void verify_works(int fd, uint32_t type)
 			struct hkey hk = { 0x5555, i };
 
 			pat_fill(val, vb, 5, i);
-			err = m_update(fd, &hk, val, B_NOEXIST);
+			err = m_update(fd, &hk, val, EMU_NOEXIST);
 			CHECK(!err, "%s after kills: insert %u of %u: %s", tn, i, max, strerror(-err));
 		}
 		if (!is_lru_type(type)) {
 			struct hkey hk = { 0x5555, max };
 
-			err = m_update(fd, &hk, val, B_NOEXIST);
+			err = m_update(fd, &hk, val, EMU_NOEXIST);
 			CHECK(err == -E2BIG, "%s after kills: insert into a full map gave %d", tn, err);
 		}
 		for (uint32_t i = 0; i < max; i++) {
@@ -381,12 +384,12 @@ static void run_type(uint32_t type, int kills, double soak)
 		for (uint32_t s = 0; s < SHARED; s++) {
 			key_of(type, 0, s, k);
 			pat_fill(val, vb, 0, s);
-			CHECK(!m_update(fd, k, val, B_ANY), "%s: seed shared key", type_name(type));
+			CHECK(!m_update(fd, k, val, EMU_ANY), "%s: seed shared key", type_name(type));
 		}
 		for (uint32_t i = 0; is_array_type(type) && i < VKEYS; i++) {
 			key_of(type, VICTIM_OWNER, i, k);
 			pat_fill(val, vb, 0, i);
-			CHECK(!m_update(fd, k, val, B_ANY), "%s: seed victim index", type_name(type));
+			CHECK(!m_update(fd, k, val, EMU_ANY), "%s: seed victim index", type_name(type));
 		}
 	}
 	for (int w = 0; w < SURVIVORS; w++) {
@@ -541,7 +544,7 @@ static void lost_wakeup(void)
 	cpu_set_t cpu0, cpu_other, all;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	/* 16-byte values: updates of 8 or 4 bytes take no lock */
-	int fd = map_create(T_ARRAY, 4, 16, 1, 0), st = 0, err;
+	int fd = map_create(EMU_MAP_ARRAY, 4, 16, 1, 0), st = 0, err;
 	struct emu_map_hdr *h;
 	pid_t v, s;
 	bool done = false;
@@ -640,13 +643,13 @@ static void inplace_kill(uint32_t type, uint32_t vs, const char *point, bool upd
 	memset(a, 0xaa, vb);
 	memset(b, 0xbb, vb);
 	memset(c, 0xcc, vb);
-	CHECK(!m_update(fd, &k, a, B_ANY), "inplace kill: insert");
+	CHECK(!m_update(fd, &k, a, EMU_ANY), "inplace kill: insert");
 	rec0 = recoveries(fd);
 	pid = fork();
 	if (pid == 0) {
 		snprintf(env, sizeof(env), "1:%s", point);
 		setenv("BPFEMU_TEST_CRASH", env, 1);
-		m_update(fd, &k, b, B_EXIST);
+		m_update(fd, &k, b, EMU_EXIST);
 		_exit(0); /* the crash point was not on the way */
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -654,14 +657,14 @@ static void inplace_kill(uint32_t type, uint32_t vs, const char *point, bool upd
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "inplace kill at %s: the writer was not killed there",
 	      point);
 	if (update_first) {
-		err = m_update(fd, &k, c, B_EXIST);
+		err = m_update(fd, &k, c, EMU_EXIST);
 		CHECK(!err, "inplace kill at %s: update after: %s", point, strerror(-err));
 	} else {
 		err = m_lookup(fd, &k, got);
 		CHECK(!err, "inplace kill at %s: lookup: %s", point, strerror(-err));
 		CHECK(!memcmp(got, staged ? b : a, vb), "inplace kill at %s: %s value is not the %s one whole",
 		      point, type_name(type), staged ? "new" : "old");
-		err = m_update(fd, &k, c, B_EXIST);
+		err = m_update(fd, &k, c, EMU_EXIST);
 		CHECK(!err, "inplace kill at %s: update after: %s", point, strerror(-err));
 	}
 	err = m_lookup(fd, &k, got);
@@ -685,12 +688,15 @@ out:
  * it linked, the lock held; the survivor gets the lock from the dead victim. It must find 7 and
  * replace it, not link a second 7.
  */
-static void insert_after_dead_inserter(uint32_t type)
+/* One staging; false if it did not come about (the survivor took the lock first: a waiter's
+ * 10 ms retry can beat the woken victim), and then nothing was checked. */
+static bool insert_after_dead_inserter_once(uint32_t type)
 {
 	int fd = map_create(type, 4, 8, 64, 0), st = 0, err;
 	uint32_t k = 7, rec0, n = 0, cur, next, vb = value_bytes(type, 8);
 	uint64_t *got = calloc(1, vb), *want = malloc(vb), *val = malloc(vb);
 	struct emu_map_hdr *h;
+	bool staged = true;
 	pid_t v, s;
 
 	memset(want, 0x55, vb);
@@ -712,20 +718,27 @@ static void insert_after_dead_inserter(uint32_t type)
 	if (v == 0) {
 		setenv("BPFEMU_TEST_CRASH", "1:htab.linked", 1);
 		alarm(10);
-		m_update(fd, &k, val, B_ANY);
+		m_update(fd, &k, val, EMU_ANY);
 		_exit(0); /* not killed: the crash point was not on its way */
 	}
 	CHECK(wait_futex_sleep(v), "dead inserter: the victim never waited for the lock");
 	s = fork();
 	if (s == 0) {
 		alarm(10);
-		_exit(m_update(fd, &k, want, B_ANY) ? 1 : 0);
+		_exit(m_update(fd, &k, want, EMU_ANY) ? 1 : 0);
 	}
 	CHECK(wait_futex_sleep(s), "dead inserter: the survivor never waited for the lock");
 	pthread_mutex_unlock(&h->lock);
 	while (waitpid(v, &st, 0) < 0 && errno == EINTR)
 		;
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "dead inserter: the victim was not killed at htab.linked");
+	if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)) {
+		while (waitpid(s, &st, 0) < 0 && errno == EINTR)
+			;
+		munmap(h, sizeof(*h));
+		close(fd);
+		staged = false;
+		goto out;
+	}
 	while (waitpid(s, &st, 0) < 0 && errno == EINTR)
 		;
 	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "dead inserter: the survivor's update failed");
@@ -747,6 +760,97 @@ out:
 	free(got);
 	free(want);
 	free(val);
+	return staged;
+}
+
+static void insert_after_dead_inserter(uint32_t type)
+{
+	for (int tries = 0; tries < 20; tries++)
+		if (insert_after_dead_inserter_once(type))
+			return;
+	fail("dead inserter: %s: the victim never took the lock first in 20 stagings", type_name(type));
+}
+
+/*
+ * A BPF_F_LOCK writer killed inside its copy, holding the map lock and the value's spin lock (at
+ * `point`): the next caller must neither hang on the spin lock nor see the value torn, the map is
+ * repaired, and the spin lock is free again.
+ */
+static void f_lock_kill(uint32_t type, int btf_fd, const char *point)
+{
+	union bpf_attr a;
+	unsigned char old[56], neu[56], got[56];
+	uint32_t k = 1, rec0;
+	int fd, st = 0, err;
+	pid_t v;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = 56;
+	a.max_entries = 4;
+	a.btf_fd = (uint32_t)btf_fd;
+	a.btf_key_type_id = BB_INT;
+	a.btf_value_type_id = BB_BIG; /* a spin lock at 40 */
+	fd = bpfemu_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+	CHECK(fd >= 0, "f_lock kill: create: %s", strerror(errno));
+	if (fd < 0)
+		return;
+	memset(old, 0x22, sizeof(old));
+	memset(neu, 0x11, sizeof(neu));
+	CHECK(!m_update(fd, &k, old, 0), "f_lock kill: first update");
+	rec0 = recoveries(fd);
+	v = fork();
+	if (v == 0) {
+		char env[64];
+
+		snprintf(env, sizeof(env), "1:%s", point);
+		setenv("BPFEMU_TEST_CRASH", env, 1);
+		alarm(10);
+		m_update(fd, &k, neu, BPF_F_LOCK);
+		_exit(0);
+	}
+	while (waitpid(v, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "f_lock kill: %s at %s: the victim was not killed (status %#x)",
+	      type_name(type), point, st);
+	alarm(10); /* a spin lock left taken would hang here */
+	err = elem_cmd(BPF_MAP_LOOKUP_ELEM, fd, &k, got, BPF_F_LOCK);
+	CHECK(!err, "f_lock kill: %s at %s: lookup: %s", type_name(type), point, strerror(-err));
+	memset(old + 40, 0, 4); /* the lock word reads as zero */
+	memset(neu + 40, 0, 4);
+	CHECK(!memcmp(got, old, sizeof(got)) || !memcmp(got, neu, sizeof(got)),
+	      "f_lock kill: %s at %s: the value is torn", type_name(type), point);
+	CHECK(recoveries(fd) > rec0, "f_lock kill: %s at %s: the map was not repaired", type_name(type), point);
+	CHECK(!m_update(fd, &k, neu, BPF_F_LOCK), "f_lock kill: %s at %s: update after", type_name(type), point);
+	alarm(0);
+	err = map_check(fd);
+	CHECK(!err, "f_lock kill: %s at %s: bpfemu_map_check: %s", type_name(type), point, strerror(-err));
+	close(fd);
+}
+
+static void f_lock_kills(void)
+{
+	static const char *const points[] = { "value.spin", "redo.stage", "redo.copy" };
+	unsigned char blob[4096];
+	uint32_t n = bb_blob(blob), kills = 0;
+	union bpf_attr a;
+	int btf_fd;
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = n;
+	btf_fd = bpfemu_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	CHECK(btf_fd >= 0, "f_lock kills: BTF_LOAD: %s", strerror(errno));
+	if (btf_fd < 0)
+		return;
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		f_lock_kill(EMU_MAP_HASH, btf_fd, points[i]);
+		f_lock_kill(EMU_MAP_ARRAY, btf_fd, points[i]);
+		kills += 2;
+	}
+	close(btf_fd);
+	printf("  BPF_F_LOCK writers killed holding the spin lock: %u kills\n", kills);
 }
 
 static void inplace_kills(void)
@@ -757,8 +861,8 @@ static void inplace_kills(void)
 
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
 		for (int order = 0; order < 2; order++) {
-			inplace_kill(T_HASH, 24, points[i], order);
-			inplace_kill(T_PERCPU_HASH, 16, points[i], order);
+			inplace_kill(EMU_MAP_HASH, 24, points[i], order);
+			inplace_kill(EMU_MAP_PERCPU_HASH, 16, points[i], order);
 			n += 2;
 		}
 	printf("  in-place writers killed at each step: %u kills\n", n);
@@ -766,8 +870,8 @@ static void inplace_kills(void)
 
 int main(int argc, char **argv)
 {
-	static const uint32_t types[] = { T_HASH,  T_PERCPU_HASH,  T_LRU_HASH, T_LRU_PERCPU_HASH,
-					  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE,    T_STACK };
+	static const uint32_t types[] = { EMU_MAP_HASH,  EMU_MAP_PERCPU_HASH,  EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+					  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE,    EMU_MAP_STACK };
 	int kills = argc > 1 ? atoi(argv[1]) : 60;
 	const char *soak = getenv("BPFEMU_SOAK");
 	double t0 = now_s();
@@ -784,9 +888,10 @@ int main(int argc, char **argv)
 	lost_wakeup();
 	if (hooks) {
 		inplace_kills();
-		insert_after_dead_inserter(T_HASH);
-		insert_after_dead_inserter(T_PERCPU_HASH);
+		insert_after_dead_inserter(EMU_MAP_HASH);
+		insert_after_dead_inserter(EMU_MAP_PERCPU_HASH);
 		printf("  inserts after a dead inserter: 2 staged\n");
+		f_lock_kills();
 	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (argc < 3 || strstr(type_name(types[i]), argv[2]))

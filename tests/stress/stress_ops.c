@@ -108,7 +108,7 @@ static void mixed_worker(void *p, int w)
 	for (uint32_t j = 0; j < OWN; j++) {
 		make_key(c->type, c->nw, w + 1, j, k);
 		pat_fill(val, vb, (uint32_t)w + 1, 0);
-		err = m_update(c->fd, k, val, hash ? B_NOEXIST : B_ANY);
+		err = m_update(c->fd, k, val, hash ? EMU_NOEXIST : EMU_ANY);
 		CHECK(!err, "%s: insert own key: %s", tn, strerror(-err));
 		seq[j] = 0;
 		present[j] = true;
@@ -133,7 +133,7 @@ static void mixed_worker(void *p, int w)
 				      "%s: lost update: own key %u/%u holds writer %u seq %u, wrote seq %u", tn, w, j,
 				      gw, gs, seq[j]);
 				pat_fill(val, vb, (uint32_t)w + 1, seq[j] + 1);
-				err = m_update(c->fd, k, val, hash ? B_EXIST : B_ANY);
+				err = m_update(c->fd, k, val, hash ? EMU_EXIST : EMU_ANY);
 				CHECK(!err, "%s: update own key: %s", tn, strerror(-err));
 				if (!err)
 					seq[j]++;
@@ -141,7 +141,7 @@ static void mixed_worker(void *p, int w)
 				err = m_lookup(c->fd, k, bad_page + 16);
 				CHECK(err == (present[j] ? -EFAULT : -ENOENT), "%s: lookup into a bad buffer gave %d",
 				      tn, err);
-				err = m_update(c->fd, k, bad_page + 16, B_ANY);
+				err = m_update(c->fd, k, bad_page + 16, EMU_ANY);
 				CHECK(err == -EFAULT, "%s: update from a bad buffer gave %d", tn, err);
 			} else if (r < 50 && hash) { /* delete, or put back */
 				if (present[j]) {
@@ -149,25 +149,25 @@ static void mixed_worker(void *p, int w)
 					CHECK(!err, "%s: delete own key: %s", tn, strerror(-err));
 					err = m_lookup(c->fd, k, got);
 					CHECK(err == -ENOENT, "%s: own key still there after delete (%d)", tn, err);
-					err = m_update(c->fd, k, val, B_EXIST);
+					err = m_update(c->fd, k, val, EMU_EXIST);
 					CHECK(err == -ENOENT, "%s: EXIST update of a deleted key gave %d", tn, err);
 					present[j] = false;
 				} else {
 					pat_fill(val, vb, (uint32_t)w + 1, seq[j]);
-					err = m_update(c->fd, k, val, B_NOEXIST);
+					err = m_update(c->fd, k, val, EMU_NOEXIST);
 					CHECK(!err, "%s: re-insert own key: %s", tn, strerror(-err));
 					present[j] = !err;
 				}
 			} else if (r < 54) { /* NOEXIST on a key that exists */
 				if (present[j]) {
 					pat_fill(val, vb, 999, 999);
-					err = m_update(c->fd, k, val, B_NOEXIST);
+					err = m_update(c->fd, k, val, EMU_NOEXIST);
 					CHECK(err == -EEXIST, "%s: NOEXIST on an existing key gave %d", tn, err);
 				}
 			} else if (r < 66) { /* write a shared key */
 				make_key(c->type, c->nw, 0, s, k);
 				pat_fill(val, vb, (uint32_t)w + 1, myseq++);
-				err = m_update(c->fd, k, val, B_ANY);
+				err = m_update(c->fd, k, val, EMU_ANY);
 				CHECK(!err, "%s: update shared key: %s", tn, strerror(-err));
 			} else if (r < 82) { /* read a shared key */
 				make_key(c->type, c->nw, 0, s, k);
@@ -278,13 +278,13 @@ static void run_mixed(uint32_t type)
 	for (uint32_t s = 0; s < SHARED; s++) {
 		make_key(type, nworkers, 0, s, k);
 		pat_fill(val, vb, 0, s);
-		err = m_update(c->fd, k, val, B_ANY);
+		err = m_update(c->fd, k, val, EMU_ANY);
 		CHECK(!err, "%s: seed shared key: %s", type_name(type), strerror(-err));
 	}
 	/* an array index nobody wrote yet holds zeros, which no writer wrote: batch reads see them */
 	for (uint32_t i = 0; is_array_type(type) && i < max; i++) {
 		pat_fill(val, vb, 0, i);
-		err = m_update(c->fd, &i, val, B_ANY);
+		err = m_update(c->fd, &i, val, EMU_ANY);
 		CHECK(!err, "%s: seed index: %s", type_name(type), strerror(-err));
 	}
 	c->until = now_s() + phase_s;
@@ -347,7 +347,7 @@ static void cap_worker(void *p, int w)
 
 			if (r < 55) {
 				pat_fill(val, c->vb, (uint32_t)w + 1, (uint32_t)ops);
-				err = m_update(c->fd, &k, val, lru ? B_ANY : B_NOEXIST);
+				err = m_update(c->fd, &k, val, lru ? EMU_ANY : EMU_NOEXIST);
 				if (lru)
 					CHECK(!err, "%s: insert: %s", tn, strerror(-err));
 				else if (!err)
@@ -494,7 +494,7 @@ static void qs_worker(void *p, int w)
 
 				CHECK(!(old & bit), "%s: value %u/%u popped twice", tn, gw, gs);
 			}
-			if (c->type == T_QUEUE)
+			if (c->type == EMU_MAP_QUEUE)
 				CHECK((int64_t)gs > last[gw], "%s: producer %u's values out of order (%u after %lld)",
 				      tn, gw, gs, (long long)last[gw]);
 			last[gw] = gs;
@@ -600,7 +600,7 @@ static void lad_worker(void *p, int w)
 			if (gs + 1 >= LCAP)
 				continue;
 			pat_fill(val, c->vb, (uint32_t)w + 1, gs + 1);
-			err = m_update(c->fd, &lad_key, val, B_NOEXIST);
+			err = m_update(c->fd, &lad_key, val, EMU_NOEXIST);
 			CHECK(!err, "%s: the winner could not put the next round back: %s", tn, strerror(-err));
 		}
 	}
@@ -628,7 +628,7 @@ static void run_lad(uint32_t type)
 	if (c->fd < 0)
 		return;
 	pat_fill(val, c->vb, 0, 0);
-	err = m_update(c->fd, &lad_key, val, B_NOEXIST);
+	err = m_update(c->fd, &lad_key, val, EMU_NOEXIST);
 	CHECK(!err, "%s: first round: %s", type_name(type), strerror(-err));
 	c->until = now_s() + phase_s;
 	d = (struct during_ctx){ c->fd, 0 };
@@ -708,7 +708,7 @@ static void whole_worker(void *p, int w)
 			whole_key(c->type, idx, k);
 			if (!(w & 1)) {
 				pat_fill(val, c->vb, (uint32_t)w + 1, ++seq);
-				err = m_update(c->fd, k, val, B_ANY);
+				err = m_update(c->fd, k, val, EMU_ANY);
 				CHECK(!err, "%s: whole: update: %s", tn, strerror(-err));
 				continue;
 			}
@@ -749,7 +749,7 @@ static void run_whole(uint32_t type)
 
 		whole_key(type, i, k);
 		pat_fill(val, c->vb, 0, i);
-		CHECK(!m_update(c->fd, k, val, B_ANY), "%s: whole: first values", type_name(type));
+		CHECK(!m_update(c->fd, k, val, EMU_ANY), "%s: whole: first values", type_name(type));
 	}
 	c->until = now_s() + phase_s;
 	d = (struct during_ctx){ c->fd, 0 };
@@ -769,8 +769,8 @@ static void run_whole(uint32_t type)
 
 int main(int argc, char **argv)
 {
-	static const uint32_t all[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH, T_ARRAY, T_PERCPU_ARRAY };
-	static const uint32_t hashes[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH };
+	static const uint32_t all[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH, EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY };
+	static const uint32_t hashes[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH };
 	double t0 = now_s();
 
 	if (argc < 2 || (strcmp(argv[1], "threads") && strcmp(argv[1], "procs"))) {
@@ -796,8 +796,8 @@ int main(int argc, char **argv)
 		run_whole(all[i]);
 	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
 		run_capacity(hashes[i]);
-	run_qs(T_QUEUE);
-	run_qs(T_STACK);
+	run_qs(EMU_MAP_QUEUE);
+	run_qs(EMU_MAP_STACK);
 	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
 		run_lad(hashes[i]);
 

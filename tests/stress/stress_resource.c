@@ -33,8 +33,6 @@
 
 struct stress_report *report;
 
-#define F_RDONLY (1u << 3)
-
 static int kernel_ok = -1; /* bpf() permitted here */
 
 static int kernel_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
@@ -55,7 +53,7 @@ static int kernel_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, 
 static bool have_kernel(void)
 {
 	if (kernel_ok < 0) {
-		int fd = kernel_create(T_ARRAY, 4, 4, 1, 0);
+		int fd = kernel_create(EMU_MAP_ARRAY, 4, 4, 1, 0);
 
 		kernel_ok = fd >= 0;
 		if (fd >= 0)
@@ -155,37 +153,37 @@ static void part_sizes(void)
 	uint64_t r = ram();
 	uint32_t big_max_1m = (uint32_t)((2 * r >> 20) + 1), big_max_4m = (uint32_t)((2 * r >> 22) + 1);
 	const struct size_case cases[] = {
-		{ "hash key+value at 4 MiB - 48", T_HASH, 4, 4194252, 1, E2BIG, 0 },
-		{ "hash max_entries 2^28 + 1", T_HASH, 4, 8, (1u << 28) + 1, E2BIG, 0 },
-		{ "hash max_entries 2^32 - 1", T_HASH, 4, 8, 0xffffffffu, E2BIG, 0 },
-		{ "lru_hash max_entries 2^31 + 1", T_LRU_HASH, 4, 8, 0x80000001u, E2BIG, 0 },
-		{ "percpu_hash value 32769", T_PERCPU_HASH, 4, 32769, 1, E2BIG, 0 },
-		{ "lru_percpu_hash value 32769", T_LRU_PERCPU_HASH, 4, 32769, 1, E2BIG, 0 },
-		{ "array value 2^31", T_ARRAY, 4, 0x80000000u, 1, E2BIG, 0 },
-		{ "percpu_array value 32769", T_PERCPU_ARRAY, 4, 32769, 1, E2BIG, 0 },
-		{ "queue value 4 MiB + 1", T_QUEUE, 0, (4u << 20) + 1, 1, E2BIG, 0 },
-		{ "stack value 4 MiB + 1", T_STACK, 0, (4u << 20) + 1, 1, E2BIG, 0 },
-		{ "hash of 2x RAM (1 MiB values)", T_HASH, 8, 1u << 20, big_max_1m, ENOMEM,
+		{ "hash key+value at 4 MiB - 48", EMU_MAP_HASH, 4, 4194252, 1, E2BIG, 0 },
+		{ "hash max_entries 2^28 + 1", EMU_MAP_HASH, 4, 8, (1u << 28) + 1, E2BIG, 0 },
+		{ "hash max_entries 2^32 - 1", EMU_MAP_HASH, 4, 8, 0xffffffffu, E2BIG, 0 },
+		{ "lru_hash max_entries 2^31 + 1", EMU_MAP_LRU_HASH, 4, 8, 0x80000001u, E2BIG, 0 },
+		{ "percpu_hash value 32769", EMU_MAP_PERCPU_HASH, 4, 32769, 1, E2BIG, 0 },
+		{ "lru_percpu_hash value 32769", EMU_MAP_LRU_PERCPU_HASH, 4, 32769, 1, E2BIG, 0 },
+		{ "array value 2^31", EMU_MAP_ARRAY, 4, 0x80000000u, 1, E2BIG, 0 },
+		{ "percpu_array value 32769", EMU_MAP_PERCPU_ARRAY, 4, 32769, 1, E2BIG, 0 },
+		{ "queue value 4 MiB + 1", EMU_MAP_QUEUE, 0, (4u << 20) + 1, 1, E2BIG, 0 },
+		{ "stack value 4 MiB + 1", EMU_MAP_STACK, 0, (4u << 20) + 1, 1, E2BIG, 0 },
+		{ "hash of 2x RAM (1 MiB values)", EMU_MAP_HASH, 8, 1u << 20, big_max_1m, ENOMEM,
 		  (uint64_t)big_max_1m << 20 },
-		{ "lru_hash of 2x RAM (1 MiB values)", T_LRU_HASH, 8, 1u << 20, big_max_1m, ENOMEM,
+		{ "lru_hash of 2x RAM (1 MiB values)", EMU_MAP_LRU_HASH, 8, 1u << 20, big_max_1m, ENOMEM,
 		  (uint64_t)big_max_1m << 20 },
-		{ "array of 2x RAM (1 MiB values)", T_ARRAY, 4, 1u << 20, big_max_1m, ENOMEM,
+		{ "array of 2x RAM (1 MiB values)", EMU_MAP_ARRAY, 4, 1u << 20, big_max_1m, ENOMEM,
 		  (uint64_t)big_max_1m << 20 },
-		{ "array max_entries 2^32 - 1 of 4 KiB", T_ARRAY, 4, 4096, 0xffffffffu, ENOMEM,
+		{ "array max_entries 2^32 - 1 of 4 KiB", EMU_MAP_ARRAY, 4, 4096, 0xffffffffu, ENOMEM,
 		  (uint64_t)0xffffffffu * 4096 },
-		{ "queue of 2x RAM (4 MiB values)", T_QUEUE, 0, 4u << 20, big_max_4m, ENOMEM,
+		{ "queue of 2x RAM (4 MiB values)", EMU_MAP_QUEUE, 0, 4u << 20, big_max_4m, ENOMEM,
 		  (uint64_t)big_max_4m << 22 },
-		{ "stack of 2x RAM (4 MiB values)", T_STACK, 0, 4u << 20, big_max_4m, ENOMEM,
+		{ "stack of 2x RAM (4 MiB values)", EMU_MAP_STACK, 0, 4u << 20, big_max_4m, ENOMEM,
 		  (uint64_t)big_max_4m << 22 },
 		/* the kernel's first allocation here is the pointer per element; per-CPU values follow */
-		{ "percpu_array max_entries 2^32 - 1", T_PERCPU_ARRAY, 4, 32768, 0xffffffffu, ENOMEM,
+		{ "percpu_array max_entries 2^32 - 1", EMU_MAP_PERCPU_ARRAY, 4, 32768, 0xffffffffu, ENOMEM,
 		  (uint64_t)0xffffffffu * 8 },
 	};
 	struct footprint fp;
 	int fd, compared = 0;
 
 	/* the first create opens the id counter and the bpffs root: not a leak */
-	fd = map_create(T_HASH, 4, 4, 4, 0);
+	fd = map_create(EMU_MAP_HASH, 4, 4, 4, 0);
 	CHECK(fd >= 0, "warm-up create: %s", strerror(-fd));
 	if (fd >= 0)
 		close(fd);
@@ -223,10 +221,10 @@ static void part_emfile(void)
 	uint32_t key = 0;
 	uint64_t v = 7;
 
-	fd = map_create(T_HASH, 4, 4, 4, 0); /* warm up: id counter, bpffs root */
+	fd = map_create(EMU_MAP_HASH, 4, 4, 4, 0); /* warm up: id counter, bpffs root */
 	if (fd >= 0)
 		close(fd);
-	inherited = map_create(T_ARRAY, 4, 8, 4, 0);
+	inherited = map_create(EMU_MAP_ARRAY, 4, 8, 4, 0);
 	CHECK(inherited >= 0, "emfile: create: %s", strerror(-inherited));
 	have_kernel();
 	/* use up every fd below a low limit */
@@ -240,33 +238,33 @@ static void part_emfile(void)
 	CHECK(errno == EMFILE, "emfile: filling the fd table stopped with %s", strerror(errno));
 
 	fp = footprint();
-	fd = map_create(T_HASH, 8, 1024, 4096, 0); /* a 4 MiB map: a leaked mapping would show */
+	fd = map_create(EMU_MAP_HASH, 8, 1024, 4096, 0); /* a 4 MiB map: a leaked mapping would show */
 	CHECK(fd == -EMFILE, "emfile: emulator gives %s, want EMFILE", fd >= 0 ? "a map" : strerror(-fd));
 	if (fd >= 0)
 		close(fd);
-	fd = map_create(T_QUEUE, 0, 8, 4, F_RDONLY);
+	fd = map_create(EMU_MAP_QUEUE, 0, 8, 4, EMU_F_RDONLY);
 	CHECK(fd == -EMFILE, "emfile: read-only create gives %s, want EMFILE", fd >= 0 ? "a map" : strerror(-fd));
 	if (fd >= 0)
 		close(fd);
 	if (kernel_ok) {
-		kfd = kernel_create(T_HASH, 8, 1024, 4096, 0);
+		kfd = kernel_create(EMU_MAP_HASH, 8, 1024, 4096, 0);
 		CHECK(kfd == -EMFILE, "emfile: kernel gives %s", kfd >= 0 ? "a map" : strerror(-kfd));
 		if (kfd >= 0)
 			close(kfd);
 	}
 	/* a map the process holds still works at the limit */
-	err = m_update(inherited, &key, &v, B_ANY);
+	err = m_update(inherited, &key, &v, EMU_ANY);
 	CHECK(!err, "emfile: update of a held map at the fd limit: %s", strerror(-err));
 	check_nothing_left(fp, "emfile");
 
 	/* one fd free: enough for a map, as for the kernel's */
 	close(held[--nheld]);
-	fd = map_create(T_HASH, 8, 1024, 4096, 0);
+	fd = map_create(EMU_MAP_HASH, 8, 1024, 4096, 0);
 	CHECK(fd >= 0, "emfile: with one fd free the emulator gives %s", strerror(-fd));
 	if (fd >= 0)
 		close(fd);
 	if (kernel_ok) {
-		kfd = kernel_create(T_HASH, 8, 1024, 4096, 0);
+		kfd = kernel_create(EMU_MAP_HASH, 8, 1024, 4096, 0);
 		CHECK(kfd >= 0, "emfile: with one fd free the kernel gives %s", strerror(-kfd));
 		if (kfd >= 0)
 			close(kfd);
@@ -274,7 +272,7 @@ static void part_emfile(void)
 	/* A read-only map takes a second fd for a moment (the file is reopened with that mode): with
 	 * one fd left it fails where the kernel's succeeds, but must leave nothing behind. */
 	fp = footprint();
-	fd = map_create(T_QUEUE, 0, 1024, 4096, F_RDONLY);
+	fd = map_create(EMU_MAP_QUEUE, 0, 1024, 4096, EMU_F_RDONLY);
 	CHECK(fd >= 0 || fd == -EMFILE, "emfile: read-only create with one fd free gives %s", strerror(-fd));
 	if (fd >= 0)
 		close(fd);
@@ -302,7 +300,7 @@ static void part_adopt(int fd)
 	}
 	while (nheld < 256 && (held[nheld] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
 		nheld++;
-	err = m_update(fd, &key, &v, B_ANY);
+	err = m_update(fd, &key, &v, EMU_ANY);
 	CHECK(!err, "adopt at the fd limit: update: %s", strerror(-err));
 	err = m_lookup(fd, &key, &got);
 	CHECK(!err && got == 42, "adopt at the fd limit: lookup: %s", strerror(-err));
@@ -326,23 +324,23 @@ static void part_fsize(void)
 		return;
 	}
 	fp = footprint();
-	fd = map_create(T_HASH, 8, 1024, 4096, 0);
+	fd = map_create(EMU_MAP_HASH, 8, 1024, 4096, 0);
 	CHECK(fd == -ENOMEM, "fsize: a map beyond RLIMIT_FSIZE gives %s, want ENOMEM",
 	      fd >= 0 ? "a map" : strerror(-fd));
 	if (fd >= 0)
 		close(fd);
 	check_nothing_left(fp, "fsize");
 	CHECK(!sigpending(&pend) && !sigismember(&pend, SIGXFSZ), "fsize: SIGXFSZ left pending");
-	fd = map_create(T_HASH, 4, 4, 4, 0); /* small enough for the limit */
+	fd = map_create(EMU_MAP_HASH, 4, 4, 4, 0); /* small enough for the limit */
 	CHECK(fd >= 0, "fsize: a small map under the limit: %s", strerror(-fd));
 	if (fd >= 0) {
 		uint32_t k = 1, v = 2;
 
-		CHECK(!m_update(fd, &k, &v, B_ANY), "fsize: small map update");
+		CHECK(!m_update(fd, &k, &v, EMU_ANY), "fsize: small map update");
 		close(fd);
 	}
 	if (have_kernel()) {
-		kfd = kernel_create(T_HASH, 8, 1024, 4096, 0);
+		kfd = kernel_create(EMU_MAP_HASH, 8, 1024, 4096, 0);
 		printf("  fsize: ENOMEM beyond RLIMIT_FSIZE, no SIGXFSZ death (the kernel, which has no such limit: %s)\n",
 		       kfd >= 0 ? "a map" : strerror(-kfd));
 		if (kfd >= 0)
@@ -363,7 +361,7 @@ static void use_map(int fd, uint32_t max, const char *what)
 		int err;
 
 		pat_fill(val, sizeof(val), 1, (uint32_t)i);
-		err = m_update(fd, &i, val, B_NOEXIST);
+		err = m_update(fd, &i, val, EMU_NOEXIST);
 		CHECK(!err, "%s: insert %llu: %s", what, (unsigned long long)i, strerror(-err));
 		if (err)
 			break;
@@ -392,7 +390,7 @@ static bool fd_in_dir(int fd, const char *dir)
 
 static void part_bpffs_unusable(void)
 {
-	int fds = count_fds(), fd = map_create(T_HASH, 8, 1024, 2048, 0);
+	int fds = count_fds(), fd = map_create(EMU_MAP_HASH, 8, 1024, 2048, 0);
 
 	CHECK(fd >= 0, "unusable bpffs root: create gives %s, want a map in a memory file", strerror(-fd));
 	if (fd >= 0) {
@@ -416,7 +414,7 @@ static void part_bpffs_full(const char *dir)
 	}
 	fp = footprint();
 	/* a 2 MiB map on a 64 KiB filesystem: the map goes to a memory file and works all through */
-	fd = map_create(T_HASH, 8, 1024, 2048, 0);
+	fd = map_create(EMU_MAP_HASH, 8, 1024, 2048, 0);
 	CHECK(fd >= 0, "full bpffs root: create gives %s", strerror(-fd));
 	if (fd >= 0) {
 		CHECK(!fd_in_dir(fd, dir), "full bpffs root: a 2 MiB map was put on a 64 KiB filesystem");
@@ -424,7 +422,7 @@ static void part_bpffs_full(const char *dir)
 		close(fd);
 	}
 	/* a small one fits, and lands there (so it can be pinned) */
-	small = map_create(T_HASH, 4, 4, 4, 0);
+	small = map_create(EMU_MAP_HASH, 4, 4, 4, 0);
 	CHECK(small >= 0 && fd_in_dir(small, dir), "full bpffs root: a small map should fit there (%d)", small);
 	/* now fill the filesystem to the last block: even a small map goes elsewhere */
 	snprintf(path, sizeof(path), "%s/filler", dir);
@@ -435,7 +433,7 @@ static void part_bpffs_full(const char *dir)
 		while (write(filler, block, sizeof(block)) > 0)
 			;
 		close(filler);
-		fd = map_create(T_HASH, 8, 1024, 16, 0);
+		fd = map_create(EMU_MAP_HASH, 8, 1024, 16, 0);
 		CHECK(fd >= 0 && !fd_in_dir(fd, dir), "filled bpffs root: create gives %d", fd);
 		if (fd >= 0) {
 			use_map(fd, 16, "filled bpffs root");
@@ -528,7 +526,7 @@ int main(int argc, char **argv)
 
 		setenv("BPFEMU_BPFFS", sub, 1);
 		setenv("BPFEMU_STATE_DIR", state, 1);
-		fd = map_create(T_HASH, 4, 8, 4, 0);
+		fd = map_create(EMU_MAP_HASH, 4, 8, 4, 0);
 		CHECK(fd >= 0, "create for adopt: %s", strerror(-fd));
 		if (fd >= 0) {
 			fcntl(fd, F_SETFD, 0); /* inherited across exec, as a program handing a map to another */

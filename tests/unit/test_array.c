@@ -2,11 +2,11 @@
 /* ARRAY and PERCPU_ARRAY (kernel-semantics.md §10). */
 #include "unit.h"
 
-static const uint32_t atypes[] = { T_ARRAY, T_PERCPU_ARRAY };
+static const uint32_t atypes[] = { EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY };
 
 static size_t vbytes(uint32_t t, uint32_t vs)
 {
-	return t == T_PERCPU_ARRAY ? ((vs + 7u) & ~7u) * (size_t)unit_ncpus() : vs;
+	return t == EMU_MAP_PERCPU_ARRAY ? ((vs + 7u) & ~7u) * (size_t)unit_ncpus() : vs;
 }
 
 START_TEST(every_index_exists_zeroed)
@@ -44,15 +44,15 @@ START_TEST(update_rules)
 	uint32_t i = 2, far = 9;
 
 	memset(v, 0x5c, vb);
-	OK(update(fd, &i, v, B_ANY));
-	OK(update(fd, &i, v, B_EXIST));
-	ERR(update(fd, &i, v, B_NOEXIST), EEXIST);
+	OK(update(fd, &i, v, EMU_ANY));
+	OK(update(fd, &i, v, EMU_EXIST));
+	ERR(update(fd, &i, v, EMU_NOEXIST), EEXIST);
 	OK(lookup(fd, &i, out, 0));
 	ck_assert_mem_eq(out, v, vb);
 	/* the index is judged before NOEXIST, the flags before the index */
-	ERR(update(fd, &far, v, B_ANY), E2BIG);
-	ERR(update(fd, &far, v, B_EXIST), E2BIG);
-	ERR(update(fd, &far, v, B_NOEXIST), E2BIG);
+	ERR(update(fd, &far, v, EMU_ANY), E2BIG);
+	ERR(update(fd, &far, v, EMU_EXIST), E2BIG);
+	ERR(update(fd, &far, v, EMU_NOEXIST), E2BIG);
 	ERR(update(fd, &far, v, 3), EINVAL);
 	ERR(update(fd, &i, v, 3), EINVAL);
 	ERR(update(fd, &i, v, 1ull << 40), EINVAL);
@@ -75,7 +75,7 @@ START_TEST(delete_is_einval_lookup_and_delete_enotsupp)
 
 	for (uint32_t i = 0; i < 6; i++) {
 		ERR(delete(fd, &i), EINVAL);
-		ERR(lookup_del(fd, &i, out, 0), ENOTSUPP_K);
+		ERR(lookup_del(fd, &i, out, 0), EMU_ENOTSUPP);
 	}
 	/* the key is still read first */
 	ERR(delete(fd, NULL), EFAULT);
@@ -84,8 +84,8 @@ START_TEST(delete_is_einval_lookup_and_delete_enotsupp)
 	{
 		uint32_t i = 0;
 
-		ERR(lookup_del(fd, &i, out, B_EXIST), EINVAL);
-		ERR(lookup_del(fd, &i, out, B_F_LOCK), EINVAL);
+		ERR(lookup_del(fd, &i, out, EMU_EXIST), EINVAL);
+		ERR(lookup_del(fd, &i, out, EMU_F_LOCK), EINVAL);
 	}
 	close(fd);
 }
@@ -126,7 +126,7 @@ END_TEST
 START_TEST(large_values)
 {
 	uint32_t t = atypes[_i];
-	uint32_t vs = t == T_ARRAY ? (1u << 20) + 3 : 32768;
+	uint32_t vs = t == EMU_MAP_ARRAY ? (1u << 20) + 3 : 32768;
 	size_t vb = vbytes(t, vs);
 	unsigned char *v = malloc(vb), *out = malloc(vb);
 	int fd = mkmap(t, 4, vs, 3, 0);
@@ -150,7 +150,7 @@ END_TEST
 START_TEST(array_values_do_not_keep_padding)
 {
 	/* a plain ARRAY stores value_size bytes; neighbours never bleed into each other */
-	int fd = mkmap(T_ARRAY, 4, 3, 4, 0);
+	int fd = mkmap(EMU_MAP_ARRAY, 4, 3, 4, 0);
 	unsigned char v[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[8];
 
 	for (uint32_t i = 0; i < 4; i++)
@@ -179,7 +179,7 @@ START_TEST(many_updates_stay_consistent)
 		uint32_t i = (n * 2654435761u) % 100;
 
 		memcpy(v, &n, 4);
-		OK(update(fd, &i, v, B_ANY));
+		OK(update(fd, &i, v, EMU_ANY));
 		last[i] = n;
 	}
 	for (uint32_t i = 0; i < 100; i++) {

@@ -6,13 +6,13 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
-static const uint32_t types[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH,
-				  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE, T_STACK };
+static const uint32_t types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+				  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 #define NTYPES ((int)(sizeof(types) / sizeof(types[0])))
 
-static bool keyless(uint32_t t) { return t == T_QUEUE || t == T_STACK; }
-static bool percpu(uint32_t t) { return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH || t == T_PERCPU_ARRAY; }
-static bool is_array(uint32_t t) { return t == T_ARRAY || t == T_PERCPU_ARRAY; }
+static bool keyless(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
+static bool percpu(uint32_t t) { return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH || t == EMU_MAP_PERCPU_ARRAY; }
+static bool is_array(uint32_t t) { return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY; }
 
 /* value bytes user buffers hold for a value_size of 8 */
 static size_t vbytes(uint32_t t) { return percpu(t) ? 8u * (unsigned)unit_ncpus() : 8u; }
@@ -54,7 +54,7 @@ static void all_cmds(int fd, int want)
 
 START_TEST(closed_and_negative_fds_ebadf)
 {
-	int fd = mkmap(T_HASH, 4, 8, 4, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 4, 0);
 
 	close(fd);
 	all_cmds(fd, EBADF);
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(lookup_flags_checked_before_fd)
 {
-	static const uint64_t bad[] = { B_NOEXIST, B_EXIST, 3, 8, 16, 1ull << 32, ~0ull };
+	static const uint64_t bad[] = { EMU_NOEXIST, EMU_EXIST, 3, 8, 16, 1ull << 32, ~0ull };
 	uint32_t k = 1;
 	uint64_t v;
 
@@ -135,11 +135,11 @@ START_TEST(lookup_flags_checked_before_fd)
 		ERR(lookup_del(999, &k, &v, bad[i]), EINVAL);
 	}
 	/* F_LOCK alone passes that check and meets the bad fd */
-	ERR(lookup(999, &k, &v, B_F_LOCK), EBADF);
-	ERR(lookup_del(999, &k, &v, B_F_LOCK), EBADF);
+	ERR(lookup(999, &k, &v, EMU_F_LOCK), EBADF);
+	ERR(lookup_del(999, &k, &v, EMU_F_LOCK), EBADF);
 	/* UPDATE's flags are the map's business: the fd comes first */
 	ERR(update(999, &k, &v, 3), EBADF);
-	ERR(update(999, &k, &v, B_F_LOCK), EBADF);
+	ERR(update(999, &k, &v, EMU_F_LOCK), EBADF);
 }
 END_TEST
 
@@ -148,13 +148,13 @@ START_TEST(lookup_flag_rules)
 	struct m m;
 
 	setup(&m, types[_i]);
-	ERR(lookup(m.fd, m.k, m.v, B_NOEXIST), EINVAL);
+	ERR(lookup(m.fd, m.k, m.v, EMU_NOEXIST), EINVAL);
 	ERR(lookup(m.fd, m.k, m.v, 8), EINVAL);  /* BPF_F_CPU is newer than 6.18 */
 	ERR(lookup(m.fd, m.k, m.v, 16), EINVAL); /* BPF_F_ALL_CPUS too */
 	/* no emulated value has a bpf_spin_lock */
-	ERR(lookup(m.fd, m.k, m.v, B_F_LOCK), EINVAL);
+	ERR(lookup(m.fd, m.k, m.v, EMU_F_LOCK), EINVAL);
 	/* judged before the key is read */
-	ERR(lookup(m.fd, keyless(m.type) ? (void *)&m.key : NULL, m.v, B_F_LOCK), EINVAL);
+	ERR(lookup(m.fd, keyless(m.type) ? (void *)&m.key : NULL, m.v, EMU_F_LOCK), EINVAL);
 	close(m.fd);
 }
 END_TEST
@@ -165,9 +165,9 @@ START_TEST(update_flag_rules)
 
 	setup(&m, types[_i]);
 	/* F_LOCK: refused before the key is read */
-	ERR(update(m.fd, m.k, m.v, B_F_LOCK), EINVAL);
-	ERR(update(m.fd, keyless(m.type) ? (void *)&m.key : NULL, NULL, B_F_LOCK), EINVAL);
-	ERR(update(m.fd, m.k, m.v, B_F_LOCK | B_EXIST), EINVAL);
+	ERR(update(m.fd, m.k, m.v, EMU_F_LOCK), EINVAL);
+	ERR(update(m.fd, keyless(m.type) ? (void *)&m.key : NULL, NULL, EMU_F_LOCK), EINVAL);
+	ERR(update(m.fd, m.k, m.v, EMU_F_LOCK | EMU_EXIST), EINVAL);
 	/* the map type judges the others, after key and value were read */
 	ERR(update(m.fd, m.k, m.v, 3), EINVAL);
 	ERR(update(m.fd, m.k, m.v, 8), EINVAL);
@@ -247,16 +247,16 @@ START_TEST(delete_and_next_key_attr_fields)
 	put32(a.b, EL_FD, (uint32_t)m.fd);
 	putp(a.b, EL_KEY, m.k);
 	putp(a.b, EL_VALUE, m.v);
-	ERR(ubpf(C_DELETE, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_DELETE_ELEM, a.b, EMU_ATTR_SIZE), EINVAL);
 	put64(a.b, EL_VALUE, 0);
-	put64(a.b, EL_FLAGS, B_ANY + 1);
-	ERR(ubpf(C_DELETE, a.b, KATTR), EINVAL);
+	put64(a.b, EL_FLAGS, EMU_ANY + 1);
+	ERR(ubpf(EMU_BPF_MAP_DELETE_ELEM, a.b, EMU_ATTR_SIZE), EINVAL);
 	/* GET_NEXT_KEY takes no flags */
 	memset(&a, 0, sizeof(a));
 	put32(a.b, EL_FD, (uint32_t)m.fd);
 	putp(a.b, EL_VALUE, &nk);
 	put64(a.b, EL_FLAGS, 1);
-	ERR(ubpf(C_NEXT_KEY, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_GET_NEXT_KEY, a.b, EMU_ATTR_SIZE), EINVAL);
 	/* a step with nowhere to put the key */
 	if (!keyless(m.type)) {
 		ERR(next_key(m.fd, NULL, NULL), EFAULT);
@@ -276,7 +276,7 @@ START_TEST(lookup_and_delete_value_fault_still_deletes)
 
 	setup(&m, types[_i]);
 	if (is_array(m.type)) {
-		ERR(lookup_del(m.fd, m.k, out, 0), ENOTSUPP_K);
+		ERR(lookup_del(m.fd, m.k, out, 0), EMU_ENOTSUPP);
 		ERR(lookup_del(m.fd, NULL, out, 0), EFAULT); /* the key is read first */
 		close(m.fd);
 		return;
@@ -377,7 +377,7 @@ START_TEST(copy_sizes_fault_exactly)
 		val[i] = (unsigned char)(0x41 + i * 13);
 		key[i] = (unsigned char)(0x07 + i * 5);
 	}
-	fd = mkmap(T_HASH, ks, vs, 4, 0);
+	fd = mkmap(EMU_MAP_HASH, ks, vs, 4, 0);
 	OK(update(fd, key, val, 0));
 	for (unsigned f = 0; f < sizeof(fits) / sizeof(fits[0]); f++) {
 		uint32_t n = fits[f];
@@ -447,7 +447,7 @@ START_TEST(read_only_output_buffers)
 		munmap(rok, PAGE);
 	}
 	if (is_array(m.type)) {
-		ERR(lookup_del(m.fd, m.k, ro, 0), ENOTSUPP_K);
+		ERR(lookup_del(m.fd, m.k, ro, 0), EMU_ENOTSUPP);
 	} else {
 		unsigned char out[8 * 64];
 
@@ -480,13 +480,13 @@ START_TEST(info_output_faults)
 		unsigned char info[MI_SIZE];
 
 		ck_assert_ptr_ne(ra, MAP_FAILED);
-		memset(ra, 0, KATTR);
+		memset(ra, 0, EMU_ATTR_SIZE);
 		memset(info, 0, sizeof(info));
 		put32(ra, INFO_FD, (uint32_t)fd);
 		put32(ra, INFO_LEN, sizeof(info));
 		putp(ra, INFO_PTR, info);
 		ck_assert_int_eq(mprotect(ra, PAGE, PROT_READ), 0);
-		ERR(ubpf(C_OBJ_GET_INFO, ra, KATTR), EFAULT);
+		ERR(ubpf(EMU_BPF_OBJ_GET_INFO_BY_FD, ra, EMU_ATTR_SIZE), EFAULT);
 		munmap(ra, PAGE);
 	}
 	munmap(ro, PAGE);

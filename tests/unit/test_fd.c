@@ -9,11 +9,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static const uint32_t types[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH,
-				  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE, T_STACK };
+static const uint32_t types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+				  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 #define NTYPES ((int)(sizeof(types) / sizeof(types[0])))
 
-static bool keyless(uint32_t t) { return t == T_QUEUE || t == T_STACK; }
+static bool keyless(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
 
 static int mk(uint32_t t) { return mkmap(t, keyless(t) ? 0 : 4, 8, 16, 0); }
 
@@ -104,7 +104,7 @@ START_TEST(fork_shares_the_map)
 			k = 2;
 			bad |= update(fd, &k, buf, 0) != 0;
 			k = 1;
-			if (t != T_ARRAY && t != T_PERCPU_ARRAY)
+			if (t != EMU_MAP_ARRAY && t != EMU_MAP_PERCPU_ARRAY)
 				bad |= delete(fd, &k) != 0;
 		}
 		_exit(bad);
@@ -114,7 +114,7 @@ START_TEST(fork_shares_the_map)
 		ck_assert_uint_eq(get_val(fd, t, 0), 200);
 	} else {
 		ck_assert_uint_eq(get_val(fd, t, 2), 200);
-		if (t != T_ARRAY && t != T_PERCPU_ARRAY) {
+		if (t != EMU_MAP_ARRAY && t != EMU_MAP_PERCPU_ARRAY) {
 			uint32_t k = 1;
 			uint64_t buf[64];
 
@@ -193,7 +193,7 @@ END_TEST
 
 START_TEST(access_mode_travels_with_the_fd)
 {
-	int fd = mkmap(T_HASH, 4, 8, 4, F_RDONLY), sv[2], got;
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 4, EMU_F_RDONLY), sv[2], got;
 	uint32_t note, k = 1;
 	uint64_t v = 1;
 	pid_t pid;
@@ -240,7 +240,7 @@ END_TEST
 START_TEST(closed_number_reused)
 {
 	/* after close, the same fd number may be anything else */
-	int fd = mk(T_HASH), again, other;
+	int fd = mk(EMU_MAP_HASH), again, other;
 	uint32_t k = 1;
 	uint64_t v = 9;
 
@@ -251,13 +251,13 @@ START_TEST(closed_number_reused)
 	ck_assert_int_eq(again, fd);
 	ERR(lookup(fd, &k, &v, 0), EINVAL);
 	close(again);
-	other = mk(T_HASH);
+	other = mk(EMU_MAP_HASH);
 	ck_assert_int_eq(other, fd);
 	/* a new, empty map under the old number */
 	ERR(lookup(other, &k, &v, 0), ENOENT);
 	close(other);
 	/* and a map of another type */
-	other = mk(T_ARRAY);
+	other = mk(EMU_MAP_ARRAY);
 	ck_assert_int_eq(other, fd);
 	OK(lookup(other, &k, &v, 0));
 	ck_assert_uint_eq(v, 0);
@@ -275,7 +275,7 @@ START_TEST(many_maps_many_fds)
 		uint32_t k = 0;
 		uint64_t v = i;
 
-		fds[i] = mkmap(T_ARRAY, 4, 8, 1, 0);
+		fds[i] = mkmap(EMU_MAP_ARRAY, 4, 8, 1, 0);
 		OK(update(fds[i], &k, &v, 0));
 	}
 	for (uint32_t i = 0; i < N; i++) {
@@ -304,7 +304,7 @@ START_TEST(close_on_exec)
 		char *argv[] = { (char *)"test_fd", (char *)"--fd-open", num, NULL };
 
 		snprintf(num, sizeof(num), "%d", fd);
-		execv(unit_self_exe(), argv);
+		unit_exec_self(argv);
 		_exit(127);
 	}
 	/* the program run by exec must not have it */
@@ -347,7 +347,7 @@ START_TEST(threads_share_a_hash)
 	enum { T = 4 };
 	pthread_t th[T];
 	struct worker w[T];
-	int fd = mkmap(T_HASH, 4, 8, T * 50, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, T * 50, 0);
 
 	for (int i = 0; i < T; i++) {
 		w[i].fd = fd;
@@ -378,7 +378,7 @@ END_TEST
 START_TEST(processes_share_a_queue)
 {
 	enum { P = 3, PER = 400 };
-	int fd = mkmap(T_QUEUE, 0, 4, P * PER, 0);
+	int fd = mkmap(EMU_MAP_QUEUE, 0, 4, P * PER, 0);
 	pid_t pids[P];
 	static unsigned char seen[P * PER];
 	uint32_t v;
@@ -425,7 +425,7 @@ END_TEST
 START_TEST(processes_share_an_lru)
 {
 	enum { P = 3 };
-	int fd = mkmap(T_LRU_HASH, 4, 8, 64, 0);
+	int fd = mkmap(EMU_MAP_LRU_HASH, 4, 8, 64, 0);
 	pid_t pids[P];
 
 	for (int p = 0; p < P; p++) {
@@ -456,7 +456,7 @@ END_TEST
 START_TEST(killed_writer_does_not_wedge)
 {
 	/* SIGKILL a process in the middle of its updates: the others go on */
-	int fd = mkmap(T_HASH, 4, 64, 256, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 64, 256, 0);
 	pid_t pid = fork();
 	struct timespec ts = { 0, 30 * 1000 * 1000 };
 	unsigned char v[64] = { 0 };
@@ -515,7 +515,7 @@ static int fdcache_child(void)
 
 	if (bpfemu_fdcache_enable() || bpfemu_fdcache_enable())
 		return 10;
-	fd = mk(T_HASH);
+	fd = mk(EMU_MAP_HASH);
 	if (update(fd, &k, &v, 0) || lookup(fd, &k, &v, 0) || v != 9)
 		return 11;
 	d = dup(fd); /* not cached yet: looked up by fstat(), then cached */
@@ -533,13 +533,13 @@ static int fdcache_child(void)
 	if (lookup(again, &k, &v, 0) != -1 || errno != EINVAL)
 		return 16;
 	close(again);
-	other = mk(T_ARRAY);
+	other = mk(EMU_MAP_ARRAY);
 	if (other != fd || lookup(other, &k, &v, 0) || v != 0)
 		return 17;
 	/* Closed behind the cache's back, against the rule: a new map under the number is still
 	 * looked up afresh, because fds bpfemu_bpf() returns are. */
 	close(other);
-	other = mk(T_HASH);
+	other = mk(EMU_MAP_HASH);
 	errno = 0;
 	if (other != fd || lookup(other, &k, &v, 0) != -1 || errno != ENOENT)
 		return 18;

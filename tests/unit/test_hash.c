@@ -5,12 +5,12 @@
  * update for HASH and LRU_HASH). */
 #include "unit.h"
 
-static const uint32_t htypes[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH };
+static const uint32_t htypes[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH };
 #define NH ((int)(sizeof(htypes) / sizeof(htypes[0])))
 
-static bool percpu(uint32_t t) { return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH; }
-static bool lru(uint32_t t) { return t == T_LRU_HASH || t == T_LRU_PERCPU_HASH; }
-static bool moves_on_update(uint32_t t) { return t == T_HASH || t == T_LRU_HASH; }
+static bool percpu(uint32_t t) { return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+static bool lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+static bool moves_on_update(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_LRU_HASH; }
 
 /* user buffer bytes for one value */
 static size_t vbytes(uint32_t t, uint32_t vs)
@@ -237,9 +237,9 @@ START_TEST(basic_semantics)
 
 	memset(v, 0xab, vb);
 	ERR(lookup(fd, &k, out, 0), ENOENT);
-	ERR(update(fd, &k, v, B_EXIST), ENOENT);
-	OK(update(fd, &k, v, B_NOEXIST));
-	ERR(update(fd, &k, v, B_NOEXIST), EEXIST);
+	ERR(update(fd, &k, v, EMU_EXIST), ENOENT);
+	OK(update(fd, &k, v, EMU_NOEXIST));
+	ERR(update(fd, &k, v, EMU_NOEXIST), EEXIST);
 	memset(out, 0, sizeof(out));
 	OK(lookup(fd, &k, out, 0));
 	ck_assert_mem_eq(out, v, vb);
@@ -247,11 +247,11 @@ START_TEST(basic_semantics)
 	for (size_t i = vb; i < sizeof(out); i++)
 		ck_assert_uint_eq(out[i], 0);
 	memset(v, 0xcd, vb);
-	OK(update(fd, &k, v, B_EXIST));
+	OK(update(fd, &k, v, EMU_EXIST));
 	OK(lookup(fd, &k, out, 0));
 	ck_assert_mem_eq(out, v, vb);
 	memset(v, 0xef, vb);
-	OK(update(fd, &k, v, B_ANY));
+	OK(update(fd, &k, v, EMU_ANY));
 	OK(lookup(fd, &k, out, 0));
 	ck_assert_mem_eq(out, v, vb);
 	ERR(delete(fd, &miss), ENOENT);
@@ -268,8 +268,8 @@ START_TEST(basic_semantics)
 	ERR(lookup(fd, &k, out, 0), ENOENT);
 	/* only F_LOCK gets past the flags check, and no value here has a spin lock */
 	OK(update(fd, &k, v, 0));
-	ERR(lookup_del(fd, &k, out, B_NOEXIST), EINVAL);
-	ERR(lookup_del(fd, &k, out, B_F_LOCK), EINVAL);
+	ERR(lookup_del(fd, &k, out, EMU_NOEXIST), EINVAL);
+	ERR(lookup_del(fd, &k, out, EMU_F_LOCK), EINVAL);
 	OK(lookup(fd, &k, out, 0));
 	close(fd);
 }
@@ -309,7 +309,7 @@ START_TEST(big_keys_and_values)
 	size_t vb = vbytes(t, vs);
 	unsigned char *k1 = calloc(1, ks), *k2 = calloc(1, ks);
 	unsigned char *v = malloc(vb), *out = malloc(vb);
-	int fd = mkmap(t, ks, vs, 4, F_ZERO_SEED);
+	int fd = mkmap(t, ks, vs, 4, EMU_F_ZERO_SEED);
 
 	memset(k1, 1, ks);
 	memset(k2, 1, ks);
@@ -318,7 +318,7 @@ START_TEST(big_keys_and_values)
 		v[i] = (unsigned char)(i ^ (i >> 8));
 	OK(update(fd, k1, v, 0));
 	ERR(lookup(fd, k2, out, 0), ENOENT);
-	OK(update(fd, k2, v, B_NOEXIST));
+	OK(update(fd, k2, v, EMU_NOEXIST));
 	OK(lookup(fd, k1, out, 0));
 	ck_assert_mem_eq(out, v, vb);
 	{
@@ -346,24 +346,24 @@ START_TEST(capacity_when_full)
 	/* every non-LRU variant: prealloc and NO_PREALLOC, plain and per-CPU */
 	static const struct {
 		uint32_t type, flags;
-	} v[] = { { T_HASH, 0 }, { T_HASH, F_NO_PREALLOC }, { T_PERCPU_HASH, 0 }, { T_PERCPU_HASH, F_NO_PREALLOC } };
+	} v[] = { { EMU_MAP_HASH, 0 }, { EMU_MAP_HASH, EMU_F_NO_PREALLOC }, { EMU_MAP_PERCPU_HASH, 0 }, { EMU_MAP_PERCPU_HASH, EMU_F_NO_PREALLOC } };
 	uint32_t t = v[_i].type;
 	int fd = mkmap(t, 4, 8, 4, v[_i].flags);
 	unsigned char val[512] = { 0 }, out[512];
 	uint32_t k;
 
 	for (k = 0; k < 4; k++)
-		OK(update(fd, &k, val, B_NOEXIST));
+		OK(update(fd, &k, val, EMU_NOEXIST));
 	k = 100;
-	ERR(update(fd, &k, val, B_ANY), E2BIG);
-	ERR(update(fd, &k, val, B_NOEXIST), E2BIG);
-	ERR(update(fd, &k, val, B_EXIST), ENOENT);
+	ERR(update(fd, &k, val, EMU_ANY), E2BIG);
+	ERR(update(fd, &k, val, EMU_NOEXIST), E2BIG);
+	ERR(update(fd, &k, val, EMU_EXIST), ENOENT);
 	/* replacing never fails for capacity, however often */
 	for (int i = 0; i < 1000; i++) {
 		uint32_t r = (uint32_t)i % 4;
 
 		val[0] = (unsigned char)i;
-		OK(update(fd, &r, val, (i & 1) ? B_EXIST : B_ANY));
+		OK(update(fd, &r, val, (i & 1) ? EMU_EXIST : EMU_ANY));
 		OK(lookup(fd, &r, out, 0));
 		ck_assert_uint_eq(out[0], (unsigned char)i);
 	}
@@ -372,14 +372,14 @@ START_TEST(capacity_when_full)
 	k = 2;
 	OK(delete(fd, &k));
 	k = 100;
-	OK(update(fd, &k, val, B_NOEXIST));
+	OK(update(fd, &k, val, EMU_NOEXIST));
 	k = 101;
-	ERR(update(fd, &k, val, B_ANY), E2BIG);
+	ERR(update(fd, &k, val, EMU_ANY), E2BIG);
 	/* and so does a LOOKUP_AND_DELETE */
 	k = 100;
 	OK(lookup_del(fd, &k, out, 0));
 	k = 101;
-	OK(update(fd, &k, val, B_ANY));
+	OK(update(fd, &k, val, EMU_ANY));
 	ck_assert_int_eq(count_keys(fd, 4), 4);
 	if (!unit_kernel())
 		OK(bpfemu_map_check(fd));
@@ -394,7 +394,7 @@ START_TEST(lru_never_e2big)
 	unsigned char val[512] = { 0 };
 
 	for (uint32_t k = 0; k < 100; k++)
-		OK(update(fd, &k, val, B_NOEXIST));
+		OK(update(fd, &k, val, EMU_NOEXIST));
 	ck_assert_int_le(count_keys(fd, 4), 4);
 	close(fd);
 }
@@ -407,12 +407,12 @@ START_TEST(zero_seed_123_in_3)
 		uint32_t type, flags;
 		const char *after;
 	} v[] = {
-		{ T_HASH, 0, "2 1 3" },
-		{ T_HASH, F_NO_PREALLOC, "2 1 3" },
-		{ T_PERCPU_HASH, 0, "2 3 1" },
-		{ T_PERCPU_HASH, F_NO_PREALLOC, "2 3 1" },
+		{ EMU_MAP_HASH, 0, "2 1 3" },
+		{ EMU_MAP_HASH, EMU_F_NO_PREALLOC, "2 1 3" },
+		{ EMU_MAP_PERCPU_HASH, 0, "2 3 1" },
+		{ EMU_MAP_PERCPU_HASH, EMU_F_NO_PREALLOC, "2 3 1" },
 	};
-	int fd = mkmap(v[_i].type, 4, 8, 3, F_ZERO_SEED | v[_i].flags);
+	int fd = mkmap(v[_i].type, 4, 8, 3, EMU_F_ZERO_SEED | v[_i].flags);
 	unsigned char val[512] = { 0 };
 
 	for (uint32_t k = 1; k <= 3; k++)
@@ -433,7 +433,7 @@ START_TEST(zero_seed_bucket_1_13_30)
 {
 	/* keys 1, 13 and 30 share bucket 3 of 8 (§6.2) */
 	uint32_t t = htypes[_i];
-	int fd = mkmap(t, 4, 8, 8, F_ZERO_SEED);
+	int fd = mkmap(t, 4, 8, 8, EMU_F_ZERO_SEED);
 	unsigned char val[512] = { 0 };
 	uint32_t keys[] = { 1, 13, 30 };
 
@@ -442,12 +442,12 @@ START_TEST(zero_seed_bucket_1_13_30)
 		OK(update(fd, &keys[i], val, 0));
 	}
 	ASSERT_ORDER(fd, "30 13 1");
-	OK(update(fd, &keys[0], val, B_EXIST));
+	OK(update(fd, &keys[0], val, EMU_EXIST));
 	ASSERT_ORDER(fd, moves_on_update(t) ? "1 30 13" : "30 13 1");
 	/* delete and re-insert goes to the head */
 	OK(delete(fd, &keys[1]));
 	ASSERT_ORDER(fd, moves_on_update(t) ? "1 30" : "30 1");
-	OK(update(fd, &keys[1], val, B_NOEXIST));
+	OK(update(fd, &keys[1], val, EMU_NOEXIST));
 	ASSERT_ORDER(fd, moves_on_update(t) ? "13 1 30" : "13 30 1");
 	close(fd);
 }
@@ -456,7 +456,7 @@ END_TEST
 START_TEST(get_next_key_rules)
 {
 	uint32_t t = htypes[_i];
-	int fd = mkmap(t, 4, 8, 8, F_ZERO_SEED);
+	int fd = mkmap(t, 4, 8, 8, EMU_F_ZERO_SEED);
 	unsigned char val[512] = { 0 };
 	uint32_t k, nk, first, order[8];
 	int n;
@@ -497,7 +497,7 @@ END_TEST
 START_TEST(walk_after_returned_key_changes)
 {
 	uint32_t t = htypes[_i];
-	int fd = mkmap(t, 4, 8, 8, F_ZERO_SEED);
+	int fd = mkmap(t, 4, 8, 8, EMU_F_ZERO_SEED);
 	unsigned char val[512] = { 0 };
 	uint32_t k, nk, first, order[8], again[8];
 	int n;
@@ -544,7 +544,7 @@ START_TEST(model_order_random_keys)
 	uint32_t max = lru(t) ? 256 : 100;
 	static struct model m;
 	unsigned char key[KS_MAX], val[512] = { 0 };
-	int fd = mkmap(t, ks, 8, max, F_ZERO_SEED);
+	int fd = mkmap(t, ks, 8, max, EMU_F_ZERO_SEED);
 	uint32_t fill = ks == 1 ? 60 : (lru(t) ? max : 90);
 
 	ck_assert(!lru(t) || unit_ncpus() == 2);
@@ -554,7 +554,7 @@ START_TEST(model_order_random_keys)
 		rand_key(key, ks);
 		if (model_find(&m, key) >= 0)
 			continue;
-		OK(update(fd, key, val, B_NOEXIST));
+		OK(update(fd, key, val, EMU_NOEXIST));
 		model_put(&m, key);
 	}
 	assert_model_order(fd, &m);
@@ -577,7 +577,7 @@ START_TEST(model_order_random_keys)
 	assert_model_order(fd, &m);
 	for (int i = 0; i < 25; i++) {
 		memcpy(key, m.e[rnd() % m.n].key, ks);
-		OK(update(fd, key, val, B_EXIST));
+		OK(update(fd, key, val, EMU_EXIST));
 		model_put(&m, key);
 	}
 	assert_model_order(fd, &m);
@@ -585,7 +585,7 @@ START_TEST(model_order_random_keys)
 		rand_key(key, ks);
 		if (model_find(&m, key) >= 0)
 			continue;
-		OK(update(fd, key, val, B_ANY));
+		OK(update(fd, key, val, EMU_ANY));
 		model_put(&m, key);
 	}
 	assert_model_order(fd, &m);
@@ -598,7 +598,7 @@ START_TEST(model_order_big_map)
 	static struct model m;
 	uint32_t t = htypes[_i];
 	uint32_t max = 1024;
-	int fd = mkmap(t, 8, 4, max, F_ZERO_SEED);
+	int fd = mkmap(t, 8, 4, max, EMU_F_ZERO_SEED);
 	unsigned char val[512] = { 0 };
 
 	model_init(&m, t, 8, max);
@@ -656,8 +656,8 @@ END_TEST
  */
 START_TEST(update_existing_in_place)
 {
-	uint32_t t = _i & 1 ? T_PERCPU_HASH : T_HASH, vs = _i & 2 ? 24 : 8, n = 64;
-	int fd = mkmap(t, 4, vs, n, 0), nb = (t == T_PERCPU_HASH ? unit_ncpus() : 1) * (int)((vs + 7) / 8 * 8);
+	uint32_t t = _i & 1 ? EMU_MAP_PERCPU_HASH : EMU_MAP_HASH, vs = _i & 2 ? 24 : 8, n = 64;
+	int fd = mkmap(t, 4, vs, n, 0), nb = (t == EMU_MAP_PERCPU_HASH ? unit_ncpus() : 1) * (int)((vs + 7) / 8 * 8);
 	uint32_t before[64], after[64];
 	unsigned char val[512], got[512];
 	int na, nn;
@@ -672,7 +672,7 @@ START_TEST(update_existing_in_place)
 	for (uint32_t k = n; k-- > 0;) {
 		memset(val, (int)(k + 100), sizeof(val));
 		OK(update(fd, &k, val, k & 1 ? 2 : 0));
-		ERR(update(fd, &k, val, B_NOEXIST), EEXIST);
+		ERR(update(fd, &k, val, EMU_NOEXIST), EEXIST);
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		OK(lookup(fd, &k, got, 0));
@@ -688,7 +688,7 @@ START_TEST(update_existing_in_place)
 			seen |= 1ull << after[i];
 		ck_assert_uint_eq(seen, ~0ull);
 	}
-	if (t == T_PERCPU_HASH || !unit_kernel())
+	if (t == EMU_MAP_PERCPU_HASH || !unit_kernel())
 		ck_assert_msg(!memcmp(before, after, sizeof(before)), "order changed by updates: %s", u32s(after, nn));
 	if (!unit_kernel())
 		ck_assert_int_eq(bpfemu_map_check(fd), 0);
@@ -698,7 +698,7 @@ END_TEST
 
 START_TEST(percpu_lookup_and_delete_returns_all_cpus)
 {
-	uint32_t t = _i ? T_LRU_PERCPU_HASH : T_PERCPU_HASH;
+	uint32_t t = _i ? EMU_MAP_LRU_PERCPU_HASH : EMU_MAP_PERCPU_HASH;
 	int n = unit_ncpus();
 	int fd = mkmap(t, 4, 4, 8, 0);
 	uint32_t k = 3;
@@ -718,7 +718,7 @@ END_TEST
 START_TEST(consistency_after_churn)
 {
 	uint32_t t = htypes[_i];
-	int fd = mkmap(t, 4, 16, 64, F_ZERO_SEED);
+	int fd = mkmap(t, 4, 16, 64, EMU_F_ZERO_SEED);
 	unsigned char val[512] = { 0 }, out[512];
 
 	rng_state = 77 + (uint64_t)_i;

@@ -3,11 +3,11 @@
  * frozen arrays. */
 #include "unit.h"
 
-static const uint32_t types[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH,
-				  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE, T_STACK };
+static const uint32_t types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+				  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 #define NTYPES ((int)(sizeof(types) / sizeof(types[0])))
 
-static bool keyless(uint32_t t) { return t == T_QUEUE || t == T_STACK; }
+static bool keyless(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
 
 static int info_call(int fd, uint32_t len, void *info, uint32_t *len_out)
 {
@@ -27,13 +27,13 @@ static const char *hex(const unsigned char *b, size_t n)
 START_TEST(fields)
 {
 	uint32_t t = types[_i];
-	uint32_t ks = keyless(t) ? 0 : (t == T_ARRAY || t == T_PERCPU_ARRAY) ? 4 : 8;
+	uint32_t ks = keyless(t) ? 0 : (t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY) ? 4 : 8;
 	struct attr a;
 	unsigned char info[MI_SIZE];
 	uint32_t len;
 	int fd;
 
-	mc_attr(&a, t, ks, 24, 10, F_RDONLY_PROG);
+	mc_attr(&a, t, ks, 24, 10, EMU_F_RDONLY_PROG);
 	memcpy(a.b + MC_NAME, "info_test.1", 11);
 	fd = map_create_attr(&a);
 	ck_assert_int_ge(fd, 0);
@@ -42,13 +42,13 @@ START_TEST(fields)
 	ck_assert_uint_eq(len, MI_SIZE);
 	ck_assert_uint_eq(get32(info, MI_TYPE), t);
 	ck_assert_uint_gt(get32(info, MI_ID), 0);
-	ck_assert_uint_eq(get32(info, MI_KS), ks);
-	ck_assert_uint_eq(get32(info, MI_VS), 24);
-	ck_assert_uint_eq(get32(info, MI_MAX), 10);
-	ck_assert_uint_eq(get32(info, MI_FLAGS), F_RDONLY_PROG);
+	ck_assert_uint_eq(get32(info, MI_KEY_SIZE), ks);
+	ck_assert_uint_eq(get32(info, MI_VALUE_SIZE), 24);
+	ck_assert_uint_eq(get32(info, MI_MAX_ENTRIES), 10);
+	ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), EMU_F_RDONLY_PROG);
 	ck_assert_str_eq((char *)info + MI_NAME, "info_test.1");
-	ck_assert_uint_eq(get32(info, MI_BTF_VMLINUX_VALUE), 0);
-	ck_assert_uint_eq(get64(info, MI_EXTRA), 0);
+	ck_assert_uint_eq(get32(info, MI_BTF_VMLINUX_VALUE_TYPE_ID), 0);
+	ck_assert_uint_eq(get64(info, MI_MAP_EXTRA), 0);
 	ck_assert_uint_eq(get64(info, MI_HASH), 0);
 	ck_assert_uint_eq(get32(info, MI_HASH_SIZE), 0);
 	close(fd);
@@ -62,26 +62,26 @@ START_TEST(flags_as_stored)
 	int fd;
 
 	/* RDONLY/WRONLY are the fd's; the rest is kept (NO_COMMON_LRU|ZERO_SEED|RDONLY_PROG = 0xc2) */
-	fd = mkmap(T_LRU_HASH, 4, 8, 8, F_NO_COMMON_LRU | F_ZERO_SEED | F_RDONLY_PROG | F_RDONLY);
+	fd = mkmap(EMU_MAP_LRU_HASH, 4, 8, 8, EMU_F_NO_COMMON_LRU | EMU_F_ZERO_SEED | EMU_F_RDONLY_PROG | EMU_F_RDONLY);
 	memset(info, 0, sizeof(info));
 	OK(info_call(fd, sizeof(info), info, &len));
-	ck_assert_uint_eq(get32(info, MI_FLAGS), 0xc2);
+	ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), 0xc2);
 	close(fd);
-	fd = mkmap(T_ARRAY, 4, 8, 8, F_MMAPABLE | F_INNER_MAP | F_WRONLY | F_WRONLY_PROG);
+	fd = mkmap(EMU_MAP_ARRAY, 4, 8, 8, EMU_F_MMAPABLE | EMU_F_INNER_MAP | EMU_F_WRONLY | EMU_F_WRONLY_PROG);
 	memset(info, 0, sizeof(info));
 	OK(info_call(fd, sizeof(info), info, &len));
-	ck_assert_uint_eq(get32(info, MI_FLAGS), F_MMAPABLE | F_INNER_MAP | F_WRONLY_PROG);
+	ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), EMU_F_MMAPABLE | EMU_F_INNER_MAP | EMU_F_WRONLY_PROG);
 	close(fd);
-	fd = mkmap(T_HASH, 4, 8, 8, F_NO_PREALLOC | F_NUMA_NODE);
+	fd = mkmap(EMU_MAP_HASH, 4, 8, 8, EMU_F_NO_PREALLOC | EMU_F_NUMA_NODE);
 	memset(info, 0, sizeof(info));
 	OK(info_call(fd, sizeof(info), info, &len));
-	ck_assert_uint_eq(get32(info, MI_FLAGS), F_NO_PREALLOC | F_NUMA_NODE);
+	ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), EMU_F_NO_PREALLOC | EMU_F_NUMA_NODE);
 	close(fd);
 	/* max_entries as adjusted: NO_COMMON_LRU rounds up to a multiple of the CPUs */
-	fd = mkmap(T_LRU_PERCPU_HASH, 4, 8, 5, F_NO_COMMON_LRU);
+	fd = mkmap(EMU_MAP_LRU_PERCPU_HASH, 4, 8, 5, EMU_F_NO_COMMON_LRU);
 	memset(info, 0, sizeof(info));
 	OK(info_call(fd, sizeof(info), info, &len));
-	ck_assert_uint_eq(get32(info, MI_MAX), (5u + (unsigned)unit_ncpus() - 1) / (unsigned)unit_ncpus() * (unsigned)unit_ncpus());
+	ck_assert_uint_eq(get32(info, MI_MAX_ENTRIES), (5u + (unsigned)unit_ncpus() - 1) / (unsigned)unit_ncpus() * (unsigned)unit_ncpus());
 	close(fd);
 }
 END_TEST
@@ -93,7 +93,7 @@ START_TEST(name_stops_at_first_nul)
 	uint32_t len;
 	int fd;
 
-	mc_attr(&a, T_HASH, 4, 8, 8, 0);
+	mc_attr(&a, EMU_MAP_HASH, 4, 8, 8, 0);
 	memset(a.b + MC_NAME, '#', 16);
 	memcpy(a.b + MC_NAME, "ab", 3);
 	fd = map_create_attr(&a);
@@ -122,7 +122,7 @@ START_TEST(short_info_len)
 		ck_assert_uint_eq(len, n);
 		/* the first n bytes as the full answer has them (echoed fields aside), the rest as they were */
 		for (uint32_t i = 0; i < MI_SIZE + 16; i++) {
-			bool echoed = (i >= MI_IFINDEX && i < MI_IFINDEX + 4) || (i >= MI_NETNS_DEV && i < MI_EXTRA);
+			bool echoed = (i >= MI_IFINDEX && i < MI_IFINDEX + 4) || (i >= MI_NETNS_DEV && i < MI_MAP_EXTRA);
 
 			if (i >= n || echoed)
 				ck_assert_msg(info[i] == (i < MI_SIZE ? ref[i] : 0xaa), "len %u: byte %u changed", n, i);
@@ -139,14 +139,14 @@ END_TEST
 
 START_TEST(long_info_len)
 {
-	int fd = mkmap(T_HASH, 4, 8, 8, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 8, 0);
 	static unsigned char info[PAGE + 16];
 	uint32_t len;
 
 	memset(info, 0, sizeof(info));
 	OK(info_call(fd, 512, info, &len));
 	ck_assert_uint_eq(len, MI_SIZE);
-	ck_assert_uint_eq(get32(info, MI_TYPE), T_HASH);
+	ck_assert_uint_eq(get32(info, MI_TYPE), EMU_MAP_HASH);
 	for (unsigned i = MI_SIZE; i < 512; i++)
 		ck_assert_uint_eq(info[i], 0);
 	OK(info_call(fd, PAGE, info, &len));
@@ -185,13 +185,13 @@ START_TEST(caller_bytes_echoed)
 	/* ifindex, netns_dev, netns_ino, btf_id, btf_key/value_type_id and bytes 76..79 */
 	for (unsigned i = MI_IFINDEX; i < MI_IFINDEX + 4; i++)
 		ck_assert_uint_eq(info[i], 0xaa);
-	for (unsigned i = MI_NETNS_DEV; i < MI_EXTRA; i++)
+	for (unsigned i = MI_NETNS_DEV; i < MI_MAP_EXTRA; i++)
 		ck_assert_uint_eq(info[i], 0xaa);
 	/* the fields it fills */
-	ck_assert_uint_eq(get32(info, MI_BTF_VMLINUX_VALUE), 0);
-	ck_assert_uint_eq(get64(info, MI_EXTRA), 0);
+	ck_assert_uint_eq(get32(info, MI_BTF_VMLINUX_VALUE_TYPE_ID), 0);
+	ck_assert_uint_eq(get64(info, MI_MAP_EXTRA), 0);
 	ck_assert_uint_eq(get32(info, MI_TYPE), types[_i]);
-	ck_assert_uint_eq(get32(info, MI_FLAGS), 0);
+	ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), 0);
 	for (unsigned i = MI_NAME; i < MI_NAME + 16; i++)
 		ck_assert_uint_eq(info[i], 0);
 	close(fd);
@@ -200,7 +200,7 @@ END_TEST
 
 START_TEST(fd_errors)
 {
-	int fd = mkmap(T_HASH, 4, 8, 8, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 8, 0);
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	unsigned char info[MI_SIZE] = { 0 };
 	uint32_t len;
@@ -220,7 +220,7 @@ START_TEST(fd_errors)
 	put32(a.b, INFO_LEN, sizeof(info));
 	putp(a.b, INFO_PTR, info);
 	a.b[INFO_END] = 1;
-	ERR(ubpf(C_OBJ_GET_INFO, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE), EINVAL);
 	close(fd);
 	ERR(info_call(fd, sizeof(info), info, &len), EBADFD);
 	close(devnull);
@@ -241,7 +241,7 @@ static int hash_call(int fd, void *hash, uint32_t hash_size, unsigned char info[
 
 START_TEST(hash_request_rules)
 {
-	int fd = mkmap(T_ARRAY, 4, 8, 4, 0);
+	int fd = mkmap(EMU_MAP_ARRAY, 4, 8, 4, 0);
 	unsigned char h[48], info[MI_SIZE];
 
 	ERR(hash_call(fd, h, 32, info), EPERM); /* not frozen */
@@ -275,8 +275,8 @@ END_TEST
 
 START_TEST(hash_only_for_arrays)
 {
-	static const uint32_t others[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH,
-					   T_PERCPU_ARRAY, T_QUEUE, T_STACK };
+	static const uint32_t others[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+					   EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 	unsigned char h[32], info[MI_SIZE];
 
 	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
@@ -315,7 +315,7 @@ static void assert_frozen_digest(int fd, const char *want_hex)
 
 START_TEST(digest_one_block)
 {
-	int fd = mkmap(T_ARRAY, 4, 8, 1, 0);
+	int fd = mkmap(EMU_MAP_ARRAY, 4, 8, 1, 0);
 	uint32_t i = 0;
 
 	OK(update(fd, &i, "abcdefgh", 0));
@@ -326,7 +326,7 @@ END_TEST
 
 START_TEST(digest_includes_zero_padding)
 {
-	int fd = mkmap(T_ARRAY, 4, 3, 2, 0);
+	int fd = mkmap(EMU_MAP_ARRAY, 4, 3, 2, 0);
 	uint32_t i;
 
 	i = 0;
@@ -347,7 +347,7 @@ START_TEST(digest_56_and_64_bytes)
 	};
 
 	for (int n = 7; n <= 8; n++) {
-		int fd = mkmap(T_ARRAY, 4, 8, (uint32_t)n, 0);
+		int fd = mkmap(EMU_MAP_ARRAY, 4, 8, (uint32_t)n, 0);
 
 		for (uint32_t i = 0; i < (uint32_t)n; i++) {
 			uint64_t v = i * 0x0101010101010101ull;
@@ -362,20 +362,20 @@ END_TEST
 
 START_TEST(digest_untouched_and_large)
 {
-	int fd = mkmap(T_ARRAY, 4, 4, 16, 0);
+	int fd = mkmap(EMU_MAP_ARRAY, 4, 4, 16, 0);
 	unsigned char v[4096];
 
 	/* 16 slots of 8 bytes, never written: 128 zero bytes */
 	assert_frozen_digest(fd, "38723a2e5e8a17aa7950dc008209944e898f69a7bd10a23c839d341e935fd5ca");
 	close(fd);
-	fd = mkmap(T_ARRAY, 4, 1, 1000, 0);
+	fd = mkmap(EMU_MAP_ARRAY, 4, 1, 1000, 0);
 	for (uint32_t i = 0; i < 1000; i++) {
 		v[0] = (unsigned char)i;
 		OK(update(fd, &i, v, 0));
 	}
 	assert_frozen_digest(fd, "95aab6974895adb00297ff50c5683aa37a81785beebf340274144b6d2b4875c8");
 	close(fd);
-	fd = mkmap(T_ARRAY, 4, 4096, 3, 0);
+	fd = mkmap(EMU_MAP_ARRAY, 4, 4096, 3, 0);
 	for (uint32_t i = 0; i < 3; i++) {
 		for (int j = 0; j < 4096; j++)
 			v[j] = (unsigned char)(j * 7 + (int)i);

@@ -7,11 +7,11 @@
  */
 #include "unit.h"
 
-static uint32_t ltype(int i) { return i ? T_LRU_PERCPU_HASH : T_LRU_HASH; }
+static uint32_t ltype(int i) { return i ? EMU_MAP_LRU_PERCPU_HASH : EMU_MAP_LRU_HASH; }
 
 static unsigned char val[8 * 512];
 
-static void put(int fd, uint32_t k) { OK(update(fd, &k, val, B_ANY)); }
+static void put(int fd, uint32_t k) { OK(update(fd, &k, val, EMU_ANY)); }
 
 static void put_range(int fd, uint32_t from, uint32_t to)
 {
@@ -169,7 +169,7 @@ START_TEST(failing_updates_evict)
 	fd = mklru(_i, 8, 0);
 	put_range(fd, 0, 7);
 	k = 7;
-	ERR(update(fd, &k, val, B_NOEXIST), EEXIST);
+	ERR(update(fd, &k, val, EMU_NOEXIST), EEXIST);
 	ck_assert_int_eq(count_keys(fd, 4), 6);
 	ck_assert_str_eq(missing(fd, 0, 7), "0-1");
 	close(fd);
@@ -178,7 +178,7 @@ START_TEST(failing_updates_evict)
 	fd = mklru(_i, 8, 0);
 	put_range(fd, 0, 7);
 	k = 100;
-	ERR(update(fd, &k, val, B_EXIST), ENOENT);
+	ERR(update(fd, &k, val, EMU_EXIST), ENOENT);
 	ck_assert_int_eq(count_keys(fd, 4), _i ? 8 : 6);
 	close(fd);
 }
@@ -187,7 +187,7 @@ END_TEST
 START_TEST(lru_update_order)
 {
 	/* HASH-like move to head for LRU_HASH, in place for LRU_PERCPU_HASH (§6.2) */
-	int fd = mklru(_i, 8, F_ZERO_SEED);
+	int fd = mklru(_i, 8, EMU_F_ZERO_SEED);
 	uint32_t k;
 
 	put(fd, 1);
@@ -195,7 +195,7 @@ START_TEST(lru_update_order)
 	put(fd, 30);
 	ASSERT_ORDER(fd, "30 13 1");
 	k = 1;
-	OK(update(fd, &k, val, B_EXIST));
+	OK(update(fd, &k, val, EMU_EXIST));
 	ASSERT_ORDER(fd, _i ? "30 13 1" : "1 30 13");
 	close(fd);
 }
@@ -205,16 +205,16 @@ START_TEST(no_common_lru_rounds_and_splits)
 {
 	unsigned char info[MI_SIZE];
 	uint32_t len = sizeof(info);
-	int fd = mklru(_i, 5, F_NO_COMMON_LRU);
+	int fd = mklru(_i, 5, EMU_F_NO_COMMON_LRU);
 
 	memset(info, 0, sizeof(info));
 	OK(get_info(fd, info, &len));
-	ck_assert_uint_eq(get32(info, MI_MAX), 6);
-	ck_assert_uint_eq(get32(info, MI_FLAGS), F_NO_COMMON_LRU);
+	ck_assert_uint_eq(get32(info, MI_MAX_ENTRIES), 6);
+	ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), EMU_F_NO_COMMON_LRU);
 	close(fd);
 
 	/* one CPU owns max / 2 nodes and evicts up to 4 at once when they run out */
-	fd = mklru(_i, 8, F_NO_COMMON_LRU);
+	fd = mklru(_i, 8, EMU_F_NO_COMMON_LRU);
 	put_range(fd, 0, 3);
 	ck_assert_str_eq(missing(fd, 0, 3), "");
 	put_range(fd, 4, 5);
@@ -226,7 +226,7 @@ END_TEST
 
 START_TEST(no_common_lru_single_thread_capacity)
 {
-	int fd = mklru(_i, 64, F_NO_COMMON_LRU);
+	int fd = mklru(_i, 64, EMU_F_NO_COMMON_LRU);
 
 	put_range(fd, 0, 31);
 	ck_assert_int_eq(count_keys(fd, 4), 32);
@@ -239,7 +239,7 @@ END_TEST
 
 START_TEST(churn_stays_consistent)
 {
-	static const uint32_t flags[] = { 0, F_NO_COMMON_LRU };
+	static const uint32_t flags[] = { 0, EMU_F_NO_COMMON_LRU };
 	uint64_t r = 0xfeedfacecafebeefull;
 
 	for (unsigned f = 0; f < 2; f++) {

@@ -7,7 +7,7 @@
  */
 #include "unit.h"
 
-static const uint32_t ptypes[] = { T_PERCPU_HASH, T_LRU_PERCPU_HASH, T_PERCPU_ARRAY };
+static const uint32_t ptypes[] = { EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_PERCPU_HASH, EMU_MAP_PERCPU_ARRAY };
 
 static size_t slot(uint32_t vs) { return (vs + 7u) & ~7u; }
 
@@ -40,7 +40,7 @@ START_TEST(padding_round_trips)
 			ck_assert_uint_eq(out[i], 0xee);
 		/* an update replaces every CPU's copy */
 		fill_pattern(v, vb, s + 100);
-		OK(update(fd, &k, v, B_EXIST));
+		OK(update(fd, &k, v, EMU_EXIST));
 		OK(lookup(fd, &k, out, 0));
 		ck_assert(!memcmp(out, v, vb));
 		free(v);
@@ -54,7 +54,7 @@ START_TEST(example_value_size_12)
 {
 	/* Appendix A: value_size 12 on 2 CPUs is a 32-byte buffer, all of it kept */
 	int n = unit_ncpus();
-	int fd = mkmap(T_PERCPU_HASH, 4, 12, 2, 0);
+	int fd = mkmap(EMU_MAP_PERCPU_HASH, 4, 12, 2, 0);
 	unsigned char v[16 * 64], out[16 * 64];
 	uint32_t k = 0;
 
@@ -74,7 +74,7 @@ END_TEST
 START_TEST(array_slots_start_zeroed)
 {
 	int n = unit_ncpus();
-	int fd = mkmap(T_PERCPU_ARRAY, 4, 5, 3, 0);
+	int fd = mkmap(EMU_MAP_PERCPU_ARRAY, 4, 5, 3, 0);
 	unsigned char out[8 * 64], zero[8 * 64] = { 0 };
 
 	for (uint32_t i = 0; i < 3; i++) {
@@ -151,7 +151,7 @@ START_TEST(lookup_percpu_reads_one_slot)
 	ERR(bpfemu_map_lookup_percpu(fd, &k, out, &o), ERANGE);
 	o = opts_for(0);
 	{
-		uint32_t miss = t == T_PERCPU_ARRAY ? 4 : 99;
+		uint32_t miss = t == EMU_MAP_PERCPU_ARRAY ? 4 : 99;
 
 		ERR(bpfemu_map_lookup_percpu(fd, &miss, out, &o), ENOENT);
 	}
@@ -168,14 +168,14 @@ END_TEST
 
 START_TEST(lookup_percpu_refuses_other_maps)
 {
-	static const uint32_t others[] = { T_HASH, T_LRU_HASH, T_ARRAY, T_QUEUE, T_STACK };
+	static const uint32_t others[] = { EMU_MAP_HASH, EMU_MAP_LRU_HASH, EMU_MAP_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 	struct bpfemu_elem_opts o = opts_for(0);
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	unsigned char v[64] = { 0 }, out[64];
 	uint32_t k = 0;
 
 	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		bool keyless = others[i] == T_QUEUE || others[i] == T_STACK;
+		bool keyless = others[i] == EMU_MAP_QUEUE || others[i] == EMU_MAP_STACK;
 		int fd = mkmap(others[i], keyless ? 0 : 4, 8, 4, 0);
 
 		OK(update(fd, keyless ? NULL : &k, v, 0));
@@ -189,7 +189,7 @@ END_TEST
 
 START_TEST(lookup_percpu_large_key_and_value)
 {
-	int fd = mkmap(T_PERCPU_HASH, 600, 32768, 2, 0);
+	int fd = mkmap(EMU_MAP_PERCPU_HASH, 600, 32768, 2, 0);
 	int n = bpfemu_num_possible_cpus();
 	unsigned char key[600], *v = malloc(32768 * (size_t)n), *out = malloc(32768);
 	struct bpfemu_elem_opts o = opts_for(n - 1);
@@ -262,7 +262,7 @@ static int run_child(const char *mode, const char *env, char *out, size_t cap, c
 			setenv("BPFEMU_NR_CPUS", env, 1);
 		else
 			unsetenv("BPFEMU_NR_CPUS");
-		execv(unit_self_exe(), argv);
+		unit_exec_self(argv);
 		_exit(127);
 	}
 	close(po[1]);

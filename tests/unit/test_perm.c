@@ -3,12 +3,12 @@
  * (kernel-semantics.md §3, §3.6 and the Appendix A tables). */
 #include "unit.h"
 
-static const uint32_t types[] = { T_HASH, T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH,
-				  T_ARRAY, T_PERCPU_ARRAY, T_QUEUE, T_STACK };
+static const uint32_t types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+				  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
 #define NTYPES ((int)(sizeof(types) / sizeof(types[0])))
 
-static bool keyless(uint32_t t) { return t == T_QUEUE || t == T_STACK; }
-static bool is_array(uint32_t t) { return t == T_ARRAY || t == T_PERCPU_ARRAY; }
+static bool keyless(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
+static bool is_array(uint32_t t) { return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY; }
 
 static unsigned char val[8 * 512], out[8 * 512];
 
@@ -88,7 +88,7 @@ START_TEST(freeze_rules)
 	memset(&a, 0, sizeof(a));
 	put32(a.b, 0, (uint32_t)m.fd);
 	put64(a.b, 8, 1);
-	ERR(ubpf(C_FREEZE, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_FREEZE, a.b, EMU_ATTR_SIZE), EINVAL);
 	/* the map is not frozen by that */
 	OK(update(m.fd, m.k, val, 0));
 	close(m.fd);
@@ -100,11 +100,11 @@ START_TEST(rdonly_fd)
 	struct m m;
 	uint32_t nk;
 
-	mk(&m, _i, F_RDONLY);
+	mk(&m, _i, EMU_F_RDONLY);
 	ck_assert_int_eq(fcntl(m.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	ERR(update(m.fd, m.k, val, 0), EPERM);
 	ERR(update(m.fd, m.k, val, 3), EPERM);
-	ERR(update(m.fd, m.k, val, B_F_LOCK), EPERM); /* permission before F_LOCK */
+	ERR(update(m.fd, m.k, val, EMU_F_LOCK), EPERM); /* permission before F_LOCK */
 	ERR(delete(m.fd, m.k), EPERM);
 	ERR(lookup_del(m.fd, m.k, out, 0), EPERM);
 	ERR(freeze(m.fd), EPERM);
@@ -134,12 +134,12 @@ START_TEST(wronly_fd)
 	struct m m;
 	uint32_t nk;
 
-	mk(&m, _i, F_WRONLY);
+	mk(&m, _i, EMU_F_WRONLY);
 	ck_assert_int_eq(fcntl(m.fd, F_GETFL) & O_ACCMODE, O_WRONLY);
 	OK(update(m.fd, m.k, val, 0));
 	ERR(lookup(m.fd, m.k, out, 0), EPERM);
-	ERR(lookup(m.fd, m.k, out, B_F_LOCK), EPERM); /* permission before F_LOCK */
-	ERR(lookup(m.fd, m.k, out, B_EXIST), EINVAL); /* but the flags before the fd */
+	ERR(lookup(m.fd, m.k, out, EMU_F_LOCK), EPERM); /* permission before F_LOCK */
+	ERR(lookup(m.fd, m.k, out, EMU_EXIST), EINVAL); /* but the flags before the fd */
 	ERR(lookup_del(m.fd, m.k, out, 0), EPERM);
 	if (!keyless(m.t)) {
 		ERR(next_key(m.fd, NULL, &nk), EPERM);
@@ -160,7 +160,7 @@ END_TEST
 
 START_TEST(prog_flags_do_not_restrict_syscalls)
 {
-	static const uint32_t flags[] = { F_RDONLY_PROG, F_WRONLY_PROG };
+	static const uint32_t flags[] = { EMU_F_RDONLY_PROG, EMU_F_WRONLY_PROG };
 
 	for (int f = 0; f < 2; f++) {
 		struct m m;
@@ -179,7 +179,7 @@ END_TEST
 START_TEST(info_on_restricted_fds)
 {
 	/* RDONLY/WRONLY are the fd's, not the map's: info shows neither */
-	static const uint32_t flags[] = { F_RDONLY, F_WRONLY, F_RDONLY | F_RDONLY_PROG };
+	static const uint32_t flags[] = { EMU_F_RDONLY, EMU_F_WRONLY, EMU_F_RDONLY | EMU_F_RDONLY_PROG };
 
 	for (int f = 0; f < 3; f++) {
 		struct m m;
@@ -189,7 +189,7 @@ START_TEST(info_on_restricted_fds)
 		mk(&m, _i, flags[f]);
 		memset(info, 0, sizeof(info));
 		OK(get_info(m.fd, info, &len));
-		ck_assert_uint_eq(get32(info, MI_FLAGS), flags[f] & ~(F_RDONLY | F_WRONLY));
+		ck_assert_uint_eq(get32(info, MI_MAP_FLAGS), flags[f] & ~(EMU_F_RDONLY | EMU_F_WRONLY));
 		close(m.fd);
 	}
 }

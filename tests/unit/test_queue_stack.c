@@ -2,7 +2,7 @@
 /* QUEUE and STACK (kernel-semantics.md §8). _i = 0 is the queue, 1 the stack. */
 #include "unit.h"
 
-static uint32_t qtype(int i) { return i ? T_STACK : T_QUEUE; }
+static uint32_t qtype(int i) { return i ? EMU_MAP_STACK : EMU_MAP_QUEUE; }
 
 static void push(int fd, uint32_t v, uint64_t flags) { OK(update(fd, NULL, &v, flags)); }
 
@@ -63,7 +63,7 @@ START_TEST(full_and_overwrite_example)
 	push(fd, 2, 0);
 	push(fd, 3, 0);
 	ERR(update(fd, NULL, &v, 0), E2BIG);
-	push(fd, 5, B_EXIST);
+	push(fd, 5, EMU_EXIST);
 	if (_i) {
 		ck_assert_uint_eq(pop(fd), 5);
 		ck_assert_uint_eq(pop(fd), 3);
@@ -86,7 +86,7 @@ START_TEST(overwrite_example_from_section_8)
 	push(fd, 1, 0);
 	push(fd, 2, 0);
 	push(fd, 3, 0);
-	push(fd, 4, B_EXIST);
+	push(fd, 4, EMU_EXIST);
 	ck_assert_uint_eq(pop(fd), _i ? 4 : 2);
 	ck_assert_uint_eq(pop(fd), 3);
 	ck_assert_uint_eq(pop(fd), _i ? 2 : 4);
@@ -99,17 +99,17 @@ START_TEST(flag_rules)
 	int fd = mkmap(qtype(_i), 0, 4, 2, 0);
 	uint32_t v = 1;
 
-	ERR(update(fd, NULL, &v, B_NOEXIST), EINVAL);
+	ERR(update(fd, NULL, &v, EMU_NOEXIST), EINVAL);
 	ERR(update(fd, NULL, &v, 3), EINVAL);
-	ERR(update(fd, NULL, &v, B_F_LOCK), EINVAL);
+	ERR(update(fd, NULL, &v, EMU_F_LOCK), EINVAL);
 	ERR(update(fd, NULL, &v, 8), EINVAL);
 	ERR(update(fd, NULL, &v, 1ull << 32), EINVAL);
-	push(fd, 1, B_EXIST); /* not full: EXIST just pushes */
-	push(fd, 2, B_ANY);
-	ERR(lookup_del(fd, NULL, &v, B_F_LOCK), EINVAL);
-	ERR(lookup_del(fd, NULL, &v, B_NOEXIST), EINVAL);
-	ERR(lookup(fd, NULL, &v, B_F_LOCK), EINVAL);
-	ERR(lookup(fd, NULL, &v, B_EXIST), EINVAL);
+	push(fd, 1, EMU_EXIST); /* not full: EXIST just pushes */
+	push(fd, 2, EMU_ANY);
+	ERR(lookup_del(fd, NULL, &v, EMU_F_LOCK), EINVAL);
+	ERR(lookup_del(fd, NULL, &v, EMU_NOEXIST), EINVAL);
+	ERR(lookup(fd, NULL, &v, EMU_F_LOCK), EINVAL);
+	ERR(lookup(fd, NULL, &v, EMU_EXIST), EINVAL);
 	/* nothing was taken */
 	ck_assert_uint_eq(pop(fd), _i ? 2 : 1);
 	close(fd);
@@ -182,10 +182,10 @@ START_TEST(model_wraparound)
 		r ^= r << 17;
 		op = r % 7;
 		if (op < 3) {
-			uint64_t fl = op == 2 ? B_EXIST : B_ANY;
+			uint64_t fl = op == 2 ? EMU_EXIST : EMU_ANY;
 			uint32_t v = next++;
 
-			if (n == CAP && fl == B_ANY) {
+			if (n == CAP && fl == EMU_ANY) {
 				ERR(update(fd, NULL, &v, fl), E2BIG);
 				continue;
 			}
@@ -245,7 +245,7 @@ START_TEST(frozen_refuses_push_and_pop)
 	push(fd, 2, 0);
 	OK(freeze(fd));
 	ERR(update(fd, NULL, &v, 0), EPERM);
-	ERR(update(fd, NULL, &v, B_NOEXIST), EPERM); /* permission before flags */
+	ERR(update(fd, NULL, &v, EMU_NOEXIST), EPERM); /* permission before flags */
 	ERR(lookup_del(fd, NULL, &v, 0), EPERM);
 	ck_assert_uint_eq(peek(fd), _i ? 2 : 1);
 	ERR(freeze(fd), EPERM);

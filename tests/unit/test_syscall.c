@@ -4,12 +4,12 @@
 #include "unit.h"
 
 /* A valid 4-byte-key, 8-byte-value hash map attr. */
-static void hash_attr(struct attr *a) { mc_attr(a, T_HASH, 4, 8, 4, 0); }
+static void hash_attr(struct attr *a) { mc_attr(a, EMU_MAP_HASH, 4, 8, 4, 0); }
 
 START_TEST(size_zero_null_attr_is_all_zero)
 {
 	/* All-zero MAP_CREATE: type 0 is no map type. */
-	ERR(ubpf(C_MAP_CREATE, NULL, 0), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, NULL, 0), EINVAL);
 }
 END_TEST
 
@@ -18,10 +18,10 @@ START_TEST(size_over_page_is_e2big_first)
 	struct attr a;
 
 	hash_attr(&a);
-	ERR(ubpf(C_MAP_CREATE, a.b, PAGE + 1), E2BIG);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, a.b, PAGE + 1), E2BIG);
 	/* checked before attr is read, and before the command is looked at */
-	ERR(ubpf(C_MAP_CREATE, NULL, PAGE + 1), E2BIG);
-	ERR(ubpf(C_FIRST_UNKNOWN, NULL, 0xffffffffu), E2BIG);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, NULL, PAGE + 1), E2BIG);
+	ERR(ubpf(EMU_BPF_NR_CMDS, NULL, 0xffffffffu), E2BIG);
 	ERR(ubpf(-1, NULL, 1u << 20), E2BIG);
 }
 END_TEST
@@ -35,7 +35,7 @@ START_TEST(size_up_to_page_with_zero_tail)
 		int fd;
 
 		hash_attr(&a);
-		fd = ubpf(C_MAP_CREATE, a.b, sizes[i]);
+		fd = ubpf(EMU_BPF_MAP_CREATE, a.b, sizes[i]);
 		ck_assert_msg(fd >= 0, "size %u: errno %s", sizes[i], errname(errno));
 		close(fd);
 	}
@@ -44,19 +44,19 @@ END_TEST
 
 START_TEST(nonzero_tail_past_kernel_attr_is_e2big)
 {
-	static const unsigned offs[] = { KATTR, KATTR + 1, 200, 255 };
+	static const unsigned offs[] = { EMU_ATTR_SIZE, EMU_ATTR_SIZE + 1, 200, 255 };
 	struct attr a;
 
 	for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		hash_attr(&a);
 		a.b[offs[i]] = 1;
-		ERR(ubpf(C_MAP_CREATE, a.b, 256), E2BIG);
+		ERR(ubpf(EMU_BPF_MAP_CREATE, a.b, 256), E2BIG);
 	}
 	/* a byte past `size` is not read */
 	hash_attr(&a);
 	a.b[200] = 1;
 	{
-		int fd = ubpf(C_MAP_CREATE, a.b, 200);
+		int fd = ubpf(EMU_BPF_MAP_CREATE, a.b, 200);
 
 		ck_assert_int_ge(fd, 0);
 		close(fd);
@@ -64,8 +64,8 @@ START_TEST(nonzero_tail_past_kernel_attr_is_e2big)
 	/* the tail is judged before the command: an unknown command still gets E2BIG */
 	memset(&a, 0, sizeof(a));
 	a.b[300] = 0xff;
-	ERR(ubpf(C_FIRST_UNKNOWN, a.b, 512), E2BIG);
-	ERR(ubpf(C_PROG_ATTACH, a.b, 512), E2BIG);
+	ERR(ubpf(EMU_BPF_NR_CMDS, a.b, 512), E2BIG);
+	ERR(ubpf(EMU_BPF_PROG_ATTACH, a.b, 512), E2BIG);
 }
 END_TEST
 
@@ -74,12 +74,12 @@ START_TEST(byte_167_is_check_attr_not_tail)
 	struct attr a;
 
 	hash_attr(&a);
-	a.b[KATTR - 1] = 1;
-	ERR(ubpf(C_MAP_CREATE, a.b, 256), EINVAL);
-	ERR(ubpf(C_MAP_CREATE, a.b, KATTR), EINVAL);
+	a.b[EMU_ATTR_SIZE - 1] = 1;
+	ERR(ubpf(EMU_BPF_MAP_CREATE, a.b, 256), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, a.b, EMU_ATTR_SIZE), EINVAL);
 	/* a short size never reaches the byte */
 	{
-		int fd = ubpf(C_MAP_CREATE, a.b, 72);
+		int fd = ubpf(EMU_BPF_MAP_CREATE, a.b, 72);
 
 		ck_assert_int_ge(fd, 0);
 		close(fd);
@@ -93,13 +93,13 @@ START_TEST(short_sizes_zero_fill)
 	int fd;
 
 	hash_attr(&a);
-	ERR(ubpf(C_MAP_CREATE, a.b, 4), EINVAL);  /* key_size 0 */
-	ERR(ubpf(C_MAP_CREATE, a.b, 12), EINVAL); /* max_entries 0 */
-	fd = ubpf(C_MAP_CREATE, a.b, 16);         /* enough for a basic HASH */
+	ERR(ubpf(EMU_BPF_MAP_CREATE, a.b, 4), EINVAL);  /* key_size 0 */
+	ERR(ubpf(EMU_BPF_MAP_CREATE, a.b, 12), EINVAL); /* max_entries 0 */
+	fd = ubpf(EMU_BPF_MAP_CREATE, a.b, 16);         /* enough for a basic HASH */
 	ck_assert_int_ge(fd, 0);
 	/* libbpf's size for MAP_CREATE */
 	{
-		int fd2 = ubpf(C_MAP_CREATE, a.b, 72);
+		int fd2 = ubpf(EMU_BPF_MAP_CREATE, a.b, 72);
 
 		ck_assert_int_ge(fd2, 0);
 		close(fd2);
@@ -115,12 +115,12 @@ START_TEST(short_sizes_zero_fill)
 		put32(e.b, EL_FD, (uint32_t)fd);
 		putp(e.b, EL_KEY, &k);
 		putp(e.b, EL_VALUE, &out);
-		put64(e.b, EL_FLAGS, B_NOEXIST); /* not passed: size 24 */
-		OK(ubpf(C_LOOKUP, e.b, 24));
+		put64(e.b, EL_FLAGS, EMU_NOEXIST); /* not passed: size 24 */
+		OK(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, e.b, 24));
 		ck_assert_uint_eq(out, 7);
-		ERR(ubpf(C_LOOKUP, e.b, 32), EINVAL);
+		ERR(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, e.b, 32), EINVAL);
 		/* size 8: key NULL */
-		ERR(ubpf(C_LOOKUP, e.b, 8), EFAULT);
+		ERR(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, e.b, 8), EFAULT);
 	}
 	close(fd);
 }
@@ -128,22 +128,22 @@ END_TEST
 
 START_TEST(null_attr_with_size_is_efault)
 {
-	ERR(ubpf(C_MAP_CREATE, NULL, 8), EFAULT);
-	ERR(ubpf(C_MAP_CREATE, NULL, KATTR), EFAULT);
-	ERR(ubpf(C_MAP_CREATE, NULL, 200), EFAULT);
-	ERR(ubpf(C_LOOKUP, (void *)(uintptr_t)16, 32), EFAULT);
-	ERR(ubpf(C_FIRST_UNKNOWN, NULL, 4), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, NULL, 8), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, NULL, EMU_ATTR_SIZE), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, NULL, 200), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, (void *)(uintptr_t)16, 32), EFAULT);
+	ERR(ubpf(EMU_BPF_NR_CMDS, NULL, 4), EFAULT);
 }
 END_TEST
 
 START_TEST(unknown_commands_einval)
 {
-	static const int cmds[] = { -1, -1000, C_FIRST_UNKNOWN, 39, 100, 1 << 20, 0x7fffffff, (int)0x80000000 };
+	static const int cmds[] = { -1, -1000, EMU_BPF_NR_CMDS, 39, 100, 1 << 20, 0x7fffffff, (int)0x80000000 };
 	struct attr a;
 
 	memset(&a, 0, sizeof(a));
 	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		ERR(ubpf(cmds[i], a.b, KATTR), EINVAL);
+		ERR(ubpf(cmds[i], a.b, EMU_ATTR_SIZE), EINVAL);
 		ERR(ubpf(cmds[i], NULL, 0), EINVAL);
 	}
 }
@@ -157,40 +157,40 @@ static void check_tail(int cmd, int fd, unsigned end)
 	uint64_t v[8] = { 0 };
 	unsigned char info[MI_SIZE] = { 0 };
 
-	for (unsigned off = end; off < KATTR; off++) {
+	for (unsigned off = end; off < EMU_ATTR_SIZE; off++) {
 		struct attr a;
 
 		memset(&a, 0, sizeof(a));
 		put32(a.b, 0, (uint32_t)fd);
-		if (cmd == C_OBJ_GET_INFO) {
+		if (cmd == EMU_BPF_OBJ_GET_INFO_BY_FD) {
 			put32(a.b, INFO_LEN, sizeof(info));
 			putp(a.b, INFO_PTR, info);
-		} else if (cmd != C_FREEZE) {
+		} else if (cmd != EMU_BPF_MAP_FREEZE) {
 			putp(a.b, EL_KEY, &k);
 			if (end > EL_VALUE)
 				putp(a.b, EL_VALUE, v);
 		}
 		a.b[off] = 0x80;
 		errno = 0;
-		ck_assert_msg(ubpf(cmd, a.b, KATTR) == -1 && errno == EINVAL,
+		ck_assert_msg(ubpf(cmd, a.b, EMU_ATTR_SIZE) == -1 && errno == EINVAL,
 			      "cmd %d: nonzero byte %u: errno %s, want EINVAL", cmd, off, errname(errno));
 	}
 }
 
 START_TEST(check_attr_every_element_command)
 {
-	int fd = mkmap(T_HASH, 4, 8, 4, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 4, 0);
 	uint32_t k = 0;
 	uint64_t v = 1;
 
 	OK(update(fd, &k, &v, 0));
-	check_tail(C_LOOKUP, fd, EL_END);
-	check_tail(C_UPDATE, fd, EL_END);
-	check_tail(C_LOOKUP_AND_DELETE, fd, EL_END);
-	check_tail(C_DELETE, fd, EL_VALUE); /* `value` and `flags` are not DELETE's */
-	check_tail(C_NEXT_KEY, fd, EL_FLAGS);
-	check_tail(C_OBJ_GET_INFO, fd, INFO_END);
-	check_tail(C_FREEZE, fd, 4);
+	check_tail(EMU_BPF_MAP_LOOKUP_ELEM, fd, EL_END);
+	check_tail(EMU_BPF_MAP_UPDATE_ELEM, fd, EL_END);
+	check_tail(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, EL_END);
+	check_tail(EMU_BPF_MAP_DELETE_ELEM, fd, EL_VALUE); /* `value` and `flags` are not DELETE's */
+	check_tail(EMU_BPF_MAP_GET_NEXT_KEY, fd, EL_FLAGS);
+	check_tail(EMU_BPF_OBJ_GET_INFO_BY_FD, fd, INFO_END);
+	check_tail(EMU_BPF_MAP_FREEZE, fd, 4);
 	/* nothing above changed the map */
 	v = 0;
 	OK(lookup(fd, &k, &v, 0));
@@ -201,7 +201,7 @@ END_TEST
 
 START_TEST(check_attr_map_create)
 {
-	for (unsigned off = MC_END; off < KATTR; off++) {
+	for (unsigned off = MC_END; off < EMU_ATTR_SIZE; off++) {
 		struct attr a;
 
 		hash_attr(&a);
@@ -219,23 +219,23 @@ START_TEST(check_attr_precedes_fd_lookup)
 	memset(&a, 0, sizeof(a));
 	put32(a.b, EL_FD, 999);
 	a.b[100] = 1;
-	ERR(ubpf(C_LOOKUP, a.b, KATTR), EINVAL);
-	ERR(ubpf(C_UPDATE, a.b, KATTR), EINVAL);
-	ERR(ubpf(C_DELETE, a.b, KATTR), EINVAL);
-	ERR(ubpf(C_NEXT_KEY, a.b, KATTR), EINVAL);
-	ERR(ubpf(C_LOOKUP_AND_DELETE, a.b, KATTR), EINVAL);
-	ERR(ubpf(C_FREEZE, a.b, KATTR), EINVAL);
-	ERR(ubpf(C_OBJ_GET_INFO, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, a.b, EMU_ATTR_SIZE), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_UPDATE_ELEM, a.b, EMU_ATTR_SIZE), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_DELETE_ELEM, a.b, EMU_ATTR_SIZE), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_GET_NEXT_KEY, a.b, EMU_ATTR_SIZE), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, a.b, EMU_ATTR_SIZE), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_FREEZE, a.b, EMU_ATTR_SIZE), EINVAL);
+	ERR(ubpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE), EINVAL);
 	/* and with a zero tail the bad fd shows */
 	a.b[100] = 0;
-	ERR(ubpf(C_LOOKUP, a.b, KATTR), EBADF);
-	ERR(ubpf(C_FREEZE, a.b, KATTR), EBADF);
+	ERR(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, a.b, EMU_ATTR_SIZE), EBADF);
+	ERR(ubpf(EMU_BPF_MAP_FREEZE, a.b, EMU_ATTR_SIZE), EBADF);
 }
 END_TEST
 
 START_TEST(padding_inside_used_part_not_checked)
 {
-	int fd = mkmap(T_HASH, 4, 8, 4, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 4, 0);
 	uint32_t k = 3;
 	uint64_t v = 9, out = 0;
 	struct attr a;
@@ -245,15 +245,15 @@ START_TEST(padding_inside_used_part_not_checked)
 	memset(a.b + 4, 0xff, 4); /* the pad between map_fd and key */
 	putp(a.b, EL_KEY, &k);
 	putp(a.b, EL_VALUE, &v);
-	OK(ubpf(C_UPDATE, a.b, KATTR));
+	OK(ubpf(EMU_BPF_MAP_UPDATE_ELEM, a.b, EMU_ATTR_SIZE));
 	putp(a.b, EL_VALUE, &out);
-	OK(ubpf(C_LOOKUP, a.b, KATTR));
+	OK(ubpf(EMU_BPF_MAP_LOOKUP_ELEM, a.b, EMU_ATTR_SIZE));
 	ck_assert_uint_eq(out, 9);
 	/* FREEZE: only map_fd is used, so byte 4 is already tail */
 	memset(&a, 0, sizeof(a));
 	put32(a.b, 0, (uint32_t)fd);
 	a.b[4] = 1;
-	ERR(ubpf(C_FREEZE, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_MAP_FREEZE, a.b, EMU_ATTR_SIZE), EINVAL);
 	close(fd);
 }
 END_TEST
@@ -262,7 +262,7 @@ START_TEST(attr_read_from_guarded_memory)
 {
 	unsigned char *end = guarded_end();
 	unsigned char *a = end - 32;
-	int fd = mkmap(T_HASH, 4, 8, 4, 0);
+	int fd = mkmap(EMU_MAP_HASH, 4, 8, 4, 0);
 	uint32_t k = 5;
 	uint64_t v = 0;
 
@@ -271,13 +271,13 @@ START_TEST(attr_read_from_guarded_memory)
 	put32(a, EL_FD, (uint32_t)fd);
 	putp(a, EL_KEY, &k);
 	putp(a, EL_VALUE, &v);
-	OK(ubpf(C_UPDATE, a, 32));
-	ERR(ubpf(C_UPDATE, a, 33), EFAULT);
-	ERR(ubpf(C_UPDATE, a, KATTR), EFAULT);
+	OK(ubpf(EMU_BPF_MAP_UPDATE_ELEM, a, 32));
+	ERR(ubpf(EMU_BPF_MAP_UPDATE_ELEM, a, 33), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_UPDATE_ELEM, a, EMU_ATTR_SIZE), EFAULT);
 	/* a tail past 168 that cannot be read */
-	ERR(ubpf(C_MAP_CREATE, end - KATTR, 256), EFAULT);
-	ERR(ubpf(C_MAP_CREATE, end, 4), EFAULT);
-	ERR(ubpf(C_MAP_CREATE, unmapped_addr(), KATTR), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, end - EMU_ATTR_SIZE, 256), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, end, 4), EFAULT);
+	ERR(ubpf(EMU_BPF_MAP_CREATE, unmapped_addr(), EMU_ATTR_SIZE), EFAULT);
 	guarded_free(end);
 	close(fd);
 }
@@ -291,11 +291,11 @@ START_TEST(not_emulated_command_eopnotsupp_one_line)
 
 	memset(&a, 0, sizeof(a));
 	capture_start(&c);
-	ERR(ubpf(C_PROG_ATTACH, a.b, KATTR), EOPNOTSUPP);
-	ERR(ubpf(C_PROG_ATTACH, a.b, KATTR), EOPNOTSUPP);
-	ERR(ubpf(C_LINK_CREATE, a.b, KATTR), EOPNOTSUPP);
+	ERR(ubpf(EMU_BPF_PROG_ATTACH, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
+	ERR(ubpf(EMU_BPF_PROG_ATTACH, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
+	ERR(ubpf(EMU_BPF_LINK_CREATE, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
 	/* unknown commands are the kernel's EINVAL and say nothing */
-	ERR(ubpf(C_FIRST_UNKNOWN, a.b, KATTR), EINVAL);
+	ERR(ubpf(EMU_BPF_NR_CMDS, a.b, EMU_ATTR_SIZE), EINVAL);
 	capture_end(&c, out, sizeof(out));
 	ck_assert_msg(count_lines(out) == 2, "stderr: [%s]", out);
 	ck_assert_msg(strstr(out, "BPF_PROG_ATTACH") && strstr(out, "BPF_LINK_CREATE"), "stderr: [%s]", out);
@@ -310,16 +310,16 @@ START_TEST(not_emulated_map_type_eopnotsupp_one_line)
 	struct attr a;
 
 	capture_start(&c);
-	ERR(create(T_SOCKMAP, 4, 4, 4, 0), EOPNOTSUPP);
-	ERR(create(T_SOCKMAP, 4, 4, 4, 0), EOPNOTSUPP);
+	ERR(create(EMU_MAP_SOCKMAP, 4, 4, 4, 0), EOPNOTSUPP);
+	ERR(create(EMU_MAP_SOCKMAP, 4, 4, 4, 0), EOPNOTSUPP);
 	/* the generic checks still come first and stay silent */
-	mc_attr(&a, T_PERF_EVENT_ARRAY, 4, 4, 4, 0);
+	mc_attr(&a, EMU_MAP_PERF_EVENT_ARRAY, 4, 4, 4, 0);
 	put64(a.b, MC_EXTRA, 1);
 	ERR(map_create_attr(&a), EINVAL);
-	mc_attr(&a, T_PERF_EVENT_ARRAY, 4, 4, 4, F_RDONLY | F_WRONLY);
+	mc_attr(&a, EMU_MAP_PERF_EVENT_ARRAY, 4, 4, 4, EMU_F_RDONLY | EMU_F_WRONLY);
 	ERR(map_create_attr(&a), EINVAL);
 	/* map types past the kernel's last are EINVAL */
-	ERR(create(T_MAX_618, 4, 4, 4, 0), EINVAL);
+	ERR(create(EMU_NR_MAP_TYPES, 4, 4, 4, 0), EINVAL);
 	ERR(create(0, 4, 4, 4, 0), EINVAL);
 	capture_end(&c, out, sizeof(out));
 	ck_assert_msg(count_lines(out) == 1, "stderr: [%s]", out);
@@ -330,7 +330,7 @@ END_TEST
 START_TEST(unknown_map_types)
 {
 	ERR(create(0, 4, 4, 4, 0), EINVAL);
-	ERR(create(T_MAX_618, 4, 4, 4, 0), EINVAL);
+	ERR(create(EMU_NR_MAP_TYPES, 4, 4, 4, 0), EINVAL);
 	ERR(create(200, 4, 4, 4, 0), EINVAL);
 	ERR(create(0xffffffffu, 4, 4, 4, 0), EINVAL);
 }

@@ -43,6 +43,8 @@
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
+#include "core/cpus.h"
+#include "uapi/bpf_uapi.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -51,61 +53,12 @@
 #endif
 #endif
 
-/* sizeof(union bpf_attr) on 6.18; the installed uapi header is older and smaller. */
-#define KATTR 168u
+/* The numbers of the 6.18 uapi (commands, map types, flags, attr and info offsets) come from the
+ * project's one description of them, emu/uapi/bpf_uapi.h: the installed <linux/bpf.h> is older. */
 #define PAGE 4096u
-#define ENOTSUPP_K 524 /* the kernel-internal ENOTSUPP that leaks through bpf() */
 #ifndef EBADFD
 #define EBADFD 77
 #endif
-
-/* Map types and flags by number: the tests must not depend on the header's vintage. */
-enum {
-	T_HASH = 1, T_ARRAY = 2, T_PROG_ARRAY = 3, T_PERF_EVENT_ARRAY = 4, T_PERCPU_HASH = 5,
-	T_PERCPU_ARRAY = 6, T_LRU_HASH = 9, T_LRU_PERCPU_HASH = 10, T_SOCKMAP = 15, T_QUEUE = 22,
-	T_STACK = 23, T_ARENA = 33, T_MAX_618 = 34,
-};
-#define F_NO_PREALLOC (1u << 0)
-#define F_NO_COMMON_LRU (1u << 1)
-#define F_NUMA_NODE (1u << 2)
-#define F_RDONLY (1u << 3)
-#define F_WRONLY (1u << 4)
-#define F_ZERO_SEED (1u << 6)
-#define F_RDONLY_PROG (1u << 7)
-#define F_WRONLY_PROG (1u << 8)
-#define F_MMAPABLE (1u << 10)
-#define F_INNER_MAP (1u << 12)
-#define F_TOKEN_FD (1u << 16)
-
-#define B_ANY 0ull
-#define B_NOEXIST 1ull
-#define B_EXIST 2ull
-#define B_F_LOCK 4ull
-
-/* The command numbers, for the same reason. */
-enum {
-	C_MAP_CREATE = 0, C_LOOKUP = 1, C_UPDATE = 2, C_DELETE = 3, C_NEXT_KEY = 4, C_PROG_LOAD = 5,
-	C_PROG_ATTACH = 8, C_OBJ_GET_INFO = 15, C_LOOKUP_AND_DELETE = 21, C_FREEZE = 22,
-	C_LINK_CREATE = 28, C_ENABLE_STATS = 32, C_PROG_STREAM_READ = 37, C_FIRST_UNKNOWN = 38,
-};
-
-/* union bpf_attr offsets (6.18) */
-enum {
-	MC_TYPE = 0, MC_KS = 4, MC_VS = 8, MC_MAX = 12, MC_FLAGS = 16, MC_INNER = 20, MC_NUMA = 24,
-	MC_NAME = 28, MC_IFINDEX = 44, MC_BTF_FD = 48, MC_BTF_KEY = 52, MC_BTF_VALUE = 56,
-	MC_BTF_VMLINUX = 60, MC_EXTRA = 64, MC_VTYPE_BTF_OBJ_FD = 72, MC_TOKEN_FD = 76,
-	MC_EXCL_HASH = 80, MC_EXCL_HASH_SIZE = 88, MC_END = 92,
-	EL_FD = 0, EL_KEY = 8, EL_VALUE = 16, EL_FLAGS = 24, EL_END = 32,
-	INFO_FD = 0, INFO_LEN = 4, INFO_PTR = 8, INFO_END = 16,
-};
-
-/* struct bpf_map_info (6.18): 104 bytes */
-enum {
-	MI_TYPE = 0, MI_ID = 4, MI_KS = 8, MI_VS = 12, MI_MAX = 16, MI_FLAGS = 20, MI_NAME = 24,
-	MI_IFINDEX = 40, MI_BTF_VMLINUX_VALUE = 44, MI_NETNS_DEV = 48, MI_NETNS_INO = 56,
-	MI_BTF_ID = 64, MI_BTF_KEY = 68, MI_BTF_VALUE = 72, MI_BTF_VMLINUX_ID = 76, MI_EXTRA = 80,
-	MI_HASH = 88, MI_HASH_SIZE = 96, MI_SIZE = 104,
-};
 
 /* Attr buffers are byte arrays, long enough for the >168-byte tail cases. */
 struct attr {
@@ -164,28 +117,12 @@ static inline int ubpf(int cmd, void *attr, unsigned size)
 	return bpfemu_bpf(cmd, attr, size);
 }
 
-/* Possible CPUs as libbpf counts them: the ranges of /sys/devices/system/cpu/possible. */
+/* Possible CPUs as libbpf counts them (emu/core/cpus.c's parser of the sysfs list). */
 static inline int sysfs_possible_cpus(void)
 {
-	char buf[256] = "", *p = buf;
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	int n = 0;
+	int n = emu_sysfs_possible_cpus();
 
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	while (*p >= '0' && *p <= '9') {
-		long a = strtol(p, &p, 10), b = a;
-
-		if (*p == '-')
-			b = strtol(p + 1, &p, 10);
-		n += (int)(b - a + 1);
-		if (*p == ',')
-			p++;
-	}
-	return n;
+	return n > 0 ? n : 0;
 }
 
 /* The CPU count per-CPU values are laid out for: the kernel's, or the emulator's setting. */
@@ -199,16 +136,16 @@ static inline int unit_ncpus(void)
 	return bpfemu_num_possible_cpus();
 }
 
-static inline int map_create_attr(struct attr *a) { return ubpf(C_MAP_CREATE, a->b, KATTR); }
+static inline int map_create_attr(struct attr *a) { return ubpf(EMU_BPF_MAP_CREATE, a->b, EMU_ATTR_SIZE); }
 
 static inline void mc_attr(struct attr *a, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max,
 			   uint32_t flags)
 {
 	memset(a, 0, sizeof(*a));
 	put32(a->b, MC_TYPE, type);
-	put32(a->b, MC_KS, ks);
-	put32(a->b, MC_VS, vs);
-	put32(a->b, MC_MAX, max);
+	put32(a->b, MC_KEY_SIZE, ks);
+	put32(a->b, MC_VALUE_SIZE, vs);
+	put32(a->b, MC_MAX_ENTRIES, max);
 	put32(a->b, MC_FLAGS, flags);
 }
 
@@ -240,17 +177,17 @@ static inline int elem_cmd(int cmd, int fd, const void *key, const void *value, 
 	putp(a.b, EL_KEY, key);
 	putp(a.b, EL_VALUE, value);
 	put64(a.b, EL_FLAGS, flags);
-	return ubpf(cmd, a.b, KATTR);
+	return ubpf(cmd, a.b, EMU_ATTR_SIZE);
 }
 
-static inline int lookup(int fd, const void *k, void *v, uint64_t fl) { return elem_cmd(C_LOOKUP, fd, k, v, fl); }
-static inline int update(int fd, const void *k, const void *v, uint64_t fl) { return elem_cmd(C_UPDATE, fd, k, v, fl); }
+static inline int lookup(int fd, const void *k, void *v, uint64_t fl) { return elem_cmd(EMU_BPF_MAP_LOOKUP_ELEM, fd, k, v, fl); }
+static inline int update(int fd, const void *k, const void *v, uint64_t fl) { return elem_cmd(EMU_BPF_MAP_UPDATE_ELEM, fd, k, v, fl); }
 static inline int lookup_del(int fd, const void *k, void *v, uint64_t fl)
 {
-	return elem_cmd(C_LOOKUP_AND_DELETE, fd, k, v, fl);
+	return elem_cmd(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, k, v, fl);
 }
-static inline int delete(int fd, const void *k) { return elem_cmd(C_DELETE, fd, k, NULL, 0); }
-static inline int next_key(int fd, const void *k, void *nk) { return elem_cmd(C_NEXT_KEY, fd, k, nk, 0); }
+static inline int delete(int fd, const void *k) { return elem_cmd(EMU_BPF_MAP_DELETE_ELEM, fd, k, NULL, 0); }
+static inline int next_key(int fd, const void *k, void *nk) { return elem_cmd(EMU_BPF_MAP_GET_NEXT_KEY, fd, k, nk, 0); }
 
 static inline int freeze(int fd)
 {
@@ -258,7 +195,7 @@ static inline int freeze(int fd)
 
 	memset(&a, 0, sizeof(a));
 	put32(a.b, 0, (uint32_t)fd);
-	return ubpf(C_FREEZE, a.b, KATTR);
+	return ubpf(EMU_BPF_MAP_FREEZE, a.b, EMU_ATTR_SIZE);
 }
 
 /* OBJ_GET_INFO_BY_FD; *len in and out as the kernel's info_len. */
@@ -271,7 +208,7 @@ static inline int get_info(int fd, void *info, uint32_t *len)
 	put32(a.b, INFO_FD, (uint32_t)fd);
 	put32(a.b, INFO_LEN, *len);
 	putp(a.b, INFO_PTR, info);
-	r = ubpf(C_OBJ_GET_INFO, a.b, KATTR);
+	r = ubpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE);
 	*len = get32(a.b, INFO_LEN);
 	return r;
 }
@@ -307,7 +244,7 @@ static inline const char *errname(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EBADFD: return "EBADFD";
 	case EUCLEAN: return "EUCLEAN";
-	case ENOTSUPP_K: return "ENOTSUPP(524)";
+	case EMU_ENOTSUPP: return "ENOTSUPP(524)";
 	default: return "?";
 	}
 }
@@ -447,6 +384,27 @@ static inline const char *unit_self_exe(void)
 	return path;
 }
 
+/* Re-execute this program with argv (argv[0] is its name). A cross-built test run under qemu-user
+ * (UNIT_EXEC_WRAPPER=qemu-aarch64, set by ctest) must exec the emulator, not its own binary. */
+static inline void unit_exec_self(char **argv)
+{
+	const char *wrapper = getenv("UNIT_EXEC_WRAPPER");
+
+	if (wrapper && *wrapper) {
+		char *wargv[16];
+		int n = 0;
+
+		wargv[n++] = (char *)wrapper;
+		wargv[n++] = (char *)unit_self_exe();
+		for (int i = 1; argv[i] && n < 15; i++)
+			wargv[n++] = argv[i];
+		wargv[n] = NULL;
+		execvp(wrapper, wargv);
+		return;
+	}
+	execv(unit_self_exe(), argv);
+}
+
 /* Wait for a child and return its exit status (or 128 + signal). */
 static inline int wait_child(pid_t pid)
 {
@@ -510,17 +468,17 @@ static inline void unit_skip(const char *why)
 
 static inline void unit_probe_kernel(void)
 {
-	unsigned char a[KATTR];
+	unsigned char a[EMU_ATTR_SIZE];
 	char why[160];
 	int fd;
 
 	memset(a, 0, sizeof(a));
-	put32(a, MC_TYPE, T_HASH);
-	put32(a, MC_KS, 4);
-	put32(a, MC_VS, 4);
-	put32(a, MC_MAX, 1);
-	put32(a, MC_FLAGS, F_ZERO_SEED);
-	fd = (int)syscall(__NR_bpf, C_MAP_CREATE, a, KATTR);
+	put32(a, MC_TYPE, EMU_MAP_HASH);
+	put32(a, MC_KEY_SIZE, 4);
+	put32(a, MC_VALUE_SIZE, 4);
+	put32(a, MC_MAX_ENTRIES, 1);
+	put32(a, MC_FLAGS, EMU_F_ZERO_SEED);
+	fd = (int)syscall(__NR_bpf, EMU_BPF_MAP_CREATE, a, EMU_ATTR_SIZE);
 	if (fd >= 0) {
 		close(fd);
 		return;

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BPF_OBJ_PIN and BPF_OBJ_GET on the emulated bpffs (core/state.h): a pin is a hard link of the
+ * object's file under the bpffs root, so it keeps the object alive as the kernel's pin does.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/map.h"
+#include "../core/object.h"
+#include "../core/state.h"
+#include "../uaccess/uaccess.h"
+#include "../util/diag.h"
+#include "cmds.h"
+
+#define OBJ_GET_FLAGS (EMU_F_RDONLY | EMU_F_WRONLY | EMU_F_PATH_FD)
+
+static int copy_path(const struct emu_attr *a, char *path, size_t len)
+{
+	const char *up = attr_ptr(a, PIN_PATH);
+	size_t i;
+
+	/* strncpy_from_user: byte by byte so a string ending just before unmapped memory is fine */
+	for (i = 0; i < len; i++) {
+		if (emu_copy_from_user(&path[i], up + i, 1))
+			return -EFAULT;
+		if (!path[i])
+			return 0;
+	}
+	return -ENAMETOOLONG;
+}
+
+int emu_cmd_obj_pin(struct emu_attr *a, union bpf_attr *uattr)
+{
+	char path[PATH_MAX], real[PATH_MAX], parent[PATH_MAX], proc[64];
+	uint32_t flags = attr_u32(a, PIN_FILE_FLAGS);
+	int fd = (int)attr_u32(a, PIN_FD), on, err;
+	struct stat st;
+	char *slash;
+
+	(void)uattr;
+	if (flags & ~EMU_F_PATH_FD)
+		return -EINVAL;
+	if (!(flags & EMU_F_PATH_FD) && attr_u32(a, PIN_PATH_FD))
+		return -EINVAL;
+	if (!emu_is_object_fd(fd))
+		return -EINVAL;
+	err = copy_path(a, path, sizeof(path));
+	if (err)
+		return err;
+	if (flags & EMU_F_PATH_FD) {
+		emu_diag("BPF_OBJ_PIN with BPF_F_PATH_FD is not emulated: EOPNOTSUPP");
+		return -EOPNOTSUPP;
+	}
+	on = emu_bpffs_translate(path, real, sizeof(real));
+	if (on < 0)
+		return on;
+	snprintf(parent, sizeof(parent), "%s", real);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	else if (slash)
+		slash[1] = 0;
+	if (stat(parent, &st))
+		return -ENOENT;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (!on)
+		return -EPERM; /* not on a bpf filesystem */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, real, AT_SYMLINK_FOLLOW))
+		return errno == EXDEV ? -EPERM : -errno;
+	return 0;
+}
+
+int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	uint32_t flags = attr_u32(a, PIN_FILE_FLAGS);
+	int mode, fd, on, err;
+	struct stat st;
+
+	(void)uattr;
+	if (attr_u32(a, PIN_FD) || (flags & ~OBJ_GET_FLAGS))
+		return -EINVAL;
+	if ((flags & EMU_F_RDONLY) && (flags & EMU_F_WRONLY))
+		return -EINVAL;
+	err = copy_path(a, path, sizeof(path));
+	if (err)
+		return err;
+	if (flags & EMU_F_PATH_FD) {
+		emu_diag("BPF_OBJ_GET with BPF_F_PATH_FD is not emulated: EOPNOTSUPP");
+		return -EOPNOTSUPP;
+	}
+	on = emu_bpffs_translate(path, real, sizeof(real));
+	if (on < 0)
+		return on;
+	if (stat(real, &st))
+		return -errno;
+	if (!on || !S_ISREG(st.st_mode))
+		return -EACCES;
+	mode = (flags & EMU_F_RDONLY) ? O_RDONLY : (flags & EMU_F_WRONLY) ? O_WRONLY : O_RDWR;
+	fd = open(real, mode | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (!emu_is_object_fd(fd)) {
+		close(fd);
+		return -EACCES;
+	}
+	if (mode != O_RDWR)
+		emu_mark_restricted(fd);
+	return fd;
+}
+

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fd cache: under the preload library, which sees every close(), dup2() and close_range()
+ * the program makes, an fd found to be a map stays known as that map until it is closed, and a
+ * call costs no fstat(). Without the preload (in-process API) it stays off, because a close() we
+ * cannot see could hand the number to another file. Entries hold the map's view alive through
+ * its cache_refs count (the registry's sweep keeps such maps).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "fdcache.h"
+
+uintptr_t *emu_fdcache_table;
+
+int emu_fdcache_enable(void)
+{
+	static pthread_mutex_t enable_lock = PTHREAD_MUTEX_INITIALIZER;
+	void *p;
+	int err = 0;
+
+	pthread_mutex_lock(&enable_lock);
+	if (!__atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE)) {
+		p = mmap(NULL, EMU_FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED)
+			__atomic_store_n(&emu_fdcache_table, p, __ATOMIC_RELEASE);
+		else
+			err = -errno;
+	}
+	pthread_mutex_unlock(&enable_lock);
+	return err;
+}
+
+static void cache_store(int fd, uintptr_t v)
+{
+	uintptr_t *c = __atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE), old;
+
+	if (!c || fd < 0 || (unsigned)fd >= EMU_FDCACHE_SLOTS)
+		return;
+	if (v)
+		__atomic_add_fetch(&((struct emu_map *)(v & ~(uintptr_t)3))->cache_refs, 1, __ATOMIC_ACQ_REL);
+	old = __atomic_exchange_n(&c[fd], v, __ATOMIC_ACQ_REL);
+	if (old)
+		__atomic_sub_fetch(&((struct emu_map *)(old & ~(uintptr_t)3))->cache_refs, 1, __ATOMIC_ACQ_REL);
+}
+
+void emu_fdcache_put(int fd, struct emu_map *m, int accmode)
+{
+	if (__atomic_load_n(&emu_fdcache_table, __ATOMIC_RELAXED))
+		cache_store(fd, (uintptr_t)m | (uintptr_t)(accmode & 3));
+}
+
+void emu_fdcache_forget(int fd)
+{
+	cache_store(fd, 0);
+}
+
+void emu_fdcache_forget_range(unsigned lo, unsigned hi)
+{
+	if (!__atomic_load_n(&emu_fdcache_table, __ATOMIC_RELAXED))
+		return;
+	if (hi >= EMU_FDCACHE_SLOTS)
+		hi = EMU_FDCACHE_SLOTS - 1;
+	for (unsigned fd = lo; fd <= hi; fd++)
+		cache_store((int)fd, 0);
+}

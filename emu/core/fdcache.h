@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fd cache (core/fdcache.c): under the preload, which sees every close, an fd found to be a
+ * map stays known until it is closed, so a call costs no fstat(). Off in process unless asked.
+ */
+#ifndef BPFEMU_CORE_FDCACHE_H
+#define BPFEMU_CORE_FDCACHE_H
+
+#include <stdint.h>
+
+#include "hazard.h"
+#include "map.h"
+
+int emu_fdcache_enable(void);
+void emu_fdcache_put(int fd, struct emu_map *m, int accmode);
+void emu_fdcache_forget(int fd);
+void emu_fdcache_forget_range(unsigned lo, unsigned hi);
+#define EMU_FDCACHE_SLOTS (1u << 20)
+/* per fd number: the map's view | its access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2); NULL: off */
+extern uintptr_t *emu_fdcache_table;
+
+/* The cached map of fd, held as emu_map_get() holds it; false if fd is not cached. Inline: it is
+ * the whole fd lookup of a call under the preload. */
+static inline bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
+{
+	uintptr_t *c = __atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE), v;
+
+	if (!c || fd < 0 || (unsigned)fd >= EMU_FDCACHE_SLOTS)
+		return false;
+	v = __atomic_load_n(&c[fd], __ATOMIC_ACQUIRE);
+	if (!v)
+		return false;
+	*out = (struct emu_map *)(v & ~(uintptr_t)3);
+	*accmode = (int)(v & 3);
+	emu_hazard_hold(*out);
+	return true;
+}
+
+#endif

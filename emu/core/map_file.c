@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Map files: the layout of a new map's file (header, the family's state, writer slots, redo
+ * stage), creating it, and checking a file some fd names before it is mapped.
+ *
+ * A map is a memory file whose fd is the map fd, so dup, fork, SCM_RIGHTS, close and exit keep
+ * the kernel's lifetime rules without any bookkeeping of ours.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "../util/diag.h"
+#include "inplace.h"
+#include "objstore.h"
+#include "registry.h"
+#include "state.h"
+#include "sync.h"
+
+static uint64_t total_ram(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return UINT64_MAX;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+/* The redo record's staging area: one user value, for the types that overwrite values in place
+ * (and hash maps whose values hold a spin lock: BPF_F_LOCK updates write them in place). */
+static uint64_t redo_bytes(const struct emu_create *c)
+{
+	if (emu_is_percpu_type(c->map_type))
+		return emu_round_up64(emu_round_up64(c->value_size, 8) * c->nr_cpus, 64);
+	return c->map_type == EMU_MAP_ARRAY || c->nr_locks ? emu_round_up64(c->value_size, 64) : 0;
+}
+
+/* One slot's staging area (inplace.c), whole lines so that slots share none. Values holding a
+ * lock word take no lock-free in-place writes (core/value.h). */
+static uint32_t inplace_stage(const struct emu_create *c, const struct emu_map_ops *ops)
+{
+	return ops->inplace_bytes && !c->nr_locks ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
+}
+
+/* The BTF blob a map keeps a copy of, at the end of its file (core/map.h). */
+static uint64_t btf_bytes(const struct emu_create *c)
+{
+	return c->btf_id ? emu_round_up64(c->btf_size, 64) : 0;
+}
+
+int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
+{
+	uint64_t priv_size = 0;
+	int err = ops->layout(c, &priv_size);
+
+	if (err)
+		return err;
+	*size = emu_round_up64(sizeof(struct emu_map_hdr), 64) + priv_size;
+	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
+	 * our pages are only touched when used, so refuse what could never be backed. */
+	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
+		return -ENOMEM;
+	/* The staging areas are touched only while a write is open, and the kernel has none; the
+	 * kernel's BTF is an object of its own: they are left out of the test above so the limits
+	 * stay the kernel's. */
+	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c) + btf_bytes(c);
+	return 0;
+}
+
+/*
+ * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd.
+ * Pages of a file are allocated when first touched, and a page a full filesystem cannot supply
+ * is a SIGBUS in whichever call touches it first; so a root without room for the whole map is
+ * passed over for a memfd (which shares the machine's memory, as the kernel's maps do). The map
+ * then works as usual but cannot be pinned.
+ */
+static int open_map_file(uint64_t size)
+{
+	int fd = emu_open_object_file();
+
+	if (fd >= 0) {
+		struct statfs sf;
+
+		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+			static bool said;
+
+			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+				emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
+					 emu_bpffs_root(), (unsigned long long)size);
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
+		fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
+			int *fd_out)
+{
+	uint64_t size;
+	struct emu_map_hdr *h;
+	struct emu_map *m;
+	struct stat st;
+	void *base;
+	int fd, err;
+
+	err = emu_map_file_size(c, ops, &size);
+	if (err)
+		return err;
+	emu_ids_init();
+	fd = open_map_file(size);
+	if (fd < 0)
+		return fd;
+	if (emu_ftruncate_quiet(fd, (off_t)size) || fstat(fd, &st)) {
+		err = errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
+		close(fd);
+		return err;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h = base;
+	h->magic = EMU_MAGIC;
+	h->layout_version = EMU_LAYOUT_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->file_size = size;
+	h->map_type = c->map_type;
+	h->key_size = c->key_size;
+	h->value_size = c->value_size;
+	h->max_entries = c->max_entries;
+	h->map_flags = c->map_flags & ~(EMU_F_RDONLY | EMU_F_WRONLY);
+	h->nr_cpus = c->nr_cpus;
+	h->map_extra = c->map_extra;
+	memcpy(h->name, name, EMU_OBJ_NAME_LEN);
+	/* bytes after the first NUL are not part of the name */
+	for (size_t i = strnlen(h->name, EMU_OBJ_NAME_LEN); i < EMU_OBJ_NAME_LEN; i++)
+		h->name[i] = 0;
+	h->id = emu_alloc_id(EMU_ID_MAP);
+	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
+	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
+	/* from the end: the BTF copy, the redo stage, the in-place slots */
+	h->btf_off = btf_bytes(c) ? size - btf_bytes(c) : 0;
+	h->redo_off = redo_bytes(c) ? size - btf_bytes(c) - redo_bytes(c) : 0;
+	h->inplace_stage = inplace_stage(c, ops);
+	h->inplace_off = h->inplace_stage ? size - btf_bytes(c) - redo_bytes(c) - emu_inplace_area(h->inplace_stage) : 0;
+	h->spin_lock_off = -1;
+	if (c->btf_id) {
+		h->btf_id = c->btf_id;
+		h->btf_key_type_id = c->btf_key_type_id;
+		h->btf_value_type_id = c->btf_value_type_id;
+		h->btf_vmlinux_value_type_id = c->btf_vmlinux_value_type_id;
+		h->btf_size = c->btf_size;
+		memcpy(base + h->btf_off, c->btf_data, c->btf_size);
+		h->nr_fields = c->nr_fields;
+		h->nr_locks = c->nr_locks;
+		h->field_mask = c->field_mask;
+		h->spin_lock_off = c->spin_lock_off;
+		memcpy(h->fields, c->fields, sizeof(h->fields));
+	}
+	err = emu_robust_init(&h->lock);
+	if (!err && h->inplace_off)
+		err = emu_inplace_init(h, base);
+	if (err) {
+		munmap(base, size);
+		close(fd);
+		return err;
+	}
+
+	err = emu_registry_add(st.st_dev, st.st_ino, base, size, &m);
+	if (err) {
+		munmap(base, size);
+		close(fd);
+		return err;
+	}
+	ops->init(m);
+	/* registered before any access-mode reopen: every process of the user can now find it by
+	 * id (a memory file cannot be: it stays this process's, as before) */
+	emu_objstore_register(fd, EMU_ID_MAP, h->id);
+
+	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
+		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
+		char path[64];
+		int rfd;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rfd = open(path, ((c->map_flags & EMU_F_RDONLY) ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+		if (rfd < 0) {
+			err = -errno;
+			emu_registry_remove(m);
+			close(fd);
+			return err;
+		}
+		close(fd);
+		fd = rfd;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* The special fields lie inside the value (they bound copies into private buffers). */
+static bool fields_ok(const struct emu_map_hdr *h)
+{
+	if (h->nr_fields > EMU_MAP_FIELDS_MAX || (h->spin_lock_off >= 0 && (uint64_t)h->spin_lock_off + 4 > h->value_size))
+		return false;
+	for (uint32_t i = 0; i < h->nr_fields; i++)
+		if ((uint64_t)h->fields[i].offset + h->fields[i].size > h->value_size)
+			return false;
+	return true;
+}
+
+/* Whether the file fd names is a map file of ours, its header consistent with its size; mapped
+ * writable whatever the fd's mode (every user of a map writes its lock). */
+int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
+{
+	struct emu_map_hdr h;
+	char path[64];
+	int rfd = fd, fl = fcntl(fd, F_GETFL);
+	void *p;
+
+	/* An O_RDWR fd serves as it is; any other is reopened, which needs a free fd for a moment
+	 * (a process at its fd limit then gets EMFILE rather than being told it holds no map). */
+	if (fl < 0 || (fl & O_ACCMODE) != O_RDWR) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rfd = open(path, O_RDWR | O_CLOEXEC);
+		if (rfd < 0)
+			return errno == EMFILE || errno == ENFILE ? -errno : -EINVAL;
+	}
+	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC ||
+	    h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
+	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type) || !fields_ok(&h) ||
+	    (h.btf_id && (h.btf_off < sizeof(h) || h.btf_off + h.btf_size > h.file_size))) {
+		if (rfd != fd)
+			close(rfd);
+		return -EINVAL;
+	}
+	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	if (rfd != fd)
+		close(rfd);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	*base = p;
+	*size = h.file_size;
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-process registry (core/registry.c), private to core/: a file's identity (st_dev,
+ * st_ino) to this process's view of the map in it.
+ */
+#ifndef BPFEMU_CORE_REGISTRY_H
+#define BPFEMU_CORE_REGISTRY_H
+
+#include <sys/stat.h>
+
+#include "map.h"
+
+/* Enter a map file this process just mapped: 0 and *out, or -ENOMEM (the caller unmaps). */
+int emu_registry_add(dev_t dev, ino_t ino, void *base, size_t size, struct emu_map **out);
+/* Forget a map this process registered but will not hand out (a failed create); unmaps it. */
+void emu_registry_remove(struct emu_map *m);
+
+/* core/map_file.c: check that an fd's file is a map file of ours and map it (-EINVAL if not) */
+int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the emulator offers its front ends — the preload library and bpfemu-run (shim/), and later
+ * the seccomp supervisor: the bpf() entry, and the few other questions a front end must answer for
+ * programs (what an fd is, its fdinfo text, mmap of a map fd, paths on the emulated bpffs, the
+ * CPU count). A front end includes this header and nothing else of emu/.
+ */
+#ifndef BPFEMU_FRONTEND_H
+#define BPFEMU_FRONTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cmd/attr.h"
+#include "cmd/bpf.h"
+#include "uapi/bpf_uapi.h"
+#include "util/compiler.h"
+
+/* fd numbers that stop naming what they named leave the fd cache (core/fdcache.c) */
+int emu_fdcache_enable(void);
+void emu_fdcache_forget(int fd);
+void emu_fdcache_forget_range(unsigned lo, unsigned hi);
+
+/* What an fd is (core/object.c, core/registry.c) */
+bool emu_is_object_fd(int fd); /* a map or a program */
+bool emu_is_prog_fd(int fd);
+bool emu_is_btf_fd(int fd);    /* a BTF object (anon_inode:btf) */
+int bpfemu_is_map_fd(int fd);
+
+/* A map's shape as info and the trace show it, without holding it: 0 or -errno (not a map). */
+struct emu_map_desc {
+	uint32_t type, key_size, value_size, max_entries, map_flags, id, nr_cpus;
+	uint32_t btf_id; /* 0: created without BTF */
+	uint32_t value_bytes; /* what user buffers hold for one value (per-CPU: every CPU's slot) */
+};
+int emu_map_describe(int fd, struct emu_map_desc *d);
+
+/* The object lines of /proc/self/fdinfo/N (cmd/info.c: maps; cmd/btf.c: "btf_id:"); -errno if fd
+ * is not ours */
+int emu_fdinfo(int fd, char *buf, size_t len);
+/* mmap() of a map fd (cmd/fd_ops.c): 0 and where to map, -errno, or 1 when fd is not a map */
+int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+
+/* Whether a map type is emulated (maps/map_types.c) */
+bool emu_map_type_emulated(uint32_t type);
+
+/* The emulated bpffs (core/state.c) */
+const char *emu_bpffs_root(void);
+int emu_bpffs_ensure_root(void);
+int emu_bpffs_translate(const char *path, char *out, size_t outlen);
+
+/* CPUs (core/cpus.c) */
+uint32_t emu_nr_cpus(void);
+int emu_cpulist_count(const char *list);
+int emu_cpulist_read(const char *path, char *buf, size_t len);
+int emu_sysfs_possible_cpus(void);
+
+/* User memory (uaccess/): the fault-safe copies, and whether a write to p would fault */
+int emu_copy_from_user(void *dst, const void *src, size_t n);
+bool emu_user_writable(void *p);
+
+/* The names of uapi/bpf_uapi.h come with it: emu_cmd_name(), emu_map_type_name(), ... */
+
+#endif

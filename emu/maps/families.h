@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The map families' ops tables (one per map type, as the kernel's), and the type table's lookup. */
+#ifndef BPFEMU_MAPS_FAMILIES_H
+#define BPFEMU_MAPS_FAMILIES_H
+
+#include "../core/map.h"
+
+extern const struct emu_map_ops emu_htab_ops;             /* hashtab.c */
+extern const struct emu_map_ops emu_htab_percpu_ops;
+extern const struct emu_map_ops emu_htab_lru_ops;         /* hashtab_lru.c */
+extern const struct emu_map_ops emu_htab_lru_percpu_ops;
+extern const struct emu_map_ops emu_array_ops;            /* arraymap.c */
+extern const struct emu_map_ops emu_percpu_array_ops;
+extern const struct emu_map_ops emu_queue_ops;            /* queue_stack.c */
+extern const struct emu_map_ops emu_stack_ops;
+
+#endif

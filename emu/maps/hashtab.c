@@ -1,0 +1,906 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hash family (HASH and PERCPU_HASH here; LRU_HASH and LRU_PERCPU_HASH in hashtab_lru.c) in
+ * the kernel's shape: n_buckets is max_entries
+ * rounded up to a power of two, the bucket is the lookup3 hash masked, new elements go to the
+ * head of their bucket. With BPF_F_ZERO_SEED that makes iteration order the kernel's, byte for
+ * byte. Links are element indices plus one, so a zero-filled file is an empty table.
+ *
+ * Crash safety. A process can be killed between any two of its writes to the file, lock held.
+ * The invariant every write path keeps, so that any prefix of its writes can be repaired:
+ *
+ *   The bucket lists are always sound lists of fully written elements. An element is filled
+ *   (hash, key, value, next) before the one aligned 32-bit store that links it (bucket head or
+ *   predecessor's next, made with emu_publish_u32), and leaves its bucket by one such store.
+ *   A replaced key is linked anew before the old copy is unlinked, so the worst a prefix leaves
+ *   is a key linked twice, the new copy first. A value overwritten in place goes through the
+ *   map's redo record (emu_map_write_value), or without the lock through a writer slot's
+ *   (update_inplace, emu/inplace.c), which the next holder of the slot or lock completes.
+ *
+ * Everything else — count, the linked marks, the free pool, the LRU lists — is derived from the
+ * bucket lists, and htab_recover() rebuilds it from them.
+ */
+#include <sys/random.h>
+#include <time.h>
+
+#include "../cmd/cmds.h"
+#include "../core/inplace.h"
+#include "../core/value.h"
+#include "families.h"
+#include "hashtab.h"
+
+#define HTAB_CREATE_FLAGS                                                                           \
+	(EMU_F_NO_PREALLOC | EMU_F_NO_COMMON_LRU | EMU_F_NUMA_NODE | EMU_F_RDONLY | EMU_F_WRONLY |  \
+	 EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG | EMU_F_ZERO_SEED)
+#define KMALLOC_MAX_SIZE (4u << 20)
+#define KERNEL_HTAB_ELEM 48u /* sizeof(struct htab_elem) in the kernel: E2BIG limits and memlock */
+#define PCPU_MIN_UNIT_SIZE 32768u
+#define KERNEL_BUCKET 16u
+
+/* Create-time only: the kernel's htab_map_alloc_check and sizing ask these too. */
+static bool is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+static bool is_percpu(uint32_t t) { return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+
+static uint64_t roundup_pow2(uint64_t x)
+{
+	uint64_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+int htab_alloc_check(struct emu_create *c)
+{
+	bool lru = is_lru(c->map_type), percpu = is_percpu(c->map_type);
+	bool percpu_lru = c->map_flags & EMU_F_NO_COMMON_LRU;
+	bool prealloc = !(c->map_flags & EMU_F_NO_PREALLOC);
+
+	/* (BPF_F_ZERO_SEED needs CAP_SYS_ADMIN; the emulator answers as a privileged caller.) */
+	if ((c->map_flags & ~HTAB_CREATE_FLAGS) ||
+	    (c->map_flags & (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG)) == (EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG))
+		return -EINVAL;
+	if (!lru && percpu_lru)
+		return -EINVAL;
+	if (lru && !prealloc)
+		return -EMU_ENOTSUPP;
+	if (c->numa_node != 0xffffffffu && (percpu || percpu_lru))
+		return -EINVAL;
+	if (!c->max_entries || !c->key_size || !c->value_size)
+		return -EINVAL;
+	if ((uint64_t)c->key_size + c->value_size >= KMALLOC_MAX_SIZE - KERNEL_HTAB_ELEM)
+		return -E2BIG;
+	if (percpu && emu_round_up(c->value_size, 8) > PCPU_MIN_UNIT_SIZE)
+		return -E2BIG;
+	if (percpu_lru) {
+		/* every CPU's list gets the same share, at least one */
+		uint64_t up = emu_round_up64(c->max_entries, c->nr_cpus);
+
+		c->max_entries = up <= UINT32_MAX ? (uint32_t)up : c->max_entries / c->nr_cpus * c->nr_cpus;
+	}
+	return 0;
+}
+
+static uint64_t value_area(const struct emu_create *c)
+{
+	uint64_t slot = emu_round_up64(c->value_size, 8);
+
+	return is_percpu(c->map_type) ? slot * c->nr_cpus : slot;
+}
+
+static uint32_t pool_size(const struct emu_create *c)
+{
+	/* Plain hash maps keep one spare element per CPU so replacing a key never fails. */
+	return is_lru(c->map_type) || is_percpu(c->map_type) ? c->max_entries : c->max_entries + c->nr_cpus;
+}
+
+int htab_layout(const struct emu_create *c, uint64_t *priv_size)
+{
+	uint64_t nb, elem, size;
+
+	if (c->max_entries > (1u << 31))
+		return -E2BIG;
+	nb = roundup_pow2(c->max_entries);
+	if (nb > UINT32_MAX / KERNEL_BUCKET)
+		return -E2BIG;
+	elem = emu_round_up64(ELEM_KEY_OFF + emu_round_up64(c->key_size, 8) + value_area(c), 8);
+	if (elem > UINT32_MAX)
+		return -E2BIG;
+	size = emu_round_up64(sizeof(struct htab_priv), 64);
+	size += emu_round_up64(nb * 4, 64);
+	if (is_lru(c->map_type))
+		size += emu_round_up64(emu_lru_state_size(c->nr_cpus, c->map_flags & EMU_F_NO_COMMON_LRU), 64);
+	size += (uint64_t)pool_size(c) * elem;
+	*priv_size = size;
+	return 0;
+}
+
+static uint32_t random_seed(void)
+{
+	uint32_t s;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
+		return s;
+	return (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s;
+}
+
+/* The table's shape in the file; the LRU types then set up their lists (hashtab_lru.c). */
+void htab_init_table(struct emu_map *m)
+{
+	struct emu_create c = { .map_type = m->hdr->map_type, .key_size = m->hdr->key_size,
+				.value_size = m->hdr->value_size, .max_entries = m->hdr->max_entries,
+				.map_flags = m->hdr->map_flags, .nr_cpus = m->hdr->nr_cpus };
+	struct htab_priv *p = H(m);
+	uint64_t off = m->hdr->priv_off + emu_round_up64(sizeof(*p), 64);
+
+	p->n_buckets = (uint32_t)roundup_pow2(c.max_entries);
+	p->value_off = ELEM_KEY_OFF + emu_round_up(c.key_size, 8);
+	p->elem_size = (uint32_t)emu_round_up64(p->value_off + value_area(&c), 8);
+	p->nr_elems = pool_size(&c);
+	p->buckets_off = off;
+	off += emu_round_up64((uint64_t)p->n_buckets * 4, 64);
+	if (is_lru(c.map_type)) {
+		p->lru_off = off;
+		off += emu_round_up64(emu_lru_state_size(c.nr_cpus, c.map_flags & EMU_F_NO_COMMON_LRU), 64);
+	}
+	p->elems_off = off;
+	m->hdr->hash_seed = (c.map_flags & EMU_F_ZERO_SEED) ? 0 : random_seed();
+}
+
+uint32_t htab_find_racy(struct emu_map *m, uint32_t hash, const void *key)
+{
+	uint32_t ks = m->hdr->key_size, nr = H(m)->nr_elems, steps = 0;
+
+	for (uint32_t i = __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED); i;
+	     i = __atomic_load_n(&elem(m, i - 1)->next, __ATOMIC_RELAXED)) {
+		struct htab_elem *e;
+
+		if (i > nr || ++steps > nr)
+			return FIND_TORN;
+		e = elem(m, i - 1);
+		if (e->hash == hash && key_equal(elem_key(e), key, ks))
+			return i;
+	}
+	return 0;
+}
+
+uint32_t htab_find(struct emu_map *m, uint32_t hash, const void *key)
+{
+	uint32_t i = htab_find_racy(m, hash, key);
+
+	return i == FIND_TORN ? 0 : i;
+}
+
+void htab_link_head(struct emu_map *m, uint32_t idx)
+{
+	struct htab_elem *e = elem(m, idx);
+	uint32_t *b = bucket_of(m, e->hash);
+
+	e->next = *b;
+	e->linked = 1;
+	EMU_CRASH_POINT("htab.link");
+	emu_publish_u32(b, idx + 1);
+	EMU_CRASH_POINT("htab.linked");
+	H(m)->count++;
+}
+
+bool htab_unlink(struct emu_map *m, uint32_t idx)
+{
+	struct htab_elem *e = elem(m, idx);
+	uint32_t *pp = bucket_of(m, e->hash);
+
+	while (*pp) {
+		if (*pp == idx + 1) {
+			emu_publish_u32(pp, e->next);
+			EMU_CRASH_POINT("htab.unlink");
+			e->next = 0;
+			e->linked = 0;
+			H(m)->count--;
+			return true;
+		}
+		pp = &elem(m, *pp - 1)->next;
+	}
+	return false;
+}
+
+/* Pool of non-LRU maps: a free list in front of never-used indices, so creation touches nothing. */
+static uint32_t pool_pop(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+
+	if (p->free_head) {
+		uint32_t idx = p->free_head - 1;
+
+		p->free_head = elem(m, idx)->next;
+		EMU_CRASH_POINT("htab.pool");
+		elem(m, idx)->next = 0;
+		return idx;
+	}
+	if (p->next_unused < p->nr_elems)
+		return p->next_unused++;
+	return UINT32_MAX;
+}
+
+static void pool_push(struct emu_map *m, uint32_t idx)
+{
+	struct htab_elem *e = elem(m, idx);
+
+	e->next = H(m)->free_head;
+	EMU_CRASH_POINT("htab.pool");
+	H(m)->free_head = idx + 1;
+}
+
+int htab_check_flags(bool exists, uint64_t flags)
+{
+	flags &= ~EMU_F_LOCK;
+	if (exists && flags == EMU_NOEXIST)
+		return -EEXIST;
+	if (!exists && flags == EMU_EXIST)
+		return -ENOENT;
+	return 0;
+}
+
+void htab_fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key, const void *value)
+{
+	struct htab_elem *e = elem(m, idx);
+
+	e->hash = hash;
+	emu_copy_small(elem_key(e), key, m->hdr->key_size);
+	EMU_CRASH_POINT("htab.fill");
+	emu_copy_small(elem_value(m, e), value, m->value_bytes);
+}
+
+/* An element from the pool, filled and linked at the head of its bucket; -E2BIG if none is left. */
+static int link_new(struct emu_map *m, uint32_t hash, const void *key, const void *value)
+{
+	uint32_t idx = pool_pop(m);
+
+	if (idx == UINT32_MAX)
+		return -E2BIG;
+	htab_fill(m, idx, hash, key, value);
+	htab_link_head(m, idx);
+	return 0;
+}
+
+/*
+ * HASH, lock held: a key already in the map is replaced by a new element linked at the head of its
+ * bucket before the old one leaves it (the kernel's order: an updated key moves first in its
+ * bucket). absent: the key is known not to be in the map (see update()), so not looked for again.
+ * With BPF_F_LOCK (a value with a spin lock) the kernel overwrites the element where it is,
+ * under its spin lock, and the key keeps its place.
+ */
+static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			bool absent)
+{
+	uint32_t old = absent ? 0 : htab_find(m, hash, key);
+	int err = htab_check_flags(old, flags);
+
+	if (err)
+		return err;
+	if (old && (flags & EMU_F_LOCK)) {
+		emu_value_write_locked(m, elem_value(m, elem(m, old - 1)), value);
+		return 0;
+	}
+	if (!old && H(m)->count >= m->hdr->max_entries)
+		return -E2BIG;
+	err = link_new(m, hash, key, value);
+	if (err || !old)
+		return err;
+	EMU_CRASH_POINT("htab.replace");
+	htab_unlink(m, old - 1);
+	pool_push(m, old - 1);
+	return 0;
+}
+
+/* PERCPU_HASH, lock held: an element already in the map is overwritten where it is. */
+static int update_percpu(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			 bool absent)
+{
+	uint32_t old = absent ? 0 : htab_find(m, hash, key);
+	int err = htab_check_flags(old, flags);
+
+	if (err)
+		return err;
+	if (old) {
+		emu_map_write_value(m, elem_value(m, elem(m, old - 1)), value, m->value_bytes);
+		return 0;
+	}
+	if (H(m)->count >= m->hdr->max_entries)
+		return -E2BIG;
+	return link_new(m, hash, key, value);
+}
+
+#define INPLACE_FALLBACK 1 /* update_inplace(): not done, take the lock */
+#define INPLACE_ABSENT 2   /* inplace_target(): the key is not in the map, an insert */
+
+/* The element update_inplace() may overwrite, in *out; or the update's error, INPLACE_FALLBACK
+ * or INPLACE_ABSENT. */
+static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uint64_t flags, bool moves_to_front,
+			  uint32_t *out)
+{
+	uint32_t i = htab_find_racy(m, hash, key);
+	int err;
+
+	if (i == FIND_TORN)
+		return INPLACE_FALLBACK;
+	err = htab_check_flags(i, flags);
+	if (err || !i)
+		return err ? err : INPLACE_ABSENT;
+	if (moves_to_front && (m->hdr->map_flags & EMU_F_ZERO_SEED) &&
+	    __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED) != i)
+		return INPLACE_FALLBACK;
+	*out = i;
+	return 0;
+}
+
+/*
+ * An update of a key already in the map that the kernel makes by changing its value only, made
+ * without the map lock (see emu_inplace_begin) so that threads writing different keys scale.
+ * The kernel overwrites a per-CPU element where it is. A plain element it replaces by a new one
+ * at the head of its bucket, which moves the key first in its bucket; where it already is first,
+ * or the map has a random hash seed, the same value in place is all a caller can tell: with a
+ * random seed, which keys share a bucket, and so their order in it, is unknown to the caller
+ * (it is the kernel's too). With BPF_F_ZERO_SEED the order is the kernel's and kept.
+ *
+ * The key is looked for as a lock-free lookup does; an answer that needs no write (a flag's
+ * error) is given as a lookup's would be; an insert goes to the lock at once (and tells
+ * htab_update that it searched). A found element is still the key's if no lock holder came
+ * between the search and the slot (write_seq unchanged).
+ */
+static int update_inplace(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			  bool moves_to_front, uint32_t *absent_seq)
+{
+	struct emu_inplace w;
+	struct htab_elem *e;
+	uint32_t i = 0;
+	int err;
+
+	uint32_t seq;
+	bool valid;
+
+	if (!emu_read_begin(m, &seq))
+		return INPLACE_FALLBACK;
+	err = inplace_target(m, hash, key, flags, moves_to_front, &i);
+	valid = emu_read_valid(m, seq);
+	if (err == INPLACE_ABSENT) {
+		*absent_seq = seq; /* htab_update trusts the miss if no lock holder came since */
+		return INPLACE_FALLBACK;
+	}
+	if (err)
+		return err != INPLACE_FALLBACK && valid ? err : INPLACE_FALLBACK;
+	if (!emu_inplace_begin(m, &w))
+		return INPLACE_FALLBACK;
+	/* the element found is still the key's if no lock holder came since the search */
+	if (__atomic_load_n(&m->hdr->write_seq, __ATOMIC_RELAXED) != seq)
+		err = INPLACE_FALLBACK;
+	if (!err) {
+		e = elem(m, i - 1);
+		if (!emu_inplace_write(m, &w, &e->wword, elem_value(m, e), value, m->value_bytes))
+			err = INPLACE_FALLBACK;
+	}
+	emu_inplace_end(m, &w);
+	return err;
+}
+
+typedef int update_locked_fn(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+			     bool absent);
+
+/* An update: in place without the lock where it can be, else under the lock. */
+static int update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
+		  update_locked_fn *update_locked, bool moves_to_front)
+{
+	uint32_t hash = hash_key(m, key), absent_seq = 1; /* odd: no miss seen */
+	int err;
+
+	if (m->hdr->inplace_off) {
+		err = update_inplace(m, key, value, flags, hash, moves_to_front, &absent_seq);
+		if (err != INPLACE_FALLBACK)
+			return err;
+	}
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	/* An insert searched for its key lock-free, between two reads of an even write_seq: if
+	 * taking the lock moved write_seq just past the first (no holder came, none died: see
+	 * emu_map_lock), the table is the one searched and the key still absent. */
+	err = update_locked(m, key, value, flags, hash, !(absent_seq & 1) && m->hdr->write_seq == absent_seq + 1);
+	emu_map_unlock(m);
+	return err;
+}
+
+/* HASH takes BPF_F_LOCK (for values with a spin lock), PERCPU_HASH does not. */
+static bool plain_flags_ok(uint64_t flags) { return (flags & ~EMU_F_LOCK) <= EMU_EXIST; }
+static bool percpu_flags_ok(uint64_t flags) { return flags <= EMU_EXIST; }
+
+static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return plain_flags_ok(flags) ? update(m, key, value, flags, update_plain, true) : -EINVAL;
+}
+
+static int htab_percpu_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return percpu_flags_ok(flags) ? update(m, key, value, flags, update_percpu, false) : -EINVAL;
+}
+
+/* The same with the lock held by UPDATE_BATCH */
+static int htab_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return plain_flags_ok(flags) ? update_plain(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
+}
+
+static int htab_percpu_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return percpu_flags_ok(flags) ? update_percpu(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
+}
+
+int htab_lookup(struct emu_map *m, const void *key, void *value)
+{
+	uint32_t hash = hash_key(m, key), i, seq;
+	bool inplace = m->hdr->inplace_off;
+	int err;
+
+	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		struct htab_elem *e;
+		uint32_t w = 0;
+
+		i = htab_find_racy(m, hash, key);
+		e = i && i != FIND_TORN ? elem(m, i - 1) : NULL;
+		/* an in-place writer changes the value without making write_seq odd */
+		if (i == FIND_TORN || (e && inplace && !emu_word_begin(&e->wword, &w))) {
+			emu_read_abandon();
+			continue;
+		}
+		if (e)
+			emu_copy_small(value, elem_value(m, e), m->value_bytes);
+		if (emu_read_valid(m, seq) && (!e || !inplace || emu_word_valid(&e->wword, w)))
+			return i ? 0 : -ENOENT;
+	}
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	i = htab_find(m, hash, key);
+	if (i)
+		emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+	emu_map_unlock(m);
+	return i ? 0 : -ENOENT;
+}
+
+int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
+{
+	uint32_t hash = hash_key(m, key), i;
+	int err;
+
+	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
+		return -ERANGE;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	i = htab_find(m, hash, key);
+	if (i)
+		memcpy(value, elem_value(m, elem(m, i - 1)) + (size_t)cpu * emu_round_up(m->hdr->value_size, 8),
+		       m->hdr->value_size);
+	emu_map_unlock(m);
+	return i ? 0 : -ENOENT;
+}
+
+int htab_remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *value, htab_free_fn *free_elem)
+{
+	uint32_t i = htab_find(m, hash, key);
+
+	if (i) {
+		if (value)
+			emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+		htab_unlink(m, i - 1);
+		EMU_CRASH_POINT("htab.delete");
+		free_elem(m, i - 1);
+	}
+	return i ? 0 : -ENOENT;
+}
+
+int htab_remove(struct emu_map *m, const void *key, void *value, htab_free_fn *free_elem)
+{
+	uint32_t hash = hash_key(m, key);
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = htab_remove_locked(m, hash, key, value, free_elem);
+	emu_map_unlock(m);
+	return err;
+}
+
+static int htab_delete(struct emu_map *m, const void *key)
+{
+	return htab_remove(m, key, NULL, pool_push);
+}
+
+/* The same with the lock held by DELETE_BATCH */
+static int htab_delete_locked(struct emu_map *m, const void *key)
+{
+	return htab_remove_locked(m, hash_key(m, key), key, NULL, pool_push);
+}
+
+static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
+{
+	uint32_t hash, i;
+	int err;
+
+	/* only BPF_F_LOCK reaches here, for a value with a spin lock: the copy is made under it */
+	if (!(flags & EMU_F_LOCK))
+		return htab_remove(m, key, value, pool_push);
+	hash = hash_key(m, key);
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	i = htab_find(m, hash, key);
+	if (i) {
+		emu_value_read_locked(m, elem_value(m, elem(m, i - 1)), value);
+		err = htab_remove_locked(m, hash, key, NULL, pool_push);
+	} else {
+		err = -ENOENT;
+	}
+	emu_map_unlock(m);
+	return err;
+}
+
+/* BPF_F_LOCK copies (core/value.c), lock held */
+static void *htab_value_ptr(struct emu_map *m, const void *key)
+{
+	uint32_t i = htab_find(m, hash_key(m, key), key);
+
+	return i ? elem_value(m, elem(m, i - 1)) : NULL;
+}
+
+/* next_key_of()'s answer for a walk that went astray: positive, so no errno can be taken for it */
+#define WALK_TORN 1
+
+/*
+ * A walk passes back the key its last call returned: each thread remembers which element that
+ * was, and tries it before hashing (the hash and the bucket search were a sixth of a walk's step).
+ * An element that is linked and holds the key is the key's element, whatever map or call the hint
+ * came from: a whole table (write_seq or the lock decide) links each key once.
+ */
+static __thread struct walk_hint {
+	const struct emu_map *m;
+	uint32_t idx; /* index + 1 of the element whose key was returned */
+} walk_hint __attribute__((tls_model("initial-exec")));
+
+static uint32_t find_walked(struct emu_map *m, const void *key, uint32_t *hash)
+{
+	uint32_t i = walk_hint.idx;
+
+	if (walk_hint.m == m && i && i <= H(m)->nr_elems) {
+		struct htab_elem *e = elem(m, i - 1);
+
+		if (__atomic_load_n(&e->linked, __ATOMIC_RELAXED) == 1 &&
+		    key_equal(elem_key(e), key, m->hdr->key_size)) {
+			*hash = __atomic_load_n(&e->hash, __ATOMIC_RELAXED);
+			return i;
+		}
+	}
+	*hash = hash_key(m, key);
+	return htab_find_racy(m, *hash, key);
+}
+
+static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
+{
+	emu_copy_small(next_key, elem_key(elem(m, i - 1)), m->hdr->key_size);
+	walk_hint.m = m;
+	walk_hint.idx = i;
+	return 0;
+}
+
+/* One step of the walk: bucket by bucket, each chain in order; a key not in the map restarts
+ * it from the first element. 0, -ENOENT at the end, or WALK_TORN where find_racy() says FIND_TORN. */
+static int next_key_of(struct emu_map *m, const void *key, void *next_key)
+{
+	uint32_t b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;
+
+	if (key) {
+		uint32_t hash, i = find_walked(m, key, &hash);
+
+		if (i == FIND_TORN)
+			return WALK_TORN;
+		if (i) {
+			uint32_t n = __atomic_load_n(&elem(m, i - 1)->next, __ATOMIC_RELAXED);
+
+			if (n > nr)
+				return WALK_TORN;
+			if (n)
+				return next_key_found(m, n, next_key);
+			b = (hash & (nb - 1)) + 1;
+		}
+	}
+	for (; b < nb; b++) {
+		uint32_t h = __atomic_load_n(&buckets(m)[b], __ATOMIC_RELAXED);
+
+		if (h > nr)
+			return WALK_TORN;
+		if (h)
+			return next_key_found(m, h, next_key);
+	}
+	return -ENOENT;
+}
+
+int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
+{
+	uint32_t seq;
+	int err;
+
+	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
+		bool valid;
+
+		err = next_key_of(m, key, next_key);
+		valid = emu_read_valid(m, seq);
+		if (err != WALK_TORN && valid)
+			return err;
+	}
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	err = next_key_of(m, key, next_key);
+	emu_map_unlock(m);
+	return err == WALK_TORN ? -ENOENT : err;
+}
+
+uint64_t htab_memlock(const struct emu_map *m)
+{
+	const struct emu_map_hdr *h = m->hdr;
+	const struct htab_priv *p = emu_priv(m);
+	uint64_t P = h->nr_cpus, max = h->max_entries, slot = emu_round_up64(h->value_size, 8);
+	bool percpu = is_percpu(h->map_type);
+	uint64_t elem = KERNEL_HTAB_ELEM + emu_round_up64(h->key_size, 8) + (percpu ? 8 : slot);
+	uint64_t base = 896 + (uint64_t)KERNEL_BUCKET * p->n_buckets;
+
+	if (h->map_flags & EMU_F_NO_PREALLOC) {
+		uint64_t n = p->count;
+
+		return base + n * (elem + 8) + (percpu ? n * (16 + slot * P) : 0);
+	}
+	if (percpu)
+		return base + elem * max + slot * P * max;
+	if (is_lru(h->map_type))
+		return base + elem * max;
+	return base + elem * (max + P) + 8 * P;
+}
+
+/* Whether an element ahead of `stop` in the list from `head` holds e's key. */
+static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, struct htab_elem *e)
+{
+	for (uint32_t i = head; i && i != stop; i = elem(m, i - 1)->next) {
+		struct htab_elem *o = elem(m, i - 1);
+
+		if (o->hash == e->hash && key_equal(elem_key(o), elem_key(e), m->hdr->key_size))
+			return true;
+	}
+	return false;
+}
+
+/* Elements handed out at least once are indices below in_pool. Lock held. */
+int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked_out)
+{
+	struct htab_priv *p = H(m);
+	uint32_t linked = 0;
+
+	if (p->n_buckets != roundup_pow2(m->hdr->max_entries) || p->next_unused > p->nr_elems)
+		return -EUCLEAN;
+	for (uint32_t b = 0; b < p->n_buckets; b++) {
+		uint32_t steps = 0;
+
+		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
+			struct htab_elem *e;
+
+			if (i > in_pool || ++steps > p->nr_elems)
+				return -EUCLEAN;
+			e = elem(m, i - 1);
+			/* under the lock no in-place writer is at work (emu_inplace_drain) */
+			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
+			    (m->hdr->inplace_off && (e->wword & EMU_WORD_LOCKED)) ||
+			    e->hash != hash_key(m, elem_key(e)) || key_seen_before(m, buckets(m)[b], i, e))
+				return -EUCLEAN;
+			linked++;
+		}
+	}
+	if (linked != p->count || linked > m->hdr->max_entries)
+		return -EUCLEAN;
+	*linked_out = linked;
+	return 0;
+}
+
+/* The buckets, then the free pool: every element handed out is either linked or free. */
+static int htab_check(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	uint32_t linked, nfree = 0;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = htab_check_buckets(m, p->next_unused, &linked);
+	for (uint32_t i = p->free_head; !err && i; i = elem(m, i - 1)->next)
+		if (i > p->next_unused || ++nfree > p->nr_elems || elem(m, i - 1)->linked)
+			err = -EUCLEAN;
+	if (!err && linked + nfree != p->next_unused)
+		err = -EUCLEAN;
+	emu_map_unlock(m);
+	return err;
+}
+
+/*
+ * A lock holder died. Per the invariant at the top of this file the bucket lists are sound, so
+ * they are kept and all derived state is rebuilt from them. The walk still refuses what a sound
+ * list cannot hold — an index outside the pool (elements below n were handed out), a loop, an
+ * element in the wrong bucket or with a stale hash — rather than trust the invariant blindly: a
+ * list is cut at a bad link, a bad element is skipped. The stale copy of a key caught mid-replace
+ * (behind its new copy) is unlinked, completing the replace. Linked marks: 0 not seen, 1 in the
+ * table, 2 skipped. The family then rebuilds its free side from the marks.
+ */
+void htab_recover_buckets(struct emu_map *m, uint32_t n)
+{
+	struct htab_priv *p = H(m);
+	uint32_t nb = p->n_buckets, count = 0, i;
+
+	for (i = 0; i < n; i++)
+		elem(m, i)->linked = 0;
+	for (uint32_t b = 0; b < nb; b++) {
+		uint32_t *pp = &buckets(m)[b];
+
+		while ((i = *pp)) {
+			struct htab_elem *e;
+
+			if (i > n || elem(m, i - 1)->linked) {
+				emu_publish_u32(pp, 0);
+				break;
+			}
+			e = elem(m, i - 1);
+			if ((e->hash & (nb - 1)) != b || e->hash != hash_key(m, elem_key(e)) ||
+			    key_seen_before(m, buckets(m)[b], i, e)) {
+				e->linked = 2;
+				emu_publish_u32(pp, e->next);
+				continue;
+			}
+			e->linked = 1;
+			count++;
+			pp = &e->next;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (elem(m, i)->linked == 2)
+			elem(m, i)->linked = 0;
+	p->count = count;
+}
+
+static void htab_recover(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	uint32_t i;
+
+	if (p->next_unused > p->nr_elems)
+		p->next_unused = p->nr_elems;
+	htab_recover_buckets(m, p->next_unused);
+	/* an element taken from the pool but not linked yet goes back here */
+	p->free_head = 0;
+	for (i = p->next_unused; i-- > 0;)
+		if (!elem(m, i)->linked)
+			pool_push(m, i);
+}
+
+/* Buckets one run looks at (about): a sparse table is walked in several lock holds, not one. */
+#define RUN_SCAN 4096u
+
+/*
+ * LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH, lock held by batch.c: buckets are taken whole, so the
+ * token stays a bucket index. Nothing is copied here: batch.c copies from the elements straight
+ * to the user's buffers while the lock keeps them in place.
+ */
+int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r)
+{
+	const struct htab_priv *p = H(m);
+	const uint32_t *bk = buckets(m);
+	const char *elems = m->base + p->elems_off;
+	uint32_t b = from, nb = p->n_buckets, es = p->elem_size, voff = p->value_off;
+	uint32_t taken = 0, nr = 0, need = 0, limit;
+	bool done = false;
+
+	if (b >= nb)
+		return -ENOENT;
+	/* the last bucket is taken even when empty, so the skipping stops there at the latest */
+	limit = nb - 1 - b > RUN_SCAN ? b + RUN_SCAN : nb - 1;
+	for (;;) {
+		uint32_t cnt = 0, left = r->cap - taken;
+
+		while (!bk[b] && b < limit)
+			b++;
+		if (!bk[b] && b < nb - 1)
+			break; /* out of scan budget among empty buckets: go on from here */
+		/* one pass: count, and point at the elements while they fit */
+		for (uint32_t i = bk[b]; i;) {
+			const char *e = elems + (size_t)(i - 1) * es;
+
+			if (cnt < left) {
+				r->keys[taken + cnt] = e + ELEM_KEY_OFF;
+				r->values[taken + cnt] = e + voff;
+			}
+			cnt++;
+			i = ((const struct htab_elem *)e)->next;
+		}
+		if (cnt > r->room - taken || cnt > left) {
+			need = cnt;
+			break;
+		}
+		if (cnt) {
+			taken += cnt;
+			r->bucket[nr] = b;
+			r->end[nr++] = taken;
+		}
+		if (++b >= nb) {
+			done = true;
+			break;
+		}
+		if (b > limit)
+			break;
+	}
+	r->nr = nr;
+	r->next = b;
+	r->need = need;
+	r->done = done;
+	return 0;
+}
+
+/*
+ * The kernel unlinks a bucket's elements in list order and frees them after dropping the bucket
+ * lock, last one first, each as an element delete would (LRU nodes back to the LRU free lists);
+ * the same order here keeps the free lists, and so later insertions, in the kernel's order.
+ */
+static void htab_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr)
+{
+	struct htab_priv *p = H(m);
+
+	for (uint32_t k = 0; k < nr; k++) {
+		uint32_t last, head = htab_take_bucket(m, bucket[k], &last);
+
+		/* Pushing last to first onto the free list's head leaves the chain as it is, in front
+		 * of the old list: one link does it. */
+		if (last) {
+			elem(m, last - 1)->next = p->free_head;
+			EMU_CRASH_POINT("htab.batch");
+			p->free_head = head;
+		}
+	}
+}
+
+static void htab_init(struct emu_map *m)
+{
+	htab_init_table(m);
+}
+
+/* The largest value update_inplace() overwrites: the slots stage as much each. */
+#define INPLACE_MAX_VALUE 4096u
+
+static uint32_t htab_inplace_bytes(const struct emu_create *c)
+{
+	uint64_t vb = is_percpu(c->map_type) ? value_area(c) : c->value_size;
+
+	return vb <= INPLACE_MAX_VALUE ? (uint32_t)vb : 0;
+}
+
+#define HTAB_PLAIN_OPS                                                                              \
+	HTAB_COMMON_OPS, .init = htab_init, .delete = htab_delete, .delete_locked = htab_delete_locked, \
+	.lookup_and_delete = htab_lookup_and_delete, .check = htab_check, .recover = htab_recover,    \
+	.batch_buckets_delete = htab_batch_buckets_delete, .inplace_bytes = htab_inplace_bytes
+
+const struct emu_map_ops emu_htab_ops = {
+	.family = "hash",
+	HTAB_PLAIN_OPS,
+	.update = htab_update,
+	.update_locked = htab_update_locked,
+	.value_ptr = htab_value_ptr,
+};
+
+const struct emu_map_ops emu_htab_percpu_ops = {
+	.family = "percpu_hash",
+	HTAB_PLAIN_OPS,
+	.update = htab_percpu_update,
+	.update_locked = htab_percpu_update_locked,
+	.lookup_percpu = htab_lookup_percpu,
+};

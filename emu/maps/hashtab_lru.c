@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * LRU_HASH and LRU_PERCPU_HASH: the hash table of hashtab.c whose elements come from, and go back
+ * to, the kernel's LRU lists (lru.c) instead of a free pool, so a full map evicts as the kernel's
+ * does. Every element is a node of the lists (nodes 0..nr_elems-1 are the elements); an element is
+ * in the table exactly when its node is handed out. The crash-safety invariant of hashtab.c holds
+ * here too; recovery rebuilds the lists from the bucket lists.
+ */
+#include "../cmd/cmds.h"
+#include "families.h"
+#include "hashtab.h"
+
+static bool lru_del_cb(void *arg, uint32_t idx)
+{
+	struct emu_map *m = arg;
+
+	return elem(m, idx)->linked && htab_unlink(m, idx);
+}
+
+static void lru_ctx(struct emu_map *m, struct emu_lru_ctx *c)
+{
+	c->state = (struct emu_lru *)(m->base + H(m)->lru_off);
+	c->node_base = (char *)elem(m, 0) + offsetof(struct htab_elem, lru);
+	c->stride = H(m)->elem_size;
+	c->del_from_htab = lru_del_cb;
+	c->arg = m;
+}
+
+static void lru_free(struct emu_map *m, uint32_t idx)
+{
+	struct emu_lru_ctx lc;
+
+	lru_ctx(m, &lc);
+	emu_lru_push_free(&lc, idx);
+}
+
+static void htab_lru_init(struct emu_map *m)
+{
+	struct emu_lru_ctx lc;
+
+	htab_init_table(m);
+	lru_ctx(m, &lc);
+	emu_lru_init(&lc, H(m)->nr_elems, m->hdr->nr_cpus, m->hdr->map_flags & EMU_F_NO_COMMON_LRU);
+}
+
+/*
+ * LRU_HASH, lock held. A node is taken before the key is looked for, as the kernel does, so even
+ * an update that then fails can evict. A key already in the map is replaced by the new element,
+ * which is marked referenced.
+ */
+static int update_lru(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+{
+	struct emu_lru_ctx lc;
+	uint32_t idx, old;
+	int err;
+
+	lru_ctx(m, &lc);
+	idx = emu_lru_pop_free(&lc, 0);
+	if (idx == EMU_LRU_NIL)
+		return -ENOMEM;
+	old = htab_find(m, hash, key);
+	err = htab_check_flags(old, flags);
+	if (err) {
+		emu_lru_push_free(&lc, idx);
+		return err;
+	}
+	htab_fill(m, idx, hash, key, value);
+	htab_link_head(m, idx);
+	if (old) {
+		elem(m, idx)->lru.ref = 1;
+		EMU_CRASH_POINT("htab.replace");
+		htab_unlink(m, old - 1);
+		emu_lru_push_free(&lc, old - 1);
+	}
+	return 0;
+}
+
+/*
+ * LRU_PERCPU_HASH, lock held: an element already in the map is overwritten where it is (and marked
+ * referenced); a node is taken first unless the update can only overwrite (BPF_EXIST).
+ */
+static int update_lru_percpu(struct emu_map *m, const void *key, const void *value, uint64_t flags,
+			     uint32_t hash)
+{
+	struct emu_lru_ctx lc;
+	uint32_t idx = EMU_LRU_NIL, old;
+	int err;
+
+	lru_ctx(m, &lc);
+	if (flags != EMU_EXIST) {
+		idx = emu_lru_pop_free(&lc, 0);
+		if (idx == EMU_LRU_NIL)
+			return -ENOMEM;
+	}
+	old = htab_find(m, hash, key);
+	err = htab_check_flags(old, flags);
+	if (!err && old) {
+		struct htab_elem *e = elem(m, old - 1);
+
+		e->lru.ref = 1;
+		emu_map_write_value(m, elem_value(m, e), value, m->value_bytes);
+	}
+	if (err || old) {
+		if (idx != EMU_LRU_NIL)
+			emu_lru_push_free(&lc, idx);
+		return err;
+	}
+	htab_fill(m, idx, hash, key, value);
+	htab_link_head(m, idx);
+	return 0;
+}
+
+/* LRU updates take no BPF_F_LOCK (the kernel's htab_lru_map_update_elem). */
+static int htab_lru_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return flags <= EMU_EXIST ? update_lru(m, key, value, flags, hash_key(m, key)) : -EINVAL;
+}
+
+static int htab_lru_percpu_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return flags <= EMU_EXIST ? update_lru_percpu(m, key, value, flags, hash_key(m, key)) : -EINVAL;
+}
+
+static int locked_update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
+			 int (*update_locked)(struct emu_map *, const void *, const void *, uint64_t))
+{
+	int err;
+
+	if (flags > EMU_EXIST)
+		return -EINVAL;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	err = update_locked(m, key, value, flags);
+	emu_map_unlock(m);
+	return err;
+}
+
+static int htab_lru_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return locked_update(m, key, value, flags, htab_lru_update_locked);
+}
+
+static int htab_lru_percpu_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return locked_update(m, key, value, flags, htab_lru_percpu_update_locked);
+}
+
+static int htab_lru_delete(struct emu_map *m, const void *key)
+{
+	return htab_remove(m, key, NULL, lru_free);
+}
+
+/* The same with the lock held by DELETE_BATCH */
+static int htab_lru_delete_locked(struct emu_map *m, const void *key)
+{
+	return htab_remove_locked(m, hash_key(m, key), key, NULL, lru_free);
+}
+
+static int htab_lru_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
+{
+	(void)flags; /* only BPF_F_LOCK reaches here, and the dispatcher refused it */
+	return htab_remove(m, key, value, lru_free);
+}
+
+/*
+ * The kernel unlinks a bucket's elements in list order and frees them after dropping the bucket
+ * lock, last one first, each as an element delete would (back to the LRU free lists); the same
+ * order here keeps the free lists, and so later insertions, in the kernel's order.
+ */
+static void htab_lru_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr)
+{
+	struct emu_lru_ctx lc;
+
+	lru_ctx(m, &lc);
+	for (uint32_t k = 0; k < nr; k++) {
+		uint32_t last, rev = 0, head = htab_take_bucket(m, bucket[k], &last);
+
+		/* reverse the chain, then free in that order */
+		for (uint32_t i = head; i;) {
+			struct htab_elem *e = elem(m, i - 1);
+			uint32_t next = e->next;
+
+			e->next = rev;
+			rev = i;
+			i = next;
+		}
+		while (rev) {
+			uint32_t next = elem(m, rev - 1)->next;
+
+			elem(m, rev - 1)->next = 0;
+			EMU_CRASH_POINT("htab.batch");
+			emu_lru_push_free(&lc, rev - 1);
+			rev = next;
+		}
+	}
+}
+
+/* The buckets, then the lists: a node is handed out exactly when its element is in the table. */
+static int htab_lru_check(struct emu_map *m)
+{
+	struct htab_priv *p = H(m);
+	struct emu_lru_ctx lc;
+	uint32_t linked, marked = 0;
+	int err = emu_map_lock(m);
+
+	if (err)
+		return err;
+	err = htab_check_buckets(m, p->nr_elems, &linked);
+	lru_ctx(m, &lc);
+	if (!err && emu_lru_check(&lc, p->nr_elems))
+		err = -EUCLEAN;
+	for (uint32_t i = 0; !err && i < p->nr_elems; i++) {
+		bool in = elem(m, i)->linked;
+
+		if (in != emu_lru_node_in_use(&lc, i))
+			err = -EUCLEAN;
+		marked += in;
+	}
+	if (!err && marked != linked)
+		err = -EUCLEAN;
+	emu_map_unlock(m);
+	return err;
+}
+
+static bool lru_in_table_cb(void *arg, uint32_t idx)
+{
+	return elem(arg, idx)->linked == 1;
+}
+
+/* After a holder died: the buckets (hashtab.c), then every list rebuilt from them. */
+static void htab_lru_recover(struct emu_map *m)
+{
+	struct emu_lru_ctx lc;
+
+	htab_recover_buckets(m, H(m)->nr_elems);
+	lru_ctx(m, &lc);
+	emu_lru_rebuild(&lc, lru_in_table_cb);
+}
+
+/* Every LRU write takes the map lock: no inplace_bytes, no writer slots. */
+#define HTAB_LRU_OPS                                                                                \
+	HTAB_COMMON_OPS, .init = htab_lru_init, .delete = htab_lru_delete,                          \
+	.delete_locked = htab_lru_delete_locked, .lookup_and_delete = htab_lru_lookup_and_delete,    \
+	.check = htab_lru_check, .recover = htab_lru_recover,                                       \
+	.batch_buckets_delete = htab_lru_batch_buckets_delete
+
+const struct emu_map_ops emu_htab_lru_ops = {
+	.family = "lru_hash",
+	HTAB_LRU_OPS,
+	.update = htab_lru_update,
+	.update_locked = htab_lru_update_locked,
+};
+
+const struct emu_map_ops emu_htab_lru_percpu_ops = {
+	.family = "lru_percpu_hash",
+	HTAB_LRU_OPS,
+	.update = htab_lru_percpu_update,
+	.update_locked = htab_lru_percpu_update_locked,
+	.lookup_percpu = htab_lookup_percpu,
+};

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Element recycling for the LRU hash maps, following the algorithm of the kernel's BPF LRU list
+ * (kernel/bpf/bpf_lru_list.c in 6.18) step for step, because which keys disappear — and when —
+ * is observable from user space: eviction happens in batches, before the map is full, and a
+ * failing update can evict too (shared/kernel-semantics.md §9).
+ *
+ * Two layouts, chosen at map creation:
+ *
+ *  common (the default): one shared set of lists {active, inactive, free} plus, per CPU, a
+ *      "local free" list (nodes reserved for that CPU's next inserts) and a "local pending" list
+ *      (nodes that CPU handed out since its last refill). A CPU refills its local free list in
+ *      batches of target_free nodes, first from the shared free list, then by evicting.
+ *
+ *  per-CPU (BPF_F_NO_COMMON_LRU): every CPU owns a fixed slice of the nodes and its own set of
+ *      {active, inactive, free} lists, and never touches another CPU's slice.
+ *
+ * Lists are doubly linked through element indices. A list's `first` is where the kernel's
+ * list_add() puts a node (newest), `last` is the oldest; node.next walks toward the oldest and
+ * node.prev toward the newest, exactly like the kernel's ->next / ->prev. The kernel's circular
+ * lists also have a head sentinel that the inactive-rotation cursor can point at; here the
+ * sentinel is EMU_LRU_NIL, and the circular steps around it are spelled out in ring_newer() and
+ * ring_older().
+ */
+#include "lru.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/sync.h" /* EMU_CRASH_POINT */
+
+/* List kinds. The values are the kernel's, so a node dump reads the same. Only the first two are
+ * counted (the active/inactive balance decides whether the active list is rotated). */
+enum {
+	LRU_ACTIVE = 0,
+	LRU_INACTIVE = 1,
+	LRU_FREE = 2,
+	LRU_LOCAL_FREE = 3,
+	LRU_LOCAL_PENDING = 4,
+	LRU_NR_SHARED = 3,  /* kinds that a list set holds */
+	LRU_NR_COUNTED = 2, /* kinds that are counted */
+	LRU_UNUSED = 0xff,  /* per-CPU layout: a node beyond the last full slice, never handed out */
+};
+
+#define LRU_STATE_MAGIC 0x6c727531u /* "lru1" */
+
+/* Refill batch ceiling and eviction scan length of the common layout; the batch itself is
+ * target_free = clamp(nr_elems / nr_cpus / 2, 1, 128). */
+#define LRU_COMMON_BATCH_MAX 128u
+#define LRU_COMMON_SCANS 128u
+/* Per-CPU layout: how many nodes one eviction pass tries to free, and how far rotations look. */
+#define LRU_PERCPU_BATCH 4u
+#define LRU_PERCPU_SCANS 4u
+
+struct lru_dlist {
+	uint32_t first, last;
+};
+
+/* The kernel's struct bpf_lru_list: three lists, two counters and the rotation cursor. */
+struct lru_set {
+	struct lru_dlist q[LRU_NR_SHARED];
+	uint32_t nr[LRU_NR_COUNTED];
+	uint32_t cursor; /* next inactive-rotation start: a node on q[LRU_INACTIVE] or NIL = sentinel */
+	uint32_t pad;
+};
+
+/* One CPU's private lists in the common layout. */
+struct lru_local {
+	struct lru_dlist free_q, pending_q;
+	uint32_t next_steal; /* CPU whose lists are raided first when everything else is empty */
+	uint32_t pad;
+};
+
+struct emu_lru {
+	uint32_t magic;
+	uint32_t nr_cpus;
+	uint32_t nr_elems;
+	uint32_t percpu;
+	uint32_t target_free; /* common layout: refill batch size */
+	uint32_t nr_scans;
+	struct lru_set shared; /* common layout only */
+	/* nr_cpus records follow: struct lru_local (common) or struct lru_set (per-CPU) */
+	uint64_t cpu_area[];
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Addressing                                                                                  */
+
+static inline struct emu_lru_node *node_at(const struct emu_lru_ctx *c, uint32_t idx)
+{
+	return (struct emu_lru_node *)(void *)(c->node_base + (size_t)idx * c->stride);
+}
+
+static inline struct lru_local *local_of(const struct emu_lru_ctx *c, uint32_t cpu)
+{
+	return (struct lru_local *)(void *)c->state->cpu_area + cpu;
+}
+
+static inline struct lru_set *own_set_of(const struct emu_lru_ctx *c, uint32_t cpu)
+{
+	return (struct lru_set *)(void *)c->state->cpu_area + cpu;
+}
+
+static inline uint32_t cpu_count(uint32_t nr_cpus) { return nr_cpus ? nr_cpus : 1; }
+
+/* A CPU number brought into range: it nearly always is, and the division this skips was on the
+ * path to the list every pop and push touch (two of them a replacing update, ~25 cycles). */
+static inline uint32_t cpu_index(const struct emu_lru_ctx *c, uint32_t cpu)
+{
+	uint32_t nr = c->state->nr_cpus;
+
+	return cpu < nr ? cpu : cpu % nr;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Index-linked list primitives                                                                */
+
+static void dl_init(struct lru_dlist *l) { l->first = l->last = EMU_LRU_NIL; }
+
+static void dl_unlink(const struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	if (n->prev == EMU_LRU_NIL)
+		l->first = n->next;
+	else
+		node_at(c, n->prev)->next = n->next;
+	EMU_CRASH_POINT("lru.unlink");
+	if (n->next == EMU_LRU_NIL)
+		l->last = n->prev;
+	else
+		node_at(c, n->next)->prev = n->prev;
+	n->next = n->prev = EMU_LRU_NIL;
+}
+
+/* Insert at the newest end, as list_add() does. */
+static void dl_push_first(const struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	n->prev = EMU_LRU_NIL;
+	n->next = l->first;
+	if (l->first == EMU_LRU_NIL)
+		l->last = idx;
+	else
+		node_at(c, l->first)->prev = idx;
+	EMU_CRASH_POINT("lru.push");
+	l->first = idx;
+}
+
+/* Circular steps over a list whose head sentinel is NIL: from the sentinel one step toward the
+ * newest end wraps to the oldest node and vice versa; an empty list's sentinel points at itself. */
+static inline uint32_t ring_newer(const struct emu_lru_ctx *c, const struct lru_dlist *l, uint32_t at)
+{
+	return at == EMU_LRU_NIL ? l->last : node_at(c, at)->prev;
+}
+
+static inline uint32_t ring_older(const struct emu_lru_ctx *c, const struct lru_dlist *l, uint32_t at)
+{
+	return at == EMU_LRU_NIL ? l->first : node_at(c, at)->next;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Moves between lists. Each mirrors one kernel helper because they differ in small ways that     */
+/* matter: which of them clear the ref bit, touch the counters, or fix up the rotation cursor.  */
+
+static inline void count_adjust(struct lru_set *s, uint8_t type, int delta)
+{
+	if (type < LRU_NR_COUNTED)
+		s->nr[type] += (uint32_t)delta;
+}
+
+/* If the rotation cursor sits on a node about to leave its place, step it to the newer
+ * neighbour (possibly the sentinel) so the next rotation resumes where it would have. */
+static inline void cursor_leaves(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx)
+{
+	if (s->cursor == idx)
+		s->cursor = node_at(c, idx)->prev;
+}
+
+/* Within a set: active <-> inactive, back to the active head, or into the set's free list.
+ * Always forgets the ref bit. */
+static void set_move(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint8_t to)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+	uint8_t from = n->type;
+
+	if (from >= LRU_NR_SHARED || to >= LRU_NR_SHARED)
+		return;
+	if (from != to) {
+		count_adjust(s, from, -1);
+		count_adjust(s, to, +1);
+	}
+	n->ref = 0;
+	cursor_leaves(c, s, idx);
+	dl_unlink(c, &s->q[from], idx);
+	n->type = to;
+	dl_push_first(c, &s->q[to], idx);
+}
+
+/* Out of a set into a free list (the set's own, or a CPU's local one) after the node's element
+ * was evicted or found free. Keeps the ref bit: whoever pops the node clears it. */
+static void set_release(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx,
+			struct lru_dlist *dst, uint8_t dst_type, uint32_t dst_cpu)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	if (n->type >= LRU_NR_SHARED)
+		return;
+	cursor_leaves(c, s, idx);
+	count_adjust(s, n->type, -1);
+	dl_unlink(c, &s->q[n->type], idx);
+	n->type = dst_type;
+	n->cpu = (uint16_t)dst_cpu;
+	dl_push_first(c, dst, idx);
+}
+
+/* From a CPU's pending list into the shared active/inactive lists. A pending node can never be
+ * the rotation cursor, so that is not checked. */
+static void set_adopt(const struct emu_lru_ctx *c, struct lru_set *s, struct lru_dlist *from_q,
+		      uint32_t idx, uint8_t to)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	count_adjust(s, to, +1);
+	n->type = to;
+	n->ref = 0;
+	dl_unlink(c, from_q, idx);
+	dl_push_first(c, &s->q[to], idx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Aging and eviction inside one list set                                                     */
+
+/* Called when the inactive list is shorter than the active one. Walk active from its oldest
+ * node: referenced nodes get a second chance at the active head, the rest are demoted to the
+ * inactive head. Stops after nr_scans nodes or at the node that was newest when it began (nodes
+ * re-added at the head must not be seen again). */
+static void age_active(const struct emu_lru_ctx *c, struct lru_set *s)
+{
+	struct lru_dlist *act = &s->q[LRU_ACTIVE];
+	uint32_t stop_at = act->first, idx, older_done, seen = 0;
+
+	for (idx = act->last; idx != EMU_LRU_NIL; idx = older_done) {
+		older_done = node_at(c, idx)->prev;
+		set_move(c, s, idx, node_at(c, idx)->ref ? LRU_ACTIVE : LRU_INACTIVE);
+		if (++seen == c->state->nr_scans || idx == stop_at)
+			break;
+	}
+}
+
+/* Promote referenced inactive nodes to the active list, leaving unreferenced ones where they
+ * are for the next eviction. The walk resumes at the cursor, goes toward newer nodes, wraps
+ * around through the sentinel and ends one full turn later (or after nr_scans nodes); the
+ * cursor is left on the node it would have looked at next. */
+static void age_inactive(const struct emu_lru_ctx *c, struct lru_set *s)
+{
+	struct lru_dlist *ina = &s->q[LRU_INACTIVE];
+	uint32_t end, at, upcoming = EMU_LRU_NIL, seen = 0;
+
+	if (ina->first == EMU_LRU_NIL)
+		return;
+
+	end = ring_older(c, ina, s->cursor);
+	if (end == EMU_LRU_NIL)
+		end = ring_older(c, ina, end);
+
+	at = s->cursor;
+	while (seen < c->state->nr_scans) {
+		if (at == EMU_LRU_NIL) {
+			/* stepping over the sentinel does not count as a scanned node */
+			at = ring_newer(c, ina, at);
+			if (at == EMU_LRU_NIL)
+				break; /* emptied under us; cannot happen, but never spin */
+			continue;
+		}
+		upcoming = ring_newer(c, ina, at);
+		if (node_at(c, at)->ref)
+			set_move(c, s, at, LRU_ACTIVE);
+		if (at == end)
+			break;
+		at = upcoming;
+		seen++;
+	}
+	s->cursor = upcoming;
+}
+
+static void age_lists(const struct emu_lru_ctx *c, struct lru_set *s)
+{
+	if (s->nr[LRU_INACTIVE] < s->nr[LRU_ACTIVE])
+		age_active(c, s);
+	age_inactive(c, s);
+}
+
+/* Evict unreferenced nodes from the oldest end of the inactive list into `dst` until `want`
+ * were freed or nr_scans nodes were looked at. Referenced ones met on the way are promoted.
+ * A node whose element is not in the hash table (the callback says so) is left alone. */
+static uint32_t evict_inactive(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
+			       struct lru_dlist *dst, uint8_t dst_type, uint32_t dst_cpu)
+{
+	struct lru_dlist *ina = &s->q[LRU_INACTIVE];
+	uint32_t idx, newer, freed = 0, seen = 0;
+
+	for (idx = ina->last; idx != EMU_LRU_NIL; idx = newer) {
+		newer = node_at(c, idx)->prev;
+		if (node_at(c, idx)->ref) {
+			set_move(c, s, idx, LRU_ACTIVE);
+		} else if (c->del_from_htab(c->arg, idx)) {
+			set_release(c, s, idx, dst, dst_type, dst_cpu);
+			if (++freed == want)
+				break;
+		}
+		if (++seen == c->state->nr_scans)
+			break;
+	}
+	return freed;
+}
+
+/* Evict toward `want` free nodes. If the polite pass freed nothing, evict exactly one node
+ * regardless of its ref bit: the oldest removable one of the inactive list, or of the active
+ * list when inactive is empty. */
+static uint32_t evict(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
+		      struct lru_dlist *dst, uint8_t dst_type, uint32_t dst_cpu)
+{
+	struct lru_dlist *victims;
+	uint32_t idx, newer, freed;
+
+	freed = evict_inactive(c, s, want, dst, dst_type, dst_cpu);
+	if (freed)
+		return freed;
+
+	victims = s->q[LRU_INACTIVE].first != EMU_LRU_NIL ? &s->q[LRU_INACTIVE] : &s->q[LRU_ACTIVE];
+	for (idx = victims->last; idx != EMU_LRU_NIL; idx = newer) {
+		newer = node_at(c, idx)->prev;
+		if (c->del_from_htab(c->arg, idx)) {
+			set_release(c, s, idx, dst, dst_type, dst_cpu);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Common layout                                                                                */
+
+static void pending_add(const struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu, uint32_t idx)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	n->cpu = (uint16_t)cpu;
+	n->type = LRU_LOCAL_PENDING;
+	n->ref = 0;
+	dl_push_first(c, &loc->pending_q, idx);
+}
+
+/* Refill `cpu`'s local free list: hand its pending nodes over to the shared lists (oldest first,
+ * so the newest ends up at the head), age the shared lists, then take up to target_free nodes
+ * from the shared free list and evict for the rest. */
+static void local_refill(const struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu)
+{
+	struct lru_set *s = &c->state->shared;
+	uint32_t target = c->state->target_free;
+	uint32_t idx, older, newer, got = 0;
+
+	for (idx = loc->pending_q.last; idx != EMU_LRU_NIL; idx = newer) {
+		newer = node_at(c, idx)->prev;
+		set_adopt(c, s, &loc->pending_q, idx, node_at(c, idx)->ref ? LRU_ACTIVE : LRU_INACTIVE);
+	}
+
+	age_lists(c, s);
+
+	for (idx = s->q[LRU_FREE].first; idx != EMU_LRU_NIL; idx = older) {
+		older = node_at(c, idx)->next;
+		set_release(c, s, idx, &loc->free_q, LRU_LOCAL_FREE, cpu);
+		if (++got == target)
+			break;
+	}
+
+	if (got < target)
+		evict(c, s, target - got, &loc->free_q, LRU_LOCAL_FREE, cpu);
+}
+
+static uint32_t local_take_free(const struct emu_lru_ctx *c, struct lru_local *loc)
+{
+	uint32_t idx = loc->free_q.first;
+
+	if (idx != EMU_LRU_NIL)
+		dl_unlink(c, &loc->free_q, idx);
+	return idx;
+}
+
+/* Last resort: take a node another CPU handed out but has not yet passed to the shared lists,
+ * oldest first, preferring unreferenced ones; its element is evicted. */
+static uint32_t local_take_pending(const struct emu_lru_ctx *c, struct lru_local *loc)
+{
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		uint32_t idx;
+
+		for (idx = loc->pending_q.last; idx != EMU_LRU_NIL; idx = node_at(c, idx)->prev) {
+			if ((pass || !node_at(c, idx)->ref) && c->del_from_htab(c->arg, idx)) {
+				dl_unlink(c, &loc->pending_q, idx);
+				return idx;
+			}
+		}
+	}
+	return EMU_LRU_NIL;
+}
+
+static uint32_t common_pop(const struct emu_lru_ctx *c, uint32_t cpu)
+{
+	uint32_t nr_cpus = c->state->nr_cpus;
+	struct lru_local *loc = local_of(c, cpu);
+	uint32_t idx, victim_cpu, first_victim;
+
+	idx = local_take_free(c, loc);
+	if (idx == EMU_LRU_NIL) {
+		local_refill(c, loc, cpu);
+		idx = local_take_free(c, loc);
+	}
+	if (idx != EMU_LRU_NIL) {
+		pending_add(c, loc, cpu, idx);
+		return idx;
+	}
+
+	/* Nothing shared is free or evictable: raid the CPUs' private lists round robin, starting
+	 * where the previous raid of this CPU stopped. */
+	first_victim = victim_cpu = loc->next_steal % nr_cpus;
+	do {
+		struct lru_local *vl = local_of(c, victim_cpu);
+
+		idx = local_take_free(c, vl);
+		if (idx == EMU_LRU_NIL)
+			idx = local_take_pending(c, vl);
+		victim_cpu = (victim_cpu + 1) % nr_cpus;
+	} while (idx == EMU_LRU_NIL && victim_cpu != first_victim);
+	loc->next_steal = victim_cpu;
+
+	if (idx != EMU_LRU_NIL)
+		pending_add(c, loc, cpu, idx);
+	return idx;
+}
+
+static void common_push(const struct emu_lru_ctx *c, uint32_t idx)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	switch (n->type) {
+	case LRU_LOCAL_PENDING: {
+		/* still private to the CPU that took it: straight back to that CPU's free list */
+		struct lru_local *loc = local_of(c, cpu_index(c, n->cpu));
+
+		dl_unlink(c, &loc->pending_q, idx);
+		n->type = LRU_LOCAL_FREE;
+		n->ref = 0;
+		dl_push_first(c, &loc->free_q, idx);
+		break;
+	}
+	case LRU_ACTIVE:
+	case LRU_INACTIVE:
+		set_move(c, &c->state->shared, idx, LRU_FREE);
+		break;
+	default:
+		/* already free (a double free the kernel warns about and ignores) */
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Per-CPU layout                                                                               */
+
+static uint32_t percpu_pop(const struct emu_lru_ctx *c, uint32_t cpu)
+{
+	struct lru_set *s = own_set_of(c, cpu);
+	uint32_t idx;
+
+	age_lists(c, s);
+	if (s->q[LRU_FREE].first == EMU_LRU_NIL)
+		evict(c, s, LRU_PERCPU_BATCH, &s->q[LRU_FREE], LRU_FREE, cpu);
+
+	idx = s->q[LRU_FREE].first;
+	if (idx != EMU_LRU_NIL) {
+		node_at(c, idx)->ref = 0;
+		/* handed-out nodes start on the inactive head; there is no pending stage */
+		set_move(c, s, idx, LRU_INACTIVE);
+	}
+	return idx;
+}
+
+static void percpu_push(const struct emu_lru_ctx *c, uint32_t idx)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+
+	if (n->type >= LRU_NR_SHARED || n->cpu >= c->state->nr_cpus)
+		return;
+	set_move(c, own_set_of(c, n->cpu), idx, LRU_FREE);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Interface                                                                                    */
+
+size_t emu_lru_state_size(uint32_t nr_cpus, bool percpu)
+{
+	size_t rec = percpu ? sizeof(struct lru_set) : sizeof(struct lru_local);
+
+	return sizeof(struct emu_lru) + (size_t)cpu_count(nr_cpus) * rec;
+}
+
+static void set_init(struct lru_set *s)
+{
+	int k;
+
+	for (k = 0; k < LRU_NR_SHARED; k++)
+		dl_init(&s->q[k]);
+	s->nr[LRU_ACTIVE] = s->nr[LRU_INACTIVE] = 0;
+	s->cursor = EMU_LRU_NIL; /* the sentinel: the first rotation starts at the oldest node */
+}
+
+static void node_reset(struct emu_lru_node *n, uint8_t type, uint32_t cpu)
+{
+	n->next = n->prev = EMU_LRU_NIL;
+	n->cpu = (uint16_t)cpu;
+	n->type = type;
+	n->ref = 0;
+}
+
+void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bool percpu)
+{
+	struct emu_lru *st = c->state;
+	uint32_t cpu, i;
+
+	nr_cpus = cpu_count(nr_cpus);
+	st->magic = LRU_STATE_MAGIC;
+	st->nr_cpus = nr_cpus;
+	st->nr_elems = nr_elems;
+	st->percpu = percpu;
+	set_init(&st->shared);
+
+	if (!percpu) {
+		uint32_t batch = nr_elems / nr_cpus / 2;
+
+		if (batch < 1)
+			batch = 1;
+		if (batch > LRU_COMMON_BATCH_MAX)
+			batch = LRU_COMMON_BATCH_MAX;
+		st->target_free = batch;
+		st->nr_scans = LRU_COMMON_SCANS;
+		for (cpu = 0; cpu < nr_cpus; cpu++) {
+			struct lru_local *loc = local_of(c, cpu);
+
+			dl_init(&loc->free_q);
+			dl_init(&loc->pending_q);
+			loc->next_steal = cpu;
+		}
+		/* every node starts on the shared free list, the highest index at its head */
+		for (i = 0; i < nr_elems; i++) {
+			node_reset(node_at(c, i), LRU_FREE, 0);
+			dl_push_first(c, &st->shared.q[LRU_FREE], i);
+		}
+		return;
+	}
+
+	st->target_free = LRU_PERCPU_BATCH;
+	st->nr_scans = LRU_PERCPU_SCANS;
+	for (cpu = 0; cpu < nr_cpus; cpu++)
+		set_init(own_set_of(c, cpu));
+
+	/* Consecutive slices of nr_elems / nr_cpus nodes go to CPU 0, 1, ...; a remainder (the map
+	 * code rounds max_entries up to a multiple of the CPU count, so there is none in practice)
+	 * is never handed out, as in the kernel. With fewer nodes than CPUs the kernel's slice would
+	 * be empty; give the first CPUs one node each instead. */
+	{
+		uint32_t slice = nr_elems / nr_cpus ? nr_elems / nr_cpus : 1;
+
+		i = 0;
+		for (cpu = 0; cpu < nr_cpus && i < nr_elems; cpu++) {
+			uint32_t k;
+
+			for (k = 0; k < slice && i < nr_elems; k++, i++) {
+				node_reset(node_at(c, i), LRU_FREE, cpu);
+				dl_push_first(c, &own_set_of(c, cpu)->q[LRU_FREE], i);
+			}
+		}
+		for (; i < nr_elems; i++)
+			node_reset(node_at(c, i), LRU_UNUSED, 0);
+	}
+}
+
+uint32_t emu_lru_pop_free(struct emu_lru_ctx *c, uint32_t cpu)
+{
+	cpu = cpu_index(c, cpu);
+	return c->state->percpu ? percpu_pop(c, cpu) : common_pop(c, cpu);
+}
+
+void emu_lru_push_free(struct emu_lru_ctx *c, uint32_t idx)
+{
+	if (idx >= c->state->nr_elems)
+		return;
+	if (c->state->percpu)
+		percpu_push(c, idx);
+	else
+		common_push(c, idx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Self-check                                                                                   */
+
+/* Walk one list: links agree both ways, every node carries the list's type (and CPU where that
+ * identifies the list), nothing is visited twice (which also rules out cycles). Returns the
+ * number of nodes, or -1. */
+static long check_list(const struct emu_lru_ctx *c, const struct lru_dlist *l, uint8_t type,
+		       long cpu, unsigned char *seen)
+{
+	uint32_t nr_elems = c->state->nr_elems, idx, prev = EMU_LRU_NIL;
+	long n = 0;
+
+	for (idx = l->first; idx != EMU_LRU_NIL; prev = idx, idx = node_at(c, idx)->next) {
+		const struct emu_lru_node *nd;
+
+		if (idx >= nr_elems || seen[idx])
+			return -1;
+		seen[idx] = 1;
+		nd = node_at(c, idx);
+		if (nd->prev != prev || nd->type != type)
+			return -1;
+		if (cpu >= 0 && nd->cpu != (uint32_t)cpu)
+			return -1;
+		n++;
+	}
+	return l->last == prev ? n : -1;
+}
+
+static int check_set(const struct emu_lru_ctx *c, const struct lru_set *s, long cpu,
+		     unsigned char *seen, uint32_t *total)
+{
+	int k;
+
+	for (k = 0; k < LRU_NR_SHARED; k++) {
+		long n = check_list(c, &s->q[k], (uint8_t)k, cpu, seen);
+
+		if (n < 0)
+			return -1;
+		if (k < LRU_NR_COUNTED && (uint32_t)n != s->nr[k])
+			return -1;
+		*total += (uint32_t)n;
+	}
+	/* the rotation cursor is the sentinel or a node of this set's inactive list */
+	if (s->cursor != EMU_LRU_NIL) {
+		const struct emu_lru_node *nd;
+
+		if (s->cursor >= c->state->nr_elems)
+			return -1;
+		nd = node_at(c, s->cursor);
+		if (nd->type != LRU_INACTIVE || (cpu >= 0 && nd->cpu != (uint32_t)cpu))
+			return -1;
+	}
+	return 0;
+}
+
+int emu_lru_check(struct emu_lru_ctx *c, uint32_t nr_elems)
+{
+	const struct emu_lru *st = c->state;
+	unsigned char *seen;
+	uint32_t total = 0, expected = 0, cpu, i;
+	int ret = -1;
+
+	if (st->magic != LRU_STATE_MAGIC || st->nr_elems != nr_elems || st->nr_cpus == 0)
+		return -1;
+	seen = calloc(nr_elems ? nr_elems : 1, 1);
+	if (!seen)
+		return -1;
+
+	if (st->percpu) {
+		for (cpu = 0; cpu < st->nr_cpus; cpu++)
+			if (check_set(c, own_set_of(c, cpu), cpu, seen, &total))
+				goto out;
+	} else {
+		if (st->target_free < 1 || st->target_free > LRU_COMMON_BATCH_MAX)
+			goto out;
+		if (check_set(c, &st->shared, -1, seen, &total))
+			goto out;
+		for (cpu = 0; cpu < st->nr_cpus; cpu++) {
+			struct lru_local *loc = local_of(c, cpu);
+			long a = check_list(c, &loc->free_q, LRU_LOCAL_FREE, cpu, seen);
+			long b = check_list(c, &loc->pending_q, LRU_LOCAL_PENDING, cpu, seen);
+
+			if (a < 0 || b < 0 || loc->next_steal >= st->nr_cpus)
+				goto out;
+			total += (uint32_t)(a + b);
+		}
+	}
+
+	/* every node that belongs to the LRU is on exactly one list */
+	for (i = 0; i < nr_elems; i++) {
+		const struct emu_lru_node *nd = node_at(c, i);
+
+		if (nd->type == LRU_UNUSED) {
+			if (!st->percpu || seen[i])
+				goto out;
+			continue;
+		}
+		if (!seen[i])
+			goto out;
+		expected++;
+	}
+	if (total != expected)
+		goto out;
+	ret = 0;
+out:
+	free(seen);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Crash recovery                                                                               */
+
+bool emu_lru_node_in_use(const struct emu_lru_ctx *c, uint32_t idx)
+{
+	uint8_t t = node_at(c, idx)->type;
+
+	return t == LRU_ACTIVE || t == LRU_INACTIVE || t == LRU_LOCAL_PENDING;
+}
+
+/*
+ * A process killed halfway through a list move leaves doubly linked lists that disagree with
+ * themselves, and which of its steps landed is unknowable from the lists alone. So nothing of
+ * the old lists is trusted: every node is placed again from the one thing that is sound, whether
+ * its element is in the hash table. Elements in the table go to the active list if they were
+ * active, else to the inactive one (a node that was pending or half-moved counts as recently
+ * used, as pending nodes are); the rest become free. Local lists start empty, which the
+ * kernel's lists also are after a refill hands everything back. The order within a list is by
+ * index: the exact recency among the survivors is lost with the crash, as it is nowhere
+ * recorded soundly.
+ */
+static void rebuild_place(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint32_t cpu,
+			  bool in_table)
+{
+	struct emu_lru_node *n = node_at(c, idx);
+	uint8_t to = !in_table ? LRU_FREE : n->type == LRU_ACTIVE ? LRU_ACTIVE : LRU_INACTIVE;
+
+	n->type = to;
+	n->cpu = (uint16_t)cpu;
+	if (to == LRU_FREE)
+		n->ref = 0;
+	count_adjust(s, to, +1);
+	dl_push_first(c, &s->q[to], idx);
+}
+
+void emu_lru_rebuild(struct emu_lru_ctx *c, bool (*in_table)(void *arg, uint32_t idx))
+{
+	struct emu_lru *st = c->state;
+	uint32_t nr_cpus = cpu_count(st->nr_cpus), nr_elems = st->nr_elems, cpu, i;
+
+	if (!st->percpu) {
+		set_init(&st->shared);
+		for (cpu = 0; cpu < nr_cpus; cpu++) {
+			struct lru_local *loc = local_of(c, cpu);
+
+			dl_init(&loc->free_q);
+			dl_init(&loc->pending_q);
+			if (loc->next_steal >= nr_cpus)
+				loc->next_steal = cpu;
+		}
+		for (i = 0; i < nr_elems; i++)
+			rebuild_place(c, &st->shared, i, 0, in_table(c->arg, i));
+		return;
+	}
+
+	/* the slices emu_lru_init handed out: node i belongs to CPU i / slice */
+	{
+		uint32_t slice = nr_elems / nr_cpus ? nr_elems / nr_cpus : 1;
+
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			set_init(own_set_of(c, cpu));
+		for (i = 0; i < nr_elems; i++) {
+			if (i / slice >= nr_cpus) {
+				node_reset(node_at(c, i), LRU_UNUSED, 0);
+				continue;
+			}
+			rebuild_place(c, own_set_of(c, i / slice), i, i / slice, in_table(c->arg, i));
+		}
+	}
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../util/compiler.h"
+#include "diag.h"
+
+static void vdiag(const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
+		return;
+	fprintf(stderr, "bpfemu: %s\n", line);
+}
+
+/* One line on stderr, prefixed, so a user sees why a call the kernel would take was refused. */
+void emu_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(fmt, ap);
+	va_end(ap);
+}
+
+void emu_diag_once(bool *said, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(said, true, __ATOMIC_RELAXED))
+		return;
+	va_start(ap, fmt);
+	vdiag(fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault injection for tests: a differential checker that never reports anything might be
+ * checking nothing. BPFEMU_FAULT names the mistakes to make (comma-separated):
+ *
+ *   getnext-skip   hash GET_NEXT_KEY skips one element (order and contents of a walk differ)
+ *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
+ *   lookup-byte    LOOKUP flips the last byte of the value it returns
+ *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   interp-alu     the interpreter flips one bit of one ALU result
+ *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
+ *   check-oob      the program checker lets a map value access run one byte past the end
+ *
+ * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
+ * library has neither the switch nor the mistakes.
+ */
+#ifndef BPFEMU_FAULT_INJECTION
+#error "fault.c belongs to test builds only (-DBPFEMU_FAULT_INJECTION=ON)"
+#endif
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/compiler.h"
+#include "diag.h"
+
+static char faults[256];
+static pthread_once_t faults_once = PTHREAD_ONCE_INIT;
+
+static void faults_init(void)
+{
+	const char *f = getenv("BPFEMU_FAULT");
+
+	if (!f || !*f)
+		return;
+	snprintf(faults, sizeof(faults), ",%s,", f);
+	emu_diag("fault injection on: %s (a test build: answers are deliberately wrong)", f);
+}
+
+bool emu_fault(const char *name)
+{
+	char want[64];
+
+	pthread_once(&faults_once, faults_init);
+	if (!faults[0])
+		return false;
+	snprintf(want, sizeof(want), ",%s,", name);
+	return strstr(faults, want) != NULL;
+}

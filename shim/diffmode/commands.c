@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/* Differential mode: each command run on the kernel and on the emulator. */
+#include "diffmode.h"
+
+/* ---- commands ---- */
+
+void dm_not_compared(enum nc why) { dm_st.not_compared[why]++; }
+
+static long emu_only(struct call *c, enum nc why)
+{
+	dm_not_compared(why);
+	return emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+}
+
+/* A fd field of the kernel's attr. false: an emulated map without a mirror (not comparable). */
+static bool fix_fd(struct call *c, unsigned off, bool primary)
+{
+	int fd = (int)attr_u32(&c->a, off), kbtf;
+	struct mirror *m;
+	uint32_t kfd;
+
+	if (off + 4 > c->size && !primary)
+		return true; /* not passed: zero on both sides */
+	switch (dm_classify_btf(fd, &m, &kbtf)) {
+	case FD_RAW:
+		return true;
+	case FD_OURS:
+		kfd = (uint32_t)dm_cfg.null_fd; /* not a map, as the emulator sees it */
+		break;
+	case FD_MIRRORED:
+		kfd = (uint32_t)m->kfd;
+		if (primary)
+			c->map = m;
+		break;
+	case FD_BTF_MIRRORED:
+		kfd = (uint32_t)kbtf;
+		if (primary)
+			c->btf = true;
+		break;
+	default:
+		return !primary;
+	}
+	if (c->kattr)
+		memcpy(c->kattr + off, &kfd, 4);
+	dm_mask_attr(c, off, 4);
+	return true;
+}
+
+static bool pin_cpu0(cpu_set_t *saved)
+{
+	cpu_set_t one;
+
+	if (!dm_cfg.cpu0 || sched_getaffinity(0, sizeof(*saved), saved))
+		return false;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	return !sched_setaffinity(0, sizeof(one), &one);
+}
+
+static unsigned primary_fd_off(int cmd)
+{
+	switch (cmd) {
+	case EMU_BPF_MAP_LOOKUP_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case EMU_BPF_MAP_UPDATE_BATCH:
+	case EMU_BPF_MAP_DELETE_BATCH:
+		return BA_FD;
+	case EMU_BPF_MAP_LOOKUP_ELEM:
+	case EMU_BPF_MAP_UPDATE_ELEM:
+	case EMU_BPF_MAP_DELETE_ELEM:
+	case EMU_BPF_MAP_GET_NEXT_KEY:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case EMU_BPF_MAP_FREEZE:
+	case EMU_BPF_OBJ_GET_INFO_BY_FD:
+		return 0;
+	default:
+		return UINT_MAX;
+	}
+}
+
+/* A call whose map the kernel does not know fails at the fd on both sides, before any buffer is
+ * touched. Should the fd be a kernel object the program got past us, its outputs still must not
+ * land in the program's memory: they point at a page that faults. */
+static void guard_outputs(struct call *c)
+{
+	static const unsigned el[] = { EL_VALUE }, ba[] = { BA_OUT, BA_KEYS, BA_VALUES };
+	const unsigned *offs = NULL;
+	size_t n = 0;
+	uint64_t bad = (uintptr_t)dm_guard_page;
+
+	if (c->cmd == EMU_BPF_MAP_LOOKUP_ELEM || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM || c->cmd == EMU_BPF_MAP_GET_NEXT_KEY) {
+		offs = el;
+		n = 1;
+	} else if (c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH) {
+		offs = ba;
+		n = 3;
+	}
+	for (size_t i = 0; i < n && dm_guard_page; i++)
+		if (offs[i] + 8 <= c->size && attr_u64(&c->a, offs[i])) {
+			memcpy(c->kattr + offs[i], &bad, 8);
+			dm_mask_attr(c, offs[i], 8);
+		}
+}
+
+static void finish_shadows(struct call *c)
+{
+	dm_unprotect_all();
+	for (int k = 0; k < c->ng; k++) {
+		/* a big batch's shadow need not stay resident until the next one */
+		if (c->g[k].shadow && c->g[k].npages > 256)
+			madvise(c->g[k].shadow, c->g[k].npages * PAGE, MADV_DONTNEED);
+		free(c->g[k].prot);
+		c->g[k].prot = NULL;
+	}
+}
+
+/* The general case: kernel first on shadows, then the emulator, then compare. */
+static long run_both(struct call *c, const struct emu_attr *before)
+{
+	unsigned poff = primary_fd_off(c->cmd);
+	bool pinned = false, zero_seed_added = false;
+	cpu_set_t saved;
+	unsigned ksize = c->size < EMU_ATTR_SIZE ? c->size : EMU_ATTR_SIZE;
+
+	/* The primary map first: spans need its sizes. */
+	if (poff != UINT_MAX) {
+		struct mirror *m;
+		enum fdclass fc = dm_classify_btf((int)attr_u32(&c->a, poff), &m, NULL);
+
+		if (fc == FD_UNMIRRORED)
+			return emu_only(c, NC_NO_MIRROR);
+		if (fc == FD_MIRRORED)
+			c->map = m;
+		c->btf = fc == FD_BTF_MIRRORED;
+		if (m && !m->order &&
+		    (c->cmd == EMU_BPF_MAP_GET_NEXT_KEY || c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH))
+			return emu_only(c, NC_ORDER);
+	}
+	dm_spans_for(c);
+	if (!dm_build_shadows(c)) {
+		finish_shadows(c);
+		return emu_only(c, NC_TOO_BIG);
+	}
+	if (c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD)
+		dm_shadow_info_hash(c);
+	if (poff != UINT_MAX)
+		fix_fd(c, poff, true);
+	if (poff != UINT_MAX && !c->map && c->kattr)
+		guard_outputs(c);
+
+	if (c->cmd == EMU_BPF_MAP_CREATE) {
+		static const unsigned fds[] = { MC_INNER_FD, MC_BTF_FD, MC_VTYPE_BTF_OBJ_FD, MC_TOKEN_FD };
+		struct mirror *m;
+
+		/* a BTF object with no kernel counterpart: the two sides would create different maps */
+		if (attr_u32(&c->a, MC_BTF_FD) && c->size >= MC_BTF_FD + 4 &&
+		    dm_classify((int)attr_u32(&c->a, MC_BTF_FD), &m) == FD_UNMIRRORED) {
+			finish_shadows(c);
+			return emu_only(c, NC_NO_MIRROR);
+		}
+		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (attr_u32(&c->a, fds[i]))
+				fix_fd(c, fds[i], false);
+		/* Same seed on both sides: walks and batches compare. Only where the kernel reads the
+		 * flags, or the two would create different maps. */
+		if (dm_cfg.zero_seed && dm_is_hash(attr_u32(&c->a, MC_TYPE)) && c->size >= MC_FLAGS + 4 && c->kattr &&
+		    !(attr_u32(&c->a, MC_FLAGS) & EMU_F_ZERO_SEED)) {
+			uint32_t f = attr_u32(&c->a, MC_FLAGS) | EMU_F_ZERO_SEED;
+
+			attr_set_u32(&c->a, MC_FLAGS, f);
+			memcpy(c->kattr + MC_FLAGS, &f, 4);
+			dm_mask_attr(c, MC_FLAGS, 4);
+			zero_seed_added = true;
+		}
+	}
+	if (c->cmd == EMU_BPF_PROG_LOAD) {
+		static const unsigned fds[] = { PL_BTF_FD, PL_ATTACH_PROG_FD, PL_TOKEN_FD };
+
+		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (attr_u32(&c->a, fds[i]))
+				fix_fd(c, fds[i], false);
+	}
+	if (c->cmd == EMU_BPF_MAP_GET_NEXT_ID)
+		dm_mask_attr(c, ID_NEXT, 4);
+	for (int k = 0; k < c->ng; k++)
+		if (c->g[k].shadow)
+			dm_protect_group(&c->g[k]);
+
+	if (c->map && dm_is_lru(c->map->type)) {
+		pinned = pin_cpu0(&saved);
+		if (!pinned && !dm_st.said_cpu0) {
+			dm_st.said_cpu0 = true;
+			dm_note("cannot run kernel calls on CPU 0: LRU maps may diverge in which elements they evict");
+		}
+	}
+	c->kret = dm_kbpf(c->cmd, c->kattr ? (void *)c->kattr : (void *)c->uattr, c->kattr ? ksize : c->size);
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+
+	dm_st.compared++;
+	dm_compare_results(c);
+	if (c->cmd != EMU_BPF_MAP_CREATE && c->cmd != EMU_BPF_PROG_LOAD) {
+		for (int i = 0; i < c->nsp; i++)
+			dm_compare_span(c, &c->sp[i], c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && !strcmp(c->sp[i].name, "info"));
+		dm_compare_attr(c);
+	}
+	finish_shadows(c);
+
+	if (c->cmd == EMU_BPF_MAP_CREATE) {
+		uint32_t type = attr_u32(&c->a, MC_TYPE);
+
+		if (c->eret == -EOPNOTSUPP && type && type < EMU_NR_MAP_TYPES && !emu_map_type_emulated(type)) {
+			/* a map type the emulator leaves out: documented, not a divergence */
+			dm_st.compared--;
+			dm_not_compared(NC_NOT_EMULATED);
+			c->nd = 0;
+		}
+		if (c->kret >= 0 && c->eret >= 0) {
+			struct mirror *m = dm_adopt((int)c->eret, (int)c->kret);
+
+			if (m && zero_seed_added)
+				m->order = true;
+		} else if (c->kret >= 0) {
+			close((int)c->kret);
+		}
+	} else if (c->cmd == EMU_BPF_BTF_LOAD) {
+		if (c->kret >= 0 && c->eret >= 0)
+			dm_btf_adopt((int)c->eret, (int)c->kret);
+		else if (c->kret >= 0)
+			close((int)c->kret);
+	} else if (c->cmd == EMU_BPF_PROG_LOAD) {
+		if (c->eret == -EOPNOTSUPP) {
+			/* only libbpf's probe programs are emulated: anything else needs a verifier */
+			dm_st.compared--;
+			dm_not_compared(NC_NOT_EMULATED);
+			c->nd = 0;
+		}
+		if (c->kret >= 0)
+			close((int)c->kret); /* program objects are not mirrored */
+	}
+	if (c->nd)
+		dm_report(c, before);
+	return c->eret;
+}
+
+/* MAP_GET_FD_BY_ID: the kernel is asked for the mirror of the map the emulator found. */
+static long get_fd_by_id(struct call *c, const struct emu_attr *before)
+{
+	struct emu_attr ka = c->a;
+	struct mirror *m = NULL;
+	unsigned ksize = c->size < EMU_ATTR_SIZE ? c->size : EMU_ATTR_SIZE;
+
+	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	if (c->eret >= 0) {
+		dev_t dev;
+		ino_t ino;
+		int mode;
+		uint32_t kid = 0;
+
+		if (dm_identity((int)c->eret, &dev, &ino, &mode)) {
+			/* the kernel id of this map's mirror, opening one through a pin if need be */
+			for (size_t i = 0; i < dm_mirrors_cap && !kid; i++)
+				if (dm_mirrors[i] && dm_mirrors[i]->dev == dev && dm_mirrors[i]->ino == ino && (int)i != (int)c->eret)
+					kid = dm_mirrors[i]->kid;
+			if (!kid && (m = dm_attach((int)c->eret)))
+				kid = m->kid;
+		}
+		if (!kid) {
+			dm_not_compared(NC_NO_MIRROR);
+			return c->eret;
+		}
+		attr_set_u32(&ka, ID_START, kid);
+	} else {
+		attr_set_u32(&ka, ID_START, 0); /* no such map: the kernel's answer for an unknown id */
+	}
+	c->kret = dm_kbpf(c->cmd, ka.b, ksize);
+	dm_st.compared++;
+	dm_compare_results(c);
+	if (c->kret >= 0 && c->eret >= 0)
+		dm_adopt((int)c->eret, (int)c->kret); /* replaces what attach made */
+	else if (c->kret >= 0)
+		close((int)c->kret);
+	if (c->nd)
+		dm_report(c, before);
+	return c->eret;
+}
+
+static long obj_pin_get(struct call *c)
+{
+	int efd = (int)attr_u32(&c->a, PIN_FD);
+
+	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	dm_not_compared(NC_PATH);
+	dm_st.touched_pins = true;
+	if (c->eret < 0)
+		return c->eret;
+	if (c->cmd == EMU_BPF_OBJ_PIN) {
+		struct mirror *m;
+
+		if (dm_classify(efd, &m) == FD_MIRRORED) {
+			dm_sweep_pins();
+			dm_mirror_pin(efd);
+		}
+	} else {
+		struct mirror *m;
+
+		dm_classify((int)c->eret, &m); /* finds the mirror by pin or by id */
+	}
+	return c->eret;
+}
+
+static bool emulated_cmd(int cmd)
+{
+	switch (cmd) {
+	case EMU_BPF_MAP_CREATE:
+	case EMU_BPF_MAP_LOOKUP_ELEM:
+	case EMU_BPF_MAP_UPDATE_ELEM:
+	case EMU_BPF_MAP_DELETE_ELEM:
+	case EMU_BPF_MAP_GET_NEXT_KEY:
+	case EMU_BPF_PROG_LOAD:
+	case EMU_BPF_OBJ_PIN:
+	case EMU_BPF_OBJ_GET:
+	case EMU_BPF_MAP_GET_NEXT_ID:
+	case EMU_BPF_MAP_GET_FD_BY_ID:
+	case EMU_BPF_OBJ_GET_INFO_BY_FD:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case EMU_BPF_MAP_FREEZE:
+	case EMU_BPF_MAP_LOOKUP_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case EMU_BPF_MAP_UPDATE_BATCH:
+	case EMU_BPF_MAP_DELETE_BATCH:
+	case EMU_BPF_BTF_LOAD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before)
+{
+	struct call *c = calloc(1, sizeof(*c));
+	long r;
+
+	dm_st.calls++;
+	if (!c) {
+		r = emu_bpf_copy_attr(before, uattr, size);
+		return r ? r : emu_bpf_dispatch(cmd, before, uattr);
+	}
+	c->cmd = cmd;
+	c->uattr = uattr;
+	c->size = size;
+	r = emu_bpf_copy_attr(&c->a, uattr, size);
+	*before = c->a;
+	if (r) {
+		/* The syscall's own attr checks failed: the kernel fails them the same way, before
+		 * reading any field or writing anything. */
+		c->kret = dm_kbpf(cmd, uattr, size);
+		c->eret = r;
+		dm_st.compared++;
+		dm_compare_results(c);
+		if (c->kret >= 0 && dm_returns_fd(cmd))
+			close((int)c->kret);
+		if (c->nd)
+			dm_report(c, before);
+	} else if (cmd == EMU_BPF_BTF_GET_NEXT_ID || cmd == EMU_BPF_BTF_GET_FD_BY_ID) {
+		r = emu_only(c, NC_BTF_IDS);
+	} else if (cmd >= 0 && cmd < NR_KERNEL_CMDS && !emulated_cmd(cmd)) {
+		r = emu_only(c, NC_NOT_EMULATED);
+	} else if (cmd == EMU_BPF_MAP_GET_FD_BY_ID) {
+		r = get_fd_by_id(c, before);
+	} else if (cmd == EMU_BPF_OBJ_PIN || cmd == EMU_BPF_OBJ_GET) {
+		r = obj_pin_get(c);
+	} else {
+		r = run_both(c, before);
+	}
+	free(c);
+	return r;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential mode's rooms share this header (shim/diffmode/): diffmode.c (configuration,
+ * setup, the exit summary), mirror.c (the kernel side: mirror maps, their pins), shadow.c (shadow
+ * buffers and the comparison of one call), commands.c (how each command is run on both sides),
+ * report.c (divergence reports, text and JSON). The design is written at the top of diffmode.c.
+ */
+#ifndef BPFEMU_SHIM_DIFFMODE_H
+#define BPFEMU_SHIM_DIFFMODE_H
+
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../shim.h"
+
+#define BPF_FS_MAGIC 0xcafe4a11
+#define PAGE 4096u
+#define NR_KERNEL_CMDS EMU_BPF_NR_CMDS /* others are EINVAL on both sides */
+#define MAX_SPANS 6
+#define MAX_GROUPS (MAX_SPANS + 2) /* the attr, and the info hash buffer */
+#define MAX_DIFFS 8
+#define SHADOW_MAX (64u << 20) /* a call that needs more shadow than this is not compared */
+#define EXIT_DIFF_STRICT 3
+
+/* Why a call was not compared. */
+enum nc {
+	NC_NOT_EMULATED, /* the emulator does not implement it: not sent to the kernel */
+	NC_NO_MIRROR,    /* an emulated map with no kernel counterpart */
+	NC_PATH,         /* OBJ_PIN / OBJ_GET: paths of two different file systems */
+	NC_ORDER,        /* a hash map's walk order without BPF_F_ZERO_SEED */
+	NC_TOO_BIG,      /* buffers too large to shadow */
+	NC_BTF_IDS,      /* BTF_GET_NEXT_ID / BTF_GET_FD_BY_ID: which BTF ids exist differs by design */
+	NC_MAX
+};
+extern const char *const dm_nc_names[NC_MAX], *const dm_nc_keys[NC_MAX];
+
+struct dm_config {
+	bool on, json, strict;
+	int report_fd;
+	unsigned long max_reports;
+	bool zero_seed;       /* the kernel lets us set BPF_F_ZERO_SEED */
+	bool cpu0;            /* we can run kernel calls on CPU 0 */
+	char pin_dir[PATH_MAX]; /* kernel bpffs directory for mirror pins, "" if none */
+	int null_fd;          /* stands in for our own kernel fds if the program names one */
+	int fd_base;          /* where our kernel fds go, out of the program's way */
+};
+
+struct dm_stats {
+	unsigned long calls, compared, divergences, not_compared[NC_MAX];
+	bool touched_pins;
+	int exit_status;
+	bool exit_known;
+	bool said_cpu0, said_pins;
+};
+
+extern struct dm_config dm_cfg;
+extern struct dm_stats dm_st;
+extern pthread_mutex_t dm_mu;  /* calls are serialized */
+extern void *dm_guard_page;    /* PROT_NONE */
+extern long (*dm_real_syscall)(long, ...);
+
+struct sbuf {
+	char *p;
+	size_t n, cap;
+};
+
+struct mirror {
+	int kfd;
+	dev_t dev;
+	ino_t ino;
+	int accmode;
+	uint32_t kid; /* the kernel map's id */
+	uint32_t type, key_size, value_size, max_entries, map_flags, value_bytes;
+	bool btf;   /* created with BTF: info's btf_id differs by design */
+	bool order; /* walks come out in the same order on both sides */
+	bool pinned; /* has a mirror pin */
+};
+
+enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_UNMIRRORED };
+
+struct span {
+	const char *name;
+	unsigned attr_off;  /* where its pointer is in the attr */
+	uint64_t uptr;
+	size_t len;
+	bool out;           /* the call may write it: shadowed and compared */
+	bool compare;
+	unsigned mask_off, mask_len; /* bytes not compared (an id) */
+	unsigned mask2_off, mask2_len; /* and another range (a map's btf_id) */
+	int group;
+	unsigned char *kptr; /* what the kernel gets */
+};
+
+struct region {
+	unsigned char *base;
+	size_t cap;
+	size_t npages; /* pages whose protection was changed, to restore */
+	size_t *pages;
+	size_t pages_cap;
+};
+
+struct group {
+	uint64_t lo, hi;  /* user range */
+	uint64_t plo;     /* its first page */
+	unsigned char *shadow; /* the shadow of plo */
+	int slot;
+	bool out;
+	unsigned char *prot; /* per page: PROT_* the user's memory has */
+	size_t npages;
+};
+
+struct difference {
+	char what[200];
+	char kernel[200], emulator[200];
+};
+
+struct call {
+	int cmd;
+	union bpf_attr *uattr;
+	unsigned size;
+	struct emu_attr a;   /* what the emulator reads */
+	struct span sp[MAX_SPANS + 1];
+	int nsp;
+	struct group g[MAX_GROUPS];
+	int ng;
+	unsigned char *kattr; /* the kernel's attr (a shadow of the user's) */
+	int attr_group;
+	unsigned kmask[32];   /* attr bytes that differ by design: [off, off+len) pairs */
+	int nkmask;
+	struct mirror *map;
+	bool btf;            /* the primary fd is a (mirrored) BTF object */
+	long kret, eret;
+	struct difference d[MAX_DIFFS];
+	int nd;
+};
+
+/* report.c */
+void dm_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void dm_emit(struct sbuf *b);
+const char *dm_errname(int e);
+void dm_answer_text(struct sbuf *b, long r);
+void dm_sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dm_sb_json_str(struct sbuf *b, const char *s);
+void dm_report(struct call *c, const struct emu_attr *before);
+
+/* mirror.c */
+long dm_kbpf(int cmd, void *attr, unsigned size);
+long dm_kcreate_probe(uint32_t type, uint32_t flags);
+bool dm_grow(void *pp, size_t *cap, size_t need, size_t elem);
+void dm_set_ours(int fd, bool v);
+int dm_move_high(int fd);
+bool dm_identity(int fd, dev_t *dev, ino_t *ino, int *accmode);
+bool dm_is_hash(uint32_t t);
+bool dm_is_lru(uint32_t t);
+extern struct mirror **dm_mirrors; /* indexed by the emulated fd */
+extern size_t dm_mirrors_cap;
+struct mirror *dm_adopt(int efd, int kfd);
+struct mirror *dm_attach(int efd);
+enum fdclass dm_classify(int fd, struct mirror **out);
+/* the same, with *kbtf the kernel fd of a mirrored BTF object */
+enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf);
+/* record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd */
+void dm_btf_adopt(int efd, int kfd);
+void dm_find_pin_dir(void);
+void dm_mirror_pin(int efd);
+void dm_sweep_pins(void);
+
+/* shadow.c */
+void dm_mask_attr(struct call *c, unsigned off, unsigned len);
+void dm_spans_for(struct call *c);
+bool dm_build_shadows(struct call *c);
+void dm_shadow_info_hash(struct call *c);
+void dm_protect_group(struct group *g);
+void dm_unprotect_all(void);
+void dm_compare_span(struct call *c, const struct span *s, bool info_hash_ptr);
+void dm_compare_attr(struct call *c);
+void dm_compare_results(struct call *c);
+bool dm_returns_fd(int cmd);
+
+/* commands.c */
+void dm_not_compared(enum nc why);
+long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before);
+
+#endif

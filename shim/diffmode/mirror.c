@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/* Differential mode, the kernel side: mirror maps for emulated ones, and their pins on a real bpffs. */
+#include "diffmode.h"
+
+/* ---- the kernel side ---- */
+
+long dm_kbpf(int cmd, void *attr, unsigned size)
+{
+	long r;
+
+	errno = 0;
+	r = dm_real_syscall(SYS_bpf, (long)cmd, (long)attr, (long)size);
+	return r < 0 ? -errno : r;
+}
+
+static long ksys(long nr, long a, long b, long c, long d)
+{
+	long r = dm_real_syscall(nr, a, b, c, d, 0L, 0L);
+
+	return r < 0 ? -errno : r;
+}
+
+
+long dm_kcreate_probe(uint32_t type, uint32_t flags)
+{
+	struct emu_attr a;
+
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, MC_TYPE, type);
+	attr_set_u32(&a, MC_KEY_SIZE, 4);
+	attr_set_u32(&a, MC_VALUE_SIZE, 4);
+	attr_set_u32(&a, MC_MAX_ENTRIES, 1);
+	attr_set_u32(&a, MC_FLAGS, flags);
+	return dm_kbpf(EMU_BPF_MAP_CREATE, a.b, EMU_ATTR_SIZE);
+}
+/* ---- mirrors: emulated fd -> kernel fd ---- */
+
+
+struct mirror **dm_mirrors; /* indexed by the emulated fd */
+size_t dm_mirrors_cap;
+static unsigned char *ours;     /* indexed by fd: 1 for the kernel fds we hold */
+static size_t ours_cap;
+
+bool dm_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = pp;
+	size_t n = *cap ? *cap : 64;
+	void *np;
+
+	if (need < *cap)
+		return true;
+	while (n <= need)
+		n *= 2;
+	np = realloc(*p, n * elem);
+	if (!np)
+		return false;
+	memset((char *)np + *cap * elem, 0, (n - *cap) * elem);
+	*p = np;
+	*cap = n;
+	return true;
+}
+
+void dm_set_ours(int fd, bool v)
+{
+	if (fd < 0)
+		return;
+	if (dm_grow(&ours, &ours_cap, (size_t)fd, 1))
+		ours[fd] = v;
+}
+
+static bool is_ours(int fd) { return fd >= 0 && (size_t)fd < ours_cap && ours[fd]; }
+
+static void close_kfd(int kfd)
+{
+	if (kfd < 0)
+		return;
+	dm_set_ours(kfd, false);
+	close(kfd);
+}
+
+/* Our kernel fds live high, so the program's fds are numbered as they would be without us. */
+int dm_move_high(int fd)
+{
+	int h;
+
+	if (fd < 0 || dm_cfg.fd_base <= 3)
+		return fd;
+	h = fcntl(fd, F_DUPFD_CLOEXEC, dm_cfg.fd_base);
+	if (h < 0)
+		return fd;
+	close(fd);
+	return h;
+}
+
+static void drop(int efd)
+{
+	struct mirror *m;
+
+	if (efd < 0 || (size_t)efd >= dm_mirrors_cap || !(m = dm_mirrors[efd]))
+		return;
+	close_kfd(m->kfd);
+	free(m);
+	dm_mirrors[efd] = NULL;
+}
+
+bool dm_identity(int fd, dev_t *dev, ino_t *ino, int *accmode)
+{
+	struct stat s;
+	int fl;
+
+	if (fd < 0 || fstat(fd, &s))
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return false;
+	*dev = s.st_dev;
+	*ino = s.st_ino;
+	*accmode = fl & O_ACCMODE;
+	return true;
+}
+
+/* The entry of an emulated fd, if it still names the map it was made for. */
+static struct mirror *lookup(int efd)
+{
+	struct mirror *m;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+
+	if (efd < 0 || (size_t)efd >= dm_mirrors_cap || !(m = dm_mirrors[efd]))
+		return NULL;
+	if (dm_identity(efd, &dev, &ino, &mode) && dev == m->dev && ino == m->ino && mode == m->accmode)
+		return m;
+	drop(efd); /* closed behind our back, and the number reused */
+	return NULL;
+}
+
+/* BTF objects: the kernel's BTF loaded from the same blob, by emulated fd. */
+struct btf_mirror {
+	int kfd;
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct btf_mirror **btf_mirrors; /* indexed by the emulated fd */
+static size_t btf_mirrors_cap;
+
+static void btf_drop(int efd)
+{
+	struct btf_mirror *b;
+
+	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+		return;
+	close_kfd(b->kfd);
+	free(b);
+	btf_mirrors[efd] = NULL;
+}
+
+static struct btf_mirror *btf_lookup(int efd)
+{
+	struct btf_mirror *b;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+
+	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+		return NULL;
+	if (dm_identity(efd, &dev, &ino, &mode) && dev == b->dev && ino == b->ino)
+		return b;
+	btf_drop(efd); /* closed behind our back, and the number reused */
+	return NULL;
+}
+
+/* Record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd. */
+void dm_btf_adopt(int efd, int kfd)
+{
+	struct btf_mirror *b;
+	int mode;
+
+	btf_drop(efd);
+	if (efd < 0 || !dm_grow(&btf_mirrors, &btf_mirrors_cap, (size_t)efd, sizeof(*btf_mirrors)) ||
+	    !(b = calloc(1, sizeof(*b)))) {
+		close(kfd);
+		return;
+	}
+	if (!dm_identity(efd, &b->dev, &b->ino, &mode)) {
+		free(b);
+		close(kfd);
+		return;
+	}
+	b->kfd = dm_move_high(kfd);
+	dm_set_ours(b->kfd, true);
+	btf_mirrors[efd] = b;
+}
+
+static uint32_t kernel_id(int kfd)
+{
+	unsigned char info[MI_SIZE];
+	struct emu_attr a;
+	uint32_t id;
+
+	memset(&a, 0, sizeof(a));
+	memset(info, 0, sizeof(info));
+	attr_set_u32(&a, INFO_FD, (uint32_t)kfd);
+	attr_set_u32(&a, INFO_LEN, sizeof(info));
+	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
+	if (dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
+		return 0;
+	memcpy(&id, info + MI_ID, 4);
+	return id;
+}
+
+/* The kernel map's type and sizes agree with the emulated one's: a mirror found by name is the
+ * right one. */
+static bool kernel_matches(int kfd, const struct emu_map_desc *d)
+{
+	unsigned char info[MI_SIZE];
+	struct emu_attr a;
+	uint32_t v[4];
+
+	memset(&a, 0, sizeof(a));
+	memset(info, 0, sizeof(info));
+	attr_set_u32(&a, INFO_FD, (uint32_t)kfd);
+	attr_set_u32(&a, INFO_LEN, sizeof(info));
+	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
+	if (dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
+		return false;
+	memcpy(&v[0], info + 0, 4);
+	memcpy(&v[1], info + 8, 4);
+	memcpy(&v[2], info + 12, 4);
+	memcpy(&v[3], info + 16, 4);
+	return v[0] == d->type && v[1] == d->key_size && v[2] == d->value_size && v[3] == d->max_entries;
+}
+
+bool dm_is_hash(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+bool dm_is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+
+/* Record kfd as the mirror of efd (both open on one map each); takes kfd. */
+struct mirror *dm_adopt(int efd, int kfd)
+{
+	struct mirror *m;
+	struct emu_map_desc d;
+
+	drop(efd);
+	if (efd < 0 || emu_map_describe(efd, &d) || !dm_grow(&dm_mirrors, &dm_mirrors_cap, (size_t)efd, sizeof(*dm_mirrors)) ||
+	    !(m = calloc(1, sizeof(*m)))) {
+		close(kfd);
+		return NULL;
+	}
+	m->type = d.type;
+	m->key_size = d.key_size;
+	m->value_size = d.value_size;
+	m->max_entries = d.max_entries;
+	m->map_flags = d.map_flags;
+	m->value_bytes = d.value_bytes;
+	m->btf = d.btf_id != 0;
+	m->order = !dm_is_hash(m->type) || (m->map_flags & EMU_F_ZERO_SEED);
+	if (!dm_identity(efd, &m->dev, &m->ino, &m->accmode)) {
+		free(m);
+		close(kfd);
+		return NULL;
+	}
+	m->kfd = dm_move_high(kfd);
+	m->kid = kernel_id(m->kfd);
+	dm_set_ours(m->kfd, true);
+	dm_mirrors[efd] = m;
+	return m;
+}
+
+static uint32_t open_flags_for(int accmode)
+{
+	return accmode == O_RDONLY ? EMU_F_RDONLY : accmode == O_WRONLY ? EMU_F_WRONLY : 0;
+}
+
+static long kget_fd_by_id(uint32_t id, uint32_t open_flags)
+{
+	struct emu_attr a;
+
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, ID_START, id);
+	attr_set_u32(&a, ID_OPEN_FLAGS, open_flags);
+	return dm_kbpf(EMU_BPF_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
+}
+
+static void pin_name(char *out, size_t len, dev_t dev, ino_t ino)
+{
+	snprintf(out, len, "%s/%llx-%llx", dm_cfg.pin_dir, (unsigned long long)dev, (unsigned long long)ino);
+}
+
+static long kobj_get(const char *path, uint32_t file_flags)
+{
+	struct emu_attr a;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
+	attr_set_u32(&a, PIN_FILE_FLAGS, file_flags);
+	return dm_kbpf(EMU_BPF_OBJ_GET, a.b, EMU_ATTR_SIZE);
+}
+
+/* A kernel map for an emulated map this process has no entry for: another fd of the same map we
+ * know (by the kernel id), else the mirror pin some process left when it pinned the map. */
+struct mirror *dm_attach(int efd)
+{
+	struct emu_map_desc d;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+	long kfd = -ENOENT;
+
+	if (!dm_identity(efd, &dev, &ino, &mode) || emu_map_describe(efd, &d))
+		return NULL;
+	for (size_t i = 0; i < dm_mirrors_cap && kfd < 0; i++) {
+		struct mirror *m = dm_mirrors[i];
+
+		if (m && m->dev == dev && m->ino == ino && (int)i != efd && m->kid)
+			kfd = kget_fd_by_id(m->kid, open_flags_for(mode));
+	}
+	if (kfd < 0 && dm_cfg.pin_dir[0]) {
+		char path[PATH_MAX + 64];
+
+		pin_name(path, sizeof(path), dev, ino);
+		kfd = kobj_get(path, open_flags_for(mode));
+		if (kfd >= 0 && !kernel_matches((int)kfd, &d)) {
+			close((int)kfd);
+			kfd = -ESTALE;
+		}
+		if (kfd >= 0)
+			dm_st.touched_pins = true;
+	}
+	if (kfd < 0)
+		return NULL;
+	return dm_adopt(efd, (int)kfd);
+}
+
+
+/* What an fd in an attr is, and for the kernel, what to put there instead (*out for a map,
+ * *kbtf for a BTF object, when either is mirrored). */
+enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf)
+{
+	struct mirror *m;
+	struct btf_mirror *b;
+
+	*out = NULL;
+	if (kbtf)
+		*kbtf = -1;
+	if (fd < 0)
+		return FD_RAW;
+	if (is_ours(fd))
+		return FD_OURS;
+	if ((m = lookup(fd))) {
+		*out = m;
+		return FD_MIRRORED;
+	}
+	if ((b = btf_lookup(fd))) {
+		if (kbtf)
+			*kbtf = b->kfd;
+		return FD_BTF_MIRRORED;
+	}
+	if (emu_is_btf_fd(fd))
+		return FD_UNMIRRORED; /* e.g. one BTF_GET_FD_BY_ID made */
+	if (!emu_is_object_fd(fd))
+		return FD_RAW;
+	if (!bpfemu_is_map_fd(fd))
+		return FD_UNMIRRORED; /* a program object: never mirrored */
+	if ((m = dm_attach(fd))) {
+		*out = m;
+		return FD_MIRRORED;
+	}
+	return FD_UNMIRRORED;
+}
+
+enum fdclass dm_classify(int fd, struct mirror **out)
+{
+	return dm_classify_btf(fd, out, NULL);
+}
+/* ---- mirror pins on a real bpffs ---- */
+
+static bool is_bpffs(const char *dir)
+{
+	struct statfs s;
+
+	return !ksys(SYS_statfs, (long)dir, (long)&s, 0, 0) && s.f_type == BPF_FS_MAGIC;
+}
+
+void dm_find_pin_dir(void)
+{
+	const char *want = secure_getenv("BPFEMU_DIFF_BPFFS");
+	char mnt[PATH_MAX] = "", line[4096];
+	FILE *f;
+
+	if (want && *want) {
+		snprintf(mnt, sizeof(mnt), "%s", want);
+	} else if ((f = fopen("/proc/self/mountinfo", "re"))) {
+		/* "id parent maj:min root mountpoint options [optional...] - fstype source superopts" */
+		while (!mnt[0] && fgets(line, sizeof(line), f)) {
+			char *dash = strstr(line, " - "), point[PATH_MAX];
+
+			if (dash && !strncmp(dash + 3, "bpf ", 4) &&
+			    sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1)
+				snprintf(mnt, sizeof(mnt), "%s", point);
+		}
+		fclose(f);
+	}
+	if (!mnt[0] || !is_bpffs(mnt))
+		return;
+	if (snprintf(dm_cfg.pin_dir, sizeof(dm_cfg.pin_dir), "%.*s/bpfemu-diff-%u", PATH_MAX - 32, mnt,
+		     (unsigned)getuid()) >= (int)sizeof(dm_cfg.pin_dir)) {
+		dm_cfg.pin_dir[0] = 0;
+		return;
+	}
+	if (ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0) && errno != EEXIST)
+		dm_cfg.pin_dir[0] = 0;
+}
+
+void dm_mirror_pin(int efd)
+{
+	struct mirror *m = lookup(efd);
+	char path[PATH_MAX + 64];
+	struct emu_attr a;
+
+	if (!m || !dm_cfg.pin_dir[0])
+		return;
+	pin_name(path, sizeof(path), m->dev, m->ino);
+	ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
+	memset(&a, 0, sizeof(a));
+	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
+	attr_set_u32(&a, PIN_FD, (uint32_t)m->kfd);
+	if (!dm_kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE))
+		m->pinned = true;
+	dm_st.touched_pins = true;
+}
+
+struct ident {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Identities of the files under the emulated bpffs: the maps that are still pinned. */
+static void pinned_identities(struct ident **out, size_t *n, size_t *cap)
+{
+	char stack[16][PATH_MAX];
+	int sp = 0;
+
+	snprintf(stack[sp++], PATH_MAX, "%s", emu_bpffs_root());
+	while (sp) {
+		char dir[PATH_MAX];
+		struct dirent *de;
+		DIR *d;
+
+		memcpy(dir, stack[--sp], PATH_MAX);
+		if (!(d = opendir(dir)))
+			continue;
+		while ((de = readdir(d))) {
+			struct stat s;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW))
+				continue;
+			if (S_ISDIR(s.st_mode) && sp < 16) {
+				if (snprintf(stack[sp], PATH_MAX, "%s/%s", dir, de->d_name) < PATH_MAX)
+					sp++;
+			} else if (S_ISREG(s.st_mode) && dm_grow(out, cap, *n, sizeof(**out))) {
+				(*out)[*n].dev = s.st_dev;
+				(*out)[*n].ino = s.st_ino;
+				(*n)++;
+			}
+		}
+		closedir(d);
+	}
+}
+
+/* Mirror pins whose emulated map is no longer pinned anywhere go too, as the kernel's would. Raw
+ * system calls: the preload's path interposers must not redirect the kernel's bpffs. */
+void dm_sweep_pins(void)
+{
+	struct ident *ids = NULL;
+	size_t n = 0, cap = 0;
+	char buf[4096];
+	long dfd, got;
+
+	if (!dm_cfg.pin_dir[0])
+		return;
+	pinned_identities(&ids, &n, &cap);
+	dfd = ksys(SYS_openat, AT_FDCWD, (long)dm_cfg.pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dfd < 0) {
+		free(ids);
+		return;
+	}
+	while ((got = ksys(SYS_getdents64, dfd, (long)buf, sizeof(buf), 0)) > 0) {
+		for (long off = 0; off < got;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(buf + off);
+			unsigned long long dev, ino;
+			bool live = false;
+
+			off += de->reclen;
+			if (sscanf(de->name, "%llx-%llx", &dev, &ino) != 2)
+				continue;
+			for (size_t i = 0; i < n && !live; i++)
+				live = (unsigned long long)ids[i].dev == dev && (unsigned long long)ids[i].ino == ino;
+			if (!live)
+				ksys(SYS_unlinkat, dfd, (long)de->name, 0, 0);
+		}
+	}
+	ksys(SYS_close, dfd, 0, 0, 0);
+	free(ids);
+}
