@@ -19,24 +19,34 @@
 #include "../uaccess/uaccess.h"
 #include "cmds.h"
 
-/* Visit every map this process holds an fd to, and every pinned map. */
+/* Visit every map the caller holds an fd to (fn gets an fd of ours to it), and every pinned map.
+ * The caller is this process, or the process the seccomp supervisor answers for (its fds are
+ * taken one by one, uaccess.h). */
 static void for_each_visible_map(bool (*fn)(void *arg, uint32_t id, int fd, const char *path), void *arg)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d = opendir(emu_caller_fd_dir());
+	bool remote = emu_caller_is_remote();
 	struct dirent *de;
 	char stackdirs[16][PATH_MAX];
 	int sp = 0;
 
 	if (d) {
-		int self = dirfd(d);
+		int self = remote ? -1 : dirfd(d);
 
 		while ((de = readdir(d))) {
-			int fd = atoi(de->d_name);
+			int fd = atoi(de->d_name), own = fd;
 			uint32_t id;
+			bool more = true;
 
 			if (de->d_name[0] == '.' || fd == self)
 				continue;
-			if (!emu_map_fd_id(fd, &id) && !fn(arg, id, fd, NULL)) {
+			if (remote && (own = emu_caller_fd_dup(fd)) < 0)
+				continue;
+			if (!emu_map_fd_id(own, &id))
+				more = fn(arg, id, own, NULL);
+			if (remote)
+				close(own);
+			if (!more) {
 				closedir(d);
 				return;
 			}

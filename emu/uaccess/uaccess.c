@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -34,6 +35,28 @@ void emu_uaccess_set_remote(const struct emu_uaccess_remote *r)
 static inline const struct emu_uaccess_remote *remote(void)
 {
 	return cur_remote;
+}
+
+const char *emu_caller_fd_dir(void)
+{
+	return remote() && remote()->fd_dir ? remote()->fd_dir : "/proc/self/fd";
+}
+
+bool emu_caller_is_remote(void)
+{
+	return remote() != NULL;
+}
+
+int emu_caller_fd_dup(int fd)
+{
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	if (remote())
+		return remote()->getfd ? remote()->getfd(remote()->ctx, fd) : -EBADF;
+	r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return r < 0 ? -errno : r;
 }
 
 /* The lowest page is never mapped for user space (the kernel's copy faults there as well), and

@@ -98,11 +98,19 @@ static bool mem_writable(void *ctx, uint64_t addr)
 	return w;
 }
 
+static int getfd_hook(void *ctx, int fd)
+{
+	return sv_getfd(ctx, fd);
+}
+
 void sv_mem_init(struct sv_call *c)
 {
 	c->mem.read = mem_read;
 	c->mem.write = mem_write;
 	c->mem.writable = mem_writable;
+	c->mem.getfd = getfd_hook;
+	snprintf(c->fd_dir, sizeof(c->fd_dir), "/proc/%d/fd", (int)c->tid);
+	c->mem.fd_dir = c->fd_dir;
 	c->mem.ctx = c;
 	/* the same kernel: its access_ok() limit is the one the emulator measured in this process
 	 * (on x86-64 it does not depend on the task's ABI either) */

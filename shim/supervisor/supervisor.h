@@ -58,6 +58,7 @@ struct sv_call {
 	int pidfd;     /* its pidfd (-1 until sv_getfd() needs one) */
 	bool answered; /* replied, failed, continued or fd sent */
 	struct emu_uaccess_remote mem;
+	char fd_dir[32]; /* "/proc/<tid>/fd" */
 };
 
 /* notify.c: the answers; each is given exactly once per call. */
