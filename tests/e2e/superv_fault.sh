@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Planted faults prove the supervisor's comparisons catch mistakes: bpfemu-run-fault (bpfemu-run over
+# the fault-injecting emulator) agrees with the kernel without BPFEMU_FAULT, and with each fault the
+# e2e_superv mode that must catch it differs from the kernel.
+#   superv-short-write  a write into the program's memory that stopped at a fault reported as done
+#   superv-fd-as-is     the attr's fd fields left untranslated
+. "$(dirname "$0")/lib.sh"
+need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB
+[ -n "${BPFEMU_RUN_FAULT:-}" ] || skip "bpfemu-run-fault was not built (configure with -DBPFEMU_FAULT_INJECTION=ON)"
+need_static E2E_SUPERV
+need_root_and_bpf
+need_bpffs
+e2e_setup
+cp "$BPFEMU_RUN_FAULT" "$stage/bin/bpfemu-run-fault"
+chmod a+rx "$stage/bin/bpfemu-run-fault"
+
+for planted in superv-short-write:faults superv-fd-as-is:fdargs; do
+	fault=${planted%%:*}
+	mode=${planted#*:}
+	on_kernel "$stage/bin/e2e_superv" "$mode" >"$tmp/kernel.out" 2>&1 || fail "$mode on the kernel"
+	as_nobody "$stage/bin/bpfemu-run-fault" "$stage/bin/e2e_superv" "$mode" >"$tmp/clean.out" 2>/dev/null
+	diff -u "$tmp/kernel.out" "$tmp/clean.out" || fail "$mode differs from the kernel without a fault planted"
+	as_nobody env BPFEMU_FAULT="$fault" "$stage/bin/bpfemu-run-fault" "$stage/bin/e2e_superv" "$mode" \
+		>"$tmp/fault.out" 2>"$tmp/fault.err"
+	grep -q "fault injection on: $fault" "$tmp/fault.err" || fail "$fault: the fault was not planted: $(cat "$tmp/fault.err")"
+	if diff -u "$tmp/kernel.out" "$tmp/fault.out" >"$tmp/diff"; then
+		fail "$fault: e2e_superv $mode did not catch it"
+	fi
+	echo "ok   $fault: e2e_superv $mode differs from the kernel in $(grep -c '^[-+][^-+]' "$tmp/diff") lines:"
+	grep '^[-+][^-+]' "$tmp/diff" | head -4
+done
+echo "PASS $e2e_name"
