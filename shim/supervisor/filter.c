@@ -171,12 +171,15 @@ int sv_filter_build(struct sock_fprog *prog)
 		f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
 	}
 	/* mmap: only a file-backed mapping can name a map's fd (the Go runtime and malloc map
-	 * anonymous memory all the time; those never trap) */
-	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4);
+	 * anonymous memory all the time; those never trap), and an emulator's mapping of its own
+	 * files (EMU_MAP_OWN, frontend.h) is none of ours either */
+	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 6);
 	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3));
-	f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 1);
-	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 3, 0);
+	f[n++] = STMT(BPF_ALU | BPF_AND | BPF_K, MAP_TYPE);
+	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, EMU_MAP_OWN, 1, 0);
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog->len = (unsigned short)n;
 	prog->filter = f;

@@ -37,7 +37,6 @@
 #include <sys/types.h>
 
 #include "../../emu/frontend.h"
-#include "../../emu/uaccess/uaccess.h"
 
 struct seccomp_notif;
 
