@@ -7,6 +7,9 @@
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
+ *                  stopped at a fault as done (no EFAULT)
+ *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.

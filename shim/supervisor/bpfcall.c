@@ -101,11 +101,13 @@ void sv_bpf(struct sv_call *c)
 		/* installed and answered in one step; the number is the program's */
 		ret = sv_reply_fd(c, local, true);
 		close(local);
+		if (ret == -ENOENT)
+			return; /* the caller is gone: no call to trace */
 	} else if (ret < 0) {
 		sv_fail(c, (int)-ret);
 	} else {
 		sv_reply(c, ret);
 	}
-	if (tracing && ret != -ENOENT)
+	if (tracing)
 		shim_trace_write((int)sv_tgid(c), line, ret < 0 ? -1 : ret, ret < 0 ? (int)-ret : 0);
 }

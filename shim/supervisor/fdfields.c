@@ -140,7 +140,7 @@ int sv_attr_fds_in(struct sv_call *c, int cmd, struct emu_attr *a, int held[SV_M
 		uint32_t v;
 		int local;
 
-		if (f->cmd != cmd)
+		if (f->cmd != cmd || EMU_FAULT("superv-fd-as-is"))
 			continue;
 		v = attr_u32(a, f->off);
 		if (!is_fd(f, a, v))
