@@ -23,6 +23,10 @@ extern uintptr_t emu_user_top __attribute__((visibility("hidden")));
  * copy_to_user, the bytes before a fault written, 0 or -EFAULT. writable: a write to the byte at
  * addr would not fault. top: that process's top of user space.
  */
+struct emu_uspan {
+	uint64_t addr;
+	size_t len;
+};
 struct emu_uaccess_remote {
 	int (*read)(void *ctx, void *dst, uint64_t src, size_t n);
 	int (*write)(void *ctx, uint64_t dst, const void *src, size_t n);
@@ -32,6 +36,11 @@ struct emu_uaccess_remote {
 	 * open file, or -errno (-EBADF: the caller has none); fd_dir is the caller's /proc/<tid>/fd. */
 	int (*getfd)(void *ctx, int fd);
 	const char *fd_dir;
+	/* Optional: n bytes of src written in order over the spans (whose lengths add up to n), as
+	 * consecutive copy_to_user calls would write them: every byte before the first fault, none
+	 * after. Returns the bytes written. With it, a batch's copy-out is one call, not two per
+	 * element (the range checks stay the uaccess layer's). */
+	size_t (*write_spans)(void *ctx, const void *src, size_t n, const struct emu_uspan *spans, size_t nspans);
 	void *ctx;
 	uintptr_t top;
 };

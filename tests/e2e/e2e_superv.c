@@ -209,6 +209,35 @@ static int do_faults(void)
 		show_bytes("  values before the page", vals, 40);
 	}
 
+	/* the hash's batch copies bucket after bucket, keys then values (a zero seed fixes the order) */
+	{
+		int h = create(BPF_MAP_TYPE_HASH, 4, 16, 16, BPF_F_ZERO_SEED);
+		union bpf_attr b;
+		__u32 out = 0;
+		unsigned char *vals;
+
+		for (__u32 i = 0; i < 6; i++)
+			elem(BPF_MAP_UPDATE_ELEM, h, &i, val, 0);
+		p = pages(0x44, PROT_READ, RW);
+		vals = p + 4096 - 56;
+		memset(&b, 0, sizeof(b));
+		memset(keys, 0xee, sizeof(keys));
+		b.batch.map_fd = (__u32)h, b.batch.keys = (uintptr_t)keys, b.batch.values = (uintptr_t)vals;
+		b.batch.count = 6, b.batch.out_batch = (uintptr_t)&out;
+		ret = sys_bpf(BPF_MAP_LOOKUP_BATCH, &b, sizeof(b));
+		printf("hash batch lookup into a read-only page %s, count %u\n", r(ret), b.batch.count);
+		show_bytes("  keys", (unsigned char *)keys, 24);
+		show_bytes("  values before the page", vals, 56);
+		b.batch.values = (uintptr_t)keys, b.batch.keys = (uintptr_t)(p + 4096 - 8), b.batch.count = 6;
+		ret = sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &b, sizeof(b));
+		printf("hash drain with keys into a read-only page %s, count %u\n", r(ret), b.batch.count);
+		show_bytes("  keys before the page", p + 4096 - 8, 8);
+		b.batch.keys = (uintptr_t)keys, b.batch.values = (uintptr_t)(p + 4096 - 200), b.batch.count = 6;
+		ret = sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &b, sizeof(b));
+		printf("then what is left %s, count %u\n", r(ret), b.batch.count);
+		close(h);
+	}
+
 	/* the attr itself: readable across a read-only page, not into an unmapped one */
 	p = pages(0, PROT_READ, PROT_NONE);
 	a = (union bpf_attr *)(p + 4096 - 16);
