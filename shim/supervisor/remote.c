@@ -11,9 +11,9 @@
  *
  * Fds: the program's fd N becomes one of ours with pidfd_getfd (the same open file description, so
  * the access mode and status flags are the program's), through a pidfd of the calling thread (its
- * own fd table, should it have unshared one). The pidfd is opened once per notification and the
- * notification checked to be alive after it, so the pidfd names the thread that made the call and
- * not a later one that took its id.
+ * own fd table, should it have unshared one). A pidfd is checked against the notification after it
+ * is opened, so it names the thread that made the call and not a later one that took its id; it
+ * is kept for the thread's next calls (see pidfds[] below).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +72,39 @@ static int mem_write(void *ctx, uint64_t dst, const void *src, size_t n)
 	return 0;
 }
 
+/* The spans written in order by as few process_vm_writev calls as IOV_MAX allows; the bytes
+ * written, which stop at the first page that refuses (every span after it untouched). */
+static size_t mem_write_spans(void *ctx, const void *src, size_t n, const struct emu_uspan *spans, size_t nspans)
+{
+	const struct sv_call *c = ctx;
+	struct iovec r[IOV_MAX];
+	size_t done = 0;
+
+	(void)n;
+	while (nspans) {
+		size_t k = nspans < IOV_MAX ? nspans : IOV_MAX, want = 0;
+		struct iovec l;
+		ssize_t put;
+
+		for (size_t i = 0; i < k; i++) {
+			r[i].iov_base = (void *)(uintptr_t)spans[i].addr;
+			r[i].iov_len = spans[i].len;
+			want += spans[i].len;
+		}
+		l.iov_base = (char *)src + done;
+		l.iov_len = want;
+		put = process_vm_writev(c->tid, &l, 1, r, (unsigned long)k, 0);
+		if (put <= 0)
+			return done;
+		done += (size_t)put;
+		if ((size_t)put < want)
+			return done;
+		spans += k;
+		nspans -= k;
+	}
+	return done;
+}
+
 /* Whether a write to addr would not fault, without writing: the protection of the mapping that
  * holds it, from /proc/TID/maps (only differential mode asks). */
 static bool mem_writable(void *ctx, uint64_t addr)
@@ -108,6 +141,7 @@ void sv_mem_init(struct sv_call *c)
 	c->mem.read = mem_read;
 	c->mem.write = mem_write;
 	c->mem.writable = mem_writable;
+	c->mem.write_spans = mem_write_spans;
 	c->mem.getfd = getfd_hook;
 	snprintf(c->fd_dir, sizeof(c->fd_dir), "/proc/%d/fd", (int)c->tid);
 	c->mem.fd_dir = c->fd_dir;
@@ -177,27 +211,63 @@ static bool notif_alive(const struct sv_call *c)
 	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
+/*
+ * pidfds of the threads that called, kept between calls (a call that needs one fd costs one
+ * pidfd_getfd, not an open, a check and a close around it). A kept pidfd is trusted only when it
+ * works: if it answers at all, its thread is alive, and a live thread with the caller's id is the
+ * caller (ids are unique among live threads, and a pidfd's thread keeps its id until it is
+ * reaped). One that fails (EBADF: the thread exited and has no fd table, ESRCH: reaped) is
+ * replaced by a fresh pidfd, checked against the notification, whose answer is authoritative.
+ */
+#define PIDFD_SLOTS 64
+static struct {
+	pid_t tid;
+	int fd;
+} pidfds[PIDFD_SLOTS];
+
+static int fresh_pidfd(struct sv_call *c)
+{
+	unsigned slot = (unsigned)c->tid % PIDFD_SLOTS;
+	int p = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD);
+
+	/* before 6.9 a pidfd names a process: its fd table is every thread's but one that unshared it */
+	if (p < 0 && errno == EINVAL)
+		p = (int)syscall(SYS_pidfd_open, sv_tgid(c), 0);
+	if (p < 0)
+		return -errno;
+	/* the thread may have died and its id been reused before we opened it */
+	if (!notif_alive(c)) {
+		close(p);
+		return -ESRCH;
+	}
+	if (pidfds[slot].tid && pidfds[slot].fd >= 0)
+		close(pidfds[slot].fd);
+	pidfds[slot].tid = c->tid;
+	pidfds[slot].fd = p;
+	return p;
+}
+
 int sv_getfd(struct sv_call *c, int fd)
 {
+	unsigned slot = (unsigned)c->tid % PIDFD_SLOTS;
 	int l;
 
 	if (fd < 0)
 		return -EBADF;
+	if (c->pidfd < 0 && pidfds[slot].tid == c->tid && pidfds[slot].fd >= 0) {
+		l = (int)syscall(SYS_pidfd_getfd, pidfds[slot].fd, fd, 0);
+		if (l >= 0 || (errno != EBADF && errno != ESRCH))
+			return l < 0 ? -errno : l;
+		/* a bad fd, or a kept pidfd of a thread gone: ask a fresh one */
+	}
 	if (c->pidfd < 0) {
-		int p = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD);
+		c->pidfd = fresh_pidfd(c);
+		if (c->pidfd < 0) {
+			int err = c->pidfd;
 
-		/* before 6.9 a pidfd names a process: its fd table is every thread's but one that
-		 * unshared it */
-		if (p < 0 && errno == EINVAL)
-			p = (int)syscall(SYS_pidfd_open, sv_tgid(c), 0);
-		if (p < 0)
-			return errno == ESRCH ? -ESRCH : -errno;
-		/* the thread may have died and its id been reused before we opened it */
-		if (!notif_alive(c)) {
-			close(p);
-			return -ESRCH;
+			c->pidfd = -1;
+			return err;
 		}
-		c->pidfd = p;
 	}
 	l = (int)syscall(SYS_pidfd_getfd, c->pidfd, fd, 0);
 	return l < 0 ? -errno : l;
@@ -205,9 +275,7 @@ int sv_getfd(struct sv_call *c, int fd)
 
 void sv_call_done(struct sv_call *c)
 {
-	if (c->pidfd >= 0)
-		close(c->pidfd);
-	c->pidfd = -1;
+	c->pidfd = -1; /* kept in pidfds[] */
 }
 
 long sv_read_string(struct sv_call *c, uint64_t addr, char *buf, size_t len)

@@ -54,7 +54,7 @@ struct sv_call {
 	const struct seccomp_notif *n;
 	pid_t tid;     /* the calling thread, in our pid namespace */
 	pid_t tgid;    /* its process (0 until sv_tgid() asks) */
-	int pidfd;     /* its pidfd (-1 until sv_getfd() needs one) */
+	int pidfd;     /* a pidfd opened for this call (-1: none yet; remote.c keeps it after) */
 	bool answered; /* replied, failed, continued or fd sent */
 	struct emu_uaccess_remote mem;
 	char fd_dir[32]; /* "/proc/<tid>/fd" */
@@ -78,7 +78,7 @@ pid_t sv_tgid(struct sv_call *c);            /* the calling thread's process id 
 /* The program's fd as a new fd of ours (the same open file description), or -errno: -EBADF when
  * the program has no such fd. The caller closes it. */
 int sv_getfd(struct sv_call *c, int fd);
-void sv_call_done(struct sv_call *c);        /* closes what the call opened */
+void sv_call_done(struct sv_call *c);        /* the call is answered: forget its own state */
 /* A string from the program's memory as strncpy_from_user reads it: its length, -EFAULT, or
  * -ENAMETOOLONG when no NUL comes within len bytes. */
 long sv_read_string(struct sv_call *c, uint64_t addr, char *buf, size_t len);
