@@ -48,6 +48,12 @@
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
 #endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 enum { EXIT_RUN_FAILED = 125, EXIT_CANNOT_INVOKE = 126, EXIT_NOT_FOUND = 127 };
 
@@ -347,6 +353,9 @@ int sv_run(const char *prog_name, char **argv, int debug)
 			"the supervisor needs to return new fds from bpf()\n", prog_name);
 		return EXIT_RUN_FAILED;
 	}
+	/* Linux 6.6: the program and the supervisor hand the CPU to each other on a notification and
+	 * its answer, instead of waking the other on whichever CPU it last ran (no loss without it) */
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	if (!h.killable)
 		sv_log("warning: this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19): a "
 		       "signal that interrupts a bpf() call being answered makes the program repeat it");
