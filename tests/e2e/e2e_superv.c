@@ -19,6 +19,7 @@
  * Usage: e2e_superv MODE [ARG]
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -347,6 +348,20 @@ static int do_paths(void)
 	memset(&a, 0, sizeof(a));
 	a.pathname = (uintptr_t)path, a.bpf_fd = (__u32)fd;
 	printf("pin %s\n", r(sys_bpf(BPF_OBJ_PIN, &a, sizeof(a))));
+	{
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = fdopendir(dfd);
+		struct dirent *de;
+
+		printf("open dir: %s\n", dfd >= 0 ? "ok" : strerror(errno));
+		printf("fstatfs dir %s", r(fstatfs(dfd, &sf)));
+		printf(", bpffs: %s\n", sf.f_type == 0xcafe4a11 ? "yes" : "no");
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.')
+				printf("dir entry: %s\n", de->d_name);
+		if (d)
+			closedir(d);
+	}
 	printf("stat pin %s", r(lstat(path, &st)));
 	printf(", regular: %s\n", S_ISREG(st.st_mode) ? "yes" : "no");
 	printf("open pin %s\n", r(open(path, O_RDONLY)));
