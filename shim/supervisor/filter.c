@@ -58,6 +58,10 @@ static const struct trap {
 #ifdef SYS_openat2
 	{ SYS_openat2, sv_open },
 #endif
+#ifdef SYS_statx
+	{ SYS_statx, sv_stat },
+#endif
+#if __SIZEOF_LONG__ == 8 /* where the C library's struct stat and statfs are the kernel's */
 #ifdef SYS_newfstatat
 	{ SYS_newfstatat, sv_stat },
 #endif
@@ -67,11 +71,9 @@ static const struct trap {
 #ifdef SYS_lstat
 	{ SYS_lstat, sv_stat },
 #endif
-#ifdef SYS_statx
-	{ SYS_statx, sv_stat },
-#endif
 	{ SYS_statfs, sv_statfs },
 	{ SYS_fstatfs, sv_statfs },
+#endif
 	{ SYS_readlinkat, sv_readlink },
 #ifdef SYS_readlink
 	{ SYS_readlink, sv_readlink },
@@ -104,7 +106,9 @@ static const struct trap {
 	{ SYS_rename, sv_rename },
 #endif
 	{ SYS_mount, sv_mount },
+#if __SIZEOF_LONG__ == 8 /* 32-bit ABIs map with mmap2, or old_mmap's argument block */
 	{ SYS_mmap, sv_mmap }, /* file-backed mappings only: see the filter */
+#endif
 };
 #define NR_TRAPS (sizeof(traps) / sizeof(traps[0]))
 
@@ -170,6 +174,7 @@ int sv_filter_build(struct sock_fprog *prog)
 		f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)traps[i].nr, 0, 1);
 		f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
 	}
+#if __SIZEOF_LONG__ == 8
 	/* mmap: only a file-backed mapping can name a map's fd (the Go runtime and malloc map
 	 * anonymous memory all the time; those never trap), and an emulator's mapping of its own
 	 * files (EMU_MAP_OWN, frontend.h) is none of ours either */
@@ -180,6 +185,7 @@ int sv_filter_build(struct sock_fprog *prog)
 	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, EMU_MAP_OWN, 1, 0);
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#endif
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog->len = (unsigned short)n;
 	prog->filter = f;
