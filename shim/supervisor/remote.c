@@ -34,6 +34,18 @@
 #define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd of a thread, not only of a process */
 #endif
 
+/* A program that made itself non-dumpable (PR_SET_DUMPABLE 0, or exec of an unreadable binary)
+ * refuses the ptrace access process_vm_* and pidfd_getfd need: its calls then fail, and the user
+ * is told why once. */
+static void refused(const struct sv_call *c, int err)
+{
+	static bool said;
+
+	if (err == EPERM && !__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		sv_log("process %d refuses the supervisor's access to its memory and fds (it is not dumpable, "
+		       "PR_SET_DUMPABLE): its bpf() calls fail", (int)c->tid);
+}
+
 /* n bytes whole, or -EFAULT */
 static int mem_read(void *ctx, void *dst, uint64_t src, size_t n)
 {
@@ -44,8 +56,10 @@ static int mem_read(void *ctx, void *dst, uint64_t src, size_t n)
 		struct iovec l = { d, n }, r = { (void *)(uintptr_t)src, n };
 		ssize_t got = process_vm_readv(c->tid, &l, 1, &r, 1, 0);
 
-		if (got <= 0)
+		if (got <= 0) {
+			refused(c, errno);
 			return -EFAULT;
+		}
 		d += got;
 		src += (uint64_t)got;
 		n -= (size_t)got;
@@ -270,6 +284,8 @@ int sv_getfd(struct sv_call *c, int fd)
 		}
 	}
 	l = (int)syscall(SYS_pidfd_getfd, c->pidfd, fd, 0);
+	if (l < 0)
+		refused(c, errno);
 	return l < 0 ? -errno : l;
 }
 
