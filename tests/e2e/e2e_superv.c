@@ -451,8 +451,9 @@ static int do_signals(void)
 		popped++;
 		in_order &= v == want;
 	}
-	printf("signals: %u pushed, %u popped, in order: %s, signals handled: %s\n", pushed, popped,
-	       in_order ? "yes" : "no", handled > 10 ? "many" : "few");
+	printf("signals: %u pushed, %u popped, in order: %s\n", pushed, popped, in_order ? "yes" : "no");
+	/* how many landed depends on how long the calls took: not compared, but checked by superv.sh */
+	fprintf(stderr, "signals handled: %d\n", (int)handled);
 	return 0;
 }
 

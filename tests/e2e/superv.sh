@@ -43,6 +43,12 @@ outlive)
 	cat "$out"
 	grep -q "^grandchild: served$" "$out" || fail "the grandchild's calls were not answered after the program exited"
 	;;
+signals)
+	compare_runs "e2e_superv $mode" "$client" "$mode"
+	n=$(sed -n 's/^signals handled: //p' "$tmp/emu.err")
+	echo "signals handled during the supervised calls: $n"
+	[ "${n:-0}" -ge 20 ] || fail "too few signals landed during the supervised calls ($n) to prove anything"
+	;;
 *)
 	compare_runs "e2e_superv $mode" "$client" "$mode"
 	;;
