@@ -285,7 +285,7 @@ int sv_run(const char *prog_name, char **argv, int debug)
 
 	sv_prog_name = prog_name;
 	sv_debug = shim_debug = debug;
-	if (seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action)) {
+	if (seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action) || (EMU_FAULT("superv-no-user-notif") && (errno = EOPNOTSUPP))) {
 		fprintf(stderr, "%s: --seccomp: this kernel cannot notify a supervisor of system calls (%s); "
 			"seccomp user notification needs Linux 5.0 with CONFIG_SECCOMP_FILTER\n",
 			prog_name, strerror(errno));
@@ -346,7 +346,7 @@ int sv_run(const char *prog_name, char **argv, int debug)
 			fprintf(stderr, "%s: --seccomp: the program's process did not start\n", prog_name);
 		return EXIT_RUN_FAILED;
 	}
-	if (!have_addfd_send(listener, sv[0])) {
+	if (!have_addfd_send(listener, sv[0]) || EMU_FAULT("superv-no-addfd-send")) {
 		kill(r.child, SIGKILL);
 		waitpid(r.child, NULL, 0);
 		fprintf(stderr, "%s: --seccomp: this kernel lacks SECCOMP_ADDFD_FLAG_SEND (Linux 5.14), which "

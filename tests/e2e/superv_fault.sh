@@ -4,6 +4,8 @@
 # e2e_superv mode that must catch it differs from the kernel.
 #   superv-short-write  a write into the program's memory that stopped at a fault reported as done
 #   superv-fd-as-is     the attr's fd fields left untranslated
+# and that a kernel without seccomp user notification or SECCOMP_ADDFD_FLAG_SEND gets exit 125
+# (superv-no-user-notif, superv-no-addfd-send act as one).
 . "$(dirname "$0")/lib.sh"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB
 [ -n "${BPFEMU_RUN_FAULT:-}" ] || skip "bpfemu-run-fault was not built (configure with -DBPFEMU_FAULT_INJECTION=ON)"
@@ -28,5 +30,16 @@ for planted in superv-short-write:faults superv-fd-as-is:fdargs; do
 	fi
 	echo "ok   $fault: e2e_superv $mode differs from the kernel in $(grep -c '^[-+][^-+]' "$tmp/diff") lines:"
 	grep '^[-+][^-+]' "$tmp/diff" | head -4
+done
+# a kernel without what the supervisor needs: exit 125 and why, and the program never runs (it
+# would have reached the real kernel)
+for fault in superv-no-user-notif superv-no-addfd-send; do
+	as_nobody env BPFEMU_FAULT="$fault" "$stage/bin/bpfemu-run-fault" "$stage/bin/e2e_superv" threads \
+		>"$tmp/old.out" 2>"$tmp/old.err"
+	rc=$?
+	[ $rc = 125 ] || fail "$fault: exit $rc, want 125"
+	grep -q -- "--seccomp: this kernel" "$tmp/old.err" || fail "$fault: no reason given: $(cat "$tmp/old.err")"
+	[ -s "$tmp/old.out" ] && fail "$fault: the program ran: $(cat "$tmp/old.out")"
+	echo "ok   $fault: exit 125, $(grep -- '--seccomp' "$tmp/old.err")"
 done
 echo "PASS $e2e_name"
