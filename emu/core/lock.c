@@ -10,6 +10,7 @@
 #include "../arch/arch.h"
 #include "inplace.h"
 #include "sync.h"
+#include "value.h"
 
 #ifdef EMU_TSAN
 #include <sanitizer/tsan_interface.h>
@@ -42,9 +43,12 @@ static void recover_locked(struct emu_map *m)
 	if (dst) {
 		if (h->redo_off && len <= m->size && dst >= h->priv_off && dst <= m->size - len &&
 		    h->redo_off <= m->size - len)
-			memcpy(m->base + dst, m->base + h->redo_off, len);
+			emu_value_copy_in(h, m->base + dst, m->base + h->redo_off, len);
 		__atomic_store_n(&h->redo_dst, 0, __ATOMIC_RELEASE);
 	}
+	/* after the replay: a BPF_F_LOCK writer's value is whole before its spin lock is let go */
+	if (h->nr_locks)
+		emu_value_recover(m);
 	if (m->ops->recover)
 		m->ops->recover(m);
 	emu_count_recovery(m);
@@ -139,10 +143,11 @@ void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n
 {
 	struct emu_map_hdr *h = m->hdr;
 
-	if (emu_store_whole(dst, src, n))
+	/* a value holding a lock word is never stored whole: the word is not the caller's */
+	if (!h->nr_locks && emu_store_whole(dst, src, n))
 		return;
 	if (!h->redo_off) { /* a family without in-place writes asked: nothing to protect with */
-		memcpy(dst, src, n);
+		emu_value_copy_in(h, dst, src, n);
 		return;
 	}
 	emu_redo_copy(m, &(struct emu_redo){ m->base + h->redo_off, &h->redo_dst, &h->redo_len, "redo.stage",
@@ -158,11 +163,11 @@ void emu_redo_copy(struct emu_map *m, const struct emu_redo *r, void *dst, const
 	__atomic_store_n(r->dst, (uint64_t)((char *)dst - m->base), __ATOMIC_RELEASE);
 #ifdef BPFEMU_TEST_HOOKS
 	/* in halves, so a test can kill a writer with its value half written */
-	memcpy(dst, src, n / 2);
+	emu_value_copy_in(m->hdr, dst, src, n / 2);
 	EMU_CRASH_POINT(r->copy_point);
-	memcpy((char *)dst + n / 2, (const char *)src + n / 2, n - n / 2);
+	emu_value_copy_in(m->hdr, dst, src, n); /* (the first half again: lock words go by offset) */
 #else
-	memcpy(dst, src, n);
+	emu_value_copy_in(m->hdr, dst, src, n);
 #endif
 	EMU_CRASH_POINT(r->copy_point);
 	__atomic_store_n(r->dst, 0, __ATOMIC_RELEASE);

@@ -21,6 +21,7 @@
 #include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/diag.h"
 #include "inplace.h"
+#include "objstore.h"
 #include "registry.h"
 #include "state.h"
 #include "sync.h"
@@ -34,18 +35,26 @@ static uint64_t total_ram(void)
 	return (uint64_t)si.totalram * si.mem_unit;
 }
 
-/* The redo record's staging area: one user value, for the types that overwrite values in place. */
+/* The redo record's staging area: one user value, for the types that overwrite values in place
+ * (and hash maps whose values hold a spin lock: BPF_F_LOCK updates write them in place). */
 static uint64_t redo_bytes(const struct emu_create *c)
 {
 	if (emu_is_percpu_type(c->map_type))
 		return emu_round_up64(emu_round_up64(c->value_size, 8) * c->nr_cpus, 64);
-	return c->map_type == EMU_MAP_ARRAY ? emu_round_up64(c->value_size, 64) : 0;
+	return c->map_type == EMU_MAP_ARRAY || c->nr_locks ? emu_round_up64(c->value_size, 64) : 0;
 }
 
-/* One slot's staging area (inplace.c), whole lines so that slots share none. */
+/* One slot's staging area (inplace.c), whole lines so that slots share none. Values holding a
+ * lock word take no lock-free in-place writes (core/value.h). */
 static uint32_t inplace_stage(const struct emu_create *c, const struct emu_map_ops *ops)
 {
-	return ops->inplace_bytes ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
+	return ops->inplace_bytes && !c->nr_locks ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
+}
+
+/* The BTF blob a map keeps a copy of, at the end of its file (core/map.h). */
+static uint64_t btf_bytes(const struct emu_create *c)
+{
+	return c->btf_id ? emu_round_up64(c->btf_size, 64) : 0;
 }
 
 int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
@@ -60,9 +69,10 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	 * our pages are only touched when used, so refuse what could never be backed. */
 	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
 		return -ENOMEM;
-	/* The staging areas are touched only while a write is open, and the kernel has none: they
-	 * are left out of the test above so the limits stay the kernel's. */
-	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c);
+	/* The staging areas are touched only while a write is open, and the kernel has none; the
+	 * kernel's BTF is an object of its own: they are left out of the test above so the limits
+	 * stay the kernel's. */
+	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c) + btf_bytes(c);
 	return 0;
 }
 
@@ -138,12 +148,28 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	/* bytes after the first NUL are not part of the name */
 	for (size_t i = strnlen(h->name, EMU_OBJ_NAME_LEN); i < EMU_OBJ_NAME_LEN; i++)
 		h->name[i] = 0;
-	h->id = emu_alloc_id();
+	h->id = emu_alloc_id(EMU_ID_MAP);
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
 	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
-	h->redo_off = redo_bytes(c) ? size - redo_bytes(c) : 0;
+	/* from the end: the BTF copy, the redo stage, the in-place slots */
+	h->btf_off = btf_bytes(c) ? size - btf_bytes(c) : 0;
+	h->redo_off = redo_bytes(c) ? size - btf_bytes(c) - redo_bytes(c) : 0;
 	h->inplace_stage = inplace_stage(c, ops);
-	h->inplace_off = h->inplace_stage ? size - redo_bytes(c) - emu_inplace_area(h->inplace_stage) : 0;
+	h->inplace_off = h->inplace_stage ? size - btf_bytes(c) - redo_bytes(c) - emu_inplace_area(h->inplace_stage) : 0;
+	h->spin_lock_off = -1;
+	if (c->btf_id) {
+		h->btf_id = c->btf_id;
+		h->btf_key_type_id = c->btf_key_type_id;
+		h->btf_value_type_id = c->btf_value_type_id;
+		h->btf_vmlinux_value_type_id = c->btf_vmlinux_value_type_id;
+		h->btf_size = c->btf_size;
+		memcpy(base + h->btf_off, c->btf_data, c->btf_size);
+		h->nr_fields = c->nr_fields;
+		h->nr_locks = c->nr_locks;
+		h->field_mask = c->field_mask;
+		h->spin_lock_off = c->spin_lock_off;
+		memcpy(h->fields, c->fields, sizeof(h->fields));
+	}
 	err = emu_robust_init(&h->lock);
 	if (!err && h->inplace_off)
 		err = emu_inplace_init(h, base);
@@ -160,6 +186,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		return err;
 	}
 	ops->init(m);
+	/* registered before any access-mode reopen: every process of the user can now find it by
+	 * id (a memory file cannot be: it stays this process's, as before) */
+	emu_objstore_register(fd, EMU_ID_MAP, h->id);
 
 	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
 		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
@@ -181,6 +210,17 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	return 0;
 }
 
+/* The special fields lie inside the value (they bound copies into private buffers). */
+static bool fields_ok(const struct emu_map_hdr *h)
+{
+	if (h->nr_fields > EMU_MAP_FIELDS_MAX || (h->spin_lock_off >= 0 && (uint64_t)h->spin_lock_off + 4 > h->value_size))
+		return false;
+	for (uint32_t i = 0; i < h->nr_fields; i++)
+		if ((uint64_t)h->fields[i].offset + h->fields[i].size > h->value_size)
+			return false;
+	return true;
+}
+
 /* Whether the file fd names is a map file of ours, its header consistent with its size; mapped
  * writable whatever the fd's mode (every user of a map writes its lock). */
 int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
@@ -200,7 +240,8 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 	}
 	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC ||
 	    h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
-	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type)) {
+	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type) || !fields_ok(&h) ||
+	    (h.btf_id && (h.btf_off < sizeof(h) || h.btf_off + h.btf_size > h.file_size))) {
 		if (rfd != fd)
 			close(rfd);
 		return -EINVAL;

@@ -328,6 +328,7 @@ int emu_map_describe(int fd, struct emu_map_desc *d)
 	d->map_flags = m->hdr->map_flags;
 	d->id = m->hdr->id;
 	d->nr_cpus = m->hdr->nr_cpus;
+	d->btf_id = m->hdr->btf_id;
 	d->value_bytes = m->value_bytes;
 	emu_map_put(m);
 	return 0;
