@@ -2,7 +2,9 @@
 /*
  * bpfemu-run: run a program with the bpfemu preload library, so its bpf() map commands are answered
  * by the emulator instead of the kernel. In the spirit of faketime and umockdev-run: set the
- * environment, then exec the program, so the program's exit status is ours.
+ * environment, then exec the program, so the program's exit status is ours. A program the preload
+ * cannot reach (statically linked, or a Go binary) runs under the seccomp supervisor instead
+ * (supervisor/), which passes the program's exit status on.
  *
  * Exit status follows env(1), nice(1) and timeout(1): 125 when bpfemu-run itself fails, 126 when
  * the program was found but cannot be run, 127 when it was not found.
@@ -21,6 +23,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "supervisor/run.h"
 
 #ifndef BPFEMU_VERSION
 #define BPFEMU_VERSION "unknown"
@@ -67,6 +71,12 @@ static void usage(FILE *out)
 "  --preload=PATH   the preload library to use instead of the one found next\n"
 "                   to this program or in the install directory\n"
 "                                                          BPFEMU_PRELOAD=PATH\n"
+"  --preload        run PROGRAM with the preload library, whatever it is\n"
+"  --seccomp        run PROGRAM under the seccomp supervisor, whatever it is:\n"
+"                   every bpf() system call, however made, is answered by the\n"
+"                   emulator in bpfemu-run's process (needs Linux 5.14)\n"
+"                   (default: the supervisor for a statically linked program or a\n"
+"                   Go binary, the preload otherwise)   BPFEMU_MODE=preload|seccomp|auto\n"
 "  --diff           differential mode: every bpf() call is also made on the\n"
 "                   kernel, against mirror maps, and the answers and every byte\n"
 "                   written are compared; PROGRAM still gets the emulator's\n"
@@ -91,13 +101,13 @@ static void usage(FILE *out)
 "\n"
 "The library is added in front of LD_PRELOAD (what was there is kept), so every\n"
 "dynamically linked program PROGRAM starts is emulated too. Statically linked\n"
-"programs, and programs that issue the system call without glibc's syscall(),\n"
-"reach the kernel directly: %s warns about a static PROGRAM.\n"
+"programs and Go programs issue the system call without glibc's syscall(): they\n"
+"run under the seccomp supervisor, which also follows their threads and children.\n"
 "\n"
 "Exit status: 125 if %s itself fails, 126 if PROGRAM cannot be run,\n"
 "127 if PROGRAM is not found, else the exit status of PROGRAM (with\n"
 "--diff-strict, 3 instead of 0 if a divergence was seen).\n",
-		prog_name, prog_name, prog_name);
+		prog_name, prog_name);
 }
 
 static void try_help(void)
@@ -417,13 +427,14 @@ static bool diff_setup(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_TRACE = 256, OPT_DEBUG, OPT_BPFFS, OPT_NR_CPUS, OPT_PRELOAD, OPT_DIFF, OPT_DIFF_REPORT,
-	       OPT_DIFF_JSON, OPT_DIFF_STRICT };
+	       OPT_DIFF_JSON, OPT_DIFF_STRICT, OPT_SECCOMP };
 	static const struct option longopts[] = {
 		{ "trace", optional_argument, NULL, OPT_TRACE },
 		{ "debug", required_argument, NULL, OPT_DEBUG },
 		{ "bpffs", required_argument, NULL, OPT_BPFFS },
 		{ "nr-cpus", required_argument, NULL, OPT_NR_CPUS },
-		{ "preload", required_argument, NULL, OPT_PRELOAD },
+		{ "preload", optional_argument, NULL, OPT_PRELOAD },
+		{ "seccomp", no_argument, NULL, OPT_SECCOMP },
 		{ "diff", no_argument, NULL, OPT_DIFF },
 		{ "diff-report", required_argument, NULL, OPT_DIFF_REPORT },
 		{ "diff-json", no_argument, NULL, OPT_DIFF_JSON },
@@ -433,9 +444,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *trace = NULL, *bpffs = NULL, *preload_opt = NULL, *env;
-	char *trace_abs = NULL, *bpffs_abs = NULL, *lib, *ld_preload = NULL;
+	char *trace_abs = NULL, *bpffs_abs = NULL, *lib = NULL, *ld_preload = NULL, why[PATH_MAX + 64];
 	long debug = -1, nr_cpus = -1, v;
-	int c, status;
+	int c, status, mode = -1;
 
 	if (argv[0] && *argv[0]) {
 		const char *slash = strrchr(argv[0], '/');
@@ -473,7 +484,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_PRELOAD:
-			preload_opt = optarg;
+			if (optarg)
+				preload_opt = optarg;
+			mode = SV_MODE_PRELOAD;
+			break;
+		case OPT_SECCOMP:
+			mode = SV_MODE_SECCOMP;
 			break;
 		case OPT_DIFF_REPORT:
 			if (!*optarg) {
@@ -530,16 +546,38 @@ int main(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	}
 
-	lib = find_preload(preload_opt ? preload_opt : secure_getenv("BPFEMU_PRELOAD"), debug >= 1);
-	if (!lib)
+	env = secure_getenv("BPFEMU_MODE");
+	if (mode < 0 && env && *env && strcmp(env, "auto")) {
+		if (strcmp(env, "preload") && strcmp(env, "seccomp")) {
+			fprintf(stderr, "%s: invalid BPFEMU_MODE '%s': want preload, seccomp or auto\n", prog_name, env);
+			return EXIT_RUN_FAILED;
+		}
+		mode = strcmp(env, "seccomp") ? SV_MODE_PRELOAD : SV_MODE_SECCOMP;
+	}
+	snprintf(why, sizeof(why), "%s", mode == SV_MODE_SECCOMP ? "--seccomp" : "--preload");
+	if (mode < 0)
+		mode = sv_choose_mode(argv[optind], why, sizeof(why));
+	if (debug >= 1)
+		fprintf(stderr, "%s: %s: %s\n", prog_name, why,
+			mode == SV_MODE_SECCOMP ? "the seccomp supervisor answers its bpf() calls" : "the preload library");
+	if (mode == SV_MODE_SECCOMP && (diff.on || env_on("BPFEMU_DIFF"))) {
+		fprintf(stderr, "%s: --diff needs the preload library, and %s: differential mode does not run under "
+			"the seccomp supervisor\n", prog_name, why);
 		return EXIT_RUN_FAILED;
+	}
+
+	if (mode == SV_MODE_PRELOAD) {
+		lib = find_preload(preload_opt ? preload_opt : secure_getenv("BPFEMU_PRELOAD"), debug >= 1);
+		if (!lib)
+			return EXIT_RUN_FAILED;
+	}
 	status = EXIT_RUN_FAILED;
-	if (strpbrk(lib, " :")) {
+	if (lib && strpbrk(lib, " :")) {
 		fprintf(stderr, "%s: the preload library's path %s contains a space or colon, which "
 			"LD_PRELOAD cannot carry; install it elsewhere\n", prog_name, lib);
 		goto out;
 	}
-	ld_preload = build_ld_preload(lib, getenv("LD_PRELOAD"));
+	ld_preload = lib ? build_ld_preload(lib, getenv("LD_PRELOAD")) : strdup("");
 	if (!ld_preload) {
 		fprintf(stderr, "%s: out of memory\n", prog_name);
 		goto out;
@@ -561,7 +599,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!set_var("LD_PRELOAD", ld_preload) || !set_var("BPFEMU_PRELOAD", lib) ||
+	if ((lib && (!set_var("LD_PRELOAD", ld_preload) || !set_var("BPFEMU_PRELOAD", lib))) ||
 	    (trace && !set_var("BPFEMU_TRACE", trace)) || (bpffs_abs && !set_var("BPFEMU_BPFFS", bpffs_abs)))
 		goto out;
 	if (debug >= 0) {
@@ -578,6 +616,10 @@ int main(int argc, char **argv)
 		if (!set_var("BPFEMU_NR_CPUS", buf))
 			goto out;
 	}
+	if (mode == SV_MODE_SECCOMP) {
+		status = sv_run(prog_name, argv + optind, debug < 0 ? 0 : (int)debug);
+		goto out;
+	}
 	if (debug >= 1)
 		fprintf(stderr, "%s: LD_PRELOAD=%s\n", prog_name, ld_preload);
 
@@ -590,7 +632,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "%s: %s: %s\n", prog_name, argv[optind], strerror(c));
 	status = c == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
 out:
-	/* only reached when exec failed; freed so leak checkers keep quiet about our exit status */
+	/* only reached when the program did not start; freed so leak checkers keep quiet */
 	free(lib);
 	free(ld_preload);
 	free(trace_abs);

@@ -200,7 +200,8 @@ static void *map_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 	}
 	if (shim_debug)
 		shim_log("mmap(fd %d, offset %lld): emulated array values", fd, (long long)off);
-	return get_mmap()(addr, len, prot, flags, fd, file_off);
+	/* shared (checked above), marked as the emulator's own mapping for a seccomp supervisor */
+	return get_mmap()(addr, len, prot, (flags & ~MAP_TYPE) | EMU_MAP_OWN, fd, file_off);
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

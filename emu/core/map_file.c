@@ -18,6 +18,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/diag.h"
 #include "inplace.h"
 #include "objstore.h"
@@ -126,7 +127,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -245,7 +246,7 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 			close(rfd);
 		return -EINVAL;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
 	if (rfd != fd)
 		close(rfd);
 	if (p == MAP_FAILED)
