@@ -185,7 +185,10 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	ops->init(m);
+	if (ops->init_create)
+		ops->init_create(m, c);
+	else
+		ops->init(m);
 	/* registered before any access-mode reopen: every process of the user can now find it by
 	 * id (a memory file cannot be: it stays this process's, as before) */
 	emu_objstore_register(fd, EMU_ID_MAP, h->id);
