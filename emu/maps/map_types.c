@@ -13,6 +13,7 @@ static const struct emu_map_ops *const ops_by_type[EMU_NR_MAP_TYPES] = {
 	[EMU_MAP_PERCPU_ARRAY] = &emu_percpu_array_ops,
 	[EMU_MAP_QUEUE] = &emu_queue_ops,
 	[EMU_MAP_STACK] = &emu_stack_ops,
+	[EMU_MAP_LPM_TRIE] = &emu_lpm_trie_ops,
 };
 
 const struct emu_map_ops *emu_ops_for_type(uint32_t map_type)

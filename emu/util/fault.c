@@ -10,6 +10,7 @@
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   check-oob      the program checker lets a map value access run one byte past the end
+ *   lpm-match      an LPM trie finds one more matching bit than there is (a wrong longest match)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
