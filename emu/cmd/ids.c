@@ -43,8 +43,9 @@ static void for_each_visible_map(bool (*fn)(void *arg, uint32_t id, int fd, cons
 		}
 		closedir(d);
 	}
-	/* pinned maps: walk the bpffs tree, a bounded depth */
-	snprintf(stackdirs[sp++], PATH_MAX, "%s", emu_bpffs_root());
+	/* pinned maps: walk the bpffs tree, a bounded depth (not at all if the root was refused) */
+	if (!emu_state_ready(EMU_STATE_BPFFS))
+		snprintf(stackdirs[sp++], PATH_MAX, "%s", emu_bpffs_root());
 	while (sp) {
 		char dir[PATH_MAX];
 
@@ -72,6 +73,10 @@ static void for_each_visible_map(bool (*fn)(void *arg, uint32_t id, int fd, cons
 			fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 			if (fd < 0)
 				continue;
+			if (fstat(fd, &st) || st.st_uid != geteuid()) { /* not a pin of ours */
+				close(fd);
+				continue;
+			}
 			if (!emu_map_fd_id(fd, &id) && !fn(arg, id, -1, p)) {
 				close(fd);
 				closedir(d);
@@ -120,14 +125,16 @@ static bool fd_by_id_cb(void *arg, uint32_t id, int fd, const char *path)
 {
 	struct fd_by_id_ctx *c = arg;
 	char proc[64];
+	int nofollow = O_NOFOLLOW; /* a pin: the file the walk checked, not a link put in its place */
 
 	if (id != c->id)
 		return true;
 	if (!path) {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		path = proc;
+		nofollow = 0;
 	}
-	c->fd = open(path, c->mode | O_CLOEXEC);
+	c->fd = open(path, c->mode | O_CLOEXEC | nofollow);
 	if (c->fd < 0)
 		c->fd = -errno;
 	return false;
