@@ -59,6 +59,11 @@ static bool have_kernel(void)
 		kernel_ok = fd >= 0;
 		if (fd >= 0)
 			close(fd);
+		if (!kernel_ok && getenv("BPFEMU_REQUIRE_KERNEL") && !strcmp(getenv("BPFEMU_REQUIRE_KERNEL"), "1")) {
+			printf("FAIL: bpf() not permitted here (%s) and BPFEMU_REQUIRE_KERNEL=1: the kernel comparison "
+			       "must run\n", strerror(-fd));
+			exit(1);
+		}
 		if (!kernel_ok)
 			printf("  (bpf() not permitted here: %s; no kernel comparison)\n", strerror(-fd));
 	}
