@@ -485,11 +485,12 @@ static int run_child(const char *self, const char *part, char *const extra_env[]
 
 int main(int argc, char **argv)
 {
-	char tmp[] = "/tmp/bpfemu-res-XXXXXX", sub[4096], state[4096], notdir[4096];
-	const char *self = "/proc/self/exe";
+	char tmp[1024], sub[4096], state[4096], notdir[4096];
+	const char *self = "/proc/self/exe", *tmpdir = getenv("TMPDIR");
 	int fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(tmp, sizeof(tmp), "%s/bpfemu-res-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	report_init();
 	alarm(300);
 	if (argc > 1) { /* a part, in its own process */
