@@ -98,6 +98,7 @@ static void drop(int efd)
 
 	if (efd < 0 || (size_t)efd >= dm_mirrors_cap || !(m = dm_mirrors[efd]))
 		return;
+	dm_mapping_release(m);
 	close_kfd(m->kfd);
 	free(m);
 	dm_mirrors[efd] = NULL;
