@@ -531,15 +531,17 @@ static void planted_cleanup(void)
 
 int main(int argc, char **argv)
 {
-	Suite *s = suite_create("statedir");
-	TCase *tc = tcase_create("statedir");
 	bool planted = argc >= 2 && !strcmp(argv[1], "planted");
 	char tmpl[1000], p[1100];
+	Suite *s;
+	TCase *tc;
 
 	if (argc >= 3 && !strcmp(argv[1], "flow"))
 		return flow_main(argc, argv);
 	if (planted && geteuid() != 0)
 		unit_skip("test_statedir planted: planting another user's directories (chown) needs root");
+	s = suite_create("statedir");
+	tc = tcase_create("statedir");
 	umask(022);
 	snprintf(tmpl, sizeof(tmpl), "%s/bpfemu-statedir.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmpl)) {
