@@ -14,6 +14,7 @@ jobs=$(nproc)
 # the same for --diff and for tests killed halfway.
 suite_tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-suite.XXXXXX")
 trap 'rm -rf "$suite_tmp"' EXIT
+chmod 755 "$suite_tmp" # the tests that run as nobody reach their own directories through it
 export TMPDIR=$suite_tmp
 real_bpffs() { ls -A /sys/fs/bpf 2>/dev/null | grep '^bpfemu' | sort || true; }
 bpffs_before=$(real_bpffs)
