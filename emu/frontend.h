@@ -55,9 +55,10 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);
 
-/* The emulated bpffs (core/state.c) */
+/* Where the user's state lives (core/state.c): the state directory and the emulated bpffs. Paths
+ * translate to the root only once it passed its checks: -errno (and one diagnostic) otherwise. */
+const char *emu_state_dir(void);
 const char *emu_bpffs_root(void);
-int emu_bpffs_ensure_root(void);
 int emu_bpffs_translate(const char *path, char *out, size_t outlen);
 
 /* CPUs (core/cpus.c) */

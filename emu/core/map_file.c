@@ -85,23 +85,20 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
  */
 static int open_map_file(uint64_t size)
 {
-	int fd = emu_open_object_file();
+	int fd = emu_open_object_file("bpf-map");
+	struct statfs sf;
 
-	if (fd >= 0) {
-		struct statfs sf;
+	if (fd < 0)
+		return fd; /* the state directories were refused */
+	if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+		static bool said;
 
-		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
-			static bool said;
-
-			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-				emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
-					 emu_bpffs_root(), (unsigned long long)size);
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
+				 emu_bpffs_root(), (unsigned long long)size);
+		close(fd);
 		fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	}
 	return fd < 0 ? -errno : fd;
 }
 
@@ -118,7 +115,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	err = emu_map_file_size(c, ops, &size);
 	if (err)
 		return err;
-	emu_ids_init();
+	err = emu_ids_init();
+	if (err)
+		return err;
 	fd = open_map_file(size);
 	if (fd < 0)
 		return fd;

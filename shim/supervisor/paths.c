@@ -115,8 +115,8 @@ static enum kind classify(struct sv_call *c, int dirfd, uint64_t uptr, struct up
 		p->kind = BPFFS;
 	else if (!strcmp(p->abs, "/sys/devices/system/cpu/possible") && secure_getenv("BPFEMU_NR_CPUS"))
 		p->kind = CPUS;
+	/* the mount point always exists, as /sys/fs/bpf does: emu_bpffs_translate() made it */
 	if (p->kind == BPFFS) {
-		emu_bpffs_ensure_root(); /* the mount point always exists, as /sys/fs/bpf does */
 		if (sv_debug > 1)
 			sv_log("[pid %d] path \"%s\" -> \"%s\"", (int)sv_tgid(c), p->abs, p->real);
 	}
