@@ -24,6 +24,8 @@
 int emu_fdcache_enable(void);
 void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
+/* fd is known to the fd cache as a map fd (a bpf() call on it was seen, and no close since) */
+bool emu_fdcache_knows(int fd);
 
 /* What an fd is (core/object.c, core/registry.c) */
 bool emu_is_object_fd(int fd); /* a map or a program */
@@ -44,6 +46,7 @@ int emu_map_describe(int fd, struct emu_map_desc *d);
 int emu_fdinfo(int fd, char *buf, size_t len);
 /* mmap() of a map fd (cmd/fd_ops.c): 0 and where to map, -errno, or 1 when fd is not a map */
 int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+#include "cmd/fd_ops.h"
 
 /* How an emulator maps object files itself (core/map_file.c; the preload's mmap of an mmapable
  * array's values): MAP_SHARED_VALIDATE, which for the flags we pass is MAP_SHARED, and which bpf()

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "attr.h"
@@ -80,5 +81,6 @@ int emu_fdinfo(int fd, char *buf, size_t len);
 /* fd_ops.c: mmap() of a map fd, in the kernel's order. 0 (*file_off: where the caller's offset lies
  * in the map file), -errno, or 1 when fd is not an emulated map. */
 int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+#include "fd_ops.h"
 
 #endif

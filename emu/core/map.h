@@ -211,6 +211,10 @@ struct emu_map_ops {
 	 * (the ring buffers, whose data pages are mapped twice): the file offset of page pgoff of the
 	 * kernel's mmap space, -EINVAL past it. cmd/fd_ops.c owns the rules. */
 	int (*mmap_page)(struct emu_map *m, uint64_t pgoff, uint64_t *file_off);
+	/* A part of the file every view maps a second time right after the file's end (the ring
+	 * buffers' data, so a record that wraps is contiguous): its length (0: none) and, in
+	 * *src_off, where it starts in the file. Reads max_entries of h only. */
+	uint64_t (*alias)(const struct emu_map_hdr *h, uint64_t *src_off);
 	/* poll/epoll/select on the fd: the EPOLL* events ready now (the kernel's map_poll). NULL: the
 	 * map has none, and answers EPOLLERR as the kernel's does. */
 	uint32_t (*poll)(struct emu_map *m);

@@ -77,6 +77,32 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 }
 
 /*
+ * A view of a map file: the whole file, and where the family has one, a part of it mapped again
+ * right after the end (the alias op). *len is the length to unmap. NULL on failure.
+ */
+static void *map_view(int fd, uint64_t size, const struct emu_map_ops *ops, const struct emu_map_hdr *h,
+		      size_t *len)
+{
+	uint64_t src = 0, alias = ops && ops->alias ? ops->alias(h, &src) : 0;
+	char *base;
+
+	*len = (size_t)(size + alias);
+	if (!alias)
+		return mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
+	if (src > size || alias > size - src)
+		return MAP_FAILED;
+	base = mmap(NULL, *len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return MAP_FAILED;
+	if (mmap(base, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN | MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    mmap(base + size, alias, PROT_READ | PROT_WRITE, EMU_MAP_OWN | MAP_FIXED, fd, (off_t)src) == MAP_FAILED) {
+		munmap(base, *len);
+		return MAP_FAILED;
+	}
+	return base;
+}
+
+/*
  * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd.
  * Pages of a file are allocated when first touched, and a page a full filesystem cannot supply
  * is a SIGBUS in whichever call touches it first; so a root without room for the whole map is
@@ -109,6 +135,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	struct emu_map_hdr *h;
 	struct emu_map *m;
 	struct stat st;
+	size_t view_len;
 	void *base;
 	int fd, err;
 
@@ -126,7 +153,11 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
+	{
+		struct emu_map_hdr shape = { .map_type = c->map_type, .max_entries = c->max_entries };
+
+		base = map_view(fd, size, ops, &shape, &view_len);
+	}
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -173,14 +204,14 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	if (!err && h->inplace_off)
 		err = emu_inplace_init(h, base);
 	if (err) {
-		munmap(base, size);
+		munmap(base, view_len);
 		close(fd);
 		return err;
 	}
 
-	err = emu_registry_add(st.st_dev, st.st_ino, base, size, &m);
+	err = emu_registry_add(st.st_dev, st.st_ino, base, view_len, &m);
 	if (err) {
-		munmap(base, size);
+		munmap(base, view_len);
 		close(fd);
 		return err;
 	}
@@ -248,12 +279,11 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 			close(rfd);
 		return -EINVAL;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
+	p = map_view(rfd, h.file_size, emu_ops_for_type(h.map_type), &h, size);
 	if (rfd != fd)
 		close(rfd);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	*base = p;
-	*size = h.file_size;
 	return 0;
 }

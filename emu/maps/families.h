@@ -15,5 +15,7 @@ extern const struct emu_map_ops emu_queue_ops;            /* queue_stack.c */
 extern const struct emu_map_ops emu_stack_ops;
 extern const struct emu_map_ops emu_lpm_trie_ops;         /* lpm_trie.c */
 extern const struct emu_map_ops emu_bloom_filter_ops;     /* bloom_filter.c */
+extern const struct emu_map_ops emu_ringbuf_ops;          /* ringbuf.c */
+extern const struct emu_map_ops emu_user_ringbuf_ops;
 
 #endif

@@ -15,6 +15,8 @@ static const struct emu_map_ops *const ops_by_type[EMU_NR_MAP_TYPES] = {
 	[EMU_MAP_STACK] = &emu_stack_ops,
 	[EMU_MAP_LPM_TRIE] = &emu_lpm_trie_ops,
 	[EMU_MAP_BLOOM_FILTER] = &emu_bloom_filter_ops,
+	[EMU_MAP_RINGBUF] = &emu_ringbuf_ops,
+	[EMU_MAP_USER_RINGBUF] = &emu_user_ringbuf_ops,
 };
 
 const struct emu_map_ops *emu_ops_for_type(uint32_t map_type)
