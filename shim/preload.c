@@ -9,6 +9,7 @@
  * path operation bpftool and rm do there), redirected to the per-user directory of pinned maps.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,6 +177,7 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 	switch (nr) {
 	case SYS_close:
 		emu_fdcache_forget((int)a0);
+		shim_poll_forget((int)a0);
 		break;
 	case SYS_close_range:
 		if (!(a2 & CLOSE_RANGE_CLOEXEC))
@@ -186,6 +188,7 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 #endif
 	case SYS_dup3:
 		emu_fdcache_forget((int)a1);
+		shim_poll_forget((int)a1);
 		break;
 	default:
 		break;
@@ -217,30 +220,37 @@ EXPORT long syscall(long nr, ...)
 }
 #endif
 
-/* ---- mmap of a map fd: only an MMAPABLE array's values, as in the kernel ---- */
+/* ---- mmap of a map fd: an MMAPABLE array's values, a ring buffer's pages, as in the kernel ---- */
 
 static void *map_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, bool *handled)
 {
-	off_t file_off;
+	struct emu_mmap_plan plan;
 	int r;
 
 	*handled = false;
 	if ((flags & MAP_ANONYMOUS) || fd < 0 || depth)
 		return NULL;
 	depth++;
-	r = emu_map_mmap_check(fd, len, prot, flags, off, &file_off);
-	depth--;
-	if (r == 1)
+	r = emu_map_mmap_plan(fd, len, prot, flags, off, &plan);
+	if (r == 1) {
+		depth--;
 		return NULL;
+	}
 	*handled = true;
 	if (r < 0) {
+		depth--;
 		errno = -r;
 		return MAP_FAILED;
 	}
 	if (shim_debug)
-		shim_log("mmap(fd %d, offset %lld): emulated array values", fd, (long long)off);
-	/* shared (checked above), marked as the emulator's own mapping for a seccomp supervisor */
-	return get_mmap()(addr, len, prot, (flags & ~MAP_TYPE) | EMU_MAP_OWN, fd, file_off);
+		shim_log("mmap(fd %d, offset %lld): emulated map pages (%u part%s)", fd, (long long)off, plan.nseg,
+			 plan.nseg == 1 ? "" : "s");
+	{
+		void *p = emu_map_mmap_plan_map(addr, len, prot, flags, fd, &plan);
+
+		depth--;
+		return p;
+	}
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -264,6 +274,7 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 EXPORT int close(int fd)
 {
 	emu_fdcache_forget(fd);
+	shim_poll_forget(fd);
 	return get_close()(fd);
 }
 
@@ -285,8 +296,10 @@ EXPORT int dup2(int oldfd, int newfd)
 {
 	int r = get_dup2()(oldfd, newfd);
 
-	if (r >= 0 && oldfd != newfd)
+	if (r >= 0 && oldfd != newfd) {
 		emu_fdcache_forget(newfd);
+		shim_poll_forget(newfd);
+	}
 	return r;
 }
 
@@ -294,7 +307,9 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	int r = get_dup3()(oldfd, newfd, flags);
 
-	if (r >= 0)
+	if (r >= 0) {
 		emu_fdcache_forget(newfd);
+		shim_poll_forget(newfd);
+	}
 	return r;
 }

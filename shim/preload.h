@@ -45,5 +45,7 @@ static inline const char *opaque(const char *p)
  * CPUs under BPFEMU_NR_CPUS): an fd or FILE of the text, -1 or NULL when the path is none of them */
 int shim_fake_open(const char *path);
 FILE *shim_fake_fopen(const char *path);
+/* poll.c: an fd number closed or reused: its epoll registrations (as a map fd or an epoll fd) go */
+void shim_poll_forget(int fd);
 
 #endif
