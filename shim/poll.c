@@ -121,6 +121,27 @@ static struct reg *find_locked(int epfd, int fd)
 	return NULL;
 }
 
+/* Registrations are kept in the order they became ready in, as the kernel's ready list: a new one
+ * and one just reported (level-triggered, so ready again) go to the end. */
+static void append_locked(struct reg *r)
+{
+	struct reg **pp = &regs;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	r->next = NULL;
+	*pp = r;
+}
+
+static void unlink_locked(struct reg *r)
+{
+	for (struct reg **pp = &regs; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			return;
+		}
+}
+
 static void drop_locked(struct reg **pp)
 {
 	struct reg *r = *pp;
@@ -128,7 +149,9 @@ static void drop_locked(struct reg **pp)
 	*pp = r->next;
 	if (r->ifd >= 0) {
 		get_epoll_ctl()(r->epfd, EPOLL_CTL_DEL, r->ifd, NULL);
+		depth++; /* our own fd: not the program's close (which would come back here) */
 		close(r->ifd);
+		depth--;
 	}
 	free(r);
 	nregs--;
@@ -181,14 +204,15 @@ static int map_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			iev.data.u64 = tag_of(r);
 			if (r->ifd < 0 || get_epoll_ctl()(epfd, EPOLL_CTL_ADD, r->ifd, &iev)) {
 				err = -errno;
+				depth++;
 				if (r->ifd >= 0)
 					close(r->ifd);
+				depth--;
 				free(r);
 				break;
 			}
 		}
-		r->next = regs;
-		regs = r;
+		append_locked(r);
 		nregs++;
 		if (shim_debug)
 			shim_log("epoll_ctl(%d, ADD, map fd %d): emulated (%s)", epfd, fd, ring ? "ring" : "EPOLLERR");
@@ -242,7 +266,7 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 /* Drop what the program's fd number fd named here: a registered map fd, or an epoll fd. */
 void shim_poll_forget(int fd)
 {
-	if (!__atomic_load_n(&nregs, __ATOMIC_RELAXED))
+	if (depth || !__atomic_load_n(&nregs, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&regs_lock);
 	for (struct reg **pp = &regs; *pp;) {
@@ -257,7 +281,8 @@ void shim_poll_forget(int fd)
 /* The registrations of epfd that are ready now, into ev (room for max); the count. */
 static int ready_locked(int epfd, struct epoll_event *ev, int max)
 {
-	int n = 0;
+	struct reg *reported[64];
+	int n = 0, nrep = 0;
 
 	for (struct reg *r = regs; r && n < max; r = r->next) {
 		uint32_t revents;
@@ -282,6 +307,12 @@ static int ready_locked(int epfd, struct epoll_event *ev, int max)
 		ev[n].events = revents;
 		ev[n].data.u64 = r->data;
 		n++;
+		if (nrep < 64)
+			reported[nrep++] = r;
+	}
+	for (int i = 0; i < nrep; i++) {
+		unlink_locked(reported[i]);
+		append_locked(reported[i]);
 	}
 	return n;
 }
@@ -547,8 +578,11 @@ static int map_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 		}
 		for (nfds_t i = 0; i < n; i++)
 			if (kind[i] == 2) {
-				if (tmp[i].fd >= 0)
+				if (tmp[i].fd >= 0) {
+					depth++;
 					close(tmp[i].fd);
+					depth--;
+				}
 				depth++;
 				emu_map_poll_wait(fds[i].fd, false);
 				depth--;
