@@ -48,12 +48,13 @@ struct emu_prog_env;
  * NULL data_in: 0). Likewise ctx_in with EMU_TR_CTX_IN_MAX. This module answers -EFAULT exactly
  * where the kernel's copy_from_user() of bytes past the available ones would fault, after the
  * checks the kernel makes before that copy.
- *   EMU_TR_DATA_IN_MAX: the most any test_run reads (XDP: a 3520-byte linear part and 17 frags
- *     of a page);
+ *   EMU_TR_DATA_IN_MAX: the most any test_run reads (XDP: a linear part of at most
+ *     4096 - 40 - 320 bytes when the metadata takes all it may of the headroom, and 17 frags of
+ *     a page);
  *   EMU_TR_CTX_IN_MAX: the SYSCALL program's largest context (U16_MAX); the others read less
  *     (bpf_check_uarg_tail_zero refuses more than a page with -E2BIG before reading).
  */
-#define EMU_TR_DATA_IN_MAX (3520u + 17u * 4096u)
+#define EMU_TR_DATA_IN_MAX (3736u + 17u * 4096u)
 #define EMU_TR_CTX_IN_MAX 65535u
 
 struct emu_test_run_in {
@@ -103,7 +104,7 @@ struct emu_tr_copy {
 	uint32_t len;
 };
 
-#define EMU_TR_MAX_COPIES 8
+#define EMU_TR_MAX_COPIES 24 /* data: the linear part and 17 frags; 3 attr fields; ctx and its size */
 
 struct emu_test_run_out {
 	/* what the run produced (also readable directly by in-process callers) */
