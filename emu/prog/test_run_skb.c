@@ -232,9 +232,11 @@ int emu_tr_skb(struct tr *t)
 		ifindex = rd32(t->ctx, SKB_IFINDEX);
 	if (emu_tr_netdev(ifindex, mac, bcast, &nrxq) && ifindex > 1)
 		return -ENODEV;
-	if (ifindex == 1) { /* the loopback device: all-zero address, all-ones broadcast */
+	if (ifindex == 1 && emu_tr_netdev(1, mac, bcast, &nrxq)) {
+		/* no sysfs: the loopback device's addresses, all zero (broadcast too: it does not
+		 * set one, so a frame to ff:ff:ff:ff:ff:ff is multicast to it) */
 		memset(mac, 0, 6);
-		memset(bcast, 0xff, 6);
+		memset(bcast, 0, 6);
 	}
 	s->ifindex = ifindex;
 	proto = eth_type_trans(s, mac, bcast);
@@ -281,7 +283,7 @@ int emu_tr_skb(struct tr *t)
 		if (segs > GSO_MAX_SEGS)
 			return -EINVAL;
 		s->gso_segs = segs;
-		s->gso_size = rd32(c, SKB_GSO_SIZE);
+		s->gso_size = (uint16_t)rd32(c, SKB_GSO_SIZE); /* skb_shared_info.gso_size is 16 bits */
 		s->hwtstamp = rd64(c, SKB_HWTSTAMP);
 	}
 	if (in->flags & EMU_F_TEST_SKB_CHECKSUM_COMPLETE) {

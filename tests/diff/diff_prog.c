@@ -162,6 +162,9 @@ static const struct {
 	void (*cases)(struct tw_obj *o);
 } objects[] = {
 	{ "xdp_fw", dp_xdp_fw },
+	{ "tc_nat", dp_tc_nat },
+	{ "sock_filter", dp_sock_filter },
+	{ "cgskb", dp_cgskb },
 };
 
 int main(int argc, char **argv)

@@ -30,5 +30,8 @@ void dp_run(struct tw_obj *o, const char *prog, const struct tw_case *c, const c
 
 /* the cases of each object */
 void dp_xdp_fw(struct tw_obj *o);
+void dp_tc_nat(struct tw_obj *o);
+void dp_sock_filter(struct tw_obj *o);
+void dp_cgskb(struct tw_obj *o);
 
 #endif
