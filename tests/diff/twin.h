@@ -72,6 +72,7 @@ struct tw_case {
 	uint32_t ctx_out_cap;   /* ctx_out buffer; 0: NULL */
 	uint32_t ctx_size_out;
 	uint32_t repeat, flags, cpu, batch_size, duration;
+	bool ctx_raw;           /* ctx_in is passed as is (a bad pointer), not copied per side */
 };
 
 /* What one side answered. */
