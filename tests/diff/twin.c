@@ -242,6 +242,8 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 		p->type = bpf_program__type(bp);
 		p->eat = bpf_program__expected_attach_type(bp);
 		p->kfd = bpf_program__fd(bp);
+		p->insns = (const struct emu_insn *)bpf_program__insns(bp);
+		p->cnt = (uint32_t)bpf_program__insn_cnt(bp);
 		p->max_ctx_offset = max_ctx_offset((const struct emu_insn *)bpf_program__insns(bp),
 						   (uint32_t)bpf_program__insn_cnt(bp));
 		p->img = emu_prog_translate((const struct emu_insn *)bpf_program__insns(bp),
@@ -253,6 +255,14 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 		o->nprogs++;
 	}
 	return true;
+}
+
+struct emu_prog_image *tw_translate(struct tw_obj *o, const struct tw_prog *p, tw_translate_fn *translate)
+{
+	struct emu_xlate_opts xo = { .ld_imm64 = ldimm64, .helper = emu_helper_lookup, .cb_ctx = o };
+	char err[256];
+
+	return translate(p->insns, p->cnt, &xo, err, sizeof(err));
 }
 
 void tw_close(struct tw_obj *o)
@@ -350,6 +360,7 @@ long tw_emu_command(const struct tw_prog *p, const struct tw_obj *o, const unsig
 	in.nr_regions = o->nrg;
 	in.max_ctx_offset = p->max_ctx_offset;
 	in.trace = o->trace;
+	in.run_fn = p->run_fn;
 	ret = emu_test_run(p->img, p->type, p->eat, &in, &out);
 	if (!ret) {
 		for (uint32_t i = 0; i < out.nr_copy && !ret; i++) {
