@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 		tw_close(&o);
 	}
 	dp_attr_types();
+	printf("diff_prog: %lu TEST_RUNs on both sides, each followed by a comparison of every map\n", tw_runs);
 	if (expect_div) {
 		printf("%s: %lu runs, %lu divergences (expected some: the planted fault is on)\n",
 		       hx_ndiv ? "PASS" : "FAIL", hx_nops, hx_ndiv);

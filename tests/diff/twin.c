@@ -399,6 +399,8 @@ static void dump_diff(const char *what, const unsigned char *k, const unsigned c
 	}
 }
 
+unsigned long tw_runs;
+
 int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const char *label)
 {
 	static struct tw_result r[2];
@@ -430,6 +432,7 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 	r[HX_K].ret = hx_raw(HX_K, EMU_BPF_PROG_TEST_RUN, r[HX_K].attr, EMU_ATTR_SIZE);
 	r[HX_E].ret = tw_emu_command(p, o, a[HX_E], r[HX_E].attr, NULL);
 	hx_nops++;
+	tw_runs++;
 	/* duration is time: not compared */
 	put32(r[HX_K].attr, TR_DURATION, 0);
 	put32(r[HX_E].attr, TR_DURATION, 0);

@@ -92,6 +92,8 @@ struct tw_result {
 	unsigned char ctx_in[4096]; /* SYSCALL programs write their context back here */
 };
 
+extern unsigned long tw_runs; /* TEST_RUNs made on both sides */
+
 /* Runs c on both sides and compares everything a caller sees; 0, or 1 with a report. label names
  * the case in reports. */
 int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const char *label);
