@@ -9,7 +9,8 @@
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
- *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_prog)
+ *   check-oob      the program checker lets a map value access run one byte past the end
+ *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.

@@ -390,6 +390,8 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 		if (!must && getenv("CHECK_VERBOSE") && (!eret || -eret != k.err || !strstr(klog, eerr)))
 			printf("MISS [%s] %s: kernel %s (%s), checker %d (%s)\n", c->reason, c->name, strerror(k.err), kerr,
 			       eret, eret ? eerr : "accepted");
+		else if (!must && getenv("CHECK_VERBOSE") && strcmp(kfirst, efirst) && !k.log_full)
+			printf("FIRST [%s] %s: kernel '%s', checker '%s' (error %s)\n", c->reason, c->name, kfirst, efirst, eerr);
 		if (must && (!eret || -eret != k.err || !eerr[0] || !strstr(klog, eerr) ||
 			     (strcmp(kfirst, efirst) && !k.log_full))) {
 			n_must_fail++;

@@ -8,27 +8,10 @@
  */
 #include "unit.h"
 
-#include "../../emu/prog/check.h"
-#include "../../emu/prog/helper.h"
-#include "../../emu/prog/scalar.h"
+#include "prog/check.h"
+#include "prog/helper.h"
+#include "prog/scalar.h"
 
-/* numbers of emu/uapi/bpf_uapi.h (whose attr offset names clash with unit.h's) */
-#define EMU_MAP_HASH 1
-#define EMU_MAP_ARRAY 2
-#define EMU_MAP_RINGBUF 27
-#define EMU_PROG_SOCKET_FILTER 1
-#define EMU_PROG_SCHED_CLS 3
-#define EMU_PROG_XDP 6
-#define EMU_PROG_CGROUP_SKB 8
-#define EMU_PROG_SYSCALL 31
-#ifndef EMU_F_SLEEPABLE /* helper.h may bring bpf_uapi.h */
-#define EMU_F_SLEEPABLE 16
-#endif
-#define EMU_FN_map_lookup_elem 1
-#define EMU_FN_trace_printk 6
-#define EMU_FN_get_hash_recalc 34
-#define EMU_FN_xdp_adjust_head 44
-#define EMU_NR_HELPERS 212
 
 bool chk_opcode_valid(uint8_t code); /* emu/prog/check.c */
 
