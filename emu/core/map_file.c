@@ -18,6 +18,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/diag.h"
 #include "inplace.h"
 #include "objstore.h"
@@ -84,23 +85,20 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
  */
 static int open_map_file(uint64_t size)
 {
-	int fd = emu_open_object_file();
+	int fd = emu_open_object_file("bpf-map");
+	struct statfs sf;
 
-	if (fd >= 0) {
-		struct statfs sf;
+	if (fd < 0)
+		return fd; /* the state directories were refused */
+	if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+		static bool said;
 
-		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
-			static bool said;
-
-			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-				emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
-					 emu_bpffs_root(), (unsigned long long)size);
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
+				 emu_bpffs_root(), (unsigned long long)size);
+		close(fd);
 		fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	}
 	return fd < 0 ? -errno : fd;
 }
 
@@ -117,7 +115,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	err = emu_map_file_size(c, ops, &size);
 	if (err)
 		return err;
-	emu_ids_init();
+	err = emu_ids_init();
+	if (err)
+		return err;
 	fd = open_map_file(size);
 	if (fd < 0)
 		return fd;
@@ -126,7 +126,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -245,7 +245,7 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 			close(rfd);
 		return -EINVAL;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
 	if (rfd != fd)
 		close(rfd);
 	if (p == MAP_FAILED)

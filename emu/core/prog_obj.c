@@ -67,13 +67,11 @@ static uint64_t boottime_ns(void)
 /* The program's file: one in the bpffs root (pinnable, findable by id), else a memfd. */
 static int open_prog_file(void)
 {
-	int fd = emu_open_object_file();
+	int fd = emu_open_object_file("bpf-prog");
 
-	if (fd == -EMFILE || fd == -ENFILE)
-		return fd;
-	if (fd < 0)
-		fd = memfd_create("bpf-prog", MFD_CLOEXEC);
-	return fd < 0 ? (errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM) : fd;
+	if (fd < 0 && fd != -EMFILE && fd != -ENFILE && fd != -EACCES)
+		fd = -ENOMEM;
+	return fd;
 }
 
 static void fill_hdr(struct emu_prog_hdr *h, const struct emu_prog_new *n)
@@ -159,8 +157,9 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 	if (!h)
 		return -ENOMEM;
 	fill_hdr(h, n);
-	emu_ids_init(); /* its fd is taken now, not while ours are open */
-	fd = open_prog_file();
+	fd = emu_ids_init(); /* its fd is taken now, not while ours are open */
+	if (!fd)
+		fd = open_prog_file();
 	if (fd < 0) {
 		free(h);
 		return fd;
@@ -323,8 +322,10 @@ static pthread_once_t stats_once = PTHREAD_ONCE_INIT;
 static int stats_open(int flags)
 {
 	char path[4096];
-	int fd;
+	int fd = emu_state_ready(EMU_STATE_DIR);
 
+	if (fd)
+		return fd;
 	if (snprintf(path, sizeof(path), "%s/stats", emu_state_dir()) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600);

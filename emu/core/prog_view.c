@@ -28,6 +28,7 @@ static int views_oom;
 
 #include "../prog/check.h" /* enum emu_ld_kind */
 #include "../prog/interp.h"
+#include "../prog/test_run.h" /* emu_helper_lookup */
 #include "../util/diag.h"
 #include "fdcache.h"
 #include "object.h"
@@ -458,14 +459,12 @@ static int make_regions(struct emu_prog *p)
 	return 0;
 }
 
-/* The helpers a translation binds calls to: the helper table's record, when it has a function
- * (a helper without one was refused at load, cmd/prog_load.c). */
+/* The helpers a translation binds calls to: the helper table's record with the interpreter's
+ * function (emu/prog/helpers/table.c), NULL for a helper without one (refused at load,
+ * cmd/prog_load.c). */
 const struct emu_func_proto *emu_prog_helper_lookup(void *ctx, int32_t id)
 {
-	const struct emu_func_proto *p = id > 0 ? emu_helper_proto((uint32_t)id) : NULL;
-
-	(void)ctx;
-	return p && p->fn ? p : NULL;
+	return emu_helper_lookup(ctx, id);
 }
 
 struct ld_ctx {

@@ -165,6 +165,8 @@ static const struct {
 	{ "tc_nat", dp_tc_nat },
 	{ "sock_filter", dp_sock_filter },
 	{ "cgskb", dp_cgskb },
+	{ "sys_maps", dp_sys_maps },
+	{ "rawtp", dp_rawtp },
 };
 
 int main(int argc, char **argv)

@@ -33,5 +33,7 @@ void dp_xdp_fw(struct tw_obj *o);
 void dp_tc_nat(struct tw_obj *o);
 void dp_sock_filter(struct tw_obj *o);
 void dp_cgskb(struct tw_obj *o);
+void dp_sys_maps(struct tw_obj *o);
+void dp_rawtp(struct tw_obj *o);
 
 #endif

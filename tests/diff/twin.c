@@ -117,7 +117,7 @@ static int mirror_map(struct tw_obj *o, struct bpf_map *bm, int ebtf_fd)
 	m->p.max_entries = get32(info, MI_MAX_ENTRIES);
 	m->p.flags = get32(info, MI_MAP_FLAGS);
 	m->p.vbytes = hx_value_bytes(m->p.type, m->p.value_size);
-	m->p.zero_seed = false;
+	m->p.zero_seed = (m->p.flags & EMU_F_ZERO_SEED) != 0;
 	memcpy(m->name, info + MI_NAME, 15);
 	m->global = bpf_map__is_internal(bm);
 	put32(ca, MC_TYPE, m->p.type);
@@ -158,6 +158,41 @@ static int mirror_map(struct tw_obj *o, struct bpf_map *bm, int ebtf_fd)
 	o->emaps[o->nmaps] = m->em;
 	o->nmaps++;
 	return 0;
+}
+
+/*
+ * prog->aux->max_ctx_offset as the verifier finds it (one past the last context byte a load
+ * reads), approximated for the corpus: loads through registers that hold the context, followed
+ * through register moves in straight-line code of the entry function. The program-object side
+ * gets the real value from the loader's walk.
+ */
+static uint32_t max_ctx_offset(const struct emu_insn *in, uint32_t n)
+{
+	uint16_t ctx = 1u << 1;
+	uint32_t max = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t cls = in[i].code & 7, dst = in[i].dst_reg, src = in[i].src_reg;
+
+		if (in[i].code == (EMU_JMP | EMU_EXIT))
+			break;
+		if (cls == EMU_LDX && (ctx >> src & 1)) {
+			static const uint32_t sz[4] = { 4, 2, 1, 8 };
+			uint32_t end = (uint32_t)in[i].off + sz[(in[i].code >> 3) & 3];
+
+			if (end > max)
+				max = end;
+		}
+		if (in[i].code == (EMU_ALU64 | EMU_MOV | EMU_X) && !in[i].off) {
+			ctx = (uint16_t)((ctx & ~(1u << dst)) | ((ctx >> src & 1) << dst));
+			continue;
+		}
+		if (in[i].code == (EMU_JMP | EMU_CALL))
+			ctx &= (uint16_t)~0x3fu;
+		else if (cls == EMU_ALU || cls == EMU_ALU64 || cls == EMU_LDX || cls == EMU_LD)
+			ctx &= (uint16_t)~(1u << dst);
+	}
+	return max;
 }
 
 bool tw_open(struct tw_obj *o, const char *dir, const char *name)
@@ -206,6 +241,8 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 		p->type = bpf_program__type(bp);
 		p->eat = bpf_program__expected_attach_type(bp);
 		p->kfd = bpf_program__fd(bp);
+		p->max_ctx_offset = max_ctx_offset((const struct emu_insn *)bpf_program__insns(bp),
+						   (uint32_t)bpf_program__insn_cnt(bp));
 		p->img = emu_prog_translate((const struct emu_insn *)bpf_program__insns(bp),
 					    (uint32_t)bpf_program__insn_cnt(bp), &xo, err, sizeof(err));
 		if (!p->img) {
@@ -252,8 +289,8 @@ struct tw_map *tw_map(struct tw_obj *o, const char *name)
 
 /* ---- the command, emulator side ---- */
 
-long tw_emu_command(const struct emu_prog_image *img, uint32_t type, uint32_t eat, const struct tw_obj *o,
-		    const unsigned char *attr, unsigned char *uattr, struct emu_test_run_out *keep)
+long tw_emu_command(const struct tw_prog *p, const struct tw_obj *o, const unsigned char *attr, unsigned char *uattr,
+		    struct emu_test_run_out *keep)
 {
 	struct emu_test_run_in in;
 	struct emu_test_run_out out;
@@ -287,8 +324,9 @@ long tw_emu_command(const struct emu_prog_image *img, uint32_t type, uint32_t ea
 	in.nr_maps = o->nmaps;
 	in.regions = o->rg;
 	in.nr_regions = o->nrg;
-	in.max_ctx_offset = 0;
-	ret = emu_test_run(img, type, eat, &in, &out);
+	in.max_ctx_offset = p->max_ctx_offset;
+	in.trace = o->trace;
+	ret = emu_test_run(p->img, p->type, p->eat, &in, &out);
 	if (!ret) {
 		for (uint32_t i = 0; i < out.nr_copy; i++) {
 			const struct emu_tr_copy *c = &out.copy[i];
@@ -353,7 +391,7 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 		memcpy(r[s].attr, a[s], EMU_ATTR_SIZE);
 	}
 	r[HX_K].ret = hx_raw(HX_K, EMU_BPF_PROG_TEST_RUN, r[HX_K].attr, EMU_ATTR_SIZE);
-	r[HX_E].ret = tw_emu_command(p->img, p->type, p->eat, o, a[HX_E], r[HX_E].attr, NULL);
+	r[HX_E].ret = tw_emu_command(p, o, a[HX_E], r[HX_E].attr, NULL);
 	hx_nops++;
 	/* duration is time: not compared */
 	put32(r[HX_K].attr, TR_DURATION, 0);

@@ -38,6 +38,7 @@ struct tw_prog {
 	const char *name;
 	uint32_t type, eat;
 	int kfd;
+	uint32_t max_ctx_offset;
 	struct emu_prog_image *img;
 };
 
@@ -51,6 +52,7 @@ struct tw_obj {
 	uint32_t nrg;
 	struct tw_prog prog[TW_MAX_PROGS];
 	uint32_t nprogs;
+	struct emu_trace_sink *trace; /* trace_printk's lines on the emulator side (NULL: default) */
 };
 
 /* Opens dir/name.o and loads it on both sides; false (with a FAIL line) if that fails. */
@@ -89,7 +91,7 @@ int tw_compare(struct tw_obj *o, const char *label);
 
 /* The TEST_RUN command's part on the emulator side: private copies in, emu_test_run, the copies
  * out to the caller's buffers (given by the same attr values); returns the command's answer. */
-long tw_emu_command(const struct emu_prog_image *img, uint32_t type, uint32_t eat, const struct tw_obj *o,
-		    const unsigned char *attr, unsigned char *uattr, struct emu_test_run_out *keep);
+long tw_emu_command(const struct tw_prog *p, const struct tw_obj *o, const unsigned char *attr, unsigned char *uattr,
+		    struct emu_test_run_out *keep);
 
 #endif

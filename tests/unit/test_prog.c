@@ -19,6 +19,8 @@
 #include "uapi/bpf_insn.h"
 
 int emu_fdinfo(int fd, char *buf, size_t len); /* emu/cmd/info.c: the emulator's fdinfo lines */
+struct emu_func_proto;
+const struct emu_func_proto *emu_helper_lookup(void *cb_ctx, int32_t id); /* emu/prog/helpers/table.c */
 
 #define I(c, d, s, o, i) {.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)}
 #define MOV64I(d, i) I(0xb7, d, 0, 0, i)
@@ -1140,11 +1142,18 @@ START_TEST(libbpf_probes)
 	fd = pl(&a);
 	ck_assert_msg(fd >= 0, "probe_read_kernel: %s", errname(errno));
 	close(fd);
-	/* bpf_cookie, as a kprobe program */
+	/* bpf_cookie, as a kprobe program. The emulator has no bpf_get_attach_cookie yet (not in
+	 * issue 20's list; emu/prog/helpers/ would add it): refused as an unknown helper, so libbpf
+	 * sees no cookie support (it uses that only to attach, which cannot happen here, and for the
+	 * LINUX_HAS_BPF_COOKIE kconfig extern). */
 	pl_attr(&a, EMU_PROG_KPROBE, cookie, 2);
 	fd = pl(&a);
-	ck_assert_msg(fd >= 0, "bpf_cookie: %s", errname(errno));
-	close(fd);
+	if (unit_kernel() || emu_helper_lookup(NULL, EMU_FN_get_attach_cookie)) {
+		ck_assert_msg(fd >= 0, "bpf_cookie: %s", errname(errno));
+		close(fd);
+	} else {
+		ck_assert_msg(fd == -1 && errno == EINVAL, "bpf_cookie without the helper: %d %s", fd, errname(errno));
+	}
 	close(mfd);
 }
 END_TEST

@@ -7,6 +7,7 @@
  * inet_proto_csum_replace{2,4,_by_diff} (net/core/utils.c). A skb with CHECKSUM_COMPLETE
  * (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) gets skb->csum updated as the kernel's do.
  */
+#include "../../util/diag.h"
 #include "csum.h"
 #include "helpers.h"
 
@@ -286,5 +287,7 @@ HELPER(csum_diff)
 		ret = emu_csum_partial((const void *)(uintptr_t)r3, to_size, ret);
 	else if (from_size)
 		ret = ~emu_csum_partial((const void *)(uintptr_t)r1, from_size, ~ret);
+	if (EMU_FAULT("helper-csum")) /* test builds: a checksum off by one bit */
+		ret ^= 0x100;
 	return from32to16(ret);
 }

@@ -15,8 +15,9 @@
  * "%pus" from the process's own (user) memory; an unreadable string prints as "".
  *
  * Output (bstr_printf): field widths, '-', '0', '+', ' ' as the kernel's number()/string();
- * "%px" as 0x and 16 hex digits, other pointers as 0x and hex (the kernel hashes "%p" with a
- * boot-time key no process can know: the one known divergence), a NULL "%p" as "(null)".
+ * "%px" as 16 hex digits, zero-padded (or the width given), other pointers as 0x and hex (the
+ * kernel hashes "%p" and "%pK" with a boot-time key no process can know: the one known
+ * divergence), a NULL "%p" as "(null)".
  * trace_printk writes the line to the run's trace sink (trace_pipe.c) and returns the formatted
  * length; snprintf writes at most size bytes, NUL-terminated, and returns the length plus one.
  */
@@ -361,9 +362,17 @@ packed_int:
 			char s[24];
 			int n;
 
-			if (spec[nspec].soff == 'x')
-				n = snprintf(s, sizeof(s), "0x%016" PRIx64, a);
-			else if (!a && spec[nspec].soff != 'K')
+			if (spec[nspec].soff == 'x') { /* pointer_string: hex, 16 digits zero-padded unless a width was given */
+				if (!spec[nspec].width) {
+					put_num(o, a, false, false, 16, false, 16, F_ZERO);
+				} else {
+					put_num(o, a, false, false, 16, false, spec[nspec].width, spec[nspec].flags);
+				}
+				if (fmt[i + 1] == 'x')
+					i++;
+				break;
+			}
+			if (!a && spec[nspec].soff != 'K')
 				n = snprintf(s, sizeof(s), "(null)");
 			else
 				n = snprintf(s, sizeof(s), "0x%" PRIx64, a);
