@@ -45,6 +45,8 @@ emu_cmd_fn emu_cmd_map_get_next_id, emu_cmd_map_get_fd_by_id, emu_cmd_prog_get_n
 emu_cmd_fn emu_cmd_btf_load, emu_cmd_btf_get_fd_by_id, emu_cmd_btf_get_next_id;
 /* prog_load.c (prog_other.c: the types the load-time checks do not model) */
 emu_cmd_fn emu_cmd_prog_load;
+/* prog_test_run.c: the command's half of emu/prog/test_run.h */
+emu_cmd_fn emu_cmd_prog_test_run;
 /* prog_misc.c */
 emu_cmd_fn emu_cmd_prog_bind_map, emu_cmd_enable_stats;
 /* attach.c: attaching cannot reach the kernel's hooks; no link exists */

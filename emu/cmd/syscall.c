@@ -58,7 +58,8 @@
 	X(EMU_BPF_ENABLE_STATS, emu_cmd_enable_stats, ES_END, NEW_FD)                               \
 	X(EMU_BPF_ITER_CREATE, emu_cmd_iter_create, IC_END, NEW_FD)                                 \
 	X(EMU_BPF_LINK_DETACH, emu_cmd_link_detach, LD_END, NO_FD)                                  \
-	X(EMU_BPF_PROG_BIND_MAP, emu_cmd_prog_bind_map, BM_END, NO_FD)
+	X(EMU_BPF_PROG_BIND_MAP, emu_cmd_prog_bind_map, BM_END, NO_FD)                              \
+	X(EMU_BPF_PROG_TEST_RUN, emu_cmd_prog_test_run, TR_END, NO_FD)
 
 bool emu_can_write(const struct emu_map *m, int accmode)
 {

@@ -982,6 +982,132 @@ START_TEST(fd_over_socket)
 }
 END_TEST
 
+
+/* ---- BPF_PROG_TEST_RUN: the command's checks, copies and statistics ---- */
+
+static void tr_attr(struct attr *a, int fd, const void *data, uint32_t n, void *out, uint32_t out_n)
+{
+	memset(a, 0, sizeof(*a));
+	put32(a->b, TR_PROG_FD, (uint32_t)fd);
+	putp(a->b, TR_DATA_IN, data);
+	put32(a->b, TR_DATA_SIZE_IN, n);
+	putp(a->b, TR_DATA_OUT, out);
+	put32(a->b, TR_DATA_SIZE_OUT, out_n);
+}
+
+static int test_run(struct attr *a) { return ubpf(EMU_BPF_PROG_TEST_RUN, a->b, EMU_ATTR_SIZE); }
+
+START_TEST(test_run_xdp)
+{
+	static const struct emu_insn pass[] = { MOV64I(0, 2), EXIT };
+	unsigned char pkt[64], out[128];
+	struct attr a, l;
+	int fd, mfd;
+
+	for (size_t i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (unsigned char)i;
+	pl_attr(&l, EMU_PROG_XDP, pass, 2);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	memset(out, 0xee, sizeof(out));
+	tr_attr(&a, fd, pkt, sizeof(pkt), out, sizeof(out));
+	OK(test_run(&a));
+	ck_assert_uint_eq(get32(a.b, TR_RETVAL), 2);
+	ck_assert_uint_eq(get32(a.b, TR_DATA_SIZE_OUT), sizeof(pkt));
+	ck_assert_mem_eq(out, pkt, sizeof(pkt));
+	ck_assert_uint_eq(out[sizeof(pkt)], 0xee);
+	/* a short data_out: the kernel's partial copy and ENOSPC */
+	memset(out, 0xee, sizeof(out));
+	tr_attr(&a, fd, pkt, sizeof(pkt), out, 10);
+	ERR(test_run(&a), ENOSPC);
+	ck_assert_mem_eq(out, pkt, 10);
+	ck_assert_uint_eq(out[10], 0xee);
+	ck_assert_uint_eq(get32(a.b, TR_DATA_SIZE_OUT), sizeof(pkt));
+	/* data_out that faults */
+	tr_attr(&a, fd, pkt, sizeof(pkt), (void *)8, sizeof(out));
+	ERR(test_run(&a), EFAULT);
+	/* the command's own checks */
+	tr_attr(&a, fd, pkt, sizeof(pkt), out, sizeof(out));
+	put32(a.b, TR_CTX_SIZE_IN, 4);
+	ERR(test_run(&a), EINVAL);
+	tr_attr(&a, fd, pkt, sizeof(pkt), out, sizeof(out));
+	putp(a.b, TR_CTX_OUT, out);
+	ERR(test_run(&a), EINVAL);
+	tr_attr(&a, fd, pkt, sizeof(pkt), out, sizeof(out));
+	put32(a.b, TR_END, 1);
+	ERR(test_run(&a), EINVAL);
+	tr_attr(&a, 999, pkt, sizeof(pkt), out, sizeof(out));
+	ERR(test_run(&a), EBADF);
+	mfd = mkmap(EMU_MAP_ARRAY, 4, 8, 1, 0);
+	tr_attr(&a, mfd, pkt, sizeof(pkt), out, sizeof(out));
+	ERR(test_run(&a), EINVAL);
+	close(mfd);
+	close(fd);
+	/* a type without a test_run */
+	fd = mkprog(EMU_PROG_TRACEPOINT, NULL);
+	tr_attr(&a, fd, pkt, sizeof(pkt), out, sizeof(out));
+	ERR(test_run(&a), EMU_ENOTSUPP);
+	close(fd);
+}
+END_TEST
+
+/* A program writes its global data through the ld_imm64 value pointer; user space sees it. */
+START_TEST(test_run_global_data)
+{
+	int mfd = mkmap(EMU_MAP_ARRAY, 4, 32, 1, 0);
+	struct emu_insn insns[] = { LD_MAP_VALUE(1, mfd, 16), I(0x7a, 1, 0, 0, 42), MOV64I(0, 0), EXIT };
+	unsigned char pkt[64] = { 0 }, val[32];
+	uint32_t key = 0;
+	struct attr a, l;
+	int fd;
+
+	pl_attr(&l, EMU_PROG_SOCKET_FILTER, insns, 5);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	tr_attr(&a, fd, pkt, sizeof(pkt), NULL, 0);
+	OK(test_run(&a));
+	OK(lookup(mfd, &key, val, 0));
+	ck_assert_uint_eq(get64(val, 16), 42);
+	ck_assert_uint_eq(get64(val, 0), 0);
+	close(fd);
+	close(mfd);
+}
+END_TEST
+
+/* Run count and time are recorded while a BPF_ENABLE_STATS fd is open, each repetition counted. */
+START_TEST(test_run_stats)
+{
+	static const struct emu_insn pass[] = { MOV64I(0, 2), EXIT };
+	unsigned char pkt[64] = { 0 }, info[PI_SIZE];
+	uint32_t len;
+	struct attr a, l;
+	int fd, sfd;
+
+	pl_attr(&l, EMU_PROG_XDP, pass, 2);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	memset(&l, 0, sizeof(l));
+	sfd = ubpf(EMU_BPF_ENABLE_STATS, l.b, EMU_ATTR_SIZE);
+	ck_assert_int_ge(sfd, 0);
+	tr_attr(&a, fd, pkt, sizeof(pkt), NULL, 0);
+	put32(a.b, TR_REPEAT, 5);
+	OK(test_run(&a));
+	memset(info, 0, sizeof(info));
+	len = sizeof(info);
+	OK(prog_info(fd, info, &len));
+	ck_assert_uint_eq(get64(info, PI_RUN_CNT), 5);
+	ck_assert_uint_gt(get64(info, PI_RUN_TIME_NS), 0);
+	close(sfd);
+	tr_attr(&a, fd, pkt, sizeof(pkt), NULL, 0);
+	OK(test_run(&a));
+	memset(info, 0, sizeof(info));
+	len = sizeof(info);
+	OK(prog_info(fd, info, &len));
+	ck_assert_uint_eq(get64(info, PI_RUN_CNT), 5);
+	close(fd);
+}
+END_TEST
+
 /* ---- attaching: every case names a target that does not exist, on the kernel too ---- */
 
 START_TEST(attach_missing_targets)
@@ -1161,7 +1287,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("prog");
-	TCase *load = tcase_create("load"), *obj = tcase_create("objects"), *att = tcase_create("attach");
+	TCase *load = tcase_create("load"), *obj = tcase_create("objects"), *att = tcase_create("attach and run");
 	TCase *emu = emu_tcase(s);
 
 	unit_init(NULL);
@@ -1183,6 +1309,9 @@ int main(void)
 	tcase_add_test(obj, fd_over_socket);
 	suite_add_tcase(s, obj);
 	tcase_add_test(att, attach_missing_targets);
+	tcase_add_test(att, test_run_xdp);
+	tcase_add_test(att, test_run_global_data);
+	tcase_add_test(att, test_run_stats);
 	suite_add_tcase(s, att);
 	opt_add_test(emu, no_links);
 	return unit_run(s);
