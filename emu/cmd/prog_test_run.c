@@ -94,7 +94,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	char data_stack[STACK_COPY], ctx_stack[STACK_COPY];
 	struct tr_buf data_buf = { 0 }, ctx_buf = { 0 };
 	const struct emu_prog_image *img;
-	struct emu_test_run_out out;
+	struct emu_test_run_out out; /* emu_test_run() clears it */
 	struct emu_test_run_in in;
 	struct emu_prog *p;
 	int err;
@@ -135,7 +135,6 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	if (err)
 		goto free;
 
-	memset(&out, 0, sizeof(out));
 	err = emu_test_run(img, emu_prog_type(p), emu_prog_expected_attach_type(p), &in, &out);
 	if (!err) {
 		if (emu_prog_stats_enabled()) {

@@ -309,7 +309,7 @@ int emu_prog_fd_id(int fd, uint32_t *id)
  * flock: a description inherited or passed on keeps it, the last close drops it, as the kernel's
  * file reference does. Whether any is held is asked with an exclusive non-blocking try; a word in
  * the file's first page, set by every enabler, lets runs skip that question while stats were never
- * on for this user.
+ * on for this user; the first run that finds no fd held clears it again.
  */
 struct stats_page {
 	uint64_t magic;     /* EMU_STATS_MAGIC: what the shim's readlink and fdinfo go by */
@@ -357,6 +357,9 @@ bool emu_prog_stats_enabled(void)
 	if (!stats_page || !__atomic_load_n(&stats_page->seen, __ATOMIC_RELAXED))
 		return false;
 	if (flock(stats_probe_fd, LOCK_EX | LOCK_NB) == 0) {
+		/* nobody holds a stats fd: runs skip the question again until an enabler sets the
+		 * word (after its shared lock, so never before this exclusive one is let go) */
+		__atomic_store_n(&stats_page->seen, 0, __ATOMIC_RELAXED);
 		flock(stats_probe_fd, LOCK_UN);
 		held = false;
 	} else {
