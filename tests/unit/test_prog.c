@@ -1114,6 +1114,73 @@ START_TEST(test_run_stats)
 }
 END_TEST
 
+
+/* exec'd by run_in_another_program: open the pin, run the program once, exit with its retval */
+static int run_pinned(const char *pin)
+{
+	unsigned char pkt[64] = { 0 };
+	struct attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	putp(a.b, PIN_PATH, pin);
+	fd = ubpf(EMU_BPF_OBJ_GET, a.b, EMU_ATTR_SIZE);
+	if (fd < 0)
+		return 100;
+	tr_attr(&a, fd, pkt, sizeof(pkt), NULL, 0);
+	if (test_run(&a))
+		return 101;
+	return (int)get32(a.b, TR_RETVAL);
+}
+
+/* Another program (exec'd: nothing of this process's views) opens the pin and runs the program:
+ * the image is rebuilt there, its maps found by id, and what it writes is what this process
+ * reads, through the global-data value and through a map helper. */
+START_TEST(run_in_another_program)
+{
+	int vfd = mkmap(EMU_MAP_ARRAY, 4, 8, 1, 0), hfd = mkmap(EMU_MAP_HASH, 8, 8, 4, 0), fd;
+	struct emu_insn insns[] = {
+		LD_MAP_VALUE(1, vfd, 0), I(0x79, 2, 1, 0, 0), I(0x07, 2, 0, 0, 1), I(0x7b, 1, 2, 0, 0),
+		I(0x7a, 10, 0, -8, 7), I(0x7a, 10, 0, -16, 42), LD_MAP_FD(1, hfd), I(0xbf, 2, 10, 0, 0),
+		I(0x07, 2, 0, 0, -8), I(0xbf, 3, 10, 0, 0), I(0x07, 3, 0, 0, -16), MOV64I(4, 0),
+		CALL(EMU_FN_map_update_elem), MOV64I(0, 5), EXIT,
+	};
+	uint64_t k = 7, v = 0;
+	uint32_t z = 0;
+	char pin[128];
+	struct attr a;
+	pid_t pid;
+
+	pl_attr(&a, EMU_PROG_SOCKET_FILTER, insns, sizeof(insns) / sizeof(insns[0]));
+	fd = pl(&a);
+	ck_assert_msg(fd >= 0, "load: %s", errname(errno));
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/unit_prog_run_%d", (int)getpid());
+	memset(&a, 0, sizeof(a));
+	putp(a.b, PIN_PATH, pin);
+	put32(a.b, PIN_FD, (uint32_t)fd);
+	OK(ubpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE));
+	close(fd);
+	for (int round = 1; round <= 2; round++) {
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			char *argv[] = { (char *)"test_prog", (char *)"--run-pin", pin, NULL };
+
+			unit_exec_self(argv);
+			_exit(127);
+		}
+		ck_assert_int_eq(wait_child(pid), 5);
+		OK(lookup(vfd, &z, &v, 0));
+		ck_assert_uint_eq(v, (uint64_t)round);
+		OK(lookup(hfd, &k, &v, 0));
+		ck_assert_uint_eq(v, 42);
+	}
+	unpin(pin);
+	close(vfd);
+	close(hfd);
+}
+END_TEST
+
 /* ---- attaching: every case names a target that does not exist, on the kernel too ---- */
 
 START_TEST(attach_missing_targets)
@@ -1290,11 +1357,18 @@ START_TEST(libbpf_probes)
 }
 END_TEST
 
-int main(void)
+int main(int argc, char **argv)
 {
-	Suite *s = suite_create("prog");
-	TCase *load = tcase_create("load"), *obj = tcase_create("objects"), *att = tcase_create("attach and run");
-	TCase *emu = emu_tcase(s);
+	TCase *load, *obj, *att, *emu;
+	Suite *s;
+
+	if (argc == 3 && !strcmp(argv[1], "--run-pin"))
+		return run_pinned(argv[2]);
+	s = suite_create("prog");
+	load = tcase_create("load");
+	obj = tcase_create("objects");
+	att = tcase_create("attach and run");
+	emu = emu_tcase(s);
 
 	unit_init(NULL);
 	tcase_add_loop_test(load, load_attrs, 0, NLCASES);
@@ -1318,6 +1392,7 @@ int main(void)
 	tcase_add_test(att, test_run_xdp);
 	tcase_add_test(att, test_run_global_data);
 	tcase_add_test(att, test_run_stats);
+	tcase_add_test(att, run_in_another_program);
 	suite_add_tcase(s, att);
 	opt_add_test(emu, no_links);
 	return unit_run(s);
