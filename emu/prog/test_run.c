@@ -191,7 +191,7 @@ int emu_tr_repeat(struct tr *t, uint32_t repeat, uint64_t *r0)
 	for (uint32_t i = 0; i < repeat; i++) {
 		if (t->rg)
 			packet_regions(t);
-		err = emu_prog_run(t->img, &t->run, r0);
+		err = t->run_fn(t->img, &t->run, r0);
 		if (err)
 			return emu_tr_fault(t, err);
 	}
@@ -344,7 +344,7 @@ static int raw_tp(struct tr *t)
 	}
 	t->run.ctx = ctx;
 	t->run.ctx_desc = ctx ? blob_desc(t, perm, in->ctx_size_in, false) : NULL;
-	err = emu_prog_run(t->img, &t->run, &r0);
+	err = t->run_fn(t->img, &t->run, &r0);
 	if (err)
 		return emu_tr_fault(t, err);
 	t->out->retval = (uint32_t)r0;
@@ -376,7 +376,7 @@ static int syscall_prog(struct tr *t)
 	}
 	t->run.ctx = ctx;
 	t->run.ctx_desc = ctx ? blob_desc(t, perm, in->ctx_size_in, true) : NULL;
-	err = emu_prog_run(t->img, &t->run, &r0);
+	err = t->run_fn(t->img, &t->run, &r0);
 	if (err)
 		return emu_tr_fault(t, err);
 	t->out->retval = (uint32_t)r0;
@@ -421,6 +421,7 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 	t->img = img;
 	t->in = in;
 	t->out = out;
+	t->run_fn = in->run_fn ? in->run_fn : emu_prog_run;
 	emu_prog_env_init(&t->env, prog_type, expected_attach_type, in->maps, in->nr_maps);
 	t->env.trace = in->trace;
 	t->env.tail_call_ctx = in->tail_call_ctx;

@@ -87,6 +87,8 @@ struct emu_test_run_in {
 				       * (emu_trace_default(): the state directory's trace_pipe) */
 	uint64_t insn_budget;       /* per repetition; 0: the interpreter's default */
 	uint32_t run_flags;         /* EMU_RUN_* (tests) */
+	/* benches: a renamed copy of the run loop for images it translated (NULL: emu_prog_run) */
+	int (*run_fn)(const struct emu_prog_image *img, struct emu_run *run, uint64_t *r0);
 };
 
 /* Where a copy of out->copy[] goes: the base address from the attr, plus off. */

@@ -31,6 +31,7 @@ struct tr {
 	 * repetition from the packet's current edges (rg holds nr_regions + 2) */
 	struct emu_region *rg;
 	uint32_t pkt_access; /* EMU_MEM_* for the packet: 0 when the type has no direct access */
+	int (*run_fn)(const struct emu_prog_image *, struct emu_run *, uint64_t *);
 };
 
 /* bpf_ctx_init: NULL (0) when neither ctx_in nor ctx_out is set; else max_size zeroed bytes with

@@ -79,26 +79,14 @@ static bool zero(const uint8_t *p, uint32_t from, uint32_t to)
 
 /* ---- the program's __sk_buff ---- */
 
-/* the value of the field holding byte off, and where that field starts */
+/* the value of the field holding byte off, and where that field starts: one switch on the
+ * 4-byte slot (a load is a call through the context hook: this is the whole cost of one) */
 static uint64_t field(const struct emu_skb *s, uint32_t off, uint32_t *start)
 {
-	static const uint32_t pairs[][2] = {
-		{ SKB_TSTAMP, 8 }, { SKB_HWTSTAMP, 8 }, { SKB_SK, 8 }, { SKB_FLOW_KEYS, 8 },
-	};
+	uint32_t slot = off & ~3u;
 
-	*start = off & ~3u;
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
-		if (off >= pairs[i][0] && off < pairs[i][0] + pairs[i][1])
-			*start = pairs[i][0];
-	if (off >= SKB_TSTAMP_TYPE && off < SKB_TSTAMP_TYPE + 4)
-		*start = SKB_TSTAMP_TYPE;
-	if (off >= SKB_CB && off < SKB_CB + 20)
-		return rd32(s->cb, *start - SKB_CB);
-	if (off >= SKB_REMOTE_IP6 && off < SKB_REMOTE_IP6 + 16)
-		return rd32(s->sk_v6_daddr, *start - SKB_REMOTE_IP6);
-	if (off >= SKB_LOCAL_IP6 && off < SKB_LOCAL_IP6 + 16)
-		return rd32(s->sk_v6_rcv_saddr, *start - SKB_LOCAL_IP6);
-	switch (*start) {
+	*start = slot;
+	switch (slot) {
 	case SKB_LEN: return s->len;
 	case SKB_PKT_TYPE: return s->pkt_type;
 	case SKB_MARK: return s->mark;
@@ -111,6 +99,8 @@ static uint64_t field(const struct emu_skb *s, uint32_t off, uint32_t *start)
 	case SKB_INGRESS_IFINDEX: return s->ingress_ifindex;
 	case SKB_IFINDEX: return s->ifindex;
 	case SKB_TC_INDEX: return s->tc_index;
+	case SKB_CB: case SKB_CB + 4: case SKB_CB + 8: case SKB_CB + 12: case SKB_CB + 16:
+		return rd32(s->cb, slot - SKB_CB);
 	case SKB_HASH: return s->hash;
 	case SKB_TC_CLASSID: return s->tc_classid;
 	case SKB_DATA: return (uint64_t)(uintptr_t)s->data;
@@ -120,15 +110,20 @@ static uint64_t field(const struct emu_skb *s, uint32_t off, uint32_t *start)
 	case SKB_FAMILY: return s->sk_family;
 	case SKB_REMOTE_IP4: return s->sk_daddr;
 	case SKB_LOCAL_IP4: return s->sk_rcv_saddr;
-	case SKB_REMOTE_PORT: return 0;
-	case SKB_LOCAL_PORT: return 0;
-	case SKB_TSTAMP: return s->tstamp;
+	case SKB_REMOTE_IP6: case SKB_REMOTE_IP6 + 4: case SKB_REMOTE_IP6 + 8: case SKB_REMOTE_IP6 + 12:
+		return rd32(s->sk_v6_daddr, slot - SKB_REMOTE_IP6);
+	case SKB_LOCAL_IP6: case SKB_LOCAL_IP6 + 4: case SKB_LOCAL_IP6 + 8: case SKB_LOCAL_IP6 + 12:
+		return rd32(s->sk_v6_rcv_saddr, slot - SKB_LOCAL_IP6);
+	case SKB_REMOTE_PORT: case SKB_LOCAL_PORT: return 0;
+	case SKB_TSTAMP: case SKB_TSTAMP + 4: *start = SKB_TSTAMP; return s->tstamp;
 	case SKB_WIRE_LEN: return s->pkt_len;
 	case SKB_GSO_SEGS: return s->gso_segs;
 	case SKB_GSO_SIZE: return s->gso_size;
 	case SKB_TSTAMP_TYPE: return s->tstamp_type;
-	case SKB_HWTSTAMP: return s->hwtstamp;
-	default: return 0; /* sk, flow_keys: pointers the emulator does not hand out */
+	case SKB_HWTSTAMP: case SKB_HWTSTAMP + 4: *start = SKB_HWTSTAMP; return s->hwtstamp;
+	default: /* sk, flow_keys: pointers the emulator does not hand out */
+		*start = slot >= SKB_SK && slot < SKB_SK + 8 ? SKB_SK : slot >= SKB_FLOW_KEYS && slot < SKB_FLOW_KEYS + 8 ? SKB_FLOW_KEYS : slot;
+		return 0;
 	}
 }
 
@@ -140,7 +135,8 @@ static uint64_t skb_load(struct emu_run *run, uint32_t off, uint32_t size)
 
 	if (start == SKB_DATA || start == SKB_DATA_END || start == SKB_DATA_META)
 		return v;
-	v >>= 8 * (off - start); /* a narrow load: the bytes at off of the field, as memory holds it */
+	if (off != start)
+		v >>= 8 * (off - start); /* a narrow load: the bytes at off of the field, as memory holds it */
 	return size >= 8 ? v : v & ((1ull << (8 * size)) - 1);
 }
 
@@ -163,6 +159,38 @@ static void skb_store(struct emu_run *run, uint32_t off, uint32_t size, uint64_t
 		break;
 	case SKB_TSTAMP: s->tstamp = v; break;
 	default: break;
+	}
+}
+
+/*
+ * The fields a program may read but not write, and that no emulated helper changes during a run
+ * (all but the hash, which bpf_skb_store_bytes can clear: it updates the copy too), are plain
+ * memory in the __sk_buff the program's r1 points at, copied from the skb before the run: a load
+ * of them costs no hook call. Pointer fields and fields the program may write stay behind the
+ * hooks (a write truncates or is conditional, and the next load must see what it left).
+ */
+static void ctx_mirror(const struct emu_skb *s, uint8_t *perm)
+{
+	for (uint32_t off = 0; off < SKB_CTX;) {
+		uint32_t start, n;
+		uint64_t v = field(s, off, &start);
+		bool hook = start == SKB_DATA || start == SKB_DATA_END || start == SKB_DATA_META || start == SKB_SK ||
+			    start == SKB_FLOW_KEYS;
+
+		n = start == SKB_TSTAMP || start == SKB_HWTSTAMP || start == SKB_SK || start == SKB_FLOW_KEYS ? 8 : 4;
+		for (uint32_t i = 0; i < n; i++)
+			hook |= (perm[start + i] & EMU_CTX_W) != 0;
+		if (!hook) {
+			memcpy((uint8_t *)s->sk_buff_ctx + start, &v, n); /* little- or big-endian: the field's bytes */
+			if (n == 4) {
+				uint32_t w = (uint32_t)v;
+
+				memcpy((uint8_t *)s->sk_buff_ctx + start, &w, 4);
+			}
+			for (uint32_t i = 0; i < n; i++)
+				perm[start + i] &= (uint8_t)~EMU_CTX_HOOK;
+		}
+		off = start + n;
 	}
 }
 
@@ -298,6 +326,7 @@ int emu_tr_skb(struct tr *t)
 	if (!perm || !desc)
 		return -ENOMEM;
 	emu_tr_ctx_perm(type, t->env.expected_attach_type, perm, SKB_CTX);
+	ctx_mirror(s, perm);
 	*desc = (struct emu_ctx_desc){ .size = SKB_CTX, .perm = perm, .load = skb_load, .store = skb_store };
 	t->env.skb = s;
 	t->run.ctx = s->sk_buff_ctx;

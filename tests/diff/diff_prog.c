@@ -161,11 +161,15 @@ static const struct {
 	const char *name;
 	void (*cases)(struct tw_obj *o);
 } objects[] = {
+	{ "xdp_fw", dp_attr_xdp },
 	{ "xdp_fw", dp_xdp_fw },
+	{ "tc_nat", dp_attr_skb },
 	{ "tc_nat", dp_tc_nat },
 	{ "sock_filter", dp_sock_filter },
 	{ "cgskb", dp_cgskb },
+	{ "sys_maps", dp_attr_sys },
 	{ "sys_maps", dp_sys_maps },
+	{ "rawtp", dp_attr_rawtp },
 	{ "rawtp", dp_rawtp },
 };
 
@@ -200,6 +204,8 @@ int main(int argc, char **argv)
 		objects[i].cases(&o);
 		tw_close(&o);
 	}
+	dp_attr_types();
+	printf("diff_prog: %lu TEST_RUNs on both sides, each followed by a comparison of every map\n", tw_runs);
 	if (expect_div) {
 		printf("%s: %lu runs, %lu divergences (expected some: the planted fault is on)\n",
 		       hx_ndiv ? "PASS" : "FAIL", hx_nops, hx_ndiv);

@@ -35,5 +35,10 @@ void dp_sock_filter(struct tw_obj *o);
 void dp_cgskb(struct tw_obj *o);
 void dp_sys_maps(struct tw_obj *o);
 void dp_rawtp(struct tw_obj *o);
+void dp_attr_xdp(struct tw_obj *o);
+void dp_attr_skb(struct tw_obj *o);
+void dp_attr_sys(struct tw_obj *o);
+void dp_attr_rawtp(struct tw_obj *o);
+void dp_attr_types(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include "bpfemu/bpfemu.h"
 #include "core/map.h"
 #include "twin.h"
+#include "uaccess/uaccess.h"
 #include "uapi/bpf_insn.h"
 
 static long emu_sys(int cmd, void *attr, unsigned size)
@@ -241,6 +242,8 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 		p->type = bpf_program__type(bp);
 		p->eat = bpf_program__expected_attach_type(bp);
 		p->kfd = bpf_program__fd(bp);
+		p->insns = (const struct emu_insn *)bpf_program__insns(bp);
+		p->cnt = (uint32_t)bpf_program__insn_cnt(bp);
 		p->max_ctx_offset = max_ctx_offset((const struct emu_insn *)bpf_program__insns(bp),
 						   (uint32_t)bpf_program__insn_cnt(bp));
 		p->img = emu_prog_translate((const struct emu_insn *)bpf_program__insns(bp),
@@ -252,6 +255,14 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 		o->nprogs++;
 	}
 	return true;
+}
+
+struct emu_prog_image *tw_translate(struct tw_obj *o, const struct tw_prog *p, tw_translate_fn *translate)
+{
+	struct emu_xlate_opts xo = { .ld_imm64 = ldimm64, .helper = emu_helper_lookup, .cb_ctx = o };
+	char err[256];
+
+	return translate(p->insns, p->cnt, &xo, err, sizeof(err));
 }
 
 void tw_close(struct tw_obj *o)
@@ -289,6 +300,23 @@ struct tw_map *tw_map(struct tw_obj *o, const char *name)
 
 /* ---- the command, emulator side ---- */
 
+/* As much of [u, u + n) as is readable, from the start, a page at a time (the command's copy) */
+static uint32_t copy_in(void *dst, uint64_t u, uint32_t n)
+{
+	uint32_t done = 0;
+
+	while (done < n) {
+		uint32_t chunk = 4096 - (uint32_t)((u + done) & 4095);
+
+		if (chunk > n - done)
+			chunk = n - done;
+		if (emu_copy_from_user((char *)dst + done, (const void *)(uintptr_t)(u + done), chunk))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
 long tw_emu_command(const struct tw_prog *p, const struct tw_obj *o, const unsigned char *attr, unsigned char *uattr,
 		    struct emu_test_run_out *keep)
 {
@@ -315,25 +343,34 @@ long tw_emu_command(const struct tw_prog *p, const struct tw_obj *o, const unsig
 	in.data_out_set = base[1] != 0;
 	in.ctx_in_set = ctx_in != 0;
 	in.ctx_out_set = base[2] != 0;
-	/* the test's buffers are all readable: the copies are whole */
-	in.data_in = (const void *)(uintptr_t)data_in;
-	in.data_in_avail = data_in ? (in.data_size_in < EMU_TR_DATA_IN_MAX ? in.data_size_in : EMU_TR_DATA_IN_MAX) : 0;
-	in.ctx_in = (const void *)(uintptr_t)ctx_in;
-	in.ctx_in_avail = ctx_in ? (in.ctx_size_in < EMU_TR_CTX_IN_MAX ? in.ctx_size_in : EMU_TR_CTX_IN_MAX) : 0;
+	/* the private copies, as far as they can be read */
+	{
+		static unsigned char dbuf[EMU_TR_DATA_IN_MAX], cbuf[EMU_TR_CTX_IN_MAX];
+		uint32_t dn = in.data_size_in < EMU_TR_DATA_IN_MAX ? in.data_size_in : EMU_TR_DATA_IN_MAX;
+		uint32_t cn = in.ctx_size_in < EMU_TR_CTX_IN_MAX ? in.ctx_size_in : EMU_TR_CTX_IN_MAX;
+
+		in.data_in = data_in ? dbuf : NULL;
+		in.data_in_avail = data_in ? copy_in(dbuf, data_in, dn) : 0;
+		in.ctx_in = ctx_in ? cbuf : NULL;
+		in.ctx_in_avail = ctx_in ? copy_in(cbuf, ctx_in, cn) : 0;
+	}
 	in.maps = o->emaps;
 	in.nr_maps = o->nmaps;
 	in.regions = o->rg;
 	in.nr_regions = o->nrg;
 	in.max_ctx_offset = p->max_ctx_offset;
 	in.trace = o->trace;
+	in.run_fn = p->run_fn;
 	ret = emu_test_run(p->img, p->type, p->eat, &in, &out);
 	if (!ret) {
-		for (uint32_t i = 0; i < out.nr_copy; i++) {
+		for (uint32_t i = 0; i < out.nr_copy && !ret; i++) {
 			const struct emu_tr_copy *c = &out.copy[i];
 
-			memcpy((void *)(uintptr_t)(base[c->dst] + c->off), c->src, c->len);
+			if (emu_copy_to_user((void *)(uintptr_t)(base[c->dst] + c->off), c->src, c->len))
+				ret = -EFAULT;
 		}
-		ret = out.ret;
+		if (!ret)
+			ret = out.ret;
 	}
 	if (keep)
 		*keep = out;
@@ -362,6 +399,8 @@ static void dump_diff(const char *what, const unsigned char *k, const unsigned c
 	}
 }
 
+unsigned long tw_runs;
+
 int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const char *label)
 {
 	static struct tw_result r[2];
@@ -372,7 +411,7 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 		memset(a[s], 0, EMU_ATTR_SIZE);
 		memset(r[s].data_out, 0xa5, sizeof(r[s].data_out));
 		memset(r[s].ctx_out, 0xa5, sizeof(r[s].ctx_out));
-		if (c->ctx_in && c->ctx_size_in <= sizeof(r[s].ctx_in))
+		if (c->ctx_in && !c->ctx_raw && c->ctx_size_in <= sizeof(r[s].ctx_in))
 			memcpy(r[s].ctx_in, c->ctx_in, c->ctx_size_in);
 		put32(a[s], TR_PROG_FD, s == HX_K ? (uint32_t)p->kfd : 0);
 		put32(a[s], TR_DATA_SIZE_IN, c->data_size_in);
@@ -380,7 +419,7 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 		put32(a[s], TR_DATA_SIZE_OUT, c->data_size_out);
 		put64(a[s], TR_DATA_OUT, c->data_out_cap ? (uintptr_t)r[s].data_out : 0);
 		put32(a[s], TR_CTX_SIZE_IN, c->ctx_size_in);
-		put64(a[s], TR_CTX_IN, c->ctx_in ? (uintptr_t)r[s].ctx_in : 0);
+		put64(a[s], TR_CTX_IN, c->ctx_in ? (c->ctx_raw ? (uintptr_t)c->ctx_in : (uintptr_t)r[s].ctx_in) : 0);
 		put32(a[s], TR_CTX_SIZE_OUT, c->ctx_size_out);
 		put64(a[s], TR_CTX_OUT, c->ctx_out_cap ? (uintptr_t)r[s].ctx_out : 0);
 		put32(a[s], TR_REPEAT, c->repeat);
@@ -393,9 +432,13 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 	r[HX_K].ret = hx_raw(HX_K, EMU_BPF_PROG_TEST_RUN, r[HX_K].attr, EMU_ATTR_SIZE);
 	r[HX_E].ret = tw_emu_command(p, o, a[HX_E], r[HX_E].attr, NULL);
 	hx_nops++;
+	tw_runs++;
 	/* duration is time: not compared */
 	put32(r[HX_K].attr, TR_DURATION, 0);
 	put32(r[HX_E].attr, TR_DURATION, 0);
+	if (getenv("DIFF_PROG_VERBOSE"))
+		printf("  %s/%s: %s: kernel %ld, emulator %ld, retval %u/%u\n", hx_ctx_get(), p->name, label, r[HX_K].ret,
+		       r[HX_E].ret, get32(r[HX_K].attr, TR_RETVAL), get32(r[HX_E].attr, TR_RETVAL));
 	if (r[HX_K].ret != r[HX_E].ret)
 		bad = true;
 	for (int f = 0; !bad && f < 4; f++) {
@@ -406,7 +449,7 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 	}
 	if (!bad && (memcmp(r[HX_K].data_out, r[HX_E].data_out, sizeof(r[0].data_out)) ||
 		     memcmp(r[HX_K].ctx_out, r[HX_E].ctx_out, sizeof(r[0].ctx_out)) ||
-		     (c->ctx_in && memcmp(r[HX_K].ctx_in, r[HX_E].ctx_in, c->ctx_size_in))))
+		     (c->ctx_in && !c->ctx_raw && memcmp(r[HX_K].ctx_in, r[HX_E].ctx_in, c->ctx_size_in))))
 		bad = true;
 	if (!bad)
 		return 0;
@@ -423,7 +466,7 @@ int tw_run(struct tw_obj *o, struct tw_prog *p, const struct tw_case *c, const c
 			dump_diff("data_out", r[HX_K].data_out, r[HX_E].data_out, sizeof(r[0].data_out));
 		if (memcmp(r[HX_K].ctx_out, r[HX_E].ctx_out, sizeof(r[0].ctx_out)))
 			dump_diff("ctx_out", r[HX_K].ctx_out, r[HX_E].ctx_out, sizeof(r[0].ctx_out));
-		if (c->ctx_in && memcmp(r[HX_K].ctx_in, r[HX_E].ctx_in, c->ctx_size_in))
+		if (c->ctx_in && !c->ctx_raw && memcmp(r[HX_K].ctx_in, r[HX_E].ctx_in, c->ctx_size_in))
 			dump_diff("ctx_in (written back)", r[HX_K].ctx_in, r[HX_E].ctx_in, c->ctx_size_in);
 	}
 	return 1;

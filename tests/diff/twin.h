@@ -40,6 +40,9 @@ struct tw_prog {
 	int kfd;
 	uint32_t max_ctx_offset;
 	struct emu_prog_image *img;
+	const struct emu_insn *insns; /* as libbpf loaded them (kernel map fds in ld_imm64) */
+	uint32_t cnt;
+	int (*run_fn)(const struct emu_prog_image *, struct emu_run *, uint64_t *); /* benches */
 };
 
 struct tw_obj {
@@ -59,6 +62,11 @@ struct tw_obj {
 bool tw_open(struct tw_obj *o, const char *dir, const char *name);
 void tw_close(struct tw_obj *o);
 struct tw_prog *tw_prog(struct tw_obj *o, const char *name);
+/* p's instructions translated by translate (a renamed copy of emu_prog_translate, for benches),
+ * map references resolved as for p->img */
+typedef struct emu_prog_image *tw_translate_fn(const struct emu_insn *, uint32_t, const struct emu_xlate_opts *,
+						char *, size_t);
+struct emu_prog_image *tw_translate(struct tw_obj *o, const struct tw_prog *p, tw_translate_fn *translate);
 struct tw_map *tw_map(struct tw_obj *o, const char *name);
 
 /* One test run's inputs, as the attr carries them (pointers may be NULL). */
@@ -72,6 +80,7 @@ struct tw_case {
 	uint32_t ctx_out_cap;   /* ctx_out buffer; 0: NULL */
 	uint32_t ctx_size_out;
 	uint32_t repeat, flags, cpu, batch_size, duration;
+	bool ctx_raw;           /* ctx_in is passed as is (a bad pointer), not copied per side */
 };
 
 /* What one side answered. */
@@ -82,6 +91,8 @@ struct tw_result {
 	unsigned char ctx_out[4096];
 	unsigned char ctx_in[4096]; /* SYSCALL programs write their context back here */
 };
+
+extern unsigned long tw_runs; /* TEST_RUNs made on both sides */
 
 /* Runs c on both sides and compares everything a caller sees; 0, or 1 with a report. label names
  * the case in reports. */

@@ -237,6 +237,7 @@ HELPER(skb_store_bytes)
 	if (r5 & BPF_F_INVALIDATE_HASH) {
 		skb->hash = 0;
 		skb->l4_hash = skb->sw_hash = false;
+		memset(skb->sk_buff_ctx + 68, 0, 4); /* __sk_buff.hash, plain memory in the context */
 	}
 	return 0;
 }
