@@ -51,6 +51,8 @@ scenario() {
 	SHOW="bpftool prog dump xlated id SOCK" bt prog dump xlated id "${id:-0}"
 	SHOW="bpftool prog dump xlated id SOCK opcodes" bt prog dump xlated id "${id:-0}" opcodes
 	SHOW="bpftool prog dump xlated id SOCK linum" bt prog dump xlated id "${id:-0}" linum
+	SHOW="bpftool prog dump xlated id SOCK visual" bt prog dump xlated id "${id:-0}" visual
+	SHOW="bpftool -j prog dump xlated id SOCK" bt -j prog dump xlated id "${id:-0}"
 	SHOW="bpftool prog pin id SOCK $D/again" bt prog pin id "${id:-0}" "$D/again"
 	bt prog show pinned "$D/again"
 	# our programs have no links; the kernel's list holds the machine's others
