@@ -88,10 +88,11 @@ int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	err = emu_btf_get_info(fd, a, uattr);
 	if (err != 1)
 		return err;
-	err = emu_prog_get_info(fd, a, uattr);
-	if (err != 1)
-		return err;
 	err = emu_map_get(fd, &m, &mode);
+	if (err == -EINVAL) { /* not a map: a program, or nothing of ours */
+		err = emu_prog_get_info(fd, a, uattr);
+		return err == 1 ? -EINVAL : err;
+	}
 	if (err)
 		return err == -EBADF ? -EBADFD : err; /* an O_PATH fd */
 	/* Everything from INFO_CHECKED on (the padding included) must be zero. */
