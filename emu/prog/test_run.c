@@ -427,7 +427,8 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 	t->env.tail_call_ctx = in->tail_call_ctx;
 	t->run.regions = in->regions;
 	t->run.nr_regions = in->nr_regions;
-	t->run.cpu = emu_current_cpu();
+	/* the calling thread's CPU; with BPFEMU_NR_CPUS below the machine's, one of those */
+	t->run.cpu = emu_current_cpu() % (emu_nr_cpus() ? emu_nr_cpus() : 1);
 	t->run.flags = in->run_flags;
 	t->run.insn_budget = in->insn_budget;
 	t->run.tail_call = in->tail_call;
