@@ -11,6 +11,7 @@
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
  *   check-oob      the program checker lets a map value access run one byte past the end
+ *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
