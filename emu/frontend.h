@@ -31,6 +31,7 @@ bool emu_fdcache_knows(int fd);
 bool emu_is_object_fd(int fd); /* a map or a program */
 bool emu_is_prog_fd(int fd);
 bool emu_is_btf_fd(int fd);    /* a BTF object (anon_inode:btf) */
+bool emu_is_stats_fd(int fd);  /* a BPF_ENABLE_STATS fd (anon_inode:bpf-stats) */
 int bpfemu_is_map_fd(int fd);
 
 /* A map's shape as info and the trace show it, without holding it: 0 or -errno (not a map). */

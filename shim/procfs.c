@@ -65,6 +65,8 @@ static const char *anon_name(int fd)
 		return "anon_inode:bpf-prog";
 	if (emu_is_btf_fd(fd))
 		return "anon_inode:btf";
+	if (emu_is_stats_fd(fd))
+		return "anon_inode:bpf-stats";
 	return NULL;
 }
 

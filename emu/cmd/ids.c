@@ -18,6 +18,7 @@
 
 #include "../core/map.h"
 #include "../core/objstore.h"
+#include "../core/prog_obj.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "cmds.h"

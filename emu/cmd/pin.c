@@ -115,6 +115,13 @@ int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
 		close(fd);
 		return err;
 	}
+	if (mode != O_RDWR && emu_is_prog_fd(fd)) {
+		/* a program's fd carries no access mode: the kernel's is read-write whatever was asked */
+		int rw = open(real, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+		close(fd);
+		return rw < 0 ? -errno : rw;
+	}
 	if (mode != O_RDWR)
 		emu_mark_restricted(fd);
 	return fd;

@@ -11,8 +11,10 @@
 #include <sys/mman.h>
 
 #include "fdcache.h"
+#include "prog_view.h"
 
 uintptr_t *emu_fdcache_table;
+uintptr_t *emu_fdcache_prog_table;
 
 int emu_fdcache_enable(void)
 {
@@ -22,15 +24,46 @@ int emu_fdcache_enable(void)
 
 	pthread_mutex_lock(&enable_lock);
 	if (!__atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE)) {
+		void *pp = mmap(NULL, EMU_FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
 		p = mmap(NULL, EMU_FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p != MAP_FAILED)
+		if (p != MAP_FAILED && pp != MAP_FAILED) {
+			/* the program table first: whoever sees the map table sees both */
+			__atomic_store_n(&emu_fdcache_prog_table, pp, __ATOMIC_RELEASE);
 			__atomic_store_n(&emu_fdcache_table, p, __ATOMIC_RELEASE);
-		else
-			err = -errno;
+		} else {
+			err = -ENOMEM;
+			if (p != MAP_FAILED)
+				munmap(p, EMU_FDCACHE_SLOTS * sizeof(uintptr_t));
+			if (pp != MAP_FAILED)
+				munmap(pp, EMU_FDCACHE_SLOTS * sizeof(uintptr_t));
+		}
 	}
 	pthread_mutex_unlock(&enable_lock);
 	return err;
+}
+
+static void prog_store(int fd, struct emu_prog *p)
+{
+	uintptr_t *c = __atomic_load_n(&emu_fdcache_prog_table, __ATOMIC_ACQUIRE), old;
+
+	if (!c || fd < 0 || (unsigned)fd >= EMU_FDCACHE_SLOTS)
+		return;
+	if (!p && !__atomic_load_n(&c[fd], __ATOMIC_RELAXED))
+		return; /* the usual forget: nothing to drop */
+	if (p)
+		emu_prog_cache_ref(p, 1);
+	old = __atomic_exchange_n(&c[fd], (uintptr_t)p, __ATOMIC_ACQ_REL);
+	if (old)
+		emu_prog_cache_ref((struct emu_prog *)old, -1);
+}
+
+void emu_fdcache_prog_put(int fd, struct emu_prog *p)
+{
+	if (__atomic_load_n(&emu_fdcache_prog_table, __ATOMIC_RELAXED))
+		prog_store(fd, p);
 }
 
 static void cache_store(int fd, uintptr_t v)
@@ -55,6 +88,7 @@ void emu_fdcache_put(int fd, struct emu_map *m, int accmode)
 void emu_fdcache_forget(int fd)
 {
 	cache_store(fd, 0);
+	prog_store(fd, NULL);
 }
 
 void emu_fdcache_forget_range(unsigned lo, unsigned hi)
@@ -63,8 +97,10 @@ void emu_fdcache_forget_range(unsigned lo, unsigned hi)
 		return;
 	if (hi >= EMU_FDCACHE_SLOTS)
 		hi = EMU_FDCACHE_SLOTS - 1;
-	for (unsigned fd = lo; fd <= hi; fd++)
+	for (unsigned fd = lo; fd <= hi; fd++) {
 		cache_store((int)fd, 0);
+		prog_store((int)fd, NULL);
+	}
 }
 
 bool emu_fdcache_knows(int fd)

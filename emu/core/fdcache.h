@@ -11,6 +11,8 @@
 #include "hazard.h"
 #include "map.h"
 
+struct emu_prog;
+
 int emu_fdcache_enable(void);
 void emu_fdcache_put(int fd, struct emu_map *m, int accmode);
 void emu_fdcache_forget(int fd);
@@ -33,6 +35,24 @@ static inline bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
 	*out = (struct emu_map *)(v & ~(uintptr_t)3);
 	*accmode = (int)(v & 3);
 	emu_hazard_hold(*out);
+	return true;
+}
+
+/* Programs have a table of their own (per fd number: the program's view, NULL: not cached),
+ * allocated with the map table and cleared with it by emu_fdcache_forget(). A slot holds its view
+ * alive (core/prog_view.c); a caller takes its own reference after reading it. */
+extern uintptr_t *emu_fdcache_prog_table;
+void emu_fdcache_prog_put(int fd, struct emu_prog *p);
+static inline bool emu_fdcache_prog_get(int fd, struct emu_prog **out)
+{
+	uintptr_t *c = __atomic_load_n(&emu_fdcache_prog_table, __ATOMIC_ACQUIRE), v;
+
+	if (!c || fd < 0 || (unsigned)fd >= EMU_FDCACHE_SLOTS)
+		return false;
+	v = __atomic_load_n(&c[fd], __ATOMIC_ACQUIRE);
+	if (!v)
+		return false;
+	*out = (struct emu_prog *)v;
 	return true;
 }
 

@@ -45,3 +45,8 @@ bool emu_is_btf_fd(int fd)
 {
 	return emu_fd_magic(fd) == EMU_BTFOBJ_MAGIC;
 }
+
+bool emu_is_stats_fd(int fd)
+{
+	return emu_fd_magic(fd) == EMU_STATS_MAGIC;
+}

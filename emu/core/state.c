@@ -28,6 +28,7 @@
 #include "../util/diag.h"
 #include "map.h"
 #include "object.h"
+#include "prog_obj.h" /* EMU_PROG_LAYOUT_VERSION */
 #include "state.h"
 
 #define BPFFS_MOUNT "/sys/fs/bpf"
@@ -106,6 +107,8 @@ int emu_object_file_trusted(int fd, const char *path)
 	close(rfd);
 	if (hdr[0] == EMU_MAGIC && (uint32_t)hdr[1] != EMU_LAYOUT_VERSION)
 		bad = "a map file of another bpfemu version (layout)";
+	else if (hdr[0] == EMU_PROG_MAGIC && (uint32_t)hdr[1] != EMU_PROG_LAYOUT_VERSION)
+		bad = "a program file of another bpfemu version (layout)";
 	else if (hdr[0] != EMU_MAGIC && hdr[0] != EMU_PROG_MAGIC)
 		bad = "not a bpfemu object";
 	if (bad) {

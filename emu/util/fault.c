@@ -9,7 +9,9 @@
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
+ *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
  *   check-oob      the program checker lets a map value access run one byte past the end
+ *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
  *   lpm-match      an LPM trie finds one more matching bit than there is (a wrong longest match)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
