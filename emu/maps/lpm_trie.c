@@ -354,6 +354,29 @@ static int update_locked(struct emu_map *m, const struct lpm_geom *g, const void
 	return 0;
 }
 
+/*
+ * A program's bpf_map_lookup_elem: the matched node's value in place. The kernel's node lives on
+ * under RCU while a program holds it; here a node replaced or deleted meanwhile goes back to the
+ * pool, and a later update may reuse it while the program still reads it (its bytes may change
+ * under the program, which reads the map's memory whatever happens to it).
+ */
+static void *lpm_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu)
+{
+	struct lpm_geom g;
+	int64_t l;
+	void *v = NULL;
+
+	(void)cpu;
+	if (emu_map_lock(m))
+		return NULL;
+	geom(m, &g);
+	l = find_longest(m, &g, key);
+	if (l > 0)
+		v = node_value(&g, node(&g, (uint32_t)l - 1));
+	emu_map_unlock(m);
+	return v;
+}
+
 static int lpm_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
 	struct lpm_geom g;
@@ -418,6 +441,12 @@ static int delete_locked(struct emu_map *m, const struct lpm_geom *g, const void
 	pool_push(m, g, l - 1);
 	P(m)->n_entries--;
 	return 0;
+}
+
+static int lpm_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu)
+{
+	(void)cpu;
+	return lpm_update(m, key, value, flags);
 }
 
 static int lpm_delete(struct emu_map *m, const void *key)
@@ -677,4 +706,6 @@ const struct emu_map_ops emu_lpm_trie_ops = {
 	.lookup_batch = emu_batch_lookup_generic,
 	.update_batch = emu_batch_update_generic,
 	.delete_batch = emu_batch_delete_generic,
+	.prog_lookup = lpm_prog_lookup,
+	.prog_update = lpm_prog_update,
 };

@@ -453,6 +453,17 @@ out:
 	return ret;
 }
 
+/* The program-side ops (emu/prog/helpers/ringbuf.c) */
+static void rb_prog_commit(struct emu_map *m, void *rec, bool discard, uint64_t flags)
+{
+	emu_ringbuf_commit(m, rec, flags, discard);
+}
+
+static long rb_prog_output(struct emu_map *m, const void *data, uint64_t size, uint64_t flags)
+{
+	return emu_ringbuf_output(m, data, size, flags);
+}
+
 #define RB_OPS                                                                                      \
 	.create_flags = EMU_F_NUMA_NODE, .alloc_shape = rb_alloc_shape, .layout = rb_layout,         \
 	.init = rb_init, .alias = rb_alias, .memlock = rb_memlock, .mmap_page = rb_mmap_page,        \
@@ -462,6 +473,10 @@ out:
 const struct emu_map_ops emu_ringbuf_ops = {
 	.family = "ringbuf",
 	RB_OPS,
+	.rb_reserve = emu_ringbuf_reserve,
+	.rb_commit = rb_prog_commit,
+	.rb_output = rb_prog_output,
+	.rb_query = emu_ringbuf_query,
 };
 
 const struct emu_map_ops emu_user_ringbuf_ops = {

@@ -130,8 +130,8 @@ static uint64_t take(struct emu_run *run, uint64_t r1, uint64_t r2, bool pop, co
 	err = op(m, c.p);
 	if (!err)
 		memcpy(dst, c.p, m->hdr->value_size);
-	else if (err == -ENOENT)
-		memset(dst, 0, m->hdr->value_size);
+	else if (err == -ENOENT && m->hdr->map_type != EMU_MAP_BLOOM_FILTER)
+		memset(dst, 0, m->hdr->value_size); /* a bloom filter's peek only reads the value */
 	vcopy_put(&c);
 	return (uint64_t)(int64_t)err;
 }
