@@ -5,10 +5,11 @@
  * the transcripts.
  *
  * - A RINGBUF read by a child process with libbpf's ring_buffer__poll while its parent produces
- *   records (the kernel: an XDP program run with BPF_PROG_TEST_RUN; emulated: the test API, which
- *   a program's helpers would use): every record must arrive, and no poll may time out waiting —
- *   the producer's wakeups must reach the consumer's epoll in another process, BPF_RB_NO_WAKEUP
- *   and BPF_RB_FORCE_WAKEUP included.
+ *   records, with XDP programs run with BPF_PROG_TEST_RUN (on both sides: the emulator's
+ *   interpreter and its ringbuf helpers), then once more with the emulated side's producer the
+ *   test API instead: every record must arrive with the same bytes, and no poll may time out
+ *   waiting — the producer's wakeups must reach the consumer's epoll in another process,
+ *   BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP included.
  * - A USER_RINGBUF that a child fills with user_ring_buffer__reserve_blocking (it blocks while the
  *   ring is full) and its parent drains (bpf_user_ringbuf_drain, or the test API): the blocked
  *   producer must be woken by the drains.
@@ -93,14 +94,15 @@ static void record_bytes(unsigned i, unsigned char *b, unsigned n)
 		b[k] = (unsigned char)(i * 31 + k);
 }
 
-/* Record i: (i * 13) % 200 + 1 bytes, made here and output with flags. */
-static int produce(int map, unsigned i, uint64_t flags)
+/* Record i: (i * 13) % 200 + 1 bytes, made here and output with flags, by an XDP program run with
+ * BPF_PROG_TEST_RUN (via_prog), else through the test API (emulated only). */
+static int produce(int map, unsigned i, uint64_t flags, bool via_prog)
 {
 	unsigned n = (i * 13) % 200 + 1, room = (n + 7) & ~7u;
 	unsigned char b[256];
 
 	record_bytes(i, b, room);
-	if (emulated)
+	if (!via_prog)
 		return rb_output(map, b, n, flags) ? -errno : 0;
 	{
 		struct insn p[64];
@@ -188,11 +190,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int ringbuf_across(void)
+static int ringbuf_across(bool via_prog)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb", 0, 0, 16384, NULL), sync[2];
 	pid_t pid;
 
+	got = 0;
 	printf("ringbuf: create %s\n", fd < 0 ? strerror(errno) : "ok");
 	if (fd < 0 || pipe(sync))
 		return 1;
@@ -238,7 +241,7 @@ static int ringbuf_across(void)
 			uint64_t flags = i % 5 == 3 ? BPF_RB_NO_WAKEUP : i % 5 == 4 ? BPF_RB_FORCE_WAKEUP : 0;
 
 			usleep(20000);
-			r = produce(fd, i, flags);
+			r = produce(fd, i, flags, via_prog);
 			bad += r != 0;
 		}
 		waitpid(pid, &st, 0);
@@ -394,7 +397,11 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	poll_answers();
-	bad |= ringbuf_across();
+	/* the producer a program run with TEST_RUN on both sides, then (emulated) the test API */
+	printf("# produced by XDP programs under BPF_PROG_TEST_RUN\n");
+	bad |= ringbuf_across(true);
+	printf("# produced again (emulated: by the test API)\n");
+	bad |= ringbuf_across(!emulated);
 	bad |= user_ringbuf_across();
 	return bad;
 }
