@@ -6,8 +6,9 @@
  * it cannot allocate, the name, BTF (cmd/btf.c), the exclusive-program hash).
  *
  * The command layer owns every check that is the same for many types: the families declare the
- * flags they take (struct emu_map_ops create_flags) and where the kernel checks their shape
- * (alloc_check before the token, alloc_shape after it), and this file checks the flags there.
+ * flags they take (struct emu_map_ops create_flags) and when the kernel checks them (before the
+ * token, or after it: create_flags_late), and this file checks them there; a family's own shape
+ * checks are alloc_check (before the token) and alloc_shape (after it).
  * Types that are not emulated get the same checks from a table of their rules (unemulated[]), so
  * a junk create of such a type is refused as the kernel refuses it; a sound one is EOPNOTSUPP.
  */
@@ -190,14 +191,14 @@ int emu_cmd_map_create(struct emu_attr *a, union bpf_attr *uattr)
 	c.inner_fd = (int)attr_u32(a, MC_INNER_FD);
 	/* the type's map_alloc_check, then the token and the device, then its map_alloc's checks;
 	 * the declared flags are checked where the family's shape is */
-	err = ops->create_flags && !ops->alloc_shape ? declared_shape(ops, &c) : 0;
+	err = ops->create_flags && !ops->create_flags_late ? declared_shape(ops, &c) : 0;
 	if (!err && ops->alloc_check)
 		err = ops->alloc_check(&c);
 	if (!err)
 		err = token_check(a);
 	if (!err)
 		err = ifindex_check(a, type);
-	if (!err && ops->create_flags && ops->alloc_shape)
+	if (!err && ops->create_flags && ops->create_flags_late)
 		err = declared_shape(ops, &c);
 	if (!err && ops->alloc_shape)
 		err = ops->alloc_shape(&c);

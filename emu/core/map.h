@@ -181,6 +181,9 @@ struct emu_map_ops {
 	 * own checks. 0: the family checks its flags itself.
 	 */
 	uint32_t create_flags;
+	/* the kernel checks them in map_alloc (after the token and the device), else in
+	 * map_alloc_check (before them) */
+	bool create_flags_late;
 	/* type-specific create checks the kernel makes in map_alloc_check, before the token and the
 	 * device (ifindex) are looked at; may adjust max_entries as the kernel does. May be NULL. */
 	int (*alloc_check)(struct emu_create *c);

@@ -186,6 +186,7 @@ static int bloom_check(struct emu_map *m)
 const struct emu_map_ops emu_bloom_filter_ops = {
 	.family = "bloom_filter",
 	.create_flags = BLOOM_CREATE_FLAGS,
+	.create_flags_late = true,
 	.alloc_check = bloom_alloc_check,
 	.alloc_shape = bloom_alloc_shape,
 	.layout = bloom_layout,

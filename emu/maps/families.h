@@ -17,5 +17,12 @@ extern const struct emu_map_ops emu_lpm_trie_ops;         /* lpm_trie.c */
 extern const struct emu_map_ops emu_bloom_filter_ops;     /* bloom_filter.c */
 extern const struct emu_map_ops emu_ringbuf_ops;          /* ringbuf.c */
 extern const struct emu_map_ops emu_user_ringbuf_ops;
+extern const struct emu_map_ops emu_array_of_maps_ops;    /* fd_array.c */
+extern const struct emu_map_ops emu_prog_array_ops;
+extern const struct emu_map_ops emu_perf_event_array_ops;
+extern const struct emu_map_ops emu_hash_of_maps_ops;     /* map_in_map.c */
+/* fd_array.c: a PROG_ARRAY's slot for a tail call: 0 and the program's id (0: empty), -E2BIG past
+ * the end, -EINVAL for another map */
+int emu_prog_array_slot(struct emu_map *m, uint32_t index, uint32_t *prog_id);
 
 #endif

@@ -1021,3 +1021,10 @@ const struct emu_map_ops emu_htab_percpu_ops = {
 	.prog_update = htab_percpu_prog_update,
 	.prog_for_each = htab_prog_for_each,
 };
+
+/* The pool and the consistency ops of a plain table, for the hash of maps (maps/map_in_map.c),
+ * which keeps its elements' objects alive around them. */
+uint32_t htab_pool_pop(struct emu_map *m) { return pool_pop(m); }
+void htab_pool_push(struct emu_map *m, uint32_t idx) { pool_push(m, idx); }
+int htab_check_plain(struct emu_map *m) { return htab_check(m); }
+void htab_recover_plain(struct emu_map *m) { htab_recover(m); }

@@ -122,6 +122,13 @@ int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked);
 /* After a holder died: the bucket lists made sound, count and linked marks rebuilt (see hashtab.c). */
 void htab_recover_buckets(struct emu_map *m, uint32_t n);
 
+/* A plain table's pool (an index, UINT32_MAX when empty; an index back) and its consistency ops,
+ * for the hash of maps (maps/map_in_map.c). */
+uint32_t htab_pool_pop(struct emu_map *m);
+void htab_pool_push(struct emu_map *m, uint32_t idx);
+int htab_check_plain(struct emu_map *m);
+void htab_recover_plain(struct emu_map *m);
+
 /* The ops every hash type shares. */
 int htab_alloc_check(struct emu_create *c);
 int htab_layout(const struct emu_create *c, uint64_t *priv_size);

@@ -693,6 +693,7 @@ static void lpm_recover(struct emu_map *m)
 const struct emu_map_ops emu_lpm_trie_ops = {
 	.family = "lpm_trie",
 	.create_flags = LPM_CREATE_FLAGS,
+	.create_flags_late = true,
 	.alloc_shape = lpm_alloc_shape,
 	.layout = lpm_layout,
 	.init = lpm_init,

@@ -465,7 +465,7 @@ static long rb_prog_output(struct emu_map *m, const void *data, uint64_t size, u
 }
 
 #define RB_OPS                                                                                      \
-	.create_flags = EMU_F_NUMA_NODE, .alloc_shape = rb_alloc_shape, .layout = rb_layout,         \
+	.create_flags = EMU_F_NUMA_NODE, .create_flags_late = true, .alloc_shape = rb_alloc_shape, .layout = rb_layout,         \
 	.init = rb_init, .alias = rb_alias, .memlock = rb_memlock, .mmap_page = rb_mmap_page,        \
 	.poll = rb_poll, .lookup = rb_lookup, .update = rb_update, .delete = rb_delete,             \
 	.get_next_key = rb_get_next_key, .check = rb_check
