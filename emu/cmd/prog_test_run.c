@@ -11,10 +11,15 @@
  * up to a page are copied onto the stack; nothing is allocated here on that path.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/objstore.h"
 #include "../core/prog_obj.h"
+#include "../maps/families.h"
+#include "../prog/env.h"
 #include "../prog/test_run.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
@@ -89,8 +94,83 @@ static void *copy_base(const struct emu_attr *a, union bpf_attr *uattr, uint32_t
 	}
 }
 
+/*
+ * Tail calls (emu/prog/interp.h emu_tail_call_fn): the program in a PROG_ARRAY's slot, found by the
+ * id the slot holds, its image made and its view held until the command ends. The maps the run's
+ * helpers accept grow by the called programs' maps (a union with the caller's: a repeated run
+ * starts over in the caller). The called program's global data (.data/.rodata/.bss) is not made
+ * a region of the run (README: tail calls).
+ */
+struct tail_calls {
+	struct emu_prog *held[EMU_MAX_TAIL_CALL_CNT + 1];
+	uint32_t n;
+	struct emu_map **maps;
+	uint32_t nr_maps;
+};
+
+static bool add_maps(struct tail_calls *t, struct emu_map *const *maps, uint32_t nr)
+{
+	struct emu_map **nm = realloc(t->maps, sizeof(*nm) * (t->nr_maps + nr));
+
+	if (!nm)
+		return false;
+	t->maps = nm;
+	for (uint32_t i = 0; i < nr; i++) {
+		bool seen = false;
+
+		for (uint32_t j = 0; j < t->nr_maps && !seen; j++)
+			seen = t->maps[j] == maps[i];
+		if (!seen)
+			t->maps[t->nr_maps++] = maps[i];
+	}
+	return true;
+}
+
+static int tail_call(struct emu_run *run, uint64_t map, uint32_t index, const struct emu_prog_image **prog)
+{
+	struct emu_prog_env *env = emu_prog_env_of(run);
+	struct tail_calls *t = env->tail_call_ctx;
+	struct emu_map *m = NULL, *const *maps;
+	struct emu_prog *p = NULL;
+	uint32_t id, nr;
+	int fd;
+
+	for (uint32_t i = 0; i < env->nr_maps; i++)
+		if ((uint64_t)(uintptr_t)env->maps[i] == map)
+			m = env->maps[i];
+	*prog = NULL;
+	if (!m || emu_prog_array_slot(m, index, &id))
+		return -1; /* past the end (or no program array): falls through */
+	if (!id)
+		return 0;
+	for (uint32_t i = 0; i < t->n && !p; i++)
+		if (emu_prog_id(t->held[i]) == id)
+			p = t->held[i];
+	if (!p) {
+		if (t->n >= sizeof(t->held) / sizeof(t->held[0]))
+			return 0;
+		fd = emu_objstore_open(EMU_ID_PROG, id, O_RDWR);
+		if (fd < 0)
+			return 0; /* the program went meanwhile: as an empty slot */
+		if (emu_prog_get(fd, &p)) {
+			close(fd);
+			return 0;
+		}
+		close(fd);
+		t->held[t->n++] = p;
+		if (emu_prog_maps(p, &maps, &nr) || !add_maps(t, maps, nr))
+			return 0;
+	}
+	if (emu_prog_image(p, prog))
+		*prog = NULL;
+	env->maps = t->maps;
+	env->nr_maps = t->nr_maps;
+	return 0;
+}
+
 int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 {
+	struct tail_calls tc = { .n = 0, .maps = NULL, .nr_maps = 0 };
 	char data_stack[STACK_COPY], ctx_stack[STACK_COPY];
 	struct tr_buf data_buf = { 0 }, ctx_buf = { 0 };
 	const struct emu_prog_image *img;
@@ -127,6 +207,12 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	in.ctx_in_set = attr_u64(a, TR_CTX_IN) != 0;
 	in.ctx_out_set = attr_u64(a, TR_CTX_OUT) != 0;
 	in.prog_name = emu_prog_name(p);
+	in.tail_call = tail_call;
+	in.tail_call_ctx = &tc;
+	if (!add_maps(&tc, in.maps, in.nr_maps)) {
+		err = -ENOMEM;
+		goto put;
+	}
 	err = input(a, TR_DATA_IN, TR_DATA_SIZE_IN, EMU_TR_DATA_IN_MAX, data_stack, &data_buf, &in.data_in,
 		    &in.data_in_avail);
 	if (!err)
@@ -158,6 +244,9 @@ free:
 	if (ctx_buf.heap)
 		free(ctx_buf.p);
 put:
+	for (uint32_t i = 0; i < tc.n; i++)
+		emu_prog_put(tc.held[i]);
+	free(tc.maps);
 	emu_prog_put(p);
 	return err;
 }
