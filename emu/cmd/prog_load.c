@@ -93,11 +93,36 @@ static void release_held(struct load *l)
 	l->nr_held = 0;
 }
 
+/*
+ * The fds a program names in its instructions and in fd_array are in user memory, so they are
+ * numbers in the caller's fd table: under the seccomp supervisor that is another process's, and
+ * each is taken from there for the moment it is looked at (the attr's own fd fields were
+ * translated before the command ran). In process, the number itself. -1 for an fd the caller
+ * does not have (the lookup then answers EBADF).
+ */
+static int caller_fd(int fd)
+{
+	int own;
+
+	if (!emu_caller_is_remote())
+		return fd;
+	own = emu_caller_fd_dup(fd);
+	return own < 0 ? -1 : own;
+}
+
+static void caller_fd_done(int fd, int own)
+{
+	if (own != fd && own >= 0)
+		close(own);
+}
+
 /* A held map fd -> its view, with a reference of the load's. */
-static int get_map(struct load *l, int fd, struct emu_map **out)
+static int get_map(struct load *l, int ufd, struct emu_map **out)
 {
 	struct emu_map *m;
-	int mode, err = emu_map_get(fd, &m, &mode);
+	int fd = caller_fd(ufd), mode, err = emu_map_get(fd, &m, &mode);
+
+	caller_fd_done(ufd, fd);
 
 	if (err)
 		return err;
@@ -379,7 +404,12 @@ static int fd_array_cnt(struct load *l)
 		}
 		if (err == -ENOMEM)
 			return err;
-		err = emu_btf_obj_get(fd, &h);
+		{
+			int own = caller_fd(fd);
+
+			err = emu_btf_obj_get(own, &h);
+			caller_fd_done(fd, own);
+		}
 		if (!err)
 			continue; /* a BTF for kfuncs: the program holds it, and no kfunc runs here */
 		emu_vlog(&l->log, "fd %d is not pointing to valid bpf_map or btf\n", fd);

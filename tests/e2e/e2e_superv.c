@@ -15,6 +15,9 @@
  *             preempts: no call is lost or made twice (queue pushes and pops counted)
  *   outlive   a grandchild creates a map after the program has exited (the supervisor serves it
  *             from the background); prints nothing itself, writes its result to argv[2]
+ *   prog      programs whose map fds are in their instructions and in fd_array (user memory, so
+ *             numbers in the program's fd table, not the supervisor's), loaded and run with
+ *             BPF_PROG_TEST_RUN; the map they add to, read back
  *
  * Usage: e2e_superv MODE [ARG]
  */
@@ -25,6 +28,7 @@
 #include <linux/bpf.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -485,6 +489,80 @@ static int do_outlive(const char *out)
 	return 0;
 }
 
+/* ---- prog ---- */
+
+/* key 1 of the array += 5 (atomically), return 7; the map by fd (ld_imm64 src 1) or by its index
+ * in fd_array (src 5, BPF_PSEUDO_MAP_IDX) */
+static long load_prog(int map_ref, bool by_idx, const int *fd_array)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = 1 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4 },
+		{ .code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 1, .src_reg = by_idx ? 5 : 1, .imm = map_ref },
+		{ 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 5 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = 0, .src_reg = 1, .imm = BPF_ADD },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 7 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	a.license = (uintptr_t) "GPL";
+	a.fd_array = (uintptr_t)fd_array;
+	return sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+static void run_prog(const char *what, long pfd)
+{
+	unsigned char pkt[64] = { 0 };
+	union bpf_attr a;
+	long ret;
+
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (__u32)pfd;
+	a.test.data_in = (uintptr_t)pkt;
+	a.test.data_size_in = sizeof(pkt);
+	a.test.repeat = 1;
+	ret = sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	printf("%s: test_run %s retval %u\n", what, r(ret), a.test.retval);
+}
+
+static int do_prog(void)
+{
+	int map = create(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0), fds[1];
+	__u32 k = 1;
+	__u64 v = 0;
+	long p1, p2;
+
+	if (map < 0)
+		die("map");
+	/* a number the supervisor's own fd table is unlikely to have: a map resolved there would be
+	 * EBADF (or the wrong object) */
+	if (dup2(map, 77) != 77)
+		die("dup2");
+	close(map);
+	map = 77;
+	fds[0] = map;
+	p1 = load_prog(map, false, NULL);
+	printf("load, map fd in the instructions %s\n", p1 >= 0 ? "= ok" : r(p1));
+	p2 = load_prog(0, true, fds);
+	printf("load, map in fd_array %s\n", p2 >= 0 ? "= ok" : r(p2));
+	printf("load, a closed fd in the instructions %s\n", r(load_prog(76, false, NULL)));
+	if (p1 >= 0)
+		run_prog("by fd", p1);
+	if (p2 >= 0)
+		run_prog("by index", p2);
+	printf("lookup %s value %llu\n", r(elem(BPF_MAP_LOOKUP_ELEM, map, &k, &v, 0)), (unsigned long long)v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -502,8 +580,10 @@ int main(int argc, char **argv)
 		return do_mmap();
 	if (!strcmp(m, "signals"))
 		return do_signals();
+	if (!strcmp(m, "prog"))
+		return do_prog();
 	if (!strcmp(m, "outlive") && argc > 2)
 		return do_outlive(argv[2]);
-	fprintf(stderr, "usage: e2e_superv threads|faults|fdargs|paths|mmap|signals|outlive FILE\n");
+	fprintf(stderr, "usage: e2e_superv threads|faults|fdargs|paths|mmap|signals|prog|outlive FILE\n");
 	return 2;
 }
