@@ -27,6 +27,7 @@
 #include "../core/btf_obj.h"
 #include "../core/map.h"
 #include "../core/prog_obj.h"
+#include "../maps/families.h"
 #include "../prog/check.h"
 #include "../prog/helper.h"
 #include "../prog/interp.h"
@@ -138,6 +139,7 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	struct load *l = ctx;
 	struct emu_map *m;
 	const struct emu_map_hdr *h;
+	struct emu_inner_meta im;
 	int err = get_map(l, fd, &m);
 
 	if (err)
@@ -159,6 +161,14 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	memcpy(d->name, h->name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = 0;
 	d->handle = m;
+	if (emu_inner_meta_of(m, &im)) {
+		d->has_inner = true;
+		d->inner_type = im.map_type;
+		d->inner_key_size = im.key_size;
+		d->inner_value_size = im.value_size;
+		d->inner_max_entries = im.max_entries;
+		d->inner_map_flags = im.map_flags;
+	}
 	return 0;
 }
 

@@ -319,6 +319,11 @@ int emu_prog_array_slot(struct emu_map *m, uint32_t index, uint32_t *prog_id)
 	return 0;
 }
 
+const struct emu_inner_tmpl *emu_aom_tmpl(struct emu_map *m)
+{
+	return m->hdr->map_type == EMU_MAP_ARRAY_OF_MAPS && !geom_ok(m) ? &H(m)->tmpl : NULL;
+}
+
 #define FDA_OPS                                                                                     \
 	.alloc_check = fda_alloc_check, .layout = fda_layout, .init_create = fda_init_create,        \
 	.memlock = fda_memlock, .lookup = fda_lookup, .update = fda_update, .delete = fda_delete,    \

@@ -142,6 +142,20 @@ static struct emu_inner_tmpl *hom_tmpl(const struct emu_map *m)
 	return (struct emu_inner_tmpl *)(m->base + m->hdr->priv_off + emu_round_up64(size, 64));
 }
 
+bool emu_inner_meta_of(struct emu_map *m, struct emu_inner_meta *out)
+{
+	const struct emu_inner_tmpl *t = m->hdr->map_type == EMU_MAP_HASH_OF_MAPS ? hom_tmpl(m) : emu_aom_tmpl(m);
+
+	if (!t)
+		return false;
+	out->map_type = __atomic_load_n(&t->map_type, __ATOMIC_RELAXED);
+	out->key_size = __atomic_load_n(&t->key_size, __ATOMIC_RELAXED);
+	out->value_size = __atomic_load_n(&t->value_size, __ATOMIC_RELAXED);
+	out->max_entries = __atomic_load_n(&t->max_entries, __ATOMIC_RELAXED);
+	out->map_flags = __atomic_load_n(&t->map_flags, __ATOMIC_RELAXED);
+	return true;
+}
+
 /* fd_htab_map_alloc_check: an fd as the value, then the hash's rules */
 static int hom_alloc_check(struct emu_create *c)
 {
