@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/fdcache.h"
 #include "../core/objstore.h"
 #include "../core/prog_obj.h"
 #include "../maps/families.h"
@@ -106,6 +107,8 @@ struct tail_calls {
 	uint32_t n;
 	struct emu_map **maps;
 	uint32_t nr_maps;
+	struct emu_map *inner[64]; /* inner maps lookups handed out, held (emu_map_get) */
+	uint32_t nr_inner;
 };
 
 static bool add_maps(struct tail_calls *t, struct emu_map *const *maps, uint32_t nr)
@@ -168,9 +171,51 @@ static int tail_call(struct emu_run *run, uint64_t map, uint32_t index, const st
 	return 0;
 }
 
+/*
+ * An of-maps lookup (env.h inner_map): the map the element's id names, opened by id as GET_FD_BY_ID
+ * would and held until the command ends; the run's map helpers accept it from then on. The map
+ * already held for an id is handed out again. NULL for an empty element, a map gone meanwhile (the
+ * kernel's lookup would have found it: it holds the map until an RCU grace period; here the id is
+ * read first), and past 64 distinct inner maps in one command (README: map-in-map).
+ */
+static struct emu_map *inner_map(struct emu_run *run, struct emu_map *outer, const void *key)
+{
+	struct emu_prog_env *env = emu_prog_env_of(run);
+	struct tail_calls *t = env->tail_call_ctx;
+	struct emu_map *m;
+	uint32_t id = 0;
+	int fd, mode, err;
+
+	if (!outer->ops->lookup || outer->ops->lookup(outer, key, &id) || !id)
+		return NULL;
+	if (EMU_FAULT("inner-map-null")) /* test builds: every element looks empty to programs */
+		return NULL;
+	for (uint32_t i = 0; i < t->nr_inner; i++)
+		if (t->inner[i]->hdr->id == id)
+			return t->inner[i];
+	if (t->nr_inner >= sizeof(t->inner) / sizeof(t->inner[0]))
+		return NULL;
+	fd = emu_objstore_open(EMU_ID_MAP, id, O_RDWR);
+	if (fd < 0)
+		return NULL;
+	err = emu_map_get(fd, &m, &mode);
+	emu_fdcache_forget(fd);
+	close(fd);
+	if (err)
+		return NULL;
+	if (!add_maps(t, &m, 1)) {
+		emu_map_put(m);
+		return NULL;
+	}
+	t->inner[t->nr_inner++] = m;
+	env->maps = t->maps;
+	env->nr_maps = t->nr_maps;
+	return m;
+}
+
 int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 {
-	struct tail_calls tc = { .n = 0, .maps = NULL, .nr_maps = 0 };
+	struct tail_calls tc = { .n = 0, .maps = NULL, .nr_maps = 0, .nr_inner = 0 };
 	char data_stack[STACK_COPY], ctx_stack[STACK_COPY];
 	struct tr_buf data_buf = { 0 }, ctx_buf = { 0 };
 	const struct emu_prog_image *img;
@@ -209,6 +254,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	in.prog_name = emu_prog_name(p);
 	in.tail_call = tail_call;
 	in.tail_call_ctx = &tc;
+	in.inner_map = inner_map;
 	if (!add_maps(&tc, in.maps, in.nr_maps)) {
 		err = -ENOMEM;
 		goto put;
@@ -246,6 +292,8 @@ free:
 put:
 	for (uint32_t i = 0; i < tc.n; i++)
 		emu_prog_put(tc.held[i]);
+	for (uint32_t i = 0; i < tc.nr_inner; i++)
+		emu_map_put(tc.inner[i]);
 	free(tc.maps);
 	emu_prog_put(p);
 	return err;
