@@ -4,7 +4,7 @@
  * inner map template's rules at create, which maps an update takes, lookups answering the inner
  * map's id, GET_NEXT_KEY, the batches, and the inner maps' lifetimes: alive while an element names
  * them after their last fd closed, found by id from another process, gone when the element goes),
- * PROG_ARRAY (program fds, ids, the owner program type) and PERF_EVENT_ARRAY (perf event fds, the
+ * PROG_ARRAY (program fds, ids, the owner program type; tail calls are in diff_fdprogs) and PERF_EVENT_ARRAY (perf event fds, the
  * kernel's errno for any other fd). Ids differ between the kernel and the emulator by design: an
  * id answered is compared as which object it names.
  *
@@ -518,114 +518,6 @@ static void prog_array(void)
 	hx_close(&p);
 }
 
-/* Tail calls through a program array: a caller running with TEST_RUN jumps to the program in a
- * slot (its return value tells), falls through for an empty slot or an index past the end, and
- * stops after 33 jumps when it calls itself. */
-static long xdp_load(int side, const void *insns, uint32_t cnt)
-{
-	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint32_t type = 6;
-	uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL";
-
-	memcpy(a + PL_TYPE, &type, 4);
-	memcpy(a + PL_INSN_CNT, &cnt, 4);
-	memcpy(a + PL_INSNS, &ip, 8);
-	memcpy(a + PL_LICENSE, &lic, 8);
-	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
-}
-
-static long xdp_run(int side, int fd)
-{
-	unsigned char a[EMU_ATTR_SIZE] = { 0 }, pkt[64] = { 0 };
-	uint32_t f = (uint32_t)fd, len = sizeof(pkt), ret;
-	uint64_t p = (uint64_t)(uintptr_t)pkt;
-	long r;
-
-	memcpy(a + TR_PROG_FD, &f, 4);
-	memcpy(a + TR_DATA_SIZE_IN, &len, 4);
-	memcpy(a + TR_DATA_IN, &p, 8);
-	r = hx_raw(side, EMU_BPF_PROG_TEST_RUN, a, sizeof(a));
-	if (r)
-		return r;
-	memcpy(&ret, a + TR_RETVAL, 4);
-	return ret;
-}
-
-static void tail_calls(void)
-{
-	struct hx_pair pa;
-	long callee[2], caller[2][3];
-	uint32_t key;
-
-	hx_ctx("tail calls");
-	if (hx_create(&pa, EMU_MAP_PROG_ARRAY, 4, 4, 4, 0) < 0)
-		return;
-	for (int s = 0; s < 2; s++) {
-		static const unsigned char ret42[16] = { 0xb7, 0, 0, 0, 42, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0 };
-
-		callee[s] = xdp_load(s, ret42, 2);
-		for (int idx = 0; idx < 3; idx++) {
-			int32_t fd = pa.fd[s], slot = idx == 2 ? 9 : idx;
-			unsigned char p[7][8] = {
-				{ 0x18, 0x12, 0, 0 }, { 0 },      /* r2 = the program array */
-				{ 0xb7, 0x03, 0, 0 },             /* r3 = slot */
-				{ 0x85, 0, 0, 0, 12, 0, 0, 0 },   /* bpf_tail_call */
-				{ 0xb7, 0, 0, 0, 7, 0, 0, 0 },    /* r0 = 7: fell through */
-				{ 0x95 },
-			};
-
-			memcpy(&p[0][4], &fd, 4);
-			memcpy(&p[2][4], &slot, 4);
-			caller[s][idx] = xdp_load(s, p, 6);
-		}
-	}
-	if (callee[0] < 0 || caller[0][0] < 0) {
-		printf("NOTE: the kernel refused the tail call programs (%s): tail calls not compared\n",
-		       hx_errname((int)-(callee[0] < 0 ? callee[0] : caller[0][0])));
-		hx_close(&pa);
-		return;
-	}
-	for (int step = 0; step < 4; step++) {
-		long r[2][3];
-
-		key = 0;
-		if (step == 0)
-			hx_ctx("tail calls: slot 0 empty");
-		if (step == 1) {
-			hx_ctx("tail calls: slot 0 holds a program returning 42");
-			update_fd(&pa, &key, (int)callee[0], (int)callee[1], 0);
-		}
-		if (step == 2) {
-			hx_ctx("tail calls: slot 1 holds the caller of slot 1 (a loop: 33 jumps, then through)");
-			key = 1;
-			update_fd(&pa, &key, (int)caller[0][1], (int)caller[1][1], 0);
-		}
-		if (step == 3) {
-			hx_ctx("tail calls: slot 0 deleted");
-			hx_delete(&pa, &key);
-		}
-		for (int s = 0; s < 2; s++)
-			for (int idx = 0; idx < 3; idx++)
-				r[s][idx] = xdp_run(s, (int)caller[s][idx]);
-		hx_expect(r[0][0], step == 1 || step == 2 ? 42 : 7, "a tail call to slot 0 returns the callee's 42");
-		for (int idx = 0; idx < 3; idx++) {
-			hx_nops++;
-			if (r[0][idx] != r[1][idx]) {
-				hx_ndiv++;
-				printf("DIVERGENCE #%lu [%s] a tail call to slot %d: kernel retval %ld, emulator %ld\n", hx_ndiv,
-				       hx_ctx_get(), idx == 2 ? 9 : idx, r[0][idx], r[1][idx]);
-			}
-		}
-	}
-	for (int s = 0; s < 2; s++) {
-		close((int)callee[s]);
-		for (int idx = 0; idx < 3; idx++)
-			if (caller[s][idx] >= 0)
-				close((int)caller[s][idx]);
-	}
-	hx_close(&pa);
-}
-
 static void perf_event_array(void)
 {
 	struct perf_event_attr pa;
@@ -692,7 +584,6 @@ int main(int argc, char **argv)
 	lifetimes(EMU_MAP_ARRAY_OF_MAPS);
 	lifetimes(EMU_MAP_HASH_OF_MAPS);
 	prog_array();
-	tail_calls();
 	perf_event_array();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
