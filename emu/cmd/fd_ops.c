@@ -43,7 +43,7 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 		if (__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
 			goto out;
 		err = -EACCES;
-		if (m->hdr->map_flags & EMU_F_RDONLY_PROG)
+		if (m->map_flags & EMU_F_RDONLY_PROG)
 			goto out;
 	}
 	err = m->ops->mmap_range(m, &data_off, &data_len);

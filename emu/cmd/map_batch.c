@@ -112,7 +112,7 @@ static bool run_grow(struct emu_bucket_run *r, struct run_buf *heap, uint32_t n)
  */
 static int lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool del)
 {
-	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes;
+	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes;
 	uint32_t batch = 0, total = 0, kbucket[RUN_STACK], kend[RUN_STACK];
 	const void *uin = attr_ptr(a, BA_IN), *kkeys[RUN_STACK], *kvalues[RUN_STACK];
 	struct emu_bucket_run r = { .keys = kkeys, .values = kvalues, .bucket = kbucket, .end = kend,
@@ -202,7 +202,7 @@ int emu_batch_lookup_and_delete_buckets(struct emu_map *m, const struct emu_attr
 static int lookup_runs(struct emu_map *m, const struct emu_attr *a, uint32_t max, char **prev, char *prev_buf,
 		       uint32_t *cp)
 {
-	uint32_t ks = m->hdr->key_size, vs = m->value_bytes, done = 0;
+	uint32_t ks = m->key_size, vs = m->value_bytes, done = 0;
 	const void *values[RUN_STACK];
 	char keys[RUN_STACK * RUN_KEY_MAX];
 	int err = 0;
@@ -242,7 +242,7 @@ static int lookup_runs(struct emu_map *m, const struct emu_attr *a, uint32_t max
  */
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
 {
-	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
+	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes, cp;
 	const void *uin = attr_ptr(a, BA_IN);
 	char *buf, *prev_buf, *key, *prev = NULL, *value;
 	struct held h = { .m = m };
@@ -269,7 +269,7 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 	key = buf;
 	value = buf + ks;
 	err = 0;
-	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->hdr->map_flags & EMU_F_MMAPABLE)) {
+	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->map_flags & EMU_F_MMAPABLE)) {
 		err = lookup_runs(m, a, max, &prev, prev_buf, &cp);
 		if (err && err != -ENOENT)
 			goto out;
@@ -328,7 +328,7 @@ out:
  * locked ops the map lock is held across elements. */
 static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool update)
 {
-	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
+	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes, cp;
 	uint64_t flags = attr_u64(a, BA_ELEM_FLAGS);
 	bool locked = update ? m->ops->update_locked != NULL : m->ops->delete_locked != NULL;
 	struct held h = { .m = m };

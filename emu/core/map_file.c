@@ -1,15 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Map files: the layout of a new map's file (header, the family's state, writer slots, redo
- * stage), creating it, and checking a file some fd names before it is mapped.
+ * stage), creating it, and adopting a file some fd names: the one place a process decides to
+ * trust a file's shape.
  *
  * A map is a memory file whose fd is the map fd, so dup, fork, SCM_RIGHTS, close and exit keep
  * the kernel's lifetime rules without any bookkeeping of ours.
+ *
+ * A map file is untrusted input: any process that shares the map can write any byte of it, and a
+ * pinned file can be copied, changed and handed back. Adoption (emu_map_view_init) reads the
+ * header's shape once, checks every field against the file's size and the type's rules (the
+ * layout a map of that shape has is computed and must be the file's, to the byte), asks the
+ * family to check its own state's geometry the same way, and copies it all into the process's
+ * view, from which alone the shape is read afterwards. A file that fails is refused with EINVAL
+ * and one diagnostic naming the field. What the file holds beyond its shape is checked where it
+ * is used (see struct emu_map); damage found there is emu_map_corrupt()'s EUCLEAN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,7 +29,9 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "../cmd/cmds.h"
 #include "../util/diag.h"
+#include "cpus.h"
 #include "inplace.h"
 #include "registry.h"
 #include "state.h"
@@ -47,21 +60,48 @@ static uint32_t inplace_stage(const struct emu_create *c, const struct emu_map_o
 	return ops->inplace_bytes ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
 }
 
-int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
+/* Where everything of a map of this shape lies in its file. */
+struct layout {
+	uint64_t priv_off, priv_end; /* the family's state: what the kernel would allocate */
+	uint64_t inplace_off, redo_off, file_size;
+	uint32_t inplace_stage, redo_cap;
+};
+
+static int map_layout(const struct emu_create *c, const struct emu_map_ops *ops, struct layout *l)
 {
-	uint64_t priv_size = 0;
+	uint64_t priv_size = 0, end;
 	int err = ops->layout(c, &priv_size);
 
 	if (err)
 		return err;
-	*size = emu_round_up64(sizeof(struct emu_map_hdr), 64) + priv_size;
-	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
-	 * our pages are only touched when used, so refuse what could never be backed. */
-	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
+	if (priv_size > (uint64_t)SSIZE_MAX)
 		return -ENOMEM;
-	/* The staging areas are touched only while a write is open, and the kernel has none: they
-	 * are left out of the test above so the limits stay the kernel's. */
-	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c);
+	l->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
+	l->priv_end = l->priv_off + priv_size;
+	l->inplace_stage = inplace_stage(c, ops);
+	l->redo_cap = (uint32_t)redo_bytes(c);
+	end = emu_round_up64(l->priv_end, 64);
+	l->inplace_off = l->inplace_stage ? end : 0;
+	end += emu_inplace_area(l->inplace_stage);
+	l->redo_off = l->redo_cap ? end : 0;
+	l->file_size = end + l->redo_cap;
+	return l->file_size > (uint64_t)SSIZE_MAX ? -ENOMEM : 0;
+}
+
+int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
+{
+	struct layout l;
+	int err = map_layout(c, ops, &l);
+
+	if (err)
+		return err;
+	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
+	 * our pages are only touched when used, so refuse what could never be backed. The staging
+	 * areas are touched only while a write is open, and the kernel has none: they are left out
+	 * of the test so the limits stay the kernel's. */
+	if (l.priv_end > total_ram())
+		return -ENOMEM;
+	*size = l.file_size;
 	return 0;
 }
 
@@ -94,17 +134,168 @@ static int open_map_file(uint64_t size)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Every byte after the first NUL of a name is zero: create clears them, so a file whose name is
+ * otherwise was changed. */
+static bool name_ok(const char *name)
+{
+	size_t n = strnlen(name, EMU_OBJ_NAME_LEN);
+
+	if (n == EMU_OBJ_NAME_LEN || !emu_obj_name_ok(name))
+		return false;
+	for (size_t i = n; i < EMU_OBJ_NAME_LEN; i++)
+		if (name[i])
+			return false;
+	return true;
+}
+
+#define NUMA_NO_NODE 0xffffffffu
+
+/*
+ * The process's view of the map file at base (size bytes): the header's shape read once, checked
+ * field by field, then the family's geometry (its validate op). 0, or -EINVAL with the first field
+ * that is wrong in *field. The view is filled only from what was checked.
+ */
+static int view_init(struct emu_map *v, void *base, size_t size, const char **field)
+{
+	struct emu_map_hdr h; /* the part nothing writes after creation but FREEZE and open modes */
+	struct emu_map_hdr *fh = base;
+	const struct emu_map_ops *ops;
+	struct emu_create c;
+	struct layout l;
+
+#define REFUSE(f)                                                                                   \
+	do {                                                                                        \
+		*field = f;                                                                         \
+		return -EINVAL;                                                                     \
+	} while (0)
+	if (size < sizeof(h))
+		REFUSE("file_size");
+	memcpy(&h, base, offsetof(struct emu_map_hdr, lock));
+	if (h.magic != EMU_MAGIC)
+		REFUSE("magic");
+	if (h.layout_version != EMU_LAYOUT_VERSION)
+		REFUSE("layout_version");
+	if (h.hdr_size != sizeof(h))
+		REFUSE("hdr_size");
+	if (h.file_size != size)
+		REFUSE("file_size");
+	ops = emu_ops_for_type(h.map_type);
+	if (!ops || !ops->validate)
+		REFUSE("map_type");
+	if (!h.nr_cpus || h.nr_cpus > EMU_MAX_CPUS)
+		REFUSE("nr_cpus");
+	if (h.map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) /* a property of fds, never stored */
+		REFUSE("map_flags");
+	if (h.map_extra) /* no emulated type takes one */
+		REFUSE("map_extra");
+	/* the type's own create checks: a shape the kernel would not create is no map of ours */
+	memset(&c, 0, sizeof(c));
+	c.map_type = h.map_type;
+	c.key_size = h.key_size;
+	c.value_size = h.value_size;
+	c.max_entries = h.max_entries;
+	c.map_flags = h.map_flags;
+	c.nr_cpus = h.nr_cpus;
+	c.numa_node = NUMA_NO_NODE;
+	if (ops->alloc_check(&c))
+		REFUSE("key_size, value_size, max_entries or map_flags");
+	if (c.max_entries != h.max_entries) /* stored as the check adjusts it */
+		REFUSE("max_entries");
+	/* the file of that shape, to the byte */
+	if (map_layout(&c, ops, &l))
+		REFUSE("max_entries");
+	if (l.file_size != h.file_size)
+		REFUSE("file_size");
+	if (h.priv_off != l.priv_off)
+		REFUSE("priv_off");
+	if (h.redo_off != l.redo_off)
+		REFUSE("redo_off");
+	if (h.inplace_off != l.inplace_off)
+		REFUSE("inplace_off");
+	if (h.inplace_stage != l.inplace_stage)
+		REFUSE("inplace_stage");
+	if (!name_ok(h.name))
+		REFUSE("name");
+	if (!h.id)
+		REFUSE("id");
+	if ((h.map_flags & EMU_F_ZERO_SEED) && h.hash_seed)
+		REFUSE("hash_seed");
+	if (h.memlock) /* unused: always zero */
+		REFUSE("memlock");
+	if (h.frozen > 1)
+		REFUSE("frozen");
+	if (h.restricted_fds > 1)
+		REFUSE("restricted_fds");
+	if (__atomic_load_n(&fh->inplace_used, __ATOMIC_RELAXED) > 1)
+		REFUSE("inplace_used");
+	if (!emu_mutex_kind_ok(&fh->lock))
+		REFUSE("lock");
+
+	memset(v, 0, sizeof(*v));
+	v->hdr = fh;
+	v->base = base;
+	v->size = size;
+	v->ops = ops;
+	v->map_type = h.map_type;
+	v->key_size = h.key_size;
+	v->value_size = h.value_size;
+	v->max_entries = h.max_entries;
+	v->map_flags = h.map_flags;
+	v->nr_cpus = h.nr_cpus;
+	v->map_extra = h.map_extra;
+	v->id = h.id;
+	v->hash_seed = h.hash_seed;
+	memcpy(v->name, h.name, EMU_OBJ_NAME_LEN);
+	v->priv = (char *)base + l.priv_off;
+	v->redo_off = l.redo_off;
+	v->redo_cap = l.redo_cap;
+	v->inplace_off = l.inplace_off;
+	v->inplace_stage = l.inplace_stage;
+	v->value_bytes = emu_is_percpu_type(h.map_type) ? emu_round_up(h.value_size, 8) * h.nr_cpus : h.value_size;
+	if (v->inplace_off && !emu_inplace_kinds_ok(v))
+		REFUSE("writer slot lock");
+#undef REFUSE
+	return ops->validate(v, field);
+}
+
+/* The shape of a new map, from what create wrote (the family's init needs it). */
+static void view_shape(struct emu_map *v, const struct emu_create *c, void *base, size_t size, const struct layout *l,
+		       const struct emu_map_ops *ops)
+{
+	memset(v, 0, sizeof(*v));
+	v->hdr = base;
+	v->base = base;
+	v->size = size;
+	v->ops = ops;
+	v->map_type = c->map_type;
+	v->key_size = c->key_size;
+	v->value_size = c->value_size;
+	v->max_entries = c->max_entries;
+	v->map_flags = c->map_flags & ~(EMU_F_RDONLY | EMU_F_WRONLY);
+	v->nr_cpus = c->nr_cpus;
+	v->priv = (char *)base + l->priv_off;
+	v->redo_off = l->redo_off;
+	v->redo_cap = l->redo_cap;
+	v->inplace_off = l->inplace_off;
+	v->inplace_stage = l->inplace_stage;
+	v->value_bytes = emu_is_percpu_type(c->map_type) ? emu_round_up(c->value_size, 8) * c->nr_cpus : c->value_size;
+}
+
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
 			int *fd_out)
 {
-	uint64_t size;
 	struct emu_map_hdr *h;
-	struct emu_map *m;
+	struct emu_map *m, view;
+	const char *field = NULL;
+	struct layout l;
 	struct stat st;
+	uint64_t size;
 	void *base;
 	int fd, err;
 
 	err = emu_map_file_size(c, ops, &size);
+	if (!err)
+		err = map_layout(c, ops, &l);
 	if (err)
 		return err;
 	emu_ids_init();
@@ -139,26 +330,28 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		h->name[i] = 0;
 	h->id = emu_alloc_id();
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
-	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
-	h->redo_off = redo_bytes(c) ? size - redo_bytes(c) : 0;
-	h->inplace_stage = inplace_stage(c, ops);
-	h->inplace_off = h->inplace_stage ? size - redo_bytes(c) - emu_inplace_area(h->inplace_stage) : 0;
+	h->priv_off = l.priv_off;
+	h->redo_off = l.redo_off;
+	h->inplace_stage = l.inplace_stage;
+	h->inplace_off = l.inplace_off;
 	err = emu_robust_init(&h->lock);
 	if (!err && h->inplace_off)
 		err = emu_inplace_init(h, base);
+	if (!err) {
+		view_shape(&view, c, base, size, &l, ops);
+		ops->init(&view);
+		/* the file just written, adopted as any other process adopts it */
+		err = view_init(&view, base, size, &field);
+		if (err)
+			emu_diag("a new %s map's file fails its own check (%s): a bug in bpfemu", ops->family, field);
+	}
+	if (!err)
+		err = emu_registry_add(st.st_dev, st.st_ino, &view, &m);
 	if (err) {
 		munmap(base, size);
 		close(fd);
 		return err;
 	}
-
-	err = emu_registry_add(st.st_dev, st.st_ino, base, size, &m);
-	if (err) {
-		munmap(base, size);
-		close(fd);
-		return err;
-	}
-	ops->init(m);
 
 	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
 		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
@@ -180,13 +373,41 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	return 0;
 }
 
-/* Whether the file fd names is a map file of ours, its header consistent with its size; mapped
- * writable whatever the fd's mode (every user of a map writes its lock). */
-int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
+/* A refused file is named once, not on every call that meets its fd. */
+static void refused(const struct stat *st, const void *base, const char *field)
+{
+	static struct {
+		dev_t dev;
+		ino_t ino;
+	} said[8];
+	static unsigned next;
+	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
+	const struct emu_map_hdr *h = base;
+	bool known = false;
+
+	pthread_mutex_lock(&said_lock);
+	for (unsigned i = 0; i < 8 && !known; i++)
+		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
+	if (!known) {
+		said[next % 8].dev = st->st_dev;
+		said[next % 8].ino = st->st_ino;
+		next++;
+	}
+	pthread_mutex_unlock(&said_lock);
+	if (!known)
+		emu_diag("map file (inode %lu, map id %u) refused: its %s is not what a map of its shape has: EINVAL",
+			 (unsigned long)st->st_ino, base ? h->id : 0, field);
+}
+
+/* Whether the file fd names is a map file of ours, its header consistent with its size and its
+ * type; mapped writable whatever the fd's mode (every user of a map writes its lock), and the
+ * view filled. */
+int emu_map_file_open(int fd, const struct stat *st, struct emu_map *view)
 {
 	struct emu_map_hdr h;
+	const char *field = NULL;
 	char path[64];
-	int rfd = fd, fl = fcntl(fd, F_GETFL);
+	int rfd = fd, fl = fcntl(fd, F_GETFL), err;
 	void *p;
 
 	/* An O_RDWR fd serves as it is; any other is reopened, which needs a free fd for a moment
@@ -197,19 +418,94 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 		if (rfd < 0)
 			return errno == EMFILE || errno == ENFILE ? -errno : -EINVAL;
 	}
-	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC ||
-	    h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
-	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type)) {
-		if (rfd != fd)
-			close(rfd);
-		return -EINVAL;
+	/* Before mapping: a file without our magic is no map (no diagnostic), and one whose size is
+	 * not its header's is not mapped at all. */
+	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (h.file_size != (uint64_t)st->st_size || h.file_size > (uint64_t)SSIZE_MAX) {
+		refused(st, NULL, "file_size");
+		err = -EINVAL;
+		goto out;
 	}
 	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	if (p == MAP_FAILED) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = view_init(view, p, h.file_size, &field);
+	if (err) {
+		refused(st, p, field);
+		munmap(p, h.file_size);
+	}
+out:
 	if (rfd != fd)
 		close(rfd);
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	*base = p;
-	*size = h.file_size;
+	return err;
+}
+
+int emu_map_corrupt(struct emu_map *m, const char *field)
+{
+	emu_diag_once(&m->damage_said, "map %u (%s): %s is damaged: its file was changed outside bpfemu: EUCLEAN",
+		      m->id, m->name, field);
+	return -EUCLEAN;
+}
+
+bool emu_map_value_range_ok(const struct emu_map *m, uint64_t off, uint64_t len)
+{
+	uint64_t rel = off - m->data_off;
+
+	return m->data_stride && off >= m->data_off && off < m->data_end && len <= m->value_bytes &&
+	       len <= m->data_end - off && rel % m->data_stride == m->data_voff;
+}
+
+bool emu_map_word_ok(const struct emu_map *m, uint64_t off)
+{
+	uint64_t rel = off - m->data_off;
+
+	return m->data_stride && m->data_woff != EMU_NO_WORD && off >= m->data_off && off < m->data_end &&
+	       m->data_end - off >= 4 && rel % m->data_stride == m->data_woff;
+}
+
+/*
+ * bpfemu_map_check's generic part: the header still holds the shape this process adopted (a
+ * process that shares the map may have changed it since), the flags are flags, the locks are
+ * robust shared mutexes, and the family's geometry in the file is still its shape's.
+ */
+int emu_map_check_file(struct emu_map *m)
+{
+	struct emu_map_hdr h;
+	struct emu_map v;
+	const char *field = NULL;
+
+	memcpy(&h, m->hdr, offsetof(struct emu_map_hdr, lock));
+	if (h.magic != EMU_MAGIC || h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h))
+		return emu_map_corrupt(m, "header (magic, layout_version or hdr_size)");
+	if (h.file_size != m->size)
+		return emu_map_corrupt(m, "file_size");
+	if (h.map_type != m->map_type || h.key_size != m->key_size || h.value_size != m->value_size ||
+	    h.max_entries != m->max_entries || h.map_flags != m->map_flags || h.nr_cpus != m->nr_cpus ||
+	    h.map_extra != m->map_extra)
+		return emu_map_corrupt(m, "header shape (map_type, key_size, value_size, max_entries, map_flags, nr_cpus or map_extra)");
+	if (memcmp(h.name, m->name, EMU_OBJ_NAME_LEN))
+		return emu_map_corrupt(m, "name");
+	if (h.id != m->id)
+		return emu_map_corrupt(m, "id");
+	if (h.hash_seed != m->hash_seed)
+		return emu_map_corrupt(m, "hash_seed");
+	if (h.priv_off != (uint64_t)(m->priv - m->base) || h.redo_off != m->redo_off || h.inplace_off != m->inplace_off ||
+	    h.inplace_stage != m->inplace_stage || h.memlock)
+		return emu_map_corrupt(m, "header offsets (priv_off, redo_off, inplace_off, inplace_stage or memlock)");
+	if (h.frozen > 1 || h.restricted_fds > 1 || __atomic_load_n(&m->hdr->inplace_used, __ATOMIC_RELAXED) > 1)
+		return emu_map_corrupt(m, "header flags (frozen, restricted_fds or inplace_used)");
+	if (!emu_mutex_kind_ok(&m->hdr->lock))
+		return emu_map_corrupt(m, "lock");
+	if (m->inplace_off && (!emu_inplace_kinds_ok(m) || emu_inplace_check(m)))
+		return emu_map_corrupt(m, "writer slot lock");
+	/* the family's geometry in the file, against a fresh computation from the shape */
+	v = *m;
+	if (m->ops->validate(&v, &field))
+		return emu_map_corrupt(m, field);
 	return 0;
 }

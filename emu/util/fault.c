@@ -7,6 +7,8 @@
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
+ *                  refusing it (the map-file fuzzer's self-test must find the crash)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.

@@ -19,20 +19,21 @@
  * every family and every layout variant (in-place value words, redo records, MMAPABLE's page
  * alignment, both LRU layouts, NO_PREALLOC) is here. */
 const struct mf_shape mf_shapes[] = {
-	{ "hash", EMU_MAP_HASH, 8, 8, 16, 0 },
-	{ "hash_v24", EMU_MAP_HASH, 4, 24, 16, 0 },
-	{ "hash_noprealloc", EMU_MAP_HASH, 8, 8, 16, EMU_F_NO_PREALLOC },
-	{ "hash_zeroseed", EMU_MAP_HASH, 12, 16, 8, EMU_F_ZERO_SEED },
-	{ "percpu_hash", EMU_MAP_PERCPU_HASH, 8, 8, 16, 0 },
-	{ "lru_hash", EMU_MAP_LRU_HASH, 8, 8, 16, 0 },
-	{ "lru_hash_nocommon", EMU_MAP_LRU_HASH, 8, 8, 16, EMU_F_NO_COMMON_LRU },
-	{ "lru_percpu_hash", EMU_MAP_LRU_PERCPU_HASH, 8, 8, 16, 0 },
-	{ "array", EMU_MAP_ARRAY, 4, 8, 16, 0 },
-	{ "array_v24", EMU_MAP_ARRAY, 4, 24, 16, 0 },
-	{ "array_mmapable", EMU_MAP_ARRAY, 4, 8, 16, EMU_F_MMAPABLE },
-	{ "percpu_array", EMU_MAP_PERCPU_ARRAY, 4, 8, 16, 0 },
-	{ "queue", EMU_MAP_QUEUE, 0, 8, 8, 0 },
-	{ "stack", EMU_MAP_STACK, 0, 16, 8, 0 },
+	{ "hash", EMU_MAP_HASH, 8, 8, 16, 0, false },
+	{ "hash_v24", EMU_MAP_HASH, 4, 24, 16, 0, false },
+	{ "hash_noprealloc", EMU_MAP_HASH, 8, 8, 16, EMU_F_NO_PREALLOC, false },
+	{ "hash_zeroseed", EMU_MAP_HASH, 12, 16, 8, EMU_F_ZERO_SEED, false },
+	{ "hash_light", EMU_MAP_HASH, 8, 8, 16, 0, true },
+	{ "percpu_hash", EMU_MAP_PERCPU_HASH, 8, 8, 16, 0, false },
+	{ "lru_hash", EMU_MAP_LRU_HASH, 8, 8, 16, 0, false },
+	{ "lru_hash_nocommon", EMU_MAP_LRU_HASH, 8, 8, 16, EMU_F_NO_COMMON_LRU, false },
+	{ "lru_percpu_hash", EMU_MAP_LRU_PERCPU_HASH, 8, 8, 16, 0, false },
+	{ "array", EMU_MAP_ARRAY, 4, 8, 16, 0, false },
+	{ "array_v24", EMU_MAP_ARRAY, 4, 24, 16, 0, false },
+	{ "array_mmapable", EMU_MAP_ARRAY, 4, 8, 16, EMU_F_MMAPABLE, false },
+	{ "percpu_array", EMU_MAP_PERCPU_ARRAY, 4, 8, 16, 0, false },
+	{ "queue", EMU_MAP_QUEUE, 0, 8, 8, 0, false },
+	{ "stack", EMU_MAP_STACK, 0, 16, 8, 0, false },
 };
 const unsigned mf_nr_shapes = sizeof(mf_shapes) / sizeof(mf_shapes[0]);
 
@@ -87,7 +88,7 @@ static size_t value_bytes(uint32_t type, uint32_t vs)
 	return is_percpu(type) ? (size_t)((vs + 7) / 8 * 8) * (size_t)bpfemu_num_possible_cpus() : vs;
 }
 
-static void make_key(void *k, uint32_t ks, uint32_t i)
+void mf_key(void *k, uint32_t ks, uint32_t i)
 {
 	memset(k, 0xa5, ks);
 	memcpy(k, &i, ks < 4 ? ks : 4);
@@ -143,7 +144,13 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 		}
 	} else if (is_array(s->type)) {
 		for (uint32_t i = 0; i < n; i++) {
-			make_key(key, s->key_size, i);
+			mf_key(key, s->key_size, i);
+			fill(val, vb, &rng);
+			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
+		}
+	} else if (s->light) {
+		for (uint32_t i = 0; i < 2; i++) {
+			mf_key(key, s->key_size, i);
 			fill(val, vb, &rng);
 			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
 		}
@@ -153,12 +160,12 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 		uint32_t inserts = s->type == EMU_MAP_LRU_HASH || s->type == EMU_MAP_LRU_PERCPU_HASH ? 2 * n : n;
 
 		for (uint32_t i = 0; i < inserts; i++) {
-			make_key(key, s->key_size, i);
+			mf_key(key, s->key_size, i);
 			fill(val, vb, &rng);
 			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
 		}
 		for (uint32_t i = 0; i < inserts; i++) {
-			make_key(key, s->key_size, rng_next(&rng) % inserts);
+			mf_key(key, s->key_size, rng_next(&rng) % inserts);
 			fill(val, vb, &rng);
 			switch (rng_next(&rng) % 4) {
 			case 0:
@@ -170,6 +177,11 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 			default:
 				elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
 			}
+		}
+		/* and room left, with elements on the free list */
+		for (uint32_t i = 0; i < 4; i++) {
+			mf_key(key, s->key_size, inserts - 1 - i);
+			elem(EMU_BPF_MAP_DELETE_ELEM, fd, key, NULL, 0);
 		}
 	}
 	free(val);
@@ -338,15 +350,15 @@ static void exercise_keyed(int fd, struct mf_result *r, uint32_t type, uint32_t 
 	if (!key || !next || !keys || !vals)
 		goto out;
 	for (uint32_t i = 0; i < 8; i++) {
-		make_key(key, ks, i);
+		mf_key(key, ks, i);
 		count(r, elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, key, val, 0));
 		memset(val, (int)i, vb);
 		count(r, elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0));
-		make_key(key, ks, i + 1000);
+		mf_key(key, ks, i + 1000);
 		count(r, elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, EMU_NOEXIST));
 		count(r, elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, EMU_EXIST));
 		count(r, elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, key, val, 0));
-		make_key(key, ks, i + 1);
+		mf_key(key, ks, i + 1);
 		count(r, elem(EMU_BPF_MAP_DELETE_ELEM, fd, key, NULL, 0));
 	}
 	/* a whole GET_NEXT_KEY walk, bounded: a corrupted table may hold a cycle a walk would go
@@ -358,15 +370,15 @@ static void exercise_keyed(int fd, struct mf_result *r, uint32_t type, uint32_t 
 		ret = elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, key, next, 0);
 		count(r, ret);
 	}
-	make_key(key, ks, 2);
+	mf_key(key, ks, 2);
 	count(r, elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, key, next, 0));
 	count(r, elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, key, val, 0));
-	make_key(key, ks, 1003);
+	mf_key(key, ks, 1003);
 	count(r, elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, key, val, 0));
 	if (is_percpu(type)) {
 		struct bpfemu_elem_opts o = { .sz = sizeof(o), .cpu = 0 };
 
-		make_key(key, ks, 0);
+		mf_key(key, ks, 0);
 		count(r, bpfemu_map_lookup_percpu(fd, key, val, &o));
 	}
 	/* batches: a lookup walk to the end, an update, a delete, a drain */
@@ -378,7 +390,7 @@ static void exercise_keyed(int fd, struct mf_result *r, uint32_t type, uint32_t 
 			break;
 	}
 	for (uint32_t i = 0; i < 4; i++)
-		make_key(keys + (size_t)i * ks, ks, i + 2000);
+		mf_key(keys + (size_t)i * ks, ks, i + 2000);
 	memset(vals, 0x77, 4 * vb);
 	cnt = 4;
 	count(r, batch(EMU_BPF_MAP_UPDATE_BATCH, fd, NULL, NULL, keys, vals, &cnt));
@@ -393,7 +405,7 @@ static void exercise_keyed(int fd, struct mf_result *r, uint32_t type, uint32_t 
 	}
 	/* and the map in use again after all that */
 	for (uint32_t i = 0; i < 4; i++) {
-		make_key(key, ks, i + 3000);
+		mf_key(key, ks, i + 3000);
 		count(r, elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0));
 		count(r, elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, key, val, 0));
 	}

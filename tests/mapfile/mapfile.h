@@ -25,6 +25,7 @@
 struct mf_shape {
 	const char *name;
 	uint32_t type, key_size, value_size, max_entries, flags;
+	bool light; /* two inserts only: a table whose pool was never used past them */
 };
 
 extern const struct mf_shape mf_shapes[];
@@ -32,6 +33,10 @@ extern const unsigned mf_nr_shapes;
 
 /* The shape called name, or NULL. */
 const struct mf_shape *mf_shape_named(const char *name);
+
+/* Key number i of a map with ks-byte keys, as the workload and the sequence write them: i in the
+ * first bytes (little-endian), 0xa5 after. */
+void mf_key(void *k, uint32_t ks, uint32_t i);
 
 /* A map of shape s put through a workload drawn from seed: its fd, or -errno. */
 int mf_make(const struct mf_shape *s, uint32_t seed);

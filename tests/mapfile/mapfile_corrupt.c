@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 		copy_file(logpath, "/dev/stderr");
 		printf("%s: %s (info %d, check %d/%d, %u calls, %u EUCLEAN)\n", replay, outcome_name[o],
 		       r.info_err, r.check_first, r.check_last, r.calls, r.euclean);
+		free(buf);
 		return o >= CRASH;
 	}
 
@@ -307,5 +308,7 @@ int main(int argc, char **argv)
 	       total[CRASH], total[SANITIZER], total[HANG]);
 	printf("mapfile_corrupt: %ld files in %lds: %lu crashes, %lu sanitizer reports, %lu hangs\n", files,
 	       (long)(time(NULL) - t0), total[CRASH], total[SANITIZER], total[HANG]);
+	for (unsigned i = 0; i < np; i++)
+		free(pr[i].buf);
 	return total[CRASH] + total[SANITIZER] + total[HANG] ? 1 : 0;
 }
