@@ -213,20 +213,23 @@ static void htab_lru_batch_buckets_delete(struct emu_map *m, const uint32_t *buc
 
 	lru_ctx(m, &lc);
 	for (uint32_t k = 0; k < nr; k++) {
-		uint32_t last, rev = 0, head = htab_take_bucket(m, bucket[k], &last);
+		uint32_t *bp = &buckets(m)[bucket[k]], i = *bp, rev = 0, n = 0, pool = G(m)->nr_elems;
 
-		/* reverse the chain up to its last element as taken, then free in that order */
-		if (last)
-			elem(m, last - 1)->next = 0;
-		for (uint32_t i = head, n = 0; link_ok(m, i) && n < G(m)->nr_elems; n++) {
+		/* out of the table in one store, as htab_take_bucket does; the chain reversed on the
+		 * way (each link checked, the walk bounded), so the frees below go last to first */
+		emu_publish_u32(bp, 0);
+		EMU_CRASH_POINT("htab.batch");
+		for (; link_ok(m, i) && n < pool; n++) {
 			struct htab_elem *e = elem(m, i - 1);
 			uint32_t next = e->next;
 
+			e->linked = 0;
 			e->next = rev;
 			rev = i;
 			i = next;
 		}
-		for (uint32_t n = 0; link_ok(m, rev) && n < G(m)->nr_elems; n++) {
+		H(m)->count -= n;
+		for (; n && link_ok(m, rev); n--) {
 			uint32_t next = elem(m, rev - 1)->next;
 
 			elem(m, rev - 1)->next = 0;

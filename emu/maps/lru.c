@@ -107,7 +107,7 @@ __attribute__((cold, noinline)) static struct emu_lru_node *bad_node(struct emu_
 	return &c->scratch;
 }
 
-static inline struct emu_lru_node *node_at(struct emu_lru_ctx *c, uint32_t idx)
+static inline __attribute__((always_inline)) struct emu_lru_node *node_at(struct emu_lru_ctx *c, uint32_t idx)
 {
 	if (__builtin_expect(idx >= c->nr_elems, 0))
 		return bad_node(c);
@@ -140,10 +140,11 @@ static inline uint32_t cpu_index(struct emu_lru_ctx *c, uint32_t cpu)
 
 static void dl_init(struct lru_dlist *l) { l->first = l->last = EMU_LRU_NIL; }
 
-static void dl_unlink(struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
+/* The list primitives take node idx as n, found by the caller: only the neighbours' indices are
+ * looked up (and so checked) here. */
+static inline __attribute__((always_inline)) void dl_unlink(struct emu_lru_ctx *c, struct lru_dlist *l,
+							    struct emu_lru_node *n)
 {
-	struct emu_lru_node *n = node_at(c, idx);
-
 	if (n->prev == EMU_LRU_NIL)
 		l->first = n->next;
 	else
@@ -157,10 +158,9 @@ static void dl_unlink(struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
 }
 
 /* Insert at the newest end, as list_add() does. */
-static void dl_push_first(struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
+static inline __attribute__((always_inline)) void dl_push_first(struct emu_lru_ctx *c, struct lru_dlist *l,
+								uint32_t idx, struct emu_lru_node *n)
 {
-	struct emu_lru_node *n = node_at(c, idx);
-
 	n->prev = EMU_LRU_NIL;
 	n->next = l->first;
 	if (l->first == EMU_LRU_NIL)
@@ -195,10 +195,10 @@ static inline void count_adjust(struct lru_set *s, uint8_t type, int delta)
 
 /* If the rotation cursor sits on a node about to leave its place, step it to the newer
  * neighbour (possibly the sentinel) so the next rotation resumes where it would have. */
-static inline void cursor_leaves(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx)
+static inline void cursor_leaves(struct lru_set *s, uint32_t idx, const struct emu_lru_node *n)
 {
 	if (s->cursor == idx)
-		s->cursor = node_at(c, idx)->prev;
+		s->cursor = n->prev;
 }
 
 /* Within a set: active <-> inactive, back to the active head, or into the set's free list.
@@ -215,10 +215,10 @@ static void set_move(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uin
 		count_adjust(s, to, +1);
 	}
 	n->ref = 0;
-	cursor_leaves(c, s, idx);
-	dl_unlink(c, &s->q[from], idx);
+	cursor_leaves(s, idx, n);
+	dl_unlink(c, &s->q[from], n);
 	n->type = to;
-	dl_push_first(c, &s->q[to], idx);
+	dl_push_first(c, &s->q[to], idx, n);
 }
 
 /* Out of a set into a free list (the set's own, or a CPU's local one) after the node's element
@@ -230,12 +230,12 @@ static void set_release(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx,
 
 	if (n->type >= LRU_NR_SHARED)
 		return;
-	cursor_leaves(c, s, idx);
+	cursor_leaves(s, idx, n);
 	count_adjust(s, n->type, -1);
-	dl_unlink(c, &s->q[n->type], idx);
+	dl_unlink(c, &s->q[n->type], n);
 	n->type = dst_type;
 	n->cpu = (uint16_t)dst_cpu;
-	dl_push_first(c, dst, idx);
+	dl_push_first(c, dst, idx, n);
 }
 
 /* From a CPU's pending list into the shared active/inactive lists. A pending node can never be
@@ -248,8 +248,8 @@ static void set_adopt(struct emu_lru_ctx *c, struct lru_set *s, struct lru_dlist
 	count_adjust(s, to, +1);
 	n->type = to;
 	n->ref = 0;
-	dl_unlink(c, from_q, idx);
-	dl_push_first(c, &s->q[to], idx);
+	dl_unlink(c, from_q, n);
+	dl_push_first(c, &s->q[to], idx, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -259,7 +259,7 @@ static void set_adopt(struct emu_lru_ctx *c, struct lru_set *s, struct lru_dlist
  * node: referenced nodes get a second chance at the active head, the rest are demoted to the
  * inactive head. Stops after nr_scans nodes or at the node that was newest when it began (nodes
  * re-added at the head must not be seen again). */
-static void age_active(struct emu_lru_ctx *c, struct lru_set *s)
+static inline __attribute__((always_inline)) void age_active(struct emu_lru_ctx *c, struct lru_set *s)
 {
 	struct lru_dlist *act = &s->q[LRU_ACTIVE];
 	uint32_t stop_at = act->first, idx, older_done, seen = 0;
@@ -370,14 +370,14 @@ static uint32_t evict(struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
 /* ------------------------------------------------------------------------------------------ */
 /* Common layout                                                                                */
 
-static void pending_add(struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu, uint32_t idx)
+static inline __attribute__((always_inline)) void pending_add(struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu, uint32_t idx)
 {
 	struct emu_lru_node *n = node_at(c, idx);
 
 	n->cpu = (uint16_t)cpu;
 	n->type = LRU_LOCAL_PENDING;
 	n->ref = 0;
-	dl_push_first(c, &loc->pending_q, idx);
+	dl_push_first(c, &loc->pending_q, idx, n);
 }
 
 /* Refill `cpu`'s local free list: hand its pending nodes over to the shared lists (oldest first,
@@ -409,12 +409,12 @@ static void local_refill(struct emu_lru_ctx *c, struct lru_local *loc, uint32_t 
 		evict(c, s, target - got, &loc->free_q, LRU_LOCAL_FREE, cpu);
 }
 
-static uint32_t local_take_free(struct emu_lru_ctx *c, struct lru_local *loc)
+static inline __attribute__((always_inline)) uint32_t local_take_free(struct emu_lru_ctx *c, struct lru_local *loc)
 {
 	uint32_t idx = loc->free_q.first;
 
 	if (idx != EMU_LRU_NIL)
-		dl_unlink(c, &loc->free_q, idx);
+		dl_unlink(c, &loc->free_q, node_at(c, idx));
 	return idx;
 }
 
@@ -431,7 +431,7 @@ static uint32_t local_take_pending(struct emu_lru_ctx *c, struct lru_local *loc)
 			struct emu_lru_node *nd = node_at(c, idx);
 
 			if (!c->damaged && (pass || !nd->ref) && c->del_from_htab(c, idx)) {
-				dl_unlink(c, &loc->pending_q, idx);
+				dl_unlink(c, &loc->pending_q, nd);
 				return idx;
 			}
 			idx = nd->prev;
@@ -483,10 +483,10 @@ static void common_push(struct emu_lru_ctx *c, uint32_t idx)
 		/* still private to the CPU that took it: straight back to that CPU's free list */
 		struct lru_local *loc = local_of(c, cpu_index(c, n->cpu));
 
-		dl_unlink(c, &loc->pending_q, idx);
+		dl_unlink(c, &loc->pending_q, n);
 		n->type = LRU_LOCAL_FREE;
 		n->ref = 0;
-		dl_push_first(c, &loc->free_q, idx);
+		dl_push_first(c, &loc->free_q, idx, n);
 		break;
 	}
 	case LRU_ACTIVE:
@@ -614,7 +614,7 @@ void emu_lru_init(struct emu_lru_ctx *c)
 		/* every node starts on the shared free list, the highest index at its head */
 		for (i = 0; i < nr_elems; i++) {
 			node_reset(node_at(c, i), LRU_FREE, 0);
-			dl_push_first(c, &st->shared.q[LRU_FREE], i);
+			dl_push_first(c, &st->shared.q[LRU_FREE], i, node_raw(c, i));
 		}
 		return;
 	}
@@ -635,7 +635,7 @@ void emu_lru_init(struct emu_lru_ctx *c)
 
 			for (k = 0; k < slice && i < nr_elems; k++, i++) {
 				node_reset(node_at(c, i), LRU_FREE, cpu);
-				dl_push_first(c, &own_set_of(c, cpu)->q[LRU_FREE], i);
+				dl_push_first(c, &own_set_of(c, cpu)->q[LRU_FREE], i, node_raw(c, i));
 			}
 		}
 		for (; i < nr_elems; i++)
@@ -802,7 +802,7 @@ static void rebuild_place(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx
 	if (to == LRU_FREE)
 		n->ref = 0;
 	count_adjust(s, to, +1);
-	dl_push_first(c, &s->q[to], idx);
+	dl_push_first(c, &s->q[to], idx, n);
 }
 
 void emu_lru_rebuild(struct emu_lru_ctx *c, bool (*in_table)(void *arg, uint32_t idx))
