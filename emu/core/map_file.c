@@ -503,8 +503,21 @@ int emu_map_check_file(struct emu_map *m)
 		return emu_map_corrupt(m, "lock");
 	if (m->inplace_off && (!emu_inplace_kinds_ok(m) || emu_inplace_check(m)))
 		return emu_map_corrupt(m, "writer slot lock");
-	/* the family's geometry in the file, against a fresh computation from the shape */
-	v = *m;
+	/* the family's geometry in the file, against a fresh computation from the shape, in a copy
+	 * of the view's shape (its counters and flags other threads write are left alone) */
+	memset(&v, 0, sizeof(v));
+	v.hdr = m->hdr;
+	v.base = m->base;
+	v.size = m->size;
+	v.ops = m->ops;
+	v.priv = m->priv;
+	v.map_type = m->map_type;
+	v.key_size = m->key_size;
+	v.value_size = m->value_size;
+	v.max_entries = m->max_entries;
+	v.map_flags = m->map_flags;
+	v.nr_cpus = m->nr_cpus;
+	v.value_bytes = m->value_bytes;
 	if (m->ops->validate(&v, &field))
 		return emu_map_corrupt(m, field);
 	return 0;

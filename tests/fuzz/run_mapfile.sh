@@ -83,8 +83,10 @@ if [ "$mode" = self-test ]; then
 	[ -n "$execs" ] || execs=100000
 	what=$(grep -m1 -E 'ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:' "$work/fault.log" || true)
 	echo "fuzz_mapfile self-test: missing check caught after ~$execs executions: ${what:-crash}"
-	# 2. the same search with the check in place: as many executions, nothing found
+	# 2. the same search with the check in place: twice as many executions (20000 at least),
+	#    nothing found
 	runs=$((execs * 2 + 2000))
+	[ "$runs" -ge 20000 ] || runs=20000
 	set +e
 	nice -n 10 "$fz" "${common[@]}" -seed=1 -runs="$runs" -max_total_time=240 \
 		-artifact_prefix="$work/art/clean-" "$work/in-clean" "$seeds" >"$work/clean.log" 2>&1

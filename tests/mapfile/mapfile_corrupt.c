@@ -9,7 +9,9 @@
  * no hang".
  *
  * Usage: mapfile_corrupt [--files=N] [--seed=S] [--timeout=SECONDS] [--save=DIR] [--shape=NAME]
- *                        [--header-only] [--quiet]
+ *                        [--header-only | --anywhere] [--quiet]
+ *   --header-only / --anywhere   every flip in the header / anywhere in the file (default: each
+ *            flip in the header or anywhere, even odds)
  *   --save   a failing file is kept as DIR/<shape>-<trial>.map with the child's stderr beside it;
  *            replay one with --replay=FILE (and --pin to open it by BPF_OBJ_GET)
  * Exit 0 when every file was answered, 1 otherwise.
@@ -172,7 +174,7 @@ int main(int argc, char **argv)
 	long files = 1400, seed = 1;
 	unsigned timeout = 20;
 	const char *save = NULL, *only = NULL, *replay = NULL;
-	bool header_only = false, quiet = false, pin = false;
+	bool header_only = false, anywhere = false, quiet = false, pin = false;
 	unsigned long counts[64][NR_OUTCOMES], total[NR_OUTCOMES];
 	struct pristine pr[64];
 	char logpath[4096];
@@ -187,6 +189,7 @@ int main(int argc, char **argv)
 		only = arg_str(argv[i], "--shape", only);
 		replay = arg_str(argv[i], "--replay", replay);
 		header_only |= !strcmp(argv[i], "--header-only");
+		anywhere |= !strcmp(argv[i], "--anywhere");
 		quiet |= !strcmp(argv[i], "--quiet");
 		pin |= !strcmp(argv[i], "--pin");
 	}
@@ -243,7 +246,7 @@ int main(int argc, char **argv)
 	memset(counts, 0, sizeof(counts));
 	memset(total, 0, sizeof(total));
 	printf("mapfile_corrupt: %ld files, %u shapes, seed %ld, 1-8 bit flips each (%s), timeout %u s\n", files, np,
-	       seed, header_only ? "header only" : "half in the header, half anywhere", timeout);
+	       seed, header_only ? "header only" : anywhere ? "anywhere" : "half in the header, half anywhere", timeout);
 
 	for (long t = 0; t < files; t++) {
 		struct pristine *p = &pr[t % np];
@@ -259,7 +262,7 @@ int main(int argc, char **argv)
 		memcpy(buf, p->buf, p->len);
 		flips = 1 + (unsigned)(rnd() % 8);
 		for (unsigned f = 0; f < flips; f++) {
-			bool hdr = header_only || rnd() % 2;
+			bool hdr = header_only || (!anywhere && rnd() % 2);
 			size_t pos = (size_t)(rnd() % (hdr ? p->hdr_size : p->len));
 
 			buf[pos] ^= (unsigned char)(1u << (rnd() % 8));

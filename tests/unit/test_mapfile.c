@@ -564,13 +564,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("mapfile");
+	Suite *s;
 	TCase *tc;
 
 	if (unit_kernel()) {
 		printf("SKIP test_mapfile: map files are the emulator's own (emulator-only)\n");
 		return 77;
 	}
+	s = suite_create("mapfile");
 	unit_init("2");
 	if (!mf_private_state()) {
 		perror("test_mapfile: state directory");
