@@ -14,6 +14,7 @@
 #include "core/cpus.h"
 #include "core/fdcache.h"
 #include "core/map.h"
+#include "core/value.h"
 #include "uaccess/uaccess.h"
 #include "util/compiler.h"
 
@@ -82,8 +83,10 @@ EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const
 			unsigned char vbuf[32768];
 
 			err = m->ops->lookup_percpu(m, kbuf, vbuf, opts->cpu);
-			if (!err)
+			if (!err) {
+				emu_value_clear_fields_slot(m, vbuf); /* BTF special fields: never the caller's */
 				err = emu_copy_to_user(value, vbuf, m->value_size);
+			}
 		}
 	}
 	if (kbuf != kstack)

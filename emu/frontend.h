@@ -24,18 +24,21 @@ void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 
 /* What an fd is (core/object.c, core/registry.c) */
-bool emu_is_object_fd(int fd);
+bool emu_is_object_fd(int fd); /* a map or a program */
 bool emu_is_prog_fd(int fd);
+bool emu_is_btf_fd(int fd);    /* a BTF object (anon_inode:btf) */
 int bpfemu_is_map_fd(int fd);
 
 /* A map's shape as info and the trace show it, without holding it: 0 or -errno (not a map). */
 struct emu_map_desc {
 	uint32_t type, key_size, value_size, max_entries, map_flags, id, nr_cpus;
+	uint32_t btf_id; /* 0: created without BTF */
 	uint32_t value_bytes; /* what user buffers hold for one value (per-CPU: every CPU's slot) */
 };
 int emu_map_describe(int fd, struct emu_map_desc *d);
 
-/* The object lines of /proc/self/fdinfo/N (cmd/info.c); -errno if fd is not ours */
+/* The object lines of /proc/self/fdinfo/N (cmd/info.c: maps; cmd/btf.c: "btf_id:"); -errno if fd
+ * is not ours */
 int emu_fdinfo(int fd, char *buf, size_t len);
 /* mmap() of a map fd (cmd/fd_ops.c): 0 and where to map, -errno, or 1 when fd is not a map */
 int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What an fd is, as the kernel's procfs tells it: readlink of /proc/self/fd/N gives anon_inode:bpf-map
- * (or -prog) for an emulated object, /proc/self/fdinfo/N shows the kernel's object lines, and with
+ * (or -prog, btf) for an emulated object, /proc/self/fdinfo/N shows the kernel's object lines, and with
  * BPFEMU_NR_CPUS the possible-CPU file shows that many CPUs, so libbpf sizes per-CPU buffers alike.
  */
 #define _GNU_SOURCE
@@ -63,6 +63,8 @@ static const char *anon_name(int fd)
 		return "anon_inode:bpf-map";
 	if (emu_is_prog_fd(fd))
 		return "anon_inode:bpf-prog";
+	if (emu_is_btf_fd(fd))
+		return "anon_inode:btf";
 	return NULL;
 }
 
@@ -116,7 +118,7 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
 	return get_readlinkat()(dirfd, path, buf, len);
 }
 
-/* The text the kernel shows in /proc/self/fdinfo/N for a map, or NULL. Caller frees. */
+/* The text the kernel shows in /proc/self/fdinfo/N for a map or a BTF object, or NULL. Caller frees. */
 static char *fdinfo_text(int fd, size_t *len)
 {
 	char head[512] = "", maps[512], line[256], path[64];
@@ -143,7 +145,7 @@ static char *fdinfo_text(int fd, size_t *len)
 	fl = fcntl(fd, F_GETFL);
 	fdfl = fcntl(fd, F_GETFD);
 	depth--;
-	/* the kernel's map files carry only the access mode and close-on-exec */
+	/* the kernel's map and BTF files carry only the access mode and close-on-exec */
 	snprintf(head, sizeof(head), "pos:\t0\nflags:\t0%o\nmnt_id:\t%llu\nino:\t%llu\n",
 		 (unsigned)((fl & O_ACCMODE) | ((fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0)), mnt, ino);
 	*len = strlen(head) + (size_t)n;

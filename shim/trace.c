@@ -189,10 +189,28 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 		put_map_flags(l, attr_u32(a, MC_FLAGS));
 		memcpy(name, a->b + MC_NAME, EMU_OBJ_NAME_LEN);
 		name[EMU_OBJ_NAME_LEN] = 0;
-		put(l, ", inner_map_fd=%d, map_name=\"%s\", map_ifindex=%u}", (int)attr_u32(a, MC_INNER_FD), name,
+		put(l, ", inner_map_fd=%d, map_name=\"%s\", map_ifindex=%u", (int)attr_u32(a, MC_INNER_FD), name,
 		    attr_u32(a, MC_IFINDEX));
+		if (attr_u32(a, MC_BTF_KEY) || attr_u32(a, MC_BTF_VALUE) || attr_u32(a, MC_BTF_VMLINUX))
+			put(l, ", btf_fd=%d, btf_key_type_id=%u, btf_value_type_id=%u, btf_vmlinux_value_type_id=%u",
+			    (int)attr_u32(a, MC_BTF_FD), attr_u32(a, MC_BTF_KEY), attr_u32(a, MC_BTF_VALUE),
+			    attr_u32(a, MC_BTF_VMLINUX));
+		put(l, "}");
 		break;
 	}
+	case EMU_BPF_BTF_LOAD:
+		put(l, "{btf=%#llx, btf_log_buf=%#llx, btf_size=%u, btf_log_size=%u, btf_log_level=%u, btf_flags=%#x}",
+		    (unsigned long long)attr_u64(a, BTF_BLOB), (unsigned long long)attr_u64(a, BTF_LOG_BUF),
+		    attr_u32(a, BTF_SIZE), attr_u32(a, BTF_LOG_SIZE), attr_u32(a, BTF_LOG_LEVEL), attr_u32(a, BTF_FLAGS));
+		break;
+	case EMU_BPF_BTF_GET_FD_BY_ID:
+		put(l, "{btf_id=%u, next_id=%u, open_flags=%#x}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT),
+		    attr_u32(a, ID_OPEN_FLAGS));
+		break;
+	case EMU_BPF_PROG_GET_FD_BY_ID:
+		put(l, "{prog_id=%u, next_id=%u, open_flags=%#x}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT),
+		    attr_u32(a, ID_OPEN_FLAGS));
+		break;
 	case EMU_BPF_MAP_LOOKUP_ELEM:
 	case EMU_BPF_MAP_UPDATE_ELEM:
 	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
@@ -244,6 +262,8 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 		put(l, ", bpf_fd=%d, file_flags=%#x}", (int)attr_u32(a, PIN_FD), attr_u32(a, PIN_FILE_FLAGS));
 		break;
 	case EMU_BPF_MAP_GET_NEXT_ID:
+	case EMU_BPF_PROG_GET_NEXT_ID:
+	case EMU_BPF_BTF_GET_NEXT_ID:
 		put(l, "{start_id=%u, next_id=%u}", attr_u32(a, ID_START), attr_u32(a, ID_NEXT));
 		break;
 	case EMU_BPF_MAP_GET_FD_BY_ID:

@@ -40,9 +40,12 @@ emu_cmd_fn emu_cmd_obj_get_info;
 /* pin.c */
 emu_cmd_fn emu_cmd_obj_pin, emu_cmd_obj_get;
 /* ids.c */
-emu_cmd_fn emu_cmd_map_get_next_id, emu_cmd_map_get_fd_by_id;
+emu_cmd_fn emu_cmd_map_get_next_id, emu_cmd_map_get_fd_by_id, emu_cmd_prog_get_next_id, emu_cmd_prog_get_fd_by_id;
+/* btf.c */
+emu_cmd_fn emu_cmd_btf_load, emu_cmd_btf_get_fd_by_id, emu_cmd_btf_get_next_id;
 /* prog_load.c */
 emu_cmd_fn emu_cmd_prog_load;
+int emu_prog_fd_id(int fd, uint32_t *id); /* 0, or -EINVAL when fd is no program */
 
 /* The generic batch loops (map_batch.c) that families point their batch ops at. */
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
@@ -52,7 +55,27 @@ int emu_batch_delete_generic(struct emu_map *m, const struct emu_attr *a, union 
 int emu_batch_lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
 int emu_batch_lookup_and_delete_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
 
-/* info.c: the map lines of /proc/self/fdinfo/N as the kernel prints them; -errno if fd is none */
+/* ids.c: fn(arg, fd, path) for every regular file this process holds an fd to (path NULL), then
+ * for every file pinned on the emulated bpffs (fd opened read-only for the call, path its pin),
+ * until fn returns false. What is visible to the id commands; fn tells the objects apart. */
+void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *arg);
+
+/* btf.c: the BTF side of MAP_CREATE (map_create.c calls it where the kernel takes btf_fd): the
+ * BTF object btf_fd names, then map_check_btf, in the kernel's order (EBADF, EINVAL, EACCES for
+ * the kernel's own BTF, the check's errno). On success c holds the BTF id, the type ids, the
+ * value's special fields and the blob, in *blob (the caller frees it after the create). */
+struct emu_create;
+int emu_map_create_btf(const struct emu_attr *a, struct emu_create *c, void **blob);
+/* btf.c: BPF_OBJ_GET_INFO_BY_FD for a BTF fd (struct bpf_btf_info); 1 when fd is no BTF object */
+int emu_btf_get_info(int fd, const struct emu_attr *a, union bpf_attr *uattr);
+/* btf.c: the BTF lines of /proc/self/fdinfo/N; -errno if fd is no BTF object */
+int emu_btf_fdinfo(int fd, char *buf, size_t len);
+
+/* info.c: bpf_check_uarg_tail_zero() of an info buffer: E2BIG past a page, or for a non-zero
+ * byte from `from` (the end of the info struct) to len; EFAULT where those bytes cannot be read. */
+int emu_info_tail_zero(const unsigned char *uinfo, uint32_t len, uint32_t from);
+/* info.c: the object lines of /proc/self/fdinfo/N as the kernel prints them (maps, BTF objects);
+ * -errno if fd is none */
 int emu_fdinfo(int fd, char *buf, size_t len);
 /* fd_ops.c: mmap() of a map fd, in the kernel's order. 0 (*file_off: where the caller's offset lies
  * in the map file), -errno, or 1 when fd is not an emulated map. */

@@ -32,8 +32,9 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 	err = -EINVAL;
 	if (!len || (off & (EMU_PAGE_SIZE - 1)))
 		goto out;
+	/* bpf_map_mmap: no mmap op, or a value with special fields (BTF), is ENOTSUPP first */
 	err = -EMU_ENOTSUPP;
-	if (!m->ops->mmap_range)
+	if (!m->ops->mmap_range || m->nr_fields)
 		goto out;
 	err = -EINVAL;
 	if ((flags & MAP_TYPE) != MAP_SHARED)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BPF_MAP_GET_NEXT_ID and BPF_MAP_GET_FD_BY_ID: the maps this process holds fds to and every
- * pinned map are visible (the kernel shows every live map to a privileged caller).
+ * BPF_MAP_GET_NEXT_ID and BPF_MAP_GET_FD_BY_ID, the same for programs, and the walk over visible
+ * objects the BTF id commands (cmd/btf.c) share: every live object of the user's processes is
+ * visible (core/objstore.c's registry), as the kernel shows every live object to a privileged
+ * caller, and the objects this process holds that no registry could take (memory files).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,128 +17,120 @@
 #include <unistd.h>
 
 #include "../core/map.h"
+#include "../core/objstore.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "cmds.h"
 
-/* Visit every map this process holds an fd to, and every pinned map. */
-static void for_each_visible_map(bool (*fn)(void *arg, uint32_t id, int fd, const char *path), void *arg)
+/* Visit every object file this process holds an fd to, then every registered one: every live
+ * object of the user's processes (core/objstore.c; see cmds.h). */
+/* The fds this process holds: false if fn stopped the walk. */
+static bool visit_own_fds(bool (*fn)(void *arg, int fd, const char *path), void *arg)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
-	char stackdirs[16][PATH_MAX];
-	int sp = 0;
 
 	if (d) {
 		int self = dirfd(d);
 
 		while ((de = readdir(d))) {
 			int fd = atoi(de->d_name);
-			uint32_t id;
-
-			if (de->d_name[0] == '.' || fd == self)
-				continue;
-			if (!emu_map_fd_id(fd, &id) && !fn(arg, id, fd, NULL)) {
-				closedir(d);
-				return;
-			}
-		}
-		closedir(d);
-	}
-	/* pinned maps: walk the bpffs tree, a bounded depth */
-	snprintf(stackdirs[sp++], PATH_MAX, "%s", emu_bpffs_root());
-	while (sp) {
-		char dir[PATH_MAX];
-
-		memcpy(dir, stackdirs[--sp], PATH_MAX);
-		d = opendir(dir);
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			char p[PATH_MAX];
 			struct stat st;
-			uint32_t id;
-			int fd;
 
-			if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			if (de->d_name[0] == '.' || fd == self || fstat(fd, &st) || !S_ISREG(st.st_mode))
 				continue;
-			if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p) || lstat(p, &st))
-				continue;
-			if (S_ISDIR(st.st_mode)) {
-				if (sp < 16)
-					memcpy(stackdirs[sp++], p, PATH_MAX);
-				continue;
-			}
-			if (!S_ISREG(st.st_mode))
-				continue;
-			fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-			if (fd < 0)
-				continue;
-			if (!emu_map_fd_id(fd, &id) && !fn(arg, id, -1, p)) {
-				close(fd);
+			if (!fn(arg, fd, NULL)) {
 				closedir(d);
-				return;
+				return false;
 			}
-			close(fd);
 		}
 		closedir(d);
 	}
+	return true;
 }
+
+void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *arg)
+{
+	if (visit_own_fds(fn, arg))
+		emu_objstore_visit(fn, arg);
+}
+
+/* The id of one kind of object an fd names: 0, or non-zero when it is not of that kind. */
+typedef int id_of_fn(int fd, uint32_t *id);
 
 struct next_id_ctx {
 	uint32_t start, best;
+	id_of_fn *id_of;
 };
 
-static bool next_id_cb(void *arg, uint32_t id, int fd, const char *path)
+static bool next_id_cb(void *arg, int fd, const char *path)
 {
 	struct next_id_ctx *c = arg;
+	uint32_t id;
 
-	(void)fd;
 	(void)path;
-	if (id > c->start && (!c->best || id < c->best))
+	if (!c->id_of(fd, &id) && id > c->start && (!c->best || id < c->best))
 		c->best = id;
 	return true;
 }
 
-int emu_cmd_map_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
+/* The registry's next id (its names say the ids: nothing is opened; from 0 a listing begins and
+ * the registry is collected first, so it lists live objects only), or one of this process's own
+ * objects the registry could not take. */
+static int get_next_id(struct emu_attr *a, union bpf_attr *uattr, enum emu_id_kind kind, id_of_fn *id_of)
 {
-	struct next_id_ctx c = { attr_u32(a, ID_START), 0 };
+	struct next_id_ctx c = { attr_u32(a, ID_START), 0, id_of };
+	uint32_t reg;
 
 	if (c.start >= INT_MAX)
 		return -EINVAL;
-	for_each_visible_map(next_id_cb, &c);
+	if (!emu_objstore_next_id(kind, c.start, &reg))
+		c.best = reg;
+	visit_own_fds(next_id_cb, &c);
 	if (!c.best)
 		return -ENOENT;
 	return emu_put_user_u32(uattr, ID_NEXT, c.best);
 }
 
+int emu_cmd_map_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return get_next_id(a, uattr, EMU_ID_MAP, emu_map_fd_id);
+}
+
+int emu_cmd_prog_get_next_id(struct emu_attr *a, union bpf_attr *uattr)
+{
+	return get_next_id(a, uattr, EMU_ID_PROG, emu_prog_fd_id);
+}
+
 struct fd_by_id_ctx {
 	uint32_t id;
-	int mode;
-	int fd; /* result or -errno */
+	bool found;
+	id_of_fn *id_of;
+	char path[PATH_MAX]; /* where the object was found: its pin, or /proc/self/fd/N */
 };
 
-static bool fd_by_id_cb(void *arg, uint32_t id, int fd, const char *path)
+/* Only notes where the map is: the new fd is opened once the walk has closed its own, so it gets
+ * the lowest free number, as the kernel's would. */
+static bool fd_by_id_cb(void *arg, int fd, const char *path)
 {
 	struct fd_by_id_ctx *c = arg;
-	char proc[64];
+	uint32_t id;
 
-	if (id != c->id)
+	if (c->id_of(fd, &id) || id != c->id)
 		return true;
-	if (!path) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		path = proc;
-	}
-	c->fd = open(path, c->mode | O_CLOEXEC);
-	if (c->fd < 0)
-		c->fd = -errno;
+	if (path)
+		snprintf(c->path, sizeof(c->path), "%s", path);
+	else
+		snprintf(c->path, sizeof(c->path), "/proc/self/fd/%d", fd);
+	c->found = true;
 	return false;
 }
 
 int emu_cmd_map_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 {
 	uint32_t flags = attr_u32(a, ID_OPEN_FLAGS);
-	struct fd_by_id_ctx c = { attr_u32(a, ID_START), O_RDWR, -ENOENT };
+	struct fd_by_id_ctx c = { .id = attr_u32(a, ID_START), .id_of = emu_map_fd_id };
+	int mode = O_RDWR, fd;
 
 	(void)uattr;
 	if (flags & ~(EMU_F_RDONLY | EMU_F_WRONLY))
@@ -144,13 +138,37 @@ int emu_cmd_map_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
 	if ((flags & EMU_F_RDONLY) && (flags & EMU_F_WRONLY))
 		return -EINVAL;
 	if (flags & EMU_F_RDONLY)
-		c.mode = O_RDONLY;
+		mode = O_RDONLY;
 	else if (flags & EMU_F_WRONLY)
-		c.mode = O_WRONLY;
+		mode = O_WRONLY;
 	if (!c.id)
 		return -ENOENT;
-	for_each_visible_map(fd_by_id_cb, &c);
-	if (c.fd >= 0 && c.mode != O_RDWR)
-		emu_mark_restricted(c.fd);
-	return c.fd;
+	/* a live registered map (one no fd, pin or holder keeps is gone, as the kernel's), else one
+	 * of this process's own the registry could not take */
+	fd = emu_objstore_open_live(EMU_ID_MAP, c.id, mode);
+	if (fd == -ENOENT && !visit_own_fds(fd_by_id_cb, &c)) {
+		fd = open(c.path, mode | O_CLOEXEC);
+		if (fd < 0)
+			fd = errno == EMFILE || errno == ENFILE ? -errno : -ENOENT;
+	}
+	if (fd < 0)
+		return fd;
+	if (mode != O_RDWR)
+		emu_mark_restricted(fd);
+	return fd;
+}
+
+/* BPF_PROG_GET_FD_BY_ID: a new fd of the program, read-write and close-on-exec as the kernel's. */
+int emu_cmd_prog_get_fd_by_id(struct emu_attr *a, union bpf_attr *uattr)
+{
+	struct fd_by_id_ctx c = { .id = attr_u32(a, ID_START), .id_of = emu_prog_fd_id };
+	int fd;
+
+	(void)uattr;
+	if (!c.id)
+		return -ENOENT;
+	fd = emu_objstore_open_live(EMU_ID_PROG, c.id, O_RDWR);
+	if (fd == -ENOENT && !visit_own_fds(fd_by_id_cb, &c))
+		fd = open(c.path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -ENOENT : fd;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What an fd tells about its object: BPF_OBJ_GET_INFO_BY_FD (struct bpf_map_info, with the
- * kernel's rules for the caller's buffer) and the object lines of /proc/self/fdinfo/N.
+ * kernel's rules for the caller's buffer; struct bpf_btf_info is cmd/btf.c's) and the object
+ * lines of /proc/self/fdinfo/N.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "../core/map.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
+#include "../util/diag.h"
 #include "../util/hash.h"
 #include "cmds.h"
 
@@ -42,29 +44,17 @@ static int map_content_hash(struct emu_map *m, void *uhash, uint32_t hash_size)
 #define INFO_SIZE MI_SIZE /* struct bpf_map_info on 6.18 */
 #define INFO_CHECKED 100u /* from here on, bytes the caller passes must be zero */
 
-int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
+int emu_info_tail_zero(const unsigned char *uinfo, uint32_t len, uint32_t from)
 {
-	unsigned char info[INFO_SIZE], chunk[256];
-	uint32_t len = attr_u32(a, INFO_LEN), n;
-	unsigned char *uinfo = attr_ptr(a, INFO_PTR);
-	const struct emu_map *h;
-	struct emu_map *m;
-	struct stat st;
-	int err, mode;
+	unsigned char chunk[256];
+	uint32_t n;
 
-	if (fstat((int)attr_u32(a, INFO_FD), &st))
-		return -EBADFD; /* the kernel's answer here differs from the element commands' */
-	err = emu_map_get((int)attr_u32(a, INFO_FD), &m, &mode);
-	if (err)
-		return err == -EBADF ? -EBADFD : err; /* an O_PATH fd */
-	if (len > EMU_PAGE_SIZE) {
-		err = -E2BIG;
-		goto out;
-	}
-	/* Everything from INFO_CHECKED on (the padding included) must be zero, checked before the
-	 * struct is read. The kernel reads it word by word and stops at the first non-zero one, so
-	 * junk before an unreadable page is E2BIG, not EFAULT: no chunk may cross a page boundary. */
-	for (uint32_t off = INFO_CHECKED; off < len; off += n) {
+	if (len > EMU_PAGE_SIZE)
+		return -E2BIG;
+	/* Everything from `from` on must be zero, checked before the struct is read. The kernel
+	 * reads it byte by byte and stops at the first non-zero one, so junk before an unreadable
+	 * page is E2BIG, not EFAULT: no chunk may cross a page boundary. */
+	for (uint32_t off = from; off < len; off += n) {
 		/* integer arithmetic: uinfo may be NULL or wild, which only the copy may find out */
 		uintptr_t p = (uintptr_t)uinfo + off;
 		uint32_t to_page = EMU_PAGE_SIZE - (uint32_t)(p & (EMU_PAGE_SIZE - 1));
@@ -72,15 +62,38 @@ int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 		n = len - off < sizeof(chunk) ? len - off : (uint32_t)sizeof(chunk);
 		if (n > to_page)
 			n = to_page;
-		err = emu_copy_from_user(chunk, (const void *)p, n);
-		if (err)
-			goto out;
+		if (emu_copy_from_user(chunk, (const void *)p, n))
+			return -EFAULT;
 		for (uint32_t i = 0; i < n; i++)
-			if (chunk[i]) {
-				err = -E2BIG;
-				goto out;
-			}
+			if (chunk[i])
+				return -E2BIG;
 	}
+	return 0;
+}
+
+int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
+{
+	unsigned char info[INFO_SIZE];
+	uint32_t len = attr_u32(a, INFO_LEN), n;
+	unsigned char *uinfo = attr_ptr(a, INFO_PTR);
+	int fd = (int)attr_u32(a, INFO_FD);
+	const struct emu_map *h;
+	struct emu_map *m;
+	struct stat st;
+	int err, mode;
+
+	if (fstat(fd, &st))
+		return -EBADFD; /* the kernel's answer here differs from the element commands' */
+	err = emu_btf_get_info(fd, a, uattr);
+	if (err != 1)
+		return err;
+	err = emu_map_get(fd, &m, &mode);
+	if (err)
+		return err == -EBADF ? -EBADFD : err; /* an O_PATH fd */
+	/* Everything from INFO_CHECKED on (the padding included) must be zero. */
+	err = emu_info_tail_zero(uinfo, len, INFO_CHECKED);
+	if (err)
+		goto out;
 	n = len < INFO_SIZE ? len : INFO_SIZE;
 	memset(info, 0, sizeof(info));
 	err = emu_copy_from_user(info, uinfo, n);
@@ -97,7 +110,14 @@ int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	memcpy(info + 16, &h->max_entries, 4);
 	memcpy(info + 20, &h->map_flags, 4);
 	memcpy(info + 24, h->name, EMU_OBJ_NAME_LEN);
-	memset(info + 44, 0, 4); /* btf_vmlinux_value_type_id */
+	memcpy(info + MI_BTF_VMLINUX_VALUE_TYPE_ID, &h->btf_vmlinux_value_type_id, 4);
+	if (h->btf_id) { /* else the caller's bytes stay, as the kernel leaves them */
+		uint32_t btf_id = h->btf_id + (EMU_FAULT("map-btf-id") ? 1 : 0);
+
+		memcpy(info + MI_BTF_ID, &btf_id, 4);
+		memcpy(info + MI_BTF_KEY_TYPE_ID, &h->btf_key_type_id, 4);
+		memcpy(info + MI_BTF_VALUE_TYPE_ID, &h->btf_value_type_id, 4);
+	}
 	memcpy(info + 80, &h->map_extra, 8);
 	{
 		uint64_t hash_ptr;
@@ -120,7 +140,7 @@ out:
 }
 
 
-/* The map part of /proc/self/fdinfo/N, in the kernel's format (its %#x prints 0 as "0x0"). */
+/* The object part of /proc/self/fdinfo/N, in the kernel's format (its %#x prints 0 as "0x0"). */
 int emu_fdinfo(int fd, char *buf, size_t len)
 {
 	struct emu_map *m;
@@ -128,7 +148,7 @@ int emu_fdinfo(int fd, char *buf, size_t len)
 	const struct emu_map *h;
 
 	if (err)
-		return err;
+		return emu_btf_fdinfo(fd, buf, len);
 	h = m;
 	n = snprintf(buf, len,
 		     "map_type:\t%u\nkey_size:\t%u\nvalue_size:\t%u\nmax_entries:\t%u\n"

@@ -11,6 +11,7 @@
 
 #include "../core/map.h"
 #include "../core/sync.h"
+#include "../core/value.h"
 #include "../uaccess/uaccess.h"
 #include "cmds.h"
 
@@ -70,11 +71,48 @@ static int put_count(union bpf_attr *uattr, uint32_t v)
 	return emu_put_user_u32(uattr, BA_COUNT, v);
 }
 
-/* elem_flags may only be BPF_F_LOCK, and that only for values with a bpf_spin_lock: no emulated
- * map has one (no BTF), so anything but 0 is refused. */
-static bool elem_flags_ok(const struct emu_attr *a)
+/* elem_flags may only be BPF_F_LOCK, and that only for values with a bpf_spin_lock. */
+static bool elem_flags_ok(const struct emu_map *m, const struct emu_attr *a)
 {
-	return attr_u64(a, BA_ELEM_FLAGS) == 0;
+	uint64_t ef = attr_u64(a, BA_ELEM_FLAGS);
+
+	return !(ef & ~EMU_F_LOCK) && (!(ef & EMU_F_LOCK) || emu_value_has_spin_lock(m));
+}
+
+static bool lock_flag(const struct emu_attr *a)
+{
+	return attr_u64(a, BA_ELEM_FLAGS) & EMU_F_LOCK;
+}
+
+/*
+ * A value with special fields (BTF) is never copied out as the map holds it: a run's values go
+ * through private copies (under each value's spin lock with BPF_F_LOCK), their fields zeroed,
+ * and the run points at those. Lock held. false: no memory for them.
+ */
+static int run_private_values(struct emu_map *m, struct emu_bucket_run *r, bool locked_copy, char **buf,
+			      size_t *cap)
+{
+	uint32_t n = r->nr ? r->end[r->nr - 1] : 0, vs = m->value_bytes;
+
+	if ((size_t)n * vs > *cap) {
+		char *nb = realloc(*buf, (size_t)n * vs);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = (size_t)n * vs;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char *v = *buf + (size_t)i * vs;
+
+		if (!locked_copy)
+			memcpy(v, r->values[i], vs);
+		else if (emu_value_read_locked(m, r->values[i], v))
+			return -EUCLEAN; /* a spin lock no one can hold (named) */
+		emu_value_clear_fields(m, v);
+		r->values[i] = v;
+	}
+	return 0;
 }
 
 struct run_buf {
@@ -119,9 +157,11 @@ static int lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf
 				    .cap = RUN_STACK };
 	struct run_buf heap = { NULL, NULL, NULL, NULL };
 	bool first = true;
+	char *vbuf = NULL; /* values with special fields: their private copies */
+	size_t vcap = 0;
 	int err = 0;
 
-	if (!elem_flags_ok(a) || attr_u64(a, BA_FLAGS))
+	if (!elem_flags_ok(m, a) || attr_u64(a, BA_FLAGS))
 		return -EINVAL;
 	if (!max)
 		return 0;
@@ -146,6 +186,10 @@ static int lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		}
 		first = false;
+		if (m->nr_fields && (err = run_private_values(m, &r, lock_flag(a), &vbuf, &vcap))) {
+			emu_map_unlock(m);
+			break;
+		}
 		s = emu_copy_run_to_user(attr_u64(a, BA_KEYS), attr_u64(a, BA_VALUES), total, &r, ks, vs);
 		fault = s < r.nr;
 		if (del && r.nr) /* the bucket whose copy faulted goes too, as in the kernel */
@@ -179,6 +223,7 @@ out:
 	free(heap.values);
 	free(heap.bucket);
 	free(heap.end);
+	free(vbuf);
 	return err;
 }
 
@@ -248,7 +293,9 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 	struct held h = { .m = m };
 	int err;
 
-	if (!elem_flags_ok(a))
+	bool fields = m->nr_fields != 0;
+
+	if (!elem_flags_ok(m, a))
 		return -EINVAL; /* `flags` is not looked at by the generic batches */
 	if (!max)
 		return 0;
@@ -269,14 +316,16 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 	key = buf;
 	value = buf + ks;
 	err = 0;
-	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->map_flags & EMU_F_MMAPABLE)) {
+	/* values with special fields (BTF) go element by element, as the kernel's generic batch:
+	 * get_next_key, then a lookup whose copy is cleared of them */
+	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->map_flags & EMU_F_MMAPABLE) && !fields) {
 		err = lookup_runs(m, a, max, &prev, prev_buf, &cp);
 		if (err && err != -ENOENT)
 			goto out;
 		goto done;
 	}
 	for (cp = 0; cp < max;) {
-		if (m->ops->batch_next) {
+		if (m->ops->batch_next && !fields) {
 			err = held_step(&h);
 			if (err)
 				goto out; /* as a failed lookup */
@@ -287,11 +336,13 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 			err = m->ops->get_next_key(m, prev, key);
 			if (err)
 				break;
-			err = m->ops->lookup(m, key, value);
+			err = lock_flag(a) ? emu_value_lookup_locked(m, key, value) : m->ops->lookup(m, key, value);
 			if (err == -ENOENT)
 				goto next; /* deleted since get_next_key saw it: skipped silently */
 			if (err)
 				goto out;
+			if (fields)
+				emu_value_clear_fields(m, value);
 		}
 		if (emu_copy_to_user(uoff(a, BA_KEYS, cp, ks), key, ks) ||
 		    emu_copy_to_user(uoff(a, BA_VALUES, cp, vs), value, vs)) {
@@ -335,7 +386,7 @@ static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf
 	char *key, *value = NULL;
 	int err = 0;
 
-	if (!elem_flags_ok(a))
+	if (!elem_flags_ok(m, a))
 		return -EINVAL;
 	if (!max)
 		return 0;
@@ -355,6 +406,8 @@ static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		if (update && emu_copy_from_user(value, uoff(a, BA_VALUES, cp, vs), vs))
 			break;
+		if (update && m->nr_fields) /* never the caller's (core/value.h) */
+			emu_value_clear_fields(m, value);
 		if (!locked)
 			err = update ? m->ops->update(m, key, value, flags) : m->ops->delete(m, key);
 		else if (!(err = held_step(&h)))

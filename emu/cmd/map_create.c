@@ -2,7 +2,8 @@
 /*
  * BPF_MAP_CREATE: the kernel's generic checks (kernel/bpf/syscall.c map_create), in its order:
  * flags and fields every type shares, then the family's alloc_check, then what the kernel finds
- * only after allocating (sizes it cannot allocate, the name, BTF, the exclusive-program hash).
+ * only after allocating (sizes it cannot allocate, the name, BTF (cmd/btf.c), the exclusive-program
+ * hash).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,10 +37,11 @@ int emu_cmd_map_create(struct emu_attr *a, union bpf_attr *uattr)
 	static bool type_said[EMU_NR_MAP_TYPES];
 	struct emu_create c;
 	const struct emu_map_ops *ops;
+	void *btf_blob = NULL;
 	uint32_t flags = attr_u32(a, MC_FLAGS);
 	uint32_t type = attr_u32(a, MC_TYPE);
 	char name[EMU_OBJ_NAME_LEN];
-	int err, fd;
+	int err, fd = -1;
 
 	(void)uattr;
 	flags &= ~EMU_F_TOKEN_FD; /* remembered for the token check below */
@@ -105,25 +107,27 @@ int emu_cmd_map_create(struct emu_attr *a, union bpf_attr *uattr)
 	if (!emu_obj_name_ok(name))
 		return -EINVAL;
 	if (attr_u32(a, MC_BTF_KEY) || attr_u32(a, MC_BTF_VALUE) || attr_u32(a, MC_BTF_VMLINUX)) {
-		struct stat st;
-
-		/* BTF objects are not emulated, so no fd is a BTF fd. */
-		return fstat((int)attr_u32(a, MC_BTF_FD), &st) ? -EBADF : -EINVAL;
+		err = emu_map_create_btf(a, &c, &btf_blob);
+		if (err)
+			return err;
 	}
 	if (attr_u64(a, MC_EXCL_HASH)) {
 		unsigned char hash[32];
 
+		err = -EINVAL;
 		if (attr_u32(a, MC_EXCL_HASH_SIZE) != sizeof(hash))
-			return -EINVAL;
+			goto out;
+		err = -EFAULT;
 		if (emu_copy_from_user(hash, attr_ptr(a, MC_EXCL_HASH), sizeof(hash)))
-			return -EFAULT;
+			goto out;
 	} else if (attr_u32(a, MC_EXCL_HASH_SIZE)) {
-		return -EINVAL;
+		err = -EINVAL;
+		goto out;
 	}
 
 	err = emu_map_create_file(&c, ops, name, &fd);
-	if (err)
-		return err;
-	return fd;
+out:
+	free(btf_blob);
+	return err ? err : fd;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "../core/map.h"
+#include "../core/value.h"
 #include "../uaccess/uaccess.h"
 #include "../util/diag.h"
 #include "cmds.h"
@@ -95,6 +96,20 @@ static int elem_value_buf(struct elem_call *c, size_t n)
 	return c->val ? 0 : -ENOMEM;
 }
 
+/* BPF_F_LOCK needs a bpf_spin_lock in the map's value (else EINVAL, as the kernel checks). */
+static inline int lock_flag_ok(const struct elem_call *c, uint64_t flags)
+{
+	return !(flags & EMU_F_LOCK) || emu_value_has_spin_lock(c->m) ? 0 : -EINVAL;
+}
+
+/* The special fields of a value (BTF maps) are never the caller's to read or write
+ * (core/value.h): zeroed in what the caller gets and in what the family is given. */
+static inline void clear_fields(const struct elem_call *c)
+{
+	if (__builtin_expect(c->m->nr_fields != 0, 0))
+		emu_value_clear_fields(c->m, c->val);
+}
+
 /* inline: a call and frame of its own were a twentieth of a lookup */
 static inline __attribute__((always_inline)) int elem_end(struct elem_call *c, int err)
 {
@@ -115,14 +130,18 @@ int emu_cmd_map_lookup(struct emu_attr *a, union bpf_attr *uattr)
 	if (flags & ~EMU_F_LOCK)
 		return -EINVAL;
 	err = elem_begin(&c, a, NEED_READ);
-	if (!err && (flags & EMU_F_LOCK)) /* no emulated map has a bpf_spin_lock (no BTF) */
-		err = -EINVAL;
+	if (!err)
+		err = lock_flag_ok(&c, flags);
 	if (!err)
 		err = elem_key(&c, a);
 	if (!err)
 		err = elem_value_buf(&c, c.m->value_bytes);
-	if (!err)
+	if (!err && (flags & EMU_F_LOCK))
+		err = emu_value_lookup_locked(c.m, c.key, c.val);
+	else if (!err)
 		err = c.m->ops->peek ? c.m->ops->peek(c.m, c.val) : c.m->ops->lookup(c.m, c.key, c.val);
+	if (!err)
+		clear_fields(&c);
 	if (!err && EMU_FAULT("lookup-byte"))
 		((unsigned char *)c.val)[c.m->value_bytes - 1] ^= 0x5a;
 	if (!err)
@@ -138,8 +157,8 @@ int emu_cmd_map_update(struct emu_attr *a, union bpf_attr *uattr)
 	int err;
 
 	err = elem_begin(&c, a, NEED_WRITE);
-	if (!err && (flags & EMU_F_LOCK))
-		err = -EINVAL;
+	if (!err)
+		err = lock_flag_ok(&c, flags);
 	if (!err)
 		err = elem_key(&c, a);
 	if (!err)
@@ -147,6 +166,8 @@ int emu_cmd_map_update(struct emu_attr *a, union bpf_attr *uattr)
 	/* the value is copied before the family validates flags, as in the kernel */
 	if (!err)
 		err = emu_copy_from_user(c.val, attr_ptr(a, EL_VALUE), c.m->value_bytes);
+	if (!err)
+		clear_fields(&c);
 	if (!err)
 		err = c.m->ops->push ? c.m->ops->push(c.m, c.val, flags) : c.m->ops->update(c.m, c.key, c.val, flags);
 	return elem_end(&c, err);
@@ -204,8 +225,10 @@ int emu_cmd_map_lookup_and_delete(struct emu_attr *a, union bpf_attr *uattr)
 	if (flags & ~EMU_F_LOCK)
 		return -EINVAL;
 	err = elem_begin(&c, a, NEED_READ | NEED_WRITE);
-	if (!err && flags) /* queue/stack take no flags; F_LOCK needs a spin lock none of ours has */
+	if (!err && flags && c.m->ops->pop) /* queue/stack take no flags */
 		err = -EINVAL;
+	if (!err)
+		err = lock_flag_ok(&c, flags);
 	if (!err)
 		err = elem_key(&c, a);
 	if (!err)
@@ -218,6 +241,8 @@ int emu_cmd_map_lookup_and_delete(struct emu_attr *a, union bpf_attr *uattr)
 		else
 			err = -EMU_ENOTSUPP;
 	}
+	if (!err)
+		clear_fields(&c);
 	/* The element is gone even when the copy-out faults, as in the kernel. */
 	if (!err)
 		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->value_bytes);
@@ -233,8 +258,11 @@ int emu_cmd_map_freeze(struct emu_attr *a, union bpf_attr *uattr)
 	err = emu_map_get((int)attr_u32(a, 0), &m, &mode);
 	if (err)
 		return err;
-	/* A frozen map has no writers left, so a second freeze is refused for permission. */
-	if (!emu_can_write(m, mode))
+	/* A map whose value has special fields (BTF) cannot be frozen, whatever the fd's mode. A
+	 * frozen map has no writers left, so a second freeze is refused for permission. */
+	if (m->nr_fields)
+		err = -EMU_ENOTSUPP;
+	else if (!emu_can_write(m, mode))
 		err = -EPERM;
 	else
 		__atomic_store_n(&m->hdr->frozen, 1, __ATOMIC_RELEASE);

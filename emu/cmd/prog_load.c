@@ -15,6 +15,7 @@
 
 #include "../core/map.h"
 #include "../core/object.h"
+#include "../core/objstore.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "../util/diag.h"
@@ -87,12 +88,13 @@ int emu_cmd_prog_load(struct emu_attr *a, union bpf_attr *uattr)
 	h.magic = EMU_PROG_MAGIC;
 	h.prog_type = type;
 	h.insn_cnt = cnt;
-	h.id = emu_alloc_id();
+	h.id = emu_alloc_id(EMU_ID_PROG);
 	memcpy(h.name, name, sizeof(name));
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
 		close(fd);
 		return -ENOMEM;
 	}
+	emu_objstore_register(fd, EMU_ID_PROG, h.id);
 	return fd;
 
 unsupported:
@@ -104,4 +106,26 @@ unsupported:
 				 "feature probes: EOPNOTSUPP");
 	}
 	return -EOPNOTSUPP;
+}
+
+/* The id of the program file fd names (the id commands, cmd/ids.c): 0, or -EINVAL if none. */
+int emu_prog_fd_id(int fd, uint32_t *id)
+{
+	struct emu_prog_hdr h;
+	char path[64];
+	int rfd;
+	ssize_t n;
+
+	if (!emu_is_prog_fd(fd))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return -EINVAL;
+	n = pread(rfd, &h, sizeof(h), 0);
+	close(rfd);
+	if (n != (ssize_t)sizeof(h) || h.magic != EMU_PROG_MAGIC)
+		return -EINVAL;
+	*id = h.id;
+	return 0;
 }

@@ -42,7 +42,12 @@
 	X(EMU_BPF_OBJ_GET, emu_cmd_obj_get, PIN_END, NEW_FD)                                        \
 	X(EMU_BPF_MAP_GET_NEXT_ID, emu_cmd_map_get_next_id, ID_GET_NEXT_END, NO_FD)                 \
 	X(EMU_BPF_MAP_GET_FD_BY_ID, emu_cmd_map_get_fd_by_id, ID_GET_FD_END, NEW_FD)                \
-	X(EMU_BPF_PROG_LOAD, emu_cmd_prog_load, PL_END, NEW_FD)
+	X(EMU_BPF_PROG_GET_NEXT_ID, emu_cmd_prog_get_next_id, ID_GET_NEXT_END, NO_FD)               \
+	X(EMU_BPF_PROG_GET_FD_BY_ID, emu_cmd_prog_get_fd_by_id, ID_PROG_GET_FD_END, NEW_FD)         \
+	X(EMU_BPF_PROG_LOAD, emu_cmd_prog_load, PL_END, NEW_FD)                                     \
+	X(EMU_BPF_BTF_LOAD, emu_cmd_btf_load, BTF_END, NEW_FD)                                      \
+	X(EMU_BPF_BTF_GET_FD_BY_ID, emu_cmd_btf_get_fd_by_id, ID_BTF_GET_FD_END, NEW_FD)            \
+	X(EMU_BPF_BTF_GET_NEXT_ID, emu_cmd_btf_get_next_id, ID_GET_NEXT_END, NO_FD)
 
 bool emu_can_write(const struct emu_map *m, int accmode)
 {

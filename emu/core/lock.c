@@ -20,6 +20,7 @@
 #include "../arch/arch.h"
 #include "inplace.h"
 #include "sync.h"
+#include "value.h"
 
 #ifdef EMU_TSAN
 #include <sanitizer/tsan_interface.h>
@@ -220,11 +221,14 @@ static void recover_locked(struct emu_map *m)
 	if (dst) {
 		/* only onto one of the map's values, from within the stage: the record is the file's */
 		if (m->redo_off && len <= m->redo_cap && emu_map_value_range_ok(m, dst, len))
-			memcpy(m->base + dst, m->base + m->redo_off, len);
+			emu_value_copy_in(m, m->base + dst, m->base + m->redo_off, len);
 		else
 			emu_map_corrupt(m, "redo record");
 		__atomic_store_n(&h->redo_dst, 0, __ATOMIC_RELEASE);
 	}
+	/* after the replay: a BPF_F_LOCK writer's value is whole before its spin lock is let go */
+	if (m->nr_locks)
+		emu_value_recover(m);
 	if (m->ops->recover)
 		m->ops->recover(m);
 	emu_count_recovery(m);
@@ -334,10 +338,11 @@ void emu_map_write_value(struct emu_map *m, void *dst, const void *src, size_t n
 {
 	struct emu_map_hdr *h = m->hdr;
 
-	if (emu_store_whole(dst, src, n))
+	/* a value holding a lock word is never stored whole: the word is not the caller's */
+	if (!m->nr_locks && emu_store_whole(dst, src, n))
 		return;
 	if (!m->redo_off) { /* a family without in-place writes asked: nothing to protect with */
-		memcpy(dst, src, n);
+		emu_value_copy_in(m, dst, src, n);
 		return;
 	}
 	emu_redo_copy(m, &(struct emu_redo){ m->base + m->redo_off, &h->redo_dst, &h->redo_len, "redo.stage",
@@ -353,11 +358,11 @@ void emu_redo_copy(struct emu_map *m, const struct emu_redo *r, void *dst, const
 	__atomic_store_n(r->dst, (uint64_t)((char *)dst - m->base), __ATOMIC_RELEASE);
 #ifdef BPFEMU_TEST_HOOKS
 	/* in halves, so a test can kill a writer with its value half written */
-	memcpy(dst, src, n / 2);
+	emu_value_copy_in(m, dst, src, n / 2);
 	EMU_CRASH_POINT(r->copy_point);
-	memcpy((char *)dst + n / 2, (const char *)src + n / 2, n - n / 2);
+	emu_value_copy_in(m, dst, src, n); /* (the first half again: lock words go by offset) */
 #else
-	memcpy(dst, src, n);
+	emu_value_copy_in(m, dst, src, n);
 #endif
 	EMU_CRASH_POINT(r->copy_point);
 	__atomic_store_n(r->dst, 0, __ATOMIC_RELEASE);

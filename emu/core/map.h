@@ -16,8 +16,16 @@
 #include "../uapi/bpf_uapi.h"
 
 #define EMU_MAGIC 0x3170616d75656670ULL /* "pfeuamp1": a bpfemu map file */
-#define EMU_LAYOUT_VERSION 4u /* 2: the redo record of in-place value writes; 3: the write sequence;
-				* 4: in-place writer slots */
+#define EMU_LAYOUT_VERSION 5u /* 2: the redo record of in-place value writes; 3: the write sequence;
+				* 4: in-place writer slots; 5: BTF and the value's special fields */
+#define EMU_MAP_FIELDS_MAX 11u /* the kernel's BTF_FIELDS_MAX */
+
+/* One special field of a map value (the kernel's btf_field): bytes a caller's copies skip. */
+struct emu_map_field {
+	uint32_t offset, size;
+	uint32_t type; /* one EMU_BTF_F_* bit (btf/btf.h) */
+	uint32_t is_lock; /* a spin lock or resilient spin lock: never stored over once the map exists */
+};
 
 /*
  * The head of every map file. Everything a process needs to use the map is in the file, at
@@ -50,6 +58,30 @@ struct emu_map_hdr {
 	uint64_t redo_off;    /* see redo_dst */
 	uint64_t inplace_off; /* in-place writer slots (inplace.c), 0 if the family has none */
 	uint32_t inplace_stage; /* bytes of one slot's staging area, a multiple of 64 */
+	/* The value's special fields (core/value.h): 0 for almost every map, and then the fields
+	 * below are never read on the element paths. */
+	uint32_t nr_fields;
+
+	/*
+	 * BTF, read by info and the value paths of maps with special fields. A map created with BTF
+	 * keeps a copy of the BTF's blob (btf_off, btf_size) and its id, as the kernel's map holds a
+	 * reference on its BTF: as long as the map file lives the BTF is findable by that id
+	 * (BPF_BTF_GET_FD_BY_ID makes a BTF object from the copy), in every process that sees the map.
+	 */
+	uint32_t btf_id; /* 0: created without BTF */
+	uint32_t btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id;
+	uint32_t btf_size;
+	uint64_t btf_off;
+	int32_t spin_lock_off; /* the bpf_spin_lock BPF_F_LOCK takes, -1 if none */
+	uint32_t nr_locks;     /* fields with is_lock set */
+	uint32_t field_mask;   /* EMU_BTF_F_* of the fields */
+	struct emu_map_field fields[EMU_MAP_FIELDS_MAX]; /* sorted by offset */
+	/*
+	 * A map lock holder that took a value's spin lock for a BPF_F_LOCK copy (core/value.c) says
+	 * where (an offset in the file) until it lets go: one killed in between leaves the lock word
+	 * taken, and the next lock holder's repair releases it.
+	 */
+	uint64_t spin_held;
 
 	_Alignas(64) pthread_mutex_t lock; /* process-shared, robust */
 	/*
@@ -142,11 +174,20 @@ struct emu_map {
 	 * that names anything else is not replayed. */
 	uint64_t data_off, data_end;
 	uint32_t data_stride, data_voff, data_woff;
+	/* the value's special fields and the map's BTF (core/value.h), as checked at adoption */
+	uint32_t nr_fields, nr_locks, field_mask;
+	int32_t spin_lock_off;
+	uint32_t btf_id, btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id, btf_size;
+	uint64_t btf_off;
+	struct emu_map_field fields[EMU_MAP_FIELDS_MAX];
 	bool damage_said; /* the one diagnostic of this map's damage was printed */
 	/* lock words found held by no possible owner (emu_robust_lock_wait): the map lock's, then
 	 * one per writer slot */
 	uint32_t lock_gone[1 + EMU_MAX_LOCK_SLOTS];
 };
+
+/* value_ptr's answer for a damaged map (no value of the map is there) */
+#define EMU_VALUE_DAMAGED ((void *)(uintptr_t)-1)
 
 /* The family's geometry in m->fam; each family asserts its struct fits EMU_FAM_SIZE. */
 static inline void *emu_fam(const struct emu_map *m) { return (void *)m->fam; }
@@ -158,6 +199,13 @@ struct emu_create {
 	uint32_t map_type, key_size, value_size, max_entries, map_flags, nr_cpus;
 	uint32_t numa_node; /* NUMA_NO_NODE (-1) unless BPF_F_NUMA_NODE */
 	uint64_t map_extra;
+	/* BTF, when MAP_CREATE named one: its id and blob (copied into the map file), the type ids,
+	 * and the value's special fields (emu_btf_check_map's record, nr_fields 0 if none) */
+	uint32_t btf_id, btf_size, btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id;
+	const void *btf_data;
+	uint32_t nr_fields, nr_locks, field_mask;
+	int32_t spin_lock_off;
+	struct emu_map_field fields[EMU_MAP_FIELDS_MAX];
 };
 
 /*
@@ -199,6 +247,13 @@ struct emu_map_ops {
 	int (*mmap_range)(struct emu_map *m, uint64_t *off, uint64_t *len);
 	/* the values whose SHA-256 OBJ_GET_INFO_BY_FD reports for a frozen map (ARRAY) */
 	int (*content)(struct emu_map *m, const void **data, size_t *len);
+	/*
+	 * The value of key inside the map, with the map lock held: what a BPF_F_LOCK copy takes the
+	 * value's spin lock in and copies from or to (core/value.c). NULL if the key is absent
+	 * (arrays: an index past the end), EMU_VALUE_DAMAGED (named by emu_map_corrupt) if the walk to
+	 * it found damage. Families whose values may hold a spin lock (HASH, ARRAY).
+	 */
+	void *(*value_ptr)(struct emu_map *m, const void *key);
 	/* consistency check of the whole structure, bounded: 0, or -EUCLEAN (emu_map_corrupt names
 	 * the first damage found) */
 	int (*check)(struct emu_map *m);

@@ -29,10 +29,12 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "../btf/btf.h"
 #include "../cmd/cmds.h"
 #include "../util/diag.h"
 #include "cpus.h"
 #include "inplace.h"
+#include "objstore.h"
 #include "registry.h"
 #include "state.h"
 #include "sync.h"
@@ -46,24 +48,33 @@ static uint64_t total_ram(void)
 	return (uint64_t)si.totalram * si.mem_unit;
 }
 
-/* The redo record's staging area: one user value, for the types that overwrite values in place. */
+/* The redo record's staging area: one user value, for the types that overwrite values in place
+ * (and hash maps whose values hold a spin lock: BPF_F_LOCK updates write them in place). */
 static uint64_t redo_bytes(const struct emu_create *c)
 {
 	if (emu_is_percpu_type(c->map_type))
 		return emu_round_up64(emu_round_up64(c->value_size, 8) * c->nr_cpus, 64);
-	return c->map_type == EMU_MAP_ARRAY ? emu_round_up64(c->value_size, 64) : 0;
+	return c->map_type == EMU_MAP_ARRAY || c->nr_locks ? emu_round_up64(c->value_size, 64) : 0;
 }
 
-/* One slot's staging area (inplace.c), whole lines so that slots share none. */
+/* One slot's staging area (inplace.c), whole lines so that slots share none. Values holding a
+ * lock word take no lock-free in-place writes (core/value.h). */
 static uint32_t inplace_stage(const struct emu_create *c, const struct emu_map_ops *ops)
 {
-	return ops->inplace_bytes ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
+	return ops->inplace_bytes && !c->nr_locks ? emu_round_up(ops->inplace_bytes(c), 64) : 0;
 }
 
-/* Where everything of a map of this shape lies in its file. */
+/* The BTF blob a map keeps a copy of, at the end of its file (core/map.h). */
+static uint64_t btf_bytes(const struct emu_create *c)
+{
+	return c->btf_id ? emu_round_up64(c->btf_size, 64) : 0;
+}
+
+/* Where everything of a map of this shape lies in its file: the header, the family's state, then
+ * from the end the BTF copy, the redo stage and the in-place slots. */
 struct layout {
 	uint64_t priv_off, priv_end; /* the family's state: what the kernel would allocate */
-	uint64_t inplace_off, redo_off, file_size;
+	uint64_t inplace_off, redo_off, btf_off, file_size;
 	uint32_t inplace_stage, redo_cap;
 };
 
@@ -84,7 +95,9 @@ static int map_layout(const struct emu_create *c, const struct emu_map_ops *ops,
 	l->inplace_off = l->inplace_stage ? end : 0;
 	end += emu_inplace_area(l->inplace_stage);
 	l->redo_off = l->redo_cap ? end : 0;
-	l->file_size = end + l->redo_cap;
+	end += l->redo_cap;
+	l->btf_off = btf_bytes(c) ? end : 0;
+	l->file_size = end + btf_bytes(c);
 	return l->file_size > (uint64_t)SSIZE_MAX ? -ENOMEM : 0;
 }
 
@@ -97,8 +110,8 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 		return err;
 	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
 	 * our pages are only touched when used, so refuse what could never be backed. The staging
-	 * areas are touched only while a write is open, and the kernel has none: they are left out
-	 * of the test so the limits stay the kernel's. */
+	 * areas are touched only while a write is open, and the kernel has none; the kernel's BTF is
+	 * an object of its own: they are left out of the test so the limits stay the kernel's. */
 	if (l.priv_end > total_ram())
 		return -ENOMEM;
 	*size = l.file_size;
@@ -150,6 +163,50 @@ static bool name_ok(const char *name)
 
 #define NUMA_NO_NODE 0xffffffffu
 
+/* The value's special fields as create records them (cmd/btf.c): each one known field type,
+ * inside the value, in offset order without overlap; the unused entries zero; the counts, mask
+ * and spin lock offset what the fields say. They bound copies into private buffers and the lock
+ * words writes go around: NULL, or the name of what is wrong. */
+static const char *fields_wrong(const struct emu_map_hdr *h)
+{
+	static const struct emu_map_field none;
+	uint32_t locks = 0, mask = 0;
+	uint64_t end = 0;
+	bool spin_lock_found = h->spin_lock_off < 0;
+
+	if (h->nr_fields > EMU_MAP_FIELDS_MAX)
+		return "nr_fields";
+	for (uint32_t i = 0; i < EMU_MAP_FIELDS_MAX; i++) {
+		const struct emu_map_field *f = &h->fields[i];
+
+		if (i >= h->nr_fields) {
+			if (memcmp(f, &none, sizeof(none)))
+				return "fields";
+			continue;
+		}
+		if (!f->type || (f->type & (f->type - 1)) || f->type > EMU_BTF_F_TASK_WORK || !f->size ||
+		    f->offset < end || (uint64_t)f->offset + f->size > h->value_size ||
+		    f->is_lock != !!(f->type & (EMU_BTF_F_SPIN_LOCK | EMU_BTF_F_RES_SPIN_LOCK)))
+			return "fields";
+		end = (uint64_t)f->offset + f->size;
+		locks += f->is_lock;
+		mask |= f->type;
+		spin_lock_found |= f->type == EMU_BTF_F_SPIN_LOCK && (int64_t)f->offset == h->spin_lock_off;
+	}
+	if (locks != h->nr_locks)
+		return "nr_locks";
+	if (mask != h->field_mask)
+		return "field_mask";
+	if (!spin_lock_found || h->spin_lock_off < -1)
+		return "spin_lock_off";
+	/* only BTF gives a value fields; only HASH and ARRAY values hold locks (map_check_btf) */
+	if (h->nr_fields && !h->btf_id)
+		return "nr_fields";
+	if (h->nr_locks && h->map_type != EMU_MAP_HASH && h->map_type != EMU_MAP_ARRAY)
+		return "nr_locks";
+	return NULL;
+}
+
 /*
  * The process's view of the map file at base (size bytes): the header's shape read once, checked
  * field by field, then the family's geometry (its validate op). 0, or -EINVAL with the first field
@@ -197,6 +254,9 @@ static int view_init(struct emu_map *v, void *base, size_t size, const char **fi
 	c.map_flags = h.map_flags;
 	c.nr_cpus = h.nr_cpus;
 	c.numa_node = NUMA_NO_NODE;
+	c.btf_id = h.btf_id;
+	c.btf_size = h.btf_size;
+	c.nr_locks = h.nr_locks;
 	if (ops->alloc_check(&c))
 		REFUSE("key_size, value_size, max_entries or map_flags");
 	if (c.max_entries != h.max_entries) /* stored as the check adjusts it */
@@ -214,6 +274,14 @@ static int view_init(struct emu_map *v, void *base, size_t size, const char **fi
 		REFUSE("inplace_off");
 	if (h.inplace_stage != l.inplace_stage)
 		REFUSE("inplace_stage");
+	if (h.btf_off != l.btf_off)
+		REFUSE("btf_off");
+	if (!h.btf_id && (h.btf_size || h.btf_key_type_id || h.btf_value_type_id))
+		REFUSE("btf_id");
+	if (h.btf_vmlinux_value_type_id) /* struct_ops only, which is not emulated */
+		REFUSE("btf_vmlinux_value_type_id");
+	if ((*field = fields_wrong(&h)))
+		return -EINVAL;
 	if (!name_ok(h.name))
 		REFUSE("name");
 	if (!h.id)
@@ -252,6 +320,17 @@ static int view_init(struct emu_map *v, void *base, size_t size, const char **fi
 	v->inplace_off = l.inplace_off;
 	v->inplace_stage = l.inplace_stage;
 	v->value_bytes = emu_is_percpu_type(h.map_type) ? emu_round_up(h.value_size, 8) * h.nr_cpus : h.value_size;
+	v->nr_fields = h.nr_fields;
+	v->nr_locks = h.nr_locks;
+	v->field_mask = h.field_mask;
+	v->spin_lock_off = h.spin_lock_off;
+	memcpy(v->fields, h.fields, sizeof(v->fields));
+	v->btf_id = h.btf_id;
+	v->btf_key_type_id = h.btf_key_type_id;
+	v->btf_value_type_id = h.btf_value_type_id;
+	v->btf_vmlinux_value_type_id = h.btf_vmlinux_value_type_id;
+	v->btf_size = h.btf_size;
+	v->btf_off = h.btf_off;
 	if (v->inplace_off && !emu_inplace_kinds_ok(v))
 		REFUSE("writer slot lock");
 #undef REFUSE
@@ -279,6 +358,9 @@ static void view_shape(struct emu_map *v, const struct emu_create *c, void *base
 	v->inplace_off = l->inplace_off;
 	v->inplace_stage = l->inplace_stage;
 	v->value_bytes = emu_is_percpu_type(c->map_type) ? emu_round_up(c->value_size, 8) * c->nr_cpus : c->value_size;
+	v->nr_fields = c->nr_fields;
+	v->nr_locks = c->nr_locks;
+	v->spin_lock_off = c->btf_id ? c->spin_lock_off : -1;
 }
 
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
@@ -328,12 +410,27 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	/* bytes after the first NUL are not part of the name */
 	for (size_t i = strnlen(h->name, EMU_OBJ_NAME_LEN); i < EMU_OBJ_NAME_LEN; i++)
 		h->name[i] = 0;
-	h->id = emu_alloc_id();
+	h->id = emu_alloc_id(EMU_ID_MAP);
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
 	h->priv_off = l.priv_off;
 	h->redo_off = l.redo_off;
 	h->inplace_stage = l.inplace_stage;
 	h->inplace_off = l.inplace_off;
+	h->btf_off = l.btf_off;
+	h->spin_lock_off = -1;
+	if (c->btf_id) {
+		h->btf_id = c->btf_id;
+		h->btf_key_type_id = c->btf_key_type_id;
+		h->btf_value_type_id = c->btf_value_type_id;
+		h->btf_vmlinux_value_type_id = c->btf_vmlinux_value_type_id;
+		h->btf_size = c->btf_size;
+		memcpy((char *)base + h->btf_off, c->btf_data, c->btf_size);
+		h->nr_fields = c->nr_fields;
+		h->nr_locks = c->nr_locks;
+		h->field_mask = c->field_mask;
+		h->spin_lock_off = c->spin_lock_off;
+		memcpy(h->fields, c->fields, sizeof(h->fields));
+	}
 	err = emu_robust_init(&h->lock);
 	if (!err && h->inplace_off)
 		err = emu_inplace_init(h, base);
@@ -352,6 +449,10 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
+
+	/* registered before any access-mode reopen: every process of the user can now find it by
+	 * id (a memory file cannot be: it stays this process's, as before) */
+	emu_objstore_register(fd, EMU_ID_MAP, h->id);
 
 	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
 		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
@@ -497,6 +598,13 @@ int emu_map_check_file(struct emu_map *m)
 	if (h.priv_off != (uint64_t)(m->priv - m->base) || h.redo_off != m->redo_off || h.inplace_off != m->inplace_off ||
 	    h.inplace_stage != m->inplace_stage || h.memlock)
 		return emu_map_corrupt(m, "header offsets (priv_off, redo_off, inplace_off, inplace_stage or memlock)");
+	if (h.nr_fields != m->nr_fields || h.nr_locks != m->nr_locks || h.field_mask != m->field_mask ||
+	    h.spin_lock_off != m->spin_lock_off || memcmp(h.fields, m->fields, sizeof(h.fields)))
+		return emu_map_corrupt(m, "value fields (nr_fields, fields, nr_locks, field_mask or spin_lock_off)");
+	if (h.btf_id != m->btf_id || h.btf_key_type_id != m->btf_key_type_id ||
+	    h.btf_value_type_id != m->btf_value_type_id || h.btf_vmlinux_value_type_id != m->btf_vmlinux_value_type_id ||
+	    h.btf_size != m->btf_size || h.btf_off != m->btf_off)
+		return emu_map_corrupt(m, "BTF (btf_id, its type ids, btf_size or btf_off)");
 	if (h.frozen > 1 || h.restricted_fds > 1 || __atomic_load_n(&m->hdr->inplace_used, __ATOMIC_RELAXED) > 1)
 		return emu_map_corrupt(m, "header flags (frozen, restricted_fds or inplace_used)");
 	if (!emu_mutex_kind_ok(&m->hdr->lock))

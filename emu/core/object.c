@@ -40,3 +40,8 @@ bool emu_is_prog_fd(int fd)
 {
 	return emu_fd_magic(fd) == EMU_PROG_MAGIC;
 }
+
+bool emu_is_btf_fd(int fd)
+{
+	return emu_fd_magic(fd) == EMU_BTFOBJ_MAGIC;
+}

@@ -9,14 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "map.h" /* EMU_MAGIC */
+#include "btf_obj.h" /* EMU_BTFOBJ_MAGIC */
+#include "map.h"     /* EMU_MAGIC */
 
 #define EMU_PROG_MAGIC 0x31676f7270756570ULL /* "peuprog1" */
 
 /* The magic at the start of the file fd names, 0 if none (read through a fresh open file
  * description, so write-only and O_PATH fds can be asked too). */
 uint64_t emu_fd_magic(int fd);
-bool emu_is_object_fd(int fd); /* a map or a program */
+bool emu_is_object_fd(int fd); /* a map or a program: what can be pinned (not BTF) */
 bool emu_is_prog_fd(int fd);
+bool emu_is_btf_fd(int fd);
 
 #endif

@@ -316,6 +316,7 @@ int emu_map_describe(int fd, struct emu_map_desc *d)
 	d->map_flags = m->map_flags;
 	d->id = m->id;
 	d->nr_cpus = m->nr_cpus;
+	d->btf_id = m->btf_id;
 	d->value_bytes = m->value_bytes;
 	emu_map_put(m);
 	return 0;

@@ -113,11 +113,17 @@ int emu_open_object_file(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* ---- ids: one counter for all of this user's processes ---- */
+/* ---- ids: one counter per kind of object for all of this user's processes ---- */
 
-static uint32_t *id_counter;
+/* The counters share one page of the state directory's "ids" file, each on its own cache line;
+ * maps keep offset 0, where the single counter of earlier versions was. */
+#define ID_COUNTER_STRIDE 64u
+static char *id_page;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
-static uint32_t local_next_id = 1;
+static uint32_t local_next_id[EMU_NR_ID_KINDS];
+static const uint32_t first_id[EMU_NR_ID_KINDS] = {
+	[EMU_ID_MAP] = 1, [EMU_ID_PROG] = 1, [EMU_ID_BTF] = EMU_BTF_VMLINUX_ID + 1, [EMU_ID_LINK] = 1,
+};
 
 static void id_init(void)
 {
@@ -139,7 +145,7 @@ static void id_init(void)
 	p = mmap(NULL, EMU_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p != MAP_FAILED)
-		id_counter = p;
+		id_page = p;
 }
 
 /* Map creation calls this before it opens the map file: opening the counter takes an fd for a
@@ -149,19 +155,21 @@ void emu_ids_init(void)
 	pthread_once(&id_once, id_init);
 }
 
-/* Ids start at 1 and grow, as the kernel's cyclic allocator does until it wraps at INT_MAX. */
-uint32_t emu_alloc_id(void)
+/* A counter holds the next id to hand out (0: none handed out yet). */
+uint32_t emu_alloc_id(enum emu_id_kind kind)
 {
-	uint32_t *ctr, id;
+	uint32_t *ctr, id, first = first_id[kind];
 
 	pthread_once(&id_once, id_init);
-	ctr = id_counter ? id_counter : &local_next_id;
-	id = __atomic_add_fetch(ctr, 1, __ATOMIC_RELAXED) - 1;
-	if (id == 0 || id >= INT_MAX) {
-		__atomic_store_n(ctr, 2, __ATOMIC_RELAXED);
-		id = 1;
+	ctr = id_page ? (uint32_t *)(id_page + kind * ID_COUNTER_STRIDE) : &local_next_id[kind];
+	for (;;) {
+		uint32_t cur = __atomic_load_n(ctr, __ATOMIC_RELAXED), next;
+
+		id = cur < first || cur >= INT_MAX ? first : cur; /* unused yet, or wrapped */
+		next = id + 1;
+		if (__atomic_compare_exchange_n(ctr, &cur, next, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return id;
 	}
-	return id;
 }
 
 /* ---- paths on the emulated bpffs ---- */

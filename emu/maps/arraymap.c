@@ -7,6 +7,7 @@
 #include "../cmd/cmds.h"
 #include "../core/inplace.h"
 #include "../core/sync.h"
+#include "../core/value.h"
 #include "../util/hash.h"
 #include "families.h"
 
@@ -178,6 +179,16 @@ static int update_check(struct emu_map *m, uint32_t idx, uint64_t flags)
 	return 0;
 }
 
+/* In place, so through the redo record: a writer killed mid-copy must not leave a torn value.
+ * BPF_F_LOCK (a value with a spin lock): under the value's spin lock. Lock held. */
+static int write_value(struct emu_map *m, uint32_t idx, const void *value, uint64_t flags)
+{
+	if (flags & EMU_F_LOCK)
+		return emu_value_write_locked(m, slot(m, idx), value);
+	emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+	return 0;
+}
+
 static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
 	uint32_t idx;
@@ -188,16 +199,16 @@ static int array_update(struct emu_map *m, const void *key, const void *value, u
 	if (err)
 		return err;
 	/* A value that is one aligned store (8 or 4 bytes) needs no lock: the kernel takes none for
-	 * an array update either, and no reader or crash can see the store half done. */
-	if (emu_store_whole(slot(m, idx), value, m->value_bytes))
+	 * an array update either, and no reader or crash can see the store half done. (Not a value
+	 * holding a lock word, which is never stored over: core/value.h.) */
+	if (!m->nr_locks && emu_store_whole(slot(m, idx), value, m->value_bytes))
 		return 0;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	/* in place, so through the redo record: a writer killed mid-copy must not leave a torn value */
-	emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+	err = write_value(m, idx, value, flags);
 	emu_map_unlock(m);
-	return 0;
+	return err;
 }
 
 /* The same with the lock held by UPDATE_BATCH */
@@ -209,8 +220,17 @@ static int array_update_locked(struct emu_map *m, const void *key, const void *v
 	memcpy(&idx, key, 4);
 	err = update_check(m, idx, flags);
 	if (!err)
-		emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+		err = write_value(m, idx, value, flags);
 	return err;
+}
+
+/* BPF_F_LOCK copies (core/value.c), lock held */
+static void *array_value_ptr(struct emu_map *m, const void *key)
+{
+	uint32_t idx;
+
+	memcpy(&idx, key, 4);
+	return idx < m->max_entries ? slot(m, idx) : NULL;
 }
 
 static int array_get_next_key(struct emu_map *m, const void *key, void *next_key)
@@ -296,6 +316,9 @@ static int array_check(struct emu_map *m)
 		return err;
 	if (m->hdr->redo_dst)
 		err = emu_map_corrupt(m, "redo record");
+	for (uint32_t i = 0; !err && m->nr_locks && i < m->max_entries; i++)
+		if (!emu_value_lock_word_ok(m, slot(m, i)))
+			err = emu_map_corrupt(m, "value spin lock");
 	emu_map_unlock(m);
 	return err;
 }
@@ -312,6 +335,7 @@ static int array_check(struct emu_map *m)
 const struct emu_map_ops emu_array_ops = {
 	.family = "array",
 	ARRAY_COMMON_OPS,
+	.value_ptr = array_value_ptr,
 	.mmap_range = array_mmap_range,
 	.content = array_content,
 };

@@ -31,6 +31,7 @@
 
 #include "../cmd/cmds.h"
 #include "../core/inplace.h"
+#include "../core/value.h"
 #include "../util/diag.h"
 #include "families.h"
 #include "hashtab.h"
@@ -350,6 +351,8 @@ __attribute__((cold, noinline)) static int full(struct emu_map *m)
  * HASH, lock held: a key already in the map is replaced by a new element linked at the head of its
  * bucket before the old one leaves it (the kernel's order: an updated key moves first in its
  * bucket). absent: the key is known not to be in the map (see update()), so not looked for again.
+ * With BPF_F_LOCK (a value with a spin lock) the kernel overwrites the element where it is,
+ * under its spin lock, and the key keeps its place.
  */
 static int update_plain(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
 			bool absent)
@@ -362,6 +365,8 @@ static int update_plain(struct emu_map *m, const void *key, const void *value, u
 	err = htab_check_flags(old, flags);
 	if (err)
 		return err;
+	if (old && (flags & EMU_F_LOCK))
+		return emu_value_write_locked(m, elem_value(m, elem(m, old - 1)), value);
 	if (!old && H(m)->count >= m->max_entries)
 		return full(m);
 	err = link_new(m, hash, key, value);
@@ -610,8 +615,39 @@ static int htab_delete_locked(struct emu_map *m, const void *key)
 
 static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
 {
-	(void)flags; /* only BPF_F_LOCK reaches here, and the dispatcher refused it */
-	return htab_remove(m, key, value, pool_push);
+	uint32_t hash, i;
+	int err;
+
+	/* only BPF_F_LOCK reaches here, for a value with a spin lock: the copy is made under it */
+	if (!(flags & EMU_F_LOCK))
+		return htab_remove(m, key, value, pool_push);
+	hash = hash_key(m, key);
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	i = htab_find(m, hash, key);
+	if (i == FIND_TORN)
+		err = htab_damaged(m, "hash bucket list");
+	else if (i)
+		err = emu_value_read_locked(m, elem_value(m, elem(m, i - 1)), value);
+	else
+		err = -ENOENT;
+	if (!err)
+		err = htab_remove_locked(m, hash, key, NULL, pool_push);
+	emu_map_unlock(m);
+	return err;
+}
+
+/* BPF_F_LOCK copies (core/value.c), lock held */
+static void *htab_value_ptr(struct emu_map *m, const void *key)
+{
+	uint32_t i = htab_find(m, hash_key(m, key), key);
+
+	if (i == FIND_TORN) {
+		htab_damaged(m, "hash bucket list");
+		return EMU_VALUE_DAMAGED;
+	}
+	return i ? elem_value(m, elem(m, i - 1)) : NULL;
 }
 
 /* next_key_of()'s answer for a walk that went astray: positive, so no errno can be taken for it */
@@ -767,6 +803,8 @@ int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked_out
 				return htab_damaged(m, "hash element mark");
 			if (key_seen_before(m, buckets(m)[b], i, e))
 				return htab_damaged(m, "hash bucket list (a key twice)");
+			if (!emu_value_lock_word_ok(m, elem_value(m, e)))
+				return htab_damaged(m, "value spin lock");
 			linked++;
 		}
 	}
@@ -972,6 +1010,7 @@ const struct emu_map_ops emu_htab_ops = {
 	HTAB_PLAIN_OPS,
 	.update = htab_update,
 	.update_locked = htab_update_locked,
+	.value_ptr = htab_value_ptr,
 };
 
 const struct emu_map_ops emu_htab_percpu_ops = {

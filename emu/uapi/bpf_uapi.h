@@ -496,8 +496,10 @@ enum {
 	TR_CTX_IN = 48, TR_CTX_OUT = 56, TR_FLAGS = 64, TR_CPU = 68, TR_BATCH_SIZE = 72, TR_END = 76,
 	/* BPF_{MAP,PROG,BTF,LINK}_GET_NEXT_ID and *_GET_FD_BY_ID */
 	ID_START = 0, ID_NEXT = 4, ID_OPEN_FLAGS = 8, ID_TOKEN_FD = 12,
-	/* as the kernel checks them: a token fd is refused with EINVAL like any other junk */
-	ID_GET_NEXT_END = 8, ID_GET_FD_END = 12,
+	/* as the kernel checks them: a token fd is refused with EINVAL like any other junk, except
+	 * by BPF_BTF_GET_FD_BY_ID, whose last field it is (BPF_F_TOKEN_FD in open_flags) */
+	ID_GET_NEXT_END = 8, ID_GET_FD_END = 12, ID_BTF_GET_FD_END = 16,
+	ID_PROG_GET_FD_END = 4, /* BPF_PROG_GET_FD_BY_ID takes no open_flags at all */
 	/* BPF_OBJ_GET_INFO_BY_FD */
 	INFO_FD = 0, INFO_LEN = 4, INFO_PTR = 8, INFO_END = 16,
 	/* BPF_PROG_QUERY */

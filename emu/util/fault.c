@@ -7,6 +7,8 @@
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   interp-alu     the interpreter flips one bit of one ALU result
+ *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
  *                  refusing it (the map-file fuzzer's self-test must find the crash)
  *

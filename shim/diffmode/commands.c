@@ -15,13 +15,13 @@ static long emu_only(struct call *c, enum nc why)
 /* A fd field of the kernel's attr. false: an emulated map without a mirror (not comparable). */
 static bool fix_fd(struct call *c, unsigned off, bool primary)
 {
-	int fd = (int)attr_u32(&c->a, off);
+	int fd = (int)attr_u32(&c->a, off), kbtf;
 	struct mirror *m;
 	uint32_t kfd;
 
 	if (off + 4 > c->size && !primary)
 		return true; /* not passed: zero on both sides */
-	switch (dm_classify(fd, &m)) {
+	switch (dm_classify_btf(fd, &m, &kbtf)) {
 	case FD_RAW:
 		return true;
 	case FD_OURS:
@@ -31,6 +31,11 @@ static bool fix_fd(struct call *c, unsigned off, bool primary)
 		kfd = (uint32_t)m->kfd;
 		if (primary)
 			c->map = m;
+		break;
+	case FD_BTF_MIRRORED:
+		kfd = (uint32_t)kbtf;
+		if (primary)
+			c->btf = true;
 		break;
 	default:
 		return !primary;
@@ -120,12 +125,13 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	/* The primary map first: spans need its sizes. */
 	if (poff != UINT_MAX) {
 		struct mirror *m;
-		enum fdclass fc = dm_classify((int)attr_u32(&c->a, poff), &m);
+		enum fdclass fc = dm_classify_btf((int)attr_u32(&c->a, poff), &m, NULL);
 
 		if (fc == FD_UNMIRRORED)
 			return emu_only(c, NC_NO_MIRROR);
 		if (fc == FD_MIRRORED)
 			c->map = m;
+		c->btf = fc == FD_BTF_MIRRORED;
 		if (m && !m->order &&
 		    (c->cmd == EMU_BPF_MAP_GET_NEXT_KEY || c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH))
 			return emu_only(c, NC_ORDER);
@@ -144,7 +150,14 @@ static long run_both(struct call *c, const struct emu_attr *before)
 
 	if (c->cmd == EMU_BPF_MAP_CREATE) {
 		static const unsigned fds[] = { MC_INNER_FD, MC_BTF_FD, MC_VTYPE_BTF_OBJ_FD, MC_TOKEN_FD };
+		struct mirror *m;
 
+		/* a BTF object with no kernel counterpart: the two sides would create different maps */
+		if (attr_u32(&c->a, MC_BTF_FD) && c->size >= MC_BTF_FD + 4 &&
+		    dm_classify((int)attr_u32(&c->a, MC_BTF_FD), &m) == FD_UNMIRRORED) {
+			finish_shadows(c);
+			return emu_only(c, NC_NO_MIRROR);
+		}
 		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (attr_u32(&c->a, fds[i]))
 				fix_fd(c, fds[i], false);
@@ -211,6 +224,11 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		} else if (c->kret >= 0) {
 			close((int)c->kret);
 		}
+	} else if (c->cmd == EMU_BPF_BTF_LOAD) {
+		if (c->kret >= 0 && c->eret >= 0)
+			dm_btf_adopt((int)c->eret, (int)c->kret);
+		else if (c->kret >= 0)
+			close((int)c->kret);
 	} else if (c->cmd == EMU_BPF_PROG_LOAD) {
 		if (c->eret == -EOPNOTSUPP) {
 			/* only libbpf's probe programs are emulated: anything else needs a verifier */
@@ -312,6 +330,7 @@ static bool emulated_cmd(int cmd)
 	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
 	case EMU_BPF_MAP_UPDATE_BATCH:
 	case EMU_BPF_MAP_DELETE_BATCH:
+	case EMU_BPF_BTF_LOAD:
 		return true;
 	default:
 		return false;
@@ -344,6 +363,8 @@ long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr
 			close((int)c->kret);
 		if (c->nd)
 			dm_report(c, before);
+	} else if (cmd == EMU_BPF_BTF_GET_NEXT_ID || cmd == EMU_BPF_BTF_GET_FD_BY_ID) {
+		r = emu_only(c, NC_BTF_IDS);
 	} else if (cmd >= 0 && cmd < NR_KERNEL_CMDS && !emulated_cmd(cmd)) {
 		r = emu_only(c, NC_NOT_EMULATED);
 	} else if (cmd == EMU_BPF_MAP_GET_FD_BY_ID) {

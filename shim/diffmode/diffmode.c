@@ -8,7 +8,9 @@
  *
  * How one call is mirrored:
  *  - fd fields are translated: an emulated map's fd becomes its mirror's fd. A mirror is a kernel
- *    map created with the same attr when the emulated one was; a map that came from elsewhere
+ *    map created with the same attr when the emulated one was (a BTF object's mirror: the kernel's
+ *    BTF loaded from the same blob, so maps created with BTF are created with it on both sides);
+ *    a map that came from elsewhere
  *    (another fd of the same map, a pin made by another process) gets one from the kernel by id or
  *    through a mirror pin on a real bpffs, where possible. Calls on maps without a mirror are not
  *    compared (and counted as such).
@@ -17,9 +19,9 @@
  *    them. A shadow holds the user's bytes at the same page offsets with the same page protections,
  *    so the kernel faults at the very byte it would have faulted at. Then the emulator runs on the
  *    real memory, and every byte is compared.
- *  - Ids differ between the two worlds by design: the id field of OBJ_GET_INFO_BY_FD and the
- *    answers of MAP_GET_NEXT_ID are not compared, and MAP_GET_FD_BY_ID asks the kernel for the
- *    mirror's id.
+ *  - Ids differ between the two worlds by design: the id fields of OBJ_GET_INFO_BY_FD (a map's id
+ *    and btf_id, a BTF object's id) and the answers of MAP_GET_NEXT_ID are not compared, and
+ *    MAP_GET_FD_BY_ID asks the kernel for the mirror's id; the BTF id commands are not compared.
  *  - Hash maps get BPF_F_ZERO_SEED on both sides, so walks and batches come out in the same order.
  *  - Calls on LRU maps run on the kernel pinned to CPU 0: the kernel's LRU lists are per CPU, and
  *    the emulator's system-call path is CPU 0.
@@ -34,10 +36,10 @@
 
 const char *const dm_nc_names[NC_MAX] = {
 	"not emulated", "map without a kernel mirror", "path commands", "random hash order",
-	"buffers too large",
+	"buffers too large", "BTF id commands",
 };
 const char *const dm_nc_keys[NC_MAX] = {
-	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large",
+	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large", "btf_ids",
 };
 
 /* ---- configuration and counters ---- */

@@ -43,6 +43,7 @@ enum nc {
 	NC_PATH,         /* OBJ_PIN / OBJ_GET: paths of two different file systems */
 	NC_ORDER,        /* a hash map's walk order without BPF_F_ZERO_SEED */
 	NC_TOO_BIG,      /* buffers too large to shadow */
+	NC_BTF_IDS,      /* BTF_GET_NEXT_ID / BTF_GET_FD_BY_ID: which BTF ids exist differs by design */
 	NC_MAX
 };
 extern const char *const dm_nc_names[NC_MAX], *const dm_nc_keys[NC_MAX];
@@ -84,11 +85,12 @@ struct mirror {
 	int accmode;
 	uint32_t kid; /* the kernel map's id */
 	uint32_t type, key_size, value_size, max_entries, map_flags, value_bytes;
+	bool btf;   /* created with BTF: info's btf_id differs by design */
 	bool order; /* walks come out in the same order on both sides */
 	bool pinned; /* has a mirror pin */
 };
 
-enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_UNMIRRORED };
+enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_UNMIRRORED };
 
 struct span {
 	const char *name;
@@ -98,6 +100,7 @@ struct span {
 	bool out;           /* the call may write it: shadowed and compared */
 	bool compare;
 	unsigned mask_off, mask_len; /* bytes not compared (an id) */
+	unsigned mask2_off, mask2_len; /* and another range (a map's btf_id) */
 	int group;
 	unsigned char *kptr; /* what the kernel gets */
 };
@@ -139,6 +142,7 @@ struct call {
 	unsigned kmask[32];   /* attr bytes that differ by design: [off, off+len) pairs */
 	int nkmask;
 	struct mirror *map;
+	bool btf;            /* the primary fd is a (mirrored) BTF object */
 	long kret, eret;
 	struct difference d[MAX_DIFFS];
 	int nd;
@@ -167,6 +171,10 @@ extern size_t dm_mirrors_cap;
 struct mirror *dm_adopt(int efd, int kfd);
 struct mirror *dm_attach(int efd);
 enum fdclass dm_classify(int fd, struct mirror **out);
+/* the same, with *kbtf the kernel fd of a mirrored BTF object */
+enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf);
+/* record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd */
+void dm_btf_adopt(int efd, int kfd);
 void dm_find_pin_dir(void);
 void dm_mirror_pin(int efd);
 void dm_sweep_pins(void);

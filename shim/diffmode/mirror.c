@@ -135,6 +135,64 @@ static struct mirror *lookup(int efd)
 	return NULL;
 }
 
+/* BTF objects: the kernel's BTF loaded from the same blob, by emulated fd. */
+struct btf_mirror {
+	int kfd;
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct btf_mirror **btf_mirrors; /* indexed by the emulated fd */
+static size_t btf_mirrors_cap;
+
+static void btf_drop(int efd)
+{
+	struct btf_mirror *b;
+
+	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+		return;
+	close_kfd(b->kfd);
+	free(b);
+	btf_mirrors[efd] = NULL;
+}
+
+static struct btf_mirror *btf_lookup(int efd)
+{
+	struct btf_mirror *b;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+
+	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+		return NULL;
+	if (dm_identity(efd, &dev, &ino, &mode) && dev == b->dev && ino == b->ino)
+		return b;
+	btf_drop(efd); /* closed behind our back, and the number reused */
+	return NULL;
+}
+
+/* Record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd. */
+void dm_btf_adopt(int efd, int kfd)
+{
+	struct btf_mirror *b;
+	int mode;
+
+	btf_drop(efd);
+	if (efd < 0 || !dm_grow(&btf_mirrors, &btf_mirrors_cap, (size_t)efd, sizeof(*btf_mirrors)) ||
+	    !(b = calloc(1, sizeof(*b)))) {
+		close(kfd);
+		return;
+	}
+	if (!dm_identity(efd, &b->dev, &b->ino, &mode)) {
+		free(b);
+		close(kfd);
+		return;
+	}
+	b->kfd = dm_move_high(kfd);
+	dm_set_ours(b->kfd, true);
+	btf_mirrors[efd] = b;
+}
+
 static uint32_t kernel_id(int kfd)
 {
 	unsigned char info[MI_SIZE];
@@ -195,6 +253,7 @@ struct mirror *dm_adopt(int efd, int kfd)
 	m->max_entries = d.max_entries;
 	m->map_flags = d.map_flags;
 	m->value_bytes = d.value_bytes;
+	m->btf = d.btf_id != 0;
 	m->order = !dm_is_hash(m->type) || (m->map_flags & EMU_F_ZERO_SEED);
 	if (!dm_identity(efd, &m->dev, &m->ino, &m->accmode)) {
 		free(m);
@@ -274,12 +333,16 @@ struct mirror *dm_attach(int efd)
 }
 
 
-/* What an fd in an attr is, and for the kernel, what to put there instead. */
-enum fdclass dm_classify(int fd, struct mirror **out)
+/* What an fd in an attr is, and for the kernel, what to put there instead (*out for a map,
+ * *kbtf for a BTF object, when either is mirrored). */
+enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf)
 {
 	struct mirror *m;
+	struct btf_mirror *b;
 
 	*out = NULL;
+	if (kbtf)
+		*kbtf = -1;
 	if (fd < 0)
 		return FD_RAW;
 	if (is_ours(fd))
@@ -288,6 +351,13 @@ enum fdclass dm_classify(int fd, struct mirror **out)
 		*out = m;
 		return FD_MIRRORED;
 	}
+	if ((b = btf_lookup(fd))) {
+		if (kbtf)
+			*kbtf = b->kfd;
+		return FD_BTF_MIRRORED;
+	}
+	if (emu_is_btf_fd(fd))
+		return FD_UNMIRRORED; /* e.g. one BTF_GET_FD_BY_ID made */
 	if (!emu_is_object_fd(fd))
 		return FD_RAW;
 	if (!bpfemu_is_map_fd(fd))
@@ -297,6 +367,11 @@ enum fdclass dm_classify(int fd, struct mirror **out)
 		return FD_MIRRORED;
 	}
 	return FD_UNMIRRORED;
+}
+
+enum fdclass dm_classify(int fd, struct mirror **out)
+{
+	return dm_classify_btf(fd, out, NULL);
 }
 /* ---- mirror pins on a real bpffs ---- */
 

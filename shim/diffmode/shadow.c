@@ -182,9 +182,22 @@ void dm_spans_for(struct call *c)
 		if (m) {
 			c->sp[c->nsp - 1].mask_off = MI_ID;
 			c->sp[c->nsp - 1].mask_len = 4;
+			if (m->btf) {
+				c->sp[c->nsp - 1].mask2_off = MI_BTF_ID;
+				c->sp[c->nsp - 1].mask2_len = 4;
+			}
+		} else if (c->btf) {
+			/* (the blob and name go where pointers inside the info say: not shadowed, so
+			 * the kernel writes the program's memory first, the emulator the same after) */
+			c->sp[c->nsp - 1].mask_off = BI_ID;
+			c->sp[c->nsp - 1].mask_len = 4;
 		}
 		break;
 	}
+	case EMU_BPF_BTF_LOAD:
+		if (attr_u32(&c->a, BTF_LOG_LEVEL) && attr_u32(&c->a, BTF_LOG_SIZE) <= SHADOW_MAX)
+			add_span(c, "log_buf", BTF_LOG_BUF, attr_u32(&c->a, BTF_LOG_SIZE), true);
+		break;
 	case EMU_BPF_PROG_LOAD:
 		if (attr_u32(&c->a, PL_LOG_LEVEL) && attr_u32(&c->a, PL_LOG_SIZE) <= SHADOW_MAX) {
 			add_span(c, "log_buf", PL_LOG_BUF, attr_u32(&c->a, PL_LOG_SIZE), true);
@@ -350,6 +363,8 @@ static bool span_masked(const struct span *s, size_t i, bool info_hash_ptr)
 {
 	if (i >= s->mask_off && i < (size_t)s->mask_off + s->mask_len)
 		return true;
+	if (i >= s->mask2_off && i < (size_t)s->mask2_off + s->mask2_len)
+		return true;
 	return info_hash_ptr && i >= MI_HASH && i < MI_HASH + 8;
 }
 
@@ -440,7 +455,8 @@ void dm_compare_attr(struct call *c)
 
 bool dm_returns_fd(int cmd)
 {
-	return cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_MAP_GET_FD_BY_ID || cmd == EMU_BPF_OBJ_GET || cmd == EMU_BPF_PROG_LOAD;
+	return cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_MAP_GET_FD_BY_ID || cmd == EMU_BPF_OBJ_GET || cmd == EMU_BPF_PROG_LOAD ||
+	       cmd == EMU_BPF_BTF_LOAD || cmd == EMU_BPF_BTF_GET_FD_BY_ID || cmd == EMU_BPF_PROG_GET_FD_BY_ID;
 }
 
 void dm_compare_results(struct call *c)

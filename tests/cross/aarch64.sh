@@ -25,9 +25,7 @@ command -v qemu-aarch64 >/dev/null || skip "no qemu-aarch64 (install: .ci/deps-c
 echo "=== cross-build $build (aarch64, portable path)"
 cmake -S "$src" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFEMU_EXAMPLES=OFF -DBPFEMU_UNIT_VALGRIND=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target bpfemu-preload e2e_helper \
-  test_array test_batch test_create test_elem test_fd test_hash test_info test_lru test_percpu \
-  test_perm test_queue_stack test_syscall
+cmake --build "$build" -j"$jobs" --target bpfemu-preload e2e_helper unit-tests
 file "$build/lib/libbpfemu-preload.so" | grep -q "ARM aarch64" || { echo "not an aarch64 build"; exit 1; }
 
 echo "=== unit suite under qemu-aarch64"

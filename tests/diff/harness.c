@@ -555,6 +555,8 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 
 			if (rel >= (long)b->mask_off && rel < (long)(b->mask_off + b->mask_len))
 				continue;
+			if (rel >= (long)b->mask2_off && rel < (long)(b->mask2_off + b->mask2_len))
+				continue;
 			if (bpl[0][i].lo[j] != bpl[1][i].lo[j]) {
 				snprintf(why, sizeof(why),
 					 "buffer #%d (pointer at attr offset %u, %zu bytes%s): byte %ld%s differs: kernel 0x%02x, "
@@ -695,6 +697,11 @@ long hx_create_from(struct hx_pair *p, struct hx_op *op)
 	p->flags = attr_field(op, MC_FLAGS);
 	p->vbytes = hx_value_bytes(p->type, p->value_size);
 	p->zero_seed = p->flags & EMU_F_ZERO_SEED;
+	if (attr_field(op, MC_BTF_KEY) || attr_field(op, MC_BTF_VALUE))
+		for (int k = 0; k < op->nfd; k++)
+			if (op->fds[k].off == MC_BTF_FD)
+				for (int s = 0; s < 2; s++)
+					p->btf_id[s] = hx_btf_id(s, op->fds[k].fd[s]);
 	/* The kernel may adjust max_entries (NO_COMMON_LRU rounding); the info says what it kept,
 	 * and comparing it is part of every creation. */
 	if (hx_compare_info(p)) {
@@ -805,6 +812,30 @@ long hx_info(const struct hx_pair *p, void *info, uint32_t len)
 	return hx_kret(&r);
 }
 
+/* A map with BTF: info's btf_id on each side is that side's id of the BTF it was created with. */
+static void check_map_btf_id(const struct hx_pair *p)
+{
+	for (int s = 0; s < 2; s++) {
+		unsigned char a[EMU_ATTR_SIZE], info[MI_SIZE];
+		uint64_t ip = (uint64_t)(uintptr_t)info;
+		uint32_t len = sizeof(info), got;
+
+		memset(a, 0, sizeof(a));
+		memset(info, 0, sizeof(info));
+		memcpy(a + INFO_FD, &p->fd[s], 4);
+		memcpy(a + INFO_LEN, &len, 4);
+		memcpy(a + INFO_PTR, &ip, 8);
+		if (hx_raw(s, EMU_BPF_OBJ_GET_INFO_BY_FD, a, sizeof(a)))
+			continue; /* the compared call reported it */
+		memcpy(&got, info + MI_BTF_ID, 4);
+		if (got != p->btf_id[s]) {
+			hx_ndiv++;
+			printf("DIVERGENCE #%lu [%s]\n    %s: map info says btf_id %u, the BTF it was created with is id %u\n",
+			       hx_ndiv, ctx_buf, s == HX_K ? "kernel" : "emulator", got, p->btf_id[s]);
+		}
+	}
+}
+
 int hx_compare_info(const struct hx_pair *p)
 {
 	unsigned long before = hx_ndiv;
@@ -823,9 +854,68 @@ int hx_compare_info(const struct hx_pair *p)
 		b = hx_op_buf(&op, INFO_PTR, sizeof(info), zero, info);
 		b->mask_off = 4;
 		b->mask_len = 4;
+		if (p->btf_id[HX_K] || p->btf_id[HX_E]) {
+			b->mask2_off = MI_BTF_ID;
+			b->mask2_len = 4;
+		}
 		hx_run(&op, NULL);
 	}
+	if (p->btf_id[HX_K] || p->btf_id[HX_E])
+		check_map_btf_id(p);
 	return hx_ndiv != before;
+}
+
+/* ---- BTF ---- */
+
+uint32_t hx_btf_id(int side, int fd)
+{
+	unsigned char a[EMU_ATTR_SIZE], info[BI_SIZE];
+	uint64_t ip = (uint64_t)(uintptr_t)info;
+	uint32_t len = sizeof(info), id;
+
+	if (fd < 0)
+		return 0;
+	memset(a, 0, sizeof(a));
+	memset(info, 0, sizeof(info));
+	memcpy(a + INFO_FD, &fd, 4);
+	memcpy(a + INFO_LEN, &len, 4);
+	memcpy(a + INFO_PTR, &ip, 8);
+	if (hx_raw(side, EMU_BPF_OBJ_GET_INFO_BY_FD, a, sizeof(a)))
+		return 0;
+	memcpy(&id, info + BI_ID, 4);
+	return id;
+}
+
+long hx_btf_load(struct hx_btf *b, const void *blob, uint32_t size)
+{
+	struct hx_op op;
+	struct hx_res r;
+
+	b->fd[0] = b->fd[1] = -1;
+	b->id[0] = b->id[1] = 0;
+	hx_op_init(&op, EMU_BPF_BTF_LOAD);
+	hx_op_buf(&op, BTF_BLOB, size ? size : 1, blob, NULL);
+	hx_op_u32(&op, BTF_SIZE, size);
+	op.ret_fd = true;
+	op.keep_fds = true;
+	if (hx_run(&op, &r))
+		return -ENOTRECOVERABLE; /* (hx_run closed the fds) */
+	if (r.ret[HX_K] < 0)
+		return -r.err[HX_K];
+	for (int s = 0; s < 2; s++) {
+		b->fd[s] = (int)r.ret[s];
+		b->id[s] = hx_btf_id(s, b->fd[s]);
+	}
+	return 0;
+}
+
+void hx_btf_close(struct hx_btf *b)
+{
+	for (int s = 0; s < 2; s++) {
+		if (b->fd[s] >= 0)
+			close(b->fd[s]);
+		b->fd[s] = -1;
+	}
 }
 
 void hx_key_of(uint32_t i, void *key, uint32_t ks)

@@ -35,6 +35,14 @@ struct hx_pair {
 	uint32_t type, key_size, value_size, max_entries, flags; /* flags as requested */
 	uint32_t vbytes;                                         /* user buffer bytes of one value */
 	bool zero_seed;                                          /* iteration order comparable */
+	uint32_t btf_id[2]; /* created with BTF: each side's id of that BTF object (ids differ by design:
+			     * info's btf_id is checked against it on each side instead of compared) */
+};
+
+/* A BTF object loaded on both sides from the same blob (BPF_BTF_LOAD), and each side's id of it. */
+struct hx_btf {
+	int fd[2];
+	uint32_t id[2];
 };
 
 /* One user buffer whose address goes into the attr. Each side gets its own copy. */
@@ -46,6 +54,7 @@ struct hx_buf {
 	bool page_end;      /* the buffer ends right before an inaccessible page */
 	unsigned mask_off;  /* bytes [mask_off, mask_off+mask_len) are not compared (ids) */
 	unsigned mask_len;
+	unsigned mask2_off, mask2_len; /* a second such range (a map's btf_id) */
 };
 
 struct hx_op {
@@ -148,8 +157,18 @@ long hx_info(const struct hx_pair *p, void *info, uint32_t len);
  * order is deterministic, otherwise each side walked alone and the sets compared), then every
  * key's value is compared. Returns the number of keys, or -1 on a divergence. */
 long hx_compare_contents(const struct hx_pair *p);
-/* OBJ_GET_INFO_BY_FD on both sides, the id masked. */
+/* OBJ_GET_INFO_BY_FD on both sides, the id masked; a map with BTF also has its btf_id masked and
+ * checked against each side's BTF id. */
 int hx_compare_info(const struct hx_pair *p);
+
+/* ---- BTF ---- */
+
+/* BPF_BTF_LOAD of blob on both sides (compared, log-less): 0, or -errno as both answered (a
+ * divergence is counted and reported, and gives -ENOTRECOVERABLE). */
+long hx_btf_load(struct hx_btf *b, const void *blob, uint32_t size);
+void hx_btf_close(struct hx_btf *b);
+/* The id of the BTF object fd on one side (its bpf_btf_info), 0 if none. */
+uint32_t hx_btf_id(int side, int fd);
 
 /* Deterministic key bytes for index i: distinct for distinct i as far as key_size allows. */
 void hx_key_of(uint32_t i, void *key, uint32_t key_size);

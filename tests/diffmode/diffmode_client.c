@@ -5,7 +5,8 @@
  * the mirroring has to get right: a key buffer that is also the next_key buffer, batch tokens in
  * and out of one variable, buffers that end at an unmapped page or sit in read-only memory, a
  * read-only attr, NULL attrs, dup'd and inherited fds, ids, pins, a content hash pointer inside
- * the info buffer, several threads, and commands the emulator does not implement.
+ * the info buffer, several threads, BTF objects and maps created with them (BPF_F_LOCK on values
+ * with a spin lock), and commands the emulator does not implement.
  *
  * It checks only what it can know without a kernel (that calls worked or failed as documented);
  * the test around it checks the diff report: no divergence, or the planted one.
@@ -27,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../diff/btf_blob.h"
 #include "core/cpus.h" /* the project's one CPU-list parser */
 #include "uapi/bpf_uapi.h"
 
@@ -286,7 +288,7 @@ static void memory(void)
 	/* unknown and not emulated commands */
 	sys(100, a, sizeof(a));
 	sys(-1, a, sizeof(a));
-	sys(EMU_BPF_BTF_LOAD, a, sizeof(a));
+	sys(EMU_BPF_LINK_GET_NEXT_ID, a, sizeof(a));
 	close(fd);
 	close(afd);
 }
@@ -466,6 +468,78 @@ static void big(void)
 	close(fd);
 }
 
+/* BTF: loads (one with a log, one that fails), maps created with the BTF, their info and the
+ * BTF's, BPF_F_LOCK on element and batch commands. */
+static void btf(void)
+{
+	unsigned char blob[4096], a[EMU_ATTR_SIZE], bad[64], binfo[32];
+	static unsigned char log[65536];
+	uint32_t n = bb_blob(blob), len, count, tok, keys[4] = { 0, 1, 2, 3 };
+	unsigned char v[12 * 4], out[12 * 4];
+	long bfd, h = -1, arr = -1;
+
+	memset(a, 0, sizeof(a));
+	putp(a, BTF_BLOB, blob);
+	put32(a, BTF_SIZE, n);
+	putp(a, BTF_LOG_BUF, log);
+	put32(a, BTF_LOG_SIZE, sizeof(log));
+	put32(a, BTF_LOG_LEVEL, 1);
+	bfd = sys(EMU_BPF_BTF_LOAD, a, sizeof(a));
+	if (bfd < 0) {
+		FAIL("BTF_LOAD: %s", strerror((int)-bfd));
+		return;
+	}
+	memcpy(bad, blob, sizeof(bad));
+	bad[4] = 99; /* hdr_len */
+	putp(a, BTF_BLOB, bad);
+	put32(a, BTF_SIZE, sizeof(bad));
+	sys(EMU_BPF_BTF_LOAD, a, sizeof(a));
+	memset(binfo, 0, sizeof(binfo));
+	len = sizeof(binfo);
+	info((int)bfd, binfo, &len);
+	for (int t = 0; t < 2; t++) {
+		memset(a, 0, sizeof(a));
+		put32(a, MC_TYPE, t ? EMU_MAP_ARRAY : EMU_MAP_HASH);
+		put32(a, MC_KEY_SIZE, 4);
+		put32(a, MC_VALUE_SIZE, 12);
+		put32(a, MC_MAX_ENTRIES, 4);
+		put32(a, MC_BTF_FD, (uint32_t)bfd);
+		put32(a, MC_BTF_KEY, BB_INT);
+		put32(a, MC_BTF_VALUE, BB_VAL);
+		if (t)
+			arr = sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
+		else
+			h = sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
+	}
+	if (h < 0 || arr < 0) {
+		FAIL("MAP_CREATE with BTF: %s", strerror((int)-(h < 0 ? h : arr)));
+		return;
+	}
+	for (int t = 0; t < 2; t++) {
+		int fd = (int)(t ? arr : h);
+		unsigned char mi[104];
+
+		memset(v, 0xff, sizeof(v));
+		for (uint32_t k = 0; k < 3; k++) {
+			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, &k, v, k == 1 ? EMU_F_LOCK : 0);
+			elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, &k, out, k == 2 ? EMU_F_LOCK : 0);
+		}
+		elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, &keys[1], out, EMU_F_LOCK);
+		count = 4;
+		batch(EMU_BPF_MAP_UPDATE_BATCH, fd, NULL, NULL, keys, v, &count);
+		count = 4;
+		batch(EMU_BPF_MAP_LOOKUP_BATCH, fd, NULL, &tok, keys, out, &count);
+		memset(mi, 0, sizeof(mi));
+		len = sizeof(mi);
+		info(fd, mi, &len);
+		memset(a, 0, sizeof(a));
+		put32(a, 0, (uint32_t)fd);
+		sys(EMU_BPF_MAP_FREEZE, a, sizeof(a));
+		close(fd);
+	}
+	close((int)bfd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *pin_dir = getenv("DIFFMODE_PIN_DIR") ? getenv("DIFFMODE_PIN_DIR") : "/sys/fs/bpf";
@@ -473,7 +547,7 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} all[] = { { "types", types }, { "memory", memory }, { "hash", content_hash }, { "threads", threads },
-		    { "big", big } };
+		    { "big", big }, { "btf", btf } };
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		bool want = argc < 2;

@@ -11,6 +11,8 @@
  *   e2e_helper fds      dup/dup2/dup3/F_DUPFD share the map; close gives EBADF; close-on-exec;
  *                       other syscalls keep all six arguments
  *   e2e_helper trace    a fixed call sequence for the trace test; prints "pid=P fd=F"
+ *   e2e_helper hold FILE  creates hash map "e2e_held" with key 1 -> 7, prints "ready" and holds
+ *                       it, unpinned, until FILE exists (at most 60 s): another process's view
  *
  * Exit 0 on success, 1 with "e2e_helper MODE: what failed" on stderr.
  */
@@ -514,10 +516,28 @@ static int do_trace(void)
 	return 0;
 }
 
+static int do_hold(const char *release)
+{
+	__u32 key = 1;
+	__u64 value = 7;
+	int fd, i;
+
+	fd = map_create(BPF_MAP_TYPE_HASH, sizeof(key), sizeof(value), 4, "e2e_held");
+	if (fd < 0)
+		fail("map_create");
+	if (update(fd, &key, &value, BPF_ANY))
+		fail("update");
+	printf("ready\n");
+	for (i = 0; i < 6000 && access(release, F_OK); i++)
+		usleep(10000);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: e2e_helper probe|fork|socket|fds|trace\n");
+		fprintf(stderr, "usage: e2e_helper probe|fork|socket|fds|trace|hold FILE\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -534,6 +554,8 @@ int main(int argc, char **argv)
 		return do_fds_exec_child(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(mode, "trace"))
 		return do_trace();
+	if (!strcmp(mode, "hold") && argc == 3)
+		return do_hold(argv[2]);
 	fprintf(stderr, "e2e_helper: unknown mode %s\n", mode);
 	return 2;
 }

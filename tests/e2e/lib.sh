@@ -71,7 +71,8 @@ e2e_cleanup() {
 	for h in "${e2e_cleanup_hooks[@]}"; do
 		$h
 	done
-	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	# E2E_KEEP=1 keeps the transcripts for a look
+	[ -n "${tmp:-}" ] && { [ -n "${E2E_KEEP:-}" ] && echo "kept: $tmp" || rm -rf "$tmp"; }
 }
 
 # Run a command as nobody, with a clean emulator environment (no root XDG_RUNTIME_DIR, no trace

@@ -12,28 +12,32 @@
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
+#include "btf_blob.h"
 #include "mapfile.h"
 #include "uapi/bpf_uapi.h"
 
 /* Small maps, so a file is a few KiB and a fuzzer's mutations land in structure, not in values;
  * every family and every layout variant (in-place value words, redo records, MMAPABLE's page
- * alignment, both LRU layouts, NO_PREALLOC) is here. */
+ * alignment, both LRU layouts, NO_PREALLOC, values with BTF special fields) is here. */
 const struct mf_shape mf_shapes[] = {
-	{ "hash", EMU_MAP_HASH, 8, 8, 16, 0, false },
-	{ "hash_v24", EMU_MAP_HASH, 4, 24, 16, 0, false },
-	{ "hash_noprealloc", EMU_MAP_HASH, 8, 8, 16, EMU_F_NO_PREALLOC, false },
-	{ "hash_zeroseed", EMU_MAP_HASH, 12, 16, 8, EMU_F_ZERO_SEED, false },
-	{ "hash_light", EMU_MAP_HASH, 8, 8, 16, 0, true },
-	{ "percpu_hash", EMU_MAP_PERCPU_HASH, 8, 8, 16, 0, false },
-	{ "lru_hash", EMU_MAP_LRU_HASH, 8, 8, 16, 0, false },
-	{ "lru_hash_nocommon", EMU_MAP_LRU_HASH, 8, 8, 16, EMU_F_NO_COMMON_LRU, false },
-	{ "lru_percpu_hash", EMU_MAP_LRU_PERCPU_HASH, 8, 8, 16, 0, false },
-	{ "array", EMU_MAP_ARRAY, 4, 8, 16, 0, false },
-	{ "array_v24", EMU_MAP_ARRAY, 4, 24, 16, 0, false },
-	{ "array_mmapable", EMU_MAP_ARRAY, 4, 8, 16, EMU_F_MMAPABLE, false },
-	{ "percpu_array", EMU_MAP_PERCPU_ARRAY, 4, 8, 16, 0, false },
-	{ "queue", EMU_MAP_QUEUE, 0, 8, 8, 0, false },
-	{ "stack", EMU_MAP_STACK, 0, 16, 8, 0, false },
+	{ "hash", EMU_MAP_HASH, 8, 8, 16, 0, false, 0 },
+	{ "hash_v24", EMU_MAP_HASH, 4, 24, 16, 0, false, 0 },
+	{ "hash_noprealloc", EMU_MAP_HASH, 8, 8, 16, EMU_F_NO_PREALLOC, false, 0 },
+	{ "hash_zeroseed", EMU_MAP_HASH, 12, 16, 8, EMU_F_ZERO_SEED, false, 0 },
+	{ "hash_light", EMU_MAP_HASH, 8, 8, 16, 0, true, 0 },
+	{ "percpu_hash", EMU_MAP_PERCPU_HASH, 8, 8, 16, 0, false, 0 },
+	{ "lru_hash", EMU_MAP_LRU_HASH, 8, 8, 16, 0, false, 0 },
+	{ "lru_hash_nocommon", EMU_MAP_LRU_HASH, 8, 8, 16, EMU_F_NO_COMMON_LRU, false, 0 },
+	{ "lru_percpu_hash", EMU_MAP_LRU_PERCPU_HASH, 8, 8, 16, 0, false, 0 },
+	{ "array", EMU_MAP_ARRAY, 4, 8, 16, 0, false, 0 },
+	{ "array_v24", EMU_MAP_ARRAY, 4, 24, 16, 0, false, 0 },
+	{ "array_mmapable", EMU_MAP_ARRAY, 4, 8, 16, EMU_F_MMAPABLE, false, 0 },
+	{ "percpu_array", EMU_MAP_PERCPU_ARRAY, 4, 8, 16, 0, false, 0 },
+	{ "queue", EMU_MAP_QUEUE, 0, 8, 8, 0, false, 0 },
+	{ "stack", EMU_MAP_STACK, 0, 16, 8, 0, false, 0 },
+	/* with BTF: the value's special fields (a bpf_spin_lock, a bpf_timer) and the BTF copy */
+	{ "hash_spin_lock", EMU_MAP_HASH, 4, 12, 16, 0, false, BB_VAL },
+	{ "array_timer_lock", EMU_MAP_ARRAY, 4, 32, 16, 0, false, BB_TV },
 };
 const unsigned mf_nr_shapes = sizeof(mf_shapes) / sizeof(mf_shapes[0]);
 
@@ -118,7 +122,7 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 	unsigned char key[64], *val = malloc(vb);
 	uint32_t rng = seed * 2654435761u + 1, n = s->max_entries;
 	struct attr a;
-	int fd;
+	int fd, btf_fd = -1;
 
 	if (!val)
 		return -ENOMEM;
@@ -129,7 +133,26 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 	put32(&a, MC_MAX_ENTRIES, s->max_entries);
 	put32(&a, MC_FLAGS, s->flags);
 	snprintf((char *)a.b + MC_NAME, 16, "mf_%.12s", s->name);
+	if (s->btf_value) {
+		static unsigned char blob[4096];
+		struct attr b;
+		uint32_t n = bb_blob(blob);
+
+		memset(&b, 0, sizeof(b));
+		putp(&b, BTF_BLOB, blob);
+		put32(&b, BTF_SIZE, n);
+		btf_fd = (int)mf_bpf(EMU_BPF_BTF_LOAD, &b, BTF_SIZE + 4);
+		if (btf_fd < 0) {
+			free(val);
+			return -errno;
+		}
+		put32(&a, MC_BTF_FD, (uint32_t)btf_fd);
+		put32(&a, MC_BTF_KEY, BB_INT);
+		put32(&a, MC_BTF_VALUE, s->btf_value);
+	}
 	fd = (int)mf_bpf(EMU_BPF_MAP_CREATE, &a, MC_END);
+	if (btf_fd >= 0)
+		close(btf_fd);
 	if (fd < 0) {
 		free(val);
 		return -errno;
@@ -146,7 +169,7 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 		for (uint32_t i = 0; i < n; i++) {
 			mf_key(key, s->key_size, i);
 			fill(val, vb, &rng);
-			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
+			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, s->btf_value && i % 2 ? EMU_F_LOCK : 0);
 		}
 	} else if (s->light) {
 		for (uint32_t i = 0; i < 2; i++) {
@@ -175,7 +198,7 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 				elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, key, val, 0);
 				break;
 			default:
-				elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
+				elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, s->btf_value && i % 2 ? EMU_F_LOCK : 0);
 			}
 		}
 		/* and room left, with elements on the free list */
@@ -370,6 +393,10 @@ static void exercise_keyed(int fd, struct mf_result *r, uint32_t type, uint32_t 
 		ret = elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, key, next, 0);
 		count(r, ret);
 	}
+	/* BPF_F_LOCK copies (EINVAL for a value without a bpf_spin_lock) */
+	mf_key(key, ks, 3);
+	count(r, elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, EMU_F_LOCK));
+	count(r, elem(EMU_BPF_MAP_LOOKUP_ELEM, fd, key, val, EMU_F_LOCK));
 	mf_key(key, ks, 2);
 	count(r, elem(EMU_BPF_MAP_GET_NEXT_KEY, fd, key, next, 0));
 	count(r, elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, key, val, 0));

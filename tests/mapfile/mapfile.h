@@ -26,6 +26,7 @@ struct mf_shape {
 	const char *name;
 	uint32_t type, key_size, value_size, max_entries, flags;
 	bool light; /* two inserts only: a table whose pool was never used past them */
+	uint32_t btf_value; /* created with BTF (tests/diff/btf_blob.h): the value's type id, 0 if none */
 };
 
 extern const struct mf_shape mf_shapes[];

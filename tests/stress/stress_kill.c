@@ -18,8 +18,9 @@
  *
  * Before that, staged cases: the lost wakeup of robust mutexes, see lost_wakeup() (it needs
  * SCHED_FIFO, so root or CAP_SYS_NICE; skipped otherwise); with the hooks, in-place writers killed
- * at each step (inplace_kills()) and an insert whose lock came from a dead inserter
- * (insert_after_dead_inserter()).
+ * at each step (inplace_kills()), an insert whose lock came from a dead inserter
+ * (insert_after_dead_inserter()), and BPF_F_LOCK writers killed holding a value's bpf_spin_lock
+ * (f_lock_kills()).
  *
  * argv[1], optional: kills per map type (default 60; with BPFEMU_SOAK, as many as fit in that
  * many seconds per type). argv[2], optional: only the map types whose names contain it.
@@ -29,6 +30,7 @@
 /* The layout of a map file's header (a white-box test: it reads how many times a dead lock
  * holder's map was repaired, and holds the map's lock itself to stage races). */
 #include "../../emu/core/map.h"
+#include "../diff/btf_blob.h"
 
 struct stress_report *report;
 
@@ -769,6 +771,88 @@ static void insert_after_dead_inserter(uint32_t type)
 	fail("dead inserter: %s: the victim never took the lock first in 20 stagings", type_name(type));
 }
 
+/*
+ * A BPF_F_LOCK writer killed inside its copy, holding the map lock and the value's spin lock (at
+ * `point`): the next caller must neither hang on the spin lock nor see the value torn, the map is
+ * repaired, and the spin lock is free again.
+ */
+static void f_lock_kill(uint32_t type, int btf_fd, const char *point)
+{
+	union bpf_attr a;
+	unsigned char old[56], neu[56], got[56];
+	uint32_t k = 1, rec0;
+	int fd, st = 0, err;
+	pid_t v;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = 56;
+	a.max_entries = 4;
+	a.btf_fd = (uint32_t)btf_fd;
+	a.btf_key_type_id = BB_INT;
+	a.btf_value_type_id = BB_BIG; /* a spin lock at 40 */
+	fd = bpfemu_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+	CHECK(fd >= 0, "f_lock kill: create: %s", strerror(errno));
+	if (fd < 0)
+		return;
+	memset(old, 0x22, sizeof(old));
+	memset(neu, 0x11, sizeof(neu));
+	CHECK(!m_update(fd, &k, old, 0), "f_lock kill: first update");
+	rec0 = recoveries(fd);
+	v = fork();
+	if (v == 0) {
+		char env[64];
+
+		snprintf(env, sizeof(env), "1:%s", point);
+		setenv("BPFEMU_TEST_CRASH", env, 1);
+		alarm(10);
+		m_update(fd, &k, neu, BPF_F_LOCK);
+		_exit(0);
+	}
+	while (waitpid(v, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "f_lock kill: %s at %s: the victim was not killed (status %#x)",
+	      type_name(type), point, st);
+	alarm(10); /* a spin lock left taken would hang here */
+	err = elem_cmd(BPF_MAP_LOOKUP_ELEM, fd, &k, got, BPF_F_LOCK);
+	CHECK(!err, "f_lock kill: %s at %s: lookup: %s", type_name(type), point, strerror(-err));
+	memset(old + 40, 0, 4); /* the lock word reads as zero */
+	memset(neu + 40, 0, 4);
+	CHECK(!memcmp(got, old, sizeof(got)) || !memcmp(got, neu, sizeof(got)),
+	      "f_lock kill: %s at %s: the value is torn", type_name(type), point);
+	CHECK(recoveries(fd) > rec0, "f_lock kill: %s at %s: the map was not repaired", type_name(type), point);
+	CHECK(!m_update(fd, &k, neu, BPF_F_LOCK), "f_lock kill: %s at %s: update after", type_name(type), point);
+	alarm(0);
+	err = map_check(fd);
+	CHECK(!err, "f_lock kill: %s at %s: bpfemu_map_check: %s", type_name(type), point, strerror(-err));
+	close(fd);
+}
+
+static void f_lock_kills(void)
+{
+	static const char *const points[] = { "value.spin", "redo.stage", "redo.copy" };
+	unsigned char blob[4096];
+	uint32_t n = bb_blob(blob), kills = 0;
+	union bpf_attr a;
+	int btf_fd;
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = n;
+	btf_fd = bpfemu_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	CHECK(btf_fd >= 0, "f_lock kills: BTF_LOAD: %s", strerror(errno));
+	if (btf_fd < 0)
+		return;
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		f_lock_kill(EMU_MAP_HASH, btf_fd, points[i]);
+		f_lock_kill(EMU_MAP_ARRAY, btf_fd, points[i]);
+		kills += 2;
+	}
+	close(btf_fd);
+	printf("  BPF_F_LOCK writers killed holding the spin lock: %u kills\n", kills);
+}
+
 static void inplace_kills(void)
 {
 	static const char *const points[] = { "inplace.name", "inplace.take", "inplace.stage", "inplace.copy",
@@ -807,6 +891,7 @@ int main(int argc, char **argv)
 		insert_after_dead_inserter(EMU_MAP_HASH);
 		insert_after_dead_inserter(EMU_MAP_PERCPU_HASH);
 		printf("  inserts after a dead inserter: 2 staged\n");
+		f_lock_kills();
 	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (argc < 3 || strstr(type_name(types[i]), argv[2]))

@@ -277,6 +277,58 @@ static void p_lru_free_head(struct file *f)
 		}
 }
 static void p_lru_count(struct file *f) { LRU(f)->shared.nr[0] = 0x10000000u; }
+/* the value's special fields and the BTF copy (maps created with BTF) */
+static void p_nr_fields_0(struct file *f) { H_(f)->nr_fields = 0; }
+static void p_nr_fields_big(struct file *f) { H_(f)->nr_fields = EMU_MAP_FIELDS_MAX + 1; }
+static void p_field_offset(struct file *f) { H_(f)->fields[0].offset = 100; }
+static void p_field_type(struct file *f) { H_(f)->fields[0].type = 3; }
+static void p_fields_order(struct file *f)
+{
+	struct emu_map_field t = H_(f)->fields[0];
+
+	H_(f)->fields[0] = H_(f)->fields[1];
+	H_(f)->fields[1] = t;
+}
+static void p_nr_locks(struct file *f) { H_(f)->nr_locks = 0; }
+static void p_field_mask(struct file *f) { H_(f)->field_mask |= 1u << 5; }
+static void p_spin_lock_off(struct file *f) { H_(f)->spin_lock_off = 0; }
+static void p_btf_id_0(struct file *f) { H_(f)->btf_id = 0; }
+static void p_btf_size(struct file *f) { H_(f)->btf_size += 64; }
+static void p_btf_off(struct file *f) { H_(f)->btf_off += 64; }
+static void p_btf_type_no_btf(struct file *f) { H_(f)->btf_key_type_id = 1; }
+static void p_btf_vmlinux(struct file *f) { H_(f)->btf_vmlinux_value_type_id = 1; }
+/* a field that is sound in itself on a map created without BTF */
+static void p_fields_no_btf(struct file *f)
+{
+	H_(f)->nr_fields = 1;
+	H_(f)->fields[0] = (struct emu_map_field){ .offset = 0, .size = 4, .type = 1 /* spin lock */, .is_lock = 1 };
+	H_(f)->nr_locks = 1;
+	H_(f)->field_mask = 1;
+	H_(f)->spin_lock_off = 0;
+}
+/* a dead BPF_F_LOCK copier's record naming no spin lock */
+static void p_spin_held(struct file *f)
+{
+	p_lock_owner_died(f);
+	H_(f)->spin_held = 8;
+}
+/* every value's spin lock word: a value no taker writes */
+static struct file *cur;
+static void bad_lock_word(struct htab_elem *e, uint32_t self)
+{
+	(void)self;
+	memcpy((char *)e + HP(cur)->value_off + H_(cur)->spin_lock_off, &(uint32_t){ 7 }, 4);
+}
+static void p_hash_lock_words(struct file *f)
+{
+	cur = f;
+	for_linked(f, bad_lock_word);
+}
+static void p_array_lock_words(struct file *f)
+{
+	for (uint32_t i = 0; i < H_(f)->max_entries; i++)
+		memcpy(at(f, AP(f)->values_off + (uint64_t)i * AP(f)->stride + H_(f)->spin_lock_off), &(uint32_t){ 7 }, 4);
+}
 /* arrays */
 static void p_stride(struct file *f) { AP(f)->stride += 8; }
 static void p_values_off(struct file *f) { AP(f)->values_off += 64; }
@@ -296,6 +348,7 @@ enum call {
 	C_WALK,     /* GET_NEXT_KEY from the first key to an error: that errno */
 	C_MISSES,   /* 64 lookups of absent keys: EUCLEAN if any answered so, else their ENOENT */
 	C_POP,
+	C_LOCKED,   /* BPF_F_LOCK lookups of keys 0-15: the first errno but ENOENT's, else 0 */
 };
 
 static int call_errno(long r) { return r < 0 ? errno : 0; }
@@ -344,6 +397,12 @@ static int do_call(int fd, const struct mf_shape *s, enum call c)
 		return err;
 	case C_POP:
 		return call_errno(lookup_del(fd, NULL, val, 0));
+	case C_LOCKED:
+		for (uint32_t i = 0; i < 16 && (!err || err == ENOENT); i++) {
+			mf_key(key, s->key_size, i);
+			err = call_errno(lookup(fd, key, val, EMU_F_LOCK));
+		}
+		return err == ENOENT ? 0 : err;
 	}
 	return -1;
 }
@@ -440,6 +499,27 @@ static const struct fcase cases[] = {
 	{ "LRU free list head (per-CPU lists)", "lru_hash_nocommon", p_lru_free_head, C_INSERTS, EUCLEAN, EUCLEAN,
 	  "LRU list" },
 	{ "LRU count", "lru_hash", p_lru_count, C_UPDATE, 0, EUCLEAN, "LRU list" },
+	/* the value's special fields and the map's BTF */
+	REFUSED("nr_fields 0", "hash_spin_lock", p_nr_fields_0, "fields"),
+	REFUSED("nr_fields", "hash_spin_lock", p_nr_fields_big, "nr_fields"),
+	REFUSED("field offset", "hash_spin_lock", p_field_offset, "fields"),
+	REFUSED("field type", "array_timer_lock", p_field_type, "fields"),
+	REFUSED("fields out of order", "array_timer_lock", p_fields_order, "fields"),
+	REFUSED("nr_locks", "array_timer_lock", p_nr_locks, "nr_locks"),
+	REFUSED("nr_locks (a hash map's layout)", "hash_spin_lock", p_nr_locks, "file_size"),
+	REFUSED("field_mask", "array_timer_lock", p_field_mask, "field_mask"),
+	REFUSED("spin_lock_off", "hash_spin_lock", p_spin_lock_off, "spin_lock_off"),
+	REFUSED("fields without BTF", "array", p_fields_no_btf, "nr_fields"),
+	REFUSED("btf_id", "hash_spin_lock", p_btf_id_0, "file_size"),
+	REFUSED("btf_size", "array_timer_lock", p_btf_size, "file_size"),
+	REFUSED("btf_off", "hash_spin_lock", p_btf_off, "btf_off"),
+	REFUSED("BTF type ids without BTF", "array", p_btf_type_no_btf, "btf_id"),
+	REFUSED("btf_vmlinux_value_type_id", "hash_spin_lock", p_btf_vmlinux, "btf_vmlinux_value_type_id"),
+	{ "spin_held", "hash_spin_lock", p_spin_held, C_UPDATE, 0, 0, "spin_held" },
+	{ "value spin lock words (hash)", "hash_spin_lock", p_hash_lock_words, C_LOCKED, EUCLEAN, EUCLEAN,
+	  "value spin lock" },
+	{ "value spin lock words (array)", "array_timer_lock", p_array_lock_words, C_LOCKED, EUCLEAN, EUCLEAN,
+	  "value spin lock" },
 	/* arrays */
 	REFUSED("array stride", "array", p_stride, "array stride"),
 	REFUSED("array stride (per-CPU)", "percpu_array", p_stride, "array stride"),

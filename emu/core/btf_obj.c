@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BTF object files (see btf_obj.h): making one for a loaded blob or for the kernel's vmlinux BTF,
+ * telling a BTF fd from others, and reading its blob back for BPF_OBJ_GET_INFO_BY_FD and
+ * BPF_MAP_CREATE. Nothing here parses or checks BTF: emu/btf/ does that before a blob gets here.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../btf/btf.h"
+#include "../uaccess/uaccess.h"
+#include "../util/compiler.h"
+#include "btf_obj.h"
+#include "objstore.h"
+#include "state.h"
+
+#define DATA_OFF 128u /* the blob starts on its own line, after the header */
+#define CHUNK (64u * 1024)
+
+_Static_assert(sizeof(struct emu_btf_obj_hdr) <= DATA_OFF, "header fits before the blob");
+
+static int write_all(int fd, const void *p, size_t n, off_t off)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = pwrite(fd, c, n, off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		c += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n, off_t off)
+{
+	char *c = p;
+
+	while (n) {
+		ssize_t r = pread(fd, c, n, off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		c += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+/* The file written through wfd, handed out as the kernel's BTF fd is: read-only, close-on-exec,
+ * and the lowest free number (wfd's, once it is closed), as the kernel's new fd would be. */
+static int reopen_rdonly(int wfd)
+{
+	char path[64];
+	int fd, low;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", wfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	close(wfd);
+	if (fd >= 0 && (low = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		if (low < fd) {
+			close(fd);
+			fd = low;
+		} else {
+			close(low);
+		}
+	}
+	return fd;
+}
+
+static int fill(int fd, const struct emu_btf_obj_hdr *h, const void *data)
+{
+	int err = write_all(fd, h, sizeof(*h), 0);
+
+	if (!err && h->data_size && !h->kernel_btf)
+		err = write_all(fd, data, h->data_size, (off_t)h->data_off);
+	if (!err && h->file_size > sizeof(*h) && emu_ftruncate_quiet(fd, (off_t)h->file_size))
+		err = -errno;
+	return err;
+}
+
+/* Header and blob into a new file: the bpffs root's, else (no root, or no room there) a memfd.
+ * Its fd, or the kernel's answers when the fd table is full (EMFILE) or memory short (ENOMEM). */
+static int make_file(const struct emu_btf_obj_hdr *h, const void *data)
+{
+	int fd = emu_open_object_file();
+
+	if (fd == -EMFILE || fd == -ENFILE)
+		return fd;
+	if (fd >= 0) {
+		if (!fill(fd, h, data))
+			return reopen_rdonly(fd);
+		close(fd);
+	}
+	fd = memfd_create("btf", MFD_CLOEXEC);
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
+	if (fill(fd, h, data)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return reopen_rdonly(fd);
+}
+
+static void hdr_init(struct emu_btf_obj_hdr *h, uint32_t id)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = EMU_BTFOBJ_MAGIC;
+	h->layout_version = EMU_BTFOBJ_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->id = id;
+}
+
+int emu_btf_obj_new(const void *data, uint32_t size, uint32_t id)
+{
+	struct emu_btf_obj_hdr h;
+
+	int fd;
+
+	emu_ids_init(); /* its fd is taken now, not while ours are open */
+	hdr_init(&h, id ? id : emu_alloc_id(EMU_ID_BTF));
+	h.data_size = size;
+	h.data_off = DATA_OFF;
+	h.file_size = DATA_OFF + (uint64_t)size;
+	fd = make_file(&h, data);
+	/* a new BTF object is found by id from any process while it lives (core/objstore.c); one made
+	 * again from a map's copy is found through the map */
+	if (fd >= 0 && !id)
+		emu_objstore_register(fd, EMU_ID_BTF, h.id);
+	return fd;
+}
+
+static int vmlinux_size(uint32_t *size)
+{
+	struct stat st;
+
+	if (stat(EMU_BTF_VMLINUX_PATH, &st) || !S_ISREG(st.st_mode) || !st.st_size || st.st_size > UINT32_MAX ||
+	    access(EMU_BTF_VMLINUX_PATH, R_OK))
+		return -ENOENT;
+	*size = (uint32_t)st.st_size;
+	return 0;
+}
+
+bool emu_btf_vmlinux_available(void)
+{
+	uint32_t size;
+
+	return !vmlinux_size(&size);
+}
+
+int emu_btf_obj_new_vmlinux(void)
+{
+	struct emu_btf_obj_hdr h;
+	uint32_t size;
+	int err = vmlinux_size(&size);
+
+	if (err)
+		return err;
+	hdr_init(&h, EMU_BTF_VMLINUX_ID);
+	h.kernel_btf = 1;
+	h.data_size = size;
+	h.file_size = sizeof(h);
+	h.name_len = (uint32_t)strlen("vmlinux");
+	memcpy(h.name, "vmlinux", h.name_len);
+	return make_file(&h, NULL);
+}
+
+/* The header of the file fd names, read through the fd if it is readable, else a fresh open. */
+int emu_btf_obj_get(int fd, struct emu_btf_obj_hdr *h)
+{
+	struct stat st;
+	int fl, rfd = fd, err;
+
+	if (fd < 0 || fstat(fd, &st))
+		return -EBADF;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH))
+		return -EBADF;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof(*h))
+		return -EINVAL;
+	if ((fl & O_ACCMODE) == O_WRONLY) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (rfd < 0)
+			return -EINVAL;
+	}
+	err = read_all(rfd, h, sizeof(*h), 0);
+	if (rfd != fd)
+		close(rfd);
+	if (err || h->magic != EMU_BTFOBJ_MAGIC || h->layout_version != EMU_BTFOBJ_VERSION ||
+	    h->hdr_size != sizeof(*h) || h->file_size != (uint64_t)st.st_size || h->name_len >= EMU_BTF_NAME_MAX ||
+	    (!h->kernel_btf && h->data_off + (uint64_t)h->data_size > h->file_size))
+		return -EINVAL;
+	return 0;
+}
+
+/* Where the blob is read from: the object's own file (opened afresh, so a write-only fd of it
+ * serves too), or the kernel's sysfs file. */
+static int open_data(int fd, const struct emu_btf_obj_hdr *h, off_t *base)
+{
+	char path[64 + EMU_BTF_NAME_MAX];
+	int rfd;
+
+	if (h->kernel_btf) {
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", h->name);
+		*base = 0;
+	} else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		*base = (off_t)h->data_off;
+	}
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	return rfd < 0 ? -EIO : rfd;
+}
+
+int emu_btf_obj_copy_to_user(int fd, const struct emu_btf_obj_hdr *h, void *udst, uint32_t n)
+{
+	char *buf;
+	off_t base;
+	int rfd, err = 0;
+
+	if (!n)
+		return 0;
+	rfd = open_data(fd, h, &base);
+	if (rfd < 0)
+		return rfd;
+	buf = malloc(n < CHUNK ? n : CHUNK);
+	if (!buf) {
+		close(rfd);
+		return -ENOMEM;
+	}
+	/* chunk by chunk: a fault leaves the bytes before it written, as one copy_to_user would */
+	for (uint32_t done = 0, c; done < n && !err; done += c) {
+		c = n - done < CHUNK ? n - done : CHUNK;
+		err = read_all(rfd, buf, c, base + done);
+		if (err)
+			err = -EIO;
+		else
+			err = emu_copy_to_user((char *)udst + done, buf, c);
+	}
+	free(buf);
+	close(rfd);
+	return err;
+}
+
+int emu_btf_obj_read(int fd, const struct emu_btf_obj_hdr *h, void **data)
+{
+	off_t base;
+	int rfd = open_data(fd, h, &base), err;
+
+	*data = NULL;
+	if (rfd < 0)
+		return rfd;
+	*data = malloc(h->data_size ? h->data_size : 1);
+	err = *data ? read_all(rfd, *data, h->data_size, base) : -ENOMEM;
+	close(rfd);
+	if (err) {
+		free(*data);
+		*data = NULL;
+		return err == -ENOMEM ? err : -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Parsed once per call that needs it (BPF_MAP_CREATE): ~7 ns a byte here, 20 us for a libbpf
+ * object's few KB of BTF, so no process keeps parsed objects around. The blob was accepted when
+ * it was loaded; a parse failure now means the file is not what it claims.
+ */
+int emu_btf_obj_parse(int fd, const struct emu_btf_obj_hdr *h, struct emu_btf **out)
+{
+	void *data;
+	int err = emu_btf_obj_read(fd, h, &data);
+
+	*out = NULL;
+	if (err)
+		return err;
+	err = emu_btf_parse(data, h->data_size, NULL, out);
+	free(data);
+	return err ? -EINVAL : 0;
+}

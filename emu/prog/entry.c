@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Entering the run loop (run.c): emu_prog_run() sets up a run's state (the stack buffer, the
+ * region list copied from the caller, the caches, the budget) and runs the entry frame;
+ * emu_run_callback() runs a subprogram for a helper (bpf_loop and friends) in a new frame of the
+ * same run; emu_run_abort() lets a helper stop the run.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "interp_impl.h"
+#include "mem_fast.h"
+
+int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t *r0)
+{
+	struct emu_run_state S;
+	uint64_t args[5] = { (uint64_t)(uintptr_t)run->ctx, 0, 0, 0, 0 };
+	uint64_t top, budget0;
+	int ret;
+
+	run->fault.err = 0; /* the rest is written only when a run stops early */
+	run->fault.msg[0] = 0;
+	run->budget_used = 0;
+	run->may_goto_checks = 0;
+	S.run = run;
+	S.img = img;
+	S.pc = img->code;
+	S.err = 0;
+	S.depth = 1;
+	S.tail_calls = 0;
+	S.mg_timed = !(run->flags & EMU_RUN_MAY_GOTO_COUNT);
+	S.mg_init = S.mg_timed ? EMU_MAX_TIMED_LOOPS : EMU_MAX_LOOPS;
+	S.stack_fill = run->flags & EMU_RUN_STACK_POISON ? 0xa5 : 0;
+	budget0 = run->insn_budget ? run->insn_budget : EMU_RUN_DEFAULT_BUDGET;
+	if (budget0 > (uint64_t)INT64_MAX)
+		budget0 = (uint64_t)INT64_MAX;
+	S.budget = (int64_t)budget0;
+	emu_caches_empty(&S);
+	top = (uint64_t)(uintptr_t)(S.stack + EMU_STACK_TOTAL);
+	S.stk_hi = top;
+	S.stk_lo = top - EMU_STACK_SIZE;
+	S.ctx_lo = UINT64_MAX;
+	S.ctx_hi = 0;
+	if (run->ctx_desc && run->ctx && run->ctx_desc->size) {
+		S.ctx_lo = (uint64_t)(uintptr_t)run->ctx;
+		S.ctx_hi = S.ctx_lo + run->ctx_desc->size;
+	}
+	S.rg = S.rg_inline;
+	S.nrg = 0;
+	S.caprg = EMU_INLINE_REGIONS;
+	for (uint32_t i = 0; i < run->nr_regions; i++) {
+		const struct emu_region *g = &run->regions[i];
+
+		if (i < EMU_INLINE_REGIONS && emu_region_ok(g)) {
+			S.rg[S.nrg++] = *g; /* the common case: no growth, no duplicate search */
+			continue;
+		}
+		if (emu_mem_add_region(&S, g->start, g->end, g->flags, g->kind)) {
+			emu_mem_fini(&S);
+			run->fault.err = -EINVAL;
+			snprintf(run->fault.msg, sizeof(run->fault.msg), "region %u is not a valid range", i);
+			return -EINVAL;
+		}
+	}
+	if (img->main_zero)
+		memset(S.stack + EMU_STACK_TOTAL - img->main_zero, S.stack_fill, img->main_zero);
+	run->state = &S;
+	ret = emu_run_loop(&S, img, img->code, args, top, r0);
+	run->budget_used = budget0 - (uint64_t)(S.budget < 0 ? 0 : S.budget);
+	run->state = NULL;
+	emu_mem_fini(&S);
+	return ret;
+}
+
+/* ---- for helpers ---- */
+
+static bool is_entry(const struct emu_prog_image *img, uint64_t fn, uint32_t *entry)
+{
+	uintptr_t base = (uintptr_t)img->code, p = (uintptr_t)fn;
+	uint32_t lo = 0, hi = img->nr_entries;
+
+	if (p < base || (p - base) % sizeof(struct emu_xinsn) || (p - base) / sizeof(struct emu_xinsn) >= img->cnt)
+		return false;
+	*entry = (uint32_t)((p - base) / sizeof(struct emu_xinsn));
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (img->entries[mid] == *entry)
+			return true;
+		if (img->entries[mid] < *entry)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int emu_run_callback(struct emu_run *run, uint64_t fn, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+		     uint64_t r5, uint64_t *r0)
+{
+	struct emu_run_state *S = run->state;
+	const struct emu_prog_image *img;
+	const struct emu_xinsn *pc;
+	uint64_t args[5] = { r1, r2, r3, r4, r5 };
+	uint64_t top, fp;
+	uint32_t entry, k;
+	int ret;
+
+	if (!S)
+		return -EINVAL;
+	if (S->err)
+		return S->err;
+	img = S->img;
+	pc = S->pc;
+	if (!is_entry(img, fn, &entry)) {
+		S->f_size = 0;
+		emu_run_set_fault(S, img, pc, -EINVAL, "callback %#llx is not a subprogram of this program",
+				  (unsigned long long)fn);
+		return S->err = -EINVAL;
+	}
+	if (S->depth >= EMU_MAX_CALL_FRAMES) {
+		S->f_size = 0;
+		emu_run_set_fault(S, img, pc, -E2BIG, "call depth exceeds %d frames", EMU_MAX_CALL_FRAMES);
+		return S->err = -E2BIG;
+	}
+	for (k = 0; k < img->nr_entries && img->entries[k] != entry; k++)
+		;
+	top = (uint64_t)(uintptr_t)(S->stack + EMU_STACK_TOTAL);
+	fp = top - (uint64_t)S->depth * EMU_STACK_SIZE;
+	S->depth++;
+	S->stk_lo = fp - EMU_STACK_SIZE;
+	if (img->entry_zero[k])
+		memset((void *)(uintptr_t)(fp - img->entry_zero[k]), S->stack_fill, img->entry_zero[k]);
+	if (--S->budget < 0) {
+		S->budget = 0;
+		S->f_size = 0;
+		emu_run_set_fault(S, img, pc, -ELOOP, "instruction budget exhausted");
+		ret = -ELOOP;
+	} else {
+		ret = emu_run_loop(S, img, &img->code[entry], args, fp, r0);
+	}
+	S->depth--;
+	S->stk_lo = top - (uint64_t)S->depth * EMU_STACK_SIZE;
+	emu_caches_empty(S);
+	S->img = img;
+	S->pc = pc;
+	if (ret)
+		S->err = ret;
+	return ret;
+}
+
+void emu_run_abort(struct emu_run *run, int err, const char *msg)
+{
+	struct emu_run_state *S = run->state;
+
+	if (!S || S->err)
+		return;
+	S->f_size = 0;
+	emu_run_set_fault(S, S->img, S->pc, err < 0 ? err : -EINVAL, "helper: %s", msg ? msg : "aborted");
+	S->err = err < 0 ? err : -EINVAL;
+}
