@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,20 @@ int mf_read_file(int fd, unsigned char **buf, size_t *len)
 }
 
 static char state_dir[PATH_MAX];
+static pid_t state_owner;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+/* The directory goes when the process that made it exits (not a forked child that exits). */
+static void rm_state(void)
+{
+	if (state_dir[0] && getpid() == state_owner)
+		nftw(state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 const char *mf_private_state(void)
 {
@@ -249,6 +264,8 @@ const char *mf_private_state(void)
 		state_dir[0] = 0;
 		return NULL;
 	}
+	state_owner = getpid();
+	atexit(rm_state);
 	snprintf(bpffs, sizeof(bpffs), "%s/bpffs", state_dir);
 	mkdir(bpffs, 0700);
 	setenv("BPFEMU_STATE_DIR", state_dir, 1);

@@ -45,8 +45,9 @@ int mf_make(const struct mf_shape *s, uint32_t seed);
 /* The bytes of the file fd names, malloc'd: 0 or -errno. */
 int mf_read_file(int fd, unsigned char **buf, size_t *len);
 
-/* Point the emulator's state at a fresh private directory (before its first call): pins go to
- * <dir>/bpffs. Returns the directory (static storage), or NULL. */
+/* Point the emulator's state at a fresh private directory under $TMPDIR (before its first call):
+ * pins go to <dir>/bpffs. It is removed when the process exits. Returns the directory (static
+ * storage), or NULL. */
 const char *mf_private_state(void);
 
 /*

@@ -148,7 +148,7 @@ static enum outcome run_one(const unsigned char *buf, size_t len, bool via_pin, 
 		return SANITIZER;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return CRASH;
-	if (r->info_err == EINVAL || r->info_err == EACCES || r->info_err == EUCLEAN)
+	if (r->info_err) /* BPF_OBJ_GET or the first use refused the file */
 		return REFUSED;
 	if (r->euclean || r->check_first || r->check_last)
 		return DAMAGE;
