@@ -64,7 +64,10 @@ REAL(int, mount, const char *, const char *, const char *, unsigned long, const 
 /* ---- the bpf filesystem ---- */
 
 /* Rewrites a path on /sys/fs/bpf to the emulated root. Returns the path to use (buf or the
- * original) and sets *on when the path is on the emulated bpffs. */
+ * original) and sets *on when the path is on the emulated bpffs; NULL and errno when the path is
+ * on it but the emulated root cannot be used (refused by its checks: the call fails, it never
+ * reaches the real /sys/fs/bpf). Translating checks and creates the root, so the mount point
+ * always exists, as /sys/fs/bpf does. */
 static const char *bpffs_path(const char *path, char *buf, size_t len, bool *on)
 {
 	int r;
@@ -74,9 +77,11 @@ static const char *bpffs_path(const char *path, char *buf, size_t len, bool *on)
 		return path;
 	depth++;
 	r = emu_bpffs_translate(path, buf, len);
-	if (r == 1)
-		emu_bpffs_ensure_root(); /* the mount point always exists, as /sys/fs/bpf does */
 	depth--;
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
 	if (r != 1)
 		return path;
 	*on = true;
@@ -119,6 +124,8 @@ static bool wants_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFI
 	if (!depth && (fd = shim_fake_open(path)) >= 0)                                             \
 		return fd;                                                                          \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
+	if (!path)                                                                                  \
+		return -1;                                                                          \
 	if (on && pinned_object(path)) {                                                            \
 		errno = EIO;                                                                        \
 		return -1;                                                                          \
@@ -151,6 +158,8 @@ EXPORT int __open64_2(const char *path, int flags)
 	    (fd = shim_fake_open(path)) >= 0)                                                       \
 		return fd;                                                                          \
 	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                                   \
+	if (!path)                                                                                  \
+		return -1;                                                                          \
 	if (on && pinned_object(path)) {                                                            \
 		errno = EIO;                                                                        \
 		return -1;                                                                          \
@@ -180,6 +189,8 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	if (!depth && (f = shim_fake_fopen(path)))
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path)
+		return NULL;
 	if (on && pinned_object(path)) {
 		errno = EIO;
 		return NULL;
@@ -196,6 +207,8 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	if (!depth && (f = shim_fake_fopen(path)))
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path)
+		return NULL;
 	if (on && pinned_object(path)) {
 		errno = EIO;
 		return NULL;
@@ -209,6 +222,8 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	bool on;                                                                                    \
 	int r;                                                                                      \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
+	if (!path)                                                                                  \
+		return -1;                                                                          \
 	r = real_call;                                                                              \
 	if (!r && on) {                                                                             \
 		st->f_type = BPF_FS_MAGIC;                                                          \
@@ -266,6 +281,8 @@ EXPORT int fstatfs64(int fd, struct statfs64 *st)
 		char buf[PATH_MAX];                                                                 \
 		bool on;                                                                            \
 		path = bpffs_path(path, buf, sizeof(buf), &on);                                     \
+		if (!path)                                                                          \
+			return -1;                                                                  \
 		return get_##name() args;                                                           \
 	}
 #define PATHAT(ret, name, params, args)                                                             \
@@ -274,6 +291,8 @@ EXPORT int fstatfs64(int fd, struct statfs64 *st)
 		char buf[PATH_MAX];                                                                 \
 		bool on;                                                                            \
 		path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                           \
+		if (!path)                                                                          \
+			return -1;                                                                  \
 		return get_##name() args;                                                           \
 	}
 
@@ -290,7 +309,15 @@ PATH1(int, mkdir, (const char *path, mode_t mode), (path, mode))
 PATH1(int, rmdir, (const char *path), (path))
 PATH1(int, unlink, (const char *path), (path))
 PATH1(int, chdir, (const char *path), (path))
-PATH1(DIR *, opendir, (const char *path), (path))
+EXPORT DIR *opendir(const char *path)
+{
+	char buf[PATH_MAX];
+	bool on;
+
+	path = bpffs_path(path, buf, sizeof(buf), &on);
+	return path ? get_opendir()(path) : NULL;
+}
+
 PATHAT(int, fstatat, (int dirfd, const char *path, struct stat *st, int fl), (dirfd, path, st, fl))
 PATHAT(int, fstatat64, (int dirfd, const char *path, struct stat64 *st, int fl), (dirfd, path, st, fl))
 PATHAT(int, __fxstatat, (int ver, int dirfd, const char *path, struct stat *st, int fl), (ver, dirfd, path, st, fl))
@@ -305,8 +332,8 @@ EXPORT int rename(const char *from, const char *to)
 	bool on;
 
 	from = bpffs_path(from, b1, sizeof(b1), &on);
-	to = bpffs_path(to, b2, sizeof(b2), &on);
-	return get_rename()(from, to);
+	to = from ? bpffs_path(to, b2, sizeof(b2), &on) : NULL;
+	return from && to ? get_rename()(from, to) : -1;
 }
 
 EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
@@ -315,8 +342,8 @@ EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
 	bool on;
 
 	from = bpffs_path_at(fd1, from, b1, sizeof(b1), &on);
-	to = bpffs_path_at(fd2, to, b2, sizeof(b2), &on);
-	return get_renameat()(fd1, from, fd2, to);
+	to = from ? bpffs_path_at(fd2, to, b2, sizeof(b2), &on) : NULL;
+	return from && to ? get_renameat()(fd1, from, fd2, to) : -1;
 }
 
 /* Mounting bpffs needs privileges; the emulated one is always mounted, so say it worked. */
@@ -326,7 +353,8 @@ EXPORT int mount(const char *src, const char *target, const char *type, unsigned
 	bool on;
 
 	if (type && !strcmp(type, "bpf")) {
-		bpffs_path(target, buf, sizeof(buf), &on);
+		if (!bpffs_path(target, buf, sizeof(buf), &on))
+			return -1;
 		if (on) {
 			if (shim_debug)
 				shim_log("mount(\"%s\", type bpf): the emulated bpffs is always mounted", target);

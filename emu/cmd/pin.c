@@ -106,12 +106,14 @@ int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
 	if (!on || !S_ISREG(st.st_mode))
 		return -EACCES;
 	mode = (flags & EMU_F_RDONLY) ? O_RDONLY : (flags & EMU_F_WRONLY) ? O_WRONLY : O_RDWR;
-	fd = open(real, mode | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(real, mode | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (!emu_is_object_fd(fd)) {
+	/* a regular file of this user's, of our magic and layout: what a pin of ours is */
+	err = emu_object_file_trusted(fd, real);
+	if (err) {
 		close(fd);
-		return -EACCES;
+		return err;
 	}
 	if (mode != O_RDWR)
 		emu_mark_restricted(fd);

@@ -79,11 +79,9 @@ int emu_cmd_prog_load(struct emu_attr *a, union bpf_attr *uattr)
 	if (!emu_obj_name_ok(name))
 		return -EINVAL;
 
-	fd = emu_open_object_file();
+	fd = emu_open_object_file("bpf-prog");
 	if (fd < 0)
-		fd = memfd_create("bpf-prog", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+		return fd;
 	memset(&h, 0, sizeof(h));
 	h.magic = EMU_PROG_MAGIC;
 	h.prog_type = type;

@@ -31,6 +31,7 @@
 
 #include "../btf/btf.h"
 #include "../cmd/cmds.h"
+#include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/diag.h"
 #include "cpus.h"
 #include "inplace.h"
@@ -127,23 +128,20 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
  */
 static int open_map_file(uint64_t size)
 {
-	int fd = emu_open_object_file();
+	int fd = emu_open_object_file("bpf-map");
+	struct statfs sf;
 
-	if (fd >= 0) {
-		struct statfs sf;
+	if (fd < 0)
+		return fd; /* the state directories were refused */
+	if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+		static bool said;
 
-		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
-			static bool said;
-
-			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-				emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
-					 emu_bpffs_root(), (unsigned long long)size);
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
+				 emu_bpffs_root(), (unsigned long long)size);
+		close(fd);
 		fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	}
 	return fd < 0 ? -errno : fd;
 }
 
@@ -380,7 +378,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		err = map_layout(c, ops, &l);
 	if (err)
 		return err;
-	emu_ids_init();
+	err = emu_ids_init();
+	if (err)
+		return err;
 	fd = open_map_file(size);
 	if (fd < 0)
 		return fd;
@@ -389,7 +389,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -530,7 +530,7 @@ int emu_map_file_open(int fd, const struct stat *st, struct emu_map *view)
 		err = -EINVAL;
 		goto out;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
 	if (p == MAP_FAILED) {
 		err = -ENOMEM;
 		goto out;

@@ -9,6 +9,12 @@
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
+ *   check-oob      the program checker lets a map value access run one byte past the end
+ *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
+ *                  stopped at a fault as done (no EFAULT)
+ *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
+ *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
+ *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
  *                  refusing it (the map-file fuzzer's self-test must find the crash)
  *

@@ -193,10 +193,15 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			dm_note("cannot run kernel calls on CPU 0: LRU maps may diverge in which elements they evict");
 		}
 	}
+	/* stores through an mmapable array's mapping since the last call reach the mirror first */
+	if (c->map)
+		dm_mapping_sync(c->map, (int)attr_u32(&c->a, poff));
 	c->kret = dm_kbpf(c->cmd, c->kattr ? (void *)c->kattr : (void *)c->uattr, c->kattr ? ksize : c->size);
 	if (pinned)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	if (c->map)
+		dm_mapping_snapshot(c->map);
 
 	dm_st.compared++;
 	dm_compare_results(c);
