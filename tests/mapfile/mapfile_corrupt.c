@@ -171,7 +171,7 @@ static const char *arg_str(const char *a, const char *name, const char *dflt)
 
 int main(int argc, char **argv)
 {
-	long files = 1400, seed = 1;
+	long files = 1700, seed = 1;
 	unsigned timeout = 20;
 	const char *save = NULL, *only = NULL, *replay = NULL;
 	bool header_only = false, anywhere = false, quiet = false, pin = false;
