@@ -576,36 +576,38 @@ bool emu_map_word_ok(const struct emu_map *m, uint64_t off)
  */
 int emu_map_check_file(struct emu_map *m)
 {
-	struct emu_map_hdr h;
+	/* Read in place: the fields compared are written at creation only (a difference is damage);
+	 * the flags other threads write are read as they write them, atomically. */
+	const struct emu_map_hdr *h = m->hdr;
 	struct emu_map v;
 	const char *field = NULL;
 
-	memcpy(&h, m->hdr, offsetof(struct emu_map_hdr, lock));
-	if (h.magic != EMU_MAGIC || h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h))
+	if (h->magic != EMU_MAGIC || h->layout_version != EMU_LAYOUT_VERSION || h->hdr_size != sizeof(*h))
 		return emu_map_corrupt(m, "header (magic, layout_version or hdr_size)");
-	if (h.file_size != m->size)
+	if (h->file_size != m->size)
 		return emu_map_corrupt(m, "file_size");
-	if (h.map_type != m->map_type || h.key_size != m->key_size || h.value_size != m->value_size ||
-	    h.max_entries != m->max_entries || h.map_flags != m->map_flags || h.nr_cpus != m->nr_cpus ||
-	    h.map_extra != m->map_extra)
+	if (h->map_type != m->map_type || h->key_size != m->key_size || h->value_size != m->value_size ||
+	    h->max_entries != m->max_entries || h->map_flags != m->map_flags || h->nr_cpus != m->nr_cpus ||
+	    h->map_extra != m->map_extra)
 		return emu_map_corrupt(m, "header shape (map_type, key_size, value_size, max_entries, map_flags, nr_cpus or map_extra)");
-	if (memcmp(h.name, m->name, EMU_OBJ_NAME_LEN))
+	if (memcmp(h->name, m->name, EMU_OBJ_NAME_LEN))
 		return emu_map_corrupt(m, "name");
-	if (h.id != m->id)
+	if (h->id != m->id)
 		return emu_map_corrupt(m, "id");
-	if (h.hash_seed != m->hash_seed)
+	if (h->hash_seed != m->hash_seed)
 		return emu_map_corrupt(m, "hash_seed");
-	if (h.priv_off != (uint64_t)(m->priv - m->base) || h.redo_off != m->redo_off || h.inplace_off != m->inplace_off ||
-	    h.inplace_stage != m->inplace_stage || h.memlock)
+	if (h->priv_off != (uint64_t)(m->priv - m->base) || h->redo_off != m->redo_off ||
+	    h->inplace_off != m->inplace_off || h->inplace_stage != m->inplace_stage || h->memlock)
 		return emu_map_corrupt(m, "header offsets (priv_off, redo_off, inplace_off, inplace_stage or memlock)");
-	if (h.nr_fields != m->nr_fields || h.nr_locks != m->nr_locks || h.field_mask != m->field_mask ||
-	    h.spin_lock_off != m->spin_lock_off || memcmp(h.fields, m->fields, sizeof(h.fields)))
+	if (h->nr_fields != m->nr_fields || h->nr_locks != m->nr_locks || h->field_mask != m->field_mask ||
+	    h->spin_lock_off != m->spin_lock_off || memcmp(h->fields, m->fields, sizeof(h->fields)))
 		return emu_map_corrupt(m, "value fields (nr_fields, fields, nr_locks, field_mask or spin_lock_off)");
-	if (h.btf_id != m->btf_id || h.btf_key_type_id != m->btf_key_type_id ||
-	    h.btf_value_type_id != m->btf_value_type_id || h.btf_vmlinux_value_type_id != m->btf_vmlinux_value_type_id ||
-	    h.btf_size != m->btf_size || h.btf_off != m->btf_off)
+	if (h->btf_id != m->btf_id || h->btf_key_type_id != m->btf_key_type_id ||
+	    h->btf_value_type_id != m->btf_value_type_id || h->btf_vmlinux_value_type_id != m->btf_vmlinux_value_type_id ||
+	    h->btf_size != m->btf_size || h->btf_off != m->btf_off)
 		return emu_map_corrupt(m, "BTF (btf_id, its type ids, btf_size or btf_off)");
-	if (h.frozen > 1 || h.restricted_fds > 1 || __atomic_load_n(&m->hdr->inplace_used, __ATOMIC_RELAXED) > 1)
+	if (__atomic_load_n(&h->frozen, __ATOMIC_RELAXED) > 1 || __atomic_load_n(&h->restricted_fds, __ATOMIC_RELAXED) > 1 ||
+	    __atomic_load_n(&h->inplace_used, __ATOMIC_RELAXED) > 1)
 		return emu_map_corrupt(m, "header flags (frozen, restricted_fds or inplace_used)");
 	if (!emu_mutex_kind_ok(&m->hdr->lock))
 		return emu_map_corrupt(m, "lock");
