@@ -45,6 +45,13 @@ skip() {
 }
 
 command -v clang >/dev/null || skip "clang is not installed (libFuzzer comes with it)"
+# Everything the runs write outside the build directory lives here, removed on exit (bash runs the
+# EXIT trap when a signal ends it too): the emulator state of the target and of the corpus
+# generator (they make theirs under TMPDIR, and a run that crashes on purpose cannot remove its
+# own), the self-test's scratch corpora.
+work=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-fuzz-mapfile.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work
 echo "=== fuzz_mapfile: build $build"
 CC=clang cmake -S "$src/tests/fuzz" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz_mapfile mapfile_corpus
@@ -64,8 +71,6 @@ common=(-error_exitcode=1 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1)
 found() { grep -qE 'ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|deadly signal|ALARM: working on the last Unit' "$1"; }
 
 if [ "$mode" = self-test ]; then
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
 	mkdir -p "$work/in-fault" "$work/in-clean" "$work/art"
 	# 1. the check removed: a crash or a report within the budget
 	set +e
