@@ -28,9 +28,9 @@ static int ring_rules(struct emu_map *m, uint64_t pgoff, uint64_t pages, int pro
 	uint64_t file_off;
 
 	if (prot & PROT_WRITE) {
-		if (m->hdr->map_type == EMU_MAP_RINGBUF && (pgoff != 0 || pages * ps != ps))
+		if (m->map_type == EMU_MAP_RINGBUF && (pgoff != 0 || pages * ps != ps))
 			return -EPERM;
-		if (m->hdr->map_type == EMU_MAP_USER_RINGBUF && pgoff == 0)
+		if (m->map_type == EMU_MAP_USER_RINGBUF && pgoff == 0)
 			return -EPERM;
 	}
 	if (pgoff + pages < pgoff || m->ops->mmap_page(m, pgoff + pages - 1, &file_off))
@@ -85,7 +85,7 @@ int emu_map_mmap_plan(int fd, size_t len, int prot, int flags, off_t off, struct
 		goto out;
 	/* bpf_map_mmap: no mmap op, or a value with special fields (BTF), is ENOTSUPP first */
 	err = -EMU_ENOTSUPP;
-	if ((!m->ops->mmap_range && !m->ops->mmap_page) || m->hdr->nr_fields)
+	if ((!m->ops->mmap_range && !m->ops->mmap_page) || m->nr_fields)
 		goto out;
 	err = -EINVAL;
 	if ((flags & MAP_TYPE) != MAP_SHARED)
@@ -95,7 +95,7 @@ int emu_map_mmap_plan(int fd, size_t len, int prot, int flags, off_t off, struct
 		if (__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
 			goto out;
 		err = -EACCES;
-		if (m->hdr->map_flags & EMU_F_RDONLY_PROG)
+		if (m->map_flags & EMU_F_RDONLY_PROG)
 			goto out;
 	}
 	plan->read_only = !(prot & PROT_WRITE);

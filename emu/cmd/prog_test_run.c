@@ -191,7 +191,7 @@ static struct emu_map *inner_map(struct emu_run *run, struct emu_map *outer, con
 	if (EMU_FAULT("inner-map-null")) /* test builds: every element looks empty to programs */
 		return NULL;
 	for (uint32_t i = 0; i < t->nr_inner; i++)
-		if (t->inner[i]->hdr->id == id)
+		if (t->inner[i]->id == id)
 			return t->inner[i];
 	if (t->nr_inner >= sizeof(t->inner) / sizeof(t->inner[0]))
 		return NULL;

@@ -63,16 +63,16 @@ static void sizing(uint32_t max_entries, uint64_t extra, uint32_t *nr_hash, uint
 
 static int geom(const struct emu_map *m, struct bloom_geom *g)
 {
-	const struct emu_map_hdr *h = m->hdr;
+	const struct emu_map *h = m;
 
 	sizing(h->max_entries, h->map_extra & 0xf, &g->nr_hash, &g->mask, &g->bytes);
-	if (h->priv_off + HEAD + g->bytes > m->size || !g->nr_hash) {
+	if ((uint64_t)(m->priv - m->base) + HEAD + g->bytes > m->size || !g->nr_hash) {
 		static bool said;
 
 		emu_diag_once(&said, "a bloom filter's file does not match its shape: EUCLEAN");
 		return -EUCLEAN;
 	}
-	g->bits = (unsigned char *)m->base + h->priv_off + HEAD;
+	g->bits = (unsigned char *)m->base + (uint64_t)(m->priv - m->base) + HEAD;
 	g->seed = h->hash_seed;
 	g->value_size = h->value_size;
 	return 0;
@@ -106,7 +106,7 @@ static void bloom_init(struct emu_map *m)
 {
 	uint32_t s = 0;
 
-	if (!(m->hdr->map_flags & EMU_F_ZERO_SEED) && getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
+	if (!(m->map_flags & EMU_F_ZERO_SEED) && getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
 		s = (uint32_t)(uintptr_t)&s ^ (uint32_t)m->hdr->id * 0x9e3779b9u;
 	m->hdr->hash_seed = s;
 }
@@ -116,7 +116,7 @@ static uint64_t bloom_memlock(const struct emu_map *m)
 	uint32_t k, mask;
 	uint64_t bytes;
 
-	sizing(m->hdr->max_entries, m->hdr->map_extra & 0xf, &k, &mask, &bytes);
+	sizing(m->max_entries, m->map_extra & 0xf, &k, &mask, &bytes);
 	return KERNEL_BLOOM + bytes;
 }
 
@@ -176,6 +176,18 @@ static int bloom_get_next_key(struct emu_map *m, const void *key, void *next_key
 	return -EOPNOTSUPP;
 }
 
+/* Adoption: the bit array of the shape's size lies inside the file; nothing else is read */
+static int bloom_validate(struct emu_map *m, const char **field)
+{
+	struct bloom_geom g;
+
+	m->data_stride = 0; /* no value is written by a redo or slot record */
+	if (!geom(m, &g))
+		return 0;
+	*field = "bloom bit array";
+	return -EINVAL;
+}
+
 static int bloom_check(struct emu_map *m)
 {
 	struct bloom_geom g;
@@ -191,6 +203,7 @@ const struct emu_map_ops emu_bloom_filter_ops = {
 	.alloc_shape = bloom_alloc_shape,
 	.layout = bloom_layout,
 	.init = bloom_init,
+	.validate = bloom_validate,
 	.memlock = bloom_memlock,
 	.push = bloom_push,
 	.peek = bloom_peek,

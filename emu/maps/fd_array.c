@@ -54,12 +54,12 @@ static struct fda_head *H(const struct emu_map *m) { return emu_priv(m); }
 
 static struct fda_slot *slots(const struct emu_map *m)
 {
-	return (struct fda_slot *)(m->base + m->hdr->priv_off + HEAD_SIZE);
+	return (struct fda_slot *)(m->base + (uint64_t)(m->priv - m->base) + HEAD_SIZE);
 }
 
 static int geom_ok(const struct emu_map *m)
 {
-	if (m->hdr->priv_off + HEAD_SIZE + (uint64_t)m->hdr->max_entries * sizeof(struct fda_slot) > m->size) {
+	if ((uint64_t)(m->priv - m->base) + HEAD_SIZE + (uint64_t)m->max_entries * sizeof(struct fda_slot) > m->size) {
 		static bool said;
 
 		emu_diag_once(&said, "an fd array's file does not match its shape: EUCLEAN");
@@ -68,7 +68,7 @@ static int geom_ok(const struct emu_map *m)
 	return 0;
 }
 
-static int kind_of(const struct emu_map *m) { return m->hdr->map_type == EMU_MAP_PROG_ARRAY ? EMU_ID_PROG : EMU_ID_MAP; }
+static int kind_of(const struct emu_map *m) { return m->map_type == EMU_MAP_PROG_ARRAY ? EMU_ID_PROG : EMU_ID_MAP; }
 
 static struct fda_slot load_slot(struct fda_slot *s)
 {
@@ -112,13 +112,13 @@ static int fda_layout(const struct emu_create *c, uint64_t *priv_size)
 
 static void fda_init_create(struct emu_map *m, const struct emu_create *c)
 {
-	if (m->hdr->map_type == EMU_MAP_ARRAY_OF_MAPS)
+	if (m->map_type == EMU_MAP_ARRAY_OF_MAPS)
 		memcpy(&H(m)->tmpl, c->fam, sizeof(H(m)->tmpl));
 }
 
 static uint64_t fda_memlock(const struct emu_map *m)
 {
-	return KERNEL_ARRAY + 8ull * m->hdr->max_entries;
+	return KERNEL_ARRAY + 8ull * m->max_entries;
 }
 
 /* ---- elements ---- */
@@ -132,10 +132,10 @@ static int fda_lookup(struct emu_map *m, const void *key, void *value)
 	if (err)
 		return err;
 	/* perf events have no id to show: the kernel's map_fd_sys_lookup_elem is missing */
-	if (m->hdr->map_type == EMU_MAP_PERF_EVENT_ARRAY)
+	if (m->map_type == EMU_MAP_PERF_EVENT_ARRAY)
 		return -EMU_ENOTSUPP;
 	memcpy(&idx, key, 4);
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return -ENOENT;
 	s = load_slot(&slots(m)[idx]);
 	if (!s.id)
@@ -149,9 +149,9 @@ static int resolve(struct emu_map *m, uint32_t ufd, uint32_t *id)
 {
 	int local, err;
 
-	switch (m->hdr->map_type) {
+	switch (m->map_type) {
 	case EMU_MAP_ARRAY_OF_MAPS:
-		return emu_inner_resolve(&H(m)->tmpl, ufd, id);
+		return emu_inner_resolve(m, &H(m)->tmpl, ufd, id);
 	case EMU_MAP_PROG_ARRAY: {
 		struct emu_prog *p;
 		uint32_t type;
@@ -209,23 +209,23 @@ static int fda_update_locked(struct emu_map *m, const void *key, const void *val
 	if (flags != EMU_ANY)
 		return -EINVAL;
 	memcpy(&idx, key, 4);
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return -E2BIG;
 	memcpy(&ufd, value, 4);
 	err = resolve(m, ufd, &id);
 	if (err)
 		return err;
 	tag = __atomic_add_fetch(&H(m)->tag_seq, 1, __ATOMIC_RELAXED);
-	if (m->hdr->map_type != EMU_MAP_PERF_EVENT_ARRAY)
-		emu_elem_hold(m->hdr->id, kind_of(m), id, tag);
+	if (m->map_type != EMU_MAP_PERF_EVENT_ARRAY)
+		emu_elem_hold(m->id, kind_of(m), id, tag);
 	nw.id = id;
 	nw.tag = tag;
 	old = load_slot(&slots(m)[idx]);
 	EMU_CRASH_POINT("fda.store");
 	store_slot(&slots(m)[idx], nw);
 	EMU_CRASH_POINT("fda.stored");
-	if (old.id && m->hdr->map_type != EMU_MAP_PERF_EVENT_ARRAY)
-		emu_elem_release(m->hdr->id, kind_of(m), old.id, old.tag);
+	if (old.id && m->map_type != EMU_MAP_PERF_EVENT_ARRAY)
+		emu_elem_release(m->id, kind_of(m), old.id, old.tag);
 	return 0;
 }
 
@@ -252,7 +252,7 @@ static int fda_delete(struct emu_map *m, const void *key)
 	if (err)
 		return err;
 	memcpy(&idx, key, 4);
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return -E2BIG;
 	err = emu_map_lock(m);
 	if (err)
@@ -261,8 +261,8 @@ static int fda_delete(struct emu_map *m, const void *key)
 	if (old.id) {
 		store_slot(&slots(m)[idx], (struct fda_slot){ 0, 0 });
 		EMU_CRASH_POINT("fda.cleared");
-		if (m->hdr->map_type != EMU_MAP_PERF_EVENT_ARRAY)
-			emu_elem_release(m->hdr->id, kind_of(m), old.id, old.tag);
+		if (m->map_type != EMU_MAP_PERF_EVENT_ARRAY)
+			emu_elem_release(m->id, kind_of(m), old.id, old.tag);
 	}
 	emu_map_unlock(m);
 	return old.id ? 0 : -ENOENT;
@@ -275,10 +275,10 @@ static int fda_get_next_key(struct emu_map *m, const void *key, void *next_key)
 
 	if (key)
 		memcpy(&idx, key, 4);
-	if (idx >= m->hdr->max_entries) {
+	if (idx >= m->max_entries) {
 		next = 0;
 	} else {
-		if (idx == m->hdr->max_entries - 1)
+		if (idx == m->max_entries - 1)
 			return -ENOENT;
 		next = idx + 1;
 	}
@@ -291,7 +291,7 @@ static int fda_fdinfo(struct emu_map *m, char *buf, size_t len)
 {
 	int n;
 
-	if (m->hdr->map_type != EMU_MAP_PROG_ARRAY || !__atomic_load_n(&H(m)->owner_set, __ATOMIC_ACQUIRE))
+	if (m->map_type != EMU_MAP_PROG_ARRAY || !__atomic_load_n(&H(m)->owner_set, __ATOMIC_ACQUIRE))
 		return 0;
 	n = snprintf(buf, len, "owner_prog_type:\t%u\nowner_jited:\t%u\n", H(m)->owner_type, H(m)->owner_jited);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
@@ -299,7 +299,28 @@ static int fda_fdinfo(struct emu_map *m, char *buf, size_t len)
 
 static int fda_check(struct emu_map *m)
 {
-	return geom_ok(m);
+	struct emu_inner_tmpl t;
+	int err = geom_ok(m);
+
+	if (!err && m->map_type == EMU_MAP_ARRAY_OF_MAPS && !emu_inner_tmpl_load(&H(m)->tmpl, &t))
+		err = emu_map_corrupt(m, "inner map template");
+	return err;
+}
+
+/* Adoption: the slots lie inside the file, an array of maps' template is one (the slots' ids and
+ * tags are checked where they are used: only handed back, or looked up by id) */
+static int fda_validate(struct emu_map *m, const char **field)
+{
+	struct emu_inner_tmpl t;
+
+	m->data_stride = 0; /* no value is written by a redo or slot record */
+	if (geom_ok(m))
+		*field = "fd array slots";
+	else if (m->map_type == EMU_MAP_ARRAY_OF_MAPS && !emu_inner_tmpl_load(&H(m)->tmpl, &t))
+		*field = "inner map template";
+	else
+		return 0;
+	return -EINVAL;
 }
 
 /*
@@ -310,9 +331,9 @@ int emu_prog_array_slot(struct emu_map *m, uint32_t index, uint32_t *prog_id)
 {
 	struct fda_slot s;
 
-	if (m->hdr->map_type != EMU_MAP_PROG_ARRAY || geom_ok(m))
+	if (m->map_type != EMU_MAP_PROG_ARRAY || geom_ok(m))
 		return -EINVAL;
-	if (index >= m->hdr->max_entries)
+	if (index >= m->max_entries)
 		return -E2BIG;
 	s = load_slot(&slots(m)[index]);
 	*prog_id = s.id;
@@ -321,11 +342,11 @@ int emu_prog_array_slot(struct emu_map *m, uint32_t index, uint32_t *prog_id)
 
 const struct emu_inner_tmpl *emu_aom_tmpl(struct emu_map *m)
 {
-	return m->hdr->map_type == EMU_MAP_ARRAY_OF_MAPS && !geom_ok(m) ? &H(m)->tmpl : NULL;
+	return m->map_type == EMU_MAP_ARRAY_OF_MAPS && !geom_ok(m) ? &H(m)->tmpl : NULL;
 }
 
 #define FDA_OPS                                                                                     \
-	.alloc_check = fda_alloc_check, .layout = fda_layout, .init_create = fda_init_create,        \
+	.alloc_check = fda_alloc_check, .layout = fda_layout, .init_create = fda_init_create, .validate = fda_validate,        \
 	.memlock = fda_memlock, .lookup = fda_lookup, .update = fda_update, .delete = fda_delete,    \
 	.get_next_key = fda_get_next_key, .check = fda_check, .fdinfo = fda_fdinfo
 

@@ -75,7 +75,7 @@ static uint64_t pool_of(uint32_t max_entries) { return 2ull * max_entries + 1; }
 
 static void geom(const struct emu_map *m, struct lpm_geom *g)
 {
-	const struct emu_map_hdr *h = m->hdr;
+	const struct emu_map *h = m;
 
 	g->data_size = data_size_of(h->key_size);
 	g->max_prefixlen = g->data_size * 8;
@@ -83,7 +83,7 @@ static void geom(const struct emu_map *m, struct lpm_geom *g)
 	g->value_size = h->value_size;
 	g->node_size = (uint32_t)node_size_of(h->key_size, h->value_size);
 	g->nr_nodes = (uint32_t)pool_of(h->max_entries);
-	g->nodes = m->base + h->priv_off + 64;
+	g->nodes = m->base + (uint64_t)(m->priv - m->base) + 64;
 }
 
 static struct lpm_node *node(const struct lpm_geom *g, uint32_t idx)
@@ -125,9 +125,23 @@ static void lpm_init(struct emu_map *m)
 	(void)m; /* a zero-filled pool is an empty trie */
 }
 
+/* Adoption: the pool lies inside the file (the layout of the shape says so; the links, counts
+ * and prefixes in it are checked where they are read) */
+static int lpm_validate(struct emu_map *m, const char **field)
+{
+	struct lpm_geom g;
+
+	geom(m, &g);
+	m->data_stride = 0; /* no value is written by a redo or slot record */
+	if ((uint64_t)(g.nodes - m->base) + (uint64_t)g.nr_nodes * g.node_size <= m->size)
+		return 0;
+	*field = "LPM node pool";
+	return -EINVAL;
+}
+
 static uint64_t lpm_memlock(const struct emu_map *m)
 {
-	uint64_t elem = KERNEL_NODE + data_size_of(m->hdr->key_size) + m->hdr->value_size;
+	uint64_t elem = KERNEL_NODE + data_size_of(m->key_size) + m->value_size;
 
 	return elem * __atomic_load_n(&P(m)->n_entries, __ATOMIC_RELAXED);
 }
@@ -255,7 +269,7 @@ static int check_add(struct emu_map *m, uint64_t flags)
 {
 	if (flags == EMU_EXIST)
 		return -ENOENT;
-	if (P(m)->n_entries >= m->hdr->max_entries)
+	if (P(m)->n_entries >= m->max_entries)
 		return -ENOSPC;
 	return 0;
 }
@@ -697,6 +711,7 @@ const struct emu_map_ops emu_lpm_trie_ops = {
 	.alloc_shape = lpm_alloc_shape,
 	.layout = lpm_layout,
 	.init = lpm_init,
+	.validate = lpm_validate,
 	.memlock = lpm_memlock,
 	.lookup = lpm_lookup,
 	.update = lpm_update,

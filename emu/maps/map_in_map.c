@@ -39,7 +39,7 @@
 
 static void tmpl_of(const struct emu_map *m, struct emu_inner_tmpl *t)
 {
-	const struct emu_map_hdr *h = m->hdr;
+	const struct emu_map *h = m;
 
 	memset(t, 0, sizeof(*t));
 	t->map_type = h->map_type;
@@ -69,13 +69,16 @@ int emu_inner_tmpl_make(struct emu_create *c)
 {
 	struct emu_inner_tmpl t;
 	struct emu_map *in;
-	int err = caller_map((uint32_t)c->inner_fd, &in);
+	int err;
 
+	if (c->adopt) /* a file's template: the family's validate op checks it */
+		return 0;
+	err = caller_map((uint32_t)c->inner_fd, &in);
 	if (err)
 		return err;
-	if (is_map_in_map(in->hdr->map_type))
+	if (is_map_in_map(in->map_type))
 		err = -EINVAL; /* no more than one level */
-	else if (in->hdr->map_type == EMU_MAP_PROG_ARRAY)
+	else if (in->map_type == EMU_MAP_PROG_ARRAY)
 		err = -EMU_ENOTSUPP; /* its owner is a run-time binding: no map_meta_equal */
 	else
 		tmpl_of(in, &t);
@@ -97,18 +100,35 @@ static bool meta_equal(const struct emu_inner_tmpl *t, const struct emu_inner_tm
 	return true;
 }
 
-int emu_inner_resolve(const struct emu_inner_tmpl *t, uint32_t ufd, uint32_t *id)
+bool emu_inner_tmpl_load(const struct emu_inner_tmpl *file, struct emu_inner_tmpl *out)
 {
-	struct emu_inner_tmpl mt;
-	struct emu_map *m;
-	int err = caller_map(ufd, &m);
+	static const struct emu_map_field none;
 
+	memcpy(out, file, sizeof(*out));
+	if (!emu_ops_for_type(out->map_type) || is_map_in_map(out->map_type) || out->map_type == EMU_MAP_PROG_ARRAY ||
+	    out->nr_fields > EMU_MAP_FIELDS_MAX)
+		return false;
+	for (uint32_t i = out->nr_fields; i < EMU_MAP_FIELDS_MAX; i++)
+		if (memcmp(&out->fields[i], &none, sizeof(none)))
+			return false;
+	return true;
+}
+
+int emu_inner_resolve(struct emu_map *outer, const struct emu_inner_tmpl *file, uint32_t ufd, uint32_t *id)
+{
+	struct emu_inner_tmpl t, mt;
+	struct emu_map *m;
+	int err;
+
+	if (!emu_inner_tmpl_load(file, &t))
+		return emu_map_corrupt(outer, "inner map template");
+	err = caller_map(ufd, &m);
 	if (err)
 		return err;
 	tmpl_of(m, &mt);
-	*id = m->hdr->id;
+	*id = m->id;
 	emu_map_put(m);
-	return meta_equal(t, &mt) ? 0 : -EINVAL;
+	return meta_equal(&t, &mt) ? 0 : -EINVAL;
 }
 
 void emu_elem_hold(uint32_t outer_id, int kind, uint32_t id, uint32_t tag)
@@ -126,9 +146,9 @@ void emu_elem_release(uint32_t outer_id, int kind, uint32_t id, uint32_t tag)
 /* The table's shape as create had it, rebuilt from the header. */
 static struct emu_create shape_of(const struct emu_map *m)
 {
-	struct emu_create c = { .map_type = m->hdr->map_type, .key_size = m->hdr->key_size,
-				.value_size = m->hdr->value_size, .max_entries = m->hdr->max_entries,
-				.map_flags = m->hdr->map_flags, .nr_cpus = m->hdr->nr_cpus };
+	struct emu_create c = { .map_type = m->map_type, .key_size = m->key_size,
+				.value_size = m->value_size, .max_entries = m->max_entries,
+				.map_flags = m->map_flags, .nr_cpus = m->nr_cpus };
 
 	return c;
 }
@@ -139,20 +159,23 @@ static struct emu_inner_tmpl *hom_tmpl(const struct emu_map *m)
 	uint64_t size = 0;
 
 	htab_layout(&c, &size);
-	return (struct emu_inner_tmpl *)(m->base + m->hdr->priv_off + emu_round_up64(size, 64));
+	return (struct emu_inner_tmpl *)(m->base + (uint64_t)(m->priv - m->base) + emu_round_up64(size, 64));
 }
 
 bool emu_inner_meta_of(struct emu_map *m, struct emu_inner_meta *out)
 {
-	const struct emu_inner_tmpl *t = m->hdr->map_type == EMU_MAP_HASH_OF_MAPS ? hom_tmpl(m) : emu_aom_tmpl(m);
+	const struct emu_inner_tmpl *f = m->map_type == EMU_MAP_HASH_OF_MAPS ? hom_tmpl(m) : emu_aom_tmpl(m);
+	struct emu_inner_tmpl t;
 
-	if (!t)
+	/* a damaged template describes no inner map: the lookup's result is then typed as the
+	 * outer map's own value (a run-time access to it faults in the interpreter's memory check) */
+	if (!f || !emu_inner_tmpl_load(f, &t))
 		return false;
-	out->map_type = __atomic_load_n(&t->map_type, __ATOMIC_RELAXED);
-	out->key_size = __atomic_load_n(&t->key_size, __ATOMIC_RELAXED);
-	out->value_size = __atomic_load_n(&t->value_size, __ATOMIC_RELAXED);
-	out->max_entries = __atomic_load_n(&t->max_entries, __ATOMIC_RELAXED);
-	out->map_flags = __atomic_load_n(&t->map_flags, __ATOMIC_RELAXED);
+	out->map_type = t.map_type;
+	out->key_size = t.key_size;
+	out->value_size = t.value_size;
+	out->max_entries = t.max_entries;
+	out->map_flags = t.map_flags;
 	return true;
 }
 
@@ -178,10 +201,30 @@ static void hom_init_create(struct emu_map *m, const struct emu_create *c)
 	memcpy(hom_tmpl(m), c->fam, sizeof(struct emu_inner_tmpl));
 }
 
+/* Adoption: the hash table's geometry (hashtab.c), and the template after it, inside the file and
+ * one */
+static int hom_validate(struct emu_map *m, const char **field)
+{
+	const struct emu_inner_tmpl *f = hom_tmpl(m);
+	struct emu_inner_tmpl t;
+	int err = htab_validate_table(m, field);
+
+	if (err)
+		return err;
+	m->data_stride = 0; /* an element's id is one aligned store: no redo or slot record names it */
+	if ((uint64_t)((const char *)f - m->base) + sizeof(*f) > m->size)
+		*field = "inner map template";
+	else if (!emu_inner_tmpl_load(f, &t))
+		*field = "inner map template";
+	else
+		return 0;
+	return -EINVAL;
+}
+
 /* htab_map_mem_usage for an fd table: no spare elements */
 static uint64_t hom_memlock(const struct emu_map *m)
 {
-	const struct emu_map_hdr *h = m->hdr;
+	const struct emu_map *h = m;
 	const struct htab_priv *p = emu_priv(m);
 	uint64_t elem = KERNEL_HTAB_ELEM + emu_round_up64(h->key_size, 8) + 8;
 	uint64_t base = 896 + (uint64_t)KERNEL_BUCKET * p->n_buckets;
@@ -200,10 +243,11 @@ static uint32_t elem_id(struct emu_map *m, uint32_t idx)
 }
 
 /* An element leaves: its map let go, then its index back to the pool (the order above). */
-static void hom_free(struct emu_map *m, uint32_t idx)
+static int hom_free(struct emu_map *m, uint32_t idx)
 {
-	emu_elem_release(m->hdr->id, EMU_ID_MAP, elem_id(m, idx), idx);
+	emu_elem_release(m->id, EMU_ID_MAP, elem_id(m, idx), idx);
 	htab_pool_push(m, idx);
+	return 0;
 }
 
 /* bpf_fd_htab_map_update_elem, lock held: the map the fd names first, then the table's rules */
@@ -213,12 +257,14 @@ static int hom_update_locked(struct emu_map *m, const void *key, const void *val
 	int err;
 
 	memcpy(&ufd, value, 4);
-	err = emu_inner_resolve(hom_tmpl(m), ufd, &id);
+	err = emu_inner_resolve(m, hom_tmpl(m), ufd, &id);
 	if (err)
 		return err;
 	if (flags > EMU_EXIST)
 		return -EINVAL;
 	old = htab_find(m, hash, key);
+	if (old == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
 	err = htab_check_flags(old, flags);
 	if (err)
 		return err;
@@ -227,19 +273,21 @@ static int hom_update_locked(struct emu_map *m, const void *key, const void *val
 
 		if (was == id)
 			return 0;
-		emu_elem_hold(m->hdr->id, EMU_ID_MAP, id, old - 1);
+		emu_elem_hold(m->id, EMU_ID_MAP, id, old - 1);
 		EMU_CRASH_POINT("hom.store");
 		__atomic_store_n((uint32_t *)elem_value(m, elem(m, old - 1)), id, __ATOMIC_RELEASE);
 		EMU_CRASH_POINT("hom.stored");
-		emu_elem_release(m->hdr->id, EMU_ID_MAP, was, old - 1);
+		emu_elem_release(m->id, EMU_ID_MAP, was, old - 1);
 		return 0;
 	}
-	if (H(m)->count >= m->hdr->max_entries)
+	if (H(m)->count >= m->max_entries)
 		return -E2BIG;
 	idx = htab_pool_pop(m);
 	if (idx == UINT32_MAX)
 		return -E2BIG;
-	emu_elem_hold(m->hdr->id, EMU_ID_MAP, id, idx);
+	if (idx >= G(m)->nr_elems) /* the pool is damaged (named by the pool) */
+		return -EUCLEAN;
+	emu_elem_hold(m->id, EMU_ID_MAP, id, idx);
 	htab_fill(m, idx, hash, key, &id);
 	htab_link_head(m, idx);
 	return 0;
@@ -289,6 +337,7 @@ const struct emu_map_ops emu_hash_of_maps_ops = {
 	.alloc_shape = emu_inner_tmpl_make,
 	.layout = hom_layout,
 	.init_create = hom_init_create,
+	.validate = hom_validate,
 	.memlock = hom_memlock,
 	.lookup = htab_lookup,
 	.update = hom_update,

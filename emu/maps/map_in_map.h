@@ -25,9 +25,14 @@ _Static_assert(sizeof(struct emu_inner_tmpl) <= sizeof(((struct emu_create *)0)-
  * map-in-map itself), -ENOTSUPP (a type without map_meta_equal). */
 int emu_inner_tmpl_make(struct emu_create *c);
 
-/* The map an update's value fd names (the caller's fd), matched against the template: 0 and its id,
- * -EBADF, -EINVAL (no map, or one the template does not take). */
-int emu_inner_resolve(const struct emu_inner_tmpl *t, uint32_t ufd, uint32_t *id);
+/* The template in outer's file, copied once and checked (a type the emulator has that may be an
+ * inner map, the fields within bounds): true and *out, or false for a damaged one. */
+bool emu_inner_tmpl_load(const struct emu_inner_tmpl *file, struct emu_inner_tmpl *out);
+
+/* The map an update's value fd names (the caller's fd), matched against outer's template (file, in
+ * outer's file): 0 and its id, -EBADF, -EINVAL (no map, or one the template does not take),
+ * -EUCLEAN (the template is damaged). */
+int emu_inner_resolve(struct emu_map *outer, const struct emu_inner_tmpl *file, uint32_t ufd, uint32_t *id);
 
 /* An element now holds (kind, id): a hold of the outer map (outer_id) on it, tagged with tag,
  * made before the element names it; and let go after it no longer does. Errors are ignored: an

@@ -84,31 +84,49 @@ static void offsets(uint32_t max_entries, uint64_t *cons, uint64_t *prod, uint64
 	(void)max_entries;
 }
 
-bool emu_is_ringbuf(const struct emu_map *m) { return m->hdr->map_type == EMU_MAP_RINGBUF; }
-bool emu_is_user_ringbuf(const struct emu_map *m) { return m->hdr->map_type == EMU_MAP_USER_RINGBUF; }
+bool emu_is_ringbuf(const struct emu_map *m) { return m->map_type == EMU_MAP_RINGBUF; }
+bool emu_is_user_ringbuf(const struct emu_map *m) { return m->map_type == EMU_MAP_USER_RINGBUF; }
+
+/* Where the ring lies in a file of m's (checked) shape: the data last, so the alias op maps it
+ * again right after the file's end. */
+static bool placed(const struct emu_map *m, struct rb_geom *g)
+{
+	g->page = page_size();
+	g->size = m->max_entries;
+	offsets(m->max_entries, &g->cons_off, &g->prod_off, &g->data_off);
+	return (uint64_t)(m->priv - m->base) == priv_off_of() && g->size && !(g->size & (g->size - 1)) &&
+	       g->data_off + g->size == (uint64_t)m->size;
+}
 
 static int geom(const struct emu_map *m, struct rb_geom *g)
 {
-	const struct emu_map_hdr *h = m->hdr;
-
-	g->page = page_size();
-	g->size = h->max_entries;
-	offsets(h->max_entries, &g->cons_off, &g->prod_off, &g->data_off);
-	/* the data last in the file, and mapped again right after it */
-	if (h->priv_off != priv_off_of() || !g->size || (g->size & (g->size - 1)) || g->data_off + g->size != h->file_size ||
-	    (uint64_t)m->size != h->file_size + g->size) {
+	/* adoption checked both (rb_validate, and the alias against the view's length): a bug if not */
+	if (!placed(m, g) || (uint64_t)m->view_len != (uint64_t)m->size + g->size) {
 		static bool said;
 
-		emu_diag_once(&said, "a ring buffer's file does not match its shape: EUCLEAN");
+		emu_diag_once(&said, "a ring buffer's view does not match its shape: EUCLEAN");
 		return -EUCLEAN;
 	}
 	g->mask = g->size - 1;
-	g->meta = (struct rb_meta *)(m->base + h->priv_off);
+	g->meta = (struct rb_meta *)m->priv;
 	g->cons = (unsigned long *)(m->base + g->cons_off);
 	g->prod = (unsigned long *)(m->base + g->prod_off);
 	g->pending = g->prod + 1;
 	g->data = m->base + g->data_off;
 	return 0;
+}
+
+/* Adoption: the layout is the shape's (the positions and record headers in the file are checked
+ * where they are used: every data index is masked, every record length bounded by the ring). */
+static int rb_validate(struct emu_map *m, const char **field)
+{
+	struct rb_geom g;
+
+	m->data_stride = 0; /* no value is written by a redo or slot record */
+	if (placed(m, &g))
+		return 0;
+	*field = "ring buffer layout";
+	return -EINVAL;
 }
 
 /* ---- create ---- */
@@ -150,7 +168,7 @@ static uint64_t rb_alias(const struct emu_map_hdr *h, uint64_t *src_off)
 
 static uint64_t rb_memlock(const struct emu_map *m)
 {
-	uint64_t ps = page_size(), n = m->hdr->max_entries / ps;
+	uint64_t ps = page_size(), n = m->max_entries / ps;
 
 	return KERNEL_RB_MAP + (RB_META_PAGES + n) * ps + (RB_META_PAGES + 2 * n) * sizeof(void *);
 }
@@ -254,7 +272,7 @@ void emu_ring_wake(struct emu_map *m)
 	if (!__atomic_load_n(&g.meta->waiters, __ATOMIC_RELAXED))
 		return;
 	__atomic_add_fetch(&g.meta->wakes, 1, __ATOMIC_RELAXED);
-	emu_objstore_touch(EMU_ID_MAP, m->hdr->id);
+	emu_objstore_touch(EMU_ID_MAP, m->id);
 }
 
 /* ---- RINGBUF: producing ---- */
@@ -466,7 +484,7 @@ static long rb_prog_output(struct emu_map *m, const void *data, uint64_t size, u
 
 #define RB_OPS                                                                                      \
 	.create_flags = EMU_F_NUMA_NODE, .create_flags_late = true, .alloc_shape = rb_alloc_shape, .layout = rb_layout,         \
-	.init = rb_init, .alias = rb_alias, .memlock = rb_memlock, .mmap_page = rb_mmap_page,        \
+	.init = rb_init, .validate = rb_validate, .alias = rb_alias, .memlock = rb_memlock, .mmap_page = rb_mmap_page,        \
 	.poll = rb_poll, .lookup = rb_lookup, .update = rb_update, .delete = rb_delete,             \
 	.get_next_key = rb_get_next_key, .check = rb_check
 
