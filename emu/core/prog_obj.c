@@ -153,7 +153,8 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 
 	if (n->nr_maps > EMU_PROG_MAX_MAPS)
 		return -E2BIG;
-	h = malloc(sizeof(*h));
+	/* the header type is 64-byte aligned (its lines are kept apart): malloc's alignment is less */
+	h = aligned_alloc(_Alignof(struct emu_prog_hdr), emu_round_up64(sizeof(*h), _Alignof(struct emu_prog_hdr)));
 	if (!h)
 		return -ENOMEM;
 	fill_hdr(h, n);
