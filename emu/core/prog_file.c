@@ -153,7 +153,7 @@ void emu_prog_file_refused(const struct stat *st, uint32_t id, const char *field
 
 int emu_prog_corrupt(struct emu_prog *p, const char *field)
 {
-	emu_diag_once(&p->damage_said, "program %u (%s): its %s is damaged: its file was changed outside bpfemu: EUCLEAN",
+	emu_diag_once(&p->damage_said, "program %u (%s): damaged %s: its file was changed outside bpfemu: EUCLEAN",
 		      p->hc.id, p->hc.name, field);
 	return -EUCLEAN;
 }
@@ -364,13 +364,13 @@ int emu_prog_file_recheck(struct emu_prog *p)
 	memcpy(insns, (const char *)p->hdr + hc->insns_off, sizeof(*insns) * cnt);
 	emu_prog_calc_tag(insns, cnt, tag);
 	if (memcmp(tag, hc->tag, sizeof(tag))) {
-		err = emu_prog_corrupt(p, "instructions (their tag)");
+		err = emu_prog_corrupt(p, "tag (not its instructions')");
 		goto out;
 	}
 	if (hc->prog_type > EMU_PROG_SYSCALL || !(EMU_HELPER_PROG_TYPES & EMU_PROG_BIT(hc->prog_type))) {
 		err = trivial(insns, cnt) && !hc->nr_ld && !hc->nr_func_info && !hc->nr_line_info
 			      ? -EOPNOTSUPP /* such a program loads but never runs (cmd/prog_other.c) */
-			      : emu_prog_corrupt(p, "instructions (not `r0 = imm; exit` for its type)");
+			      : emu_prog_corrupt(p, "instructions (not `r0 = imm; exit`, all its type loads)");
 		goto out;
 	}
 	err = rewrite(p, insns, cnt);

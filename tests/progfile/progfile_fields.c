@@ -514,24 +514,24 @@ int main(int argc, char **argv)
 	}
 
 	printf("== damage the re-check finds (EUCLEAN at the first run)\n");
-	damaged("tag flipped", PF_RET, m_tag, EUCLEAN, "its instructions (their tag) is damaged");
-	damaged("load 4096 past the value, tag forged", PF_GLOBAL, m_oob, EUCLEAN, "its instructions is damaged");
-	damaged("unknown helper, tag forged", PF_MAPS, m_helper, EUCLEAN, "its instructions is damaged");
-	damaged("loop bound removed, tag forged", PF_LOOP, m_loop, EUCLEAN, "its instructions is damaged");
-	damaged("ld record on another insn", PF_MAPS, m_ld_insn, EUCLEAN, "its ld_imm64 records is damaged");
-	damaged("ld record of another kind", PF_MAPS, m_ld_kind, EUCLEAN, "its ld_imm64 records is damaged");
-	damaged("ld record naming map 60", PF_MAPS, m_ld_map, EUCLEAN, "its ld_imm64 records is damaged");
-	damaged("ld record's value offset", PF_GLOBAL, m_ld_off, EUCLEAN, "its ld_imm64 records is damaged");
-	damaged("used map swapped for a 4-byte-value map", PF_MAPS, m_map_swap, EUCLEAN, "its instructions is damaged");
+	damaged("tag flipped", PF_RET, m_tag, EUCLEAN, "damaged tag");
+	damaged("load 4096 past the value, tag forged", PF_GLOBAL, m_oob, EUCLEAN, "damaged instructions");
+	damaged("unknown helper, tag forged", PF_MAPS, m_helper, EUCLEAN, "damaged instructions");
+	damaged("loop bound removed, tag forged", PF_LOOP, m_loop, EUCLEAN, "damaged instructions");
+	damaged("ld record on another insn", PF_MAPS, m_ld_insn, EUCLEAN, "damaged ld_imm64 records");
+	damaged("ld record of another kind", PF_MAPS, m_ld_kind, EUCLEAN, "damaged ld_imm64 records");
+	damaged("ld record naming map 60", PF_MAPS, m_ld_map, EUCLEAN, "damaged ld_imm64 records");
+	damaged("ld record's value offset", PF_GLOBAL, m_ld_off, EUCLEAN, "damaged ld_imm64 records");
+	damaged("used map swapped for a 4-byte-value map", PF_MAPS, m_map_swap, EUCLEAN, "damaged instructions");
 	damaged("used map id of no map", PF_MAPS, m_map_gone, ENOENT, "cannot be found");
-	damaged("func_info names a non-FUNC type", PF_SUBPROG_BTF, m_func_info, EUCLEAN, "its instructions is damaged");
-	damaged("func_info's insn_off moved", PF_SUBPROG_BTF, m_func_info_off, EUCLEAN, "its instructions is damaged");
+	damaged("func_info names a non-FUNC type", PF_SUBPROG_BTF, m_func_info, EUCLEAN, "damaged instructions");
+	damaged("func_info's insn_off moved", PF_SUBPROG_BTF, m_func_info_off, EUCLEAN, "damaged instructions");
 	damaged("btf_id of no BTF", PF_SUBPROG_BTF, m_btf_id, EUCLEAN, "cannot be found");
 	damaged("not `r0 = imm; exit`, tag forged", PF_OTHER, m_other, EUCLEAN, "not `r0 = imm; exit`");
 
 	printf("== the file changed after this process met it\n");
 	after("insns_off moved past the file", PF_MAPS, a_insns_off, 0, NULL);
-	after("nr_map_ids cut to 0", PF_MAPS, a_nr_map_ids, EUCLEAN, "its nr_map_ids is damaged");
+	after("nr_map_ids cut to 0", PF_MAPS, a_nr_map_ids, EUCLEAN, "damaged nr_map_ids");
 
 	printf("== BTF file fields\n");
 	btf_field("layout_version", BO(layout_version), 4, 9, EINVAL, "refused: its layout_version");
