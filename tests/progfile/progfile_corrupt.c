@@ -255,6 +255,8 @@ int main(int argc, char **argv)
 		printf("%s: %s (open %d, %u calls, %u ok, %u EUCLEAN, %u EINVAL)\n", replay, outcome_name[o], r.open_err,
 		       r.calls, r.ok, r.euclean, r.einval);
 		free(buf);
+		for (unsigned i = 0; i < np; i++)
+			free(pr[i].buf);
 		return o >= CRASH;
 	}
 	if (save)
