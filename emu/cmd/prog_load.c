@@ -138,13 +138,13 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 {
 	struct load *l = ctx;
 	struct emu_map *m;
-	const struct emu_map_hdr *h;
+	const struct emu_map *h; /* the view's checked copies of the shape, never the file's header */
 	struct emu_inner_meta im;
 	int err = get_map(l, fd, &m);
 
 	if (err)
 		return err;
-	h = m->hdr;
+	h = m;
 	memset(d, 0, sizeof(*d));
 	d->type = h->map_type;
 	d->key_size = h->key_size;
@@ -152,7 +152,7 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	d->max_entries = h->max_entries;
 	d->map_flags = h->map_flags;
 	d->id = h->id;
-	d->frozen = __atomic_load_n(&h->frozen, __ATOMIC_ACQUIRE) != 0;
+	d->frozen = __atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE) != 0;
 	if (d->frozen && (h->map_flags & EMU_F_RDONLY_PROG) && h->map_type == EMU_MAP_ARRAY && m->ops->value_ptr) {
 		uint32_t key = 0;
 
@@ -171,29 +171,6 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	}
 	return 0;
 }
-
-/* ---- BTF through its hooks ---- */
-
-static bool btf_type_is_func(const void *b, uint32_t id)
-{
-	const struct emu_btf_type *t = emu_btf_type_by_id(b, id);
-
-	return t && emu_btf_kind(t) == EMU_BTF_KIND_FUNC;
-}
-
-static bool btf_str_ok(const void *b, uint32_t off)
-{
-	return emu_btf_name_by_offset(b, off) != NULL;
-}
-
-static int btf_func_linkage(const void *b, uint32_t id)
-{
-	const struct emu_btf_type *t = emu_btf_type_by_id(b, id);
-
-	return t ? (int)emu_btf_vlen(t) : 0;
-}
-
-static const struct emu_check_btf_ops btf_ops = { btf_type_is_func, btf_str_ok, btf_func_linkage };
 
 /* ---- the attr checks of bpf_prog_load(), before the verifier ---- */
 
@@ -678,7 +655,7 @@ static int verify(struct load *l, struct emu_prog_check_out *out)
 		in.fd_array = attr_ptr(l->a, PL_FD_ARRAY) ? l->fd_array : NULL;
 		in.fd_array_len = l->fd_array_len;
 		in.btf = l->btf;
-		in.btf_ops = l->btf ? &btf_ops : NULL;
+		in.btf_ops = l->btf ? &emu_prog_btf_ops : NULL;
 		in.func_info = l->func_info;
 		in.func_info_rec_size = attr_u32(l->a, PL_FUNC_INFO_REC_SIZE);
 		in.func_info_cnt = attr_u32(l->a, PL_FUNC_INFO_CNT);

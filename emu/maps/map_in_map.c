@@ -246,8 +246,7 @@ static uint32_t elem_id(struct emu_map *m, uint32_t idx)
 static int hom_free(struct emu_map *m, uint32_t idx)
 {
 	emu_elem_release(m->id, EMU_ID_MAP, elem_id(m, idx), idx);
-	htab_pool_push(m, idx);
-	return 0;
+	return htab_pool_push(m, idx);
 }
 
 /* bpf_fd_htab_map_update_elem, lock held: the map the fd names first, then the table's rules */
@@ -345,8 +344,8 @@ const struct emu_map_ops emu_hash_of_maps_ops = {
 	.delete = hom_delete,
 	.delete_locked = hom_delete_locked,
 	.get_next_key = htab_get_next_key,
-	.check = htab_check_plain,
-	.recover = htab_recover_plain,
+	.check = htab_check,
+	.recover = htab_recover,
 	.batch_buckets = htab_batch_buckets,
 	.batch_buckets_delete = hom_batch_buckets_delete,
 	.lookup_batch = emu_batch_lookup_buckets,
