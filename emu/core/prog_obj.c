@@ -154,7 +154,7 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 	if (n->nr_maps > EMU_PROG_MAX_MAPS)
 		return -E2BIG;
 	/* the header type is 64-byte aligned (its lines are kept apart): malloc's alignment is less */
-	h = aligned_alloc(_Alignof(struct emu_prog_hdr), emu_round_up64(sizeof(*h), _Alignof(struct emu_prog_hdr)));
+	h = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*h)); /* a multiple of it */
 	if (!h)
 		return -ENOMEM;
 	fill_hdr(h, n);
