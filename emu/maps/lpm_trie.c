@@ -655,9 +655,13 @@ static int lpm_check(struct emu_map *m)
 	err = seen < 0 ? (int)seen : 0;
 	if (!err && (real != P(m)->n_entries || P(m)->next_unused > g.nr_nodes))
 		err = -EUCLEAN;
-	for (uint32_t l = P(m)->free_head; !err && l; l = node(&g, l - 1)->child[0])
+	/* each link checked before the node it names is read */
+	for (uint32_t l = P(m)->free_head; !err && l;) {
 		if (!link_ok(&g, l) || ++nfree > g.nr_nodes)
 			err = -EUCLEAN;
+		else
+			l = node(&g, l - 1)->child[0];
+	}
 	if (!err && (uint64_t)seen + nfree != P(m)->next_unused)
 		err = -EUCLEAN;
 	emu_map_unlock(m);
