@@ -722,6 +722,28 @@ START_TEST(test_run_max_ctx_offset)
 }
 END_TEST
 
+/* bpf_get_attach_cookie in a raw tracepoint's test run: 0, with or without a context (the
+ * kernel runs it under a zeroed run context; no attachment gives it a cookie) */
+START_TEST(test_run_attach_cookie)
+{
+	static const struct emu_insn cookie[] = { CALL(EMU_FN_get_attach_cookie), EXIT };
+	uint64_t args[3] = { 7, 8, 9 };
+	uint32_t ret = 1;
+	struct attr l;
+	int fd;
+
+	pl_attr(&l, EMU_PROG_RAW_TRACEPOINT, cookie, 2);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(run_ctx(fd, args, 24, &ret), 0);
+	ck_assert_uint_eq(ret, 0);
+	ret = 1;
+	ck_assert_int_eq(run_ctx(fd, NULL, 0, &ret), 0);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
 
 /* exec'd by run_in_another_program: open the pin, run the program once, exit with its retval */
 static int run_pinned(const char *pin)
@@ -816,6 +838,7 @@ int main(int argc, char **argv)
 	tcase_add_test(att, test_run_global_data);
 	tcase_add_test(att, test_run_stats);
 	tcase_add_test(att, test_run_max_ctx_offset);
+	tcase_add_test(att, test_run_attach_cookie);
 	tcase_add_test(att, run_in_another_program);
 	suite_add_tcase(s, att);
 	return unit_run(s);
