@@ -15,12 +15,28 @@
  * Invariants: an arena is taken (IDLE -> BUSY) only by its own thread, and given back (-> IDLE)
  * by whichever thread frees the out holding it. When its thread exits the arena is marked
  * ORPHANED; freed then if idle, else by the emu_test_run_out_free() that gives it back.
+ *
+ * AddressSanitizer builds keep what separate blocks gave them: the arena's bytes are poisoned
+ * except the pieces handed out, with a poisoned gap after each, so an overrun of one piece (the
+ * packet into the xdp_buff after it) and any use after emu_test_run_out_free() are reported.
  */
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdlib.h>
 
+#include "../util/compiler.h"
 #include "test_run_impl.h"
+
+#ifdef EMU_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_GAP 32 /* poisoned bytes after each piece */
+#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ARENA_GAP 0
+#define ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define EMU_TR_ARENA_BYTES (16u * 1024) /* a page for the packet, frags, the structs of a call */
 
@@ -70,6 +86,7 @@ static __attribute__((noinline, cold)) struct emu_tr_arena *arena_new(void)
 		return NULL;
 	a->state = ARENA_IDLE;
 	a->used = 0;
+	ARENA_POISON(a->buf, sizeof(a->buf));
 	if (pthread_setspecific(arena_key, a)) {
 		free(a);
 		return NULL;
@@ -103,8 +120,9 @@ void *emu_tr_alloc_uninit(struct emu_test_run_out *out, size_t n)
 	if (a) {
 		size_t at = (a->used + 15) & ~(size_t)15;
 
-		if (n <= EMU_TR_ARENA_BYTES - at) {
-			a->used = at + n;
+		if (at <= EMU_TR_ARENA_BYTES && n <= EMU_TR_ARENA_BYTES - at) {
+			a->used = at + n + ARENA_GAP;
+			ARENA_UNPOISON(a->buf + at, n);
 			return a->buf + at;
 		}
 	}
@@ -136,6 +154,8 @@ void emu_test_run_out_free(struct emu_test_run_out *out)
 		c = n;
 	}
 	out->mem = NULL;
+	if (out->arena)
+		ARENA_POISON(out->arena->buf, sizeof(out->arena->buf));
 	if (out->arena &&
 	    __atomic_exchange_n(&out->arena->state, ARENA_IDLE, __ATOMIC_ACQ_REL) == ARENA_ORPHANED)
 		free(out->arena);
