@@ -103,6 +103,27 @@ static int mem_fault(struct emu_run_state *S, uint64_t a, uint32_t n, bool write
 	return -EFAULT;
 }
 
+/* n-byte value <-> uint64_t, host order, for the plain accesses below. */
+static void load_n(const void *p, uint32_t n, uint64_t *v)
+{
+	switch (n) {
+	case 1: { uint8_t x; memcpy(&x, p, 1); *v = x; break; }
+	case 2: { uint16_t x; memcpy(&x, p, 2); *v = x; break; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); *v = x; break; }
+	default: memcpy(v, p, 8); break;
+	}
+}
+
+static void store_n(void *p, uint32_t n, uint64_t v)
+{
+	switch (n) {
+	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
 /* A context access at offset off. v: in for stores, out for loads. */
 static int ctx_access(struct emu_run_state *S, uint64_t a, uint32_t n, bool write, uint64_t *v)
 {
@@ -129,34 +150,11 @@ static int ctx_access(struct emu_run_state *S, uint64_t a, uint32_t n, bool writ
 				return mem_fault(S, a, n, write, write ? "context field is not writable" :
 									 "context field is not readable");
 	}
-	if (write) {
-		memcpy(p, v, n); /* little- and big-endian hosts: the low n bytes of *v */
-	} else {
-		*v = 0;
-		memcpy(v, p, n);
-	}
+	if (write)
+		store_n(p, n, *v); /* the low n bytes of *v, on either byte order */
+	else
+		load_n(p, n, v);
 	return 0;
-}
-
-/* n-byte value <-> uint64_t, host order, for the plain accesses below. */
-static void load_n(const void *p, uint32_t n, uint64_t *v)
-{
-	switch (n) {
-	case 1: { uint8_t x; memcpy(&x, p, 1); *v = x; break; }
-	case 2: { uint16_t x; memcpy(&x, p, 2); *v = x; break; }
-	case 4: { uint32_t x; memcpy(&x, p, 4); *v = x; break; }
-	default: memcpy(v, p, 8); break;
-	}
-}
-
-static void store_n(void *p, uint32_t n, uint64_t v)
-{
-	switch (n) {
-	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
-	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	default: memcpy(p, &v, 8); break;
-	}
 }
 
 /* The plain region admitting [a, a + n) with `need`: its bounds and whether it is also
