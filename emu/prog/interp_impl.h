@@ -121,9 +121,9 @@ struct emu_frame {
 #define EMU_INLINE_REGIONS 16
 
 struct emu_run_state {
-	/* last-hit caches (mem_fast.h): [lo, hi), or empty (emu_caches_empty) */
-	uintptr_t rlo, rhi; /* a readable region */
-	uintptr_t wlo, whi; /* a readable and writable region */
+	/* last-hit caches (mem_fast.h), two entries each: [lo, hi), or empty (emu_caches_empty) */
+	uintptr_t rlo, rhi, rlo2, rhi2; /* readable regions: the latest, the one before */
+	uintptr_t wlo, whi, wlo2, whi2; /* readable and writable regions */
 	uintptr_t stk_lo, stk_hi; /* the live frames: [r10 - 512, top of frame 0) */
 	uintptr_t ctx_lo, ctx_hi;
 	struct emu_run *run;

@@ -196,13 +196,19 @@ static int plain_fault(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t
 	return mem_fault(S, a, n, write, NULL);
 }
 
+/* [lo, hi) becomes the latest entry of the caches its flags allow; the latest before it, if
+ * another region, the older one */
 static void fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
 {
-	if (flags & EMU_MEM_READ) {
+	if ((flags & EMU_MEM_READ) && !(S->rlo == lo && S->rhi == hi)) {
+		S->rlo2 = S->rlo;
+		S->rhi2 = S->rhi;
 		S->rlo = lo;
 		S->rhi = hi;
 	}
-	if ((flags & (EMU_MEM_READ | EMU_MEM_WRITE)) == (EMU_MEM_READ | EMU_MEM_WRITE)) {
+	if ((flags & (EMU_MEM_READ | EMU_MEM_WRITE)) == (EMU_MEM_READ | EMU_MEM_WRITE) && !(S->wlo == lo && S->whi == hi)) {
+		S->wlo2 = S->wlo;
+		S->whi2 = S->whi;
 		S->wlo = lo;
 		S->whi = hi;
 	}
@@ -256,11 +262,15 @@ int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, 
 
 	if (!emu_region_ok(&g))
 		return -EINVAL;
+	/* A helper hands the program this memory (a value it looked up, a record): it is what the
+	 * program touches next, so it enters the caches as soon as it is a region. */
 	for (uint32_t i = 0; i < S->nrg; i++) {
 		struct emu_region *g = &S->rg[i];
 
-		if (g->start <= start && end <= g->end && (g->flags & flags) == flags)
+		if (g->start <= start && end <= g->end && (g->flags & flags) == flags) {
+			fill(S, start, end, flags);
 			return 0;
+		}
 	}
 	if (S->nrg == S->caprg) {
 		uint32_t cap = S->caprg * 2;
@@ -279,6 +289,7 @@ int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, 
 		S->caprg = cap;
 	}
 	S->rg[S->nrg++] = g;
+	fill(S, start, end, flags);
 	return 0;
 }
 
