@@ -157,6 +157,48 @@ static int ctx_access(struct emu_run_state *S, uint64_t a, uint32_t n, bool writ
 	return 0;
 }
 
+void emu_ctx_desc_fast(const struct emu_ctx_desc *d, uint16_t *fast)
+{
+	static const uint32_t sizes[4] = { 1, 2, 4, 8 };
+
+	/* ctx_access's rules, per offset and size: an access crossing the end faults; a hooked
+	 * first byte goes to the hook its direction needs, if the byte allows that direction; else
+	 * every byte must allow the direction and none be hooked */
+	for (uint32_t off = 0; off < d->size; off++) {
+		uint16_t f = 0;
+
+		for (int k = 0; k < 4; k++) {
+			uint32_t n = sizes[k];
+			bool rd = true, wr = true;
+
+			if (n > d->size - off)
+				continue;
+			if (!d->perm) {
+				f |= (uint16_t)(EMU_CTX_FAST_LOAD(n) | EMU_CTX_FAST_STORE(n));
+				continue;
+			}
+			if (d->perm[off] & EMU_CTX_HOOK) {
+				if ((d->perm[off] & EMU_CTX_R) && d->load)
+					f |= (uint16_t)EMU_CTX_FAST_LOAD_HOOK(n);
+				if ((d->perm[off] & EMU_CTX_W) && d->store)
+					f |= (uint16_t)EMU_CTX_FAST_STORE_HOOK(n);
+				continue;
+			}
+			for (uint32_t i = 0; i < n; i++) {
+				uint8_t p = d->perm[off + i];
+
+				rd &= (p & EMU_CTX_R) && !(p & EMU_CTX_HOOK);
+				wr &= (p & EMU_CTX_W) && !(p & EMU_CTX_HOOK);
+			}
+			if (rd)
+				f |= (uint16_t)EMU_CTX_FAST_LOAD(n);
+			if (wr)
+				f |= (uint16_t)EMU_CTX_FAST_STORE(n);
+		}
+		fast[off] = f;
+	}
+}
+
 /* The plain region admitting [a, a + n) with `need`: its bounds and whether it is also
  * read-write (cacheable for writes). false when none. */
 static bool find_plain(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t need, uint64_t *lo,

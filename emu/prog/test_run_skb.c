@@ -180,6 +180,7 @@ static void skb_store(struct emu_run *run, uint32_t off, uint32_t size, uint64_t
 struct skb_ctx_layout {
 	struct emu_ctx_desc desc;
 	uint8_t perm[SKB_CTX];
+	uint16_t fast[SKB_CTX];
 	uint8_t plain_start[SKB_MAX_FIELDS], plain_len[SKB_MAX_FIELDS]; /* the plain fields */
 	uint32_t nr_plain;
 };
@@ -212,6 +213,8 @@ static void layout_init(struct skb_ctx_layout *l, uint32_t prog_type)
 		off = start + n;
 	}
 	l->desc = (struct emu_ctx_desc){ .size = SKB_CTX, .perm = l->perm, .load = skb_load, .store = skb_store };
+	emu_ctx_desc_fast(&l->desc, l->fast);
+	l->desc.fast = l->fast;
 }
 
 static void layouts_init(void)

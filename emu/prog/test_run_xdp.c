@@ -59,6 +59,7 @@ static uint64_t xdp_md_load(struct emu_run *run, uint32_t off, uint32_t size)
  * verifier's rules on every call was a third of a single call's instructions. */
 static struct emu_ctx_desc md_desc[2];
 static uint8_t md_perm[2][24];
+static uint16_t md_fast[2][24];
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
 static void md_desc_init(void)
@@ -66,6 +67,8 @@ static void md_desc_init(void)
 	for (int devmap = 0; devmap < 2; devmap++) {
 		emu_tr_ctx_perm(EMU_PROG_XDP, devmap ? EMU_ATTACH_XDP_DEVMAP : 0, md_perm[devmap], 24);
 		md_desc[devmap] = (struct emu_ctx_desc){ .size = 24, .perm = md_perm[devmap], .load = xdp_md_load };
+		emu_ctx_desc_fast(&md_desc[devmap], md_fast[devmap]);
+		md_desc[devmap].fast = md_fast[devmap];
 	}
 }
 
