@@ -18,6 +18,7 @@
 
 #include "../core/cpus.h"
 #include "../util/diag.h"
+#include "../util/stopwatch.h"
 #include "test_run_impl.h"
 
 #define MAX_BPF_FUNC_ARGS 12
@@ -94,14 +95,6 @@ int emu_tr_ctx_init(struct tr *t, uint32_t max_size)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int emu_tr_fault(struct tr *t, int err)
 {
 	t->out->fault = t->run.fault;
@@ -153,12 +146,13 @@ static void packet_regions(struct tr *t)
 
 int emu_tr_repeat(struct tr *t, uint32_t repeat, uint64_t *r0)
 {
-	uint64_t start, spent;
+	struct emu_stopwatch w; /* the kernel's bpf_test_timer: ktime around the loop */
+	uint64_t spent;
 	int err = 0;
 
 	if (!repeat)
 		repeat = 1;
-	start = mono_ns();
+	emu_stopwatch_start(&w);
 	for (uint32_t i = 0; i < repeat; i++) {
 		if (t->rg)
 			packet_regions(t);
@@ -166,7 +160,7 @@ int emu_tr_repeat(struct tr *t, uint32_t repeat, uint64_t *r0)
 		if (err)
 			return emu_tr_fault(t, err);
 	}
-	spent = (mono_ns() - start) / repeat;
+	spent = emu_stopwatch_ns(&w) / repeat;
 	t->out->retval = (uint32_t)*r0;
 	t->out->duration = spent > UINT32_MAX ? UINT32_MAX : (uint32_t)spent;
 	return 0;
