@@ -34,7 +34,7 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 		goto out;
 	/* bpf_map_mmap: no mmap op, or a value with special fields (BTF), is ENOTSUPP first */
 	err = -EMU_ENOTSUPP;
-	if (!m->ops->mmap_range || m->hdr->nr_fields)
+	if (!m->ops->mmap_range || m->nr_fields)
 		goto out;
 	err = -EINVAL;
 	if ((flags & MAP_TYPE) != MAP_SHARED)
@@ -44,7 +44,7 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 		if (__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
 			goto out;
 		err = -EACCES;
-		if (m->hdr->map_flags & EMU_F_RDONLY_PROG)
+		if (m->map_flags & EMU_F_RDONLY_PROG)
 			goto out;
 	}
 	err = m->ops->mmap_range(m, &data_off, &data_len);

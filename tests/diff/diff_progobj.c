@@ -534,6 +534,16 @@ static struct tline *read_lines(const char *path, size_t *n)
 	return v;
 }
 
+static void free_lines(struct tline *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].what);
+		free(v[i].field);
+		free(v[i].value);
+	}
+	free(v);
+}
+
 static const struct tline *find(const struct tline *v, size_t n, const char *what, const char *field)
 {
 	for (size_t i = 0; i < n; i++)
@@ -639,6 +649,8 @@ int main(int argc, char **argv)
 	printf("counted lines (xlated, verified_insns, memlock, program tags, loose cases): %u equal, %u differ; xlated "
 	       "equal for %u programs, differs for %u (the kernel's rewrites)\n", cnt_eq, cnt_ne, xl_eq, xl_ne);
 	printf("%s\n", req_bad ? "RESULT: divergences" : "RESULT: no divergence");
+	free_lines(k, nk);
+	free_lines(e, ne);
 	if (expect_div) {
 		printf("(--expect-divergence: a planted fault is on; the run %s it)\n", req_bad ? "noticed" : "MISSED");
 		return req_bad ? 0 : 1;

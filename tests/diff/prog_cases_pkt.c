@@ -11,7 +11,7 @@ static uint8_t pkt[80000];
 static void xdp_case(struct tw_obj *o, const char *prog, const struct dp_pkt *d, int i)
 {
 	struct tw_case c = { 0 };
-	uint32_t md[6] = { 0 };
+	uint32_t md[16] = { 0 }; /* xdp_md, and the zeros a ctx_size_in up to 55 reads past it */
 
 	c.data_size_in = dp_packet(pkt, sizeof(pkt), d);
 	c.data_in = pkt;
