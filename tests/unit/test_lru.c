@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * LRU_HASH and LRU_PERCPU_HASH eviction: the data points of kernel-semantics.md §9, measured with
- * 2 possible CPUs on CPU 0. The emulator always acts as CPU 0; BPFEMU_NR_CPUS=2 gives it the
- * probe machine's CPU count, on which the refill batch size depends. _i = 0 is LRU_HASH,
+ * 2 possible CPUs on CPU 0. unit_init pins the process to one CPU (inserts use that CPU's lists,
+ * on the kernel and the emulator alike); BPFEMU_NR_CPUS=2 gives the emulator the probe machine's
+ * CPU count, on which the refill batch size depends. _i = 0 is LRU_HASH,
  * 1 is LRU_PERCPU_HASH: both take their nodes from the same LRU list.
  */
 #include "unit.h"
