@@ -22,12 +22,20 @@
 int emu_fdcache_enable(void);
 void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
+bool emu_fdcache_has(int fd); /* fd is cached as a map: a hint, not checked */
 
 /* What an fd is (core/object.c, core/registry.c) */
 bool emu_is_object_fd(int fd); /* a map or a program */
 bool emu_is_prog_fd(int fd);
 bool emu_is_btf_fd(int fd);    /* a BTF object (anon_inode:btf) */
 int bpfemu_is_map_fd(int fd);
+#ifndef EMU_OBJ_KIND_DEFINED
+#define EMU_OBJ_KIND_DEFINED
+enum emu_obj_kind { EMU_OBJ_NONE = 0, EMU_OBJ_MAP, EMU_OBJ_PROG, EMU_OBJ_BTF };
+#endif
+struct stat;
+/* The kind of object the file fd names (st: the caller's fstat of it), cheaply (core/object.h) */
+int emu_fd_object_kind(int fd, const struct stat *st);
 
 /* A map's shape as info and the trace show it, without holding it: 0 or -errno (not a map). */
 struct emu_map_desc {
@@ -42,6 +50,11 @@ int emu_map_describe(int fd, struct emu_map_desc *d);
 int emu_fdinfo(int fd, char *buf, size_t len);
 /* mmap() of a map fd (cmd/fd_ops.c): 0 and where to map, -errno, or 1 when fd is not a map */
 int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+/* ... and the mapping itself, made as the kernel makes it: 0 and *out, -errno, or 1 when fd is not a
+ * map; *maywrite: whether the mapping may become writable (mprotect) */
+int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
+/* the front end records every writable mapping it makes (emu_map_mmap): FREEZE may trust the mark */
+void emu_mmaps_recorded(void);
 
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);

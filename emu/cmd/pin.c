@@ -31,7 +31,7 @@ static int copy_path(const struct emu_attr *a, char *path, size_t len)
 		if (emu_copy_from_user(&path[i], up + i, 1))
 			return -EFAULT;
 		if (!path[i])
-			return 0;
+			return i ? 0 : -ENOENT; /* getname(): an empty name is ENOENT */
 	}
 	return -ENAMETOOLONG;
 }
@@ -106,7 +106,8 @@ int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
 	if (!on || !S_ISREG(st.st_mode))
 		return -EACCES;
 	mode = (flags & EMU_F_RDONLY) ? O_RDONLY : (flags & EMU_F_WRONLY) ? O_WRONLY : O_RDWR;
-	fd = open(real, mode | O_CLOEXEC | O_NOFOLLOW);
+	/* symlinks are followed, as the kernel's path walk does (stat above did, too) */
+	fd = open(real, mode | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (!emu_is_object_fd(fd)) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "../core/fdcache.h"
+#include "../core/fdroom.h"
 #include "../core/map.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
@@ -79,10 +80,17 @@ static int not_emulated(int cmd)
 	return -EOPNOTSUPP;
 }
 
-/* A new fd may reuse the number of one closed behind the fd cache's back (the in-process API sees
- * no close()): whatever the cache said of that number is forgotten. */
-static int new_fd(int fd)
+/* A command that returns a new fd runs with room for the emulator's own fds (core/fdroom.c): at
+ * the caller's fd limit with one fd free it still gets its fd, the lowest free one. The new fd
+ * may reuse the number of one closed behind the fd cache's back (the in-process API sees no
+ * close()): whatever the cache said of that number is forgotten. */
+static int new_fd(emu_cmd_fn *fn, struct emu_attr *a, union bpf_attr *uattr)
 {
+	struct emu_fd_room room;
+	int fd;
+
+	emu_fd_room_open(&room);
+	fd = emu_fd_room_close(&room, fn(a, uattr));
 	if (fd >= 0)
 		emu_fdcache_forget(fd);
 	return fd;
@@ -92,7 +100,7 @@ static int new_fd(int fd)
 	case nr:                                                                                    \
 		if (!emu_attr_tail_zero(a, attr_end))                                               \
 			return -EINVAL;                                                             \
-		return returns_fd ? new_fd(fn(a, uattr)) : fn(a, uattr);
+		return returns_fd ? new_fd(fn, a, uattr) : fn(a, uattr);
 
 int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 {

@@ -52,6 +52,13 @@ void emu_fdcache_put(int fd, struct emu_map *m, int accmode)
 		cache_store(fd, (uintptr_t)m | (uintptr_t)(accmode & 3));
 }
 
+bool emu_fdcache_has(int fd)
+{
+	uintptr_t *c = __atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE);
+
+	return c && fd >= 0 && (unsigned)fd < EMU_FDCACHE_SLOTS && __atomic_load_n(&c[fd], __ATOMIC_RELAXED);
+}
+
 void emu_fdcache_forget(int fd)
 {
 	cache_store(fd, 0);

@@ -6,6 +6,7 @@
 #ifndef BPFEMU_CORE_FDCACHE_H
 #define BPFEMU_CORE_FDCACHE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hazard.h"
@@ -14,6 +15,7 @@
 int emu_fdcache_enable(void);
 void emu_fdcache_put(int fd, struct emu_map *m, int accmode);
 void emu_fdcache_forget(int fd);
+bool emu_fdcache_has(int fd); /* whether fd is cached as a map (a hint: not checked) */
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 #define EMU_FDCACHE_SLOTS (1u << 20)
 /* per fd number: the map's view | its access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2); NULL: off */

@@ -108,6 +108,9 @@ struct emu_map_hdr {
 	uint32_t redo_len;
 	uint32_t recoveries; /* times a lock or slot holder died and the map was repaired (tests read
 			      * it; atomic: slot repairs run without the lock) */
+	/* Set (never cleared) once a front end mapped the values writable (cmd/fd_ops.c): FREEZE then
+	 * looks for writable mappings. In the padding of this line: files made before it read 0. */
+	uint32_t wmapped;
 };
 
 struct emu_map_ops;

@@ -104,6 +104,33 @@ static int open_map_file(uint64_t size)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * With no second fd for the access-mode reopen (a process at its fd limit), the new map's file is
+ * given a name in the bpffs root for a moment, its first fd closed and the name opened in the mode
+ * asked, at the same (lowest free) number. The process's view keeps the file alive meanwhile. A
+ * memory file (no usable root) has no name to give: EMFILE, as before. 0 and *fd; -EMFILE with *fd
+ * still open; any other -errno with *fd closed.
+ */
+static int reopen_by_name(int *fd, uint32_t id, int mode)
+{
+	char proc[64], tmp[PATH_MAX];
+	int rfd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.bpfemu-reopen-%d-%u", emu_bpffs_root(), (int)getpid(), id) >=
+	    (int)sizeof(tmp))
+		return -EMFILE;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW))
+		return -EMFILE;
+	close(*fd);
+	rfd = open(tmp, mode | O_CLOEXEC | O_NOFOLLOW);
+	unlink(tmp);
+	if (rfd < 0)
+		return -errno;
+	*fd = rfd;
+	return 0;
+}
+
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
 			int *fd_out)
 {
@@ -190,20 +217,36 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	emu_objstore_register(fd, EMU_ID_MAP, h->id);
 
 	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
-		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
+		/* The kernel's fd carries the access mode; reopening the file gives ours one, put in
+		 * place of the first (dup3) so the caller gets the lowest free number, as from the
+		 * kernel. */
 		char path[64];
 		int rfd;
 
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		rfd = open(path, ((c->map_flags & EMU_F_RDONLY) ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-		if (rfd < 0) {
-			err = -errno;
+		if (rfd < 0 && errno == EMFILE) {
+			/* no fd to spare: reopened through a name for a moment instead */
+			err = reopen_by_name(&fd, h->id, c->map_flags & EMU_F_RDONLY ? O_RDONLY : O_WRONLY);
+			if (err == -EMFILE) {
+				errno = EMFILE; /* not reopened; fd still open: fails below */
+			} else if (err) {
+				emu_registry_remove(m); /* fd already closed */
+				return err;
+			} else {
+				*fd_out = fd;
+				return 0;
+			}
+		}
+		if (rfd < 0 || dup3(rfd, fd, O_CLOEXEC) < 0) {
+			err = rfd < 0 && (errno == EMFILE || errno == ENFILE) ? -errno : -ENOMEM;
+			if (rfd >= 0)
+				close(rfd);
 			emu_registry_remove(m);
 			close(fd);
 			return err;
 		}
-		close(fd);
-		fd = rfd;
+		close(rfd);
 	}
 	*fd_out = fd;
 	return 0;

@@ -162,6 +162,20 @@ int emu_registry_add(dev_t dev, ino_t ino, void *base, size_t size, struct emu_m
 	return err;
 }
 
+bool emu_registry_known(dev_t dev, ino_t ino)
+{
+	struct reg_entry *e;
+	struct reg_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.dev = dev;
+	k.ino = ino;
+	pthread_rwlock_rdlock(&registry_lock);
+	HASH_FIND(hh, registry, &k, sizeof(k), e);
+	pthread_rwlock_unlock(&registry_lock);
+	return e != NULL;
+}
+
 /* Forget a map this process registered but will not hand out (a failed create). */
 void emu_registry_remove(struct emu_map *m)
 {

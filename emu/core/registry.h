@@ -6,6 +6,7 @@
 #ifndef BPFEMU_CORE_REGISTRY_H
 #define BPFEMU_CORE_REGISTRY_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "map.h"
@@ -14,6 +15,9 @@
 int emu_registry_add(dev_t dev, ino_t ino, void *base, size_t size, struct emu_map **out);
 /* Forget a map this process registered but will not hand out (a failed create); unmaps it. */
 void emu_registry_remove(struct emu_map *m);
+
+/* Whether this process has the map file (dev, ino) mapped (a view in the registry). */
+bool emu_registry_known(dev_t dev, ino_t ino);
 
 /* core/map_file.c: check that an fd's file is a map file of ours and map it (-EINVAL if not) */
 int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size);

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What an emulated object's fd says about itself, as the kernel's anonymous-inode file says it
+ * (shim/fdops.c has the file operations and the hints these share): fcntl's flags, fstat() and
+ * fstatfs() of the anonymous inode (and of the pin, for an O_PATH fd of one), poll's POLLERR; and
+ * the ways fd numbers change meaning that close() does not see (dup, F_DUPFD, SCM_RIGHTS,
+ * fclose of a stream made with fdopen, freopen).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+REAL(int, fcntl, int, int, ...)
+REAL(int, fcntl64, int, int, ...)
+REAL(int, fstat, int, struct stat *)
+REAL(int, fstat64, int, struct stat64 *)
+REAL(int, __fxstat, int, int, struct stat *)
+REAL(int, __fxstat64, int, int, struct stat64 *)
+REAL(int, poll, struct pollfd *, nfds_t, int)
+REAL(int, ppoll, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)
+REAL(int, dup, int)
+REAL(ssize_t, recvmsg, int, struct msghdr *, int)
+REAL(int, fclose, FILE *)
+REAL(FILE *, freopen, const char *, const char *, FILE *)
+REAL(FILE *, freopen64, const char *, const char *, FILE *)
+
+extern void __chk_fail(void) __attribute__((noreturn));
+
+static long fail(long err)
+{
+	errno = (int)-err;
+	return -1;
+}
+
+/* ---- fcntl, dup ---- */
+
+/* fcntl: the flags as the kernel's object file has them; O_DIRECT cannot be set on it; it has
+ * no seals and takes no lease */
+static bool fcntl_answer(int fd, int cmd, long arg, int *ret)
+{
+	int fl;
+
+	switch (cmd) {
+	case F_GETFL:
+	case F_SETFL:
+	case F_GET_SEALS:
+	case F_ADD_SEALS:
+	case F_SETLEASE:
+		break;
+	default:
+		return false;
+	}
+	if (!shim_op_fd(fd, &fl))
+		return false;
+	if (cmd == F_GETFL) {
+		*ret = shim_visible_flags(fl);
+	} else if (cmd == F_SETFL && !(arg & O_DIRECT)) {
+		return false;
+	} else {
+		*ret = (int)fail(-EINVAL);
+	}
+	return true;
+}
+
+/* the new fd of F_DUPFD names what fd names */
+static int fcntl_dup_result(int fd, int cmd, int r)
+{
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
+		emu_fdcache_forget(r);
+		shim_hint_copy(fd, r);
+	}
+	return r;
+}
+
+#define FCNTL_BODY(real)                                                                            \
+	va_list ap;                                                                                 \
+	long arg;                                                                                   \
+	int r;                                                                                      \
+	va_start(ap, cmd);                                                                          \
+	arg = va_arg(ap, long);                                                                     \
+	va_end(ap);                                                                                 \
+	if (!depth && fcntl_answer(fd, cmd, arg, &r))                                               \
+		return r;                                                                           \
+	return fcntl_dup_result(fd, cmd, real()(fd, cmd, arg));
+
+EXPORT int fcntl(int fd, int cmd, ...) { FCNTL_BODY(get_fcntl) }
+EXPORT int fcntl64(int fd, int cmd, ...) { FCNTL_BODY(get_fcntl64) }
+
+EXPORT int dup(int fd)
+{
+	int r = get_dup()(fd);
+
+	if (r >= 0) {
+		emu_fdcache_forget(r);
+		shim_hint_copy(fd, r);
+	}
+	return r;
+}
+
+/* ---- fstat, fstatfs ---- */
+
+/*
+ * What fstat() of fd shows when it names an object: the anonymous inode's stat; for an O_PATH fd
+ * (the kernel's names the pin's own inode) the pin as bpffs shows it. Applied to st, which holds the
+ * real stat of the fd. True when st was changed.
+ */
+bool shim_fix_stat(int fd, struct stat *st)
+{
+	int fl, kind;
+
+	if (depth || !shim_hinted(fd))
+		return false;
+	depth++;
+	kind = emu_fd_object_kind(fd, st);
+	fl = kind ? get_fcntl()(fd, F_GETFL) : -1;
+	depth--;
+	if (!kind || fl < 0)
+		return false;
+	if (fl & O_PATH) {
+		shim_pin_stat(st);
+		return true;
+	}
+	return shim_anon_stat(st);
+}
+
+bool shim_fix_statx(int fd, struct statx *stx)
+{
+	struct stat st;
+	int fl;
+
+	if (!shim_object_fd(fd, &st, &fl))
+		return false;
+	if (fl & O_PATH) {
+		stx->stx_size = 0;
+		stx->stx_blocks = 0;
+		stx->stx_nlink = 1;
+		return true;
+	}
+	return shim_anon_statx(stx);
+}
+
+bool shim_fix_statfs(int fd, struct statfs *sfs)
+{
+	struct stat st;
+	int fl;
+
+	if (!shim_object_fd(fd, &st, &fl) || (fl & O_PATH))
+		return false;
+	return shim_anon_statfs(sfs);
+}
+
+static void stat_to_64(const struct stat *s, struct stat64 *d)
+{
+	d->st_dev = s->st_dev;
+	d->st_ino = s->st_ino;
+	d->st_mode = s->st_mode;
+	d->st_nlink = s->st_nlink;
+	d->st_uid = s->st_uid;
+	d->st_gid = s->st_gid;
+	d->st_rdev = s->st_rdev;
+	d->st_size = s->st_size;
+	d->st_blksize = s->st_blksize;
+	d->st_blocks = s->st_blocks;
+	d->st_atim = s->st_atim;
+	d->st_mtim = s->st_mtim;
+	d->st_ctim = s->st_ctim;
+}
+
+static void stat_from_64(const struct stat64 *s, struct stat *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->st_dev = s->st_dev;
+	d->st_ino = (ino_t)s->st_ino;
+	d->st_mode = s->st_mode;
+	d->st_nlink = s->st_nlink;
+	d->st_uid = s->st_uid;
+	d->st_gid = s->st_gid;
+	d->st_size = (off_t)s->st_size;
+	d->st_blocks = (blkcnt_t)s->st_blocks;
+}
+
+bool shim_fix_stat64(int fd, struct stat64 *st)
+{
+	struct stat s;
+
+	stat_from_64(st, &s);
+	if (!shim_fix_stat(fd, &s))
+		return false;
+	stat_to_64(&s, st);
+	return true;
+}
+
+EXPORT int fstat(int fd, struct stat *st)
+{
+	int r = get_fstat()(fd, st);
+
+	if (!r)
+		shim_fix_stat(fd, st);
+	return r;
+}
+
+EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	int r = get_fstat64()(fd, st);
+
+	if (!r)
+		shim_fix_stat64(fd, st);
+	return r;
+}
+
+EXPORT int __fxstat(int ver, int fd, struct stat *st)
+{
+	int r = get___fxstat()(ver, fd, st);
+
+	if (!r)
+		shim_fix_stat(fd, st);
+	return r;
+}
+
+EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
+{
+	int r = get___fxstat64()(ver, fd, st);
+
+	if (!r)
+		shim_fix_stat64(fd, st);
+	return r;
+}
+
+/* ---- poll: an object file has only an error to report ---- */
+
+/*
+ * bpf_map_poll: EPOLLERR for every map type but the ring buffers. The objects among the fds are
+ * ready at once, so the rest are polled without waiting; the objects' entries are hidden from
+ * the real call (a negative fd is skipped) and given POLLERR.
+ */
+static int poll_objects(struct pollfd *fds, nfds_t n, bool *obj, int *nobj)
+{
+	*nobj = 0;
+	for (nfds_t i = 0; i < n && i < 4096; i++) {
+		int fl;
+
+		obj[i] = fds[i].fd >= 0 && shim_op_fd(fds[i].fd, &fl);
+		*nobj += obj[i];
+	}
+	return *nobj;
+}
+
+static int poll_with_objects(struct pollfd *fds, nfds_t n, const sigset_t *mask, bool use_ppoll, int timeout_ms,
+			     const struct timespec *ts)
+{
+	bool stack_obj[64], *obj = n <= 64 ? stack_obj : calloc(n, sizeof(bool));
+	struct timespec zero = { 0, 0 };
+	int nobj = 0, r;
+
+	if (!obj || n > 4096 || !poll_objects(fds, n, obj, &nobj)) {
+		if (obj != stack_obj)
+			free(obj);
+		return use_ppoll ? get_ppoll()(fds, n, ts, mask) : get_poll()(fds, n, timeout_ms);
+	}
+	for (nfds_t i = 0; i < n; i++)
+		if (obj[i])
+			fds[i].fd = ~fds[i].fd; /* negative: skipped, and restored below */
+	r = use_ppoll ? get_ppoll()(fds, n, &zero, mask) : get_poll()(fds, n, 0);
+	for (nfds_t i = 0; i < n; i++) {
+		if (obj[i]) {
+			fds[i].fd = ~fds[i].fd;
+			fds[i].revents = POLLERR;
+		}
+	}
+	if (obj != stack_obj)
+		free(obj);
+	return r < 0 ? r : r + nobj;
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (depth || !n)
+		return get_poll()(fds, n, timeout);
+	return poll_with_objects(fds, n, NULL, false, timeout, NULL);
+}
+
+EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		__chk_fail();
+	return poll(fds, n, timeout);
+}
+
+EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	if (depth || !n)
+		return get_ppoll()(fds, n, ts, mask);
+	return poll_with_objects(fds, n, mask, true, 0, ts);
+}
+
+/* ---- fds that arrive or leave by ways close() does not see ---- */
+
+/* SCM_RIGHTS: an object received is hinted */
+EXPORT ssize_t recvmsg(int sock, struct msghdr *msg, int flags)
+{
+	ssize_t r = get_recvmsg()(sock, msg, flags);
+
+	if (r >= 0 && !depth && msg && msg->msg_controllen) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+			size_t nfd;
+			int fds[64];
+
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (nfd > 64)
+				nfd = 64;
+			memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
+			for (size_t i = 0; i < nfd; i++) {
+				struct stat st;
+
+				emu_fdcache_forget(fds[i]);
+				shim_hint_clear(fds[i]);
+				depth++;
+				if (!get_fstat()(fds[i], &st) && emu_fd_object_kind(fds[i], &st))
+					shim_hint_set(fds[i]);
+				depth--;
+			}
+		}
+	}
+	return r;
+}
+
+/* A stream's fd is closed inside the C library (fclose(fdopen(map_fd)), freopen), where the
+ * interposed close() never sees it: the number is forgotten here. */
+EXPORT int fclose(FILE *f)
+{
+	int fd = f ? fileno(f) : -1;
+
+	if (fd >= 0) {
+		emu_fdcache_forget(fd);
+		shim_hint_clear(fd);
+	}
+	return get_fclose()(f);
+}
+
+#define FREOPEN_BODY(real)                                                                          \
+	int fd = f ? fileno(f) : -1;                                                                \
+	FILE *r;                                                                                    \
+	if (fd >= 0) {                                                                              \
+		emu_fdcache_forget(fd);                                                             \
+		shim_hint_clear(fd);                                                                \
+	}                                                                                           \
+	r = real()(path, mode, f);                                                                  \
+	if (r)                                                                                      \
+		emu_fdcache_forget(fileno(r));                                                      \
+	return r;
+
+EXPORT FILE *freopen(const char *path, const char *mode, FILE *f) { FREOPEN_BODY(get_freopen) }
+EXPORT FILE *freopen64(const char *path, const char *mode, FILE *f) { FREOPEN_BODY(get_freopen64) }
+
