@@ -17,6 +17,7 @@
 #include "cmd/bpf.h"
 #include "uapi/bpf_uapi.h"
 #include "util/compiler.h"
+#include "util/diag.h" /* EMU_FAULT: the planted faults of test builds */
 
 /* fd numbers that stop naming what they named leave the fd cache (core/fdcache.c) */
 int emu_fdcache_enable(void);

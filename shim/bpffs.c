@@ -247,7 +247,10 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 		errno = -err;
 		return NULL;
 	}
-	return get_fopen()(path, mode);
+	f = get_fopen()(path, mode);
+	if (f)
+		opened(fileno(f), on, 0);
+	return f;
 }
 
 EXPORT FILE *fopen64(const char *path, const char *mode)
@@ -265,7 +268,10 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 		errno = -err;
 		return NULL;
 	}
-	return get_fopen64()(path, mode);
+	f = get_fopen64()(path, mode);
+	if (f)
+		opened(fileno(f), on, 0);
+	return f;
 }
 
 /* statfs on the emulated bpffs reports bpffs, so bpftool does not try to mount one. */

@@ -32,10 +32,21 @@ REAL(int, ppoll, struct pollfd *, nfds_t, const struct timespec *, const sigset_
 REAL(int, dup, int)
 REAL(ssize_t, recvmsg, int, struct msghdr *, int)
 REAL(int, fclose, FILE *)
+REAL(int, socket, int, int, int)
+REAL(int, socketpair, int, int, int, int *)
+REAL(int, accept, int, struct sockaddr *, socklen_t *)
+REAL(int, accept4, int, struct sockaddr *, socklen_t *, int)
+REAL(int, pipe, int *)
+REAL(int, pipe2, int *, int)
+REAL(int, eventfd, unsigned, int)
+REAL(int, memfd_create, const char *, unsigned)
+REAL(int, epoll_create1, int)
 REAL(FILE *, freopen, const char *, const char *, FILE *)
 REAL(FILE *, freopen64, const char *, const char *, FILE *)
 
 extern void __chk_fail(void) __attribute__((noreturn));
+
+#define ACC(fl) ((fl) & O_ACCMODE)
 
 static long fail(long err)
 {
@@ -67,6 +78,8 @@ static bool fcntl_answer(int fd, int cmd, long arg, int *ret)
 		*ret = shim_visible_flags(fl);
 	} else if (cmd == F_SETFL && !(arg & O_DIRECT)) {
 		return false;
+	} else if (cmd == F_ADD_SEALS && ACC(fl) == O_RDONLY) {
+		*ret = (int)fail(-EPERM); /* memfd_add_seals asks for write access first */
 	} else {
 		*ret = (int)fail(-EINVAL);
 	}
@@ -336,6 +349,42 @@ EXPORT ssize_t recvmsg(int sock, struct msghdr *msg, int flags)
 	}
 	return r;
 }
+
+/*
+ * New fds the program makes: a number the fd cache still holds for a map it closed without the
+ * preload seeing it (a raw system call) is forgotten as soon as the number is handed out again.
+ * open, openat and fopen do this in bpffs.c; here the other common ways to get an fd.
+ */
+static int fresh(int fd)
+{
+	if (fd >= 0) {
+		emu_fdcache_forget(fd);
+		shim_hint_clear(fd);
+	}
+	return fd;
+}
+
+static int fresh2(int r, const int *fds)
+{
+	if (!r) {
+		fresh(fds[0]);
+		fresh(fds[1]);
+	}
+	return r;
+}
+
+EXPORT int socket(int domain, int type, int proto) { return fresh(get_socket()(domain, type, proto)); }
+EXPORT int socketpair(int domain, int type, int proto, int sv[2])
+{
+	return fresh2(get_socketpair()(domain, type, proto, sv), sv);
+}
+EXPORT int accept(int s, struct sockaddr *a, socklen_t *l) { return fresh(get_accept()(s, a, l)); }
+EXPORT int accept4(int s, struct sockaddr *a, socklen_t *l, int fl) { return fresh(get_accept4()(s, a, l, fl)); }
+EXPORT int pipe(int fds[2]) { return fresh2(get_pipe()(fds), fds); }
+EXPORT int pipe2(int fds[2], int fl) { return fresh2(get_pipe2()(fds, fl), fds); }
+EXPORT int eventfd(unsigned v, int fl) { return fresh(get_eventfd()(v, fl)); }
+EXPORT int memfd_create(const char *name, unsigned fl) { return fresh(get_memfd_create()(name, fl)); }
+EXPORT int epoll_create1(int fl) { return fresh(get_epoll_create1()(fl)); }
 
 /* A stream's fd is closed inside the C library (fclose(fdopen(map_fd)), freopen), where the
  * interposed close() never sees it: the number is forgotten here. */

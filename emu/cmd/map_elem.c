@@ -75,7 +75,7 @@ static int elem_begin(struct elem_call *c, const struct emu_attr *a, unsigned ne
 	bounce_init(&c->kb);
 	bounce_init(&c->vb);
 	c->key = c->val = NULL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &c->m, &c->mode);
+	err = emu_map_get_fast((int)attr_u32(a, EL_FD), &c->m, &c->mode);
 	if (err) {
 		c->m = NULL;
 		return err;

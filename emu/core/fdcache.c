@@ -1,18 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fd cache: under the preload library, which sees every close(), dup2() and close_range()
- * the program makes, an fd found to be a map stays known as that map until it is closed, and a
- * call costs no fstat(). Without the preload (in-process API) it stays off, because a close() we
- * cannot see could hand the number to another file. Entries hold the map's view alive through
- * its cache_refs count (the registry's sweep keeps such maps).
+ * The fd cache: under the preload library, which sees the program's closes (close, close_range,
+ * closefrom, dup2/dup3 over a number, fclose and freopen of streams, the same through syscall())
+ * and the new fds it makes through the calls it interposes, an fd found to be a map stays known as
+ * that map until then, and an element or batch call costs no fstat(). Every other command checks
+ * the entry first (core/registry.c), and BPFEMU_FDCACHE_VALIDATE=1 has every call check it: a
+ * close by a raw system call instruction, followed by a reuse of the number the preload did not
+ * see either, is otherwise answered as the old map (README). Without the preload (in-process API)
+ * it stays off unless asked for, because a close() we cannot see could hand the number to another
+ * file. Entries hold the map's view alive through its cache_refs count (the registry's sweep
+ * keeps such maps).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <pthread.h>
 #include <sys/mman.h>
 
 #include "fdcache.h"
 
 uintptr_t *emu_fdcache_table;
+bool emu_fdcache_validate;
 
 int emu_fdcache_enable(void)
 {
@@ -21,6 +30,11 @@ int emu_fdcache_enable(void)
 	int err = 0;
 
 	pthread_mutex_lock(&enable_lock);
+	{
+		const char *v = secure_getenv("BPFEMU_FDCACHE_VALIDATE");
+
+		emu_fdcache_validate = v && !strcmp(v, "1");
+	}
 	if (!__atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE)) {
 		p = mmap(NULL, EMU_FDCACHE_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -20,6 +20,8 @@ void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 #define EMU_FDCACHE_SLOTS (1u << 20)
 /* per fd number: the map's view | its access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2); NULL: off */
 extern uintptr_t *emu_fdcache_table;
+/* BPFEMU_FDCACHE_VALIDATE=1: every use of an entry is checked (core/registry.c) */
+extern bool emu_fdcache_validate;
 
 /* The cached map of fd, held as emu_map_get() holds it; false if fd is not cached. Inline: it is
  * the whole fd lookup of a call under the preload. */

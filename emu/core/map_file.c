@@ -75,21 +75,65 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	return 0;
 }
 
-/*
- * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd.
- * Pages of a file are allocated when first touched, and a page a full filesystem cannot supply
- * is a SIGBUS in whichever call touches it first; so a root without room for the whole map is
- * passed over for a memfd (which shares the machine's memory, as the kernel's maps do). The map
- * then works as usual but cannot be pinned.
- */
-static int open_map_file(uint64_t size)
+/* Memory the system can still give without reclaiming from others by force: MemAvailable. */
+static uint64_t available_ram(void)
 {
-	int fd = emu_open_object_file();
+	char line[128];
+	unsigned long long kb;
+	uint64_t avail = UINT64_MAX;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			avail = (uint64_t)kb * 1024;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return avail;
+}
+
+/*
+ * Size the file and take its memory now. The kernel allocates a map's memory at create and fails
+ * it with ENOMEM there; a file's pages are otherwise allocated when first touched, and a page a
+ * full file system (or the memory controller) cannot supply is a SIGBUS in whichever call touches
+ * it first. fallocate() takes them at once, so a map that was created can always be used.
+ * File systems without fallocate keep the old lazy way (-EOPNOTSUPP is not an error). Maps the
+ * kernel fills lazily (BPF_F_NO_PREALLOC) are only sized, as the kernel allocates their elements
+ * at update time.
+ */
+static int size_file(int fd, uint64_t size, bool reserve)
+{
+	if (emu_ftruncate_quiet(fd, (off_t)size))
+		return errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
+	if (reserve && fallocate(fd, 0, 0, (off_t)size)) {
+		if (errno == EOPNOTSUPP)
+			return 0;
+		return errno == ENOSPC || errno == EFBIG || errno == EDQUOT ? -ENOSPC : -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd,
+ * sized and its memory taken (size_file). A root without room for the whole map is passed over
+ * for a memfd (which shares the machine's memory, as the kernel's maps do): the map then works as
+ * usual but cannot be pinned. Memory a memfd cannot have is the kernel's ENOMEM.
+ */
+static int open_map_file(uint64_t size, bool reserve)
+{
+	int fd = emu_open_object_file(), err;
 
 	if (fd >= 0) {
 		struct statfs sf;
 
-		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+		err = 0;
+		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size)
+			err = -ENOSPC;
+		else
+			err = size_file(fd, size, reserve);
+		if (err) {
 			static bool said;
 
 			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
@@ -99,9 +143,18 @@ static int open_map_file(uint64_t size)
 			fd = -1;
 		}
 	}
-	if (fd < 0) /* no usable bpffs root: the map works, it just cannot be pinned */
-		fd = memfd_create("bpf-map", MFD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	/* no usable bpffs root: the map works, it just cannot be pinned */
+	fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
+	err = size_file(fd, size, reserve);
+	if (err) {
+		close(fd);
+		return err == -ENOSPC ? -ENOMEM : err;
+	}
+	return fd;
 }
 
 /*
@@ -138,18 +191,24 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	struct emu_map_hdr *h;
 	struct emu_map *m;
 	struct stat st;
+	bool reserve;
 	void *base;
 	int fd, err;
 
 	err = emu_map_file_size(c, ops, &size);
 	if (err)
 		return err;
+	/* Taking more than the system has free without reclaiming by force would wake the OOM killer,
+	 * where the kernel's allocation (__GFP_RETRY_MAYFAIL) fails instead: ENOMEM first. */
+	reserve = !(c->map_flags & EMU_F_NO_PREALLOC);
+	if (reserve && size >= (64u << 20) && size > available_ram())
+		return -ENOMEM;
 	emu_ids_init();
-	fd = open_map_file(size);
+	fd = open_map_file(size, reserve);
 	if (fd < 0)
 		return fd;
-	if (emu_ftruncate_quiet(fd, (off_t)size) || fstat(fd, &st)) {
-		err = errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
 		close(fd);
 		return err;
 	}

@@ -274,6 +274,13 @@ __attribute__((noinline)) static int map_get_slow(int fd, struct emu_map **out, 
 		*out = m;
 	} else {
 		*out = &e->map;
+		/* An O_PATH fd of a known map (a pin opened O_PATH) is no fd to bpf(): EBADF. Asked
+		 * here when the fd cache is on, where this is a number's first use; without it every
+		 * call comes here, and the corner is left uncovered (README). */
+		if (__atomic_load_n(&emu_fdcache_table, __ATOMIC_RELAXED) && is_path_fd(fd)) {
+			emu_map_put(*out);
+			return -EBADF;
+		}
 	}
 
 	*accmode = O_RDWR;
@@ -295,10 +302,31 @@ void emu_map_put(struct emu_map *m)
 	emu_hazard_put(m);
 }
 
-int emu_map_get(int fd, struct emu_map **out, int *accmode)
+/* A cached fd checked: its number still names the cached map's file (one fstat). A number closed
+ * behind the preload's back and reused (close by a raw system call, then open) is found here. */
+__attribute__((noinline)) static bool cache_entry_holds(int fd, struct emu_map *m)
+{
+	struct stat st;
+
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_dev == m->dev && st.st_ino == m->ino)
+		return true;
+	emu_map_put(m);
+	emu_fdcache_forget(fd);
+	return false;
+}
+
+int emu_map_get_fast(int fd, struct emu_map **out, int *accmode)
 {
 	/* a cached fd was entered by an earlier call that got past map_get_slow's pthread_once */
-	if (emu_fdcache_get(fd, out, accmode))
+	if (emu_fdcache_get(fd, out, accmode) &&
+	    (__builtin_expect(!emu_fdcache_validate, 1) || cache_entry_holds(fd, *out)))
+		return 0;
+	return map_get_slow(fd, out, accmode);
+}
+
+int emu_map_get(int fd, struct emu_map **out, int *accmode)
+{
+	if (emu_fdcache_get(fd, out, accmode) && cache_entry_holds(fd, *out))
 		return 0;
 	return map_get_slow(fd, out, accmode);
 }

@@ -9,6 +9,7 @@
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
+ *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.
