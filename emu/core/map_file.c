@@ -20,6 +20,7 @@
 
 #include "../util/diag.h"
 #include "inplace.h"
+#include "memavail.h"
 #include "objstore.h"
 #include "registry.h"
 #include "state.h"
@@ -73,25 +74,6 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	 * stay the kernel's. */
 	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c) + btf_bytes(c);
 	return 0;
-}
-
-/* Memory the system can still give without reclaiming from others by force: MemAvailable. */
-static uint64_t available_ram(void)
-{
-	char line[128];
-	unsigned long long kb;
-	uint64_t avail = UINT64_MAX;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			avail = (uint64_t)kb * 1024;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return avail;
 }
 
 /*
@@ -198,10 +180,11 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	err = emu_map_file_size(c, ops, &size);
 	if (err)
 		return err;
-	/* Taking more than the system has free without reclaiming by force would wake the OOM killer,
-	 * where the kernel's allocation (__GFP_RETRY_MAYFAIL) fails instead: ENOMEM first. */
+	/* Taking more than the system or the memory cgroup can give would wake an OOM killer, where
+	 * the kernel's allocation (__GFP_RETRY_MAYFAIL) fails instead: ENOMEM first (a question of a
+	 * few files, asked for maps of a megabyte or more). */
 	reserve = !(c->map_flags & EMU_F_NO_PREALLOC);
-	if (reserve && size >= (64u << 20) && size > available_ram())
+	if (reserve && size >= (1u << 20) && !emu_memory_for(size))
 		return -ENOMEM;
 	emu_ids_init();
 	fd = open_map_file(size, reserve);

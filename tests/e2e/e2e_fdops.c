@@ -16,6 +16,7 @@
  *   e2e_fdops fdinfo    every route to fdinfo and fd links, another process's too
  *   e2e_fdops pins      pins as bpffs inodes: stat, rename, chmod, truncate, links, nodes, O_PATH
  *   e2e_fdops huge      creates larger than memory: ENOMEM; large ones usable to the last page
+ *   e2e_fdops memcg     in a 128 MiB memory cgroup: maps past the limit are ENOMEM (no OOM kill)
  *   e2e_fdops fill MB   ARRAY maps of 4 MiB until MB are taken, every page written (no SIGBUS)
  *
  * Exit 0 when every case ran (the answers are the test's business), 1 when the client itself
@@ -350,10 +351,12 @@ int main(int argc, char **argv)
 		mode_pins();
 	else if (!strcmp(mode, "huge"))
 		mode_huge();
+	else if (!strcmp(mode, "memcg"))
+		mode_memcg();
 	else if (!strcmp(mode, "fill") && argc == 3)
 		mode_fill((unsigned)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: e2e_fdops fileops|mmap|fdcache|fdcache-raw|emfile|emfile-hard|fdinfo|pins|huge|fill MB\n");
+		fprintf(stderr, "usage: e2e_fdops fileops|mmap|fdcache|fdcache-raw|emfile|emfile-hard|fdinfo|pins|huge|memcg|fill MB\n");
 		return 2;
 	}
 	return 0;

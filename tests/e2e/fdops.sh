@@ -9,10 +9,11 @@
 #                                                            with BPFEMU_FDCACHE_VALIDATE=1)
 #   fdops.sh fill    ARRAY maps filling more than the emulated bpffs root holds (a 16 MiB tmpfs):
 #                    every page written, no SIGBUS
+#   fdops.sh memcg   both sides in a memory cgroup limited to 128 MiB: ENOMEM past it, no OOM kill
 #   fdops.sh fault   the fault-injecting preload with BPFEMU_FAULT=fdops-errno: the comparison
 #                    must report the planted difference (it would see a real one)
 . "$(dirname "$0")/lib.sh"
-part=${1:?usage: fdops.sh fileops|mmap|fdcache|emfile|fdinfo|pins|huge|fill|fault}
+part=${1:?usage: fdops.sh fileops|mmap|fdcache|emfile|fdinfo|pins|huge|memcg|fill|fault}
 e2e_name="$e2e_name.$part"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB E2E_HELPER E2E_FDOPS
 need_root_and_bpf
@@ -82,6 +83,37 @@ fill)
 	unmount_fill() { umount "$tmp/nobody/bpffs" 2>/dev/null; }
 	e2e_cleanup_hooks+=(unmount_fill)
 	run_mode fill 20 || fail "the emulator answers differently (above)"
+	;;
+memcg)
+	# a memory cgroup of our own under this process's (v1 memory controller, else v2)
+	cg=
+	v1=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+	v2=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+	if [ -n "$v1" ] && [ -d "/sys/fs/cgroup/memory$v1" ] && mkdir "/sys/fs/cgroup/memory$v1/e2e-fdops-$$" 2>/dev/null; then
+		cg=/sys/fs/cgroup/memory$v1/e2e-fdops-$$
+		echo $((128 << 20)) >"$cg/memory.limit_in_bytes" || fail "cannot limit $cg"
+	elif [ -n "$v2" ] && [ -f "/sys/fs/cgroup$v2/cgroup.subtree_control" ] &&
+		mkdir "/sys/fs/cgroup$v2/e2e-fdops-$$" 2>/dev/null; then
+		cg=/sys/fs/cgroup$v2/e2e-fdops-$$
+		echo $((128 << 20)) >"$cg/memory.max" 2>/dev/null || { rmdir "$cg"; skip "no memory controller in $v2"; }
+	else
+		skip "cannot make a memory cgroup here"
+	fi
+	remove_cg() { rmdir "$cg" 2>/dev/null; }
+	e2e_cleanup_hooks+=(remove_cg)
+	in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"; }
+	in_cg env -u LD_PRELOAD "$stage/bin/e2e_fdops" memcg >"$tmp/m.kernel" 2>&1 || fail "memcg on the kernel: $(cat "$tmp/m.kernel")"
+	# the emulator's state on a memory file system, where its pages are charged as the kernel's
+	# (BPFEMU_BPFFS on a disk keeps them in the page cache, which the cgroup may write back)
+	mkdir -p /dev/shm/e2e-fdops-$$ && chown nobody: /dev/shm/e2e-fdops-$$ || skip "no /dev/shm"
+	remove_shm() { rm -rf "/dev/shm/e2e-fdops-$$"; }
+	e2e_cleanup_hooks+=(remove_shm)
+	in_cg setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+		env -u XDG_RUNTIME_DIR -u BPFEMU_TRACE -u BPFEMU_DEBUGLEVEL -u BPFEMU_NR_CPUS -u BPFEMU_PRELOAD \
+		HOME="$tmp/nobody" BPFEMU_BPFFS="/dev/shm/e2e-fdops-$$/bpffs" BPFEMU_STATE_DIR="/dev/shm/e2e-fdops-$$/state" \
+		"$stage/bin/bpfemu-run" -- "$stage/bin/e2e_fdops" memcg >"$tmp/m.emu" 2>&1 ||
+		{ cat "$tmp/m.emu"; fail "memcg under bpfemu-run: exit $? (an OOM kill is 137)"; }
+	compare memcg "$tmp/m.kernel" "$tmp/m.emu" || fail "the emulator answers differently (above)"
 	;;
 fault)
 	[ -n "${BPFEMU_PRELOAD_FAULT:-}" ] || skip "no fault-injecting preload (configure with -DBPFEMU_FAULT_INJECTION=ON)"

@@ -81,10 +81,12 @@ void stat_res(const char *name, const struct stat *st);
 void path_res(const char *name, const char *p);
 void link_res(const char *name, const char *path);
 
+/* A call's answer, or an earlier call's kept in a variable (errno is read right after expr: a
+ * failed call's errno is still there) */
 #define R(name, expr)                                                                               \
 	do {                                                                                        \
-		errno = 0;                                                                          \
-		res(name, (long)(expr));                                                            \
+		long r_ = (long)(expr);                                                             \
+		res(name, r_);                                                                      \
 	} while (0)
 
 /* the modes (fdops_files.c, fdops_paths.c) */
@@ -99,5 +101,6 @@ void inherited(int fd);
 void mode_pins(void);
 void mode_huge(void);
 void mode_fill(unsigned mb);
+void mode_memcg(void);
 
 #endif

@@ -168,8 +168,8 @@ void mode_fileops(void)
 	update(rw, 1, 11);
 	id = map_id(rw);
 	ro = fd_by_id(id, BPF_F_RDONLY);
-	wo = fd_by_id(id, BPF_F_WRONLY);
 	R("fd-by-id-rdonly", ro < 0 ? ro : 0);
+	wo = fd_by_id(id, BPF_F_WRONLY);
 	R("fd-by-id-wronly", wo < 0 ? wo : 0);
 	fileops_on("rw", rw, rw);
 	fileops_on("ro", ro, rw);

@@ -404,3 +404,14 @@ void mode_fill(unsigned mb)
 	}
 }
 
+/* In a memory cgroup limited to 128 MiB (fdops.sh memcg): the kernel charges a map's memory to it
+ * and says ENOMEM past the limit; the emulator must too, not wake the cgroup's OOM killer. */
+void mode_memcg(void)
+{
+	large_usable("memcg-array-32m", BPF_MAP_TYPE_ARRAY, 4u << 20);
+	huge_case("memcg-array-256m", BPF_MAP_TYPE_ARRAY, 4, 8, 256u << 20, 0);
+	huge_case("memcg-queue-256m", BPF_MAP_TYPE_QUEUE, 0, 8, 256u << 20, 0);
+	huge_case("memcg-array-mmapable-256m", BPF_MAP_TYPE_ARRAY, 4, 8, 256u << 20, BPF_F_MMAPABLE);
+	large_usable("memcg-array-32m-after", BPF_MAP_TYPE_ARRAY, 4u << 20);
+}
+
