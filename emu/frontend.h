@@ -54,8 +54,6 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* ... and the mapping itself, made as the kernel makes it: 0 and *out, -errno, or 1 when fd is not a
  * map; *maywrite: whether the mapping may become writable (mprotect) */
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
-/* the front end records every writable mapping it makes (emu_map_mmap): FREEZE may trust the mark */
-void emu_mmaps_recorded(void);
 
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);

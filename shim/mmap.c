@@ -40,6 +40,14 @@ static size_t nmaps, capmaps;
 static int any_maps; /* nmaps, read without the lock on every call's fast path */
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The list's lock must not be held by another thread across fork, or the child would wait for it
+ * forever: taken around fork, and the child (alone) starts a fresh one. */
+static void atfork_prepare(void) { pthread_mutex_lock(&maps_lock); }
+static void atfork_parent(void) { pthread_mutex_unlock(&maps_lock); }
+static void atfork_child(void) { pthread_mutex_init(&maps_lock, NULL); }
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void atfork_init(void) { pthread_atfork(atfork_prepare, atfork_parent, atfork_child); }
+
 static void add_locked(uintptr_t start, uintptr_t end, bool maywrite)
 {
 	if (nmaps == capmaps) {
@@ -155,6 +163,7 @@ static void *map_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 		errno = -r;
 		return MAP_FAILED;
 	}
+	pthread_once(&atfork_once, atfork_init);
 	pthread_mutex_lock(&maps_lock);
 	cut_locked((uintptr_t)p, (uintptr_t)p + ((len + PAGE_MASK_) & ~PAGE_MASK_));
 	add_locked((uintptr_t)p, (uintptr_t)p + ((len + PAGE_MASK_) & ~PAGE_MASK_), maywrite);

@@ -31,7 +31,6 @@ static void shim_init(void)
 
 	shim_debug = d ? atoi(d) : 0;
 	emu_fdcache_enable();
-	emu_mmaps_recorded(); /* shim/mmap.c maps every map fd the program maps */
 	shim_fdops_init();
 }
 

@@ -83,8 +83,5 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* fd_ops.c: the mapping too, as the kernel makes it (see there): 0 and *out, -errno, or 1 when fd
  * is not a map; *maywrite: whether the mapping may ever be made writable */
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
-/* fd_ops.c: a front end that records its writable mappings says so (FREEZE then looks only at
- * maps it marked) */
-void emu_mmaps_recorded(void);
 
 #endif
