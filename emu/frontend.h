@@ -24,6 +24,8 @@ int emu_fdcache_enable(void);
 void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 bool emu_fdcache_has(int fd); /* fd is cached as a map: a hint, not checked */
+/* fn(fd) for every fd a command hands out (cmd/syscall.c): an object's */
+void emu_set_new_fd_hook(void (*fn)(int fd));
 
 /* What an fd is (core/object.c, core/registry.c) */
 bool emu_is_object_fd(int fd); /* a map or a program */

@@ -32,6 +32,8 @@ static void shim_init(void)
 	shim_debug = d ? atoi(d) : 0;
 	emu_fdcache_enable();
 	shim_fdops_init();
+	/* every fd bpf() hands out is an object's: worth asking about in file operations */
+	emu_set_new_fd_hook(shim_hint_set);
 }
 
 void shim_log(const char *fmt, ...)
@@ -128,14 +130,6 @@ __attribute__((visibility("hidden"))) long shim_bpf_call(long cmd, long uattr, l
 __attribute__((visibility("hidden"))) long shim_other_syscall(long nr, long a0, long a1, long a2, long a3,
 							     long a4, long a5);
 
-/* The commands whose result is a new fd: an object's, worth asking about in file operations. */
-static bool returns_object_fd(long cmd)
-{
-	return cmd == EMU_BPF_MAP_CREATE || cmd == EMU_BPF_OBJ_GET || cmd == EMU_BPF_MAP_GET_FD_BY_ID ||
-	       cmd == EMU_BPF_PROG_GET_FD_BY_ID || cmd == EMU_BPF_PROG_LOAD || cmd == EMU_BPF_BTF_LOAD ||
-	       cmd == EMU_BPF_BTF_GET_FD_BY_ID;
-}
-
 long shim_bpf_call(long cmd, long uattr, long size)
 {
 	int mode = get_bpf_mode();
@@ -148,8 +142,6 @@ long shim_bpf_call(long cmd, long uattr, long size)
 	else
 		ret = emu_bpf_call((int)cmd, (union bpf_attr *)uattr, (unsigned)size);
 	depth--;
-	if (ret >= 0 && cmd <= EMU_BPF_BTF_GET_FD_BY_ID && returns_object_fd(cmd))
-		shim_hint_set((int)ret);
 	return ret;
 }
 

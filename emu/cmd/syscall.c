@@ -80,19 +80,30 @@ static int not_emulated(int cmd)
 	return -EOPNOTSUPP;
 }
 
+/* The front end's interest in every new object fd (the preload's file-operation hints). */
+static void (*new_fd_hook)(int fd);
+
+void emu_set_new_fd_hook(void (*fn)(int fd))
+{
+	new_fd_hook = fn;
+}
+
 /* A command that returns a new fd runs with room for the emulator's own fds (core/fdroom.c): at
  * the caller's fd limit with one fd free it still gets its fd, the lowest free one. The new fd
  * may reuse the number of one closed behind the fd cache's back (the in-process API sees no
  * close()): whatever the cache said of that number is forgotten. */
-static int new_fd(emu_cmd_fn *fn, struct emu_attr *a, union bpf_attr *uattr)
+__attribute__((noinline)) static int new_fd(emu_cmd_fn *fn, struct emu_attr *a, union bpf_attr *uattr)
 {
 	struct emu_fd_room room;
 	int fd;
 
 	emu_fd_room_open(&room);
 	fd = emu_fd_room_close(&room, fn(a, uattr));
-	if (fd >= 0)
+	if (fd >= 0) {
 		emu_fdcache_forget(fd);
+		if (new_fd_hook)
+			new_fd_hook(fd);
+	}
 	return fd;
 }
 

@@ -21,6 +21,7 @@
 #include "fdcache.h"
 
 uintptr_t *emu_fdcache_table;
+uintptr_t *emu_fdcache_trusted;
 bool emu_fdcache_validate;
 
 int emu_fdcache_enable(void)
@@ -43,6 +44,7 @@ int emu_fdcache_enable(void)
 		else
 			err = -errno;
 	}
+	__atomic_store_n(&emu_fdcache_trusted, emu_fdcache_validate ? NULL : emu_fdcache_table, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&enable_lock);
 	return err;
 }

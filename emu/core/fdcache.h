@@ -23,11 +23,16 @@ extern uintptr_t *emu_fdcache_table;
 /* BPFEMU_FDCACHE_VALIDATE=1: every use of an entry is checked (core/registry.c) */
 extern bool emu_fdcache_validate;
 
-/* The cached map of fd, held as emu_map_get() holds it; false if fd is not cached. Inline: it is
- * the whole fd lookup of a call under the preload. */
-static inline bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
+/* The table the hot path may trust without a check: emu_fdcache_table, or NULL when
+ * BPFEMU_FDCACHE_VALIDATE=1 (every call then takes the slow path, which checks). Its own pointer,
+ * so that the hot path tests nothing it did not test before. */
+extern uintptr_t *emu_fdcache_trusted;
+
+/* The cached map of fd in table c, held as emu_map_get() holds it; false if fd is not cached.
+ * Inline: it is the whole fd lookup of a call under the preload. */
+static inline bool emu_fdcache_get_in(uintptr_t *const *table, int fd, struct emu_map **out, int *accmode)
 {
-	uintptr_t *c = __atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE), v;
+	uintptr_t *c = __atomic_load_n(table, __ATOMIC_ACQUIRE), v;
 
 	if (!c || fd < 0 || (unsigned)fd >= EMU_FDCACHE_SLOTS)
 		return false;
@@ -38,6 +43,11 @@ static inline bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
 	*accmode = (int)(v & 3);
 	emu_hazard_hold(*out);
 	return true;
+}
+
+static inline bool emu_fdcache_get(int fd, struct emu_map **out, int *accmode)
+{
+	return emu_fdcache_get_in(&emu_fdcache_table, fd, out, accmode);
 }
 
 #endif

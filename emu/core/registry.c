@@ -315,19 +315,35 @@ __attribute__((noinline)) static bool cache_entry_holds(int fd, struct emu_map *
 	return false;
 }
 
-int emu_map_get_fast(int fd, struct emu_map **out, int *accmode)
+/* A cached entry checked, else the slow way. Out of line, and reached by tail calls only. */
+__attribute__((noinline)) static int map_get_checked(int fd, struct emu_map **out, int *accmode)
 {
-	/* a cached fd was entered by an earlier call that got past map_get_slow's pthread_once */
-	if (emu_fdcache_get(fd, out, accmode) &&
-	    (__builtin_expect(!emu_fdcache_validate, 1) || cache_entry_holds(fd, *out)))
+	if (cache_entry_holds(fd, *out))
 		return 0;
 	return map_get_slow(fd, out, accmode);
 }
 
+/* Not a trusted cache entry: a checked one (BPFEMU_FDCACHE_VALIDATE=1), or the slow way. */
+__attribute__((noinline)) static int map_get_untrusted(int fd, struct emu_map **out, int *accmode)
+{
+	if (emu_fdcache_validate && emu_fdcache_get(fd, out, accmode))
+		return map_get_checked(fd, out, accmode);
+	return map_get_slow(fd, out, accmode);
+}
+
+int emu_map_get_fast(int fd, struct emu_map **out, int *accmode)
+{
+	/* a cached fd was entered by an earlier call that got past map_get_slow's pthread_once;
+	 * with BPFEMU_FDCACHE_VALIDATE=1 the trusted table is NULL and every call checks */
+	if (emu_fdcache_get_in(&emu_fdcache_trusted, fd, out, accmode))
+		return 0;
+	return map_get_untrusted(fd, out, accmode);
+}
+
 int emu_map_get(int fd, struct emu_map **out, int *accmode)
 {
-	if (emu_fdcache_get(fd, out, accmode) && cache_entry_holds(fd, *out))
-		return 0;
+	if (emu_fdcache_get(fd, out, accmode))
+		return map_get_checked(fd, out, accmode);
 	return map_get_slow(fd, out, accmode);
 }
 
