@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 	       PKT_LEN);
 	printf("%-8s %9s %10s %12s %7s %11s %12s %11s %10s\n", "program", "insns/run", "kernel ns", "emulator ns",
 	       "ratio", "emu Minsn/s", "no-cache ns", "no-fuse ns", "switch ns");
-	for (size_t pi = 0; pi < sizeof(progs) / sizeof(progs[0]); pi++) {
+	for (size_t pi = 0; pi < sizeof(progs) / sizeof(progs[0]) && !getenv("INTERP_BENCH_CORPUS_ONLY"); pi++) {
 		struct emu_prog_image *img, *img_c, *img_n, *img_s, *img_f;
 		double k[99], em[99], nc[99], sw[99], nf[99], kmed = 0, emed, ncmed, swmed, nfmed;
 		uint64_t r0 = 0, r0c = 0, insns;
@@ -340,5 +340,14 @@ int main(int argc, char **argv)
 	}
 	printf("\nkernel ns: test_run's duration (ns per repetition, its loop included) of the JIT-compiled "
 	       "program;\nemulator ns: one emu_prog_run() with the run set up once; ratio = emulator / kernel.\n");
+#ifdef INTERP_BENCH_CORPUS
+	if (have_kernel) {
+		void corpus_bench(int rounds, const char *dir);
+		void hx_init(const char *test_name);
+
+		hx_init("interp_bench corpus");
+		corpus_bench(rounds, INTERP_BENCH_CORPUS);
+	}
+#endif
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the emulator offers its front ends — the preload library and bpfemu-run (shim/), and later
- * the seccomp supervisor: the bpf() entry, and the few other questions a front end must answer for
+ * What the emulator offers its front ends — the preload library and bpfemu-run (shim/), and the
+ * seccomp supervisor (shim/supervisor/): the bpf() entry, and the few other questions a front end must answer for
  * programs (what an fd is, its fdinfo text, mmap of a map fd, paths on the emulated bpffs, the
  * CPU count). A front end includes this header and nothing else of emu/.
  */
@@ -15,9 +15,10 @@
 
 #include "cmd/attr.h"
 #include "cmd/bpf.h"
+#include "uaccess/uaccess.h" /* the seccomp supervisor's remote backend: another process's memory and fds */
 #include "uapi/bpf_uapi.h"
 #include "util/compiler.h"
-#include "util/diag.h" /* EMU_FAULT: the planted faults of test builds */
+#include "util/diag.h" /* EMU_FAULT: front ends plant their test faults the same way */
 
 /* fd numbers that stop naming what they named leave the fd cache (core/fdcache.c) */
 int emu_fdcache_enable(void);
@@ -31,10 +32,11 @@ void emu_set_new_fd_hook(void (*fn)(int fd));
 bool emu_is_object_fd(int fd); /* a map or a program */
 bool emu_is_prog_fd(int fd);
 bool emu_is_btf_fd(int fd);    /* a BTF object (anon_inode:btf) */
+bool emu_is_stats_fd(int fd);  /* a BPF_ENABLE_STATS fd (anon_inode:bpf-stats) */
 int bpfemu_is_map_fd(int fd);
 #ifndef EMU_OBJ_KIND_DEFINED
 #define EMU_OBJ_KIND_DEFINED
-enum emu_obj_kind { EMU_OBJ_NONE = 0, EMU_OBJ_MAP, EMU_OBJ_PROG, EMU_OBJ_BTF };
+enum emu_obj_kind { EMU_OBJ_NONE = 0, EMU_OBJ_MAP, EMU_OBJ_PROG, EMU_OBJ_BTF, EMU_OBJ_STATS };
 #endif
 struct stat;
 /* The kind of object the file fd names (st: the caller's fstat of it), cheaply (core/object.h) */
@@ -57,12 +59,20 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
  * map; *maywrite: whether the mapping may become writable (mprotect) */
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
 
+/* How an emulator maps object files itself (core/map_file.c; the preload's mmap of an mmapable
+ * array's values): MAP_SHARED_VALIDATE, which for the flags we pass is MAP_SHARED, and which bpf()
+ * clients do not pass for a map fd. The seccomp supervisor lets such mappings through, so an
+ * emulator inside a supervised process (a preloaded child, libbpfemu linked in) maps its files,
+ * and checks every other mapping of a map fd as the kernel would. */
+#define EMU_MAP_OWN 0x03
+
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);
 
-/* The emulated bpffs (core/state.c) */
+/* Where the user's state lives (core/state.c): the state directory and the emulated bpffs. Paths
+ * translate to the root only once it passed its checks: -errno (and one diagnostic) otherwise. */
+const char *emu_state_dir(void);
 const char *emu_bpffs_root(void);
-int emu_bpffs_ensure_root(void);
 int emu_bpffs_translate(const char *path, char *out, size_t outlen);
 
 /* CPUs (core/cpus.c) */

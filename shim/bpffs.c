@@ -66,7 +66,11 @@ REAL(int, mount, const char *, const char *, const char *, unsigned long, const 
 /* ---- the bpf filesystem ---- */
 
 /* Rewrites a path on /sys/fs/bpf to the emulated root. Returns the path to use (buf or the
- * original) and sets *on when the path is on the emulated bpffs. */
+ * original) and sets *on when the path is on the emulated bpffs; NULL and errno, with *on set,
+ * when the path is on it but the emulated root cannot be used (refused by its checks: the call
+ * fails, it never reaches the real /sys/fs/bpf). A NULL path comes back as it went, *on clear
+ * (the real call's EFAULT): callers fail on `!path && *on` only. Translating checks and creates
+ * the root, so the mount point always exists, as /sys/fs/bpf does. */
 const char *shim_bpffs_path(const char *path, char *buf, size_t len, bool *on)
 {
 	int r;
@@ -76,9 +80,12 @@ const char *shim_bpffs_path(const char *path, char *buf, size_t len, bool *on)
 		return path;
 	depth++;
 	r = emu_bpffs_translate(path, buf, len);
-	if (r == 1)
-		emu_bpffs_ensure_root(); /* the mount point always exists, as /sys/fs/bpf does */
 	depth--;
+	if (r < 0) {
+		errno = -r;
+		*on = true;
+		return NULL;
+	}
 	if (r != 1)
 		return path;
 	*on = true;
@@ -174,6 +181,8 @@ static bool wants_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFI
 	if (on)                                                                                     \
 		return fd;                                                                          \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
 	if (on && (err = bpffs_open_answer(path, flags))) {                                         \
 		errno = -err;                                                                       \
 		return -1;                                                                          \
@@ -206,6 +215,8 @@ EXPORT int __open64_2(const char *path, int flags)
 	if (on)                                                                                     \
 		return fd;                                                                          \
 	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                                   \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
 	if (on && (err = bpffs_open_answer(path, flags))) {                                         \
 		errno = -err;                                                                       \
 		return -1;                                                                          \
@@ -243,6 +254,8 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	if (on)
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return NULL;
 	if (on && (err = bpffs_open_answer(path, fopen_flags(mode)))) {
 		errno = -err;
 		return NULL;
@@ -264,6 +277,8 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	if (on)
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return NULL;
 	if (on && (err = bpffs_open_answer(path, fopen_flags(mode)))) {
 		errno = -err;
 		return NULL;
@@ -280,6 +295,8 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	bool on;                                                                                    \
 	int r;                                                                                      \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
 	r = real_call;                                                                              \
 	if (!r && on) {                                                                             \
 		st->f_type = BPF_FS_MAGIC;                                                          \
@@ -356,6 +373,8 @@ EXPORT int fstatfs64(int fd, struct statfs64 *st)
 		char buf[PATH_MAX];                                                                 \
 		bool on;                                                                            \
 		path = bpffs_path(path, buf, sizeof(buf), &on);                                     \
+		if (!path && on)                                                                    \
+			return -1;                                                                  \
 		return get_##name() args;                                                           \
 	}
 #define PATHAT(ret, name, params, args)                                                             \
@@ -364,6 +383,8 @@ EXPORT int fstatfs64(int fd, struct statfs64 *st)
 		char buf[PATH_MAX];                                                                 \
 		bool on;                                                                            \
 		path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                           \
+		if (!path && on)                                                                    \
+			return -1;                                                                  \
 		return get_##name() args;                                                           \
 	}
 
@@ -374,7 +395,15 @@ PATH1(int, mkdir, (const char *path, mode_t mode), (path, mode))
 PATH1(int, rmdir, (const char *path), (path))
 PATH1(int, unlink, (const char *path), (path))
 PATH1(int, chdir, (const char *path), (path))
-PATH1(DIR *, opendir, (const char *path), (path))
+EXPORT DIR *opendir(const char *path)
+{
+	char buf[PATH_MAX];
+	bool on;
+
+	path = bpffs_path(path, buf, sizeof(buf), &on);
+	return path || !on ? get_opendir()(path) : NULL;
+}
+
 PATHAT(int, faccessat, (int dirfd, const char *path, int mode, int fl), (dirfd, path, mode, fl))
 PATHAT(int, mkdirat, (int dirfd, const char *path, mode_t mode), (dirfd, path, mode))
 PATHAT(int, unlinkat, (int dirfd, const char *path, int fl), (dirfd, path, fl))
@@ -390,6 +419,8 @@ PATHAT(int, unlinkat, (int dirfd, const char *path, int fl), (dirfd, path, fl))
 	bool on;                                                                                    \
 	int r;                                                                                      \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
 	r = real_call;                                                                              \
 	if (!r && !depth) {                                                                         \
 		int pfd;                                                                            \
@@ -431,6 +462,8 @@ EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 		return r;                                                                           \
 	}                                                                                           \
 	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                                   \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
 	r = real_call;                                                                              \
 	if (!r && !depth) {                                                                         \
 		int pfd;                                                                            \
@@ -468,6 +501,8 @@ EXPORT int statx(int dirfd, const char *path, int fl, unsigned mask, struct stat
 		return r;
 	}
 	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	r = get_statx()(dirfd, path, fl, mask, st);
 	if (!r && !depth) {
 		if (on && (S_ISREG(st->stx_mode) || S_ISLNK(st->stx_mode))) {
@@ -489,7 +524,8 @@ EXPORT int mount(const char *src, const char *target, const char *type, unsigned
 	bool on;
 
 	if (type && !strcmp(type, "bpf")) {
-		bpffs_path(target, buf, sizeof(buf), &on);
+		if (!bpffs_path(target, buf, sizeof(buf), &on) && on)
+			return -1;
 		if (on) {
 			if (shim_debug)
 				shim_log("mount(\"%s\", type bpf): the emulated bpffs is always mounted", target);

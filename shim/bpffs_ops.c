@@ -102,7 +102,11 @@ EXPORT int rename(const char *from, const char *to)
 	int r;
 
 	from = shim_bpffs_path(from, b1, sizeof(b1), &on1);
+	if (!from && on1)
+		return -1;
 	to = shim_bpffs_path(to, b2, sizeof(b2), &on2);
+	if (!to && on2)
+		return -1;
 	if (on1 && on2 && (r = rename_same_object(from, to)))
 		return r < 0 ? -1 : 0;
 	return get_rename()(from, to);
@@ -115,7 +119,11 @@ EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
 	int r;
 
 	from = shim_bpffs_path_at(fd1, from, b1, sizeof(b1), &on1);
+	if (!from && on1)
+		return -1;
 	to = shim_bpffs_path_at(fd2, to, b2, sizeof(b2), &on2);
+	if (!to && on2)
+		return -1;
 	if (on1 && on2 && (r = rename_same_object(from, to)))
 		return r < 0 ? -1 : 0;
 	return get_renameat()(fd1, from, fd2, to);
@@ -128,7 +136,11 @@ EXPORT int renameat2(int fd1, const char *from, int fd2, const char *to, unsigne
 	int r;
 
 	from = shim_bpffs_path_at(fd1, from, b1, sizeof(b1), &on1);
+	if (!from && on1)
+		return -1;
 	to = shim_bpffs_path_at(fd2, to, b2, sizeof(b2), &on2);
+	if (!to && on2)
+		return -1;
 	if (!flags && on1 && on2 && (r = rename_same_object(from, to)))
 		return r < 0 ? -1 : 0;
 	return get_renameat2()(fd1, from, fd2, to, flags);
@@ -144,6 +156,8 @@ EXPORT int chmod(const char *path, mode_t mode)
 	if (!depth && object_link(path))
 		return fail(EOPNOTSUPP);
 	path = shim_bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	return get_chmod()(path, mode);
 }
 
@@ -155,6 +169,8 @@ EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int fl)
 	if (!depth && !(fl & AT_SYMLINK_NOFOLLOW) && object_link(path))
 		return fail(EOPNOTSUPP);
 	path = shim_bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	return get_fchmodat()(dirfd, path, mode, fl);
 }
 
@@ -166,6 +182,8 @@ EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 	if (!depth && object_link(path))
 		return fail(EOPNOTSUPP);
 	path = shim_bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	return get_chown()(path, uid, gid);
 }
 
@@ -175,6 +193,8 @@ EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 	bool on;
 
 	path = shim_bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	return get_lchown()(path, uid, gid);
 }
 
@@ -190,6 +210,8 @@ EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int fl)
 	if (!depth && !(fl & AT_SYMLINK_NOFOLLOW) && object_link(path))
 		return fail(EOPNOTSUPP);
 	path = shim_bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	return get_fchownat()(dirfd, path, uid, gid, fl);
 }
 
@@ -200,8 +222,11 @@ EXPORT int utimensat(int dirfd, const char *path, const struct timespec ts[2], i
 
 	if (opaque(path) && !depth && !(fl & AT_SYMLINK_NOFOLLOW) && object_link(path))
 		return fail(EOPNOTSUPP);
-	if (opaque(path))
+	if (opaque(path)) {
 		path = shim_bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);
+		if (!path && on)
+			return -1;
+	}
 	return get_utimensat()(dirfd, path, ts, fl);
 }
 
@@ -234,6 +259,8 @@ EXPORT int truncate(const char *path, off_t len)
 	int r;
 
 	path = shim_bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	r = truncate_answer(path, on, orig, len);
 	if (r)
 		return r < 0 ? fail(-r) : 0;
@@ -248,6 +275,8 @@ EXPORT int truncate64(const char *path, off64_t len)
 	int r;
 
 	path = shim_bpffs_path(path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
 	r = truncate_answer(path, on, orig, len);
 	if (r)
 		return r < 0 ? fail(-r) : 0;
@@ -265,7 +294,7 @@ static const char *link_target(const char *target, char *buf, size_t len)
 	if (!opaque(target) || target[0] != '/')
 		return target;
 	t = shim_bpffs_path(target, buf, len, &on);
-	return on ? t : target;
+	return t && on ? t : target;
 }
 
 EXPORT int symlink(const char *target, const char *path)
@@ -274,6 +303,8 @@ EXPORT int symlink(const char *target, const char *path)
 	bool on;
 
 	path = shim_bpffs_path(path, b2, sizeof(b2), &on);
+	if (!path && on)
+		return -1;
 	if (on)
 		target = link_target(target, b1, sizeof(b1));
 	return get_symlink()(target, path);
@@ -285,6 +316,8 @@ EXPORT int symlinkat(const char *target, int dirfd, const char *path)
 	bool on;
 
 	path = shim_bpffs_path_at(dirfd, path, b2, sizeof(b2), &on);
+	if (!path && on)
+		return -1;
 	if (on)
 		target = link_target(target, b1, sizeof(b1));
 	return get_symlinkat()(target, dirfd, path);
@@ -296,7 +329,11 @@ EXPORT int link(const char *from, const char *to)
 	bool on;
 
 	from = shim_bpffs_path(from, b1, sizeof(b1), &on);
+	if (!from && on)
+		return -1;
 	to = shim_bpffs_path(to, b2, sizeof(b2), &on);
+	if (!to && on)
+		return -1;
 	return get_link()(from, to);
 }
 
@@ -306,7 +343,11 @@ EXPORT int linkat(int fd1, const char *from, int fd2, const char *to, int fl)
 	bool on;
 
 	from = shim_bpffs_path_at(fd1, from, b1, sizeof(b1), &on);
+	if (!from && on)
+		return -1;
 	to = shim_bpffs_path_at(fd2, to, b2, sizeof(b2), &on);
+	if (!to && on)
+		return -1;
 	return get_linkat()(fd1, from, fd2, to, fl);
 }
 
@@ -330,6 +371,8 @@ static int mknod_answer(const char *real, mode_t mode)
 	bool on;                                                                                    \
 	int err;                                                                                    \
 	path = path_expr;                                                                           \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
 	if (on && !depth && (err = mknod_answer(path, node_mode)))                                  \
 		return fail(-err);                                                                  \
 	return real_call;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <linux/close_range.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -23,6 +24,41 @@
 int shim_debug;
 /* The recursion guard: our own calls (the emulator opens and stats files too) pass through. */
 __attribute__((visibility("hidden"))) __thread int shim_depth __attribute__((tls_model("initial-exec")));
+
+/*
+ * The handshake with bpfemu-run (shim/run/supervise.c): BPFEMU_HANDSHAKE="FD:INODE" names a pipe
+ * bpfemu-run waits on; one line, "ok PID", proves this library is loaded in the program it
+ * started, before the program's own constructors and main() run. "warn PID TEXT" when it is loaded
+ * but does not get the program's syscall() calls. The variable is removed, so the programs this one
+ * starts do not write to whatever that fd number names by then (the inode guards that too).
+ */
+static void handshake(void)
+{
+	const char *v = getenv("BPFEMU_HANDSHAKE");
+	unsigned long long ino;
+	char line[PATH_MAX + 160];
+	struct stat st;
+	Dl_info self, winner;
+	void *sc;
+	int fd, n;
+
+	if (!v)
+		return;
+	if (sscanf(v, "%d:%llu", &fd, &ino) == 2 && fd >= 0 && !fstat(fd, &st) && S_ISFIFO(st.st_mode) &&
+	    (unsigned long long)st.st_ino == ino) {
+		sc = dlsym(RTLD_DEFAULT, "syscall");
+		if (dladdr((void *)handshake, &self) && sc && dladdr(sc, &winner) && winner.dli_fbase != self.dli_fbase)
+			n = snprintf(line, sizeof(line),
+				     "warn %d the program's syscall() is the one in %s, not the preload library's: its "
+				     "bpf() calls through syscall() are not emulated (they fail with ENOSYS)\n",
+				     (int)getpid(), winner.dli_fname ? winner.dli_fname : "?");
+		else
+			n = snprintf(line, sizeof(line), "ok %d\n", (int)getpid());
+		(void)!write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		close(fd);
+	}
+	unsetenv("BPFEMU_HANDSHAKE");
+}
 
 static void shim_init(void) __attribute__((constructor));
 static void shim_init(void)
@@ -34,6 +70,9 @@ static void shim_init(void)
 	shim_fdops_init();
 	/* every fd bpf() hands out is an object's: worth asking about in file operations */
 	emu_set_new_fd_hook(shim_hint_set);
+	handshake();
+	if (shim_debug)
+		shim_log("state directory %s, emulated bpffs %s", emu_state_dir(), emu_bpffs_root());
 }
 
 void shim_log(const char *fmt, ...)

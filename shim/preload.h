@@ -87,7 +87,8 @@ bool shim_anon_ids(unsigned long long *mnt_id, unsigned long long *ino);
 /* bpffs.c: what stat() of a pinned object shows (bpffs: size 0, one link) */
 void shim_pin_stat(struct stat *st);
 /* bpffs.c: a path on /sys/fs/bpf rewritten to the emulated root (buf), *on set when it is there;
- * the _at form leaves a path relative to a directory fd alone (*on false) */
+ * NULL with *on set (and errno) when it is there but the emulated root was refused; the _at form
+ * leaves a path relative to a directory fd alone (*on false) */
 const char *shim_bpffs_path(const char *path, char *buf, size_t len, bool *on);
 const char *shim_bpffs_path_at(int dirfd, const char *path, char *buf, size_t len, bool *on);
 

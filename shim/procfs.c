@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What an fd is, as the kernel's procfs tells it: readlink of an fd link gives anon_inode:bpf-map (or
- * -prog, btf) for an emulated object, opening it is ENXIO (an anonymous inode cannot be opened again),
- * its fdinfo shows the kernel's lines (flags as F_SETFL left them, the anonymous inode's mount and
- * inode, then the object's lines), and with BPFEMU_NR_CPUS the possible-CPU file shows that many
- * CPUs, so libbpf sizes per-CPU buffers alike.
+ * bpf-prog, btf, bpf-stats) for an emulated object, opening it is ENXIO (an anonymous inode cannot
+ * be opened again), its fdinfo shows the kernel's lines (flags as F_SETFL left them, the anonymous
+ * inode's mount and inode, then the object's lines), and with BPFEMU_NR_CPUS the possible-CPU file
+ * shows that many CPUs, so libbpf sizes per-CPU buffers alike.
  *
  * Every route to an fd's procfs entry is taken: /proc/self, /proc/thread-self, /proc/<pid>,
  * /proc/<pid>/task/<tid> and /proc/self/task/<tid>, and names relative to a directory fd (openat of
@@ -165,6 +165,7 @@ static const char *anon_name(int kind)
 	case EMU_OBJ_MAP: return "anon_inode:bpf-map";
 	case EMU_OBJ_PROG: return "anon_inode:bpf-prog";
 	case EMU_OBJ_BTF: return "anon_inode:btf";
+	case EMU_OBJ_STATS: return "anon_inode:bpf-stats";
 	default: return NULL;
 	}
 }
@@ -236,6 +237,8 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
 			return r;
 	}
 	path = shim_bpffs_path(path, real, sizeof(real), &on);
+	if (!path && on)
+		return -1; /* the emulated root was refused */
 	r = get_readlink()(path, buf, len);
 	/* a symlink made on the emulated bpffs, or an fd link of a file there */
 	return on || (opaque(path) && !strncmp(path, "/proc/", 6)) ? bpffs_link_text(buf, len, r) : r;
@@ -262,6 +265,8 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
 		bool on;
 
 		path = shim_bpffs_path_at(dirfd, path, real, sizeof(real), &on);
+		if (!path && on)
+			return -1;
 		r = get_readlinkat()(dirfd, path, buf, len);
 		return on || (opaque(path) && !strncmp(path, "/proc/", 6)) ? bpffs_link_text(buf, len, r) : r;
 	}

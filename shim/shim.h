@@ -16,6 +16,14 @@ void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Trace of bpf() calls (BPFEMU_TRACE): one strace-style line each. */
 bool shim_trace_enabled(void);
 void shim_trace_call(int cmd, const void *uattr, unsigned size, const struct emu_attr *before, long ret, int err);
+/* The same line in two steps, for a call of another process (the seccomp supervisor): the call
+ * decoded while its memory is as the call left it ("bpf(CMD, {...}, size)"), then the line written
+ * with its result. */
+size_t shim_trace_format_call(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
+			      const struct emu_attr *before);
+void shim_trace_write(int pid, const char *call, long ret, int err);
+/* How the trace finds a map's sizes from an fd number of the traced program (emu_map_describe). */
+extern int (*shim_trace_describe)(int fd, struct emu_map_desc *d);
 /* The decoded call as the trace shows it, without the pid: "bpf(CMD, {...}, size) = ret ERRNO (text)". */
 size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
 			 const struct emu_attr *before, long ret, int err);

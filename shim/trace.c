@@ -157,12 +157,16 @@ static void put_map_flags(struct line *l, uint32_t f)
 		put(l, "%s%#x", first ? "" : "|", f);
 }
 
+/* fd numbers in the attr are the traced program's: in the preload, ours; the seccomp supervisor
+ * points this at a function that takes the program's fd first. */
+int (*shim_trace_describe)(int fd, struct emu_map_desc *d) = emu_map_describe;
+
 static uint32_t map_key_size(int fd, uint32_t *value_bytes)
 {
 	struct emu_map_desc d;
 
 	*value_bytes = 0;
-	if (emu_map_describe(fd, &d))
+	if (shim_trace_describe(fd, &d))
 		return 0;
 	*value_bytes = d.value_bytes;
 	return d.key_size;
@@ -287,56 +291,98 @@ static void decode(struct line *l, int cmd, const struct emu_attr *a)
 	}
 }
 
-/* "bpf(CMD, {decoded attr}, size) = ret ERRNO (text)", no newline; the length written. */
-size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
-			 const struct emu_attr *before, long ret, int err)
+static void put_call(struct line *l, int cmd, const void *uattr, unsigned size, const struct emu_attr *before)
 {
-	struct line l = { .n = 0 };
 	const char *name = emu_cmd_name(cmd);
 	struct emu_attr now;
-	int saved = errno;
-	size_t n;
 
-	put(&l, "bpf(");
+	put(l, "bpf(");
 	if (name)
-		put(&l, "%s, ", name);
+		put(l, "%s, ", name);
 	else
-		put(&l, "%#x /* BPF_??? */, ", (unsigned)cmd);
+		put(l, "%#x /* BPF_??? */, ", (unsigned)cmd);
 	if (!uattr) {
-		put(&l, "NULL");
+		put(l, "NULL");
 	} else if (name) {
 		/* outputs (count, next_id, info_len) are in the caller's attr after the call */
 		now = *before;
 		if (emu_bpf_copy_attr(&now, uattr, size < EMU_ATTR_SIZE ? size : EMU_ATTR_SIZE))
 			now = *before;
-		decode(&l, cmd, &now);
+		decode(l, cmd, &now);
 	} else {
-		put(&l, "%p", uattr);
+		put(l, "%p", uattr);
 	}
-	put(&l, ", %u) = %ld", size, ret);
+	put(l, ", %u)", size);
+}
+
+static void put_result(struct line *l, long ret, int err)
+{
+	put(l, " = %ld", ret);
 	if (ret < 0) {
 		const char *en = strerrorname_np(err);
 
-		put(&l, " %s (%s)", en ? en : err == EMU_ENOTSUPP ? "ENOTSUPP" : "E???",
+		put(l, " %s (%s)", en ? en : err == EMU_ENOTSUPP ? "ENOTSUPP" : "E???",
 		    err == EMU_ENOTSUPP ? "Unknown error 524" : strerror(err));
 	}
-	n = l.n < len ? l.n : len ? len - 1 : 0;
+}
+
+static size_t line_out(const struct line *l, char *buf, size_t len)
+{
+	size_t n = l->n < len ? l->n : len ? len - 1 : 0;
+
 	if (len) {
-		memcpy(buf, l.b, n);
+		memcpy(buf, l->b, n);
 		buf[n] = 0;
 	}
+	return n;
+}
+
+/* "bpf(CMD, {decoded attr}, size) = ret ERRNO (text)", no newline; the length written. */
+size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
+			 const struct emu_attr *before, long ret, int err)
+{
+	struct line l = { .n = 0 };
+	int saved = errno;
+	size_t n;
+
+	put_call(&l, cmd, uattr, size, before);
+	put_result(&l, ret, err);
+	n = line_out(&l, buf, len);
 	errno = saved;
 	return n;
 }
 
+size_t shim_trace_format_call(char *buf, size_t len, int cmd, const void *uattr, unsigned size,
+			      const struct emu_attr *before)
+{
+	struct line l = { .n = 0 };
+	int saved = errno;
+	size_t n;
+
+	put_call(&l, cmd, uattr, size, before);
+	n = line_out(&l, buf, len);
+	errno = saved;
+	return n;
+}
+
+void shim_trace_write(int pid, const char *call, long ret, int err)
+{
+	struct line l = { .n = 0 };
+	int saved = errno;
+
+	put(&l, "[pid %d] %s", pid, call);
+	put_result(&l, ret, err);
+	if (l.n >= sizeof(l.b))
+		l.n = sizeof(l.b) - 1;
+	l.b[l.n++] = '\n';
+	(void)!write(trace_fd, l.b, l.n);
+	errno = saved;
+}
+
 void shim_trace_call(int cmd, const void *uattr, unsigned size, const struct emu_attr *before, long ret, int err)
 {
-	char line[2100];
-	int saved = errno;
-	int n = snprintf(line, sizeof(line), "[pid %d] ", (int)getpid());
+	char call[2048];
 
-	n += (int)shim_trace_format(line + n, sizeof(line) - (size_t)n - 1, cmd, uattr, size, before, ret, err);
-	line[n++] = '\n';
-	(void)!write(trace_fd, line, (size_t)n);
-	errno = saved;
+	shim_trace_format_call(call, sizeof(call), cmd, uattr, size, before);
+	shim_trace_write((int)getpid(), call, ret, err);
 }

@@ -8,6 +8,17 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
+# Nothing left behind: every temporary file of the suite goes to a private TMPDIR, which must be
+# empty at the end (every test and tool removes what it made); the real bpffs must hold no new
+# bpfemu entry (--diff's mirror pins go with their emulated pins). tests/e2e/leftovers.sh checks
+# the same for --diff and for tests killed halfway.
+suite_tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-suite.XXXXXX")
+trap 'rm -rf "$suite_tmp"' EXIT
+chmod 755 "$suite_tmp" # the tests that run as nobody reach their own directories through it
+export TMPDIR=$suite_tmp
+real_bpffs() { ls -A /sys/fs/bpf 2>/dev/null | grep '^bpfemu' | sort || true; }
+bpffs_before=$(real_bpffs)
+
 # run_build DIR CMAKE-ARGS...; with LABEL set, builds only TARGETS and runs only that label
 run_build() {
   local dir=$1; shift
@@ -48,4 +59,16 @@ fuzz() {
 }
 fuzz --self-test
 fuzz --time="${BPFEMU_FUZZ_TIME:-150}"
+
+echo "=== nothing left behind"
+left=$(ls -A "$suite_tmp")
+if [ -n "$left" ]; then
+  echo "FAIL: the suite left files in its TMPDIR ($suite_tmp): $left"
+  exit 1
+fi
+new=$(comm -13 <(echo "$bpffs_before") <(real_bpffs) | tr '\n' ' ')
+if [ -n "${new// /}" ]; then
+  echo "FAIL: the suite left entries in the real bpffs /sys/fs/bpf: $new"
+  exit 1
+fi
 echo "=== all suites passed"

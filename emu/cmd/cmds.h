@@ -43,9 +43,20 @@ emu_cmd_fn emu_cmd_obj_pin, emu_cmd_obj_get;
 emu_cmd_fn emu_cmd_map_get_next_id, emu_cmd_map_get_fd_by_id, emu_cmd_prog_get_next_id, emu_cmd_prog_get_fd_by_id;
 /* btf.c */
 emu_cmd_fn emu_cmd_btf_load, emu_cmd_btf_get_fd_by_id, emu_cmd_btf_get_next_id;
-/* prog_load.c */
+/* prog_load.c (prog_other.c: the types the load-time checks do not model) */
 emu_cmd_fn emu_cmd_prog_load;
-int emu_prog_fd_id(int fd, uint32_t *id); /* 0, or -EINVAL when fd is no program */
+/* prog_test_run.c: the command's half of emu/prog/test_run.h */
+emu_cmd_fn emu_cmd_prog_test_run;
+/* prog_misc.c */
+emu_cmd_fn emu_cmd_prog_bind_map, emu_cmd_enable_stats;
+/* attach.c: attaching cannot reach the kernel's hooks; no link exists */
+emu_cmd_fn emu_cmd_prog_attach, emu_cmd_prog_detach, emu_cmd_link_create, emu_cmd_raw_tracepoint_open,
+	emu_cmd_link_update, emu_cmd_link_detach, emu_cmd_iter_create, emu_cmd_link_get_fd_by_id,
+	emu_cmd_link_get_next_id;
+/* prog_info.c: BPF_OBJ_GET_INFO_BY_FD for a program (struct bpf_prog_info) and its fdinfo lines;
+ * 1 when fd is no program */
+int emu_prog_get_info(int fd, const struct emu_attr *a, union bpf_attr *uattr);
+int emu_prog_fdinfo(int fd, char *buf, size_t len);
 
 /* The generic batch loops (map_batch.c) that families point their batch ops at. */
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);

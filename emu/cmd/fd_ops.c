@@ -26,6 +26,7 @@
 
 #include "../core/map.h"
 #include "../core/sync.h"
+#include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/compiler.h"
 #include "cmds.h"
 
@@ -43,6 +44,9 @@
 #endif
 #ifndef MAP_EXECUTABLE
 #define MAP_EXECUTABLE 0
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
 #endif
 /* The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC support (the kernel's
  * LEGACY_MAP_MASK). */
@@ -128,9 +132,29 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 	return err;
 }
 
+/*
+ * The mapping itself, with the flags the kernel honours for the caller's (checked by mmap_checks).
+ * It is made MAP_SHARED_VALIDATE (EMU_MAP_OWN: a seccomp supervisor lets an emulator's own
+ * mappings through), which refuses flags MAP_SHARED ignores or honours outside LEGACY_MAP_MASK:
+ * those are dropped, but MAP_FIXED_NOREPLACE, made here as the kernel makes it (the address as a
+ * hint; EEXIST when the mapping could not be put there).
+ */
+static void *map_values(void *addr, size_t len, int prot, int flags, int fd, off_t file_off)
+{
+	bool noreplace = flags & MAP_FIXED_NOREPLACE; /* with or without MAP_FIXED */
+	int type = EMU_MAP_OWN | (flags & ~MAP_TYPE & LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0));
+	void *p = mmap(addr, len, prot, type, fd, file_off);
+
+	if (noreplace && p != MAP_FAILED && p != addr) {
+		munmap(p, len);
+		errno = EEXIST;
+		return MAP_FAILED;
+	}
+	return p;
+}
+
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite)
 {
-	int type = MAP_SHARED | (flags & ~MAP_TYPE);
 	struct emu_map *m;
 	off_t file_off;
 	void *p = MAP_FAILED;
@@ -152,12 +176,12 @@ int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off,
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		rfd = open(path, O_RDONLY | O_CLOEXEC);
 		*maywrite = rfd < 0; /* no fd left for it: the caller's, and the front end refuses */
-		p = mmap(addr, len, prot, type, rfd < 0 ? fd : rfd, file_off);
+		p = map_values(addr, len, prot, flags, rfd < 0 ? fd : rfd, file_off);
 		if (rfd >= 0)
 			close(rfd);
 	} else if (!err) {
 		*maywrite = true;
-		p = mmap(addr, len, prot, type, fd, file_off);
+		p = map_values(addr, len, prot, flags, fd, file_off);
 	}
 	if (!err && p == MAP_FAILED)
 		err = -errno;

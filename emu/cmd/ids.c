@@ -18,28 +18,39 @@
 
 #include "../core/map.h"
 #include "../core/objstore.h"
+#include "../core/prog_obj.h"
 #include "../core/state.h"
 #include "../uaccess/uaccess.h"
 #include "cmds.h"
 
-/* Visit every object file this process holds an fd to, then every registered one: every live
- * object of the user's processes (core/objstore.c; see cmds.h). */
-/* The fds this process holds: false if fn stopped the walk. */
+/* The fds the caller holds: this process's, or under the seccomp supervisor the program's, taken
+ * one by one (uaccess.h). fn gets an fd of ours and, for the program's, the path it can be opened
+ * again from (its /proc/<tid>/fd/N). False if fn stopped the walk. */
 static bool visit_own_fds(bool (*fn)(void *arg, int fd, const char *path), void *arg)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d = opendir(emu_caller_fd_dir());
+	bool remote = emu_caller_is_remote();
 	struct dirent *de;
 
 	if (d) {
-		int self = dirfd(d);
+		int self = remote ? -1 : dirfd(d);
 
 		while ((de = readdir(d))) {
-			int fd = atoi(de->d_name);
+			int fd = atoi(de->d_name), own = fd;
+			char path[96];
 			struct stat st;
+			bool more = true;
 
-			if (de->d_name[0] == '.' || fd == self || fstat(fd, &st) || !S_ISREG(st.st_mode))
+			if (de->d_name[0] == '.' || fd == self)
 				continue;
-			if (!fn(arg, fd, NULL)) {
+			if (remote && (own = emu_caller_fd_dup(fd)) < 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%d", emu_caller_fd_dir(), fd);
+			if (!fstat(own, &st) && S_ISREG(st.st_mode))
+				more = fn(arg, own, remote ? path : NULL);
+			if (remote)
+				close(own);
+			if (!more) {
 				closedir(d);
 				return false;
 			}
@@ -49,6 +60,8 @@ static bool visit_own_fds(bool (*fn)(void *arg, int fd, const char *path), void 
 	return true;
 }
 
+/* Visit every object file the caller holds an fd to, then every registered one: every live
+ * object of the user's processes (core/objstore.c; see cmds.h). */
 void emu_visit_objects(bool (*fn)(void *arg, int fd, const char *path), void *arg)
 {
 	if (visit_own_fds(fn, arg))

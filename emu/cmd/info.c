@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What an fd tells about its object: BPF_OBJ_GET_INFO_BY_FD (struct bpf_map_info, with the
- * kernel's rules for the caller's buffer; struct bpf_btf_info is cmd/btf.c's) and the object
- * lines of /proc/self/fdinfo/N.
+ * kernel's rules for the caller's buffer; struct bpf_btf_info is cmd/btf.c's, bpf_prog_info
+ * cmd/prog_info.c's) and the object lines of /proc/self/fdinfo/N.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "../core/map.h"
+#include "../core/object.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
 #include "../util/diag.h"
@@ -88,6 +89,10 @@ int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	if (err != 1)
 		return err;
 	err = emu_map_get(fd, &m, &mode);
+	if (err == -EINVAL) { /* not a map: a program, or nothing of ours */
+		err = emu_prog_get_info(fd, a, uattr);
+		return err == 1 ? -EINVAL : err;
+	}
 	if (err)
 		return err == -EBADF ? -EBADFD : err; /* an O_PATH fd */
 	/* Everything from INFO_CHECKED on (the padding included) must be zero. */
@@ -146,8 +151,14 @@ int emu_fdinfo(int fd, char *buf, size_t len)
 	int mode, err = emu_map_get(fd, &m, &mode), n;
 	const struct emu_map_hdr *h;
 
-	if (err)
+	if (err) {
+		n = emu_prog_fdinfo(fd, buf, len);
+		if (n != 1)
+			return n;
+		if (emu_is_stats_fd(fd))
+			return snprintf(buf, len, "%s", ""); /* the kernel's stats fd shows no lines of its own */
 		return emu_btf_fdinfo(fd, buf, len);
+	}
 	h = m->hdr;
 	n = snprintf(buf, len,
 		     "map_type:\t%u\nkey_size:\t%u\nvalue_size:\t%u\nmax_entries:\t%u\n"

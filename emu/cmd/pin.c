@@ -106,13 +106,40 @@ int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
 	if (!on || !S_ISREG(st.st_mode))
 		return -EACCES;
 	mode = (flags & EMU_F_RDONLY) ? O_RDONLY : (flags & EMU_F_WRONLY) ? O_WRONLY : O_RDWR;
-	/* symlinks are followed, as the kernel's path walk does (stat above did, too) */
-	fd = open(real, mode | O_CLOEXEC);
+	/* symlinks are followed, as the kernel's path walk does (stat above did, too); never blocks
+	 * (a FIFO put in place since the stat), and what was opened is checked below */
+	fd = open(real, mode | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (!emu_is_object_fd(fd)) {
+	/* a regular file of this user's, of our magic and layout: what a pin of ours is */
+	err = emu_object_file_trusted(fd, real);
+	if (err) {
 		close(fd);
-		return -EACCES;
+		return err;
+	}
+	/* the kernel's object files have no O_NONBLOCK of their own (F_GETFL, fdinfo show it) */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (mode != O_RDWR && emu_is_prog_fd(fd)) {
+		/* a program's fd carries no access mode: the kernel's is read-write whatever was asked.
+		 * The file just checked is reopened (not the path: it may be a symlink, or replaced). */
+		char self[64];
+		int rw;
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		rw = open(self, O_RDWR | O_CLOEXEC);
+		/* put in place of the first, so the caller gets the lowest free number */
+		err = rw < 0 || dup3(rw, fd, O_CLOEXEC) < 0 ? -errno : 0;
+		if (rw >= 0)
+			close(rw);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		return fd;
 	}
 	if (mode != O_RDWR)
 		emu_mark_restricted(fd);

@@ -48,7 +48,19 @@
 	X(EMU_BPF_PROG_LOAD, emu_cmd_prog_load, PL_END, NEW_FD)                                     \
 	X(EMU_BPF_BTF_LOAD, emu_cmd_btf_load, BTF_END, NEW_FD)                                      \
 	X(EMU_BPF_BTF_GET_FD_BY_ID, emu_cmd_btf_get_fd_by_id, ID_BTF_GET_FD_END, NEW_FD)            \
-	X(EMU_BPF_BTF_GET_NEXT_ID, emu_cmd_btf_get_next_id, ID_GET_NEXT_END, NO_FD)
+	X(EMU_BPF_BTF_GET_NEXT_ID, emu_cmd_btf_get_next_id, ID_GET_NEXT_END, NO_FD)                 \
+	X(EMU_BPF_PROG_ATTACH, emu_cmd_prog_attach, AT_END, NO_FD)                                  \
+	X(EMU_BPF_PROG_DETACH, emu_cmd_prog_detach, AT_END, NO_FD)                                  \
+	X(EMU_BPF_RAW_TRACEPOINT_OPEN, emu_cmd_raw_tracepoint_open, RT_END, NEW_FD)                 \
+	X(EMU_BPF_LINK_CREATE, emu_cmd_link_create, LC_END, NEW_FD)                                 \
+	X(EMU_BPF_LINK_UPDATE, emu_cmd_link_update, LU_END, NO_FD)                                  \
+	X(EMU_BPF_LINK_GET_FD_BY_ID, emu_cmd_link_get_fd_by_id, ID_PROG_GET_FD_END, NEW_FD)         \
+	X(EMU_BPF_LINK_GET_NEXT_ID, emu_cmd_link_get_next_id, ID_GET_NEXT_END, NO_FD)               \
+	X(EMU_BPF_ENABLE_STATS, emu_cmd_enable_stats, ES_END, NEW_FD)                               \
+	X(EMU_BPF_ITER_CREATE, emu_cmd_iter_create, IC_END, NEW_FD)                                 \
+	X(EMU_BPF_LINK_DETACH, emu_cmd_link_detach, LD_END, NO_FD)                                  \
+	X(EMU_BPF_PROG_BIND_MAP, emu_cmd_prog_bind_map, BM_END, NO_FD)                              \
+	X(EMU_BPF_PROG_TEST_RUN, emu_cmd_prog_test_run, TR_END, NO_FD)
 
 bool emu_can_write(const struct emu_map *m, int accmode)
 {

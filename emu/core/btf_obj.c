@@ -97,19 +97,18 @@ static int fill(int fd, const struct emu_btf_obj_hdr *h, const void *data)
 	return err;
 }
 
-/* Header and blob into a new file: the bpffs root's, else (no root, or no room there) a memfd.
- * Its fd, or the kernel's answers when the fd table is full (EMFILE) or memory short (ENOMEM). */
+/* Header and blob into a new file: the bpffs root's, else (no room there) a memfd. Its fd, or the
+ * kernel's answers when the fd table is full (EMFILE) or memory short (ENOMEM), or the state
+ * check's errno when the bpffs root was refused. */
 static int make_file(const struct emu_btf_obj_hdr *h, const void *data)
 {
-	int fd = emu_open_object_file();
+	int fd = emu_open_object_file("btf");
 
-	if (fd == -EMFILE || fd == -ENFILE)
+	if (fd < 0) /* a full fd table, or state directories that were refused */
 		return fd;
-	if (fd >= 0) {
-		if (!fill(fd, h, data))
-			return reopen_rdonly(fd);
-		close(fd);
-	}
+	if (!fill(fd, h, data))
+		return reopen_rdonly(fd);
+	close(fd); /* the bpffs root is out of room: an unpinnable memory file */
 	fd = memfd_create("btf", MFD_CLOEXEC);
 	if (fd < 0)
 		return errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
@@ -132,10 +131,10 @@ static void hdr_init(struct emu_btf_obj_hdr *h, uint32_t id)
 int emu_btf_obj_new(const void *data, uint32_t size, uint32_t id)
 {
 	struct emu_btf_obj_hdr h;
+	int fd, err = emu_ids_init(); /* its fd is taken now, not while ours are open */
 
-	int fd;
-
-	emu_ids_init(); /* its fd is taken now, not while ours are open */
+	if (err)
+		return err;
 	hdr_init(&h, id ? id : emu_alloc_id(EMU_ID_BTF));
 	h.data_size = size;
 	h.data_off = DATA_OFF;

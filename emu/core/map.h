@@ -255,6 +255,36 @@ struct emu_map_ops {
 	int (*lookup_and_delete_batch)(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
 	int (*update_batch)(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
 	int (*delete_batch)(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr);
+
+	/*
+	 * Programs (emu/prog/helpers/map.c calls these): the kernel's map ops as a running program
+	 * reaches them through its helpers, with the kernel's program-side flags and errnos. cpu is
+	 * the CPU the program runs on (per-CPU slots, LRU lists). Keys and values are the program's
+	 * memory, checked by the helper; a value is value_size bytes (one CPU's slot of a per-CPU
+	 * map), its special fields already zeroed. Nothing here takes the command layer's checks
+	 * (fd, access mode, frozen): a program's rights were settled when it was loaded.
+	 * push, pop, peek and delete are the entries above (the kernel's helpers call the same ops
+	 * as the commands).
+	 */
+	/* the value of key inside the map (per-CPU maps: the running CPU's slot), NULL if absent;
+	 * the pointer stays valid memory for as long as the map is mapped */
+	void *(*prog_lookup)(struct emu_map *m, const void *key, uint32_t cpu);
+	int (*prog_update)(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu);
+	/* bpf_for_each_map_elem: each(arg, key, value) on every element in the kernel's order, the
+	 * running CPU's slot of per-CPU values; each returns 0 to go on, 1 to stop, < 0 to stop the
+	 * run. Returns the number of elements each was called for, or its negative answer. */
+	long (*prog_for_each)(struct emu_map *m, int (*each)(void *arg, const void *key, void *value), void *arg,
+			      uint32_t cpu);
+	/* XDP redirect targets (DEVMAP, CPUMAP, XSKMAP, not emulated yet): the entry at key, NULL if
+	 * none; bpf_redirect_map's bookkeeping is emu/prog/helpers/pkt.c's */
+	void *(*redirect_lookup)(struct emu_map *m, uint32_t key);
+	/* RINGBUF (not emulated yet): bpf_ringbuf_reserve (a record of size bytes inside the map,
+	 * NULL when full), submit/discard of such a record (flags BPF_RB_*), bpf_ringbuf_output (0
+	 * or -errno), bpf_ringbuf_query (flags' BPF_RB_* value) */
+	void *(*rb_reserve)(struct emu_map *m, uint64_t size);
+	void (*rb_commit)(struct emu_map *m, void *rec, bool discard, uint64_t flags);
+	long (*rb_output)(struct emu_map *m, const void *data, uint64_t size, uint64_t flags);
+	uint64_t (*rb_query)(struct emu_map *m, uint64_t flags);
 };
 
 /* maps/map_types.c: which family's table serves a map type (NULL: not emulated) */

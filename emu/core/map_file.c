@@ -18,6 +18,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/diag.h"
 #include "inplace.h"
 #include "memavail.h"
@@ -101,33 +102,31 @@ static int size_file(int fd, uint64_t size, bool reserve)
  * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd,
  * sized and its memory taken (size_file). A root without room for the whole map is passed over
  * for a memfd (which shares the machine's memory, as the kernel's maps do): the map then works as
- * usual but cannot be pinned. Memory a memfd cannot have is the kernel's ENOMEM.
+ * usual but cannot be pinned. Memory a memfd cannot have is the kernel's ENOMEM. State
+ * directories that were refused (emu_open_object_file's -errno) are never passed over for a
+ * memfd: the create fails with their errno.
  */
 static int open_map_file(uint64_t size, bool reserve)
 {
-	int fd = emu_open_object_file(), err;
+	int fd = emu_open_object_file("bpf-map"), err;
+	struct statfs sf;
 
-	if (fd >= 0) {
-		struct statfs sf;
-
-		err = 0;
-		if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size)
-			err = -ENOSPC;
-		else
-			err = size_file(fd, size, reserve);
-		if (err) {
-			static bool said;
-
-			if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-				emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
-					 emu_bpffs_root(), (unsigned long long)size);
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd >= 0)
+	if (fd < 0)
+		return fd; /* the state directories were refused, or no fd was left */
+	if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size)
+		err = -ENOSPC;
+	else
+		err = size_file(fd, size, reserve);
+	if (!err)
 		return fd;
-	/* no usable bpffs root: the map works, it just cannot be pinned */
+	{
+		static bool said;
+
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
+				 emu_bpffs_root(), (unsigned long long)size);
+	}
+	close(fd);
 	fd = memfd_create("bpf-map", MFD_CLOEXEC);
 	if (fd < 0)
 		return errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
@@ -186,7 +185,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	reserve = !(c->map_flags & EMU_F_NO_PREALLOC);
 	if (reserve && size >= (1u << 20) && !emu_memory_for(size))
 		return -ENOMEM;
-	emu_ids_init();
+	err = emu_ids_init();
+	if (err)
+		return err;
 	fd = open_map_file(size, reserve);
 	if (fd < 0)
 		return fd;
@@ -195,7 +196,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -330,7 +331,7 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 			close(rfd);
 		return -EINVAL;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
 	if (rfd != fd)
 		close(rfd);
 	if (p == MAP_FAILED)

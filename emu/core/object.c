@@ -67,11 +67,17 @@ bool emu_is_btf_fd(int fd)
 	return emu_fd_magic(fd) == EMU_BTFOBJ_MAGIC;
 }
 
+bool emu_is_stats_fd(int fd)
+{
+	return emu_fd_magic(fd) == EMU_STATS_MAGIC;
+}
+
 /* ---- the cheap question ---- */
 
-/* The file systems object files are made on: the bpffs root's, and the one memory files
- * (memfd_create) live on, the fallback when the root is unusable. 0: not known (yet). */
-static dev_t root_dev, memfd_dev;
+/* The file systems object files are made on: the bpffs root's, the state directory's (the stats
+ * file of BPF_ENABLE_STATS fds), and the one memory files (memfd_create) live on, the fallback when
+ * the root is unusable. 0: not known (yet). */
+static dev_t root_dev, state_dev, memfd_dev;
 static pthread_once_t memfd_once = PTHREAD_ONCE_INIT;
 
 static void memfd_dev_init(void)
@@ -85,20 +91,26 @@ static void memfd_dev_init(void)
 		close(fd);
 }
 
-static bool object_dev(dev_t dev)
+/* dev is the device of directory path (*known: its cache, asked again until the directory exists:
+ * it may be made after the first question) */
+static bool dir_dev(dev_t *known, const char *path, dev_t dev)
 {
-	dev_t r = __atomic_load_n(&root_dev, __ATOMIC_RELAXED);
+	dev_t d = __atomic_load_n(known, __ATOMIC_RELAXED);
 	struct stat st;
 
+	if (d)
+		return dev == d;
+	if (!*path || stat(path, &st))
+		return false;
+	__atomic_store_n(known, st.st_dev, __ATOMIC_RELAXED);
+	return dev == st.st_dev;
+}
+
+static bool object_dev(dev_t dev)
+{
 	pthread_once(&memfd_once, memfd_dev_init);
-	if (dev == memfd_dev || (r && dev == r))
-		return true;
-	/* the root may be made after the first question: asked again until it exists */
-	if (!r && *emu_bpffs_root() && !stat(emu_bpffs_root(), &st)) {
-		__atomic_store_n(&root_dev, st.st_dev, __ATOMIC_RELAXED);
-		return dev == st.st_dev;
-	}
-	return false;
+	return dev == memfd_dev || dir_dev(&root_dev, emu_bpffs_root(), dev) ||
+	       dir_dev(&state_dev, emu_state_dir(), dev);
 }
 
 int emu_fd_object_kind(int fd, const struct stat *st)
@@ -119,5 +131,7 @@ int emu_fd_object_kind(int fd, const struct stat *st)
 		return EMU_OBJ_PROG;
 	if (magic == EMU_BTFOBJ_MAGIC)
 		return EMU_OBJ_BTF;
+	if (magic == EMU_STATS_MAGIC)
+		return EMU_OBJ_STATS;
 	return EMU_OBJ_NONE;
 }

@@ -35,7 +35,7 @@
 #include "objstore.h"
 #include "state.h"
 
-#define REGISTRY ".bpfemu-objects"
+#define REGISTRY EMU_OBJSTORE_DIR
 #define HOLDS "holds"
 #define COLLECT_EVERY 64u
 
@@ -85,7 +85,7 @@ static int registry_open(void)
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT) {
-		if (emu_bpffs_ensure_root() || (mkdir(path, 0700) && errno != EEXIST))
+		if (emu_state_ready(EMU_STATE_BPFFS) || (mkdir(path, 0700) && errno != EEXIST))
 			return -errno;
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	}

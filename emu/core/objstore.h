@@ -19,6 +19,9 @@
 
 #include "state.h" /* enum emu_id_kind */
 
+/* The registry's directory, in the bpffs root (not a pin: bpfemu-run --clean leaves it). */
+#define EMU_OBJSTORE_DIR ".bpfemu-objects"
+
 /* Enter the object fd names (just made, with its id) in the registry. 0, or -errno (the object
  * then works, visible to its own process only). Runs a collection now and then (every 64). */
 int emu_objstore_register(int fd, enum emu_id_kind kind, uint32_t id);

@@ -285,12 +285,75 @@ static int array_check(struct emu_map *m)
 	return err;
 }
 
+/* ---- programs (the kernel's array_map_lookup_elem / update / for_each as a program calls
+ * them): values are used in place, the running CPU's slot of a per-CPU array ---- */
+
+static void *array_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu)
+{
+	uint32_t idx;
+
+	memcpy(&idx, key, 4);
+	if (idx >= m->hdr->max_entries)
+		return NULL;
+	if (percpu(m->hdr->map_type))
+		return cpu < m->hdr->nr_cpus ? slot(m, idx) + (size_t)cpu * slot_size(m->hdr->value_size) : NULL;
+	return slot(m, idx);
+}
+
+/* The kernel's order: flags, index, NOEXIST, then BPF_F_LOCK without a lock in the value. A
+ * program writes one CPU's slot of a per-CPU array; under the map lock through the redo record,
+ * as every in-place write of this emulator (a writer killed halfway leaves no torn value). */
+static int array_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu)
+{
+	uint32_t idx;
+	int err;
+
+	memcpy(&idx, key, 4);
+	err = update_check(m, idx, flags);
+	if (err)
+		return err;
+	if ((flags & EMU_F_LOCK) && !emu_value_has_spin_lock(m))
+		return -EINVAL;
+	if (!percpu(m->hdr->map_type))
+		return array_update(m, key, value, flags);
+	if (cpu >= m->hdr->nr_cpus)
+		return -EINVAL;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	emu_map_write_value(m, slot(m, idx) + (size_t)cpu * slot_size(m->hdr->value_size), value,
+			    m->hdr->value_size);
+	emu_map_unlock(m);
+	return 0;
+}
+
+static long array_prog_for_each(struct emu_map *m, int (*each)(void *, const void *, void *), void *arg,
+				uint32_t cpu)
+{
+	long n = 0;
+
+	for (uint32_t i = 0; i < m->hdr->max_entries; i++) {
+		void *v = array_prog_lookup(m, &i, cpu);
+		int r;
+
+		n++;
+		r = each(arg, &i, v);
+		if (r < 0)
+			return r;
+		if (r)
+			break;
+	}
+	return n;
+}
+
 #define ARRAY_COMMON_OPS                                                                            \
 	.alloc_check = array_alloc_check, .layout = array_layout, .init = array_init,               \
 	.memlock = array_memlock, .lookup = array_lookup, .update = array_update,                   \
 	.get_next_key = array_get_next_key, .check = array_check, .batch_next = array_batch_next,    \
 	.batch_next_run = array_batch_next_run, .update_locked = array_update_locked,               \
-	.lookup_batch = emu_batch_lookup_generic, .update_batch = emu_batch_update_generic
+	.lookup_batch = emu_batch_lookup_generic, .update_batch = emu_batch_update_generic,        \
+	.prog_lookup = array_prog_lookup, .prog_update = array_prog_update,                         \
+	.prog_for_each = array_prog_for_each
 
 /* Arrays have no delete, so no DELETE_BATCH either (the kernel's ENOTSUPP / EINVAL). */
 const struct emu_map_ops emu_array_ops = {

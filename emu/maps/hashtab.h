@@ -132,6 +132,12 @@ int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
 int htab_get_next_key(struct emu_map *m, const void *key, void *next_key);
 int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r);
 
+/* Programs (hashtab.c): the element of key (index + 1, or 0), found as a lookup finds it; the
+ * value of element i a program sees (the running CPU's slot of a per-CPU one); for_each. */
+uint32_t htab_prog_find(struct emu_map *m, const void *key);
+void *htab_prog_value(struct emu_map *m, uint32_t i, uint32_t cpu);
+long htab_prog_for_each(struct emu_map *m, int (*each)(void *, const void *, void *), void *arg, uint32_t cpu);
+
 /* Every hash type's table entries alike; the rest differ by type. */
 #define HTAB_COMMON_OPS                                                                             \
 	.alloc_check = htab_alloc_check, .layout = htab_layout, .memlock = htab_memlock,             \

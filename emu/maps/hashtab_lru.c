@@ -6,6 +6,8 @@
  * in the table exactly when its node is handed out. The crash-safety invariant of hashtab.c holds
  * here too; recovery rebuilds the lists from the bucket lists.
  */
+#include <stdlib.h>
+
 #include "../cmd/cmds.h"
 #include "families.h"
 #include "hashtab.h"
@@ -48,14 +50,15 @@ static void htab_lru_init(struct emu_map *m)
  * an update that then fails can evict. A key already in the map is replaced by the new element,
  * which is marked referenced.
  */
-static int update_lru(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash)
+static int update_lru(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t hash,
+		      uint32_t cpu)
 {
 	struct emu_lru_ctx lc;
 	uint32_t idx, old;
 	int err;
 
 	lru_ctx(m, &lc);
-	idx = emu_lru_pop_free(&lc, 0);
+	idx = emu_lru_pop_free(&lc, cpu);
 	if (idx == EMU_LRU_NIL)
 		return -ENOMEM;
 	old = htab_find(m, hash, key);
@@ -80,7 +83,7 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
  * referenced); a node is taken first unless the update can only overwrite (BPF_EXIST).
  */
 static int update_lru_percpu(struct emu_map *m, const void *key, const void *value, uint64_t flags,
-			     uint32_t hash)
+			     uint32_t hash, uint32_t cpu, bool one_cpu)
 {
 	struct emu_lru_ctx lc;
 	uint32_t idx = EMU_LRU_NIL, old;
@@ -88,7 +91,7 @@ static int update_lru_percpu(struct emu_map *m, const void *key, const void *val
 
 	lru_ctx(m, &lc);
 	if (flags != EMU_EXIST) {
-		idx = emu_lru_pop_free(&lc, 0);
+		idx = emu_lru_pop_free(&lc, cpu);
 		if (idx == EMU_LRU_NIL)
 			return -ENOMEM;
 	}
@@ -98,14 +101,30 @@ static int update_lru_percpu(struct emu_map *m, const void *key, const void *val
 		struct htab_elem *e = elem(m, old - 1);
 
 		e->lru.ref = 1;
-		emu_map_write_value(m, elem_value(m, e), value, m->value_bytes);
+		if (one_cpu) /* a program's update: its CPU's slot only */
+			emu_map_write_value(m, elem_value(m, e) + (size_t)cpu * emu_round_up(m->hdr->value_size, 8),
+					    value, m->hdr->value_size);
+		else
+			emu_map_write_value(m, elem_value(m, e), value, m->value_bytes);
 	}
 	if (err || old) {
 		if (idx != EMU_LRU_NIL)
 			emu_lru_push_free(&lc, idx);
 		return err;
 	}
-	htab_fill(m, idx, hash, key, value);
+	if (one_cpu) { /* a new element: the program's CPU gets the value, the others zeroes */
+		char *full = calloc(1, m->value_bytes);
+
+		if (!full) {
+			emu_lru_push_free(&lc, idx);
+			return -ENOMEM;
+		}
+		memcpy(full + (size_t)cpu * emu_round_up(m->hdr->value_size, 8), value, m->hdr->value_size);
+		htab_fill(m, idx, hash, key, full);
+		free(full);
+	} else {
+		htab_fill(m, idx, hash, key, value);
+	}
 	htab_link_head(m, idx);
 	return 0;
 }
@@ -113,12 +132,12 @@ static int update_lru_percpu(struct emu_map *m, const void *key, const void *val
 /* LRU updates take no BPF_F_LOCK (the kernel's htab_lru_map_update_elem). */
 static int htab_lru_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return flags <= EMU_EXIST ? update_lru(m, key, value, flags, hash_key(m, key)) : -EINVAL;
+	return flags <= EMU_EXIST ? update_lru(m, key, value, flags, hash_key(m, key), 0) : -EINVAL;
 }
 
 static int htab_lru_percpu_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return flags <= EMU_EXIST ? update_lru_percpu(m, key, value, flags, hash_key(m, key)) : -EINVAL;
+	return flags <= EMU_EXIST ? update_lru_percpu(m, key, value, flags, hash_key(m, key), 0, false) : -EINVAL;
 }
 
 static int locked_update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
@@ -238,18 +257,65 @@ static void htab_lru_recover(struct emu_map *m)
 	emu_lru_rebuild(&lc, lru_in_table_cb);
 }
 
+/* ---- programs: a lookup marks the element referenced (bpf_lru_node_set_ref; the command's
+ * lookup does not), updates take their node from the running CPU's lists ---- */
+
+static void *htab_lru_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu)
+{
+	uint32_t i = htab_prog_find(m, key);
+	struct htab_elem *e;
+
+	if (!i)
+		return NULL;
+	e = elem(m, i - 1);
+	if (!__atomic_load_n(&e->lru.ref, __ATOMIC_RELAXED))
+		__atomic_store_n(&e->lru.ref, 1, __ATOMIC_RELAXED);
+	return htab_prog_value(m, i, cpu);
+}
+
+static int lru_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu,
+			   bool percpu)
+{
+	int err;
+
+	if (flags > EMU_EXIST || cpu >= m->hdr->nr_cpus)
+		return -EINVAL;
+	err = emu_map_lock(m);
+	if (err)
+		return err;
+	if (percpu)
+		err = update_lru_percpu(m, key, value, flags, hash_key(m, key), cpu, true);
+	else
+		err = update_lru(m, key, value, flags, hash_key(m, key), cpu);
+	emu_map_unlock(m);
+	return err;
+}
+
+static int htab_lru_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu)
+{
+	return lru_prog_update(m, key, value, flags, cpu, false);
+}
+
+static int htab_lru_percpu_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
+				       uint32_t cpu)
+{
+	return lru_prog_update(m, key, value, flags, cpu, true);
+}
+
 /* Every LRU write takes the map lock: no inplace_bytes, no writer slots. */
 #define HTAB_LRU_OPS                                                                                \
 	HTAB_COMMON_OPS, .init = htab_lru_init, .delete = htab_lru_delete,                          \
 	.delete_locked = htab_lru_delete_locked, .lookup_and_delete = htab_lru_lookup_and_delete,    \
 	.check = htab_lru_check, .recover = htab_lru_recover,                                       \
-	.batch_buckets_delete = htab_lru_batch_buckets_delete
+	.batch_buckets_delete = htab_lru_batch_buckets_delete, .prog_lookup = htab_lru_prog_lookup,      \
+	.prog_for_each = htab_prog_for_each
 
 const struct emu_map_ops emu_htab_lru_ops = {
 	.family = "lru_hash",
 	HTAB_LRU_OPS,
 	.update = htab_lru_update,
 	.update_locked = htab_lru_update_locked,
+	.prog_update = htab_lru_prog_update,
 };
 
 const struct emu_map_ops emu_htab_lru_percpu_ops = {
@@ -258,4 +324,5 @@ const struct emu_map_ops emu_htab_lru_percpu_ops = {
 	.update = htab_lru_percpu_update,
 	.update_locked = htab_lru_percpu_update_locked,
 	.lookup_percpu = htab_lookup_percpu,
+	.prog_update = htab_lru_percpu_prog_update,
 };

@@ -43,6 +43,10 @@ enum emu_arg_kind {
 #define EMU_ARG_MAYBE_NULL 0x100u
 /* or-ed into a memory kind: the helper only reads it (MEM_RDONLY) */
 #define EMU_ARG_RDONLY 0x200u
+/* or-ed into a memory kind: the helper writes it whole, it need not be initialised (MEM_UNINIT) */
+#define EMU_ARG_UNINIT 0x400u
+/* or-ed into EMU_ARG_PTR_TO_ALLOC_MEM: the helper releases the reference (OBJ_RELEASE) */
+#define EMU_ARG_RELEASE 0x800u
 #define EMU_ARG_KIND(a) ((a) & 0xffu)
 
 /* What r0 holds after the call (the kernel's enum bpf_return_type, the kinds used here). */
@@ -67,10 +71,18 @@ struct emu_func_proto {
 	uint8_t ret;               /* enum emu_ret_kind */
 	uint16_t arg[5];           /* enum emu_arg_kind | EMU_ARG_* flags; EMU_ARG_NONE past the last */
 	uint64_t prog_types;       /* bit t set: programs of type t (EMU_PROG_*) may call it */
-	emu_helper_fn fn;          /* NULL: known to the loader, not emulated (refused at load) */
+	bool emulated;             /* the interpreter will run it: arg/ret kinds above are filled in;
+	                            * false: known to 6.18 (for the loader's messages) only */
+	emu_helper_fn fn;          /* the interpreter's function (set by the interpreter side) */
 };
 
 #define EMU_PROG_BIT(t) (1ull << (t))
+
+/* The program types whose helper sets emu/prog/helper_protos.c describes (the others get no
+ * record bits at all: the loader refuses them before looking). */
+#define EMU_HELPER_PROG_TYPES                                                                      \
+	(EMU_PROG_BIT(1) | EMU_PROG_BIT(2) | EMU_PROG_BIT(3) | EMU_PROG_BIT(4) | EMU_PROG_BIT(5) |   \
+	 EMU_PROG_BIT(6) | EMU_PROG_BIT(7) | EMU_PROG_BIT(8) | EMU_PROG_BIT(17) | EMU_PROG_BIT(31))
 
 /* The record of helper `id`, or NULL for an id 6.18 does not have. */
 const struct emu_func_proto *emu_helper_proto(uint32_t id);

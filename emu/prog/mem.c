@@ -316,7 +316,9 @@ void emu_run_set_fault(struct emu_run_state *S, const struct emu_prog_image *img
 	f->addr = S->f_size ? S->f_addr : 0;
 	f->size = S->f_size;
 	f->write = S->f_size ? S->f_write : false;
-	snprintf(f->msg, sizeof(f->msg), "insn %u (%s): %s", idx, dis, what);
+	/* a long disassembly or reason is cut to the message's size, on purpose */
+	if (snprintf(f->msg, sizeof(f->msg), "insn %u (%s): %s", idx, dis, what) >= (int)sizeof(f->msg))
+		f->msg[sizeof(f->msg) - 1] = '\0';
 }
 
 /* ---- for helpers ---- */

@@ -15,8 +15,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../arch/arch.h"
@@ -34,6 +36,28 @@ void emu_uaccess_set_remote(const struct emu_uaccess_remote *r)
 static inline const struct emu_uaccess_remote *remote(void)
 {
 	return cur_remote;
+}
+
+const char *emu_caller_fd_dir(void)
+{
+	return remote() && remote()->fd_dir ? remote()->fd_dir : "/proc/self/fd";
+}
+
+bool emu_caller_is_remote(void)
+{
+	return remote() != NULL;
+}
+
+int emu_caller_fd_dup(int fd)
+{
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	if (remote())
+		return remote()->getfd ? remote()->getfd(remote()->ctx, fd) : -EBADF;
+	r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return r < 0 ? -errno : r;
 }
 
 /* The lowest page is never mapped for user space (the kernel's copy faults there as well), and
@@ -218,12 +242,134 @@ static bool run_fast(char *kd, char *vd, const struct emu_bucket_run *r, uint32_
 }
 #endif
 
+/*
+ * The batch copy-outs for a remote backend that writes spans (another process's memory, where each
+ * write is a system call): the blocks the kernel would copy one by one, in its order, gathered into
+ * one buffer and written in one call that stops where the first fault stops the kernel's copies.
+ * A block whose range fails the check ends the list there, as the kernel's copy of it would fail
+ * without writing. Returns the number of units (buckets, elements) written whole, or -1 when the
+ * buffers could not be had (the caller then copies block by block).
+ */
+struct spans {
+	struct emu_uspan *v;
+	char *buf;
+	size_t n, used, cap_v, cap_buf;
+	bool stopped;
+};
+
+static bool spans_add(struct spans *sp, uint64_t dst, const void *const *src, uint32_t pieces, uint32_t size)
+{
+	uint32_t len = pieces * size; /* the kernel's u32 length, as gather() has it */
+
+	if (sp->stopped || !len)
+		return !sp->stopped;
+	if (bad_range((void *)(uintptr_t)dst, len, remote()->top)) {
+		sp->stopped = true;
+		return false;
+	}
+	if (sp->n == sp->cap_v || sp->used + len > sp->cap_buf) {
+		size_t cv = sp->cap_v * 2 + 16, cb = (sp->used + len) * 2 + 4096;
+		struct emu_uspan *nv = sp->n == sp->cap_v ? realloc(sp->v, cv * sizeof(*nv)) : sp->v;
+		char *nb;
+
+		if (!nv)
+			return false;
+		sp->v = nv;
+		if (sp->n == sp->cap_v)
+			sp->cap_v = cv;
+		if (sp->used + len > sp->cap_buf) {
+			nb = realloc(sp->buf, cb);
+			if (!nb)
+				return false;
+			sp->buf = nb;
+			sp->cap_buf = cb;
+		}
+	}
+	for (uint32_t i = 0, left = len; left; i++) {
+		uint32_t c = size < left ? size : left;
+
+		memcpy(sp->buf + sp->used + (size_t)i * size, src[i], c);
+		left -= c;
+	}
+	sp->v[sp->n].addr = dst;
+	sp->v[sp->n].len = len;
+	sp->n++;
+	sp->used += len;
+	return true;
+}
+
+/* Write the spans; the units whole after it (unit u ends at span unit_end[u]). */
+static uint32_t spans_write(struct spans *sp, const size_t *unit_end, uint32_t units)
+{
+	size_t done = sp->n ? remote()->write_spans(remote()->ctx, sp->buf, sp->used, sp->v, sp->n) : 0, at = 0;
+	uint32_t u = 0;
+
+	for (size_t i = 0; u < units; u++) {
+		for (; i < unit_end[u]; i++)
+			at += sp->v[i].len;
+		if (at > done)
+			break;
+	}
+	return u;
+}
+
+static int64_t remote_run(uint64_t ukeys, uint64_t uvalues, uint32_t at, const struct emu_bucket_run *r, uint32_t ks,
+			  uint32_t vs, const char *keys, const void *const *values, uint32_t n)
+{
+	struct spans sp = { 0 };
+	uint32_t units = r ? r->nr : n, added = 0, whole;
+	size_t *unit_end = malloc(((size_t)units + 1) * sizeof(*unit_end));
+	const void **kp = NULL;
+	int64_t ret = -1;
+
+	if (!unit_end)
+		return -1;
+	if (!r) {
+		kp = malloc(((size_t)n + 1) * sizeof(*kp));
+		if (!kp)
+			goto out;
+		for (uint32_t i = 0; i < n; i++)
+			kp[i] = keys + (size_t)i * ks;
+	}
+	for (uint32_t u = 0, start = 0; u < units; u++) {
+		uint32_t cnt = r ? r->end[u] - start : 1;
+		const void *const *ksrc = r ? (const void *const *)r->keys + start : kp + u;
+		const void *const *vsrc = r ? (const void *const *)r->values + start : values + u;
+		uint32_t idx = at + (r ? start : u);
+		bool ok = spans_add(&sp, (uint64_t)(uintptr_t)emu_uelem(ukeys, idx, ks), ksrc, cnt, ks) &&
+			  spans_add(&sp, (uint64_t)(uintptr_t)emu_uelem(uvalues, idx, vs), vsrc, cnt, vs);
+
+		if (!ok && !sp.stopped)
+			goto out; /* no memory: the caller copies block by block */
+		unit_end[u] = sp.n;
+		if (!ok)
+			break; /* a range the kernel's check refuses: nothing from here on */
+		added = u + 1;
+		if (r)
+			start = r->end[u];
+	}
+	whole = spans_write(&sp, unit_end, added);
+	ret = whole;
+out:
+	free(sp.v);
+	free(sp.buf);
+	free(unit_end);
+	free(kp);
+	return ret;
+}
+
 uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const struct emu_bucket_run *r,
 			      uint32_t ks, uint32_t vs)
 {
 	uint32_t s, start = 0, total = r->nr ? r->end[r->nr - 1] : 0;
 
 	emu_sigfault_ensure();
+	if (remote() && remote()->write_spans) {
+		int64_t whole = remote_run(ukeys, uvalues, at, r, ks, vs, NULL, NULL, 0);
+
+		if (whole >= 0)
+			return (uint32_t)whole;
+	}
 #ifdef EMU_ARCH_FIXUP
 	/* After a fault the run is copied again block by block below, rewriting the same bytes in
 	 * the same order, to stop exactly where the kernel does. */
@@ -249,6 +395,12 @@ uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, c
 	uint32_t i;
 
 	emu_sigfault_ensure();
+	if (remote() && remote()->write_spans) {
+		int64_t whole = remote_run(ukeys, uvalues, at, NULL, ks, vs, keys, values, n);
+
+		if (whole >= 0)
+			return (uint32_t)whole;
+	}
 #ifdef EMU_ARCH_FIXUP
 	/* One pass in the fixup region; after a fault the elements are copied again one by one,
 	 * rewriting the same bytes in the same order, to stop exactly where the kernel's copies stop. */

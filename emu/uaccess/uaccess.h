@@ -23,15 +23,35 @@ extern uintptr_t emu_user_top __attribute__((visibility("hidden")));
  * copy_to_user, the bytes before a fault written, 0 or -EFAULT. writable: a write to the byte at
  * addr would not fault. top: that process's top of user space.
  */
+struct emu_uspan {
+	uint64_t addr;
+	size_t len;
+};
 struct emu_uaccess_remote {
 	int (*read)(void *ctx, void *dst, uint64_t src, size_t n);
 	int (*write)(void *ctx, uint64_t dst, const void *src, size_t n);
 	bool (*writable)(void *ctx, uint64_t addr);
+	/* The caller's fd table, for fds the emulator meets outside the attr (the fds a program holds,
+	 * fds in user memory): getfd gives the caller's fd as a new fd of this process naming the same
+	 * open file, or -errno (-EBADF: the caller has none); fd_dir is the caller's /proc/<tid>/fd. */
+	int (*getfd)(void *ctx, int fd);
+	const char *fd_dir;
+	/* Optional: n bytes of src written in order over the spans (whose lengths add up to n), as
+	 * consecutive copy_to_user calls would write them: every byte before the first fault, none
+	 * after. Returns the bytes written. With it, a batch's copy-out is one call, not two per
+	 * element (the range checks stay the uaccess layer's). */
+	size_t (*write_spans)(void *ctx, const void *src, size_t n, const struct emu_uspan *spans, size_t nspans);
 	void *ctx;
 	uintptr_t top;
 };
 /* NULL: this thread's copies reach this process's own memory again. */
 void emu_uaccess_set_remote(const struct emu_uaccess_remote *r);
+
+/* The caller's fds: the directory that lists them ("/proc/self/fd" in process), and one of them as
+ * a new fd of this process (close-on-exec; the caller closes it), or -errno. */
+const char *emu_caller_fd_dir(void);
+int emu_caller_fd_dup(int fd);
+bool emu_caller_is_remote(void);
 
 int emu_copy_from_user(void *dst, const void *src, size_t n);
 int emu_copy_to_user(void *dst, const void *src, size_t n);

@@ -516,6 +516,7 @@ enum {
 	TQ_FD_TYPE = 28, TQ_PROBE_OFFSET = 32, TQ_PROBE_ADDR = 40, TQ_END = 48,
 	/* BPF_LINK_CREATE (the common head; the per-type tails follow at 16) */
 	LC_PROG_FD = 0, LC_TARGET_FD = 4, LC_ATTACH_TYPE = 8, LC_FLAGS = 12, LC_TAIL = 16,
+	LC_END = 60, /* the end of the largest tail (uprobe_multi's pid), measured */
 	/* BPF_LINK_UPDATE, BPF_LINK_DETACH, BPF_ENABLE_STATS, BPF_ITER_CREATE */
 	LU_LINK_FD = 0, LU_NEW_PROG_FD = 4, LU_FLAGS = 8, LU_OLD_PROG_FD = 12, LU_END = 16,
 	LD_LINK_FD = 0, LD_END = 4,

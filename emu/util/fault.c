@@ -10,6 +10,14 @@
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
+ *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
+ *   check-oob      the program checker lets a map value access run one byte past the end
+ *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
+ *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
+ *                  stopped at a fault as done (no EFAULT)
+ *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
+ *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
+ *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.

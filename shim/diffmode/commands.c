@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Differential mode: each command run on the kernel and on the emulator. */
 #include "diffmode.h"
+#include "../../emu/uapi/bpf_insn.h"
 
 /* ---- commands ---- */
 
@@ -193,10 +194,15 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			dm_note("cannot run kernel calls on CPU 0: LRU maps may diverge in which elements they evict");
 		}
 	}
+	/* stores through an mmapable array's mapping since the last call reach the mirror first */
+	if (c->map)
+		dm_mapping_sync(c->map, (int)attr_u32(&c->a, poff));
 	c->kret = dm_kbpf(c->cmd, c->kattr ? (void *)c->kattr : (void *)c->uattr, c->kattr ? ksize : c->size);
 	if (pinned)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	if (c->map)
+		dm_mapping_snapshot(c->map);
 
 	dm_st.compared++;
 	dm_compare_results(c);
@@ -310,6 +316,25 @@ static long obj_pin_get(struct call *c)
 	return c->eret;
 }
 
+/* A program whose instructions name maps (ld_imm64 of a map fd or index) or whose attr names an
+ * fd_array: the kernel would be handed the emulator's fds. */
+static bool names_objects(const struct call *c)
+{
+	const struct emu_insn *u = attr_ptr(&c->a, PL_INSNS);
+	uint32_t cnt = attr_u32(&c->a, PL_INSN_CNT);
+	struct emu_insn in;
+
+	if (attr_u64(&c->a, PL_FD_ARRAY))
+		return true;
+	for (uint32_t i = 0; u && i < cnt && i < EMU_MAX_INSNS; i++) {
+		if (emu_copy_from_user(&in, u + i, sizeof(in)))
+			return false; /* the load answers EFAULT on both sides */
+		if (in.code == EMU_LD_IMM64 && in.src_reg && in.src_reg != EMU_PSEUDO_FUNC)
+			return true;
+	}
+	return false;
+}
+
 static bool emulated_cmd(int cmd)
 {
 	switch (cmd) {
@@ -371,6 +396,9 @@ long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr
 		r = get_fd_by_id(c, before);
 	} else if (cmd == EMU_BPF_OBJ_PIN || cmd == EMU_BPF_OBJ_GET) {
 		r = obj_pin_get(c);
+	} else if (cmd == EMU_BPF_PROG_LOAD && names_objects(c)) {
+		/* its instructions carry emulated fds the kernel cannot resolve: not comparable */
+		r = emu_only(c, NC_NO_MIRROR);
 	} else {
 		r = run_both(c, before);
 	}

@@ -69,8 +69,8 @@ static void summary(void)
 	if (dm_cfg.json) {
 		dm_sb_printf(&b, "{\"event\":\"summary\",\"pid\":%d,\"program\":", (int)getpid());
 		dm_sb_json_str(&b, comm);
-		dm_sb_printf(&b, ",\"calls\":%lu,\"compared\":%lu,\"divergences\":%lu,\"not_compared\":{", dm_st.calls,
-			  dm_st.compared, dm_st.divergences);
+		dm_sb_printf(&b, ",\"calls\":%lu,\"compared\":%lu,\"divergences\":%lu,\"mapping_writes\":%lu,"
+			  "\"not_compared\":{", dm_st.calls, dm_st.compared, dm_st.divergences, dm_st.mapping_writes);
 		for (int i = 0, first = 1; i < NC_MAX; i++)
 			if (dm_st.not_compared[i]) {
 				dm_sb_printf(&b, "%s\"%s\":%lu", first ? "" : ",", dm_nc_keys[i], dm_st.not_compared[i]);
@@ -89,6 +89,9 @@ static void summary(void)
 				}
 			dm_sb_printf(&b, ")");
 		}
+		if (dm_st.mapping_writes)
+			dm_sb_printf(&b, "; %lu array value%s stored through a mapping, copied to the kernel's map",
+				  dm_st.mapping_writes, dm_st.mapping_writes == 1 ? "" : "s");
 		dm_sb_printf(&b, " [pid %d %s]\n", (int)getpid(), comm);
 	}
 	dm_emit(&b);

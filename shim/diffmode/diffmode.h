@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Differential mode's rooms share this header (shim/diffmode/): diffmode.c (configuration,
- * setup, the exit summary), mirror.c (the kernel side: mirror maps, their pins), shadow.c (shadow
- * buffers and the comparison of one call), commands.c (how each command is run on both sides),
- * report.c (divergence reports, text and JSON). The design is written at the top of diffmode.c.
+ * setup, the exit summary), mirror.c (the kernel side: mirror maps, their pins), mapping.c (writes
+ * through an mmapable array's mapping, carried to its mirror), shadow.c (shadow buffers and the
+ * comparison of one call), commands.c (how each command is run on both sides), report.c
+ * (divergence reports, text and JSON). The design is written at the top of diffmode.c.
  */
 #ifndef BPFEMU_SHIM_DIFFMODE_H
 #define BPFEMU_SHIM_DIFFMODE_H
@@ -61,6 +62,7 @@ struct dm_config {
 
 struct dm_stats {
 	unsigned long calls, compared, divergences, not_compared[NC_MAX];
+	unsigned long mapping_writes; /* array values written through a mapping, copied to the kernel */
 	bool touched_pins;
 	int exit_status;
 	bool exit_known;
@@ -88,6 +90,11 @@ struct mirror {
 	bool btf;   /* created with BTF: info's btf_id differs by design */
 	bool order; /* walks come out in the same order on both sides */
 	bool pinned; /* has a mirror pin */
+	/* mapping.c: an mmapable array's values, both sides, and the emulated ones as of the end of
+	 * the last compared call */
+	bool mapping_tried;
+	unsigned char *ev, *kv, *snap;
+	size_t vlen;
 };
 
 enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_UNMIRRORED };
@@ -178,6 +185,11 @@ void dm_btf_adopt(int efd, int kfd);
 void dm_find_pin_dir(void);
 void dm_mirror_pin(int efd);
 void dm_sweep_pins(void);
+
+/* mapping.c */
+void dm_mapping_sync(struct mirror *m, int efd);
+void dm_mapping_snapshot(struct mirror *m);
+void dm_mapping_release(struct mirror *m);
 
 /* shadow.c */
 void dm_mask_attr(struct call *c, unsigned off, unsigned len);

@@ -98,6 +98,7 @@ static void drop(int efd)
 
 	if (efd < 0 || (size_t)efd >= dm_mirrors_cap || !(m = dm_mirrors[efd]))
 		return;
+	dm_mapping_release(m);
 	close_kfd(m->kfd);
 	free(m);
 	dm_mirrors[efd] = NULL;
@@ -403,12 +404,10 @@ void dm_find_pin_dir(void)
 	}
 	if (!mnt[0] || !is_bpffs(mnt))
 		return;
+	/* created with the first mirror pin, removed when the last one goes (dm_sweep_pins): a run
+	 * that pins nothing leaves nothing in the real bpffs */
 	if (snprintf(dm_cfg.pin_dir, sizeof(dm_cfg.pin_dir), "%.*s/bpfemu-diff-%u", PATH_MAX - 32, mnt,
-		     (unsigned)getuid()) >= (int)sizeof(dm_cfg.pin_dir)) {
-		dm_cfg.pin_dir[0] = 0;
-		return;
-	}
-	if (ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0) && errno != EEXIST)
+		     (unsigned)getuid()) >= (int)sizeof(dm_cfg.pin_dir))
 		dm_cfg.pin_dir[0] = 0;
 }
 
@@ -421,12 +420,22 @@ void dm_mirror_pin(int efd)
 	if (!m || !dm_cfg.pin_dir[0])
 		return;
 	pin_name(path, sizeof(path), m->dev, m->ino);
-	ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
 	memset(&a, 0, sizeof(a));
 	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
 	attr_set_u32(&a, PIN_FD, (uint32_t)m->kfd);
-	if (!dm_kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE))
-		m->pinned = true;
+	/* twice: another process's sweep may remove the directory between our mkdir and pin */
+	for (int tries = 0; tries < 2 && !m->pinned; tries++) {
+		long r = ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0);
+
+		if (r && r != -EEXIST)
+			break;
+		ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
+		r = dm_kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE);
+		if (!r)
+			m->pinned = true;
+		else if (r != -ENOENT)
+			break;
+	}
 	dm_st.touched_pins = true;
 }
 
@@ -470,8 +479,9 @@ static void pinned_identities(struct ident **out, size_t *n, size_t *cap)
 	}
 }
 
-/* Mirror pins whose emulated map is no longer pinned anywhere go too, as the kernel's would. Raw
- * system calls: the preload's path interposers must not redirect the kernel's bpffs. */
+/* Mirror pins whose emulated map is no longer pinned anywhere go too, as the kernel's would, and
+ * the directory with the last of them. Raw system calls: the preload's path interposers must not
+ * redirect the kernel's bpffs. */
 void dm_sweep_pins(void)
 {
 	struct ident *ids = NULL;
@@ -510,4 +520,7 @@ void dm_sweep_pins(void)
 	}
 	ksys(SYS_close, dfd, 0, 0, 0);
 	free(ids);
+	/* empty now: gone (another process pinning meanwhile recreates it; rmdir of a directory
+	 * with entries fails and changes nothing) */
+	ksys(SYS_unlinkat, AT_FDCWD, (long)dm_cfg.pin_dir, AT_REMOVEDIR, 0);
 }

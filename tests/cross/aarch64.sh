@@ -25,7 +25,9 @@ command -v qemu-aarch64 >/dev/null || skip "no qemu-aarch64 (install: .ci/deps-c
 echo "=== cross-build $build (aarch64, portable path)"
 cmake -S "$src" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFEMU_EXAMPLES=OFF -DBPFEMU_UNIT_VALGRIND=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target bpfemu-preload e2e_helper unit-tests
+# bpfemu-run too: the seccomp supervisor in it must build for arm64 (its filter, its 64-bit
+# struct layouts); qemu-user cannot run it (a filter would see qemu's own system calls)
+cmake --build "$build" -j"$jobs" --target bpfemu-preload bpfemu-run e2e_helper unit-tests
 file "$build/lib/libbpfemu-preload.so" | grep -q "ARM aarch64" || { echo "not an aarch64 build"; exit 1; }
 
 echo "=== unit suite under qemu-aarch64"

@@ -34,11 +34,11 @@
 
 #include "bpfemu/bpfemu.h"
 #include "core/cpus.h"
+#include "harness.h" /* hx_skip() */
 #include "uapi/bpf_uapi.h"
 
 #define ATTR_BUF 256u
 #define PAGE 4096u
-#define SKIP 77
 #define ARENA_SIZE (1u << 20)
 #define MAX_REPORTS 25
 
@@ -1352,25 +1352,19 @@ int main(int argc, char **argv)
 	put32(a, 8, 4);
 	put32(a, 12, 1);
 	fd = call(K, EMU_BPF_MAP_CREATE, a, sizeof(a));
-	if (fd < 0) {
-		printf("SKIP: bpf(BPF_MAP_CREATE) is not permitted here: %s\n", strerror((int)-fd));
-		return SKIP;
-	}
+	if (fd < 0)
+		hx_skip("bpf(BPF_MAP_CREATE) is not permitted here: %s", strerror((int)-fd));
 	close((int)fd);
 	put32(a, 0, EMU_MAP_HASH);
 	put32(a, 16, EMU_F_ZERO_SEED);
 	fd = call(K, EMU_BPF_MAP_CREATE, a, sizeof(a));
-	if (fd < 0) {
-		printf("SKIP: BPF_F_ZERO_SEED maps need CAP_SYS_ADMIN: %s\n", strerror((int)-fd));
-		return SKIP;
-	}
+	if (fd < 0)
+		hx_skip("BPF_F_ZERO_SEED maps need CAP_SYS_ADMIN: %s", strerror((int)-fd));
 	close((int)fd);
 	ncpus = emu_sysfs_possible_cpus();
-	if (ncpus != bpfemu_num_possible_cpus()) {
-		printf("SKIP: the emulator lays out %d CPUs, the kernel has %d possible (BPFEMU_NR_CPUS?)\n",
-		       bpfemu_num_possible_cpus(), ncpus);
-		return SKIP;
-	}
+	if (ncpus != bpfemu_num_possible_cpus())
+		hx_skip("the emulator lays out %d CPUs, the kernel has %d possible (BPFEMU_NR_CPUS?)",
+			bpfemu_num_possible_cpus(), ncpus);
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))

@@ -285,10 +285,8 @@ static void mixes(void)
 int main(void)
 {
 	hx_init("diff_lru");
-	if (!hx_pinned) {
-		printf("SKIP: cannot pin the process to CPU 0: LRU eviction depends on the CPU\n");
-		return HX_SKIP;
-	}
+	if (!hx_pinned)
+		hx_skip("cannot pin the process to CPU 0: LRU eviction depends on the CPU");
 	data_points();
 	ref_bit();
 	freed_nodes();

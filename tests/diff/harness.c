@@ -255,6 +255,44 @@ static long raw_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, ui
 	return hx_raw(HX_K, EMU_BPF_MAP_CREATE, a, sizeof(a));
 }
 
+bool hx_require_kernel(void)
+{
+	const char *e = getenv("BPFEMU_REQUIRE_KERNEL");
+
+	return e && !strcmp(e, "1");
+}
+
+void hx_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", hx_require_kernel() ? "FAIL" : "SKIP");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (hx_require_kernel()) {
+		printf("BPFEMU_REQUIRE_KERNEL=1: a skip is a failure here\n");
+		exit(1);
+	}
+	exit(HX_SKIP);
+}
+
+void hx_partial_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", hx_require_kernel() ? "FAIL" : "NOTE");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (hx_require_kernel()) {
+		printf("BPFEMU_REQUIRE_KERNEL=1: a comparison left out is a failure here\n");
+		exit(1);
+	}
+}
+
 void hx_init(const char *name)
 {
 	cpu_set_t set;
@@ -268,11 +306,8 @@ void hx_init(const char *name)
 	unsetenv("BPFEMU_NR_CPUS");
 
 	r = raw_create(EMU_MAP_ARRAY, 4, 4, 1, 0);
-	if (r < 0) {
-		printf("SKIP: bpf() not permitted here (%s): differential tests need the real kernel\n",
-		       hx_errname((int)-r));
-		exit(HX_SKIP);
-	}
+	if (r < 0)
+		hx_skip("bpf() not permitted here (%s): differential tests need the real kernel", hx_errname((int)-r));
 	close((int)r);
 
 	hx_ncpus = emu_sysfs_possible_cpus();
@@ -287,14 +322,14 @@ void hx_init(const char *name)
 	if (r >= 0)
 		close((int)r);
 	else
-		printf("NOTE: BPF_F_ZERO_SEED refused by the kernel (%s, needs CAP_SYS_ADMIN): order comparisons of "
-		       "hash maps are skipped\n", hx_errname((int)-r));
+		hx_partial_skip("BPF_F_ZERO_SEED refused by the kernel (%s, needs CAP_SYS_ADMIN): order comparisons of "
+				"hash maps are skipped", hx_errname((int)-r));
 
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	hx_pinned = sched_setaffinity(0, sizeof(set), &set) == 0;
 	if (!hx_pinned)
-		printf("NOTE: cannot pin to CPU 0 (%s): LRU eviction comparisons are skipped\n", hx_errname(errno));
+		hx_partial_skip("cannot pin to CPU 0 (%s): LRU eviction comparisons are skipped", hx_errname(errno));
 	hx_bad_ptr();
 }
 

@@ -83,6 +83,15 @@ struct hx_res {
 
 /* ---- setup and bookkeeping ---- */
 
+/* A differential test that cannot run what it is for: prints "SKIP: why" and exits 77 (ctest's
+ * skip), or, with BPFEMU_REQUIRE_KERNEL=1 (CI, where the kernel is known to be there), prints
+ * "FAIL: why" and exits 1. Every skip of every differential program goes through here. */
+void hx_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The same for a part of a test left out (hx_init's notes): a note, or a failure under
+ * BPFEMU_REQUIRE_KERNEL=1. */
+void hx_partial_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool hx_require_kernel(void);
+
 /* Probes bpf() (exits 77 with a SKIP line when not permitted), checks the CPU counts agree and
  * pins the process to CPU 0 (the kernel's LRU lists are per CPU; the emulator's syscall path is
  * CPU 0). */

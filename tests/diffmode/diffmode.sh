@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Differential mode, end to end: diffmode.sh PART, one ctest test per PART.
-#   client        diffmode_client's awkward calls under --diff: no divergence, exit 0 with --diff-strict
+#   client        diffmode_client's awkward calls under --diff (stores through an mmapable array's
+#                 mapping too): no divergence, exit 0 with --diff-strict
 #   faults        each planted fault (fault-injecting preload) is reported: text, JSON, --diff-strict = 3
 #   flowcount     examples/flowcount under --diff: no divergence, same output as without --diff
 #   bpftool       a bpftool session over pinned maps of every type, each command its own process,
@@ -138,6 +139,10 @@ client)
 	[ $rc = 0 ] && ok "diffmode_client under --diff --diff-strict: exit 0" ||
 		bad "diffmode_client under --diff --diff-strict: exit $rc: $(tail -n 5 "$tmp/out")"
 	report_clean "$tmp/report" "diffmode_client" 1000
+	# stores through an mmapable array's mapping reached the mirror, and the summary says so
+	grep -q '^bpfemu diff: .*array values stored through a mapping, copied to the kernel' "$tmp/report" &&
+		ok "stores through a mapping: carried to the kernel, no divergence, said in the summary" ||
+		bad "no summary line mentions stores through a mapping"
 	# the child it forks reports its own calls, and what was not compared is said
 	[ "$(grep -c '^bpfemu diff:.*calls compared' "$tmp/report")" -ge 2 ] && ok "the forked child has its own summary" ||
 		bad "no summary from the forked child"
@@ -171,6 +176,13 @@ faults)
 	delete-errno BPF_MAP_DELETE_ELEM errno differs
 	lookup-byte BPF_MAP_LOOKUP_ELEM value:
 	EOF
+	# carrying stores through a mapping to the kernel hides no fault on that map
+	rm -f "$tmp/report"
+	BPFEMU_FAULT=lookup-byte "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff --diff-report="$tmp/report" \
+		"$DIFFMODE_CLIENT" mmap >/dev/null 2>&1
+	grep -q 'map_flags 0x400' "$tmp/report" && grep -q '^bpfemu diff: [0-9]* calls compared, [1-9]' "$tmp/report" &&
+		ok "fault lookup-byte on an mmapable array written through its mapping: reported" ||
+		bad "fault lookup-byte on an mmapable array: not reported: $(head -n 5 "$tmp/report")"
 	# JSON lines: one divergence record, one summary
 	BPFEMU_FAULT=delete-errno "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff-json \
 		--diff-report="$tmp/report.json" "$DIFFMODE_CLIENT" types >/dev/null 2>&1

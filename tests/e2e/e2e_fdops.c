@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What a map fd is, case by case (issue 17): every case prints one line "case: answer", and
+ * What a map fd is, case by case (issue 17), and a program's, BTF object's and stats fd's: every case prints one line "case: answer", and
  * tests/e2e/fdops.sh runs a mode on the kernel as root and under bpfemu-run as nobody and compares
  * the two transcripts line by line. Answers are return values and errno names, the bytes a call
  * wrote, never map ids or other numbers that differ between two correct runs (fd numbers are
@@ -18,6 +18,8 @@
  *   e2e_fdops huge      creates larger than memory: ENOMEM; large ones usable to the last page
  *   e2e_fdops memcg     in a 128 MiB memory cgroup: maps past the limit are ENOMEM (no OOM kill)
  *   e2e_fdops fill MB   ARRAY maps of 4 MiB until MB are taken, every page written (no SIGBUS)
+ *   e2e_fdops objects   the same file operations, mmap, procfs routes, fd-number reuse and EMFILE
+ *                       corners on a program, a BTF object and a BPF_ENABLE_STATS fd
  *
  * Exit 0 when every case ran (the answers are the test's business), 1 when the client itself
  * could not run (no bpf(), no memory).
@@ -252,6 +254,16 @@ void print_proc_text(const char *name, int fd)
 			snprintf(line, sizeof(line), "ino:\t%s", v == anon_ino ? "=anon" : "other");
 		else if (sscanf(line, "map_id: %llu", &v) == 1)
 			snprintf(line, sizeof(line), "map_id:\t*");
+		else if (sscanf(line, "prog_id: %llu", &v) == 1)
+			snprintf(line, sizeof(line), "prog_id:\t*");
+		else if (sscanf(line, "btf_id: %llu", &v) == 1)
+			snprintf(line, sizeof(line), "btf_id:\t*");
+		else if (sscanf(line, "prog_jited: %llu", &v) == 1) {
+			/* programs are interpreted (README: the JIT) */
+			snprintf(key, sizeof(key), "known.%s.prog_jited", name);
+			out(key, "%llu", v);
+			snprintf(line, sizeof(line), "prog_jited:\t*");
+		}
 		else if (!strncmp(line, "lock:", 5)) {
 			/* "lock:\t1: FLOCK  ADVISORY  WRITE <pid> maj:min:ino 0 EOF" */
 			char kind[16], adv[16], rw[16], id[64];
@@ -332,6 +344,10 @@ int main(int argc, char **argv)
 		inherited(atoi(argv[2]));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(mode, "inherited-prog")) {
+		inherited_prog(atoi(argv[2]));
+		return 0;
+	}
 	anon_init();
 	if (!strcmp(mode, "fileops"))
 		mode_fileops();
@@ -353,10 +369,12 @@ int main(int argc, char **argv)
 		mode_huge();
 	else if (!strcmp(mode, "memcg"))
 		mode_memcg();
+	else if (!strcmp(mode, "objects"))
+		mode_objects();
 	else if (!strcmp(mode, "fill") && argc == 3)
 		mode_fill((unsigned)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: e2e_fdops fileops|mmap|fdcache|fdcache-raw|emfile|emfile-hard|fdinfo|pins|huge|memcg|fill MB\n");
+		fprintf(stderr, "usage: e2e_fdops fileops|mmap|fdcache|fdcache-raw|emfile|emfile-hard|fdinfo|pins|huge|memcg|objects|fill MB\n");
 		return 2;
 	}
 	return 0;

@@ -4,16 +4,17 @@
 # case; every differing case is printed with both answers. Cases named "known.*" are the
 # differences README lists under "Differences from the kernel": printed, not failed.
 #
-#   fdops.sh fileops|mmap|fdcache|emfile|fdinfo|pins|huge   one mode (emfile: both limits;
-#                                                            fdcache: also the raw-reuse case
-#                                                            with BPFEMU_FDCACHE_VALIDATE=1)
+#   fdops.sh fileops|mmap|fdcache|emfile|fdinfo|pins|huge|objects
+#                    one mode (emfile: both limits; fdcache: also the raw-reuse cases, a map's and
+#                    a program's, with BPFEMU_FDCACHE_VALIDATE=1; objects: programs, BTF objects
+#                    and stats fds)
 #   fdops.sh fill    ARRAY maps filling more than the emulated bpffs root holds (a 16 MiB tmpfs):
 #                    every page written, no SIGBUS
 #   fdops.sh memcg   both sides in a memory cgroup limited to 128 MiB: ENOMEM past it, no OOM kill
 #   fdops.sh fault   the fault-injecting preload with BPFEMU_FAULT=fdops-errno: the comparison
 #                    must report the planted difference (it would see a real one)
 . "$(dirname "$0")/lib.sh"
-part=${1:?usage: fdops.sh fileops|mmap|fdcache|emfile|fdinfo|pins|huge|memcg|fill|fault}
+part=${1:?usage: fdops.sh fileops|mmap|fdcache|emfile|fdinfo|pins|huge|objects|memcg|fill|fault}
 e2e_name="$e2e_name.$part"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB E2E_HELPER E2E_FDOPS
 need_root_and_bpf
@@ -59,7 +60,7 @@ run_mode() {
 }
 
 case $part in
-fileops|mmap|fdinfo|pins|huge)
+fileops|mmap|fdinfo|pins|huge|objects)
 	run_mode "$part" || fail "the emulator answers differently (above)"
 	;;
 fdcache)

@@ -89,7 +89,14 @@ void link_res(const char *name, const char *path);
 		res(name, r_);                                                                      \
 	} while (0)
 
-/* the modes (fdops_files.c, fdops_paths.c) */
+/* programs and BTF objects (fdops_objs.c) */
+int prog_load(void);
+int btf_load(void);
+void test_run_res(const char *name, int fd);
+/* every file operation on an object fd, then after(what, check_fd) (fdops_files.c) */
+void fileops_on(const char *what, int fd, void (*after)(const char *what, int check_fd), int check_fd);
+
+/* the modes (fdops_files.c, fdops_paths.c, fdops_objs.c) */
 void mode_fileops(void);
 void mode_mmap(void);
 void mode_fdcache(void);
@@ -102,5 +109,8 @@ void mode_pins(void);
 void mode_huge(void);
 void mode_fill(unsigned mb);
 void mode_memcg(void);
+void mode_objects(void);
+void inherited_prog(int fd);
+void prog_pins(const char *dir);
 
 #endif

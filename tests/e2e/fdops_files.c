@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* e2e_fdops's modes on an fd's own operations: fileops, mmap, fdcache, emfile (items 1-8). */
+/* e2e_fdops's modes on an fd's own operations: fileops, mmap, fdcache, emfile (items 1-8); the
+ * other objects' fds take the same file operations (fdops_objs.c). */
 #include "fdops_client.h"
 
 /* ---- fileops: items 1, 2, 7 ---- */
@@ -11,8 +12,24 @@ static const struct iovec *opaque_iov(const void *p)
 	return p;
 }
 
-/* Every file operation on one map fd (access mode `what`), the map whole afterwards. */
-static void fileops_on(const char *what, int fd, int check_fd)
+/* The map is whole after fileops_on: it answers as before. */
+static void map_after(const char *what, int check_fd)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s.after-lookup", what);
+	lookup_res(name, check_fd, 1);
+	snprintf(name, sizeof(name), "%s.after-update", what);
+	R(name, update(check_fd, 2, 22));
+	snprintf(name, sizeof(name), "%s.after-lookup2", what);
+	lookup_res(name, check_fd, 2);
+	snprintf(name, sizeof(name), "%s.after-info", what);
+	R(name, info_res(check_fd));
+}
+
+/* Every file operation on one object fd (`what`: the object and access mode), then after(what,
+ * check_fd): the object must be whole. */
+void fileops_on(const char *what, int fd, void (*after)(const char *what, int check_fd), int check_fd)
 {
 	char name[96], buf[64] = { 0 }, path[64];
 	struct iovec iov = { buf, 8 };
@@ -146,15 +163,8 @@ static void fileops_on(const char *what, int fd, int check_fd)
 	C("sys-writev", syscall(SYS_writev, fd, &iov, 1));
 #undef C
 	close(devnull);
-	/* nothing reached the map: it answers as before */
-	snprintf(name, sizeof(name), "%s.after-lookup", what);
-	lookup_res(name, check_fd, 1);
-	snprintf(name, sizeof(name), "%s.after-update", what);
-	R(name, update(check_fd, 2, 22));
-	snprintf(name, sizeof(name), "%s.after-lookup2", what);
-	lookup_res(name, check_fd, 2);
-	snprintf(name, sizeof(name), "%s.after-info", what);
-	R(name, info_res(check_fd));
+	/* nothing reached the object */
+	after(what, check_fd);
 }
 
 void mode_fileops(void)
@@ -171,9 +181,9 @@ void mode_fileops(void)
 	R("fd-by-id-rdonly", ro < 0 ? ro : 0);
 	wo = fd_by_id(id, BPF_F_WRONLY);
 	R("fd-by-id-wronly", wo < 0 ? wo : 0);
-	fileops_on("rw", rw, rw);
-	fileops_on("ro", ro, rw);
-	fileops_on("wo", wo, rw);
+	fileops_on("rw", rw, map_after, rw);
+	fileops_on("ro", ro, map_after, rw);
+	fileops_on("wo", wo, map_after, rw);
 	/* an fd bpf() never saw: received by dup of the process's own (the inherited case is the
 	 * same, checked by the fdinfo mode's child) */
 	{
@@ -486,6 +496,15 @@ void mode_fdcache_raw(void)
 	R("raw.close", raw_close(fd));
 	R("raw.dup3", raw_dup3(n, fd) == fd ? 0 : -1);
 	reuse_res("raw", fd, fd);
+	/* a program's number: TEST_RUN trusts the cache as element calls do */
+	fd = prog_load();
+	if (fd < 0)
+		die("prog load");
+	test_run_res("raw-prog.before", fd);
+	R("raw-prog.close", raw_close(fd));
+	R("raw-prog.dup3", raw_dup3(n, fd) == fd ? 0 : -1);
+	test_run_res("raw-prog.test-run", fd);
+	close(n);
 }
 
 /* ---- emfile: item 8 ---- */

@@ -306,6 +306,7 @@ void mode_pins(void)
 	R("unlink-A", unlink(A));
 	R("unlink-B", unlink(B));
 	R("unlink-B-again", unlink(B));
+	prog_pins(dir);
 	R("rmdir", rmdir(dir));
 }
 

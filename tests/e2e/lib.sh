@@ -4,7 +4,8 @@
 # (CI) a skip is a failure instead: there the kernel is known to be available.
 #
 # CMake passes the binaries in the environment: BPFEMU_RUN, BPFEMU_PRELOAD_LIB, E2E_HELPER,
-# FLOWCOUNT, E2E_STATIC, BPFTOOL, E2E_VERSION.
+# FLOWCOUNT, E2E_STATIC, BPFTOOL, E2E_VERSION; for the seccomp supervisor E2E_HELPER_STATIC,
+# E2E_SUPERV, LIBBPF_STATIC, GOCLIENT, GOCLIENT_CGO.
 
 set -u
 
@@ -50,7 +51,8 @@ e2e_setup() {
 	stage=$tmp/stage
 	mkdir -p "$stage/bin" "$stage/lib"
 	local b
-	for b in "${BPFEMU_RUN:-}" "${E2E_HELPER:-}" "${FLOWCOUNT:-}" "${E2E_STATIC:-}"; do
+	for b in "${BPFEMU_RUN:-}" "${E2E_HELPER:-}" "${FLOWCOUNT:-}" "${E2E_STATIC:-}" "${E2E_HELPER_STATIC:-}" \
+		"${E2E_SUPERV:-}" "${LIBBPF_STATIC:-}" "${GOCLIENT:-}" "${GOCLIENT_CGO:-}"; do
 		[ -n "$b" ] && cp "$b" "$stage/bin/"
 	done
 	if [ -n "${BPFEMU_PRELOAD_LIB:-}" ]; then
@@ -92,4 +94,37 @@ emulated() {
 # The kernel side: root, without any emulator variables.
 on_kernel() {
 	env -u LD_PRELOAD -u BPFEMU_TRACE -u BPFEMU_DEBUGLEVEL "$@"
+}
+
+# A directory on a mounted bpffs for the kernel side, removed on exit; skip without one.
+need_bpffs() {
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || skip "no bpffs mounted at /sys/fs/bpf for the kernel side"
+}
+
+# The seccomp supervisor's clients are statically linked (libc.a) or Go programs.
+need_static() {
+	local v
+	for v in "$@"; do
+		[ -n "${!v:-}" ] || skip "$v was not built (static clients need libc.a; see tests/e2e/CMakeLists.txt)"
+	done
+}
+
+# Runs $1 on the kernel as root and as nobody under bpfemu-run with the rest of the arguments,
+# compares what both print, and fails with both outputs shown if they differ. RUN_OPTS: options
+# for bpfemu-run.
+compare_runs() {
+	local label=$1 rc
+	shift
+	on_kernel "$@" >"$tmp/kernel.out" 2>"$tmp/kernel.err" ||
+		fail "$label on the kernel as root: $(cat "$tmp/kernel.out" "$tmp/kernel.err")"
+	as_nobody "$stage/bin/bpfemu-run" ${RUN_OPTS:-} -- "$@" >"$tmp/emu.out" 2>"$tmp/emu.err"
+	rc=$?
+	if [ $rc != 0 ] || ! diff -u "$tmp/kernel.out" "$tmp/emu.out" >"$tmp/diff"; then
+		echo "--- kernel (root) vs +++ bpfemu-run ${RUN_OPTS:-}(nobody), exit $rc:"
+		diff -u "$tmp/kernel.out" "$tmp/emu.out"
+		echo "stderr under bpfemu-run:"
+		cat "$tmp/emu.err"
+		fail "$label under bpfemu-run differs from the kernel"
+	fi
+	echo "ok   $label: $(wc -l <"$tmp/emu.out") lines, the same as on the kernel"
 }

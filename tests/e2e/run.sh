@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bpfemu-run itself: exit status as env(1)/nice(1)/timeout(1) (125 its own failure, 126 cannot run,
 # 127 not found, else the program's), --help and --version, the environment it hands over, and the
-# warning for statically linked programs. Needs neither root nor bpf(): it never reaches a map.
+# choice of the seccomp supervisor for statically linked programs. Needs neither root nor bpf(): it
+# never reaches a map.
 . "$(dirname "$0")/lib.sh"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-e2e-run.XXXXXX") || fail "mktemp"
@@ -85,8 +86,8 @@ status 143 "killed by SIGTERM" bash -c '"$@"' _ "$run" sh -c 'kill -TERM $$'
 
 # --help documents every option and variable, --version the version
 status 0 "--help" "$run" --help
-for w in --trace --debug --bpffs --nr-cpus --preload --help --version \
-	BPFEMU_TRACE BPFEMU_DEBUGLEVEL BPFEMU_BPFFS BPFEMU_NR_CPUS BPFEMU_PRELOAD BPFEMU_STATE_DIR LD_PRELOAD; do
+for w in --trace --debug --bpffs --nr-cpus --preload --seccomp --help --version \
+	BPFEMU_MODE BPFEMU_TRACE BPFEMU_DEBUGLEVEL BPFEMU_BPFFS BPFEMU_NR_CPUS BPFEMU_PRELOAD BPFEMU_STATE_DIR LD_PRELOAD; do
 	expect "--help mentions $w" grep -q -- "$w" "$tmp/out"
 done
 expect "--help mentions the exit statuses" grep -q "125" "$tmp/out"
@@ -113,24 +114,48 @@ expect "variables pass through unchanged" out_is "$(printf '5\n/x')"
 status 0 "an option wins over its variable" env BPFEMU_NR_CPUS=5 "$run" --nr-cpus=7 printenv BPFEMU_NR_CPUS
 expect "an option wins over its variable: 7" out_is 7
 
-# statically linked programs: a warning (the preload cannot reach them), and they still run
+# statically linked programs: the preload cannot reach them, so they run under the seccomp
+# supervisor (no warning), and their status is passed on as exec would
 status 0 "dynamic program" "$run" true
 expect "dynamic program: no warning" err_empty
 if [ -n "${E2E_STATIC:-}" ]; then
-	status 3 "static program runs, its status passed on" "$run" "$E2E_STATIC"
-	expect "static program: warns" err_has "statically linked"
-	expect "static program: names it" err_has "$E2E_STATIC"
-	expect "static program: the warning is one line" test "$(wc -l <"$tmp/err")" = 1
-	expect "static program: its output" out_is "static program ran"
+	status 3 "static program runs supervised, its status passed on" "$run" "$E2E_STATIC"
+	expect "static program: no warning" err_empty
+	expect "static program: its output" grep -q "static program ran" "$tmp/out"
+	expect "static program: its bpf() call answered (a map)" grep -q "bpf: a map" "$tmp/out"
+	status 3 "static program, --debug=1" "$run" --debug=1 "$E2E_STATIC"
+	expect "--debug=1 says why the supervisor runs it" err_has "statically linked: the seccomp supervisor"
 	status 3 "static program found through PATH" env PATH="$(dirname "$E2E_STATIC"):$PATH" "$run" "$(basename "$E2E_STATIC")"
-	expect "static program through PATH: warns" err_has "statically linked"
+	expect "static program through PATH: no warning" err_empty
 	printf '#!%s\n' "$E2E_STATIC" >"$tmp/script"
 	chmod 755 "$tmp/script"
-	status 3 "script with a static interpreter" "$run" "$tmp/script"
-	expect "script with a static interpreter: warns" err_has "statically linked"
+	status 3 "script with a static interpreter" "$run" --debug=1 "$tmp/script"
+	expect "script with a static interpreter: supervised" err_has "statically linked: the seccomp supervisor"
+	# --preload forces the preload, which warns that it cannot reach the program
+	status 3 "--preload on a static program" "$run" --preload "$E2E_STATIC"
+	expect "--preload on a static program: warns" err_has "statically linked"
+	expect "--preload on a static program: names it" err_has "$E2E_STATIC"
+	status 3 "BPFEMU_MODE=preload on a static program" env BPFEMU_MODE=preload "$run" "$E2E_STATIC"
+	expect "BPFEMU_MODE=preload: warns" err_has "statically linked"
 else
 	echo "note: no static test program (it needs libc.a from libc6-dev, and no sanitizers): static-program checks not run"
 fi
+# the supervisor forced, on any program: exit statuses as exec gives them
+status 4 "--seccomp: the program's status" "$run" --seccomp sh -c 'exit 4'
+status 0 "--seccomp: no LD_PRELOAD" env -u LD_PRELOAD "$run" --seccomp sh -c '[ -z "${LD_PRELOAD:-}" ]'
+status 127 "--seccomp: program not found" "$run" --seccomp bpfemu-e2e-no-such-program
+expect "--seccomp: program not found: says so" err_has "bpfemu-e2e-no-such-program"
+printf 'not a program\n' >"$tmp/noexec"
+status 126 "--seccomp: program not executable" "$run" --seccomp "$tmp/noexec"
+status 143 "--seccomp: killed by SIGTERM" bash -c '"$@"' _ "$run" --seccomp sh -c 'kill -TERM $$'
+status 143 "--seccomp: SIGTERM to bpfemu-run reaches the program" bash -c \
+	'"$@" & sleep 1; kill -TERM $!; wait $!' _ "$run" --seccomp sleep 30
+status 5 "BPFEMU_MODE=seccomp" env BPFEMU_MODE=seccomp "$run" sh -c 'exit 5'
+status 125 "BPFEMU_MODE invalid" env BPFEMU_MODE=fast "$run" true
+expect "BPFEMU_MODE invalid: names it" err_has "BPFEMU_MODE"
+status 125 "--seccomp with --diff" "$run" --seccomp --diff true
+expect "--seccomp with --diff: says why" err_has "seccomp supervisor"
+status 0 "nested --seccomp: served by the outer supervisor" "$run" --seccomp "$run" --seccomp true
 printf '#!/bin/sh\nexit 0\n' >"$tmp/dynscript"
 chmod 755 "$tmp/dynscript"
 status 0 "script with a dynamic interpreter" "$run" "$tmp/dynscript"

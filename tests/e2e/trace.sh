@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bpfemu-run --trace: one strace-like line per intercepted bpf() call, to a file or to stderr; the
 # same through BPFEMU_TRACE; nothing at all without it. e2e_helper trace makes a fixed sequence of
-# calls whose arguments and results are known.
+# calls whose arguments and results are known. With "static", its statically linked copy, whose
+# calls the seccomp supervisor answers and traces with the program's pid and fd numbers.
 . "$(dirname "$0")/lib.sh"
+e2e_name="$e2e_name${1:+.$1}"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB E2E_HELPER
+[ "${1:-}" = static ] && need_static E2E_HELPER_STATIC
 need_root_and_bpf
 e2e_setup
 
@@ -51,6 +54,7 @@ check_trace() { # file, pid, fd, label
 }
 
 helper=$stage/bin/e2e_helper
+[ "${1:-}" = static ] && helper=$stage/bin/e2e_helper_static
 t=$tmp/nobody/trace.log
 
 # --trace=FILE: the lines go to the file, nothing to stderr

@@ -17,6 +17,9 @@
  * operations, each one opcode byte followed by its operands; see run_op().
  */
 #define _GNU_SOURCE
+#include <ftw.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -579,16 +582,46 @@ static void run_op(uint8_t opc)
 	}
 }
 
+/* The emulator's files live where no other run's do: in FUZZ_MAPS_DIR (tests/fuzz/run.sh makes it
+ * and removes it, also when killed), else in a directory of our own removed at exit. */
+static char own_dir[PATH_MAX];
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	remove(p);
+	return 0;
+}
+
+static void remove_own_dir(void)
+{
+	if (own_dir[0])
+		nftw(own_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/tmp/bpfemu-fuzz.XXXXXX", sub[64];
+	const char *given = getenv("FUZZ_MAPS_DIR"), *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], sub[PATH_MAX + 16];
 
 	(void)argc;
 	(void)argv;
-	/* the emulator's files live where no other run's do */
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(2);
+	if (given && *given) {
+		snprintf(dir, sizeof(dir), "%s/state.%d", given, (int)getpid());
+		if (mkdir(dir, 0700)) {
+			perror(dir);
+			exit(2);
+		}
+	} else {
+		snprintf(dir, sizeof(dir), "%s/bpfemu-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			exit(2);
+		}
+		snprintf(own_dir, sizeof(own_dir), "%s", dir);
+		atexit(remove_own_dir);
 	}
 	setenv("BPFEMU_STATE_DIR", dir, 1);
 	snprintf(sub, sizeof(sub), "%s/bpffs", dir);

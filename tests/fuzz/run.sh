@@ -42,6 +42,12 @@ skip() {
 }
 
 command -v clang >/dev/null || skip "clang is not installed (libFuzzer comes with it)"
+# Everything the runs write outside the build directory lives here, removed on exit (bash runs
+# the EXIT trap when a signal ends it too): the fuzz target's emulator state (FUZZ_MAPS_DIR; each
+# run of it made a /tmp/bpfemu-fuzz.XXXXXX it never removed), the self-test's scratch corpora.
+work=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-fuzz-run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export FUZZ_MAPS_DIR=$work
 echo "=== fuzz: build $build"
 CC=clang cmake -S "$src/tests/fuzz" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
@@ -68,7 +74,7 @@ fi
 
 if [ "$mode" = self-test ]; then
 	for fault in getnext-skip delete-errno lookup-byte; do
-		empty=$(mktemp -d)
+		empty=$(mktemp -d "$work/selftest.XXXXXX")
 		set +e
 		out=$(BPFEMU_FAULT=$fault nice -n 10 "$fz" "${common[@]}" -max_total_time=120 \
 			-artifact_prefix="$empty/" "$empty" "$src/tests/fuzz/corpus" 2>&1)

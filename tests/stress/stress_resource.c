@@ -12,9 +12,10 @@
  *  fsize    RLIMIT_FSIZE below a map's size: the map file cannot grow, the call fails with ENOMEM
  *           (the kernel has no such limit and would succeed; ENOMEM is its answer for memory it
  *           cannot get) and the SIGXFSZ the kernel sends for the file never kills the caller.
- *  bpffs    an unusable BPFEMU_BPFFS root, or one too full for the map (a 64 KiB tmpfs, in a
- *           private mount namespace where that is permitted): maps fall back to memory files and
- *           work, and a map touching every page never meets SIGBUS.
+ *  bpffs    an unusable BPFEMU_BPFFS root (one that cannot be created) is refused: MAP_CREATE
+ *           fails with the check's errno and nothing is left behind; a root too full for the map
+ *           (a 64 KiB tmpfs, in a private mount namespace where that is permitted): maps fall
+ *           back to memory files and work, and a map touching every page never meets SIGBUS.
  *
  * Parts that change process-wide state run in a child: this program re-executes itself with a
  * part's name as argv[1].
@@ -58,6 +59,11 @@ static bool have_kernel(void)
 		kernel_ok = fd >= 0;
 		if (fd >= 0)
 			close(fd);
+		if (!kernel_ok && getenv("BPFEMU_REQUIRE_KERNEL") && !strcmp(getenv("BPFEMU_REQUIRE_KERNEL"), "1")) {
+			printf("FAIL: bpf() not permitted here (%s) and BPFEMU_REQUIRE_KERNEL=1: the kernel comparison "
+			       "must run\n", strerror(-fd));
+			exit(1);
+		}
 		if (!kernel_ok)
 			printf("  (bpf() not permitted here: %s; no kernel comparison)\n", strerror(-fd));
 	}
@@ -397,13 +403,16 @@ static void part_bpffs_unusable(void)
 {
 	int fds = count_fds(), fd = map_create(EMU_MAP_HASH, 8, 1024, 2048, 0);
 
-	CHECK(fd >= 0, "unusable bpffs root: create gives %s, want a map in a memory file", strerror(-fd));
-	if (fd >= 0) {
-		use_map(fd, 2048, "unusable bpffs root");
+	/* a root below a regular file: refused by the state directory checks (core/statedir.c) */
+	CHECK(fd == -ENOTDIR, "unusable bpffs root: create gives %s, want ENOTDIR", fd >= 0 ? "a map" : strerror(-fd));
+	if (fd >= 0)
 		close(fd);
-	}
+	fd = map_create(EMU_MAP_ARRAY, 4, 4, 1, 0);
+	CHECK(fd == -ENOTDIR, "unusable bpffs root, second create: %s, want ENOTDIR", fd >= 0 ? "a map" : strerror(-fd));
+	if (fd >= 0)
+		close(fd);
 	CHECK(count_fds() == fds, "unusable bpffs root: %d fds before, %d after", fds, count_fds());
-	printf("  bpffs: an unusable root (%s) falls back to memory files\n", getenv("BPFEMU_BPFFS"));
+	printf("  bpffs: an unusable root (%s) is refused: ENOTDIR\n", getenv("BPFEMU_BPFFS"));
 }
 
 static void part_bpffs_full(const char *dir)
@@ -413,7 +422,7 @@ static void part_bpffs_full(const char *dir)
 	struct footprint fp;
 
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("bpfemu-test", dir, "tmpfs", 0, "size=64k")) {
+	    mount("bpfemu-test", dir, "tmpfs", 0, "size=64k,mode=0700")) {
 		printf("  bpffs: full root not tested (no private tmpfs here: %s)\n", strerror(errno));
 		return;
 	}
@@ -481,11 +490,12 @@ static int run_child(const char *self, const char *part, char *const extra_env[]
 
 int main(int argc, char **argv)
 {
-	char tmp[] = "/tmp/bpfemu-res-XXXXXX", sub[4096], state[4096], notdir[4096];
-	const char *self = "/proc/self/exe";
+	char tmp[1024], sub[4096], state[4096], notdir[4096];
+	const char *self = "/proc/self/exe", *tmpdir = getenv("TMPDIR");
 	int fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(tmp, sizeof(tmp), "%s/bpfemu-res-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	report_init();
 	alarm(300);
 	if (argc > 1) { /* a part, in its own process */

@@ -291,14 +291,14 @@ START_TEST(not_emulated_command_eopnotsupp_one_line)
 
 	memset(&a, 0, sizeof(a));
 	capture_start(&c);
-	ERR(ubpf(EMU_BPF_PROG_ATTACH, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
-	ERR(ubpf(EMU_BPF_PROG_ATTACH, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
-	ERR(ubpf(EMU_BPF_LINK_CREATE, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
+	ERR(ubpf(EMU_BPF_PROG_QUERY, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
+	ERR(ubpf(EMU_BPF_PROG_QUERY, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
+	ERR(ubpf(EMU_BPF_TASK_FD_QUERY, a.b, EMU_ATTR_SIZE), EOPNOTSUPP);
 	/* unknown commands are the kernel's EINVAL and say nothing */
 	ERR(ubpf(EMU_BPF_NR_CMDS, a.b, EMU_ATTR_SIZE), EINVAL);
 	capture_end(&c, out, sizeof(out));
 	ck_assert_msg(count_lines(out) == 2, "stderr: [%s]", out);
-	ck_assert_msg(strstr(out, "BPF_PROG_ATTACH") && strstr(out, "BPF_LINK_CREATE"), "stderr: [%s]", out);
+	ck_assert_msg(strstr(out, "BPF_PROG_QUERY") && strstr(out, "BPF_TASK_FD_QUERY"), "stderr: [%s]", out);
 	ck_assert_msg(strstr(out, "bpfemu") != NULL, "stderr: [%s]", out);
 }
 END_TEST

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential mode: writes through an mmapable array's mapping. A program that stores into the
+ * mapping of a BPF_F_MMAPABLE array changes the emulated map without any bpf() call, so the
+ * kernel's mirror never sees the store and the next lookup would show a divergence that is not
+ * one. So, before each compared call on such a map, every value that changed since the end of the
+ * last compared call on it (a change no compared call made: a store through a mapping, in this
+ * process or another) is copied into the mirror through the kernel map's own mapping, and counted
+ * in the summary; after the call, the emulated values are taken again as the reference.
+ *
+ * A value changed by a compared call is in the reference, so a wrong write by the emulator's own
+ * update still shows as a divergence at the next lookup. The reference of a mirror found after the
+ * fact (another process's map) is the kernel's values when it was found. A store made through a
+ * mapping while a call runs, in another thread, is taken into the reference uncopied: two threads
+ * racing on one map are outside what --diff compares (README).
+ */
+#include "diffmode.h"
+
+static void *raw_mmap(size_t len, int prot, int fd, off_t off)
+{
+	long r = dm_real_syscall(SYS_mmap, 0L, (long)len, (long)prot, (long)MAP_SHARED, (long)fd, (long)off);
+
+	return r == -1 ? NULL : (void *)r;
+}
+
+/* Both sides' values mapped, and the reference taken: false if this map has no mapping to follow. */
+static bool setup(struct mirror *m, int efd)
+{
+	uint64_t len = (uint64_t)m->max_entries * emu_round_up(m->value_size, 8);
+	off_t foff;
+
+	if (m->mapping_tried)
+		return m->snap != NULL;
+	m->mapping_tried = true;
+	if (m->type != EMU_MAP_ARRAY || !(m->map_flags & EMU_F_MMAPABLE) || !len)
+		return false;
+	len = emu_round_up64(len, PAGE);
+	if (len > SHADOW_MAX) {
+		dm_note("an mmapable array of %llu bytes: stores through its mapping are not carried to the kernel "
+			"(larger than %u MiB)", (unsigned long long)len, SHADOW_MAX >> 20);
+		return false;
+	}
+	m->vlen = (size_t)len;
+	if (emu_map_mmap_check(efd, m->vlen, PROT_READ, MAP_SHARED, 0, &foff) ||
+	    !(m->ev = raw_mmap(m->vlen, PROT_READ, efd, foff)) ||
+	    !(m->kv = raw_mmap(m->vlen, PROT_READ | PROT_WRITE, m->kfd, 0)) || !(m->snap = malloc(m->vlen))) {
+		dm_mapping_release(m);
+		m->mapping_tried = true;
+		return false;
+	}
+	memcpy(m->snap, m->kv, m->vlen);
+	return true;
+}
+
+void dm_mapping_sync(struct mirror *m, int efd)
+{
+	size_t stride;
+
+	if (!m || !setup(m, efd))
+		return;
+	stride = emu_round_up(m->value_size, 8);
+	for (size_t off = 0; off + stride <= m->vlen; off += stride) {
+		if (!memcmp(m->ev + off, m->snap + off, stride))
+			continue;
+		memcpy(m->kv + off, m->ev + off, stride);
+		dm_st.mapping_writes++;
+	}
+}
+
+void dm_mapping_snapshot(struct mirror *m)
+{
+	if (m && m->snap)
+		memcpy(m->snap, m->ev, m->vlen);
+}
+
+void dm_mapping_release(struct mirror *m)
+{
+	if (m->ev)
+		munmap(m->ev, m->vlen);
+	if (m->kv)
+		munmap(m->kv, m->vlen);
+	free(m->snap);
+	m->ev = m->kv = m->snap = NULL;
+	m->mapping_tried = false;
+}
