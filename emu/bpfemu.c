@@ -52,7 +52,9 @@ EMU_API int bpfemu_map_check(int fd)
 	err = emu_map_get(fd, &m, &mode);
 	if (err)
 		return ret_errno(err);
-	err = m->ops->check ? m->ops->check(m) : 0;
+	err = emu_map_check_file(m);
+	if (!err && m->ops->check)
+		err = m->ops->check(m);
 	emu_map_put(m);
 	return ret_errno(err);
 }
@@ -69,21 +71,21 @@ EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const
 	if (err)
 		return ret_errno(err);
 	/* hash keys may be far larger than any stack buffer */
-	if (m->hdr->key_size > sizeof(kstack))
-		kbuf = malloc(m->hdr->key_size);
+	if (m->key_size > sizeof(kstack))
+		kbuf = malloc(m->key_size);
 	if (!m->ops->lookup_percpu) {
 		err = -EINVAL;
 	} else if (!kbuf) {
 		err = -ENOMEM;
 	} else {
-		err = emu_copy_from_user(kbuf, key, m->hdr->key_size);
+		err = emu_copy_from_user(kbuf, key, m->key_size);
 		if (!err) {
 			unsigned char vbuf[32768];
 
 			err = m->ops->lookup_percpu(m, kbuf, vbuf, opts->cpu);
 			if (!err) {
 				emu_value_clear_fields_slot(m, vbuf); /* BTF special fields: never the caller's */
-				err = emu_copy_to_user(value, vbuf, m->hdr->value_size);
+				err = emu_copy_to_user(value, vbuf, m->value_size);
 			}
 		}
 	}

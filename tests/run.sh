@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: builds bpfemu (plain, then ASan+UBSan) and runs every suite in each build;
 # the portable path (here, and cross-built for aarch64 under qemu-user); then the concurrency
-# tests (ctest -L stress) under ThreadSanitizer, and the differential fuzzer.
+# tests (ctest -L stress) under ThreadSanitizer, the differential fuzzer and the map-file fuzzer.
 # Differential tests skip (exit 77, reason printed) where bpf() is not permitted; with
 # BPFEMU_REQUIRE_KERNEL=1 (CI) a skip is a failure instead.
 set -euo pipefail
@@ -46,12 +46,13 @@ cross() {
 }
 cross
 # ThreadSanitizer: the concurrency tests, which are what it can find anything in.
-LABEL=stress TARGETS="stress_ops stress_kill stress_resource" \
+LABEL=stress TARGETS="stress_ops stress_kill stress_resource mapfile_corrupt" \
   run_build "$src/build-tsan" -DBPFEMU_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug -DBPFEMU_TEST_HOOKS=ON
 
-# The differential fuzzer (clang's libFuzzer, its own build): first proof that it catches each
-# planted fault, then a bounded run from the seed corpus; any divergence or crash fails. It skips
-# (reason printed) without clang or bpf(), and fails instead under BPFEMU_REQUIRE_KERNEL=1.
+# The fuzzers (clang's libFuzzer, their own build): first proof that each catches its planted
+# faults, then a bounded run from its seed corpus; any divergence, crash, sanitizer report or hang
+# fails. They skip (reason printed) without clang (the differential one also without bpf()), and
+# fail instead under BPFEMU_REQUIRE_KERNEL=1.
 fuzz() {
   local rc=0
   "$src/tests/fuzz/run.sh" "$@" || rc=$?
@@ -59,6 +60,15 @@ fuzz() {
 }
 fuzz --self-test
 fuzz --time="${BPFEMU_FUZZ_TIME:-150}"
+# The map-file fuzzer (a map file as input: mutated, opened, used; no kernel needed): proof that
+# it finds a missing bounds check (planted fault mapfile-nocheck), then a bounded run.
+fuzz_mapfile() {
+  local rc=0
+  "$src/tests/fuzz/run_mapfile.sh" "$@" || rc=$?
+  [ "$rc" = 77 ] || return "$rc"
+}
+fuzz_mapfile --self-test
+fuzz_mapfile --time="${BPFEMU_FUZZ_MAPFILE_TIME:-60}"
 
 echo "=== nothing left behind"
 left=$(ls -A "$suite_tmp")

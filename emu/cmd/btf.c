@@ -81,7 +81,7 @@ static bool btf_id_of(int fd, uint32_t *id, bool *from_map)
 	}
 	if (emu_map_get(fd, &m, &mode))
 		return false;
-	*id = m->hdr->btf_id;
+	*id = m->btf_id;
 	*from_map = true;
 	emu_map_put(m);
 	return *id != 0;
@@ -159,7 +159,7 @@ static int btf_fd_from(const struct fd_ctx *c)
 	close(fd);
 	if (err)
 		return -ENOENT;
-	fd = emu_btf_obj_new(m->base + m->hdr->btf_off, m->hdr->btf_size, m->hdr->btf_id);
+	fd = emu_btf_obj_new(m->base + m->btf_off, m->btf_size, m->btf_id);
 	emu_map_put(m);
 	return fd;
 }

@@ -101,14 +101,14 @@ static int mmap_checks(struct emu_map *m, int mode, size_t len, int prot, int fl
 		return -EINVAL;
 	}
 	/* bpf_map_mmap: no mmap op, or a value with special fields (BTF), is ENOTSUPP first */
-	if (!m->ops->mmap_range || m->hdr->nr_fields)
+	if (!m->ops->mmap_range || m->nr_fields)
 		return -EMU_ENOTSUPP;
 	if (!shared)
 		return -EINVAL;
 	if (prot & PROT_WRITE) {
 		if (__atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
 			return -EPERM;
-		if (m->hdr->map_flags & EMU_F_RDONLY_PROG)
+		if (m->map_flags & EMU_F_RDONLY_PROG)
 			return -EACCES;
 	}
 	err = m->ops->mmap_range(m, &data_off, &data_len);
@@ -281,7 +281,7 @@ static bool mapped_writable(struct emu_map *m)
 	bool found = false;
 	DIR *d;
 
-	if (!m->ops->mmap_range || !(m->hdr->map_flags & EMU_F_MMAPABLE))
+	if (!m->ops->mmap_range || !(m->map_flags & EMU_F_MMAPABLE))
 		return false;
 	/* only a map some front end mapped writable (the /proc walk reads every process's maps:
 	 * ~18 ms as root among 145 processes here) */
@@ -311,7 +311,7 @@ int emu_cmd_map_freeze(struct emu_attr *a, union bpf_attr *uattr)
 	err = emu_map_get((int)attr_u32(a, 0), &m, &mode);
 	if (err)
 		return err;
-	if (m->hdr->nr_fields) {
+	if (m->nr_fields) {
 		err = -EMU_ENOTSUPP;
 	} else if (!emu_can_write(m, mode)) {
 		err = -EPERM;

@@ -78,7 +78,7 @@ int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	uint32_t len = attr_u32(a, INFO_LEN), n;
 	unsigned char *uinfo = attr_ptr(a, INFO_PTR);
 	int fd = (int)attr_u32(a, INFO_FD);
-	const struct emu_map_hdr *h;
+	const struct emu_map *h;
 	struct emu_map *m;
 	struct stat st;
 	int err, mode;
@@ -105,8 +105,9 @@ int emu_cmd_obj_get_info(struct emu_attr *a, union bpf_attr *uattr)
 	if (err)
 		goto out;
 
-	/* Fields the kernel does not fill for these maps keep the caller's bytes. */
-	h = m->hdr;
+	/* Fields the kernel does not fill for these maps keep the caller's bytes. The shape is the
+	 * view's, checked when the file was adopted. */
+	h = m;
 	memcpy(info + 0, &h->map_type, 4);
 	memcpy(info + 4, &h->id, 4);
 	memcpy(info + 8, &h->key_size, 4);
@@ -149,7 +150,7 @@ int emu_fdinfo(int fd, char *buf, size_t len)
 {
 	struct emu_map *m;
 	int mode, err = emu_map_get(fd, &m, &mode), n;
-	const struct emu_map_hdr *h;
+	const struct emu_map *h;
 
 	if (err) {
 		n = emu_prog_fdinfo(fd, buf, len);
@@ -159,13 +160,13 @@ int emu_fdinfo(int fd, char *buf, size_t len)
 			return snprintf(buf, len, "%s", ""); /* the kernel's stats fd shows no lines of its own */
 		return emu_btf_fdinfo(fd, buf, len);
 	}
-	h = m->hdr;
+	h = m;
 	n = snprintf(buf, len,
 		     "map_type:\t%u\nkey_size:\t%u\nvalue_size:\t%u\nmax_entries:\t%u\n"
 		     "map_flags:\t0x%x\nmap_extra:\t0x%llx\nmemlock:\t%llu\nmap_id:\t%u\nfrozen:\t%u\n",
 		     h->map_type, h->key_size, h->value_size, h->max_entries, h->map_flags,
 		     (unsigned long long)h->map_extra, (unsigned long long)m->ops->memlock(m), h->id,
-		     __atomic_load_n(&h->frozen, __ATOMIC_ACQUIRE) ? 1u : 0u);
+		     __atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE) ? 1u : 0u);
 	emu_map_put(m);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }

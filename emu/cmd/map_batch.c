@@ -89,8 +89,8 @@ static bool lock_flag(const struct emu_attr *a)
  * through private copies (under each value's spin lock with BPF_F_LOCK), their fields zeroed,
  * and the run points at those. Lock held. false: no memory for them.
  */
-static bool run_private_values(struct emu_map *m, struct emu_bucket_run *r, bool locked_copy, char **buf,
-			       size_t *cap)
+static int run_private_values(struct emu_map *m, struct emu_bucket_run *r, bool locked_copy, char **buf,
+			      size_t *cap)
 {
 	uint32_t n = r->nr ? r->end[r->nr - 1] : 0, vs = m->value_bytes;
 
@@ -98,21 +98,21 @@ static bool run_private_values(struct emu_map *m, struct emu_bucket_run *r, bool
 		char *nb = realloc(*buf, (size_t)n * vs);
 
 		if (!nb)
-			return false;
+			return -ENOMEM;
 		*buf = nb;
 		*cap = (size_t)n * vs;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		char *v = *buf + (size_t)i * vs;
 
-		if (locked_copy)
-			emu_value_read_locked(m, r->values[i], v);
-		else
+		if (!locked_copy)
 			memcpy(v, r->values[i], vs);
+		else if (emu_value_read_locked(m, r->values[i], v))
+			return -EUCLEAN; /* a spin lock no one can hold (named) */
 		emu_value_clear_fields(m, v);
 		r->values[i] = v;
 	}
-	return true;
+	return 0;
 }
 
 struct run_buf {
@@ -150,7 +150,7 @@ static bool run_grow(struct emu_bucket_run *r, struct run_buf *heap, uint32_t n)
  */
 static int lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool del)
 {
-	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes;
+	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes;
 	uint32_t batch = 0, total = 0, kbucket[RUN_STACK], kend[RUN_STACK];
 	const void *uin = attr_ptr(a, BA_IN), *kkeys[RUN_STACK], *kvalues[RUN_STACK];
 	struct emu_bucket_run r = { .keys = kkeys, .values = kvalues, .bucket = kbucket, .end = kend,
@@ -186,9 +186,8 @@ static int lookup_buckets(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		}
 		first = false;
-		if (m->hdr->nr_fields && !run_private_values(m, &r, lock_flag(a), &vbuf, &vcap)) {
+		if (m->nr_fields && (err = run_private_values(m, &r, lock_flag(a), &vbuf, &vcap))) {
 			emu_map_unlock(m);
-			err = -ENOMEM;
 			break;
 		}
 		s = emu_copy_run_to_user(attr_u64(a, BA_KEYS), attr_u64(a, BA_VALUES), total, &r, ks, vs);
@@ -248,7 +247,7 @@ int emu_batch_lookup_and_delete_buckets(struct emu_map *m, const struct emu_attr
 static int lookup_runs(struct emu_map *m, const struct emu_attr *a, uint32_t max, char **prev, char *prev_buf,
 		       uint32_t *cp)
 {
-	uint32_t ks = m->hdr->key_size, vs = m->value_bytes, done = 0;
+	uint32_t ks = m->key_size, vs = m->value_bytes, done = 0;
 	const void *values[RUN_STACK];
 	char keys[RUN_STACK * RUN_KEY_MAX];
 	int err = 0;
@@ -288,13 +287,13 @@ static int lookup_runs(struct emu_map *m, const struct emu_attr *a, uint32_t max
  */
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
 {
-	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
+	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes, cp;
 	const void *uin = attr_ptr(a, BA_IN);
 	char *buf, *prev_buf, *key, *prev = NULL, *value;
 	struct held h = { .m = m };
 	int err;
 
-	bool fields = m->hdr->nr_fields != 0;
+	bool fields = m->nr_fields != 0;
 
 	if (!elem_flags_ok(m, a))
 		return -EINVAL; /* `flags` is not looked at by the generic batches */
@@ -319,7 +318,7 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 	err = 0;
 	/* values with special fields (BTF) go element by element, as the kernel's generic batch:
 	 * get_next_key, then a lookup whose copy is cleared of them */
-	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->hdr->map_flags & EMU_F_MMAPABLE) && !fields) {
+	if (m->ops->batch_next_run && ks <= RUN_KEY_MAX && !(m->map_flags & EMU_F_MMAPABLE) && !fields) {
 		err = lookup_runs(m, a, max, &prev, prev_buf, &cp);
 		if (err && err != -ENOENT)
 			goto out;
@@ -380,7 +379,7 @@ out:
  * locked ops the map lock is held across elements. */
 static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr, bool update)
 {
-	uint32_t max = attr_u32(a, BA_COUNT), ks = m->hdr->key_size, vs = m->value_bytes, cp;
+	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes, cp;
 	uint64_t flags = attr_u64(a, BA_ELEM_FLAGS);
 	bool locked = update ? m->ops->update_locked != NULL : m->ops->delete_locked != NULL;
 	struct held h = { .m = m };
@@ -407,7 +406,7 @@ static int generic_modify(struct emu_map *m, const struct emu_attr *a, union bpf
 			break;
 		if (update && emu_copy_from_user(value, uoff(a, BA_VALUES, cp, vs), vs))
 			break;
-		if (update && m->hdr->nr_fields) /* never the caller's (core/value.h) */
+		if (update && m->nr_fields) /* never the caller's (core/value.h) */
 			emu_value_clear_fields(m, value);
 		if (!locked)
 			err = update ? m->ops->update(m, key, value, flags) : m->ops->delete(m, key);

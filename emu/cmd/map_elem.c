@@ -45,7 +45,7 @@ static void bounce_put(struct bounce *b)
 /* The kernel's key copy: key_size bytes, or for keyless maps a NULL key and nothing else. */
 static int copy_key(const struct emu_map *m, const void *ukey, struct bounce *b, void **key)
 {
-	uint32_t ks = m->hdr->key_size;
+	uint32_t ks = m->key_size;
 
 	if (!ks) {
 		*key = NULL;
@@ -106,7 +106,7 @@ static inline int lock_flag_ok(const struct elem_call *c, uint64_t flags)
  * (core/value.h): zeroed in what the caller gets and in what the family is given. */
 static inline void clear_fields(const struct elem_call *c)
 {
-	if (__builtin_expect(c->m->hdr->nr_fields != 0, 0))
+	if (__builtin_expect(c->m->nr_fields != 0, 0))
 		emu_value_clear_fields(c->m, c->val);
 }
 
@@ -199,19 +199,19 @@ int emu_cmd_map_get_next_key(struct emu_attr *a, union bpf_attr *uattr)
 	if (!err && attr_ptr(a, EL_KEY)) /* a NULL key asks for the first one */
 		err = elem_key(&c, a);
 	if (!err)
-		err = elem_value_buf(&c, c.m->hdr->key_size); /* the next key */
+		err = elem_value_buf(&c, c.m->key_size); /* the next key */
 	if (!err)
 		err = c.m->ops->get_next_key ? c.m->ops->get_next_key(c.m, c.key, c.val) : -EINVAL;
 	if (!err && c.m->ops->batch_buckets && EMU_FAULT("getnext-skip")) { /* hash maps */
 		/* a walk then skips every other element */
-		void *skip = malloc(c.m->hdr->key_size);
+		void *skip = malloc(c.m->key_size);
 
 		if (skip && !c.m->ops->get_next_key(c.m, c.val, skip))
-			memcpy(c.val, skip, c.m->hdr->key_size);
+			memcpy(c.val, skip, c.m->key_size);
 		free(skip);
 	}
 	if (!err)
-		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->hdr->key_size);
+		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->key_size);
 	return elem_end(&c, err);
 }
 

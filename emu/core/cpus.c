@@ -108,7 +108,7 @@ static void nr_cpus_init(void)
 		char *end;
 		unsigned long v = strtoul(env, &end, 10);
 
-		if (!*end && v >= 1 && v <= 4096)
+		if (!*end && v >= 1 && v <= EMU_MAX_CPUS)
 			n = (uint32_t)v;
 		else
 			emu_diag("BPFEMU_NR_CPUS=%s ignored: want a number from 1 to 4096", env);

@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The most CPUs a map is laid out for (the limit of BPFEMU_NR_CPUS; a map file claiming more is
+ * refused). */
+#define EMU_MAX_CPUS 4096u
+
 /* The possible-CPU count per-CPU maps are laid out for (BPFEMU_NR_CPUS overrides it). */
 uint32_t emu_nr_cpus(void);
 

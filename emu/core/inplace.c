@@ -10,6 +10,8 @@
  * only take turns.
  *
  * The area, at inplace_off: EMU_INPLACE_SLOTS slots of whole lines, then one staging area per slot.
+ * A slot's records come from a file other processes write: a dead holder's word and value are
+ * repaired only where they name an element's write word and value (emu_map_value_range_ok).
  */
 #define _GNU_SOURCE /* gettid() */
 #include <sys/syscall.h>
@@ -47,12 +49,12 @@ static uint32_t my_slot(void)
 
 static inline struct slot *slot_at(const struct emu_map *m, uint32_t j)
 {
-	return (struct slot *)(m->base + m->hdr->inplace_off + (uint64_t)j * SLOT_BYTES);
+	return (struct slot *)(m->base + m->inplace_off + (uint64_t)j * SLOT_BYTES);
 }
 
 static inline char *stage_at(const struct emu_map *m, uint32_t j)
 {
-	return m->base + m->hdr->inplace_off + EMU_INPLACE_SLOTS * (uint64_t)SLOT_BYTES + (uint64_t)j * m->hdr->inplace_stage;
+	return m->base + m->inplace_off + EMU_INPLACE_SLOTS * (uint64_t)SLOT_BYTES + (uint64_t)j * m->inplace_stage;
 }
 
 uint64_t emu_inplace_area(uint32_t stage)
@@ -71,10 +73,16 @@ int emu_inplace_init(struct emu_map_hdr *h, char *base)
 	return 0;
 }
 
-static bool in_file(const struct emu_map *m, uint64_t off, uint64_t len)
+_Static_assert(EMU_INPLACE_SLOTS <= EMU_MAX_LOCK_SLOTS, "a gone-word per slot (struct emu_map)");
+
+bool emu_inplace_kinds_ok(const struct emu_map *m)
 {
-	return off >= m->hdr->priv_off && len <= m->size && off <= m->size - len;
+	for (uint32_t j = 0; j < EMU_INPLACE_SLOTS; j++)
+		if (!emu_mutex_kind_ok(&slot_at(m, j)->mu))
+			return false;
+	return true;
 }
+
 
 /*
  * Slot j's holder died (its mutex is ours now, EOWNERDEAD): repair what it left, then mark the
@@ -88,15 +96,19 @@ static void repair(struct emu_map *m, uint32_t j)
 	struct slot *s = slot_at(m, j);
 	uint64_t wo = s->word_off, dst = s->dst, len = s->len;
 
-	if (wo && !(wo % 4) && in_file(m, wo, 4)) {
+	if (wo && emu_map_word_ok(m, wo)) {
 		uint32_t *word = (uint32_t *)(m->base + wo), v = __atomic_load_n(word, __ATOMIC_RELAXED);
 
 		if ((v & (EMU_WORD_LOCKED | EMU_WORD_OWNER)) == (EMU_WORD_LOCKED | j << 1)) {
-			if (dst && len <= m->hdr->inplace_stage && in_file(m, dst, len))
+			if (dst && len <= m->inplace_stage && emu_map_value_range_ok(m, dst, len))
 				memcpy(m->base + dst, stage_at(m, j), len);
+			else if (dst)
+				emu_map_corrupt(m, "writer slot record");
 			__atomic_store_n(word, (v & ~(EMU_WORD_LOCKED | EMU_WORD_OWNER)) + EMU_WORD_SEQ,
 					 __ATOMIC_RELEASE);
 		}
+	} else if (wo) {
+		emu_map_corrupt(m, "writer slot record");
 	}
 	s->dst = 0;
 	s->word_off = 0;
@@ -171,6 +183,26 @@ bool emu_inplace_write(struct emu_map *m, const struct emu_inplace *w, uint32_t 
 	return true;
 }
 
+int emu_inplace_check(struct emu_map *m)
+{
+	for (uint32_t j = 0; j < EMU_INPLACE_SLOTS; j++) {
+		struct slot *s = slot_at(m, j);
+		int err;
+
+		if (emu_lock_looks_free(&s->mu))
+			continue;
+		err = emu_robust_lock(&s->mu, m, &m->lock_gone[1 + j]);
+		if (err == EOWNERDEAD) {
+			repair(m, j);
+			err = 0;
+		}
+		if (err)
+			return emu_map_corrupt(m, "writer slot lock");
+		pthread_mutex_unlock(&s->mu);
+	}
+	return 0;
+}
+
 void emu_inplace_drain(struct emu_map *m)
 {
 	for (uint32_t j = 0; j < EMU_INPLACE_SLOTS; j++) {
@@ -181,13 +213,15 @@ void emu_inplace_drain(struct emu_map *m)
 		if (emu_lock_looks_free(&s->mu))
 			continue;
 #endif
-		err = emu_robust_lock(&s->mu);
+		err = emu_robust_lock(&s->mu, m, &m->lock_gone[1 + j]);
 		if (err == EOWNERDEAD) {
 			repair(m, j);
 			err = 0;
 		}
 		if (!err)
 			pthread_mutex_unlock(&s->mu);
+		else /* a slot no one can hold: no writer at work there, but the file is damaged */
+			emu_map_corrupt(m, "writer slot lock");
 	}
 	/* writers that come now see the lock taken and stay away until it is released */
 	__atomic_store_n(&m->hdr->inplace_used, 0, __ATOMIC_RELAXED);

@@ -53,6 +53,11 @@ static inline bool emu_inplace_maybe_used(struct emu_map_hdr *h)
 	return __atomic_load_n(&h->inplace_used, __ATOMIC_RELAXED);
 #endif
 }
+/* Whether every slot's mutex is of the robust, shared kind (adoption of a file). */
+bool emu_inplace_kinds_ok(const struct emu_map *m);
+/* bpfemu_map_check: every slot taken and released once (a dead holder's write repaired); -EUCLEAN
+ * for one that no thread can hold. */
+int emu_inplace_check(struct emu_map *m);
 /* bytes of the slot area for staging areas of `stage` bytes each, a multiple of 64 (0: none) */
 uint64_t emu_inplace_area(uint32_t stage);
 /* set up the slots of a new map file: inplace_off and inplace_stage set, area zero-filled */

@@ -135,20 +135,67 @@ struct emu_bucket_run {
 	bool done;     /* out: the last bucket was taken, the table is done */
 };
 
-/* A process's view of one map file. */
+/*
+ * A process's view of one map file. The file is shared with every process that maps it, any of
+ * which can write any byte of it (a bug, a raw mmap() of the fd, a copy of the file changed on
+ * disk): nothing in it is trusted. Everything the map's shape decides is copied from the header
+ * when this process first maps the file, checked against the file's size and the type's rules
+ * (emu_map_view_init) and never read from the file again: a field read twice may differ. What
+ * the file holds beyond that (links, list heads, counts, ring indices, redo and slot records) is
+ * checked where it is used, and every walk is bounded; damage found so answers EUCLEAN
+ * (emu_map_corrupt), never an access outside the file or a loop without end.
+ */
+#define EMU_FAM_SIZE 64
+#define EMU_MAX_LOCK_SLOTS 8 /* EMU_INPLACE_SLOTS (core/inplace.h) */
 struct emu_map {
+	/* what every call reads first, on one line: the file, the ops and the shape */
 	struct emu_map_hdr *hdr;
 	char *base;
+	const struct emu_map_ops *ops; /* by the header's type, from the type table: never the file's */
+	char *priv;                    /* the family's state: base + priv_off */
+	uint32_t value_bytes;          /* V: what user buffers hold for one value */
+	uint32_t key_size, max_entries, hash_seed;
+	uint32_t map_type, map_flags, nr_cpus, value_size;
+	/* the family's own geometry (its validate op computes it from the shape) */
+	_Alignas(8) unsigned char fam[EMU_FAM_SIZE];
+
 	size_t size;
-	const struct emu_map_ops *ops;
 	dev_t dev;
 	ino_t ino;
-	uint32_t value_bytes; /* V: what user buffers hold for one value */
-	int refs;             /* calls in progress */
-	int cache_refs;       /* fd-cache slots naming this map */
+	int refs;       /* calls in progress */
+	int cache_refs; /* fd-cache slots naming this map */
+	uint32_t id;
+	uint64_t map_extra;
+	char name[EMU_OBJ_NAME_LEN];
+	uint64_t redo_off;  /* 0: no redo record */
+	uint32_t redo_cap;  /* bytes of its staging area */
+	uint32_t inplace_stage;
+	uint64_t inplace_off; /* 0: no writer slots */
+	/* Where values lie, set by the family's validate op: value k starts at
+	 * data_off + k * data_stride + data_voff, before data_end, and its write word (inplace.h),
+	 * if the family has them, at data_off + k * data_stride + data_woff. A redo or slot record
+	 * that names anything else is not replayed. */
+	uint64_t data_off, data_end;
+	uint32_t data_stride, data_voff, data_woff;
+	/* the value's special fields and the map's BTF (core/value.h), as checked at adoption */
+	uint32_t nr_fields, nr_locks, field_mask;
+	int32_t spin_lock_off;
+	uint32_t btf_id, btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id, btf_size;
+	uint64_t btf_off;
+	struct emu_map_field fields[EMU_MAP_FIELDS_MAX];
+	bool damage_said; /* the one diagnostic of this map's damage was printed */
+	/* lock words found held by no possible owner (emu_robust_lock_wait): the map lock's, then
+	 * one per writer slot */
+	uint32_t lock_gone[1 + EMU_MAX_LOCK_SLOTS];
 };
 
-static inline void *emu_priv(const struct emu_map *m) { return m->base + m->hdr->priv_off; }
+/* value_ptr's answer for a damaged map (no value of the map is there) */
+#define EMU_VALUE_DAMAGED ((void *)(uintptr_t)-1)
+
+/* The family's geometry in m->fam; each family asserts its struct fits EMU_FAM_SIZE. */
+static inline void *emu_fam(const struct emu_map *m) { return (void *)m->fam; }
+
+static inline void *emu_priv(const struct emu_map *m) { return m->priv; }
 
 /* Attributes of a map being created, after the generic checks. */
 struct emu_create {
@@ -176,7 +223,15 @@ struct emu_map_ops {
 	int (*alloc_check)(struct emu_create *c);
 	/* bytes of family state after the header, or the kernel's allocation errno */
 	int (*layout)(const struct emu_create *c, uint64_t *priv_size);
+	/* the family's state in a new file (m's shape is set; its geometry, m->fam, is not yet) */
 	void (*init)(struct emu_map *m);
+	/*
+	 * Adoption of a file (core/map_file.c), for a new map and for every file a process maps:
+	 * compute the family's geometry from m's shape (checked already), never from the file, into
+	 * m->fam; set m->data_*; and check that the file's copy of that geometry agrees. 0, or
+	 * -EINVAL with the name of the first field that does not in *field.
+	 */
+	int (*validate)(struct emu_map *m, const char **field);
 	/* the kernel's own estimate of the map's memory, as fdinfo and bpftool show it */
 	uint64_t (*memlock)(const struct emu_map *m);
 	int (*lookup)(struct emu_map *m, const void *key, void *value);
@@ -198,10 +253,12 @@ struct emu_map_ops {
 	/*
 	 * The value of key inside the map, with the map lock held: what a BPF_F_LOCK copy takes the
 	 * value's spin lock in and copies from or to (core/value.c). NULL if the key is absent
-	 * (arrays: an index past the end). Families whose values may hold a spin lock (HASH, ARRAY).
+	 * (arrays: an index past the end), EMU_VALUE_DAMAGED (named by emu_map_corrupt) if the walk to
+	 * it found damage. Families whose values may hold a spin lock (HASH, ARRAY).
 	 */
 	void *(*value_ptr)(struct emu_map *m, const void *key);
-	/* consistency check: 0 or -EUCLEAN */
+	/* consistency check of the whole structure, bounded: 0, or -EUCLEAN (emu_map_corrupt names
+	 * the first damage found) */
 	int (*check)(struct emu_map *m);
 	/*
 	 * Called with the lock held when its previous holder died inside a critical section:
@@ -292,6 +349,21 @@ const struct emu_map_ops *emu_ops_for_type(uint32_t map_type);
 bool emu_is_percpu_type(uint32_t map_type);
 
 /* core/map_file.c: a map's file, created or adopted, and the process's view of it */
+/*
+ * Damage found in a map file where it is used (a link, a list head, a count, a ring index out of
+ * range, a walk longer than the map): -EUCLEAN for the caller to answer, and one diagnostic per
+ * map naming it and the field. Out of line and cold: the checks that call it are a compare each
+ * on the fast paths.
+ */
+int emu_map_corrupt(struct emu_map *m, const char *field) __attribute__((cold, noinline));
+/* bpfemu_map_check()'s generic part: the header and the locks still as adoption found them. 0 or
+ * -EUCLEAN. */
+int emu_map_check_file(struct emu_map *m);
+/* Whether [off, off + len) is one value of the map, where a redo or slot record may write; whether
+ * off is a value's write word. */
+bool emu_map_value_range_ok(const struct emu_map *m, uint64_t off, uint64_t len);
+bool emu_map_word_ok(const struct emu_map *m, uint64_t off);
+#define EMU_NO_WORD UINT32_MAX /* data_woff of a family without write words */
 /* the file a map needs, or the kernel's allocation errno (E2BIG, ENOMEM) for it */
 int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size);
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,

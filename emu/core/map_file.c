@@ -1,15 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Map files: the layout of a new map's file (header, the family's state, writer slots, redo
- * stage), creating it, and checking a file some fd names before it is mapped.
+ * stage), creating it, and adopting a file some fd names: the one place a process decides to
+ * trust a file's shape.
  *
  * A map is a memory file whose fd is the map fd, so dup, fork, SCM_RIGHTS, close and exit keep
  * the kernel's lifetime rules without any bookkeeping of ours.
+ *
+ * A map file is untrusted input: any process that shares the map can write any byte of it, and a
+ * pinned file can be copied, changed and handed back. Adoption (emu_map_view_init) reads the
+ * header's shape once, checks every field against the file's size and the type's rules (the
+ * layout a map of that shape has is computed and must be the file's, to the byte), asks the
+ * family to check its own state's geometry the same way, and copies it all into the process's
+ * view, from which alone the shape is read afterwards. A file that fails is refused with EINVAL
+ * and one diagnostic naming the field. What the file holds beyond its shape is checked where it
+ * is used (see struct emu_map); damage found there is emu_map_corrupt()'s EUCLEAN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,8 +29,11 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "../btf/btf.h"
+#include "../cmd/cmds.h"
 #include "../frontend.h" /* EMU_MAP_OWN */
 #include "../util/diag.h"
+#include "cpus.h"
 #include "inplace.h"
 #include "memavail.h"
 #include "objstore.h"
@@ -58,22 +72,51 @@ static uint64_t btf_bytes(const struct emu_create *c)
 	return c->btf_id ? emu_round_up64(c->btf_size, 64) : 0;
 }
 
-int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
+/* Where everything of a map of this shape lies in its file: the header, the family's state, then
+ * from the end the BTF copy, the redo stage and the in-place slots. */
+struct layout {
+	uint64_t priv_off, priv_end; /* the family's state: what the kernel would allocate */
+	uint64_t inplace_off, redo_off, btf_off, file_size;
+	uint32_t inplace_stage, redo_cap;
+};
+
+static int map_layout(const struct emu_create *c, const struct emu_map_ops *ops, struct layout *l)
 {
-	uint64_t priv_size = 0;
+	uint64_t priv_size = 0, end;
 	int err = ops->layout(c, &priv_size);
 
 	if (err)
 		return err;
-	*size = emu_round_up64(sizeof(struct emu_map_hdr), 64) + priv_size;
-	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
-	 * our pages are only touched when used, so refuse what could never be backed. */
-	if (*size > total_ram() || *size > (uint64_t)SSIZE_MAX)
+	if (priv_size > (uint64_t)SSIZE_MAX)
 		return -ENOMEM;
-	/* The staging areas are touched only while a write is open, and the kernel has none; the
-	 * kernel's BTF is an object of its own: they are left out of the test above so the limits
-	 * stay the kernel's. */
-	*size = emu_round_up64(*size, 64) + emu_inplace_area(inplace_stage(c, ops)) + redo_bytes(c) + btf_bytes(c);
+	l->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
+	l->priv_end = l->priv_off + priv_size;
+	l->inplace_stage = inplace_stage(c, ops);
+	l->redo_cap = (uint32_t)redo_bytes(c);
+	end = emu_round_up64(l->priv_end, 64);
+	l->inplace_off = l->inplace_stage ? end : 0;
+	end += emu_inplace_area(l->inplace_stage);
+	l->redo_off = l->redo_cap ? end : 0;
+	end += l->redo_cap;
+	l->btf_off = btf_bytes(c) ? end : 0;
+	l->file_size = end + btf_bytes(c);
+	return l->file_size > (uint64_t)SSIZE_MAX ? -ENOMEM : 0;
+}
+
+int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops, uint64_t *size)
+{
+	struct layout l;
+	int err = map_layout(c, ops, &l);
+
+	if (err)
+		return err;
+	/* The kernel allocates all of it up front and fails with ENOMEM where memory runs out;
+	 * our pages are only touched when used, so refuse what could never be backed. The staging
+	 * areas are touched only while a write is open, and the kernel has none; the kernel's BTF is
+	 * an object of its own: they are left out of the test so the limits stay the kernel's. */
+	if (l.priv_end > total_ram())
+		return -ENOMEM;
+	*size = l.file_size;
 	return 0;
 }
 
@@ -165,18 +208,238 @@ static int reopen_by_name(int *fd, uint32_t id, int mode)
 	return 0;
 }
 
+/* Every byte after the first NUL of a name is zero: create clears them, so a file whose name is
+ * otherwise was changed. */
+static bool name_ok(const char *name)
+{
+	size_t n = strnlen(name, EMU_OBJ_NAME_LEN);
+
+	if (n == EMU_OBJ_NAME_LEN || !emu_obj_name_ok(name))
+		return false;
+	for (size_t i = n; i < EMU_OBJ_NAME_LEN; i++)
+		if (name[i])
+			return false;
+	return true;
+}
+
+#define NUMA_NO_NODE 0xffffffffu
+
+/* The value's special fields as create records them (cmd/btf.c): each one known field type,
+ * inside the value, in offset order without overlap; the unused entries zero; the counts, mask
+ * and spin lock offset what the fields say. They bound copies into private buffers and the lock
+ * words writes go around: NULL, or the name of what is wrong. */
+static const char *fields_wrong(const struct emu_map_hdr *h)
+{
+	static const struct emu_map_field none;
+	uint32_t locks = 0, mask = 0;
+	uint64_t end = 0;
+	bool spin_lock_found = h->spin_lock_off < 0;
+
+	if (h->nr_fields > EMU_MAP_FIELDS_MAX)
+		return "nr_fields";
+	for (uint32_t i = 0; i < EMU_MAP_FIELDS_MAX; i++) {
+		const struct emu_map_field *f = &h->fields[i];
+
+		if (i >= h->nr_fields) {
+			if (memcmp(f, &none, sizeof(none)))
+				return "fields";
+			continue;
+		}
+		if (!f->type || (f->type & (f->type - 1)) || f->type > EMU_BTF_F_TASK_WORK || !f->size ||
+		    f->offset < end || (uint64_t)f->offset + f->size > h->value_size ||
+		    f->is_lock != !!(f->type & (EMU_BTF_F_SPIN_LOCK | EMU_BTF_F_RES_SPIN_LOCK)))
+			return "fields";
+		end = (uint64_t)f->offset + f->size;
+		locks += f->is_lock;
+		mask |= f->type;
+		spin_lock_found |= f->type == EMU_BTF_F_SPIN_LOCK && (int64_t)f->offset == h->spin_lock_off;
+	}
+	if (locks != h->nr_locks)
+		return "nr_locks";
+	if (mask != h->field_mask)
+		return "field_mask";
+	if (!spin_lock_found || h->spin_lock_off < -1)
+		return "spin_lock_off";
+	/* only BTF gives a value fields; only HASH and ARRAY values hold locks (map_check_btf) */
+	if (h->nr_fields && !h->btf_id)
+		return "nr_fields";
+	if (h->nr_locks && h->map_type != EMU_MAP_HASH && h->map_type != EMU_MAP_ARRAY)
+		return "nr_locks";
+	return NULL;
+}
+
+/*
+ * The process's view of the map file at base (size bytes): the header's shape read once, checked
+ * field by field, then the family's geometry (its validate op). 0, or -EINVAL with the first field
+ * that is wrong in *field. The view is filled only from what was checked.
+ */
+static int view_init(struct emu_map *v, void *base, size_t size, const char **field)
+{
+	struct emu_map_hdr h; /* the part nothing writes after creation but FREEZE and open modes */
+	struct emu_map_hdr *fh = base;
+	const struct emu_map_ops *ops;
+	struct emu_create c;
+	struct layout l;
+
+#define REFUSE(f)                                                                                   \
+	do {                                                                                        \
+		*field = f;                                                                         \
+		return -EINVAL;                                                                     \
+	} while (0)
+	if (size < sizeof(h))
+		REFUSE("file_size");
+	memcpy(&h, base, offsetof(struct emu_map_hdr, lock));
+	if (h.magic != EMU_MAGIC)
+		REFUSE("magic");
+	if (h.layout_version != EMU_LAYOUT_VERSION)
+		REFUSE("layout_version");
+	if (h.hdr_size != sizeof(h))
+		REFUSE("hdr_size");
+	if (h.file_size != size)
+		REFUSE("file_size");
+	ops = emu_ops_for_type(h.map_type);
+	if (!ops || !ops->validate)
+		REFUSE("map_type");
+	if (!h.nr_cpus || h.nr_cpus > EMU_MAX_CPUS)
+		REFUSE("nr_cpus");
+	if (h.map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) /* a property of fds, never stored */
+		REFUSE("map_flags");
+	if (h.map_extra) /* no emulated type takes one */
+		REFUSE("map_extra");
+	/* the type's own create checks: a shape the kernel would not create is no map of ours */
+	memset(&c, 0, sizeof(c));
+	c.map_type = h.map_type;
+	c.key_size = h.key_size;
+	c.value_size = h.value_size;
+	c.max_entries = h.max_entries;
+	c.map_flags = h.map_flags;
+	c.nr_cpus = h.nr_cpus;
+	c.numa_node = NUMA_NO_NODE;
+	c.btf_id = h.btf_id;
+	c.btf_size = h.btf_size;
+	c.nr_locks = h.nr_locks;
+	if (ops->alloc_check(&c))
+		REFUSE("key_size, value_size, max_entries or map_flags");
+	if (c.max_entries != h.max_entries) /* stored as the check adjusts it */
+		REFUSE("max_entries");
+	/* the file of that shape, to the byte */
+	if (map_layout(&c, ops, &l))
+		REFUSE("max_entries");
+	if (l.file_size != h.file_size)
+		REFUSE("file_size");
+	if (h.priv_off != l.priv_off)
+		REFUSE("priv_off");
+	if (h.redo_off != l.redo_off)
+		REFUSE("redo_off");
+	if (h.inplace_off != l.inplace_off)
+		REFUSE("inplace_off");
+	if (h.inplace_stage != l.inplace_stage)
+		REFUSE("inplace_stage");
+	if (h.btf_off != l.btf_off)
+		REFUSE("btf_off");
+	if (!h.btf_id && (h.btf_size || h.btf_key_type_id || h.btf_value_type_id))
+		REFUSE("btf_id");
+	if (h.btf_vmlinux_value_type_id) /* struct_ops only, which is not emulated */
+		REFUSE("btf_vmlinux_value_type_id");
+	if ((*field = fields_wrong(&h)))
+		return -EINVAL;
+	if (!name_ok(h.name))
+		REFUSE("name");
+	if (!h.id)
+		REFUSE("id");
+	if ((h.map_flags & EMU_F_ZERO_SEED) && h.hash_seed)
+		REFUSE("hash_seed");
+	if (h.memlock) /* unused: always zero */
+		REFUSE("memlock");
+	if (h.frozen > 1)
+		REFUSE("frozen");
+	if (h.restricted_fds > 1)
+		REFUSE("restricted_fds");
+	if (__atomic_load_n(&fh->inplace_used, __ATOMIC_RELAXED) > 1)
+		REFUSE("inplace_used");
+	if (!emu_mutex_kind_ok(&fh->lock))
+		REFUSE("lock");
+
+	memset(v, 0, sizeof(*v));
+	v->hdr = fh;
+	v->base = base;
+	v->size = size;
+	v->ops = ops;
+	v->map_type = h.map_type;
+	v->key_size = h.key_size;
+	v->value_size = h.value_size;
+	v->max_entries = h.max_entries;
+	v->map_flags = h.map_flags;
+	v->nr_cpus = h.nr_cpus;
+	v->map_extra = h.map_extra;
+	v->id = h.id;
+	v->hash_seed = h.hash_seed;
+	memcpy(v->name, h.name, EMU_OBJ_NAME_LEN);
+	v->priv = (char *)base + l.priv_off;
+	v->redo_off = l.redo_off;
+	v->redo_cap = l.redo_cap;
+	v->inplace_off = l.inplace_off;
+	v->inplace_stage = l.inplace_stage;
+	v->value_bytes = emu_is_percpu_type(h.map_type) ? emu_round_up(h.value_size, 8) * h.nr_cpus : h.value_size;
+	v->nr_fields = h.nr_fields;
+	v->nr_locks = h.nr_locks;
+	v->field_mask = h.field_mask;
+	v->spin_lock_off = h.spin_lock_off;
+	memcpy(v->fields, h.fields, sizeof(v->fields));
+	v->btf_id = h.btf_id;
+	v->btf_key_type_id = h.btf_key_type_id;
+	v->btf_value_type_id = h.btf_value_type_id;
+	v->btf_vmlinux_value_type_id = h.btf_vmlinux_value_type_id;
+	v->btf_size = h.btf_size;
+	v->btf_off = h.btf_off;
+	if (v->inplace_off && !emu_inplace_kinds_ok(v))
+		REFUSE("writer slot lock");
+#undef REFUSE
+	return ops->validate(v, field);
+}
+
+/* The shape of a new map, from what create wrote (the family's init needs it). */
+static void view_shape(struct emu_map *v, const struct emu_create *c, void *base, size_t size, const struct layout *l,
+		       const struct emu_map_ops *ops)
+{
+	memset(v, 0, sizeof(*v));
+	v->hdr = base;
+	v->base = base;
+	v->size = size;
+	v->ops = ops;
+	v->map_type = c->map_type;
+	v->key_size = c->key_size;
+	v->value_size = c->value_size;
+	v->max_entries = c->max_entries;
+	v->map_flags = c->map_flags & ~(EMU_F_RDONLY | EMU_F_WRONLY);
+	v->nr_cpus = c->nr_cpus;
+	v->priv = (char *)base + l->priv_off;
+	v->redo_off = l->redo_off;
+	v->redo_cap = l->redo_cap;
+	v->inplace_off = l->inplace_off;
+	v->inplace_stage = l->inplace_stage;
+	v->value_bytes = emu_is_percpu_type(c->map_type) ? emu_round_up(c->value_size, 8) * c->nr_cpus : c->value_size;
+	v->nr_fields = c->nr_fields;
+	v->nr_locks = c->nr_locks;
+	v->spin_lock_off = c->btf_id ? c->spin_lock_off : -1;
+}
+
 int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *ops, const char *name,
 			int *fd_out)
 {
-	uint64_t size;
 	struct emu_map_hdr *h;
-	struct emu_map *m;
+	struct emu_map *m, view;
+	const char *field = NULL;
+	struct layout l;
 	struct stat st;
+	uint64_t size;
 	bool reserve;
 	void *base;
 	int fd, err;
 
 	err = emu_map_file_size(c, ops, &size);
+	if (!err)
+		err = map_layout(c, ops, &l);
 	if (err)
 		return err;
 	/* Taking more than the system or the memory cgroup can give would wake an OOM killer, where
@@ -219,12 +482,11 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		h->name[i] = 0;
 	h->id = emu_alloc_id(EMU_ID_MAP);
 	h->restricted_fds = !!(c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY));
-	h->priv_off = emu_round_up64(sizeof(struct emu_map_hdr), 64);
-	/* from the end: the BTF copy, the redo stage, the in-place slots */
-	h->btf_off = btf_bytes(c) ? size - btf_bytes(c) : 0;
-	h->redo_off = redo_bytes(c) ? size - btf_bytes(c) - redo_bytes(c) : 0;
-	h->inplace_stage = inplace_stage(c, ops);
-	h->inplace_off = h->inplace_stage ? size - btf_bytes(c) - redo_bytes(c) - emu_inplace_area(h->inplace_stage) : 0;
+	h->priv_off = l.priv_off;
+	h->redo_off = l.redo_off;
+	h->inplace_stage = l.inplace_stage;
+	h->inplace_off = l.inplace_off;
+	h->btf_off = l.btf_off;
 	h->spin_lock_off = -1;
 	if (c->btf_id) {
 		h->btf_id = c->btf_id;
@@ -232,7 +494,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		h->btf_value_type_id = c->btf_value_type_id;
 		h->btf_vmlinux_value_type_id = c->btf_vmlinux_value_type_id;
 		h->btf_size = c->btf_size;
-		memcpy(base + h->btf_off, c->btf_data, c->btf_size);
+		memcpy((char *)base + h->btf_off, c->btf_data, c->btf_size);
 		h->nr_fields = c->nr_fields;
 		h->nr_locks = c->nr_locks;
 		h->field_mask = c->field_mask;
@@ -242,19 +504,22 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	err = emu_robust_init(&h->lock);
 	if (!err && h->inplace_off)
 		err = emu_inplace_init(h, base);
+	if (!err) {
+		view_shape(&view, c, base, size, &l, ops);
+		ops->init(&view);
+		/* the file just written, adopted as any other process adopts it */
+		err = view_init(&view, base, size, &field);
+		if (err)
+			emu_diag("a new %s map's file fails its own check (%s): a bug in bpfemu", ops->family, field);
+	}
+	if (!err)
+		err = emu_registry_add(st.st_dev, st.st_ino, &view, &m);
 	if (err) {
 		munmap(base, size);
 		close(fd);
 		return err;
 	}
 
-	err = emu_registry_add(st.st_dev, st.st_ino, base, size, &m);
-	if (err) {
-		munmap(base, size);
-		close(fd);
-		return err;
-	}
-	ops->init(m);
 	/* registered before any access-mode reopen: every process of the user can now find it by
 	 * id (a memory file cannot be: it stays this process's, as before) */
 	emu_objstore_register(fd, EMU_ID_MAP, h->id);
@@ -295,24 +560,41 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	return 0;
 }
 
-/* The special fields lie inside the value (they bound copies into private buffers). */
-static bool fields_ok(const struct emu_map_hdr *h)
+/* A refused file is named once, not on every call that meets its fd. */
+static void refused(const struct stat *st, const void *base, const char *field)
 {
-	if (h->nr_fields > EMU_MAP_FIELDS_MAX || (h->spin_lock_off >= 0 && (uint64_t)h->spin_lock_off + 4 > h->value_size))
-		return false;
-	for (uint32_t i = 0; i < h->nr_fields; i++)
-		if ((uint64_t)h->fields[i].offset + h->fields[i].size > h->value_size)
-			return false;
-	return true;
+	static struct {
+		dev_t dev;
+		ino_t ino;
+	} said[8];
+	static unsigned next;
+	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
+	const struct emu_map_hdr *h = base;
+	bool known = false;
+
+	pthread_mutex_lock(&said_lock);
+	for (unsigned i = 0; i < 8 && !known; i++)
+		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
+	if (!known) {
+		said[next % 8].dev = st->st_dev;
+		said[next % 8].ino = st->st_ino;
+		next++;
+	}
+	pthread_mutex_unlock(&said_lock);
+	if (!known)
+		emu_diag("map file (inode %lu, map id %u) refused: its %s is not what a map of its shape has: EINVAL",
+			 (unsigned long)st->st_ino, base ? h->id : 0, field);
 }
 
-/* Whether the file fd names is a map file of ours, its header consistent with its size; mapped
- * writable whatever the fd's mode (every user of a map writes its lock). */
-int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
+/* Whether the file fd names is a map file of ours, its header consistent with its size and its
+ * type; mapped writable whatever the fd's mode (every user of a map writes its lock), and the
+ * view filled. */
+int emu_map_file_open(int fd, const struct stat *st, struct emu_map *view)
 {
 	struct emu_map_hdr h;
+	const char *field = NULL;
 	char path[64];
-	int rfd = fd, fl = fcntl(fd, F_GETFL);
+	int rfd = fd, fl = fcntl(fd, F_GETFL), err;
 	void *p;
 
 	/* An O_RDWR fd serves as it is; any other is reopened, which needs a free fd for a moment
@@ -323,20 +605,116 @@ int emu_map_file_open(int fd, const struct stat *st, void **base, size_t *size)
 		if (rfd < 0)
 			return errno == EMFILE || errno == ENFILE ? -errno : -EINVAL;
 	}
-	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC ||
-	    h.layout_version != EMU_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
-	    h.file_size != (uint64_t)st->st_size || !emu_ops_for_type(h.map_type) || !fields_ok(&h) ||
-	    (h.btf_id && (h.btf_off < sizeof(h) || h.btf_off + h.btf_size > h.file_size))) {
-		if (rfd != fd)
-			close(rfd);
-		return -EINVAL;
+	/* Before mapping: a file without our magic is no map (no diagnostic), and one whose size is
+	 * not its header's is not mapped at all. */
+	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_MAGIC) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (h.file_size != (uint64_t)st->st_size || h.file_size > (uint64_t)SSIZE_MAX) {
+		refused(st, NULL, "file_size");
+		err = -EINVAL;
+		goto out;
 	}
 	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
+	if (p == MAP_FAILED) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = view_init(view, p, h.file_size, &field);
+	if (err) {
+		refused(st, p, field);
+		munmap(p, h.file_size);
+	}
+out:
 	if (rfd != fd)
 		close(rfd);
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	*base = p;
-	*size = h.file_size;
+	return err;
+}
+
+int emu_map_corrupt(struct emu_map *m, const char *field)
+{
+	emu_diag_once(&m->damage_said, "map %u (%s): %s is damaged: its file was changed outside bpfemu: EUCLEAN",
+		      m->id, m->name, field);
+	return -EUCLEAN;
+}
+
+bool emu_map_value_range_ok(const struct emu_map *m, uint64_t off, uint64_t len)
+{
+	uint64_t rel = off - m->data_off;
+
+	return m->data_stride && off >= m->data_off && off < m->data_end && len <= m->value_bytes &&
+	       len <= m->data_end - off && rel % m->data_stride == m->data_voff;
+}
+
+bool emu_map_word_ok(const struct emu_map *m, uint64_t off)
+{
+	uint64_t rel = off - m->data_off;
+
+	return m->data_stride && m->data_woff != EMU_NO_WORD && off >= m->data_off && off < m->data_end &&
+	       m->data_end - off >= 4 && rel % m->data_stride == m->data_woff;
+}
+
+/*
+ * bpfemu_map_check's generic part: the header still holds the shape this process adopted (a
+ * process that shares the map may have changed it since), the flags are flags, the locks are
+ * robust shared mutexes, and the family's geometry in the file is still its shape's.
+ */
+int emu_map_check_file(struct emu_map *m)
+{
+	/* Read in place: the fields compared are written at creation only (a difference is damage);
+	 * the flags other threads write are read as they write them, atomically. */
+	const struct emu_map_hdr *h = m->hdr;
+	struct emu_map v;
+	const char *field = NULL;
+
+	if (h->magic != EMU_MAGIC || h->layout_version != EMU_LAYOUT_VERSION || h->hdr_size != sizeof(*h))
+		return emu_map_corrupt(m, "header (magic, layout_version or hdr_size)");
+	if (h->file_size != m->size)
+		return emu_map_corrupt(m, "file_size");
+	if (h->map_type != m->map_type || h->key_size != m->key_size || h->value_size != m->value_size ||
+	    h->max_entries != m->max_entries || h->map_flags != m->map_flags || h->nr_cpus != m->nr_cpus ||
+	    h->map_extra != m->map_extra)
+		return emu_map_corrupt(m, "header shape (map_type, key_size, value_size, max_entries, map_flags, nr_cpus or map_extra)");
+	if (memcmp(h->name, m->name, EMU_OBJ_NAME_LEN))
+		return emu_map_corrupt(m, "name");
+	if (h->id != m->id)
+		return emu_map_corrupt(m, "id");
+	if (h->hash_seed != m->hash_seed)
+		return emu_map_corrupt(m, "hash_seed");
+	if (h->priv_off != (uint64_t)(m->priv - m->base) || h->redo_off != m->redo_off ||
+	    h->inplace_off != m->inplace_off || h->inplace_stage != m->inplace_stage || h->memlock)
+		return emu_map_corrupt(m, "header offsets (priv_off, redo_off, inplace_off, inplace_stage or memlock)");
+	if (h->nr_fields != m->nr_fields || h->nr_locks != m->nr_locks || h->field_mask != m->field_mask ||
+	    h->spin_lock_off != m->spin_lock_off || memcmp(h->fields, m->fields, sizeof(h->fields)))
+		return emu_map_corrupt(m, "value fields (nr_fields, fields, nr_locks, field_mask or spin_lock_off)");
+	if (h->btf_id != m->btf_id || h->btf_key_type_id != m->btf_key_type_id ||
+	    h->btf_value_type_id != m->btf_value_type_id || h->btf_vmlinux_value_type_id != m->btf_vmlinux_value_type_id ||
+	    h->btf_size != m->btf_size || h->btf_off != m->btf_off)
+		return emu_map_corrupt(m, "BTF (btf_id, its type ids, btf_size or btf_off)");
+	if (__atomic_load_n(&h->frozen, __ATOMIC_RELAXED) > 1 || __atomic_load_n(&h->restricted_fds, __ATOMIC_RELAXED) > 1 ||
+	    __atomic_load_n(&h->inplace_used, __ATOMIC_RELAXED) > 1)
+		return emu_map_corrupt(m, "header flags (frozen, restricted_fds or inplace_used)");
+	if (!emu_mutex_kind_ok(&m->hdr->lock))
+		return emu_map_corrupt(m, "lock");
+	if (m->inplace_off && (!emu_inplace_kinds_ok(m) || emu_inplace_check(m)))
+		return emu_map_corrupt(m, "writer slot lock");
+	/* the family's geometry in the file, against a fresh computation from the shape, in a copy
+	 * of the view's shape (its counters and flags other threads write are left alone) */
+	memset(&v, 0, sizeof(v));
+	v.hdr = m->hdr;
+	v.base = m->base;
+	v.size = m->size;
+	v.ops = m->ops;
+	v.priv = m->priv;
+	v.map_type = m->map_type;
+	v.key_size = m->key_size;
+	v.value_size = m->value_size;
+	v.max_entries = m->max_entries;
+	v.map_flags = m->map_flags;
+	v.nr_cpus = m->nr_cpus;
+	v.value_bytes = m->value_bytes;
+	if (m->ops->validate(&v, &field))
+		return emu_map_corrupt(m, field);
 	return 0;
 }

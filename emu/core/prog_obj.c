@@ -111,7 +111,7 @@ static void fill_hdr(struct emu_prog_hdr *h, const struct emu_prog_new *n)
 	h->file_size = at;
 	h->nr_map_ids = n->nr_maps;
 	for (uint32_t i = 0; i < n->nr_maps; i++)
-		h->map_ids[i] = n->maps[i]->hdr->id;
+		h->map_ids[i] = n->maps[i]->id;
 }
 
 static int write_sections(int fd, const struct emu_prog_hdr *h, const struct emu_prog_new *n)
@@ -255,7 +255,7 @@ static void bind_unlock(struct emu_prog_hdr *h)
 int emu_prog_bind_map(struct emu_prog *p, struct emu_map *m)
 {
 	struct emu_prog_hdr *h = p->hdr;
-	uint32_t id = m->hdr->id, n;
+	uint32_t id = m->id, n;
 	int err = 0;
 
 	bind_lock(h);

@@ -387,7 +387,7 @@ static bool find_map_cb(void *arg, int fd, const char *path)
 	(void)path;
 	if (emu_map_get(fd, &m, &mode))
 		return true;
-	if (m->hdr->id == f->id) {
+	if (m->id == f->id) {
 		map_ref(m);
 		f->m = m;
 	}
@@ -482,12 +482,12 @@ static int make_regions(struct emu_prog *p)
 			continue;
 		r = &p->regions[p->nr_regions++];
 		r->start = (uintptr_t)v;
-		r->end = (uintptr_t)v + m->hdr->value_size;
+		r->end = (uintptr_t)v + m->value_size;
 		r->kind = EMU_RGN_GLOBAL;
 		/* the kernel's verifier refuses program writes to a BPF_F_RDONLY_PROG map and reads of
 		 * a BPF_F_WRONLY_PROG one, frozen or not */
-		r->flags = (m->hdr->map_flags & EMU_F_RDONLY_PROG) ? EMU_MEM_READ
-			   : (m->hdr->map_flags & EMU_F_WRONLY_PROG) ? EMU_MEM_WRITE
+		r->flags = (m->map_flags & EMU_F_RDONLY_PROG) ? EMU_MEM_READ
+			   : (m->map_flags & EMU_F_WRONLY_PROG) ? EMU_MEM_WRITE
 								      : EMU_MEM_READ | EMU_MEM_WRITE;
 	}
 	return 0;

@@ -47,18 +47,6 @@ static struct reg_entry *graveyard;
 static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
 static unsigned registry_sweep_at = 64;
 
-static void fill_view(struct emu_map *m, void *base, size_t size)
-{
-	struct emu_map_hdr *h = base;
-
-	m->base = base;
-	m->hdr = h;
-	m->size = size;
-	m->ops = emu_ops_for_type(h->map_type);
-	m->value_bytes = emu_is_percpu_type(h->map_type) ? emu_round_up(h->value_size, 8) * h->nr_cpus
-							  : h->value_size;
-}
-
 /* Forget mappings of maps this process no longer holds an fd to, so a program that creates and
  * closes maps in a loop does not keep every one alive through our mapping. */
 static void sweep_locked(void)
@@ -124,14 +112,15 @@ static void sweep_locked(void)
 	free(alive);
 }
 
-static int register_locked(struct reg_key *k, void *base, size_t size, struct emu_map **out)
+static int register_locked(struct reg_key *k, const struct emu_map *view, struct emu_map **out)
 {
 	struct reg_entry *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return -ENOMEM;
 	e->key = *k;
-	fill_view(&e->map, base, size);
+	e->map = *view;
+	e->map.refs = e->map.cache_refs = 0;
 	e->map.dev = k->dev;
 	e->map.ino = k->ino;
 	registry_oom = false;
@@ -144,7 +133,7 @@ static int register_locked(struct reg_key *k, void *base, size_t size, struct em
 	return 0;
 }
 
-int emu_registry_add(dev_t dev, ino_t ino, void *base, size_t size, struct emu_map **out)
+int emu_registry_add(dev_t dev, ino_t ino, const struct emu_map *view, struct emu_map **out)
 {
 	struct reg_key k;
 	int err;
@@ -157,7 +146,7 @@ int emu_registry_add(dev_t dev, ino_t ino, void *base, size_t size, struct emu_m
 		sweep_locked();
 		registry_sweep_at = HASH_COUNT(registry) * 2 + 64;
 	}
-	err = register_locked(&k, base, size, out);
+	err = register_locked(&k, view, out);
 	pthread_rwlock_unlock(&registry_lock);
 	return err;
 }
@@ -192,15 +181,14 @@ void emu_registry_remove(struct emu_map *m)
 static int adopt_locked(int fd, const struct stat *st, struct emu_map **out)
 {
 	struct reg_key k = { st->st_dev, st->st_ino };
-	void *base;
-	size_t size;
-	int err = emu_map_file_open(fd, st, &base, &size);
+	struct emu_map view;
+	int err = emu_map_file_open(fd, st, &view);
 
 	if (err)
 		return err;
-	err = register_locked(&k, base, size, out);
+	err = register_locked(&k, &view, out);
 	if (err)
-		munmap(base, size);
+		munmap(view.base, view.size);
 	return err;
 }
 
@@ -354,7 +342,7 @@ int emu_map_fd_id(int fd, uint32_t *id)
 
 	if (err)
 		return err;
-	*id = m->hdr->id;
+	*id = m->id;
 	emu_map_put(m);
 	return 0;
 }
@@ -379,14 +367,14 @@ int emu_map_describe(int fd, struct emu_map_desc *d)
 
 	if (err)
 		return err;
-	d->type = m->hdr->map_type;
-	d->key_size = m->hdr->key_size;
-	d->value_size = m->hdr->value_size;
-	d->max_entries = m->hdr->max_entries;
-	d->map_flags = m->hdr->map_flags;
-	d->id = m->hdr->id;
-	d->nr_cpus = m->hdr->nr_cpus;
-	d->btf_id = m->hdr->btf_id;
+	d->type = m->map_type;
+	d->key_size = m->key_size;
+	d->value_size = m->value_size;
+	d->max_entries = m->max_entries;
+	d->map_flags = m->map_flags;
+	d->id = m->id;
+	d->nr_cpus = m->nr_cpus;
+	d->btf_id = m->btf_id;
 	d->value_bytes = m->value_bytes;
 	emu_map_put(m);
 	return 0;

@@ -135,6 +135,10 @@ static inline bool emu_lock_looks_free(pthread_mutex_t *mu)
 #endif
 }
 int emu_robust_init(pthread_mutex_t *mu);
+/* Whether a mutex in a map file is of the kind emu_robust_init makes (robust, process-shared):
+ * the C library dispatches on the kind, so a file's damaged one could make a lock call do
+ * anything. Where the library's layout is not known, true. */
+bool emu_mutex_kind_ok(pthread_mutex_t *mu);
 /* Taking a mutex stores to its lock word; code that then reads another thread's lock word needs
  * the store seen first. On x86 the mutex took its word with a locked instruction, which is that
  * barrier already. */
@@ -144,15 +148,22 @@ static inline void emu_full_barrier_after_lock(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 #endif
 }
-/* The lock was busy at the first try: spin a little, then wait. */
-int emu_robust_lock_wait(pthread_mutex_t *mu);
-/* 0, EOWNERDEAD (the caller repairs, then pthread_mutex_consistent) or another positive errno.
- * The first try inline: it is all an uncontended write pays besides glibc's own. */
-static inline int emu_robust_lock(pthread_mutex_t *mu)
+/*
+ * The lock was busy at the first try: spin a little, then wait. A lock word whose owner cannot
+ * hold it (no such thread, this thread, a kernel thread, or one that does not map m's file: a
+ * damaged file, as a holder that dies leaves the kernel's owner-died mark instead) is not waited
+ * for: EUCLEAN, after a round or two, and at once on later calls (*gone remembers the word; each
+ * lock of m has its own). An owner /proc cannot tell about (another user's or namespace's
+ * process) is given ~2.5 s with the word unchanged before the same answer.
+ */
+int emu_robust_lock_wait(pthread_mutex_t *mu, const struct emu_map *m, uint32_t *gone);
+/* 0, EOWNERDEAD (the caller repairs, then pthread_mutex_consistent), EUCLEAN (see above) or another
+ * positive errno. The first try inline: it is all an uncontended write pays besides glibc's own. */
+static inline int emu_robust_lock(pthread_mutex_t *mu, const struct emu_map *m, uint32_t *gone)
 {
 	int err = pthread_mutex_trylock(mu);
 
-	return err == EBUSY ? emu_robust_lock_wait(mu) : err;
+	return err == EBUSY ? emu_robust_lock_wait(mu, m, gone) : err;
 }
 /* a lock or slot holder died and what it left was repaired */
 static inline void emu_count_recovery(struct emu_map *m)

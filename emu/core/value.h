@@ -30,7 +30,7 @@
 /* The map's value holds a bpf_spin_lock: BPF_F_LOCK is allowed (btf_record_has_field). */
 static inline bool emu_value_has_spin_lock(const struct emu_map *m)
 {
-	return m->hdr->nr_fields && m->hdr->spin_lock_off >= 0;
+	return m->nr_fields && m->spin_lock_off >= 0;
 }
 
 /* check_and_init_map_value: zero every special field of a value copy in private memory, value_bytes
@@ -41,19 +41,25 @@ void emu_value_clear_fields_slot(const struct emu_map *m, void *slot);
 
 /* n bytes (a whole value, or a prefix of one) from src into the map at dst, around the lock words
  * of the map's values; a plain copy for maps without them. */
-void emu_value_copy_in(const struct emu_map_hdr *h, void *dst, const void *src, size_t n);
+void emu_value_copy_in(const struct emu_map *m, void *dst, const void *src, size_t n);
 
 /*
  * copy_map_value_locked, map lock held, for a map whose value has a spin lock: the value at
  * `in_map` (a family's value_ptr) copied out to `out` (value_bytes), or `in` copied into it through
- * the map's redo record around the lock words, with the value's spin lock held.
+ * the map's redo record around the lock words, with the value's spin lock held. 0, or -EUCLEAN
+ * (named) for a lock word no taker writes (the file was changed) or one a program has held for
+ * over a second: the wait is bounded, as it holds the map lock (see spin_take in value.c).
  */
-void emu_value_read_locked(struct emu_map *m, const void *in_map, void *out);
-void emu_value_write_locked(struct emu_map *m, void *in_map, const void *in);
+int emu_value_read_locked(struct emu_map *m, const void *in_map, void *out);
+int emu_value_write_locked(struct emu_map *m, void *in_map, const void *in);
 
 /* BPF_MAP_LOOKUP_ELEM with BPF_F_LOCK: the map lock, the family's value_ptr, a locked copy.
  * 0, -ENOENT, or the lock's error. The caller clears the fields of `out`. */
 int emu_value_lookup_locked(struct emu_map *m, const void *key, void *out);
+
+/* bpfemu_map_check, map lock held: whether the value's spin lock word (if it has one) is one a
+ * taker writes: free, or a program's hold. */
+bool emu_value_lock_word_ok(const struct emu_map *m, const void *in_map);
 
 /* After the map lock was taken from a dead holder: release the spin lock it held, if any. */
 void emu_value_recover(struct emu_map *m);

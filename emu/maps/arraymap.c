@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* ARRAY and PERCPU_ARRAY: every index exists from creation, zero-filled. */
+/*
+ * ARRAY and PERCPU_ARRAY: every index exists from creation, zero-filled. The file holds nothing
+ * but values (and their geometry, checked at adoption): every index is the caller's, checked
+ * against the view's max_entries, and the slot's place comes from the view's geometry.
+ */
 #include "../cmd/cmds.h"
 #include "../core/inplace.h"
 #include "../core/sync.h"
@@ -17,6 +21,15 @@ struct array_priv {
 	uint32_t pad;
 	uint64_t values_off;
 };
+
+/* The geometry in this process's view (struct emu_map's fam), computed from the shape. */
+struct array_geom {
+	char *values;
+	uint32_t stride;
+};
+_Static_assert(sizeof(struct array_geom) <= EMU_FAM_SIZE, "array_geom fits struct emu_map's fam");
+
+static inline const struct array_geom *AG(const struct emu_map *m) { return emu_fam(m); }
 
 static bool percpu(uint32_t type) { return type == EMU_MAP_PERCPU_ARRAY; }
 
@@ -61,21 +74,49 @@ static int array_layout(const struct emu_create *c, uint64_t *priv_size)
 	return 0;
 }
 
-static void array_init(struct emu_map *m)
+/* The array of m's shape: where its values lie, computed, never read. */
+static void array_geometry(const struct emu_map *m, struct array_priv *p)
 {
-	struct array_priv *p = emu_priv(m);
-	struct emu_create c = { .map_type = m->hdr->map_type, .value_size = m->hdr->value_size,
-				.nr_cpus = m->hdr->nr_cpus };
+	struct emu_create c = { .map_type = m->map_type, .value_size = m->value_size, .nr_cpus = m->nr_cpus };
 
+	memset(p, 0, sizeof(*p));
 	p->stride = (uint32_t)stride_of(&c);
-	p->values_off = (m->hdr->map_flags & EMU_F_MMAPABLE) ? EMU_PAGE_SIZE : m->hdr->priv_off + 64;
+	p->values_off = (m->map_flags & EMU_F_MMAPABLE) ? EMU_PAGE_SIZE : (uint64_t)(m->priv - m->base) + 64;
 }
 
+static void array_init(struct emu_map *m)
+{
+	array_geometry(m, emu_priv(m));
+}
+
+static int array_validate(struct emu_map *m, const char **field)
+{
+	struct array_geom *g = emu_fam(m);
+	struct array_priv want, *p = emu_priv(m);
+
+	array_geometry(m, &want);
+	g->values = m->base + want.values_off;
+	g->stride = want.stride;
+	m->data_off = want.values_off;
+	m->data_stride = want.stride;
+	m->data_end = want.values_off + (uint64_t)m->max_entries * want.stride;
+	m->data_voff = 0;
+	m->data_woff = EMU_NO_WORD;
+	if (m->data_end > m->size) /* the layout rules out; a bug if it happens */
+		*field = "array values";
+	else if (p->stride != want.stride)
+		*field = "array stride";
+	else if (p->values_off != want.values_off)
+		*field = "array values_off";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* idx < max_entries: the caller checked it */
 static char *slot(struct emu_map *m, uint32_t idx)
 {
-	struct array_priv *p = emu_priv(m);
-
-	return m->base + p->values_off + (uint64_t)idx * p->stride;
+	return AG(m)->values + (uint64_t)idx * AG(m)->stride;
 }
 
 /* The user buffer holds value_size bytes, or a full rounded slot per CPU. A value of one aligned
@@ -92,7 +133,7 @@ static int array_lookup(struct emu_map *m, const void *key, void *value)
 	int err;
 
 	memcpy(&idx, key, 4);
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return -ENOENT;
 	/* The sequence only keeps a value from being read torn by an update (or a writer killed
 	 * halfway, until the lock's owner-died path replays its redo record). */
@@ -115,14 +156,14 @@ static int array_lookup_percpu(struct emu_map *m, const void *key, void *value, 
 	int err;
 
 	memcpy(&idx, key, 4);
-	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
+	if (cpu < 0 || (uint32_t)cpu >= m->nr_cpus)
 		return -ERANGE;
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return -ENOENT;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	memcpy(value, slot(m, idx) + (size_t)cpu * slot_size(m->hdr->value_size), m->hdr->value_size);
+	memcpy(value, slot(m, idx) + (size_t)cpu * slot_size(m->value_size), m->value_size);
 	emu_map_unlock(m);
 	return 0;
 }
@@ -131,7 +172,7 @@ static int update_check(struct emu_map *m, uint32_t idx, uint64_t flags)
 {
 	if ((flags & ~EMU_F_LOCK) > EMU_EXIST)
 		return -EINVAL;
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return -E2BIG;
 	if (flags & EMU_NOEXIST) /* every index already exists */
 		return -EEXIST;
@@ -140,12 +181,12 @@ static int update_check(struct emu_map *m, uint32_t idx, uint64_t flags)
 
 /* In place, so through the redo record: a writer killed mid-copy must not leave a torn value.
  * BPF_F_LOCK (a value with a spin lock): under the value's spin lock. Lock held. */
-static void write_value(struct emu_map *m, uint32_t idx, const void *value, uint64_t flags)
+static int write_value(struct emu_map *m, uint32_t idx, const void *value, uint64_t flags)
 {
 	if (flags & EMU_F_LOCK)
-		emu_value_write_locked(m, slot(m, idx), value);
-	else
-		emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+		return emu_value_write_locked(m, slot(m, idx), value);
+	emu_map_write_value(m, slot(m, idx), value, m->value_bytes);
+	return 0;
 }
 
 static int array_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
@@ -160,14 +201,14 @@ static int array_update(struct emu_map *m, const void *key, const void *value, u
 	/* A value that is one aligned store (8 or 4 bytes) needs no lock: the kernel takes none for
 	 * an array update either, and no reader or crash can see the store half done. (Not a value
 	 * holding a lock word, which is never stored over: core/value.h.) */
-	if (!m->hdr->nr_locks && emu_store_whole(slot(m, idx), value, m->value_bytes))
+	if (!m->nr_locks && emu_store_whole(slot(m, idx), value, m->value_bytes))
 		return 0;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	write_value(m, idx, value, flags);
+	err = write_value(m, idx, value, flags);
 	emu_map_unlock(m);
-	return 0;
+	return err;
 }
 
 /* The same with the lock held by UPDATE_BATCH */
@@ -179,7 +220,7 @@ static int array_update_locked(struct emu_map *m, const void *key, const void *v
 	memcpy(&idx, key, 4);
 	err = update_check(m, idx, flags);
 	if (!err)
-		write_value(m, idx, value, flags);
+		err = write_value(m, idx, value, flags);
 	return err;
 }
 
@@ -189,17 +230,17 @@ static void *array_value_ptr(struct emu_map *m, const void *key)
 	uint32_t idx;
 
 	memcpy(&idx, key, 4);
-	return idx < m->hdr->max_entries ? slot(m, idx) : NULL;
+	return idx < m->max_entries ? slot(m, idx) : NULL;
 }
 
 static int array_get_next_key(struct emu_map *m, const void *key, void *next_key)
 {
 	uint32_t idx, next;
 
-	if (!key || (memcpy(&idx, key, 4), idx >= m->hdr->max_entries)) {
+	if (!key || (memcpy(&idx, key, 4), idx >= m->max_entries)) {
 		next = 0;
 	} else {
-		if (idx == m->hdr->max_entries - 1)
+		if (idx == m->max_entries - 1)
 			return -ENOENT;
 		next = idx + 1;
 	}
@@ -224,7 +265,7 @@ static int array_batch_next(struct emu_map *m, const void *prev, void *key, void
 static uint32_t array_batch_next_run(struct emu_map *m, const void *prev, void *keys, const void **values,
 				     uint32_t cap)
 {
-	uint32_t idx = 0, max = m->hdr->max_entries, n;
+	uint32_t idx = 0, max = m->max_entries, n;
 
 	if (prev) {
 		memcpy(&idx, prev, 4);
@@ -239,7 +280,7 @@ static uint32_t array_batch_next_run(struct emu_map *m, const void *prev, void *
 
 static uint64_t array_memlock(const struct emu_map *m)
 {
-	const struct emu_map_hdr *h = m->hdr;
+	const struct emu_map *h = m;
 	uint64_t slot = emu_round_up64(h->value_size, 8);
 
 	if (percpu(h->map_type))
@@ -251,36 +292,33 @@ static uint64_t array_memlock(const struct emu_map *m)
 
 static int array_mmap_range(struct emu_map *m, uint64_t *off, uint64_t *len)
 {
-	struct array_priv *p = emu_priv(m);
-
-	if (!(m->hdr->map_flags & EMU_F_MMAPABLE))
+	if (!(m->map_flags & EMU_F_MMAPABLE))
 		return -EINVAL;
-	*off = p->values_off;
-	*len = emu_round_up64((uint64_t)m->hdr->max_entries * p->stride, EMU_PAGE_SIZE);
+	*off = m->data_off;
+	*len = emu_round_up64((uint64_t)m->max_entries * AG(m)->stride, EMU_PAGE_SIZE);
 	return 0;
 }
 
 static int array_content(struct emu_map *m, const void **data, size_t *len)
 {
 	*data = slot(m, 0);
-	*len = (size_t)m->hdr->max_entries * emu_round_up(m->hdr->value_size, 8);
+	*len = (size_t)m->max_entries * emu_round_up(m->value_size, 8);
 	return 0;
 }
 
-/* An array has no structure beyond its geometry; taking the lock finishes a dead writer's value. */
+/* An array has no structure beyond its geometry (emu_map_check_file compares it); taking the lock
+ * finishes a dead writer's value, so a redo record still open under the lock is damage. */
 static int array_check(struct emu_map *m)
 {
-	struct array_priv *p = emu_priv(m);
-	struct emu_create c = { .map_type = m->hdr->map_type, .value_size = m->hdr->value_size,
-				.nr_cpus = m->hdr->nr_cpus };
 	int err = emu_map_lock(m);
-	uint64_t values_off = (m->hdr->map_flags & EMU_F_MMAPABLE) ? EMU_PAGE_SIZE : m->hdr->priv_off + 64;
 
 	if (err)
 		return err;
-	if (p->stride != stride_of(&c) || p->values_off != values_off ||
-	    p->values_off + (uint64_t)m->hdr->max_entries * p->stride > m->size || m->hdr->redo_dst)
-		err = -EUCLEAN;
+	if (m->hdr->redo_dst)
+		err = emu_map_corrupt(m, "redo record");
+	for (uint32_t i = 0; !err && m->nr_locks && i < m->max_entries; i++)
+		if (!emu_value_lock_word_ok(m, slot(m, i)))
+			err = emu_map_corrupt(m, "value spin lock");
 	emu_map_unlock(m);
 	return err;
 }
@@ -293,10 +331,10 @@ static void *array_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu)
 	uint32_t idx;
 
 	memcpy(&idx, key, 4);
-	if (idx >= m->hdr->max_entries)
+	if (idx >= m->max_entries)
 		return NULL;
-	if (percpu(m->hdr->map_type))
-		return cpu < m->hdr->nr_cpus ? slot(m, idx) + (size_t)cpu * slot_size(m->hdr->value_size) : NULL;
+	if (percpu(m->map_type))
+		return cpu < m->nr_cpus ? slot(m, idx) + (size_t)cpu * slot_size(m->value_size) : NULL;
 	return slot(m, idx);
 }
 
@@ -314,15 +352,15 @@ static int array_prog_update(struct emu_map *m, const void *key, const void *val
 		return err;
 	if ((flags & EMU_F_LOCK) && !emu_value_has_spin_lock(m))
 		return -EINVAL;
-	if (!percpu(m->hdr->map_type))
+	if (!percpu(m->map_type))
 		return array_update(m, key, value, flags);
-	if (cpu >= m->hdr->nr_cpus)
+	if (cpu >= m->nr_cpus)
 		return -EINVAL;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	emu_map_write_value(m, slot(m, idx) + (size_t)cpu * slot_size(m->hdr->value_size), value,
-			    m->hdr->value_size);
+	emu_map_write_value(m, slot(m, idx) + (size_t)cpu * slot_size(m->value_size), value,
+			    m->value_size);
 	emu_map_unlock(m);
 	return 0;
 }
@@ -332,7 +370,7 @@ static long array_prog_for_each(struct emu_map *m, int (*each)(void *, const voi
 {
 	long n = 0;
 
-	for (uint32_t i = 0; i < m->hdr->max_entries; i++) {
+	for (uint32_t i = 0; i < m->max_entries; i++) {
 		void *v = array_prog_lookup(m, &i, cpu);
 		int r;
 
@@ -348,6 +386,7 @@ static long array_prog_for_each(struct emu_map *m, int (*each)(void *, const voi
 
 #define ARRAY_COMMON_OPS                                                                            \
 	.alloc_check = array_alloc_check, .layout = array_layout, .init = array_init,               \
+	.validate = array_validate,                                                                 \
 	.memlock = array_memlock, .lookup = array_lookup, .update = array_update,                   \
 	.get_next_key = array_get_next_key, .check = array_check, .batch_next = array_batch_next,    \
 	.batch_next_run = array_batch_next_run, .update_locked = array_update_locked,               \

@@ -19,6 +19,12 @@
  *
  * Everything else — count, the linked marks, the free pool, the LRU lists — is derived from the
  * bucket lists, and htab_recover() rebuilds it from them.
+ *
+ * Outside damage. Another process can write anything into the file (see struct emu_map), so the
+ * invariant above is what sound writers keep, not a fact: every link read from the file is checked
+ * against the pool (link_ok, one compare) where it is followed, and every walk is bounded by the
+ * pool's size. A bad link or an endless list answers EUCLEAN (htab_damaged); the geometry itself
+ * (buckets, element size, offsets) is the view's, computed from the map's shape, never the file's.
  */
 #include <stdlib.h>
 #include <sys/random.h>
@@ -27,6 +33,7 @@
 #include "../cmd/cmds.h"
 #include "../core/inplace.h"
 #include "../core/value.h"
+#include "../util/diag.h"
 #include "families.h"
 #include "hashtab.h"
 
@@ -125,15 +132,16 @@ static uint32_t random_seed(void)
 	return (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s;
 }
 
-/* The table's shape in the file; the LRU types then set up their lists (hashtab_lru.c). */
-void htab_init_table(struct emu_map *m)
+/* The table of m's shape: its geometry in the file (p) and in the view (g), computed, never read. */
+static void table_geometry(const struct emu_map *m, struct htab_priv *p, struct htab_geom *g)
 {
-	struct emu_create c = { .map_type = m->hdr->map_type, .key_size = m->hdr->key_size,
-				.value_size = m->hdr->value_size, .max_entries = m->hdr->max_entries,
-				.map_flags = m->hdr->map_flags, .nr_cpus = m->hdr->nr_cpus };
-	struct htab_priv *p = H(m);
-	uint64_t off = m->hdr->priv_off + emu_round_up64(sizeof(*p), 64);
+	struct emu_create c = { .map_type = m->map_type, .key_size = m->key_size, .value_size = m->value_size,
+				.max_entries = m->max_entries, .map_flags = m->map_flags, .nr_cpus = m->nr_cpus };
+	bool percpu_lru = c.map_flags & EMU_F_NO_COMMON_LRU;
+	uint64_t off = (uint64_t)(m->priv - m->base) + emu_round_up64(sizeof(*p), 64);
 
+	memset(p, 0, sizeof(*p));
+	memset(g, 0, sizeof(*g));
 	p->n_buckets = (uint32_t)roundup_pow2(c.max_entries);
 	p->value_off = ELEM_KEY_OFF + emu_round_up(c.key_size, 8);
 	p->elem_size = (uint32_t)emu_round_up64(p->value_off + value_area(&c), 8);
@@ -142,34 +150,84 @@ void htab_init_table(struct emu_map *m)
 	off += emu_round_up64((uint64_t)p->n_buckets * 4, 64);
 	if (is_lru(c.map_type)) {
 		p->lru_off = off;
-		off += emu_round_up64(emu_lru_state_size(c.nr_cpus, c.map_flags & EMU_F_NO_COMMON_LRU), 64);
+		off += emu_round_up64(emu_lru_state_size(c.nr_cpus, percpu_lru), 64);
+		g->lru = m->base + p->lru_off;
+		emu_lru_params(p->nr_elems, c.nr_cpus, percpu_lru, &g->lru_target, &g->lru_scans);
 	}
 	p->elems_off = off;
-	m->hdr->hash_seed = (c.map_flags & EMU_F_ZERO_SEED) ? 0 : random_seed();
+	g->buckets = (uint32_t *)(void *)(m->base + p->buckets_off);
+	g->elems = m->base + p->elems_off;
+	g->mask = p->n_buckets - 1;
+	g->nr_elems = p->nr_elems;
+	g->elem_size = p->elem_size;
+	g->value_off = p->value_off;
+}
+
+/* The table's shape in the file; the LRU types then set up their lists (hashtab_lru.c). */
+void htab_init_table(struct emu_map *m)
+{
+	struct htab_priv want, *p = H(m);
+
+	table_geometry(m, &want, emu_fam(m));
+	p->n_buckets = want.n_buckets;
+	p->elem_size = want.elem_size;
+	p->nr_elems = want.nr_elems;
+	p->value_off = want.value_off;
+	p->buckets_off = want.buckets_off;
+	p->elems_off = want.elems_off;
+	p->lru_off = want.lru_off;
+	m->hdr->hash_seed = (m->map_flags & EMU_F_ZERO_SEED) ? 0 : random_seed();
+}
+
+int htab_validate_table(struct emu_map *m, const char **field)
+{
+	struct htab_geom *g = emu_fam(m);
+	struct htab_priv want, *p = H(m);
+
+	table_geometry(m, &want, g);
+	m->data_off = want.elems_off;
+	m->data_stride = want.elem_size;
+	m->data_end = want.elems_off + (uint64_t)want.nr_elems * want.elem_size;
+	m->data_voff = want.value_off;
+	/* LRU elements hold their list node where the others keep their write word */
+	m->data_woff = want.lru_off ? EMU_NO_WORD : (uint32_t)offsetof(struct htab_elem, wword);
+	if (m->data_end > m->size) /* the layout rules out; a bug if it happens */
+		*field = "hash elements";
+	else if (p->n_buckets != want.n_buckets)
+		*field = "hash n_buckets";
+	else if (p->elem_size != want.elem_size)
+		*field = "hash elem_size";
+	else if (p->nr_elems != want.nr_elems)
+		*field = "hash nr_elems";
+	else if (p->value_off != want.value_off)
+		*field = "hash value_off";
+	else if (p->buckets_off != want.buckets_off)
+		*field = "hash buckets_off";
+	else if (p->elems_off != want.elems_off)
+		*field = "hash elems_off";
+	else if (p->lru_off != want.lru_off)
+		*field = "hash lru_off";
+	else
+		return 0;
+	return -EINVAL;
 }
 
 uint32_t htab_find_racy(struct emu_map *m, uint32_t hash, const void *key)
 {
-	uint32_t ks = m->hdr->key_size, nr = H(m)->nr_elems, steps = 0;
+	uint32_t ks = m->key_size, nr = G(m)->nr_elems, steps = 0;
 
 	for (uint32_t i = __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED); i;
 	     i = __atomic_load_n(&elem(m, i - 1)->next, __ATOMIC_RELAXED)) {
 		struct htab_elem *e;
 
-		if (i > nr || ++steps > nr)
+		/* the planted fault of the map-file fuzzer's self-test drops the index check */
+		if ((i > nr && !EMU_FAULT("mapfile-nocheck")) || ++steps > nr)
 			return FIND_TORN;
 		e = elem(m, i - 1);
 		if (e->hash == hash && key_equal(elem_key(e), key, ks))
 			return i;
 	}
 	return 0;
-}
-
-uint32_t htab_find(struct emu_map *m, uint32_t hash, const void *key)
-{
-	uint32_t i = htab_find_racy(m, hash, key);
-
-	return i == FIND_TORN ? 0 : i;
 }
 
 void htab_link_head(struct emu_map *m, uint32_t idx)
@@ -188,10 +246,10 @@ void htab_link_head(struct emu_map *m, uint32_t idx)
 bool htab_unlink(struct emu_map *m, uint32_t idx)
 {
 	struct htab_elem *e = elem(m, idx);
-	uint32_t *pp = bucket_of(m, e->hash);
+	uint32_t *pp = bucket_of(m, e->hash), nr = G(m)->nr_elems;
 
-	while (*pp) {
-		if (*pp == idx + 1) {
+	for (uint32_t steps = 0, i; (i = *pp) && steps <= nr; steps++) {
+		if (i == idx + 1) {
 			emu_publish_u32(pp, e->next);
 			EMU_CRASH_POINT("htab.unlink");
 			e->next = 0;
@@ -199,36 +257,56 @@ bool htab_unlink(struct emu_map *m, uint32_t idx)
 			H(m)->count--;
 			return true;
 		}
-		pp = &elem(m, *pp - 1)->next;
+		if (!link_ok(m, i))
+			return false;
+		pp = &elem(m, i - 1)->next;
 	}
 	return false;
 }
 
-/* Pool of non-LRU maps: a free list in front of never-used indices, so creation touches nothing. */
+/* pool_pop()'s answers besides an index */
+#define POOL_EMPTY UINT32_MAX
+#define POOL_DAMAGED (UINT32_MAX - 1)
+
+/* Pool of non-LRU maps: a free list in front of never-used indices, so creation touches nothing.
+ * A free element is in no bucket: one that is marked linked is damage, as is a head past the
+ * pool (or a high-water mark past it); POOL_DAMAGED then, the damage named. */
 static uint32_t pool_pop(struct emu_map *m)
 {
 	struct htab_priv *p = H(m);
+	uint32_t head = p->free_head, nu;
 
-	if (p->free_head) {
-		uint32_t idx = p->free_head - 1;
+	if (head) {
+		struct htab_elem *e;
 
-		p->free_head = elem(m, idx)->next;
+		if (!link_ok(m, head) || (e = elem(m, head - 1))->linked) {
+			htab_damaged(m, "hash free list");
+			return POOL_DAMAGED;
+		}
+		p->free_head = e->next;
 		EMU_CRASH_POINT("htab.pool");
-		elem(m, idx)->next = 0;
-		return idx;
+		e->next = 0;
+		return head - 1;
 	}
-	if (p->next_unused < p->nr_elems)
-		return p->next_unused++;
-	return UINT32_MAX;
+	nu = p->next_unused;
+	if (nu < G(m)->nr_elems) {
+		p->next_unused = nu + 1;
+		return nu;
+	}
+	if (nu == G(m)->nr_elems)
+		return POOL_EMPTY;
+	htab_damaged(m, "hash next_unused");
+	return POOL_DAMAGED;
 }
 
-static void pool_push(struct emu_map *m, uint32_t idx)
+static int pool_push(struct emu_map *m, uint32_t idx)
 {
 	struct htab_elem *e = elem(m, idx);
 
 	e->next = H(m)->free_head;
 	EMU_CRASH_POINT("htab.pool");
 	H(m)->free_head = idx + 1;
+	return 0;
 }
 
 int htab_check_flags(bool exists, uint64_t flags)
@@ -246,7 +324,7 @@ void htab_fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key, 
 	struct htab_elem *e = elem(m, idx);
 
 	e->hash = hash;
-	emu_copy_small(elem_key(e), key, m->hdr->key_size);
+	emu_copy_small(elem_key(e), key, m->key_size);
 	EMU_CRASH_POINT("htab.fill");
 	emu_copy_small(elem_value(m, e), value, m->value_bytes);
 }
@@ -256,11 +334,18 @@ static int link_new(struct emu_map *m, uint32_t hash, const void *key, const voi
 {
 	uint32_t idx = pool_pop(m);
 
-	if (idx == UINT32_MAX)
-		return -E2BIG;
+	if (idx >= POOL_DAMAGED) /* damage was named where it was found */
+		return idx == POOL_EMPTY ? -E2BIG : -EUCLEAN;
 	htab_fill(m, idx, hash, key, value);
 	htab_link_head(m, idx);
 	return 0;
+}
+
+/* The table holds max_entries elements: E2BIG, as the kernel's. More than that only a damaged
+ * count claims (an update never links more; a replace unlinks the old copy under the same lock). */
+__attribute__((cold, noinline)) static int full(struct emu_map *m)
+{
+	return H(m)->count > m->max_entries ? htab_damaged(m, "hash count") : -E2BIG;
 }
 
 /*
@@ -274,23 +359,24 @@ static int update_plain(struct emu_map *m, const void *key, const void *value, u
 			bool absent)
 {
 	uint32_t old = absent ? 0 : htab_find(m, hash, key);
-	int err = htab_check_flags(old, flags);
+	int err;
 
+	if (old == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
+	err = htab_check_flags(old, flags);
 	if (err)
 		return err;
-	if (old && (flags & EMU_F_LOCK)) {
-		emu_value_write_locked(m, elem_value(m, elem(m, old - 1)), value);
-		return 0;
-	}
-	if (!old && H(m)->count >= m->hdr->max_entries)
-		return -E2BIG;
+	if (old && (flags & EMU_F_LOCK))
+		return emu_value_write_locked(m, elem_value(m, elem(m, old - 1)), value);
+	if (!old && H(m)->count >= m->max_entries)
+		return full(m);
 	err = link_new(m, hash, key, value);
 	if (err || !old)
 		return err;
 	EMU_CRASH_POINT("htab.replace");
-	htab_unlink(m, old - 1);
-	pool_push(m, old - 1);
-	return 0;
+	if (!htab_unlink(m, old - 1))
+		return htab_damaged(m, "hash bucket list");
+	return pool_push(m, old - 1);
 }
 
 /* PERCPU_HASH, lock held: an element already in the map is overwritten where it is. */
@@ -298,16 +384,19 @@ static int update_percpu(struct emu_map *m, const void *key, const void *value, 
 			 bool absent)
 {
 	uint32_t old = absent ? 0 : htab_find(m, hash, key);
-	int err = htab_check_flags(old, flags);
+	int err;
 
+	if (old == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
+	err = htab_check_flags(old, flags);
 	if (err)
 		return err;
 	if (old) {
 		emu_map_write_value(m, elem_value(m, elem(m, old - 1)), value, m->value_bytes);
 		return 0;
 	}
-	if (H(m)->count >= m->hdr->max_entries)
-		return -E2BIG;
+	if (H(m)->count >= m->max_entries)
+		return full(m);
 	return link_new(m, hash, key, value);
 }
 
@@ -327,7 +416,7 @@ static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uin
 	err = htab_check_flags(i, flags);
 	if (err || !i)
 		return err ? err : INPLACE_ABSENT;
-	if (moves_to_front && (m->hdr->map_flags & EMU_F_ZERO_SEED) &&
+	if (moves_to_front && (m->map_flags & EMU_F_ZERO_SEED) &&
 	    __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED) != i)
 		return INPLACE_FALLBACK;
 	*out = i;
@@ -393,7 +482,7 @@ static int update(struct emu_map *m, const void *key, const void *value, uint64_
 	uint32_t hash = hash_key(m, key), absent_seq = 1; /* odd: no miss seen */
 	int err;
 
-	if (m->hdr->inplace_off) {
+	if (m->inplace_off) {
 		err = update_inplace(m, key, value, flags, hash, moves_to_front, &absent_seq);
 		if (err != INPLACE_FALLBACK)
 			return err;
@@ -437,7 +526,7 @@ static int htab_percpu_update_locked(struct emu_map *m, const void *key, const v
 int htab_lookup(struct emu_map *m, const void *key, void *value)
 {
 	uint32_t hash = hash_key(m, key), i, seq;
-	bool inplace = m->hdr->inplace_off;
+	bool inplace = m->inplace_off;
 	int err;
 
 	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
@@ -460,9 +549,11 @@ int htab_lookup(struct emu_map *m, const void *key, void *value)
 	if (err)
 		return err;
 	i = htab_find(m, hash, key);
-	if (i)
+	if (i && i != FIND_TORN)
 		emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
 	emu_map_unlock(m);
+	if (i == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
 	return i ? 0 : -ENOENT;
 }
 
@@ -471,16 +562,18 @@ int htab_lookup_percpu(struct emu_map *m, const void *key, void *value, int cpu)
 	uint32_t hash = hash_key(m, key), i;
 	int err;
 
-	if (cpu < 0 || (uint32_t)cpu >= m->hdr->nr_cpus)
+	if (cpu < 0 || (uint32_t)cpu >= m->nr_cpus)
 		return -ERANGE;
 	err = emu_map_lock(m);
 	if (err)
 		return err;
 	i = htab_find(m, hash, key);
-	if (i)
-		memcpy(value, elem_value(m, elem(m, i - 1)) + (size_t)cpu * emu_round_up(m->hdr->value_size, 8),
-		       m->hdr->value_size);
+	if (i && i != FIND_TORN)
+		memcpy(value, elem_value(m, elem(m, i - 1)) + (size_t)cpu * emu_round_up(m->value_size, 8),
+		       m->value_size);
 	emu_map_unlock(m);
+	if (i == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
 	return i ? 0 : -ENOENT;
 }
 
@@ -488,14 +581,14 @@ int htab_remove_locked(struct emu_map *m, uint32_t hash, const void *key, void *
 {
 	uint32_t i = htab_find(m, hash, key);
 
-	if (i) {
-		if (value)
-			emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
-		htab_unlink(m, i - 1);
-		EMU_CRASH_POINT("htab.delete");
-		free_elem(m, i - 1);
-	}
-	return i ? 0 : -ENOENT;
+	if (!i)
+		return -ENOENT;
+	if (i == FIND_TORN || !htab_unlink(m, i - 1))
+		return htab_damaged(m, "hash bucket list");
+	if (value)
+		emu_copy_small(value, elem_value(m, elem(m, i - 1)), m->value_bytes);
+	EMU_CRASH_POINT("htab.delete");
+	return free_elem(m, i - 1);
 }
 
 int htab_remove(struct emu_map *m, const void *key, void *value, htab_free_fn *free_elem)
@@ -534,12 +627,14 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 	if (err)
 		return err;
 	i = htab_find(m, hash, key);
-	if (i) {
-		emu_value_read_locked(m, elem_value(m, elem(m, i - 1)), value);
-		err = htab_remove_locked(m, hash, key, NULL, pool_push);
-	} else {
+	if (i == FIND_TORN)
+		err = htab_damaged(m, "hash bucket list");
+	else if (i)
+		err = emu_value_read_locked(m, elem_value(m, elem(m, i - 1)), value);
+	else
 		err = -ENOENT;
-	}
+	if (!err)
+		err = htab_remove_locked(m, hash, key, NULL, pool_push);
 	emu_map_unlock(m);
 	return err;
 }
@@ -549,6 +644,10 @@ static void *htab_value_ptr(struct emu_map *m, const void *key)
 {
 	uint32_t i = htab_find(m, hash_key(m, key), key);
 
+	if (i == FIND_TORN) {
+		htab_damaged(m, "hash bucket list");
+		return EMU_VALUE_DAMAGED;
+	}
 	return i ? elem_value(m, elem(m, i - 1)) : NULL;
 }
 
@@ -570,11 +669,11 @@ static uint32_t find_walked(struct emu_map *m, const void *key, uint32_t *hash)
 {
 	uint32_t i = walk_hint.idx;
 
-	if (walk_hint.m == m && i && i <= H(m)->nr_elems) {
+	if (walk_hint.m == m && link_ok(m, i)) {
 		struct htab_elem *e = elem(m, i - 1);
 
 		if (__atomic_load_n(&e->linked, __ATOMIC_RELAXED) == 1 &&
-		    key_equal(elem_key(e), key, m->hdr->key_size)) {
+		    key_equal(elem_key(e), key, m->key_size)) {
 			*hash = __atomic_load_n(&e->hash, __ATOMIC_RELAXED);
 			return i;
 		}
@@ -585,7 +684,7 @@ static uint32_t find_walked(struct emu_map *m, const void *key, uint32_t *hash)
 
 static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
 {
-	emu_copy_small(next_key, elem_key(elem(m, i - 1)), m->hdr->key_size);
+	emu_copy_small(next_key, elem_key(elem(m, i - 1)), m->key_size);
 	walk_hint.m = m;
 	walk_hint.idx = i;
 	return 0;
@@ -595,7 +694,7 @@ static int next_key_found(struct emu_map *m, uint32_t i, void *next_key)
  * it from the first element. 0, -ENOENT at the end, or WALK_TORN where find_racy() says FIND_TORN. */
 static int next_key_of(struct emu_map *m, const void *key, void *next_key)
 {
-	uint32_t b = 0, nb = H(m)->n_buckets, nr = H(m)->nr_elems;
+	uint32_t b = 0, nb = G(m)->mask + 1, nr = G(m)->nr_elems;
 
 	if (key) {
 		uint32_t hash, i = find_walked(m, key, &hash);
@@ -641,37 +740,39 @@ int htab_get_next_key(struct emu_map *m, const void *key, void *next_key)
 		return err;
 	err = next_key_of(m, key, next_key);
 	emu_map_unlock(m);
-	return err == WALK_TORN ? -ENOENT : err;
+	return err == WALK_TORN ? htab_damaged(m, "hash bucket list") : err;
 }
 
 uint64_t htab_memlock(const struct emu_map *m)
 {
-	const struct emu_map_hdr *h = m->hdr;
 	const struct htab_priv *p = emu_priv(m);
-	uint64_t P = h->nr_cpus, max = h->max_entries, slot = emu_round_up64(h->value_size, 8);
-	bool percpu = is_percpu(h->map_type);
-	uint64_t elem = KERNEL_HTAB_ELEM + emu_round_up64(h->key_size, 8) + (percpu ? 8 : slot);
-	uint64_t base = 896 + (uint64_t)KERNEL_BUCKET * p->n_buckets;
+	uint64_t P = m->nr_cpus, max = m->max_entries, slot = emu_round_up64(m->value_size, 8);
+	bool percpu = is_percpu(m->map_type);
+	uint64_t elem = KERNEL_HTAB_ELEM + emu_round_up64(m->key_size, 8) + (percpu ? 8 : slot);
+	uint64_t base = 896 + (uint64_t)KERNEL_BUCKET * (G(m)->mask + 1ull);
 
-	if (h->map_flags & EMU_F_NO_PREALLOC) {
-		uint64_t n = p->count;
+	if (m->map_flags & EMU_F_NO_PREALLOC) {
+		uint64_t n = __atomic_load_n(&p->count, __ATOMIC_RELAXED);
 
 		return base + n * (elem + 8) + (percpu ? n * (16 + slot * P) : 0);
 	}
 	if (percpu)
 		return base + elem * max + slot * P * max;
-	if (is_lru(h->map_type))
+	if (is_lru(m->map_type))
 		return base + elem * max;
 	return base + elem * (max + P) + 8 * P;
 }
 
-/* Whether an element ahead of `stop` in the list from `head` holds e's key. */
+/* Whether an element ahead of `stop` in the list from `head` holds e's key (the walk bounded and
+ * checked: a list changed since its caller walked it ends at a bad link). */
 static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, struct htab_elem *e)
 {
-	for (uint32_t i = head; i && i != stop; i = elem(m, i - 1)->next) {
+	uint32_t steps = 0;
+
+	for (uint32_t i = head; link_ok(m, i) && i != stop && steps++ < G(m)->nr_elems; i = elem(m, i - 1)->next) {
 		struct htab_elem *o = elem(m, i - 1);
 
-		if (o->hash == e->hash && key_equal(elem_key(o), elem_key(e), m->hdr->key_size))
+		if (o->hash == e->hash && key_equal(elem_key(o), elem_key(e), m->key_size))
 			return true;
 	}
 	return false;
@@ -681,29 +782,35 @@ static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, str
 int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked_out)
 {
 	struct htab_priv *p = H(m);
-	uint32_t linked = 0;
+	uint32_t linked = 0, nb = G(m)->mask + 1, nr = G(m)->nr_elems;
 
-	if (p->n_buckets != roundup_pow2(m->hdr->max_entries) || p->next_unused > p->nr_elems)
-		return -EUCLEAN;
-	for (uint32_t b = 0; b < p->n_buckets; b++) {
+	if (p->next_unused > nr)
+		return htab_damaged(m, "hash next_unused");
+	for (uint32_t b = 0; b < nb; b++) {
 		uint32_t steps = 0;
 
 		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
 			struct htab_elem *e;
 
-			if (i > in_pool || ++steps > p->nr_elems)
-				return -EUCLEAN;
+			if (i > in_pool || !link_ok(m, i))
+				return htab_damaged(m, "hash bucket list link");
+			if (++steps > nr)
+				return htab_damaged(m, "hash bucket list (a cycle)");
 			e = elem(m, i - 1);
 			/* under the lock no in-place writer is at work (emu_inplace_drain) */
-			if ((e->hash & (p->n_buckets - 1)) != b || !e->linked ||
-			    (m->hdr->inplace_off && (e->wword & EMU_WORD_LOCKED)) ||
-			    e->hash != hash_key(m, elem_key(e)) || key_seen_before(m, buckets(m)[b], i, e))
-				return -EUCLEAN;
+			if ((e->hash & G(m)->mask) != b || e->hash != hash_key(m, elem_key(e)))
+				return htab_damaged(m, "hash element hash");
+			if (!e->linked || (m->inplace_off && (e->wword & EMU_WORD_LOCKED)))
+				return htab_damaged(m, "hash element mark");
+			if (key_seen_before(m, buckets(m)[b], i, e))
+				return htab_damaged(m, "hash bucket list (a key twice)");
+			if (!emu_value_lock_word_ok(m, elem_value(m, e)))
+				return htab_damaged(m, "value spin lock");
 			linked++;
 		}
 	}
-	if (linked != p->count || linked > m->hdr->max_entries)
-		return -EUCLEAN;
+	if (linked != p->count || linked > m->max_entries)
+		return htab_damaged(m, "hash count");
 	*linked_out = linked;
 	return 0;
 }
@@ -718,11 +825,14 @@ static int htab_check(struct emu_map *m)
 	if (err)
 		return err;
 	err = htab_check_buckets(m, p->next_unused, &linked);
-	for (uint32_t i = p->free_head; !err && i; i = elem(m, i - 1)->next)
-		if (i > p->next_unused || ++nfree > p->nr_elems || elem(m, i - 1)->linked)
-			err = -EUCLEAN;
+	for (uint32_t i = p->free_head; !err && i; i = elem(m, i - 1)->next) {
+		if (i > p->next_unused || !link_ok(m, i) || ++nfree > G(m)->nr_elems || elem(m, i - 1)->linked) {
+			err = htab_damaged(m, "hash free list");
+			break;
+		}
+	}
 	if (!err && linked + nfree != p->next_unused)
-		err = -EUCLEAN;
+		err = htab_damaged(m, "hash free list (elements lost)");
 	emu_map_unlock(m);
 	return err;
 }
@@ -739,8 +849,10 @@ static int htab_check(struct emu_map *m)
 void htab_recover_buckets(struct emu_map *m, uint32_t n)
 {
 	struct htab_priv *p = H(m);
-	uint32_t nb = p->n_buckets, count = 0, i;
+	uint32_t nb = G(m)->mask + 1, count = 0, i;
 
+	if (n > G(m)->nr_elems)
+		n = G(m)->nr_elems;
 	for (i = 0; i < n; i++)
 		elem(m, i)->linked = 0;
 	for (uint32_t b = 0; b < nb; b++) {
@@ -776,8 +888,8 @@ static void htab_recover(struct emu_map *m)
 	struct htab_priv *p = H(m);
 	uint32_t i;
 
-	if (p->next_unused > p->nr_elems)
-		p->next_unused = p->nr_elems;
+	if (p->next_unused > G(m)->nr_elems)
+		p->next_unused = G(m)->nr_elems;
 	htab_recover_buckets(m, p->next_unused);
 	/* an element taken from the pool but not linked yet goes back here */
 	p->free_head = 0;
@@ -796,10 +908,10 @@ static void htab_recover(struct emu_map *m)
  */
 int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r)
 {
-	const struct htab_priv *p = H(m);
-	const uint32_t *bk = buckets(m);
-	const char *elems = m->base + p->elems_off;
-	uint32_t b = from, nb = p->n_buckets, es = p->elem_size, voff = p->value_off;
+	const struct htab_geom *g = G(m);
+	const uint32_t *bk = g->buckets;
+	const char *elems = g->elems;
+	uint32_t b = from, nb = g->mask + 1, es = g->elem_size, voff = g->value_off, pool = g->nr_elems;
 	uint32_t taken = 0, nr = 0, need = 0, limit;
 	bool done = false;
 
@@ -816,8 +928,11 @@ int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *
 			break; /* out of scan budget among empty buckets: go on from here */
 		/* one pass: count, and point at the elements while they fit */
 		for (uint32_t i = bk[b]; i;) {
-			const char *e = elems + (size_t)(i - 1) * es;
+			const char *e;
 
+			if (i - 1 >= pool || cnt >= pool)
+				return htab_damaged(m, "hash bucket list");
+			e = elems + (size_t)(i - 1) * es;
 			if (cnt < left) {
 				r->keys[taken + cnt] = e + ELEM_KEY_OFF;
 				r->values[taken + cnt] = e + voff;
@@ -892,9 +1007,9 @@ void *htab_prog_value(struct emu_map *m, uint32_t i, uint32_t cpu)
 {
 	char *v = elem_value(m, elem(m, i - 1));
 
-	if (!is_percpu(m->hdr->map_type))
+	if (!is_percpu(m->map_type))
 		return v;
-	return cpu < m->hdr->nr_cpus ? v + (size_t)cpu * emu_round_up(m->hdr->value_size, 8) : NULL;
+	return cpu < m->nr_cpus ? v + (size_t)cpu * emu_round_up(m->value_size, 8) : NULL;
 }
 
 /* The element of key: index + 1, or 0. Lock-free as a lookup, the lock when the walk was torn. */
@@ -937,10 +1052,10 @@ static int htab_prog_update(struct emu_map *m, const void *key, const void *valu
 static int htab_percpu_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
 				   uint32_t cpu)
 {
-	uint32_t hash = hash_key(m, key), old, slot = emu_round_up(m->hdr->value_size, 8);
+	uint32_t hash = hash_key(m, key), old, slot = emu_round_up(m->value_size, 8);
 	int err;
 
-	if (!percpu_flags_ok(flags) || cpu >= m->hdr->nr_cpus)
+	if (!percpu_flags_ok(flags) || cpu >= m->nr_cpus)
 		return -EINVAL;
 	err = emu_map_lock(m);
 	if (err)
@@ -948,8 +1063,8 @@ static int htab_percpu_prog_update(struct emu_map *m, const void *key, const voi
 	old = htab_find(m, hash, key);
 	err = htab_check_flags(old, flags);
 	if (!err && old) {
-		emu_map_write_value(m, htab_prog_value(m, old, cpu), value, m->hdr->value_size);
-	} else if (!err && H(m)->count >= m->hdr->max_entries) {
+		emu_map_write_value(m, htab_prog_value(m, old, cpu), value, m->value_size);
+	} else if (!err && H(m)->count >= m->max_entries) {
 		err = -E2BIG;
 	} else if (!err) {
 		char *full = calloc(1, m->value_bytes);
@@ -957,7 +1072,7 @@ static int htab_percpu_prog_update(struct emu_map *m, const void *key, const voi
 		if (!full) {
 			err = -ENOMEM;
 		} else {
-			memcpy(full + (size_t)cpu * slot, value, m->hdr->value_size);
+			memcpy(full + (size_t)cpu * slot, value, m->value_size);
 			err = link_new(m, hash, key, full);
 			free(full);
 		}
@@ -971,11 +1086,11 @@ static int htab_percpu_prog_update(struct emu_map *m, const void *key, const voi
  * callback's own map calls take it. */
 long htab_prog_for_each(struct emu_map *m, int (*each)(void *, const void *, void *), void *arg, uint32_t cpu)
 {
-	struct htab_priv *p = H(m);
-	uint32_t nr = p->nr_elems;
+	/* the geometry adopted with the file (G), never the file's own fields: a sharer may rewrite them */
+	uint32_t nr = G(m)->nr_elems, nb = G(m)->mask + 1;
 	long n = 0;
 
-	for (uint32_t b = 0; b < p->n_buckets; b++) {
+	for (uint32_t b = 0; b < nb; b++) {
 		uint32_t i = __atomic_load_n(&buckets(m)[b], __ATOMIC_ACQUIRE), steps = 0;
 
 		while (i && i <= nr && steps++ <= nr) {
@@ -996,7 +1111,8 @@ long htab_prog_for_each(struct emu_map *m, int (*each)(void *, const void *, voi
 }
 
 #define HTAB_PLAIN_OPS                                                                              \
-	HTAB_COMMON_OPS, .init = htab_init, .delete = htab_delete, .delete_locked = htab_delete_locked, \
+	HTAB_COMMON_OPS, .init = htab_init, .validate = htab_validate_table, .delete = htab_delete,    \
+	.delete_locked = htab_delete_locked,                                                        \
 	.lookup_and_delete = htab_lookup_and_delete, .check = htab_check, .recover = htab_recover,    \
 	.batch_buckets_delete = htab_batch_buckets_delete, .inplace_bytes = htab_inplace_bytes
 

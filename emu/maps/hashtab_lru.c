@@ -4,7 +4,8 @@
  * to, the kernel's LRU lists (lru.c) instead of a free pool, so a full map evicts as the kernel's
  * does. Every element is a node of the lists (nodes 0..nr_elems-1 are the elements); an element is
  * in the table exactly when its node is handed out. The crash-safety invariant of hashtab.c holds
- * here too; recovery rebuilds the lists from the bucket lists.
+ * here too; recovery rebuilds the lists from the bucket lists. Damage the lists hold (lru.c checks
+ * every index it follows) answers EUCLEAN as the table's does.
  */
 #include <stdlib.h>
 
@@ -12,28 +13,46 @@
 #include "families.h"
 #include "hashtab.h"
 
-static bool lru_del_cb(void *arg, uint32_t idx)
+/* An element the lists want evicted: out of its bucket if it is in one. One marked linked that
+ * its bucket does not hold is damage. */
+static bool lru_del_cb(struct emu_lru_ctx *c, uint32_t idx)
 {
-	struct emu_map *m = arg;
+	struct emu_map *m = c->arg;
 
-	return elem(m, idx)->linked && htab_unlink(m, idx);
+	if (idx >= G(m)->nr_elems || !elem(m, idx)->linked)
+		return false;
+	if (htab_unlink(m, idx))
+		return true;
+	c->damaged = true;
+	return false;
 }
 
 static void lru_ctx(struct emu_map *m, struct emu_lru_ctx *c)
 {
-	c->state = (struct emu_lru *)(m->base + H(m)->lru_off);
-	c->node_base = (char *)elem(m, 0) + offsetof(struct htab_elem, lru);
-	c->stride = H(m)->elem_size;
+	const struct htab_geom *g = G(m);
+
+	c->state = (struct emu_lru *)(void *)g->lru;
+	c->node_base = g->elems + offsetof(struct htab_elem, lru);
+	c->stride = g->elem_size;
+	c->nr_elems = g->nr_elems;
+	c->nr_cpus = m->nr_cpus;
+	c->target_free = g->lru_target;
+	c->nr_scans = g->lru_scans;
+	c->percpu = m->map_flags & EMU_F_NO_COMMON_LRU;
+	c->damaged = false;
 	c->del_from_htab = lru_del_cb;
 	c->arg = m;
 }
 
-static void lru_free(struct emu_map *m, uint32_t idx)
+static int lru_damaged(struct emu_map *m) { return htab_damaged(m, "LRU list"); }
+
+static int lru_free(struct emu_map *m, uint32_t idx)
 {
 	struct emu_lru_ctx lc;
 
 	lru_ctx(m, &lc);
 	emu_lru_push_free(&lc, idx);
+	return lc.damaged ? lru_damaged(m) : 0;
 }
 
 static void htab_lru_init(struct emu_map *m)
@@ -42,7 +61,18 @@ static void htab_lru_init(struct emu_map *m)
 
 	htab_init_table(m);
 	lru_ctx(m, &lc);
-	emu_lru_init(&lc, H(m)->nr_elems, m->hdr->nr_cpus, m->hdr->map_flags & EMU_F_NO_COMMON_LRU);
+	emu_lru_init(&lc);
+}
+
+static int htab_lru_validate(struct emu_map *m, const char **field)
+{
+	struct emu_lru_ctx lc;
+	int err = htab_validate_table(m, field);
+
+	if (err)
+		return err;
+	lru_ctx(m, &lc);
+	return emu_lru_validate(&lc, field) ? -EINVAL : 0;
 }
 
 /*
@@ -59,23 +89,28 @@ static int update_lru(struct emu_map *m, const void *key, const void *value, uin
 
 	lru_ctx(m, &lc);
 	idx = emu_lru_pop_free(&lc, cpu);
+	if (lc.damaged)
+		return lru_damaged(m);
 	if (idx == EMU_LRU_NIL)
 		return -ENOMEM;
 	old = htab_find(m, hash, key);
+	if (old == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
 	err = htab_check_flags(old, flags);
 	if (err) {
 		emu_lru_push_free(&lc, idx);
-		return err;
+		return lc.damaged ? lru_damaged(m) : err;
 	}
 	htab_fill(m, idx, hash, key, value);
 	htab_link_head(m, idx);
 	if (old) {
 		elem(m, idx)->lru.ref = 1;
 		EMU_CRASH_POINT("htab.replace");
-		htab_unlink(m, old - 1);
+		if (!htab_unlink(m, old - 1))
+			return htab_damaged(m, "hash bucket list");
 		emu_lru_push_free(&lc, old - 1);
 	}
-	return 0;
+	return lc.damaged ? lru_damaged(m) : 0;
 }
 
 /*
@@ -92,25 +127,29 @@ static int update_lru_percpu(struct emu_map *m, const void *key, const void *val
 	lru_ctx(m, &lc);
 	if (flags != EMU_EXIST) {
 		idx = emu_lru_pop_free(&lc, cpu);
+		if (lc.damaged)
+			return lru_damaged(m);
 		if (idx == EMU_LRU_NIL)
 			return -ENOMEM;
 	}
 	old = htab_find(m, hash, key);
+	if (old == FIND_TORN)
+		return htab_damaged(m, "hash bucket list");
 	err = htab_check_flags(old, flags);
 	if (!err && old) {
 		struct htab_elem *e = elem(m, old - 1);
 
 		e->lru.ref = 1;
 		if (one_cpu) /* a program's update: its CPU's slot only */
-			emu_map_write_value(m, elem_value(m, e) + (size_t)cpu * emu_round_up(m->hdr->value_size, 8),
-					    value, m->hdr->value_size);
+			emu_map_write_value(m, elem_value(m, e) + (size_t)cpu * emu_round_up(m->value_size, 8),
+					    value, m->value_size);
 		else
 			emu_map_write_value(m, elem_value(m, e), value, m->value_bytes);
 	}
 	if (err || old) {
 		if (idx != EMU_LRU_NIL)
 			emu_lru_push_free(&lc, idx);
-		return err;
+		return lc.damaged ? lru_damaged(m) : err;
 	}
 	if (one_cpu) { /* a new element: the program's CPU gets the value, the others zeroes */
 		char *full = calloc(1, m->value_bytes);
@@ -119,7 +158,7 @@ static int update_lru_percpu(struct emu_map *m, const void *key, const void *val
 			emu_lru_push_free(&lc, idx);
 			return -ENOMEM;
 		}
-		memcpy(full + (size_t)cpu * emu_round_up(m->hdr->value_size, 8), value, m->hdr->value_size);
+		memcpy(full + (size_t)cpu * emu_round_up(m->value_size, 8), value, m->value_size);
 		htab_fill(m, idx, hash, key, full);
 		free(full);
 	} else {
@@ -193,18 +232,23 @@ static void htab_lru_batch_buckets_delete(struct emu_map *m, const uint32_t *buc
 
 	lru_ctx(m, &lc);
 	for (uint32_t k = 0; k < nr; k++) {
-		uint32_t last, rev = 0, head = htab_take_bucket(m, bucket[k], &last);
+		uint32_t *bp = &buckets(m)[bucket[k]], i = *bp, rev = 0, n = 0, pool = G(m)->nr_elems;
 
-		/* reverse the chain, then free in that order */
-		for (uint32_t i = head; i;) {
+		/* out of the table in one store, as htab_take_bucket does; the chain reversed on the
+		 * way (each link checked, the walk bounded), so the frees below go last to first */
+		emu_publish_u32(bp, 0);
+		EMU_CRASH_POINT("htab.batch");
+		for (; link_ok(m, i) && n < pool; n++) {
 			struct htab_elem *e = elem(m, i - 1);
 			uint32_t next = e->next;
 
+			e->linked = 0;
 			e->next = rev;
 			rev = i;
 			i = next;
 		}
-		while (rev) {
+		H(m)->count -= n;
+		for (; n && link_ok(m, rev); n--) {
 			uint32_t next = elem(m, rev - 1)->next;
 
 			elem(m, rev - 1)->next = 0;
@@ -213,31 +257,32 @@ static void htab_lru_batch_buckets_delete(struct emu_map *m, const uint32_t *buc
 			rev = next;
 		}
 	}
+	if (lc.damaged)
+		lru_damaged(m);
 }
 
 /* The buckets, then the lists: a node is handed out exactly when its element is in the table. */
 static int htab_lru_check(struct emu_map *m)
 {
-	struct htab_priv *p = H(m);
 	struct emu_lru_ctx lc;
 	uint32_t linked, marked = 0;
 	int err = emu_map_lock(m);
 
 	if (err)
 		return err;
-	err = htab_check_buckets(m, p->nr_elems, &linked);
+	err = htab_check_buckets(m, G(m)->nr_elems, &linked);
 	lru_ctx(m, &lc);
-	if (!err && emu_lru_check(&lc, p->nr_elems))
-		err = -EUCLEAN;
-	for (uint32_t i = 0; !err && i < p->nr_elems; i++) {
+	if (!err && emu_lru_check(&lc))
+		err = lru_damaged(m);
+	for (uint32_t i = 0; !err && i < G(m)->nr_elems; i++) {
 		bool in = elem(m, i)->linked;
 
 		if (in != emu_lru_node_in_use(&lc, i))
-			err = -EUCLEAN;
+			err = htab_damaged(m, "LRU node (in use, not in the table)");
 		marked += in;
 	}
 	if (!err && marked != linked)
-		err = -EUCLEAN;
+		err = htab_damaged(m, "hash element mark");
 	emu_map_unlock(m);
 	return err;
 }
@@ -252,7 +297,7 @@ static void htab_lru_recover(struct emu_map *m)
 {
 	struct emu_lru_ctx lc;
 
-	htab_recover_buckets(m, H(m)->nr_elems);
+	htab_recover_buckets(m, G(m)->nr_elems);
 	lru_ctx(m, &lc);
 	emu_lru_rebuild(&lc, lru_in_table_cb);
 }
@@ -278,7 +323,7 @@ static int lru_prog_update(struct emu_map *m, const void *key, const void *value
 {
 	int err;
 
-	if (flags > EMU_EXIST || cpu >= m->hdr->nr_cpus)
+	if (flags > EMU_EXIST || cpu >= m->nr_cpus)
 		return -EINVAL;
 	err = emu_map_lock(m);
 	if (err)
@@ -304,7 +349,7 @@ static int htab_lru_percpu_prog_update(struct emu_map *m, const void *key, const
 
 /* Every LRU write takes the map lock: no inplace_bytes, no writer slots. */
 #define HTAB_LRU_OPS                                                                                \
-	HTAB_COMMON_OPS, .init = htab_lru_init, .delete = htab_lru_delete,                          \
+	HTAB_COMMON_OPS, .init = htab_lru_init, .validate = htab_lru_validate, .delete = htab_lru_delete, \
 	.delete_locked = htab_lru_delete_locked, .lookup_and_delete = htab_lru_lookup_and_delete,    \
 	.check = htab_lru_check, .recover = htab_lru_recover,                                       \
 	.batch_buckets_delete = htab_lru_batch_buckets_delete, .prog_lookup = htab_lru_prog_lookup,      \

@@ -21,6 +21,10 @@
  * lists also have a head sentinel that the inactive-rotation cursor can point at; here the
  * sentinel is EMU_LRU_NIL, and the circular steps around it are spelled out in ring_newer() and
  * ring_older().
+ *
+ * Untrusted state (see lru.h): node_at() is the one way to a node, and it checks the index (one
+ * compare); a bad one marks the context damaged and yields a scratch node whose links end every
+ * walk. Walks the kernel bounds by a scan length keep it; the others are bounded by nr_elems.
  */
 #include "lru.h"
 
@@ -86,17 +90,36 @@ struct emu_lru {
 /* ------------------------------------------------------------------------------------------ */
 /* Addressing                                                                                  */
 
-static inline struct emu_lru_node *node_at(const struct emu_lru_ctx *c, uint32_t idx)
+static inline struct emu_lru_node *node_raw(const struct emu_lru_ctx *c, uint32_t idx)
 {
 	return (struct emu_lru_node *)(void *)(c->node_base + (size_t)idx * c->stride);
 }
 
-static inline struct lru_local *local_of(const struct emu_lru_ctx *c, uint32_t cpu)
+/* An index out of range (the file was changed outside bpfemu): noted, and a node whose links end
+ * every walk stands in for it. Out of line: the compare in node_at() is all the fast path pays. */
+__attribute__((cold, noinline)) static struct emu_lru_node *bad_node(struct emu_lru_ctx *c)
+{
+	c->damaged = true;
+	c->scratch.next = c->scratch.prev = EMU_LRU_NIL;
+	c->scratch.cpu = 0;
+	c->scratch.type = 0xff; /* LRU_UNUSED: on no list, so no list move touches it */
+	c->scratch.ref = 0;
+	return &c->scratch;
+}
+
+static inline __attribute__((always_inline)) struct emu_lru_node *node_at(struct emu_lru_ctx *c, uint32_t idx)
+{
+	if (__builtin_expect(idx >= c->nr_elems, 0))
+		return bad_node(c);
+	return node_raw(c, idx);
+}
+
+static inline struct lru_local *local_of(struct emu_lru_ctx *c, uint32_t cpu)
 {
 	return (struct lru_local *)(void *)c->state->cpu_area + cpu;
 }
 
-static inline struct lru_set *own_set_of(const struct emu_lru_ctx *c, uint32_t cpu)
+static inline struct lru_set *own_set_of(struct emu_lru_ctx *c, uint32_t cpu)
 {
 	return (struct lru_set *)(void *)c->state->cpu_area + cpu;
 }
@@ -105,9 +128,9 @@ static inline uint32_t cpu_count(uint32_t nr_cpus) { return nr_cpus ? nr_cpus : 
 
 /* A CPU number brought into range: it nearly always is, and the division this skips was on the
  * path to the list every pop and push touch (two of them a replacing update, ~25 cycles). */
-static inline uint32_t cpu_index(const struct emu_lru_ctx *c, uint32_t cpu)
+static inline uint32_t cpu_index(struct emu_lru_ctx *c, uint32_t cpu)
 {
-	uint32_t nr = c->state->nr_cpus;
+	uint32_t nr = c->nr_cpus;
 
 	return cpu < nr ? cpu : cpu % nr;
 }
@@ -117,10 +140,11 @@ static inline uint32_t cpu_index(const struct emu_lru_ctx *c, uint32_t cpu)
 
 static void dl_init(struct lru_dlist *l) { l->first = l->last = EMU_LRU_NIL; }
 
-static void dl_unlink(const struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
+/* The list primitives take node idx as n, found by the caller: only the neighbours' indices are
+ * looked up (and so checked) here. */
+static inline __attribute__((always_inline)) void dl_unlink(struct emu_lru_ctx *c, struct lru_dlist *l,
+							    struct emu_lru_node *n)
 {
-	struct emu_lru_node *n = node_at(c, idx);
-
 	if (n->prev == EMU_LRU_NIL)
 		l->first = n->next;
 	else
@@ -134,10 +158,9 @@ static void dl_unlink(const struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t
 }
 
 /* Insert at the newest end, as list_add() does. */
-static void dl_push_first(const struct emu_lru_ctx *c, struct lru_dlist *l, uint32_t idx)
+static inline __attribute__((always_inline)) void dl_push_first(struct emu_lru_ctx *c, struct lru_dlist *l,
+								uint32_t idx, struct emu_lru_node *n)
 {
-	struct emu_lru_node *n = node_at(c, idx);
-
 	n->prev = EMU_LRU_NIL;
 	n->next = l->first;
 	if (l->first == EMU_LRU_NIL)
@@ -150,12 +173,12 @@ static void dl_push_first(const struct emu_lru_ctx *c, struct lru_dlist *l, uint
 
 /* Circular steps over a list whose head sentinel is NIL: from the sentinel one step toward the
  * newest end wraps to the oldest node and vice versa; an empty list's sentinel points at itself. */
-static inline uint32_t ring_newer(const struct emu_lru_ctx *c, const struct lru_dlist *l, uint32_t at)
+static inline uint32_t ring_newer(struct emu_lru_ctx *c, const struct lru_dlist *l, uint32_t at)
 {
 	return at == EMU_LRU_NIL ? l->last : node_at(c, at)->prev;
 }
 
-static inline uint32_t ring_older(const struct emu_lru_ctx *c, const struct lru_dlist *l, uint32_t at)
+static inline uint32_t ring_older(struct emu_lru_ctx *c, const struct lru_dlist *l, uint32_t at)
 {
 	return at == EMU_LRU_NIL ? l->first : node_at(c, at)->next;
 }
@@ -172,15 +195,15 @@ static inline void count_adjust(struct lru_set *s, uint8_t type, int delta)
 
 /* If the rotation cursor sits on a node about to leave its place, step it to the newer
  * neighbour (possibly the sentinel) so the next rotation resumes where it would have. */
-static inline void cursor_leaves(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx)
+static inline void cursor_leaves(struct lru_set *s, uint32_t idx, const struct emu_lru_node *n)
 {
 	if (s->cursor == idx)
-		s->cursor = node_at(c, idx)->prev;
+		s->cursor = n->prev;
 }
 
 /* Within a set: active <-> inactive, back to the active head, or into the set's free list.
  * Always forgets the ref bit. */
-static void set_move(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint8_t to)
+static void set_move(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint8_t to)
 {
 	struct emu_lru_node *n = node_at(c, idx);
 	uint8_t from = n->type;
@@ -192,32 +215,32 @@ static void set_move(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t id
 		count_adjust(s, to, +1);
 	}
 	n->ref = 0;
-	cursor_leaves(c, s, idx);
-	dl_unlink(c, &s->q[from], idx);
+	cursor_leaves(s, idx, n);
+	dl_unlink(c, &s->q[from], n);
 	n->type = to;
-	dl_push_first(c, &s->q[to], idx);
+	dl_push_first(c, &s->q[to], idx, n);
 }
 
 /* Out of a set into a free list (the set's own, or a CPU's local one) after the node's element
  * was evicted or found free. Keeps the ref bit: whoever pops the node clears it. */
-static void set_release(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx,
+static void set_release(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx,
 			struct lru_dlist *dst, uint8_t dst_type, uint32_t dst_cpu)
 {
 	struct emu_lru_node *n = node_at(c, idx);
 
 	if (n->type >= LRU_NR_SHARED)
 		return;
-	cursor_leaves(c, s, idx);
+	cursor_leaves(s, idx, n);
 	count_adjust(s, n->type, -1);
-	dl_unlink(c, &s->q[n->type], idx);
+	dl_unlink(c, &s->q[n->type], n);
 	n->type = dst_type;
 	n->cpu = (uint16_t)dst_cpu;
-	dl_push_first(c, dst, idx);
+	dl_push_first(c, dst, idx, n);
 }
 
 /* From a CPU's pending list into the shared active/inactive lists. A pending node can never be
  * the rotation cursor, so that is not checked. */
-static void set_adopt(const struct emu_lru_ctx *c, struct lru_set *s, struct lru_dlist *from_q,
+static void set_adopt(struct emu_lru_ctx *c, struct lru_set *s, struct lru_dlist *from_q,
 		      uint32_t idx, uint8_t to)
 {
 	struct emu_lru_node *n = node_at(c, idx);
@@ -225,8 +248,8 @@ static void set_adopt(const struct emu_lru_ctx *c, struct lru_set *s, struct lru
 	count_adjust(s, to, +1);
 	n->type = to;
 	n->ref = 0;
-	dl_unlink(c, from_q, idx);
-	dl_push_first(c, &s->q[to], idx);
+	dl_unlink(c, from_q, n);
+	dl_push_first(c, &s->q[to], idx, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -236,7 +259,7 @@ static void set_adopt(const struct emu_lru_ctx *c, struct lru_set *s, struct lru
  * node: referenced nodes get a second chance at the active head, the rest are demoted to the
  * inactive head. Stops after nr_scans nodes or at the node that was newest when it began (nodes
  * re-added at the head must not be seen again). */
-static void age_active(const struct emu_lru_ctx *c, struct lru_set *s)
+static inline __attribute__((always_inline)) void age_active(struct emu_lru_ctx *c, struct lru_set *s)
 {
 	struct lru_dlist *act = &s->q[LRU_ACTIVE];
 	uint32_t stop_at = act->first, idx, older_done, seen = 0;
@@ -244,7 +267,7 @@ static void age_active(const struct emu_lru_ctx *c, struct lru_set *s)
 	for (idx = act->last; idx != EMU_LRU_NIL; idx = older_done) {
 		older_done = node_at(c, idx)->prev;
 		set_move(c, s, idx, node_at(c, idx)->ref ? LRU_ACTIVE : LRU_INACTIVE);
-		if (++seen == c->state->nr_scans || idx == stop_at)
+		if (++seen == c->nr_scans || idx == stop_at)
 			break;
 	}
 }
@@ -253,7 +276,7 @@ static void age_active(const struct emu_lru_ctx *c, struct lru_set *s)
  * are for the next eviction. The walk resumes at the cursor, goes toward newer nodes, wraps
  * around through the sentinel and ends one full turn later (or after nr_scans nodes); the
  * cursor is left on the node it would have looked at next. */
-static void age_inactive(const struct emu_lru_ctx *c, struct lru_set *s)
+static void age_inactive(struct emu_lru_ctx *c, struct lru_set *s)
 {
 	struct lru_dlist *ina = &s->q[LRU_INACTIVE];
 	uint32_t end, at, upcoming = EMU_LRU_NIL, seen = 0;
@@ -266,7 +289,7 @@ static void age_inactive(const struct emu_lru_ctx *c, struct lru_set *s)
 		end = ring_older(c, ina, end);
 
 	at = s->cursor;
-	while (seen < c->state->nr_scans) {
+	while (seen < c->nr_scans) {
 		if (at == EMU_LRU_NIL) {
 			/* stepping over the sentinel does not count as a scanned node */
 			at = ring_newer(c, ina, at);
@@ -285,7 +308,7 @@ static void age_inactive(const struct emu_lru_ctx *c, struct lru_set *s)
 	s->cursor = upcoming;
 }
 
-static void age_lists(const struct emu_lru_ctx *c, struct lru_set *s)
+static void age_lists(struct emu_lru_ctx *c, struct lru_set *s)
 {
 	if (s->nr[LRU_INACTIVE] < s->nr[LRU_ACTIVE])
 		age_active(c, s);
@@ -295,7 +318,7 @@ static void age_lists(const struct emu_lru_ctx *c, struct lru_set *s)
 /* Evict unreferenced nodes from the oldest end of the inactive list into `dst` until `want`
  * were freed or nr_scans nodes were looked at. Referenced ones met on the way are promoted.
  * A node whose element is not in the hash table (the callback says so) is left alone. */
-static uint32_t evict_inactive(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
+static uint32_t evict_inactive(struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
 			       struct lru_dlist *dst, uint8_t dst_type, uint32_t dst_cpu)
 {
 	struct lru_dlist *ina = &s->q[LRU_INACTIVE];
@@ -303,14 +326,16 @@ static uint32_t evict_inactive(const struct emu_lru_ctx *c, struct lru_set *s, u
 
 	for (idx = ina->last; idx != EMU_LRU_NIL; idx = newer) {
 		newer = node_at(c, idx)->prev;
+		if (c->damaged)
+			break;
 		if (node_at(c, idx)->ref) {
 			set_move(c, s, idx, LRU_ACTIVE);
-		} else if (c->del_from_htab(c->arg, idx)) {
+		} else if (c->del_from_htab(c, idx)) {
 			set_release(c, s, idx, dst, dst_type, dst_cpu);
 			if (++freed == want)
 				break;
 		}
-		if (++seen == c->state->nr_scans)
+		if (++seen == c->nr_scans)
 			break;
 	}
 	return freed;
@@ -319,20 +344,22 @@ static uint32_t evict_inactive(const struct emu_lru_ctx *c, struct lru_set *s, u
 /* Evict toward `want` free nodes. If the polite pass freed nothing, evict exactly one node
  * regardless of its ref bit: the oldest removable one of the inactive list, or of the active
  * list when inactive is empty. */
-static uint32_t evict(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
+static uint32_t evict(struct emu_lru_ctx *c, struct lru_set *s, uint32_t want,
 		      struct lru_dlist *dst, uint8_t dst_type, uint32_t dst_cpu)
 {
 	struct lru_dlist *victims;
-	uint32_t idx, newer, freed;
+	uint32_t idx, newer = EMU_LRU_NIL, freed;
 
 	freed = evict_inactive(c, s, want, dst, dst_type, dst_cpu);
 	if (freed)
 		return freed;
 
 	victims = s->q[LRU_INACTIVE].first != EMU_LRU_NIL ? &s->q[LRU_INACTIVE] : &s->q[LRU_ACTIVE];
-	for (idx = victims->last; idx != EMU_LRU_NIL; idx = newer) {
+	for (uint32_t n = 0; (idx = n ? newer : victims->last) != EMU_LRU_NIL && n <= c->nr_elems; n++) {
 		newer = node_at(c, idx)->prev;
-		if (c->del_from_htab(c->arg, idx)) {
+		if (c->damaged)
+			return 0;
+		if (c->del_from_htab(c, idx)) {
 			set_release(c, s, idx, dst, dst_type, dst_cpu);
 			return 1;
 		}
@@ -343,27 +370,29 @@ static uint32_t evict(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t w
 /* ------------------------------------------------------------------------------------------ */
 /* Common layout                                                                                */
 
-static void pending_add(const struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu, uint32_t idx)
+static inline __attribute__((always_inline)) void pending_add(struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu, uint32_t idx)
 {
 	struct emu_lru_node *n = node_at(c, idx);
 
 	n->cpu = (uint16_t)cpu;
 	n->type = LRU_LOCAL_PENDING;
 	n->ref = 0;
-	dl_push_first(c, &loc->pending_q, idx);
+	dl_push_first(c, &loc->pending_q, idx, n);
 }
 
 /* Refill `cpu`'s local free list: hand its pending nodes over to the shared lists (oldest first,
  * so the newest ends up at the head), age the shared lists, then take up to target_free nodes
  * from the shared free list and evict for the rest. */
-static void local_refill(const struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu)
+static void local_refill(struct emu_lru_ctx *c, struct lru_local *loc, uint32_t cpu)
 {
 	struct lru_set *s = &c->state->shared;
-	uint32_t target = c->state->target_free;
-	uint32_t idx, older, newer, got = 0;
+	uint32_t target = c->target_free;
+	uint32_t idx, older, newer = EMU_LRU_NIL, got = 0;
 
-	for (idx = loc->pending_q.last; idx != EMU_LRU_NIL; idx = newer) {
+	for (uint32_t n = 0; (idx = n ? newer : loc->pending_q.last) != EMU_LRU_NIL && n <= c->nr_elems; n++) {
 		newer = node_at(c, idx)->prev;
+		if (c->damaged)
+			return;
 		set_adopt(c, s, &loc->pending_q, idx, node_at(c, idx)->ref ? LRU_ACTIVE : LRU_INACTIVE);
 	}
 
@@ -380,37 +409,40 @@ static void local_refill(const struct emu_lru_ctx *c, struct lru_local *loc, uin
 		evict(c, s, target - got, &loc->free_q, LRU_LOCAL_FREE, cpu);
 }
 
-static uint32_t local_take_free(const struct emu_lru_ctx *c, struct lru_local *loc)
+static inline __attribute__((always_inline)) uint32_t local_take_free(struct emu_lru_ctx *c, struct lru_local *loc)
 {
 	uint32_t idx = loc->free_q.first;
 
 	if (idx != EMU_LRU_NIL)
-		dl_unlink(c, &loc->free_q, idx);
+		dl_unlink(c, &loc->free_q, node_at(c, idx));
 	return idx;
 }
 
 /* Last resort: take a node another CPU handed out but has not yet passed to the shared lists,
  * oldest first, preferring unreferenced ones; its element is evicted. */
-static uint32_t local_take_pending(const struct emu_lru_ctx *c, struct lru_local *loc)
+static uint32_t local_take_pending(struct emu_lru_ctx *c, struct lru_local *loc)
 {
 	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
-		uint32_t idx;
+		uint32_t idx = loc->pending_q.last;
 
-		for (idx = loc->pending_q.last; idx != EMU_LRU_NIL; idx = node_at(c, idx)->prev) {
-			if ((pass || !node_at(c, idx)->ref) && c->del_from_htab(c->arg, idx)) {
-				dl_unlink(c, &loc->pending_q, idx);
+		for (uint32_t n = 0; idx != EMU_LRU_NIL && n <= c->nr_elems && !c->damaged; n++) {
+			struct emu_lru_node *nd = node_at(c, idx);
+
+			if (!c->damaged && (pass || !nd->ref) && c->del_from_htab(c, idx)) {
+				dl_unlink(c, &loc->pending_q, nd);
 				return idx;
 			}
+			idx = nd->prev;
 		}
 	}
 	return EMU_LRU_NIL;
 }
 
-static uint32_t common_pop(const struct emu_lru_ctx *c, uint32_t cpu)
+static uint32_t common_pop(struct emu_lru_ctx *c, uint32_t cpu)
 {
-	uint32_t nr_cpus = c->state->nr_cpus;
+	uint32_t nr_cpus = c->nr_cpus;
 	struct lru_local *loc = local_of(c, cpu);
 	uint32_t idx, victim_cpu, first_victim;
 
@@ -442,7 +474,7 @@ static uint32_t common_pop(const struct emu_lru_ctx *c, uint32_t cpu)
 	return idx;
 }
 
-static void common_push(const struct emu_lru_ctx *c, uint32_t idx)
+static void common_push(struct emu_lru_ctx *c, uint32_t idx)
 {
 	struct emu_lru_node *n = node_at(c, idx);
 
@@ -451,10 +483,10 @@ static void common_push(const struct emu_lru_ctx *c, uint32_t idx)
 		/* still private to the CPU that took it: straight back to that CPU's free list */
 		struct lru_local *loc = local_of(c, cpu_index(c, n->cpu));
 
-		dl_unlink(c, &loc->pending_q, idx);
+		dl_unlink(c, &loc->pending_q, n);
 		n->type = LRU_LOCAL_FREE;
 		n->ref = 0;
-		dl_push_first(c, &loc->free_q, idx);
+		dl_push_first(c, &loc->free_q, idx, n);
 		break;
 	}
 	case LRU_ACTIVE:
@@ -470,7 +502,7 @@ static void common_push(const struct emu_lru_ctx *c, uint32_t idx)
 /* ------------------------------------------------------------------------------------------ */
 /* Per-CPU layout                                                                               */
 
-static uint32_t percpu_pop(const struct emu_lru_ctx *c, uint32_t cpu)
+static uint32_t percpu_pop(struct emu_lru_ctx *c, uint32_t cpu)
 {
 	struct lru_set *s = own_set_of(c, cpu);
 	uint32_t idx;
@@ -488,11 +520,11 @@ static uint32_t percpu_pop(const struct emu_lru_ctx *c, uint32_t cpu)
 	return idx;
 }
 
-static void percpu_push(const struct emu_lru_ctx *c, uint32_t idx)
+static void percpu_push(struct emu_lru_ctx *c, uint32_t idx)
 {
 	struct emu_lru_node *n = node_at(c, idx);
 
-	if (n->type >= LRU_NR_SHARED || n->cpu >= c->state->nr_cpus)
+	if (n->type >= LRU_NR_SHARED || n->cpu >= c->nr_cpus)
 		return;
 	set_move(c, own_set_of(c, n->cpu), idx, LRU_FREE);
 }
@@ -505,6 +537,38 @@ size_t emu_lru_state_size(uint32_t nr_cpus, bool percpu)
 	size_t rec = percpu ? sizeof(struct lru_set) : sizeof(struct lru_local);
 
 	return sizeof(struct emu_lru) + (size_t)cpu_count(nr_cpus) * rec;
+}
+
+void emu_lru_params(uint32_t nr_elems, uint32_t nr_cpus, bool percpu, uint32_t *target_free, uint32_t *nr_scans)
+{
+	uint32_t batch = nr_elems / cpu_count(nr_cpus) / 2;
+
+	if (percpu) {
+		*target_free = LRU_PERCPU_BATCH;
+		*nr_scans = LRU_PERCPU_SCANS;
+		return;
+	}
+	if (batch < 1)
+		batch = 1;
+	if (batch > LRU_COMMON_BATCH_MAX)
+		batch = LRU_COMMON_BATCH_MAX;
+	*target_free = batch;
+	*nr_scans = LRU_COMMON_SCANS;
+}
+
+int emu_lru_validate(const struct emu_lru_ctx *c, const char **field)
+{
+	const struct emu_lru *st = c->state;
+
+	if (st->magic != LRU_STATE_MAGIC)
+		*field = "LRU state magic";
+	else if (st->nr_cpus != cpu_count(c->nr_cpus) || st->nr_elems != c->nr_elems || st->percpu != c->percpu)
+		*field = "LRU state shape (nr_cpus, nr_elems or percpu)";
+	else if (st->target_free != c->target_free || st->nr_scans != c->nr_scans)
+		*field = "LRU state batch (target_free or nr_scans)";
+	else
+		return 0;
+	return -1;
 }
 
 static void set_init(struct lru_set *s)
@@ -525,27 +589,21 @@ static void node_reset(struct emu_lru_node *n, uint8_t type, uint32_t cpu)
 	n->ref = 0;
 }
 
-void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bool percpu)
+void emu_lru_init(struct emu_lru_ctx *c)
 {
 	struct emu_lru *st = c->state;
-	uint32_t cpu, i;
+	uint32_t nr_cpus = cpu_count(c->nr_cpus), nr_elems = c->nr_elems, cpu, i;
+	bool percpu = c->percpu;
 
-	nr_cpus = cpu_count(nr_cpus);
 	st->magic = LRU_STATE_MAGIC;
 	st->nr_cpus = nr_cpus;
 	st->nr_elems = nr_elems;
 	st->percpu = percpu;
+	st->target_free = c->target_free;
+	st->nr_scans = c->nr_scans;
 	set_init(&st->shared);
 
 	if (!percpu) {
-		uint32_t batch = nr_elems / nr_cpus / 2;
-
-		if (batch < 1)
-			batch = 1;
-		if (batch > LRU_COMMON_BATCH_MAX)
-			batch = LRU_COMMON_BATCH_MAX;
-		st->target_free = batch;
-		st->nr_scans = LRU_COMMON_SCANS;
 		for (cpu = 0; cpu < nr_cpus; cpu++) {
 			struct lru_local *loc = local_of(c, cpu);
 
@@ -556,13 +614,11 @@ void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bo
 		/* every node starts on the shared free list, the highest index at its head */
 		for (i = 0; i < nr_elems; i++) {
 			node_reset(node_at(c, i), LRU_FREE, 0);
-			dl_push_first(c, &st->shared.q[LRU_FREE], i);
+			dl_push_first(c, &st->shared.q[LRU_FREE], i, node_raw(c, i));
 		}
 		return;
 	}
 
-	st->target_free = LRU_PERCPU_BATCH;
-	st->nr_scans = LRU_PERCPU_SCANS;
 	for (cpu = 0; cpu < nr_cpus; cpu++)
 		set_init(own_set_of(c, cpu));
 
@@ -579,7 +635,7 @@ void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bo
 
 			for (k = 0; k < slice && i < nr_elems; k++, i++) {
 				node_reset(node_at(c, i), LRU_FREE, cpu);
-				dl_push_first(c, &own_set_of(c, cpu)->q[LRU_FREE], i);
+				dl_push_first(c, &own_set_of(c, cpu)->q[LRU_FREE], i, node_raw(c, i));
 			}
 		}
 		for (; i < nr_elems; i++)
@@ -589,15 +645,18 @@ void emu_lru_init(struct emu_lru_ctx *c, uint32_t nr_elems, uint32_t nr_cpus, bo
 
 uint32_t emu_lru_pop_free(struct emu_lru_ctx *c, uint32_t cpu)
 {
+	uint32_t idx;
+
 	cpu = cpu_index(c, cpu);
-	return c->state->percpu ? percpu_pop(c, cpu) : common_pop(c, cpu);
+	idx = c->percpu ? percpu_pop(c, cpu) : common_pop(c, cpu);
+	return c->damaged ? EMU_LRU_NIL : idx;
 }
 
 void emu_lru_push_free(struct emu_lru_ctx *c, uint32_t idx)
 {
-	if (idx >= c->state->nr_elems)
+	if (idx >= c->nr_elems)
 		return;
-	if (c->state->percpu)
+	if (c->percpu)
 		percpu_push(c, idx);
 	else
 		common_push(c, idx);
@@ -609,19 +668,19 @@ void emu_lru_push_free(struct emu_lru_ctx *c, uint32_t idx)
 /* Walk one list: links agree both ways, every node carries the list's type (and CPU where that
  * identifies the list), nothing is visited twice (which also rules out cycles). Returns the
  * number of nodes, or -1. */
-static long check_list(const struct emu_lru_ctx *c, const struct lru_dlist *l, uint8_t type,
+static long check_list(struct emu_lru_ctx *c, const struct lru_dlist *l, uint8_t type,
 		       long cpu, unsigned char *seen)
 {
-	uint32_t nr_elems = c->state->nr_elems, idx, prev = EMU_LRU_NIL;
+	uint32_t nr_elems = c->nr_elems, idx, prev = EMU_LRU_NIL;
 	long n = 0;
 
-	for (idx = l->first; idx != EMU_LRU_NIL; prev = idx, idx = node_at(c, idx)->next) {
+	for (idx = l->first; idx != EMU_LRU_NIL; prev = idx, idx = node_raw(c, idx)->next) {
 		const struct emu_lru_node *nd;
 
 		if (idx >= nr_elems || seen[idx])
 			return -1;
 		seen[idx] = 1;
-		nd = node_at(c, idx);
+		nd = node_raw(c, idx);
 		if (nd->prev != prev || nd->type != type)
 			return -1;
 		if (cpu >= 0 && nd->cpu != (uint32_t)cpu)
@@ -631,7 +690,7 @@ static long check_list(const struct emu_lru_ctx *c, const struct lru_dlist *l, u
 	return l->last == prev ? n : -1;
 }
 
-static int check_set(const struct emu_lru_ctx *c, const struct lru_set *s, long cpu,
+static int check_set(struct emu_lru_ctx *c, const struct lru_set *s, long cpu,
 		     unsigned char *seen, uint32_t *total)
 {
 	int k;
@@ -649,43 +708,42 @@ static int check_set(const struct emu_lru_ctx *c, const struct lru_set *s, long 
 	if (s->cursor != EMU_LRU_NIL) {
 		const struct emu_lru_node *nd;
 
-		if (s->cursor >= c->state->nr_elems)
+		if (s->cursor >= c->nr_elems)
 			return -1;
-		nd = node_at(c, s->cursor);
+		nd = node_raw(c, s->cursor);
 		if (nd->type != LRU_INACTIVE || (cpu >= 0 && nd->cpu != (uint32_t)cpu))
 			return -1;
 	}
 	return 0;
 }
 
-int emu_lru_check(struct emu_lru_ctx *c, uint32_t nr_elems)
+int emu_lru_check(struct emu_lru_ctx *c)
 {
 	const struct emu_lru *st = c->state;
+	const char *field;
 	unsigned char *seen;
-	uint32_t total = 0, expected = 0, cpu, i;
+	uint32_t total = 0, expected = 0, nr_elems = c->nr_elems, nr_cpus = cpu_count(c->nr_cpus), cpu, i;
 	int ret = -1;
 
-	if (st->magic != LRU_STATE_MAGIC || st->nr_elems != nr_elems || st->nr_cpus == 0)
+	if (emu_lru_validate(c, &field))
 		return -1;
 	seen = calloc(nr_elems ? nr_elems : 1, 1);
 	if (!seen)
 		return -1;
 
-	if (st->percpu) {
-		for (cpu = 0; cpu < st->nr_cpus; cpu++)
+	if (c->percpu) {
+		for (cpu = 0; cpu < nr_cpus; cpu++)
 			if (check_set(c, own_set_of(c, cpu), cpu, seen, &total))
 				goto out;
 	} else {
-		if (st->target_free < 1 || st->target_free > LRU_COMMON_BATCH_MAX)
-			goto out;
 		if (check_set(c, &st->shared, -1, seen, &total))
 			goto out;
-		for (cpu = 0; cpu < st->nr_cpus; cpu++) {
+		for (cpu = 0; cpu < nr_cpus; cpu++) {
 			struct lru_local *loc = local_of(c, cpu);
 			long a = check_list(c, &loc->free_q, LRU_LOCAL_FREE, cpu, seen);
 			long b = check_list(c, &loc->pending_q, LRU_LOCAL_PENDING, cpu, seen);
 
-			if (a < 0 || b < 0 || loc->next_steal >= st->nr_cpus)
+			if (a < 0 || b < 0 || loc->next_steal >= nr_cpus)
 				goto out;
 			total += (uint32_t)(a + b);
 		}
@@ -693,10 +751,10 @@ int emu_lru_check(struct emu_lru_ctx *c, uint32_t nr_elems)
 
 	/* every node that belongs to the LRU is on exactly one list */
 	for (i = 0; i < nr_elems; i++) {
-		const struct emu_lru_node *nd = node_at(c, i);
+		const struct emu_lru_node *nd = node_raw(c, i);
 
 		if (nd->type == LRU_UNUSED) {
-			if (!st->percpu || seen[i])
+			if (!c->percpu || seen[i])
 				goto out;
 			continue;
 		}
@@ -717,7 +775,7 @@ out:
 
 bool emu_lru_node_in_use(const struct emu_lru_ctx *c, uint32_t idx)
 {
-	uint8_t t = node_at(c, idx)->type;
+	uint8_t t = node_raw(c, idx)->type;
 
 	return t == LRU_ACTIVE || t == LRU_INACTIVE || t == LRU_LOCAL_PENDING;
 }
@@ -733,7 +791,7 @@ bool emu_lru_node_in_use(const struct emu_lru_ctx *c, uint32_t idx)
  * index: the exact recency among the survivors is lost with the crash, as it is nowhere
  * recorded soundly.
  */
-static void rebuild_place(const struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint32_t cpu,
+static void rebuild_place(struct emu_lru_ctx *c, struct lru_set *s, uint32_t idx, uint32_t cpu,
 			  bool in_table)
 {
 	struct emu_lru_node *n = node_at(c, idx);
@@ -744,15 +802,22 @@ static void rebuild_place(const struct emu_lru_ctx *c, struct lru_set *s, uint32
 	if (to == LRU_FREE)
 		n->ref = 0;
 	count_adjust(s, to, +1);
-	dl_push_first(c, &s->q[to], idx);
+	dl_push_first(c, &s->q[to], idx, n);
 }
 
 void emu_lru_rebuild(struct emu_lru_ctx *c, bool (*in_table)(void *arg, uint32_t idx))
 {
 	struct emu_lru *st = c->state;
-	uint32_t nr_cpus = cpu_count(st->nr_cpus), nr_elems = st->nr_elems, cpu, i;
+	uint32_t nr_cpus = cpu_count(c->nr_cpus), nr_elems = c->nr_elems, cpu, i;
 
-	if (!st->percpu) {
+	/* the state's shape as it should be: a damaged one is rewritten, not trusted */
+	st->magic = LRU_STATE_MAGIC;
+	st->nr_cpus = nr_cpus;
+	st->nr_elems = nr_elems;
+	st->percpu = c->percpu;
+	st->target_free = c->target_free;
+	st->nr_scans = c->nr_scans;
+	if (!c->percpu) {
 		set_init(&st->shared);
 		for (cpu = 0; cpu < nr_cpus; cpu++) {
 			struct lru_local *loc = local_of(c, cpu);

@@ -8,6 +8,10 @@
  * one aligned store (emu_publish_u32) after the slot it exposes is written, so a process killed
  * anywhere leaves the ring as before or after one of those stores: every prefix is a valid ring.
  * (A push that drops the oldest element and dies before storing the new one has just dropped.)
+ *
+ * Outside damage: head and tail are read once per operation and checked against the ring's size
+ * (the view's, from the map's shape) before a slot is touched; one out of the ring answers
+ * EUCLEAN. The ring's geometry in the file is checked at adoption and never read afterwards.
  */
 #include "../cmd/cmds.h"
 #include "../core/inplace.h"
@@ -24,6 +28,15 @@ struct qs_priv {
 	uint32_t pad;
 	uint64_t data_off;
 };
+
+/* The ring's geometry in this process's view (struct emu_map's fam), computed from the shape. */
+struct qs_geom {
+	char *data;
+	uint32_t size; /* slots: max_entries + 1 */
+};
+_Static_assert(sizeof(struct qs_geom) <= EMU_FAM_SIZE, "qs_geom fits struct emu_map's fam");
+
+static inline const struct qs_geom *QG(const struct emu_map *m) { return emu_fam(m); }
 
 static int qs_alloc_check(struct emu_create *c)
 {
@@ -45,23 +58,47 @@ static void qs_init(struct emu_map *m)
 {
 	struct qs_priv *p = emu_priv(m);
 
-	p->size = m->hdr->max_entries + 1;
-	p->data_off = m->hdr->priv_off + 64;
+	p->size = m->max_entries + 1;
+	p->data_off = (uint64_t)(m->priv - m->base) + 64;
 }
 
+static int qs_validate(struct emu_map *m, const char **field)
+{
+	struct qs_geom *g = emu_fam(m);
+	struct qs_priv *p = emu_priv(m);
+	uint64_t data_off = (uint64_t)(m->priv - m->base) + 64;
+
+	g->data = m->base + data_off;
+	g->size = m->max_entries + 1;
+	/* no value is overwritten in place: no redo or slot record may name any */
+	m->data_stride = 0;
+	if (data_off + (uint64_t)g->size * m->value_size > m->size) /* the layout rules out */
+		*field = "queue ring";
+	else if (p->size != g->size)
+		*field = "queue size";
+	else if (p->data_off != data_off)
+		*field = "queue data_off";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* i < size: the caller checked it */
 static char *qs_slot(struct emu_map *m, uint32_t i)
 {
-	struct qs_priv *p = emu_priv(m);
-
-	return m->base + p->data_off + (uint64_t)i * m->hdr->value_size;
+	return QG(m)->data + (uint64_t)i * m->value_size;
 }
 
-static uint32_t ring_next(const struct qs_priv *p, uint32_t i) { return i + 1 >= p->size ? 0 : i + 1; }
-static uint32_t ring_prev(const struct qs_priv *p, uint32_t i) { return i == 0 ? p->size - 1 : i - 1; }
+static uint32_t ring_next(uint32_t size, uint32_t i) { return i + 1 >= size ? 0 : i + 1; }
+static uint32_t ring_prev(uint32_t size, uint32_t i) { return i == 0 ? size - 1 : i - 1; }
+
+/* Head or tail out of the ring: the caller unlocks and answers this. */
+static int qs_damaged(struct emu_map *m) { return emu_map_corrupt(m, "queue head or tail"); }
 
 static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
 {
 	struct qs_priv *p = emu_priv(m);
+	uint32_t size = QG(m)->size, head, tail;
 	int err;
 
 	if ((flags & EMU_NOEXIST) || flags > EMU_EXIST)
@@ -69,18 +106,24 @@ static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
 	err = emu_map_lock(m);
 	if (err)
 		return err;
-	if (ring_next(p, p->head) == p->tail) {
+	head = p->head;
+	tail = p->tail;
+	if (head >= size || tail >= size) {
+		emu_map_unlock(m);
+		return qs_damaged(m);
+	}
+	if (ring_next(size, head) == tail) {
 		if (!(flags & EMU_EXIST)) {
 			emu_map_unlock(m);
 			return -E2BIG;
 		}
 		/* the oldest element sits at the tail for both kinds */
-		emu_publish_u32(&p->tail, ring_next(p, p->tail));
+		emu_publish_u32(&p->tail, ring_next(size, tail));
 		EMU_CRASH_POINT("qs.drop");
 	}
-	emu_copy_small(qs_slot(m, p->head), value, m->hdr->value_size);
+	emu_copy_small(qs_slot(m, head), value, m->value_size);
 	EMU_CRASH_POINT("qs.push");
-	emu_publish_u32(&p->head, ring_next(p, p->head));
+	emu_publish_u32(&p->head, ring_next(size, head));
 	emu_map_unlock(m);
 	return 0;
 }
@@ -90,23 +133,29 @@ static int qs_push(struct emu_map *m, const void *value, uint64_t flags)
 static int qs_take(struct emu_map *m, void *value, bool del, bool stack)
 {
 	struct qs_priv *p = emu_priv(m);
-	uint32_t i;
+	uint32_t size = QG(m)->size, head, tail, i;
 	int err = emu_map_lock(m);
 
 	if (err)
 		return err;
-	if (p->head == p->tail) {
+	head = p->head;
+	tail = p->tail;
+	if (head >= size || tail >= size) {
+		emu_map_unlock(m);
+		return qs_damaged(m);
+	}
+	if (head == tail) {
 		emu_map_unlock(m);
 		return -ENOENT;
 	}
-	i = stack ? ring_prev(p, p->head) : p->tail;
-	emu_copy_small(value, qs_slot(m, i), m->hdr->value_size);
+	i = stack ? ring_prev(size, head) : tail;
+	emu_copy_small(value, qs_slot(m, i), m->value_size);
 	if (del) {
 		EMU_CRASH_POINT("qs.pop");
 		if (stack)
 			emu_publish_u32(&p->head, i);
 		else
-			emu_publish_u32(&p->tail, ring_next(p, p->tail));
+			emu_publish_u32(&p->tail, ring_next(size, tail));
 	}
 	emu_map_unlock(m);
 	return 0;
@@ -119,7 +168,7 @@ static int stack_peek(struct emu_map *m, void *value) { return qs_take(m, value,
 
 static uint64_t qs_memlock(const struct emu_map *m)
 {
-	return 312 + ((uint64_t)m->hdr->max_entries + 1) * m->hdr->value_size;
+	return 312 + ((uint64_t)m->max_entries + 1) * m->value_size;
 }
 
 static int qs_check(struct emu_map *m)
@@ -129,9 +178,8 @@ static int qs_check(struct emu_map *m)
 
 	if (err)
 		return err;
-	if (p->size != m->hdr->max_entries + 1 || p->data_off != m->hdr->priv_off + 64 || p->head >= p->size ||
-	    p->tail >= p->size)
-		err = -EUCLEAN;
+	if (p->head >= QG(m)->size || p->tail >= QG(m)->size)
+		err = qs_damaged(m);
 	emu_map_unlock(m);
 	return err;
 }
@@ -142,12 +190,13 @@ static void qs_recover(struct emu_map *m)
 {
 	struct qs_priv *p = emu_priv(m);
 
-	if (p->head >= p->size || p->tail >= p->size)
+	if (p->head >= QG(m)->size || p->tail >= QG(m)->size)
 		p->head = p->tail = 0;
 }
 
 #define QS_COMMON_OPS                                                                               \
-	.alloc_check = qs_alloc_check, .layout = qs_layout, .init = qs_init, .memlock = qs_memlock,  \
+	.alloc_check = qs_alloc_check, .layout = qs_layout, .init = qs_init, .validate = qs_validate, \
+	.memlock = qs_memlock,                                                                      \
 	.push = qs_push, .check = qs_check, .recover = qs_recover
 
 const struct emu_map_ops emu_queue_ops = {

@@ -18,6 +18,8 @@
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
  *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
  *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
+ *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
+ *                  refusing it (the map-file fuzzer's self-test must find the crash)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.

@@ -39,8 +39,12 @@ int bpfemu_is_map_fd(int fd);
  * (/sys/devices/system/cpu/possible), or BPFEMU_NR_CPUS when set. */
 int bpfemu_num_possible_cpus(void);
 
-/* Structural consistency check of a map (lists, counts, free pools): 0 when consistent,
- * -1 with errno EUCLEAN when not, or the usual fd errnos. */
+/* Structural consistency check of a map: its file's header still the shape this process adopted,
+ * the locks and writer slots sound, every list, count and free pool walked (bounded). 0 when
+ * consistent; -1 with errno EUCLEAN when not (one line on stderr names the map and the damaged
+ * field, once per map), EINVAL for a file refused as no sound map file (also named), or the
+ * usual fd errnos. A map file is shared memory any process sharing it can write: see
+ * docs/SECURITY.md. */
 int bpfemu_map_check(int fd);
 
 /*

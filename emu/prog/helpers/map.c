@@ -44,14 +44,14 @@ HELPER(map_lookup_elem)
 	void *v;
 
 	(void)r3, (void)r4, (void)r5;
-	if (!m || !emu_helper_mem(run, r2, m->hdr->key_size, EMU_MEM_READ, "bpf_map_lookup_elem", "key"))
+	if (!m || !emu_helper_mem(run, r2, m->key_size, EMU_MEM_READ, "bpf_map_lookup_elem", "key"))
 		return 0;
 	if (!m->ops->prog_lookup)
 		return emu_helper_fail(run, -EINVAL, "bpf_map_lookup_elem: not on a %s map", m->ops->family);
 	v = m->ops->prog_lookup(m, (const void *)(uintptr_t)r2, emu_run_cpu(run));
 	if (!v)
 		return 0;
-	if (emu_run_add_region(run, v, m->hdr->value_size, emu_helper_value_access(m), EMU_RGN_MAP_VALUE))
+	if (emu_run_add_region(run, v, m->value_size, emu_helper_value_access(m), EMU_RGN_MAP_VALUE))
 		return emu_helper_fail(run, -ENOMEM, "bpf_map_lookup_elem: no memory for the value's region");
 	return (uint64_t)(uintptr_t)v;
 }
@@ -64,15 +64,15 @@ HELPER(map_update_elem)
 	int err;
 
 	(void)r5;
-	if (!m || !emu_helper_mem(run, r2, m->hdr->key_size, EMU_MEM_READ, "bpf_map_update_elem", "key") ||
-	    !emu_helper_mem(run, r3, m->hdr->value_size, EMU_MEM_READ, "bpf_map_update_elem", "value"))
+	if (!m || !emu_helper_mem(run, r2, m->key_size, EMU_MEM_READ, "bpf_map_update_elem", "key") ||
+	    !emu_helper_mem(run, r3, m->value_size, EMU_MEM_READ, "bpf_map_update_elem", "value"))
 		return 0;
 	if (!m->ops->prog_update)
 		return emu_helper_fail(run, -EINVAL, "bpf_map_update_elem: not on a %s map", m->ops->family);
-	val = vcopy_of(&c, (const void *)(uintptr_t)r3, m->hdr->value_size);
+	val = vcopy_of(&c, (const void *)(uintptr_t)r3, m->value_size);
 	if (!val)
 		return (uint64_t)(int64_t)-ENOMEM;
-	if (m->hdr->nr_fields)
+	if (m->nr_fields)
 		emu_value_clear_fields_slot(m, val);
 	err = m->ops->prog_update(m, (const void *)(uintptr_t)r2, val, r4, emu_run_cpu(run));
 	vcopy_put(&c);
@@ -84,7 +84,7 @@ HELPER(map_delete_elem)
 	struct emu_map *m = emu_helper_map(run, r1, "bpf_map_delete_elem");
 
 	(void)r3, (void)r4, (void)r5;
-	if (!m || !emu_helper_mem(run, r2, m->hdr->key_size, EMU_MEM_READ, "bpf_map_delete_elem", "key"))
+	if (!m || !emu_helper_mem(run, r2, m->key_size, EMU_MEM_READ, "bpf_map_delete_elem", "key"))
 		return 0;
 	/* arrays have no delete: the kernel's array_map_delete_elem answers -EINVAL */
 	return (uint64_t)(int64_t)(m->ops->delete ? m->ops->delete(m, (const void *)(uintptr_t)r2) : -EINVAL);
@@ -98,11 +98,11 @@ HELPER(map_push_elem)
 	int err;
 
 	(void)r4, (void)r5;
-	if (!m || !emu_helper_mem(run, r2, m->hdr->value_size, EMU_MEM_READ, "bpf_map_push_elem", "value"))
+	if (!m || !emu_helper_mem(run, r2, m->value_size, EMU_MEM_READ, "bpf_map_push_elem", "value"))
 		return 0;
 	if (!m->ops->push)
 		return emu_helper_fail(run, -EINVAL, "bpf_map_push_elem: not on a %s map", m->ops->family);
-	val = vcopy_of(&c, (const void *)(uintptr_t)r2, m->hdr->value_size);
+	val = vcopy_of(&c, (const void *)(uintptr_t)r2, m->value_size);
 	if (!val)
 		return (uint64_t)(int64_t)-ENOMEM;
 	err = m->ops->push(m, val, r3);
@@ -120,18 +120,18 @@ static uint64_t take(struct emu_run *run, uint64_t r1, uint64_t r2, bool pop, co
 	void *dst = (void *)(uintptr_t)r2;
 	int err;
 
-	if (!m || !emu_helper_mem(run, r2, m->hdr->value_size, EMU_MEM_WRITE, name, "value"))
+	if (!m || !emu_helper_mem(run, r2, m->value_size, EMU_MEM_WRITE, name, "value"))
 		return 0;
 	op = pop ? m->ops->pop : m->ops->peek;
 	if (!op)
 		return emu_helper_fail(run, -EINVAL, "%s: not on a %s map", name, m->ops->family);
-	if (!vcopy_of(&c, dst, m->hdr->value_size))
+	if (!vcopy_of(&c, dst, m->value_size))
 		return (uint64_t)(int64_t)-ENOMEM;
 	err = op(m, c.p);
 	if (!err)
-		memcpy(dst, c.p, m->hdr->value_size);
+		memcpy(dst, c.p, m->value_size);
 	else if (err == -ENOENT)
-		memset(dst, 0, m->hdr->value_size);
+		memset(dst, 0, m->value_size);
 	vcopy_put(&c);
 	return (uint64_t)(int64_t)err;
 }
@@ -172,7 +172,7 @@ static int region_push(struct emu_run *run, const void *p, uint32_t n, uint32_t 
 static int each_elem(void *arg, const void *key, void *value)
 {
 	struct each_ctx *e = arg;
-	uint32_t ks = e->m->hdr->key_size, kbuf[8];
+	uint32_t ks = e->m->key_size, kbuf[8];
 	const void *k = key;
 	bool kadd = false, vadd = false;
 	uint64_t r0 = 0;
@@ -185,7 +185,7 @@ static int each_elem(void *arg, const void *key, void *value)
 	}
 	err = region_push(e->run, k, ks, EMU_MEM_READ, EMU_RGN_HELPER_BUF, &kadd);
 	if (!err && value)
-		err = region_push(e->run, value, e->m->hdr->value_size, e->vaccess, EMU_RGN_MAP_VALUE, &vadd);
+		err = region_push(e->run, value, e->m->value_size, e->vaccess, EMU_RGN_MAP_VALUE, &vadd);
 	if (err) {
 		emu_helper_fail(e->run, -ENOMEM, "bpf_for_each_map_elem: no memory for a region");
 		return -ENOMEM;

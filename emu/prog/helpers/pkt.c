@@ -283,7 +283,7 @@ HELPER(redirect_map)
 		return 0;
 	if (!m->ops->redirect_lookup)
 		return emu_helper_fail(run, -EINVAL, "bpf_redirect_map: not on a %s map", m->ops->family);
-	t = m->hdr->map_type;
+	t = m->map_type;
 	flag_mask = t == EMU_MAP_DEVMAP || t == EMU_MAP_DEVMAP_HASH ? BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS : 0;
 	if (r3 & ~(action_mask | flag_mask))
 		return XDP_ABORTED;
@@ -295,7 +295,7 @@ HELPER(redirect_map)
 		return r3 & action_mask;
 	}
 	env->ri.tgt_index = (uint32_t)r2;
-	env->ri.map_id = m->hdr->id;
+	env->ri.map_id = m->id;
 	env->ri.map_type = t;
 	if (r3 & BPF_F_BROADCAST) {
 		env->ri.map = m;

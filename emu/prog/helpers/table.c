@@ -105,7 +105,7 @@ uint32_t emu_helper_strlen(struct emu_run *run, uint64_t p, uint32_t max)
 
 uint32_t emu_helper_value_access(const struct emu_map *m)
 {
-	uint32_t f = m->hdr->map_flags, a = 0;
+	uint32_t f = m->map_flags, a = 0;
 
 	if (!(f & EMU_F_WRONLY_PROG))
 		a |= EMU_MEM_READ;
