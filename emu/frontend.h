@@ -27,6 +27,8 @@ void emu_fdcache_forget_range(unsigned lo, unsigned hi);
 bool emu_fdcache_has(int fd); /* fd is cached as a map: a hint, not checked */
 /* fn(fd) for every fd a command hands out (cmd/syscall.c): an object's */
 void emu_set_new_fd_hook(void (*fn)(int fd));
+/* fn(1) before and fn(-1) after each call of the public API (bpfemu_bpf, ...; cmd/bpf.h) */
+void emu_set_api_guard(void (*fn)(int delta));
 
 /* What an fd is (core/object.c, core/registry.c) */
 bool emu_is_object_fd(int fd); /* a map or a program */

@@ -19,7 +19,8 @@
  * The kernel's answers (probed on 6.18, checked by tests/e2e/fdops.sh): read EINVAL (EBADF on a
  * write-only fd), write EINVAL (EBADF read-only), pread/pwrite/preadv/pwritev/lseek ESPIPE,
  * ftruncate EINVAL, fallocate ENODEV (EBADF read-only), fsync EINVAL, fchmod/fchown EOPNOTSUPP,
- * ioctl ENOTTY (but the generic close-on-exec and non-blocking ones), poll POLLERR, F_GETFL the
+ * ioctl ENOTTY (but the generic close-on-exec and non-blocking ones), poll POLLERR (a map's;
+ * other objects' files are readable and writable), F_GETFL the
  * access mode and the flags F_SETFL may set, fstat/fstatfs those of the anonymous inode every such
  * file shares (taken from an eventfd, which shares it).
  */
@@ -30,6 +31,7 @@
 #include <limits.h>
 #include <linux/falloc.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -49,6 +51,7 @@
 #include "preload.h"
 
 REAL(ssize_t, read, int, void *, size_t)
+REAL(int, flock, int, int)
 REAL(ssize_t, write, int, const void *, size_t)
 REAL(ssize_t, pread, int, void *, size_t, off_t)
 REAL(ssize_t, pread64, int, void *, size_t, off64_t)
@@ -280,14 +283,15 @@ int shim_object_fd(int fd, struct stat *st, int *fl)
 /* An object fd that file operations answer for (not O_PATH); fl its real flags. The hot calls
  * (read, write, ...) ask only about hinted fds; the rare ones that could change a file
  * (ftruncate, fallocate, the splices) about every fd. */
-static bool op_fd(int fd, int *fl)
+static int op_fd(int fd, int *fl)
 {
 	struct stat st;
+	int kind = object_fd(fd, &st, fl);
 
-	return object_fd(fd, &st, fl) && !(*fl & O_PATH);
+	return kind && !(*fl & O_PATH) ? kind : 0;
 }
 
-bool shim_op_fd(int fd, int *fl)
+int shim_op_fd(int fd, int *fl)
 {
 	return op_fd(fd, fl);
 }
@@ -316,15 +320,19 @@ static long read_answer(int fl)
 }
 static long write_answer(int fl) { return ACC(fl) == O_RDONLY ? -EBADF : -EINVAL; }
 
-/* vfs_readv/vfs_writev: the mode, the vector (too many entries, unreadable, a length past
- * SSIZE_MAX), then nothing to do for an empty one, else the dummy op's EINVAL */
-static long vec_answer(int fl, const struct iovec *iov, int cnt, bool write)
+/* vfs_readv/vfs_writev: the mode; then a file without read and write ops (BTF objects' and stats
+ * fds' btf_fops, bpf_stats_fops) is EINVAL before the vector is looked at; maps' and programs'
+ * files have the dummy ops: the vector (too many entries, unreadable, a length past SSIZE_MAX),
+ * then nothing to do for an empty one, else the dummy op's EINVAL */
+static long vec_answer(int kind, int fl, const struct iovec *iov, int cnt, bool write)
 {
 	long err = write ? write_answer(fl) : read_answer(fl);
 	size_t total = 0;
 
 	if (err == -EBADF)
 		return err;
+	if (kind != EMU_OBJ_MAP && kind != EMU_OBJ_PROG)
+		return -EINVAL;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
 	for (int i = 0; i < cnt; i++) {
@@ -387,10 +395,10 @@ EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) { PRW_BO
 
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-	int fl;
+	int fl, kind;
 
-	if (op_fd(fd, &fl)) {
-		long r = vec_answer(fl, iov, cnt, false);
+	if ((kind = op_fd(fd, &fl))) {
+		long r = vec_answer(kind, fl, iov, cnt, false);
 
 		return r < 0 ? fail(r) : r;
 	}
@@ -399,10 +407,10 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 
 EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	int fl;
+	int fl, kind;
 
-	if (op_fd(fd, &fl)) {
-		long r = vec_answer(fl, iov, cnt, true);
+	if ((kind = op_fd(fd, &fl))) {
+		long r = vec_answer(kind, fl, iov, cnt, true);
 
 		return r < 0 ? fail(r) : r;
 	}
@@ -418,10 +426,10 @@ EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t off) 
 EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
 	if (off == -1) {
-		int fl;
+		int fl, kind;
 
-		if (op_fd(fd, &fl)) {
-			long r = vec_answer(fl, iov, cnt, false);
+		if ((kind = op_fd(fd, &fl))) {
+			long r = vec_answer(kind, fl, iov, cnt, false);
 
 			return r < 0 ? fail(r) : r;
 		}
@@ -433,10 +441,10 @@ EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int 
 EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
 	if (off == -1) {
-		int fl;
+		int fl, kind;
 
-		if (op_fd(fd, &fl)) {
-			long r = vec_answer(fl, iov, cnt, true);
+		if ((kind = op_fd(fd, &fl))) {
+			long r = vec_answer(kind, fl, iov, cnt, true);
 
 			return r < 0 ? fail(r) : r;
 		}
@@ -661,6 +669,38 @@ EXPORT ssize_t splice(int in, off64_t *in_off, int out, off64_t *out_off, size_t
 	return get_splice()(in, in_off, out, out_off, n, flags);
 }
 
+/* ---- flock of a stats fd ---- */
+
+/*
+ * A BPF_ENABLE_STATS fd is a description of the state directory's stats file holding a shared
+ * flock, which is how the emulator knows stats are on (core/prog_obj.c). The program's own flock
+ * of such an fd is kept apart from it, or LOCK_UN would turn stats off: the program's lock is
+ * recorded in the fd's hint byte (bits 1-2: none, LOCK_SH, LOCK_EX) and shown by its fdinfo
+ * (procfs.c), and the file's lock is left as it is. Every lock on the kernel's stats files would
+ * succeed at once (no other process locks the file itself), as the recorded one does. Kept per fd
+ * number: a dup does not carry it (README).
+ */
+int shim_stats_flock(int fd)
+{
+	if (!hint || fd < 0 || (unsigned)fd >= HINT_SLOTS)
+		return 0;
+	return (__atomic_load_n(&hint[fd], __ATOMIC_RELAXED) >> 1) & 3;
+}
+
+EXPORT int flock(int fd, int op)
+{
+	int fl, base = op & ~LOCK_NB;
+
+	if ((base == LOCK_SH || base == LOCK_EX || base == LOCK_UN) && op_fd(fd, &fl) == EMU_OBJ_STATS &&
+	    (unsigned)fd < HINT_SLOTS) {
+		unsigned char v = (unsigned char)(1 | (base == LOCK_UN ? 0 : base == LOCK_SH ? 2 : 4));
+
+		__atomic_store_n(&hint[fd], v, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return get_flock()(fd, op);
+}
+
 /* ---- the same calls made through syscall() ---- */
 
 /*
@@ -692,6 +732,7 @@ long shim_fdop_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lon
 	case SYS_fchmod:
 	case SYS_fchown:
 	case SYS_ioctl:
+	case SYS_flock:
 		if (!shim_hinted((int)a0))
 			return 0;
 		break;
@@ -720,6 +761,7 @@ long shim_fdop_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lon
 	case SYS_ftruncate: return ftruncate64((int)a0, (off64_t)a1);
 	case SYS_fallocate: return fallocate64((int)a0, (int)a1, (off64_t)a2, (off64_t)a3);
 	case SYS_fsync: return fsync((int)a0);
+	case SYS_flock: return flock((int)a0, (int)a1);
 	case SYS_fdatasync: return fdatasync((int)a0);
 	case SYS_fchmod: return fchmod((int)a0, (mode_t)a1);
 	case SYS_fchown: return fchown((int)a0, (uid_t)a1, (gid_t)a2);

@@ -2,7 +2,7 @@
 /*
  * What an emulated object's fd says about itself, as the kernel's anonymous-inode file says it
  * (shim/fdops.c has the file operations and the hints these share): fcntl's flags, fstat() and
- * fstatfs() of the anonymous inode (and of the pin, for an O_PATH fd of one), poll's POLLERR; and
+ * fstatfs() of the anonymous inode (and of the pin, for an O_PATH fd of one), poll's answer; and
  * the ways fd numbers change meaning that close() does not see (dup, F_DUPFD, SCM_RIGHTS,
  * fclose of a stream made with fdopen, freopen).
  */
@@ -250,21 +250,34 @@ EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 	return r;
 }
 
-/* ---- poll: an object file has only an error to report ---- */
+/* ---- poll: what an object file reports, at once ---- */
 
 /*
- * bpf_map_poll: EPOLLERR for every map type but the ring buffers. The objects among the fds are
- * ready at once, so the rest are polled without waiting; the objects' entries are hidden from
- * the real call (a negative fd is skipped) and given POLLERR.
+ * A map's file has bpf_map_poll: EPOLLERR for every map type but the ring buffers. A program's,
+ * BTF object's or stats fd's file has no poll op, so the kernel reports DEFAULT_POLLMASK (readable
+ * and writable) limited to the events asked for (and the errors always reported). Objects never
+ * wait: their answer is known now. The rest are polled without waiting when an object is ready,
+ * else with the caller's timeout; the objects' entries are hidden from the real call (a negative fd
+ * is skipped).
  */
-static int poll_objects(struct pollfd *fds, nfds_t n, bool *obj, int *nobj)
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
+static short object_revents(int kind, short events)
+{
+	if (kind == EMU_OBJ_MAP)
+		return POLLERR;
+	return (short)(DEFAULT_POLLMASK & ((unsigned short)events | POLLERR | POLLHUP));
+}
+
+/* kind[i]: the object fds[i] names (0: none); returns how many there are */
+static int poll_objects(struct pollfd *fds, nfds_t n, int *kind, int *nobj)
 {
 	*nobj = 0;
 	for (nfds_t i = 0; i < n && i < 4096; i++) {
 		int fl;
 
-		obj[i] = fds[i].fd >= 0 && shim_op_fd(fds[i].fd, &fl);
-		*nobj += obj[i];
+		kind[i] = fds[i].fd >= 0 ? shim_op_fd(fds[i].fd, &fl) : 0;
+		*nobj += !!kind[i];
 	}
 	return *nobj;
 }
@@ -272,28 +285,34 @@ static int poll_objects(struct pollfd *fds, nfds_t n, bool *obj, int *nobj)
 static int poll_with_objects(struct pollfd *fds, nfds_t n, const sigset_t *mask, bool use_ppoll, int timeout_ms,
 			     const struct timespec *ts)
 {
-	bool stack_obj[64], *obj = n <= 64 ? stack_obj : calloc(n, sizeof(bool));
+	int stack_kind[64], *kind = n <= 64 ? stack_kind : calloc(n, sizeof(int));
 	struct timespec zero = { 0, 0 };
-	int nobj = 0, r;
+	int nobj = 0, ready = 0, r;
 
-	if (!obj || n > 4096 || !poll_objects(fds, n, obj, &nobj)) {
-		if (obj != stack_obj)
-			free(obj);
+	if (!kind || n > 4096 || !poll_objects(fds, n, kind, &nobj)) {
+		if (kind != stack_kind)
+			free(kind);
 		return use_ppoll ? get_ppoll()(fds, n, ts, mask) : get_poll()(fds, n, timeout_ms);
 	}
-	for (nfds_t i = 0; i < n; i++)
-		if (obj[i])
-			fds[i].fd = ~fds[i].fd; /* negative: skipped, and restored below */
-	r = use_ppoll ? get_ppoll()(fds, n, &zero, mask) : get_poll()(fds, n, 0);
 	for (nfds_t i = 0; i < n; i++) {
-		if (obj[i]) {
-			fds[i].fd = ~fds[i].fd;
-			fds[i].revents = POLLERR;
+		if (kind[i]) {
+			ready += object_revents(kind[i], fds[i].events) != 0;
+			fds[i].fd = ~fds[i].fd; /* negative: skipped, and restored below */
 		}
 	}
-	if (obj != stack_obj)
-		free(obj);
-	return r < 0 ? r : r + nobj;
+	if (ready)
+		r = use_ppoll ? get_ppoll()(fds, n, &zero, mask) : get_poll()(fds, n, 0);
+	else
+		r = use_ppoll ? get_ppoll()(fds, n, ts, mask) : get_poll()(fds, n, timeout_ms);
+	for (nfds_t i = 0; i < n; i++) {
+		if (kind[i]) {
+			fds[i].fd = ~fds[i].fd;
+			fds[i].revents = object_revents(kind[i], fds[i].events);
+		}
+	}
+	if (kind != stack_kind)
+		free(kind);
+	return r < 0 ? r : r + ready;
 }
 
 EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)

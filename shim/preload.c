@@ -60,6 +60,14 @@ static void handshake(void)
 	unsetenv("BPFEMU_HANDSHAKE");
 }
 
+/* The public API (bpfemu_bpf, ...) the preload exports too: a program linked with libbpfemu binds
+ * to the preload's copy, whose emulator then runs under the recursion guard as it does for the
+ * bpf() calls interposed here (its own fstat of a map file must see the file). */
+static void api_guard(int delta)
+{
+	depth += delta;
+}
+
 static void shim_init(void) __attribute__((constructor));
 static void shim_init(void)
 {
@@ -70,6 +78,7 @@ static void shim_init(void)
 	shim_fdops_init();
 	/* every fd bpf() hands out is an object's: worth asking about in file operations */
 	emu_set_new_fd_hook(shim_hint_set);
+	emu_set_api_guard(api_guard);
 	handshake();
 	if (shim_debug)
 		shim_log("state directory %s, emulated bpffs %s", emu_state_dir(), emu_bpffs_root());

@@ -76,7 +76,9 @@ int shim_visible_flags(int fl);
 /* fdops.c: whether a hinted fd names an object (its kind, stat and real F_GETFL flags; O_PATH fds
  * too), and whether file operations answer for it (an object, not O_PATH) */
 int shim_object_fd(int fd, struct stat *st, int *fl);
-bool shim_op_fd(int fd, int *fl);
+int shim_op_fd(int fd, int *fl); /* its kind (EMU_OBJ_*), 0 if none */
+/* fdops.c: the program's own flock of a stats fd (0 none, 1 LOCK_SH, 2 LOCK_EX) */
+int shim_stats_flock(int fd);
 /* the anonymous inode's stat, statx, statfs, mount id and inode number (fdinfo's mnt_id, ino);
  * false if unknown */
 bool shim_anon_stat(struct stat *st);

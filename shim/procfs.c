@@ -295,17 +295,19 @@ static char *fdinfo_text(const struct proc_fd *q)
 {
 	char maps[512], line[512], path[PATH_MAX + 32], ours[64], anon_id[64], *out;
 	unsigned long long mnt = 0, ino = 0;
-	unsigned flags = 0;
+	unsigned flags = 0, nlock = 0;
 	size_t cap = 4096, used;
 	struct stat st;
 	FILE *real;
-	int fd, n;
+	int fd, n, kind = 0, own_flock = 0;
 
 	depth++;
 	fd = get_fd(q);
 	n = fd >= 0 ? emu_fdinfo(fd, maps, sizeof(maps)) : -1;
 	if (n >= 0 && get_fstat()(fd, &st))
 		n = -1;
+	if (n >= 0)
+		kind = emu_fd_object_kind(fd, &st);
 	put_fd(q, fd);
 	if (n < 0 || !shim_anon_ids(&mnt, &ino) || !(out = malloc(cap))) {
 		depth--;
@@ -317,19 +319,35 @@ static char *fdinfo_text(const struct proc_fd *q)
 	real = get_fopen()(path, "re");
 	used = 0;
 	out[0] = 0;
+	/* A stats fd's file holds the emulator's shared flock (core/prog_obj.c), which the kernel's
+	 * has not: never shown. The program's own flock of it is recorded apart (fdops.c) and shown
+	 * as the kernel shows a flock, first (flocks come before POSIX locks). */
+	if (kind == EMU_OBJ_STATS && q->own)
+		own_flock = shim_stats_flock(q->fd);
+	if (own_flock)
+		used += (size_t)snprintf(out, cap, "lock:\t%u: FLOCK  ADVISORY  %s %d %s 0 EOF\n", ++nlock,
+					 own_flock == 2 ? "WRITE" : "READ", (int)getpid(), anon_id);
 	if (real) {
 		while (fgets(line, sizeof(line), real)) {
+			unsigned nr;
+			int skip = 0;
+
 			if (sscanf(line, "flags: %o", &flags) == 1)
 				continue;
-			if (!strncmp(line, "lock:", 5) && used + strlen(line) + 64 < cap) {
-				/* "lock:\t1: FLOCK ADVISORY WRITE pid maj:min:ino start end" */
+			if (!strncmp(line, "lock:", 5) && sscanf(line, "lock: %u:%n", &nr, &skip) == 1 && skip &&
+			    used + strlen(line) + 64 < cap) {
+				/* "lock:\t1: FLOCK ADVISORY WRITE pid maj:min:ino start end", renumbered */
+				const char *rest = line + skip;
 				char *at = strstr(line, ours);
 
+				if (kind == EMU_OBJ_STATS && at && strstr(rest, "FLOCK"))
+					continue;
+				used += (size_t)snprintf(out + used, cap - used, "lock:\t%u:", ++nlock);
 				if (at) {
-					used += (size_t)snprintf(out + used, cap - used, "%.*s%s%s", (int)(at - line), line,
+					used += (size_t)snprintf(out + used, cap - used, "%.*s%s%s", (int)(at - rest), rest,
 								 anon_id, at + strlen(ours));
 				} else {
-					used += (size_t)snprintf(out + used, cap - used, "%s", line);
+					used += (size_t)snprintf(out + used, cap - used, "%s", rest);
 				}
 			}
 		}

@@ -198,8 +198,15 @@ int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned 
 	return emu_copy_from_user(a->b, uattr, size);
 }
 
+void (*emu_api_guard)(int delta);
+
+void emu_set_api_guard(void (*fn)(int delta))
+{
+	emu_api_guard = fn;
+}
+
 /* The library's bpf(2) (include/bpfemu/bpfemu.h), here beside the attr copy it inlines. */
 EMU_API int bpfemu_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 {
-	return emu_bpf_call(cmd, attr, size);
+	EMU_API_GUARDED(int, emu_bpf_call(cmd, attr, size));
 }

@@ -258,6 +258,8 @@ void print_proc_text(const char *name, int fd)
 			snprintf(line, sizeof(line), "prog_id:\t*");
 		else if (sscanf(line, "btf_id: %llu", &v) == 1)
 			snprintf(line, sizeof(line), "btf_id:\t*");
+		else if (sscanf(line, "run_time_ns: %llu", &v) == 1) /* a time: only whether one was counted */
+			snprintf(line, sizeof(line), "run_time_ns:\t%s", v ? "counted" : "0");
 		else if (sscanf(line, "prog_jited: %llu", &v) == 1) {
 			/* programs are interpreted (README: the JIT) */
 			snprintf(key, sizeof(key), "known.%s.prog_jited", name);

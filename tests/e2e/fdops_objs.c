@@ -163,6 +163,36 @@ static void btf_after(const char *what, int fd)
 	btf_info_res(n, fd, NULL);
 }
 
+/* the program the stats fd's cases run (mode_objects) */
+static int stats_prog = -1;
+
+/* run_cnt of a program, 0 if it cannot be had */
+static unsigned long long run_cnt_of(int fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	memset(&info, 0, sizeof(info));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uintptr_t)&info;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) ? 0 : info.run_cnt;
+}
+
+/* whether runs of the program are counted now (a stats fd is held) */
+static const char *counted(const char *tag)
+{
+	unsigned long long before = run_cnt_of(stats_prog);
+	char n[96];
+
+	snprintf(n, sizeof(n), "stats.%s.test-run", tag);
+	test_run_res(n, stats_prog);
+	return run_cnt_of(stats_prog) > before ? "yes" : "no";
+}
+
+/* The program's own flock of a stats fd is its own: an exclusive one shows as WRITE, and
+ * unlocking it leaves stats on (the emulator's fd holds a lock of its own on the file). */
 static void stats_after(const char *what, int fd)
 {
 	char n[96], path[64];
@@ -170,6 +200,19 @@ static void stats_after(const char *what, int fd)
 	snprintf(n, sizeof(n), "%s.after-fdinfo", what);
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	print_proc_file(n, path);
+	if (stats_prog < 0)
+		return;
+	out("stats.counting", "%s", counted("counting"));
+	R("stats.flock-ex", flock(fd, LOCK_EX | LOCK_NB));
+	print_proc_file("stats.fdinfo-ex", path);
+	R("stats.flock-ex-un", flock(fd, LOCK_UN));
+	out("stats.counting-after-flock-un", "%s", counted("after-flock-un"));
+	R("stats.flock-bad", flock(fd, 77));
+	R("stats.flock-sh-raw", (int)syscall(SYS_flock, fd, LOCK_SH));
+	print_proc_file("stats.fdinfo-sh-raw", path);
+	R("stats.flock-un-raw", (int)syscall(SYS_flock, fd, LOCK_UN));
+	print_proc_file("stats.fdinfo-un-raw", path);
+	out("stats.counting-after-raw-un", "%s", counted("after-raw-un"));
 }
 
 /* ---- mmap and procfs routes of an object fd ---- */
@@ -318,6 +361,7 @@ void mode_objects(void)
 	mmap_on("btf", b);
 	fileops_on("prog", p, prog_after, p);
 	fileops_on("btf", b, btf_after, b);
+	stats_prog = p;
 	s = stats_fd();
 	R("stats.enable", s < 0 ? s : 0);
 	if (s >= 0) {
