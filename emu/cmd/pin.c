@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,6 +80,63 @@ int emu_cmd_obj_pin(struct emu_attr *a, union bpf_attr *uattr)
 	return 0;
 }
 
+/* Whether the file fd (O_PATH) names lies inside the bpffs root: its path, as the kernel resolved
+ * it, under the root's own resolved path. */
+static bool inside_root(int fd)
+{
+	char self[64], target[PATH_MAX], root[PATH_MAX];
+	size_t rl;
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, target, sizeof(target) - 1);
+	if (n <= 0 || !realpath(emu_bpffs_root(), root))
+		return false;
+	target[n] = 0;
+	rl = strlen(root);
+	return !strncmp(target, root, rl) && target[rl] == '/';
+}
+
+/*
+ * The pin's file opened in mode: symlinks are followed, as the kernel's path walk does, but only
+ * to a file inside the bpffs root (the kernel's walk can reach a bpf inode only on a bpffs; a link
+ * out of the root is EACCES, as a path to a file of another file system is, with a diagnostic).
+ * Resolved first without opening anything (O_PATH: no device or FIFO is ever opened), then the
+ * very file found is opened (never blocking) at the number the first took. -errno on failure.
+ */
+static int open_pin(const char *real, int mode)
+{
+	char self[64];
+	struct stat st;
+	int pfd, fd, err = 0;
+
+	pfd = open(real, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EACCES;
+	else if (!inside_root(pfd)) {
+		emu_diag("%s leads out of the bpffs root %s: not opened", real, emu_bpffs_root());
+		err = -EACCES;
+	}
+	if (err) {
+		close(pfd);
+		return err;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, mode | O_CLOEXEC | O_NONBLOCK);
+	err = fd < 0 || dup3(fd, pfd, O_CLOEXEC) < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		close(pfd);
+		return err;
+	}
+	return pfd;
+}
+
 int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
 {
 	char path[PATH_MAX], real[PATH_MAX];
@@ -106,11 +164,9 @@ int emu_cmd_obj_get(struct emu_attr *a, union bpf_attr *uattr)
 	if (!on || !S_ISREG(st.st_mode))
 		return -EACCES;
 	mode = (flags & EMU_F_RDONLY) ? O_RDONLY : (flags & EMU_F_WRONLY) ? O_WRONLY : O_RDWR;
-	/* symlinks are followed, as the kernel's path walk does (stat above did, too); never blocks
-	 * (a FIFO put in place since the stat), and what was opened is checked below */
-	fd = open(real, mode | O_CLOEXEC | O_NONBLOCK);
+	fd = open_pin(real, mode);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* a regular file of this user's, of our magic and layout: what a pin of ours is */
 	err = emu_object_file_trusted(fd, real);
 	if (err) {
