@@ -153,7 +153,8 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 
 	if (n->nr_maps > EMU_PROG_MAX_MAPS)
 		return -E2BIG;
-	h = malloc(sizeof(*h));
+	/* the header's type is cache-line aligned: malloc's 16 bytes are not enough (UBSan) */
+	h = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	fill_hdr(h, n);
