@@ -977,11 +977,13 @@ static void thread_rate(struct inst *t, int nthreads, unsigned ms, bool realtime
 /* Emulated map fds are regular files, the kernel's are anonymous inodes. (fstat is not one of
  * the calls the preload answers for, and it refuses to let a program map a map file, so the
  * emulator's own bpfemu_is_map_fd() cannot tell from inside a preloaded process.) */
+/* Whether the preload made this map: its file is a regular one. Asked with a raw statx, which the
+ * preload passes on: fstat() of a map fd shows the kernel's anonymous inode under it. */
 static bool is_emulated_fd(int fd)
 {
-	struct stat st;
+	struct statx stx;
 
-	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+	return !syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) && S_ISREG(stx.stx_mode);
 }
 
 enum { W_SETUP, W_RUN, W_THREADS, W_TEARDOWN, W_QUIT };
