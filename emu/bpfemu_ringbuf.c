@@ -3,10 +3,14 @@
  * The public ring buffer test API (include/bpfemu/bpfemu.h): what a BPF program's bpf_ringbuf_*
  * helpers and bpf_user_ringbuf_drain do, for a test that produces into a RINGBUF, or consumes a
  * USER_RINGBUF, without a program. Thin: maps/ringbuf.c does the work, as it does for programs.
+ * Each entry point runs under the front end's API guard (cmd/bpf.h: the preload passes the
+ * emulator's own file operations through meanwhile); a drain's callback, the caller's code, runs
+ * outside it.
  */
 #include <errno.h>
 
 #include "bpfemu/bpfemu.h"
+#include "cmd/bpf.h"
 #include "core/map.h"
 #include "maps/ringbuf.h"
 #include "util/compiler.h"
@@ -34,7 +38,7 @@ static int get_ring(int fd, bool user, struct emu_map **m)
 	return 0;
 }
 
-EMU_API int bpfemu_ringbuf_output(int map_fd, const void *data, uint64_t size, uint64_t flags)
+static int api_ringbuf_output(int map_fd, const void *data, uint64_t size, uint64_t flags)
 {
 	struct emu_map *m;
 	int err = get_ring(map_fd, false, &m);
@@ -46,7 +50,7 @@ EMU_API int bpfemu_ringbuf_output(int map_fd, const void *data, uint64_t size, u
 	return ret_errno(err);
 }
 
-EMU_API void *bpfemu_ringbuf_reserve(int map_fd, uint64_t size)
+static void *api_ringbuf_reserve(int map_fd, uint64_t size)
 {
 	struct emu_map *m;
 	void *p;
@@ -75,17 +79,17 @@ static int commit(int map_fd, void *sample, uint64_t flags, bool discard)
 	return ret_errno(err);
 }
 
-EMU_API int bpfemu_ringbuf_submit(int map_fd, void *sample, uint64_t flags)
+static int api_ringbuf_submit(int map_fd, void *sample, uint64_t flags)
 {
 	return commit(map_fd, sample, flags, false);
 }
 
-EMU_API int bpfemu_ringbuf_discard(int map_fd, void *sample, uint64_t flags)
+static int api_ringbuf_discard(int map_fd, void *sample, uint64_t flags)
 {
 	return commit(map_fd, sample, flags, true);
 }
 
-EMU_API uint64_t bpfemu_ringbuf_query(int map_fd, uint64_t flags)
+static uint64_t api_ringbuf_query(int map_fd, uint64_t flags)
 {
 	struct emu_map *m;
 	uint64_t v;
@@ -105,12 +109,18 @@ struct drain_ctx {
 static long drain_cb(void *ctx, void *sample, uint32_t size)
 {
 	struct drain_ctx *d = ctx;
+	long r;
 
-	return d->cb(d->ctx, sample, size);
+	if (!emu_api_guard)
+		return d->cb(d->ctx, sample, size);
+	emu_api_guard(-1); /* the caller's own code */
+	r = d->cb(d->ctx, sample, size);
+	emu_api_guard(1);
+	return r;
 }
 
-EMU_API long bpfemu_user_ringbuf_drain(int map_fd, long (*cb)(void *ctx, const void *data, uint32_t size),
-				       void *ctx, uint64_t flags)
+static long api_user_ringbuf_drain(int map_fd, long (*cb)(void *ctx, const void *data, uint32_t size), void *ctx,
+				   uint64_t flags)
 {
 	struct drain_ctx d = { cb, ctx };
 	struct emu_map *m;
@@ -130,4 +140,37 @@ EMU_API long bpfemu_user_ringbuf_drain(int map_fd, long (*cb)(void *ctx, const v
 		return -1;
 	}
 	return r;
+}
+
+/* ---- the entry points ---- */
+
+EMU_API int bpfemu_ringbuf_output(int map_fd, const void *data, uint64_t size, uint64_t flags)
+{
+	EMU_API_GUARDED(int, api_ringbuf_output(map_fd, data, size, flags));
+}
+
+EMU_API void *bpfemu_ringbuf_reserve(int map_fd, uint64_t size)
+{
+	EMU_API_GUARDED(void *, api_ringbuf_reserve(map_fd, size));
+}
+
+EMU_API int bpfemu_ringbuf_submit(int map_fd, void *sample, uint64_t flags)
+{
+	EMU_API_GUARDED(int, api_ringbuf_submit(map_fd, sample, flags));
+}
+
+EMU_API int bpfemu_ringbuf_discard(int map_fd, void *sample, uint64_t flags)
+{
+	EMU_API_GUARDED(int, api_ringbuf_discard(map_fd, sample, flags));
+}
+
+EMU_API uint64_t bpfemu_ringbuf_query(int map_fd, uint64_t flags)
+{
+	EMU_API_GUARDED(uint64_t, api_ringbuf_query(map_fd, flags));
+}
+
+EMU_API long bpfemu_user_ringbuf_drain(int map_fd, long (*cb)(void *ctx, const void *data, uint32_t size),
+				       void *ctx, uint64_t flags)
+{
+	EMU_API_GUARDED(long, api_user_ringbuf_drain(map_fd, cb, ctx, flags));
 }

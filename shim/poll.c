@@ -29,8 +29,9 @@
  * - poll/ppoll/select/pselect with a map fd among the fds answer the maps themselves and put a
  *   short-lived inotify fd in place of each ring while they sleep.
  *
- * Only fds the preload has seen as maps (the fd cache: a bpf() call on them, libbpf makes one
- * before it polls) are looked at in poll/select, so other programs' event loops pay one load per
+ * Only fds the preload has seen as objects (shim_hinted: the fd cache, the new-fd hints) are
+ * looked at in poll/select (poll and ppoll are shim/fdstat.c's, which hands a call with a ring
+ * among its fds to shim_map_ppoll), so other programs' event loops pay one load per
  * fd; epoll_ctl looks only where the kernel said EPERM. A registration goes when its fd or its
  * epoll fd is closed here (close, dup2 onto it), where the kernel's goes when the last fd of the
  * file closes: a dup of a registered map fd does not keep the registration.
@@ -473,14 +474,6 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct 
 
 /* ---- poll, ppoll, select, pselect ---- */
 
-static bool any_map(const struct pollfd *fds, nfds_t n)
-{
-	for (nfds_t i = 0; i < n; i++)
-		if (emu_fdcache_knows(fds[i].fd))
-			return true;
-	return false;
-}
-
 /* poll() over fds some of which are maps. */
 static int map_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *sigmask)
 {
@@ -500,7 +493,7 @@ static int map_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 		bool ring;
 
 		depth++;
-		if (emu_fdcache_knows(fds[i].fd) && !emu_map_poll(fds[i].fd, &rev, &ring))
+		if (shim_hinted(fds[i].fd) && !emu_map_poll(fds[i].fd, &rev, &ring))
 			kind[i] = ring ? 2 : 1;
 		depth--;
 	}
@@ -608,30 +601,16 @@ static int map_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+/* poll()/ppoll() of fds among which a map's (shim/fdstat.c asks when a ring is among them): the maps
+ * answered here, the ring fds slept on through inotify; the timeout as poll's (ms) or ppoll's */
+int shim_map_ppoll(struct pollfd *fds, nfds_t n, int timeout_ms, const struct timespec *t, bool use_ts,
+		   const sigset_t *sigmask)
 {
-	if (depth || !any_map(fds, n))
-		return get_ppoll()(fds, n, timeout < 0 ? NULL : &(struct timespec){ timeout / 1000, (timeout % 1000) * 1000000L },
-				   NULL);
-	return map_ppoll(fds, n, ms_to_ns(timeout), NULL);
-}
-
-EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *sigmask)
-{
-	if (depth || !any_map(fds, n))
-		return get_ppoll()(fds, n, t, sigmask);
-	return map_ppoll(fds, n, ts_to_ns(t), sigmask);
+	return map_ppoll(fds, n, use_ts ? ts_to_ns(t) : ms_to_ns(timeout_ms), sigmask);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
-
-EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
-{
-	if (fdslen / sizeof(*fds) < n)
-		abort();
-	return poll(fds, n, timeout);
-}
 
 EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *sigmask,
 		       size_t fdslen)
@@ -708,7 +687,7 @@ static bool select_has_map(int nfds, fd_set *r, fd_set *w, fd_set *x)
 	if (nfds > FD_SETSIZE)
 		nfds = FD_SETSIZE;
 	for (int fd = 0; fd < nfds; fd++)
-		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (x && FD_ISSET(fd, x))) && emu_fdcache_knows(fd))
+		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (x && FD_ISSET(fd, x))) && shim_hinted(fd))
 			return true;
 	return false;
 }
