@@ -656,6 +656,62 @@ static void mmap_rules(uint32_t type, bool rdonly_fd)
 	hx_close(&p);
 }
 
+/* FREEZE of a ring: refused (EBUSY) while its writable part is mapped (a RINGBUF's consumer page, a
+ * USER_RINGBUF's producer and data pages), done once that is unmapped (the read-only parts and the
+ * emulator's own views do not count), then writable mappings refused (EPERM). */
+static void freeze_rules(uint32_t type)
+{
+	bool user = type == EMU_MAP_USER_RINGBUF;
+	size_t wlen = user ? 3 * PAGE : PAGE, rlen = user ? PAGE : 3 * PAGE;
+	off_t woff = user ? PAGE : 0, roff = user ? 0 : PAGE;
+	void *w[2], *r[2];
+	struct hx_pair p;
+
+	hx_ctx("%s freeze while mapped", hx_type_name(type));
+	if (hx_create(&p, type, 0, 0, PAGE, 0) < 0)
+		return;
+	for (int s = 0; s < 2; s++) {
+		void *(*mm)(void *, size_t, int, int, int, off_t) = s == HX_K ? mmap : bpfemu_mmap;
+
+		w[s] = mm(NULL, wlen, PROT_READ | PROT_WRITE, MAP_SHARED, p.fd[s], woff);
+		r[s] = mm(NULL, rlen, PROT_READ, MAP_SHARED, p.fd[s], roff);
+		if (w[s] == MAP_FAILED || r[s] == MAP_FAILED) {
+			printf("FAIL: mmap of the %s ring: %s\n", s ? "emulated" : "kernel", strerror(errno));
+			hx_ndiv++;
+			hx_close(&p);
+			return;
+		}
+	}
+	hx_freeze(&p); /* EBUSY */
+	for (int s = 0; s < 2; s++)
+		munmap(w[s], wlen);
+	hx_ctx("%s freeze with read-only mappings", hx_type_name(type));
+	hx_freeze(&p); /* done */
+	hx_freeze(&p); /* a frozen map's fd cannot write: EPERM */
+	hx_ctx("%s writable mmap once frozen", hx_type_name(type));
+	{
+		int err[2];
+
+		for (int s = 0; s < 2; s++) {
+			void *(*mm)(void *, size_t, int, int, int, off_t) = s == HX_K ? mmap : bpfemu_mmap;
+			void *m = mm(NULL, wlen, PROT_READ | PROT_WRITE, MAP_SHARED, p.fd[s], woff);
+
+			err[s] = m == MAP_FAILED ? errno : 0;
+			if (m != MAP_FAILED)
+				munmap(m, wlen);
+		}
+		hx_nops++;
+		if (err[0] != err[1]) {
+			hx_ndiv++;
+			printf("DIVERGENCE #%lu [%s] kernel %s, emulator %s\n", hx_ndiv, hx_ctx_get(),
+			       err[0] ? hx_errname(err[0]) : "mapped", err[1] ? hx_errname(err[1]) : "mapped");
+		}
+	}
+	for (int s = 0; s < 2; s++)
+		munmap(r[s], rlen);
+	hx_close(&p);
+}
+
 int main(int argc, char **argv)
 {
 	double seconds = 5;
@@ -681,6 +737,8 @@ int main(int argc, char **argv)
 		mmap_rules(EMU_MAP_RINGBUF, ro);
 		mmap_rules(EMU_MAP_USER_RINGBUF, ro);
 	}
+	freeze_rules(EMU_MAP_RINGBUF);
+	freeze_rules(EMU_MAP_USER_RINGBUF);
 	kernel_ring(PAGE, 200);
 	kernel_ring(4 * PAGE, 200);
 	user_ring(PAGE, 200);
