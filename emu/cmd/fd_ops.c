@@ -392,7 +392,7 @@ static bool smaps_maywrite(const char *pid, unsigned long start)
 	return mw;
 }
 
-static bool pid_maps_writable(const char *pid, unsigned maj, unsigned min, unsigned long ino)
+static bool pid_maps_writable(const char *pid, unsigned maj, unsigned min, unsigned long ino, bool alias)
 {
 	char path[64], line[512];
 	unsigned long ro_start[8], view_end = 0;
@@ -412,7 +412,7 @@ static bool pid_maps_writable(const char *pid, unsigned maj, unsigned min, unsig
 			continue;
 		/* the emulator's own views: the file from offset 0, and a ring's data mapped again
 		 * right after such a view (core/map_file.c, the alias op) */
-		if (!offset || start == view_end) {
+		if (!offset || (alias && start == view_end)) {
 			view_end = offset ? 0 : end;
 			continue;
 		}
@@ -448,7 +448,7 @@ static bool mapped_writable(struct emu_map *m)
 		return false;
 	while (!found && (de = readdir(d)))
 		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
-			found = pid_maps_writable(de->d_name, maj, min, (unsigned long)m->ino);
+			found = pid_maps_writable(de->d_name, maj, min, (unsigned long)m->ino, m->ops->alias != NULL);
 	closedir(d);
 	return found;
 }
