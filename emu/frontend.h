@@ -68,6 +68,11 @@ int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off,
  * and checks every other mapping of a map fd as the kernel would. */
 #define EMU_MAP_OWN 0x03
 
+/* mmap(addr, len, prot, EMU_MAP_OWN | extra, fd, off), or MAP_SHARED where MAP_SHARED_VALIDATE is
+ * refused with EINVAL: kernels before 4.15 and qemu-user (which runs the arm64 suite in CI) know
+ * only MAP_SHARED and MAP_PRIVATE. Where the supervisor runs (5.0+), VALIDATE is always known. */
+void *emu_mmap_own(void *addr, size_t len, int prot, int extra, int fd, off_t off);
+
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);
 

@@ -142,8 +142,8 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 static void *map_values(void *addr, size_t len, int prot, int flags, int fd, off_t file_off)
 {
 	bool noreplace = flags & MAP_FIXED_NOREPLACE; /* with or without MAP_FIXED */
-	int type = EMU_MAP_OWN | (flags & ~MAP_TYPE & LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0));
-	void *p = mmap(addr, len, prot, type, fd, file_off);
+	int extra = flags & ~MAP_TYPE & LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0);
+	void *p = emu_mmap_own(addr, len, prot, extra, fd, file_off);
 
 	if (noreplace && p != MAP_FAILED && p != addr) {
 		munmap(p, len);

@@ -120,6 +120,16 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	return 0;
 }
 
+/* Emulators map their files MAP_SHARED_VALIDATE (EMU_MAP_OWN, frontend.h), falling back. */
+void *emu_mmap_own(void *addr, size_t len, int prot, int extra, int fd, off_t off)
+{
+	void *p = mmap(addr, len, prot, EMU_MAP_OWN | extra, fd, off);
+
+	if (p == MAP_FAILED && errno == EINVAL)
+		p = mmap(addr, len, prot, MAP_SHARED | extra, fd, off);
+	return p;
+}
+
 /*
  * Size the file and take its memory now. The kernel allocates a map's memory at create and fails
  * it with ENOMEM there; a file's pages are otherwise allocated when first touched, and a page a
@@ -459,7 +469,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
+	base = emu_mmap_own(NULL, size, PROT_READ | PROT_WRITE, 0, fd, 0);
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -616,7 +626,7 @@ int emu_map_file_open(int fd, const struct stat *st, struct emu_map *view)
 		err = -EINVAL;
 		goto out;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, rfd, 0);
+	p = emu_mmap_own(NULL, h.file_size, PROT_READ | PROT_WRITE, 0, rfd, 0);
 	if (p == MAP_FAILED) {
 		err = -ENOMEM;
 		goto out;
