@@ -15,6 +15,10 @@
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
+ *   superv-mmap-offset  the supervisor makes a program's mapping of an mmapable array at the
+ *                  offset the program asked for (the map file's header, not its values)
+ *   superv-mmap-regs    ... and leaves the registers it changed for that as it changed them
+ *   superv-freeze-unseen  FREEZE does not look for writable mappings (no EBUSY) under the supervisor
  *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
  *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of

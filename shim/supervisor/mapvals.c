@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The program's mappings of an mmapable array's values: making them (mmap of a map fd) and
+ * finding them (FREEZE refuses with EBUSY while one is writable, as the kernel's does).
+ *
+ * The program's map fd is the map's own file (ADDFD installed it), so the program's kernel can map
+ * the values itself: only the offset is wrong. The kernel's offset 0 is the first value; in our
+ * file the values start at data_off, after the header. A supervisor cannot change a call's
+ * arguments, nor map memory into another process, so the call is made again with the right ones:
+ *
+ *   1. PTRACE_SEIZE the calling thread and PTRACE_INTERRUPT it (it is waiting for our answer);
+ *   2. answer the call with ERESTARTNOINTR: on its way out the thread stops for the interrupt,
+ *      and the kernel will then restart the call from its registers;
+ *   3. at that stop, the offset register becomes data_off + offset, and the mapping type
+ *      MAP_SHARED_VALIDATE (EMU_MAP_OWN), which the filter lets through to the kernel;
+ *   4. the restarted mmap() runs in the program (syscall-entry stop: it is the same call), and
+ *      at its syscall-exit stop the two registers get the program's values back (the system
+ *      call ABI preserves them); then the thread is detached with its result.
+ *
+ * Nothing else of the program is touched, and every check (access mode, length, offset, flags,
+ * frozen, RDONLY_PROG) was made before, by emu_map_mmap_check, as for the preload. Any other stop
+ * on the way (a signal arrived) puts the registers back and detaches with the signal: the call
+ * restarts as the program made it and traps again. Where ptrace is refused (the program is being
+ * traced already, Yama's ptrace_scope 2 or 3) or the machine's registers are not known here, the
+ * mapping is refused with ENODEV and one diagnostic, never made wrong.
+ *
+ * Left as it is, and why (README): a mapping made without PROT_WRITE can later be made writable
+ * with mprotect() (the kernel refuses with EACCES, clearing VM_MAYWRITE; ours comes from the
+ * program's read-write fd). FREEZE finds writable mappings by reading /proc/PID/maps of every
+ * process it may read: a mapping is a program's (not an emulator's own, which starts at offset 0)
+ * when it starts inside the values.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../emu/uapi/bpf_uapi.h"
+#include "../../emu/util/diag.h"
+#include "supervisor.h"
+
+#ifndef NT_PRSTATUS
+#define NT_PRSTATUS 1 /* <elf.h>'s, which clashes with the attr offsets' names */
+#endif
+#ifndef ERESTARTNOINTR
+#define ERESTARTNOINTR 513 /* the kernel's: restart the call whatever the signal's disposition */
+#endif
+
+/* The general registers as PTRACE_GETREGSET (NT_PRSTATUS) gives them, and where mmap()'s flags
+ * (fourth argument), offset (sixth) and the system call's number are. */
+#if defined(__x86_64__)
+typedef struct user_regs_struct sv_regs;
+#define REG_FLAGS(r) ((r)->r10)
+#define REG_OFF(r) ((r)->r9)
+#define REG_NR(r) ((r)->orig_rax)
+#define SV_HAVE_REGS 1
+#elif defined(__aarch64__)
+typedef struct user_regs_struct sv_regs;
+#define REG_FLAGS(r) ((r)->regs[3])
+#define REG_OFF(r) ((r)->regs[5])
+#define REG_NR(r) ((r)->regs[8])
+#define SV_HAVE_REGS 1
+#else
+#define SV_HAVE_REGS 0
+#endif
+
+#if SV_HAVE_REGS
+static int regs_get(pid_t tid, sv_regs *r)
+{
+	struct iovec v = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &v) ? -errno : 0;
+}
+
+static int regs_set(pid_t tid, sv_regs *r)
+{
+	struct iovec v = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &v) ? -errno : 0;
+}
+
+/* The next stop of tid: 0, with *kind, and in *sig the signal of a signal-delivery-stop (0 for a
+ * syscall stop or the interrupt's, -1 for a group stop); or -1 when the thread is gone. */
+enum stop { STOP_EVENT, STOP_SYSCALL, STOP_SIGNAL };
+
+static int next_stop(pid_t tid, enum stop *kind, int *sig)
+{
+	int st;
+
+	for (;;) {
+		if (waitpid(tid, &st, __WALL) == tid)
+			break;
+		if (errno != EINTR)
+			return -1;
+	}
+	if (!WIFSTOPPED(st))
+		return -1; /* exited or killed */
+	*sig = 0;
+	if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+		*kind = STOP_SYSCALL;
+	} else if ((st >> 16) == PTRACE_EVENT_STOP) {
+		*kind = STOP_EVENT; /* PTRACE_INTERRUPT's (SIGTRAP), or a group stop (its signal) */
+		if (WSTOPSIG(st) != SIGTRAP)
+			*sig = -1;
+	} else {
+		*kind = STOP_SIGNAL;
+		*sig = WSTOPSIG(st);
+	}
+	return 0;
+}
+#endif
+
+/* Steps 1-4 above. 0: the call is answered (the program has the kernel's result of the mapping,
+ * or was interrupted and will ask again); -errno: nothing was done, the caller answers. */
+static int remap(struct sv_call *c, uint64_t file_off, const char **why)
+{
+#if SV_HAVE_REGS
+	pid_t tid = c->tid;
+	sv_regs saved, r;
+	enum stop kind;
+	int sig = 0, step = 0;
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD)) {
+		*why = "the supervisor cannot trace the program (being traced already, or Yama's ptrace_scope)";
+		return -errno;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
+		int err = -errno;
+
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		*why = "PTRACE_INTERRUPT failed";
+		return err;
+	}
+	sv_fail(c, ERESTARTNOINTR);
+	/* step 0: the interrupt's stop, the call not yet restarted; 1: its restart's entry; 2: exit */
+	while (next_stop(tid, &kind, &sig) == 0) {
+		if (step == 0 && kind == STOP_EVENT && sig == 0) {
+			if (regs_get(tid, &saved))
+				break;
+			r = saved;
+			if (!EMU_FAULT("superv-mmap-offset"))
+				REG_OFF(&r) = file_off;
+			REG_FLAGS(&r) = (REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE) | EMU_MAP_OWN;
+			if (regs_set(tid, &r))
+				break;
+			step = 1;
+		} else if (step == 1 && kind == STOP_SYSCALL) {
+			if (regs_get(tid, &r) || REG_NR(&r) != SYS_mmap)
+				break; /* not the restarted call: leave the program as it was */
+			step = 2;
+		} else if (step == 2 && kind == STOP_SYSCALL) {
+			/* the mapping is made (or failed): the program's registers back, but its result */
+			if (!EMU_FAULT("superv-mmap-regs") && !regs_get(tid, &r)) {
+				REG_OFF(&r) = REG_OFF(&saved);
+				REG_FLAGS(&r) = REG_FLAGS(&saved);
+				regs_set(tid, &r);
+			}
+			if (sv_debug)
+				sv_log("[pid %d] mmap() of an mmapable array's values: made again at file offset %#" PRIx64,
+				       (int)sv_tgid(c), file_off);
+			ptrace(PTRACE_DETACH, tid, NULL, NULL);
+			return 0;
+		} else {
+			break; /* a signal, a group stop: they go first */
+		}
+		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
+			return 0; /* the thread is gone */
+	}
+	/* Undone: the program's two registers back on what the thread has now (the restart may have
+	 * been applied already), and it goes on with its signal; the call restarts as it was made and
+	 * traps again. A thread that is gone needs nothing. */
+	if (step >= 1 && !regs_get(tid, &r)) {
+		REG_OFF(&r) = REG_OFF(&saved);
+		REG_FLAGS(&r) = REG_FLAGS(&saved);
+		regs_set(tid, &r);
+	}
+	if (sv_debug)
+		sv_log("[pid %d] mmap() of an mmapable array's values: interrupted at step %d (signal %d), to be made again",
+		       (int)sv_tgid(c), step, sig);
+	ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)(sig > 0 ? sig : 0));
+	return 0;
+#else
+	(void)c;
+	(void)file_off;
+	*why = "the supervisor does not know this machine's registers";
+	return -ENOSYS;
+#endif
+}
+
+void sv_mmap(struct sv_call *c)
+{
+	static bool said;
+	int local = sv_getfd(c, (int)c->n->data.args[4]), r;
+	const char *why = "";
+	off_t file_off;
+
+	if (local < 0) {
+		sv_continue(c); /* no such fd: the kernel's EBADF */
+		return;
+	}
+	r = emu_is_object_fd(local) ? emu_map_mmap_check(local, (size_t)c->n->data.args[1], (int)c->n->data.args[2],
+							  (int)c->n->data.args[3], (off_t)c->n->data.args[5], &file_off)
+				     : 1;
+	close(local);
+	if (r == 1) {
+		sv_continue(c);
+		return;
+	}
+	if (r < 0) {
+		sv_fail(c, -r); /* the kernel's answer for this mapping of a map */
+		return;
+	}
+	r = remap(c, (uint64_t)file_off, &why);
+	if (!r)
+		return;
+	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		sv_log("mmap() of an emulated map's values is not possible here: %s (%s): ENODEV; "
+		       "run the program with the preload (bpfemu-run --preload) if it can be",
+		       why, strerror(-r));
+	sv_fail(c, ENODEV);
+}
+
+/* ---- FREEZE: writable mappings of the values ---- */
+
+/* Whether /proc/PID/maps has a writable shared mapping of (dev, ino) starting at a file offset in
+ * [lo, hi): a program's mapping of the values (an emulator maps the whole file from offset 0). */
+static bool pid_maps_values(const char *pid, dev_t dev, ino_t ino, uint64_t lo, uint64_t hi)
+{
+	char path[288], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false; /* gone, or not ours to read */
+	while (!found && fgets(line, sizeof(line), f)) {
+		char perms[8];
+		unsigned long long off, in;
+		unsigned maj, min;
+
+		if (sscanf(line, "%*x-%*x %7s %llx %x:%x %llu", perms, &off, &maj, &min, &in) != 5)
+			continue;
+		found = perms[1] == 'w' && perms[3] == 's' && in == (unsigned long long)ino &&
+			makedev(maj, min) == dev && off >= lo && off < hi;
+	}
+	fclose(f);
+	return found;
+}
+
+int sv_freeze_busy(int local_fd)
+{
+	struct emu_map_desc d;
+	struct stat st;
+	off_t data_off;
+	uint64_t len;
+	bool found = false;
+	DIR *dir;
+	struct dirent *e;
+	int mode = fcntl(local_fd, F_GETFL), rw = local_fd, r;
+	char self[64];
+
+	/* Only a FREEZE that would succeed is refused for a mapping (the kernel's order: special
+	 * fields, the fd's write permission, then the mappings), and only a map whose values can be
+	 * mapped writable (mmapable, neither frozen nor RDONLY_PROG) can have such a mapping: asked
+	 * of the map as a writable mapping through a read-write fd (a write-only fd is write
+	 * permission enough for FREEZE, not for mmap). */
+	if (EMU_FAULT("superv-freeze-unseen") || mode < 0 || (mode & O_ACCMODE) == O_RDONLY || emu_map_describe(local_fd, &d) ||
+	    !(d.map_flags & EMU_F_MMAPABLE) || fstat(local_fd, &st))
+		return 0;
+	if ((mode & O_ACCMODE) != O_RDWR) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", local_fd);
+		rw = open(self, O_RDWR | O_CLOEXEC);
+		if (rw < 0)
+			return 0;
+	}
+	r = emu_map_mmap_check(rw, 1, PROT_READ | PROT_WRITE, MAP_SHARED, 0, &data_off);
+	if (rw != local_fd)
+		close(rw);
+	if (r)
+		return 0;
+	len = (uint64_t)d.max_entries * (((uint64_t)d.value_size + 7) & ~(uint64_t)7);
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (!found && (e = readdir(dir)))
+		if (isdigit((unsigned char)e->d_name[0]))
+			found = pid_maps_values(e->d_name, st.st_dev, st.st_ino, (uint64_t)data_off,
+						(uint64_t)data_off + len);
+	closedir(dir);
+	return found ? -EBUSY : 0;
+}
