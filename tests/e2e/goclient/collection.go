@@ -8,7 +8,9 @@
 //	                          maps, the .rodata/.data/.bss arrays, an XDP program), Program.Run
 //	                          and Program.Test (BPF_PROG_TEST_RUN), the results read back
 //	                          through the maps, and a second collection sharing a pinned map
-//	goclient mmap             an BPF_F_MMAPABLE array mapped with mmap(2) (as newer cilium/ebpf
+//	goclient pinned DIR       DIR/m (pinned by bpftool) read and changed, DIR/gomade pinned for
+//	                          bpftool; their ids printed (tests/e2e/mixed.sh)
+//	goclient mmap             a BPF_F_MMAPABLE array mapped with mmap(2) (as newer cilium/ebpf
 //	                          and libbpf's skeletons map global data): writes through the
 //	                          mapping seen by lookups and the other way round, FREEZE refused
 //	                          while a writable mapping exists and allowed after munmap, the
@@ -238,6 +240,45 @@ func mmapMode() {
 	}
 }
 
+// pinnedMode: a map pinned by another program (bpftool, preloaded) read and changed, and one pinned
+// for it; their ids printed for the script to compare with bpftool's
+func pinnedMode(dir string) {
+	m, err := ebpf.LoadPinnedMap(filepath.Join(dir, "m"), nil)
+	if err != nil {
+		fmt.Printf("load pinned m: error: %v\n", err)
+		return
+	}
+	info(m, "m")
+	var k uint32
+	var v uint64
+	var got []string
+	it := m.Iterate()
+	for it.Next(&k, &v) {
+		got = append(got, fmt.Sprintf("%d=%d", k, v))
+	}
+	say("m iterate", it.Err())
+	sort.Strings(got)
+	fmt.Printf("m elements: %s\n", strings.Join(got, " "))
+	say("m put 2", m.Put(uint32(2), uint64(20)))
+	if i, err := m.Info(); err == nil {
+		id, _ := i.ID()
+		fmt.Printf("id of m: %d\n", id)
+	}
+	m.Close()
+	g, err := ebpf.NewMap(&ebpf.MapSpec{Name: "gomade", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 8})
+	if err != nil {
+		fmt.Printf("create gomade: error: %v\n", err)
+		return
+	}
+	say("gomade put 7", g.Put(uint32(7), uint64(70)))
+	say("gomade pin", g.Pin(filepath.Join(dir, "gomade")))
+	if i, err := g.Info(); err == nil {
+		id, _ := i.ID()
+		fmt.Printf("id of gomade: %d\n", id)
+	}
+	g.Close()
+}
+
 func programMain(mode string, args []string) {
 	check("remove memlock", rlimit.RemoveMemlock())
 	switch {
@@ -245,8 +286,10 @@ func programMain(mode string, args []string) {
 		collection(args[0], filepath.Clean(args[1]))
 	case mode == "mmap" && len(args) == 0:
 		mmapMode()
+	case mode == "pinned" && len(args) == 1:
+		pinnedMode(args[0])
 	default:
-		fmt.Fprintln(os.Stderr, "usage: goclient collection OBJ PINDIR | goclient mmap")
+		fmt.Fprintln(os.Stderr, "usage: goclient collection OBJ PINDIR | goclient mmap | goclient pinned DIR")
 		os.Exit(2)
 	}
 	fmt.Println("done")

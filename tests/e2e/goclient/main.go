@@ -256,7 +256,7 @@ func pins(dir string) {
 }
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "collection" || os.Args[1] == "mmap") {
+	if len(os.Args) > 1 && (os.Args[1] == "collection" || os.Args[1] == "mmap" || os.Args[1] == "pinned") {
 		programMain(os.Args[1], os.Args[2:]) // collection.go
 		return
 	}
