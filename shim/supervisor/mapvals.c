@@ -14,8 +14,13 @@
  *   3. at that stop, the offset register becomes data_off + offset, and the mapping type
  *      MAP_SHARED_VALIDATE (EMU_MAP_OWN), which the filter lets through to the kernel;
  *   4. the restarted mmap() runs in the program (syscall-entry stop: it is the same call), and
- *      at its syscall-exit stop the two registers get the program's values back (the system
- *      call ABI preserves them); then the thread is detached with its result.
+ *      at its syscall-exit stop the registers get the program's values back (the system call
+ *      ABI preserves them); then the thread is detached with its result.
+ *
+ * A mapping without PROT_WRITE is made from a read-only copy of the fd (installed with ADDFD, its
+ * number in the fd register, closed again by a close() the thread runs at the mmap's exit stop):
+ * the kernel clears VM_MAYWRITE on such a mapping, so mprotect() can never make it writable
+ * (EACCES), and a read-only file gives the same guarantee.
  *
  * Nothing else of the program is touched, and every check (access mode, length, offset, flags,
  * frozen, RDONLY_PROG) was made before, by emu_map_mmap_check, as for the preload. Any other stop
@@ -24,11 +29,9 @@
  * traced already, Yama's ptrace_scope 2 or 3) or the machine's registers are not known here, the
  * mapping is refused with ENODEV and one diagnostic, never made wrong.
  *
- * Left as it is, and why (README): a mapping made without PROT_WRITE can later be made writable
- * with mprotect() (the kernel refuses with EACCES, clearing VM_MAYWRITE; ours comes from the
- * program's read-write fd). FREEZE finds writable mappings by reading /proc/PID/maps of every
- * process it may read: a mapping is a program's (not an emulator's own, which starts at offset 0)
- * when it starts inside the values.
+ * FREEZE finds writable mappings by reading /proc/PID/maps of every process it may read: a
+ * mapping is a program's (not an emulator's own, which starts at offset 0) when it starts inside
+ * the values.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -40,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -65,15 +69,22 @@
  * (fourth argument), offset (sixth) and the system call's number are. */
 #if defined(__x86_64__)
 typedef struct user_regs_struct sv_regs;
+#define REG_ARG0(r) ((r)->rdi)
 #define REG_FLAGS(r) ((r)->r10)
+#define REG_FD(r) ((r)->r8)
 #define REG_OFF(r) ((r)->r9)
 #define REG_NR(r) ((r)->orig_rax)
+/* at a syscall-exit stop: go back to the system call instruction with another call's number */
+#define REG_AGAIN(r, nr) ((r)->rip -= 2, (r)->rax = (nr))
 #define SV_HAVE_REGS 1
 #elif defined(__aarch64__)
 typedef struct user_regs_struct sv_regs;
+#define REG_ARG0(r) ((r)->regs[0])
 #define REG_FLAGS(r) ((r)->regs[3])
+#define REG_FD(r) ((r)->regs[4])
 #define REG_OFF(r) ((r)->regs[5])
 #define REG_NR(r) ((r)->regs[8])
+#define REG_AGAIN(r, nr) ((r)->pc -= 4, (r)->regs[8] = (nr))
 #define SV_HAVE_REGS 1
 #else
 #define SV_HAVE_REGS 0
@@ -125,15 +136,43 @@ static int next_stop(pid_t tid, enum stop *kind, int *sig)
 }
 #endif
 
-/* Steps 1-4 above. 0: the call is answered (the program has the kernel's result of the mapping,
- * or was interrupted and will ask again); -errno: nothing was done, the caller answers. */
-static int remap(struct sv_call *c, uint64_t file_off, const char **why)
+#if SV_HAVE_REGS
+/* The program's registers of the call, on what the thread has now */
+static void regs_back(sv_regs *r, const sv_regs *saved)
+{
+	REG_OFF(r) = REG_OFF(saved);
+	REG_FLAGS(r) = REG_FLAGS(saved);
+	REG_FD(r) = REG_FD(saved);
+}
+
+/* ro_local's file installed in the program (no reply): its number there, or -1 */
+static int install_fd(struct sv_call *c, int ro_local)
+{
+	struct seccomp_notif_addfd a;
+
+	if (ro_local < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.id = c->n->id;
+	a.srcfd = (uint32_t)ro_local;
+	a.newfd_flags = O_CLOEXEC;
+	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+}
+#endif
+
+/* Steps 1-4 above. ro_local: a read-only fd of the map's file for a mapping without PROT_WRITE
+ * (-1: none): the program maps a copy of it instead of its own read-write fd, so that, as in the
+ * kernel, mprotect() cannot make that mapping writable; the copy is closed again in the program
+ * (close() run by the thread at the mmap's exit stop). 0: the call is answered (the program has
+ * the kernel's result of the mapping, or was interrupted and will ask again); -errno: nothing was
+ * done, the caller answers. */
+static int remap(struct sv_call *c, uint64_t file_off, int ro_local, const char **why)
 {
 #if SV_HAVE_REGS
 	pid_t tid = c->tid;
-	sv_regs saved, r;
+	sv_regs saved, done, r;
 	enum stop kind;
-	int sig = 0, step = 0;
+	int sig = 0, step = 0, tfd;
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD)) {
 		*why = "the supervisor cannot trace the program (being traced already, or Yama's ptrace_scope)";
@@ -146,8 +185,10 @@ static int remap(struct sv_call *c, uint64_t file_off, const char **why)
 		*why = "PTRACE_INTERRUPT failed";
 		return err;
 	}
+	tfd = EMU_FAULT("superv-mmap-rw-fd") ? -1 : install_fd(c, ro_local);
 	sv_fail(c, ERESTARTNOINTR);
-	/* step 0: the interrupt's stop, the call not yet restarted; 1: its restart's entry; 2: exit */
+	/* 0: the interrupt's stop, the call not yet restarted; 1: its restart's entry; 2: its exit;
+	 * 3, 4: the entry and exit of the close() of tfd */
 	while (next_stop(tid, &kind, &sig) == 0) {
 		if (step == 0 && kind == STOP_EVENT && sig == 0) {
 			if (regs_get(tid, &saved))
@@ -156,6 +197,8 @@ static int remap(struct sv_call *c, uint64_t file_off, const char **why)
 			if (!EMU_FAULT("superv-mmap-offset"))
 				REG_OFF(&r) = file_off;
 			REG_FLAGS(&r) = (REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE) | EMU_MAP_OWN;
+			if (tfd >= 0)
+				REG_FD(&r) = (uint64_t)tfd;
 			if (regs_set(tid, &r))
 				break;
 			step = 1;
@@ -165,38 +208,61 @@ static int remap(struct sv_call *c, uint64_t file_off, const char **why)
 			step = 2;
 		} else if (step == 2 && kind == STOP_SYSCALL) {
 			/* the mapping is made (or failed): the program's registers back, but its result */
-			if (!EMU_FAULT("superv-mmap-regs") && !regs_get(tid, &r)) {
-				REG_OFF(&r) = REG_OFF(&saved);
-				REG_FLAGS(&r) = REG_FLAGS(&saved);
-				regs_set(tid, &r);
-			}
+			if (regs_get(tid, &done))
+				break;
+			if (!EMU_FAULT("superv-mmap-regs"))
+				regs_back(&done, &saved);
 			if (sv_debug)
-				sv_log("[pid %d] mmap() of an mmapable array's values: made again at file offset %#" PRIx64,
-				       (int)sv_tgid(c), file_off);
-			ptrace(PTRACE_DETACH, tid, NULL, NULL);
-			return 0;
+				sv_log("[pid %d] mmap() of an mmapable array's values: made again at file offset %#" PRIx64 "%s",
+				       (int)sv_tgid(c), file_off, tfd >= 0 ? " from a read-only fd" : "");
+			if (tfd < 0 || EMU_FAULT("superv-mmap-fd-left"))
+				goto finish;
+			r = done;
+			REG_AGAIN(&r, SYS_close);
+			REG_ARG0(&r) = (uint64_t)tfd;
+			if (regs_set(tid, &r))
+				goto finish;
+			step = 3;
+		} else if (step == 3 && kind == STOP_SYSCALL) {
+			if (regs_get(tid, &r) || REG_NR(&r) != SYS_close)
+				goto finish;
+			step = 4;
+		} else if (step == 4 && kind == STOP_SYSCALL) {
+			goto finish;
+		} else if (step >= 3) {
+			goto finish; /* a signal before the close: the fd stays (close-on-exec) */
 		} else {
 			break; /* a signal, a group stop: they go first */
 		}
 		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
 			return 0; /* the thread is gone */
 	}
-	/* Undone: the program's two registers back on what the thread has now (the restart may have
-	 * been applied already), and it goes on with its signal; the call restarts as it was made and
-	 * traps again. A thread that is gone needs nothing. */
+	/* Undone: the program's registers back on what the thread has now (the restart may have been
+	 * applied already), and it goes on with its signal; the call restarts as it was made and traps
+	 * again. A thread that is gone needs nothing. */
 	if (step >= 1 && !regs_get(tid, &r)) {
-		REG_OFF(&r) = REG_OFF(&saved);
-		REG_FLAGS(&r) = REG_FLAGS(&saved);
+		regs_back(&r, &saved);
 		regs_set(tid, &r);
 	}
 	if (sv_debug)
 		sv_log("[pid %d] mmap() of an mmapable array's values: interrupted at step %d (signal %d), to be made again",
 		       (int)sv_tgid(c), step, sig);
+	if (tfd >= 0)
+		sv_log("[pid %d] fd %d (a read-only copy of a map fd) stays open in the program", (int)sv_tgid(c), tfd);
+	ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)(sig > 0 ? sig : 0));
+	return 0;
+finish:
+	/* the mapping's result, the program's registers; a signal that came meanwhile goes on */
+	regs_set(tid, &done);
+	if (step == 3 && sv_debug)
+		sv_log("[pid %d] fd %d (a read-only copy of a map fd) stays open in the program: a signal came first",
+		       (int)sv_tgid(c), tfd);
 	ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)(sig > 0 ? sig : 0));
 	return 0;
 #else
 	(void)c;
 	(void)file_off;
+	(void)ro_local;
 	*why = "the supervisor does not know this machine's registers";
 	return -ENOSYS;
 #endif
@@ -205,7 +271,7 @@ static int remap(struct sv_call *c, uint64_t file_off, const char **why)
 void sv_mmap(struct sv_call *c)
 {
 	static bool said;
-	int local = sv_getfd(c, (int)c->n->data.args[4]), r;
+	int local = sv_getfd(c, (int)c->n->data.args[4]), r, ro = -1;
 	const char *why = "";
 	off_t file_off;
 
@@ -216,6 +282,12 @@ void sv_mmap(struct sv_call *c)
 	r = emu_is_object_fd(local) ? emu_map_mmap_check(local, (size_t)c->n->data.args[1], (int)c->n->data.args[2],
 							  (int)c->n->data.args[3], (off_t)c->n->data.args[5], &file_off)
 				     : 1;
+	if (r == 0 && !(c->n->data.args[2] & PROT_WRITE)) {
+		char self[64];
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", local);
+		ro = open(self, O_RDONLY | O_CLOEXEC);
+	}
 	close(local);
 	if (r == 1) {
 		sv_continue(c);
@@ -225,7 +297,9 @@ void sv_mmap(struct sv_call *c)
 		sv_fail(c, -r); /* the kernel's answer for this mapping of a map */
 		return;
 	}
-	r = remap(c, (uint64_t)file_off, &why);
+	r = remap(c, (uint64_t)file_off, ro, &why);
+	if (ro >= 0)
+		close(ro);
 	if (!r)
 		return;
 	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))

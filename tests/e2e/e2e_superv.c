@@ -11,8 +11,8 @@
  *   paths     statfs, mkdir, rename, readlink, fdinfo, open and stat of a pin under /sys/fs/bpf
  *   mmap      mmap() of map fds: an mmapable array's values (which the supervisor maps by making
  *             the call again, ptrace'd, at their offset in the map's file), the registers the
- *             call leaves alone kept, mappings made while signals land, FREEZE refused while a
- *             writable mapping exists
+ *             call leaves alone kept, a read-only mapping that mprotect cannot make writable,
+ *             mappings made while signals land, FREEZE refused while a writable mapping exists
  *   signals   bpf() calls under a storm of signals with SA_RESTART handlers, as Go's runtime
  *             preempts: no call is lost or made twice (queue pushes and pops counted)
  *   outlive   a grandchild creates a map after the program has exited (the supervisor serves it
@@ -425,6 +425,19 @@ static void *raw_mmap(size_t len, int prot, int flags, int fd, off_t off, bool *
 }
 #endif
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 static volatile sig_atomic_t mmap_sigs;
 static void on_mmap_sig(int sig)
 {
@@ -480,6 +493,16 @@ static int do_mmap(void)
 		printf(", value 700 = %llu", (unsigned long long)((__u64 *)p)[700 - 512]);
 	printf("\n");
 	printf("freeze while mapped writable %s\n", r(sys_bpf(BPF_MAP_FREEZE, &(union bpf_attr){ .map_fd = (__u32)arr }, 4)));
+	/* a read-only mapping can never become writable; nothing is left open by making it */
+	n = count_fds();
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, arr, 0);
+	printf("read-only mmap %s", p == MAP_FAILED ? r(-1) : "= mapped");
+	if (p != MAP_FAILED) {
+		printf(", value 5 = %llu, mprotect writable %s", (unsigned long long)((__u64 *)p)[5],
+		       r(mprotect(p, 4096, PROT_READ | PROT_WRITE)));
+		munmap(p, 4096);
+	}
+	printf(", fds open after it: %s\n", count_fds() == n ? "as before" : "more");
 #if defined(__x86_64__)
 	{
 		bool kept = false;

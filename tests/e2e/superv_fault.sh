@@ -6,6 +6,8 @@
 #   superv-fd-as-is     the attr's fd fields left untranslated
 #   superv-mmap-offset  an mmapable array mapped at the program's offset in our file (its header)
 #   superv-mmap-regs    the registers changed to make that mapping not given back
+#   superv-mmap-rw-fd   a read-only mapping made from the program's read-write fd (mprotect works)
+#   superv-mmap-fd-left the read-only copy of the fd that mapping was made from left open
 #   superv-freeze-unseen  FREEZE not refused (EBUSY) while the values are mapped writable
 # and that a kernel without seccomp user notification or SECCOMP_ADDFD_FLAG_SEND gets exit 125
 # (superv-no-user-notif, superv-no-addfd-send act as one).
@@ -20,7 +22,7 @@ cp "$BPFEMU_RUN_FAULT" "$stage/bin/bpfemu-run-fault"
 chmod a+rx "$stage/bin/bpfemu-run-fault"
 
 for planted in superv-short-write:faults superv-fd-as-is:fdargs superv-mmap-offset:mmap superv-mmap-regs:mmap \
-	superv-freeze-unseen:mmap; do
+	superv-mmap-rw-fd:mmap superv-mmap-fd-left:mmap superv-freeze-unseen:mmap; do
 	fault=${planted%%:*}
 	mode=${planted#*:}
 	on_kernel "$stage/bin/e2e_superv" "$mode" >"$tmp/kernel.out" 2>/dev/null || fail "$mode on the kernel"

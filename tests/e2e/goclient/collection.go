@@ -214,6 +214,8 @@ func mmapMode() {
 	fmt.Printf("mmap second page read-only: %s\n", errnoName(err))
 	if err == nil {
 		fmt.Printf("second page [599]=%d\n", binary.LittleEndian.Uint64(second[(599-512)*8:]))
+		fmt.Printf("mprotect the read-only mapping writable: %s\n",
+			errnoName(syscall.Mprotect(second, syscall.PROT_READ|syscall.PROT_WRITE)))
 	}
 	fmt.Printf("freeze while mapped writable: %s\n", errnoName(m.Freeze()))
 	say("put while mapped", m.Put(uint32(4), uint64(44)))
