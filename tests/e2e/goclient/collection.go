@@ -41,6 +41,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	return ks
 }
 
+// fdFiles: what /proc says of an fd (the link's target, the object's fdinfo lines but the ids and
+// the memlock, which differ between the kernel and the emulator)
+func fdFiles(label string, fd int) {
+	link, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	fmt.Printf("%s fd link: %s %v\n", label, link, err)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", fd))
+	if err != nil {
+		fmt.Printf("%s fdinfo: error: %v\n", label, err)
+		return
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(l, ":", 2)
+		switch f[0] {
+		case "map_type", "key_size", "value_size", "max_entries", "map_flags", "frozen", "prog_type", "prog_tag":
+			fmt.Printf("%s fdinfo %s\n", label, strings.Join(strings.Fields(l), " "))
+		}
+	}
+}
+
 // globalData prints a one-entry global data array's value
 func globalData(coll *ebpf.Collection, name string) []byte {
 	m := coll.Maps[name]
@@ -106,6 +125,8 @@ func collection(obj, pindir string) {
 		ids, _ := pi.MapIDs()
 		fmt.Printf("program info: type=%v name=%q tag=%s maps=%d\n", pi.Type, pi.Name, pi.Tag, len(ids))
 	}
+	fdFiles("map counters", coll.Maps["counters"].FD())
+	fdFiles("program", prog.FD())
 	globalData(coll, ".rodata")
 	say(".rodata put (frozen)", coll.Maps[".rodata"].Put(uint32(0), make([]byte, 16)))
 
