@@ -492,7 +492,8 @@ static int do_mmap(void)
 	if (p != MAP_FAILED)
 		printf(", value 700 = %llu", (unsigned long long)((__u64 *)p)[700 - 512]);
 	printf("\n");
-	printf("freeze while mapped writable %s\n", r(sys_bpf(BPF_MAP_FREEZE, &(union bpf_attr){ .map_fd = (__u32)arr }, 4)));
+	printf("freeze while mapped writable %s\n",
+	       r(sys_bpf(BPF_MAP_FREEZE, &(union bpf_attr){ .map_fd = (__u32)arr }, 4)));
 	/* a read-only mapping can never become writable; nothing is left open by making it */
 	n = count_fds();
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, arr, 0);

@@ -2,9 +2,9 @@
 # Preloaded and supervised programs share one emulator: the same state directory, emulated bpffs
 # and ids. Debian's bpftool (dynamically linked: bpfemu-run preloads it) pins a map, the Go client
 # (a Go program: bpfemu-run supervises it) opens the pin, reads and changes it, and pins a map of
-# its own, which bpftool then shows and dumps (BPF_F_ZERO_SEED: the dump in the kernel's order). Each command is its own process under bpfemu-run
-# with no option, as nobody; the transcript must be the kernel's (as root), where the ids the two
-# programs see are compared instead of printed.
+# its own, which bpftool then shows and dumps (BPF_F_ZERO_SEED: the dump in the kernel's order).
+# Each command is its own process under bpfemu-run with no option, as nobody; the transcript must
+# be the kernel's (as root), where the ids the two programs see are compared instead of printed.
 . "$(dirname "$0")/lib.sh"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB
 [ -n "${GOCLIENT:-}" ] || skip "the Go client was not built (it needs golang-go and golang-github-cilium-ebpf-dev)"
