@@ -29,6 +29,7 @@ static int views_oom;
 #include "../prog/check.h" /* enum emu_ld_kind */
 #include "../prog/interp.h"
 #include "../prog/test_run.h" /* emu_helper_lookup */
+#include "../util/compiler.h" /* EMU_ZALLOC */
 #include "../util/diag.h"
 #include "fdcache.h"
 #include "object.h"
@@ -197,12 +198,10 @@ static int map_file(int fd, const struct stat *st, struct emu_prog_hdr *hc, stru
 static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, const struct emu_prog_hdr *hc,
 		      struct view_entry **out)
 {
-	/* it holds a copy of the header, whose counters are cache-line aligned */
-	struct view_entry *e = aligned_alloc(_Alignof(struct view_entry), sizeof(*e));
+	struct view_entry *e = EMU_ZALLOC(struct view_entry);
 
 	if (!e)
 		return -ENOMEM;
-	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->prog.hdr = h;
 	e->prog.hc = *hc;
@@ -264,7 +263,7 @@ __attribute__((noinline)) static int prog_get_slow(int fd, struct emu_prog **out
 
 		if (emu_fd_magic(fd) != EMU_PROG_MAGIC)
 			return -EINVAL;
-		hc = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*hc)); /* cache-line aligned members */
+		hc = EMU_ZALLOC(struct emu_prog_hdr);
 		if (!hc)
 			return -ENOMEM;
 		err = map_file(fd, &st, hc, &h);
