@@ -102,7 +102,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	if (!!attr_u32(a, TR_CTX_SIZE_IN) != !!attr_u64(a, TR_CTX_IN) ||
 	    !!attr_u32(a, TR_CTX_SIZE_OUT) != !!attr_u64(a, TR_CTX_OUT))
 		return -EINVAL;
-	err = emu_prog_get((int)attr_u32(a, TR_PROG_FD), &p);
+	err = emu_prog_get_fast((int)attr_u32(a, TR_PROG_FD), &p);
 	if (err)
 		return err;
 	memset(&in, 0, sizeof(in));

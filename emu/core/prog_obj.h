@@ -134,9 +134,11 @@ struct emu_region;
 int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out);
 
 /* The program an fd names, held until emu_prog_put(): 0, -EBADF (not an open fd, or an O_PATH
- * one), -EINVAL (an fd, but not a program). Under the preload an fd found once costs no system
- * call until it is closed (the fd cache). */
+ * one), -EINVAL (an fd, but not a program). Under the preload an fd found once is found again by
+ * one fstat() that checks the fd cache's entry; emu_prog_get_fast (TEST_RUN, the hot path) trusts
+ * the entry without a system call unless BPFEMU_FDCACHE_VALIDATE=1, as element calls do for maps. */
 int emu_prog_get(int fd, struct emu_prog **out);
+int emu_prog_get_fast(int fd, struct emu_prog **out);
 void emu_prog_put(struct emu_prog *p);
 /* Another reference to a view already held. */
 void emu_prog_hold(struct emu_prog *p);
