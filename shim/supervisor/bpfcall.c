@@ -83,8 +83,6 @@ void sv_bpf(struct sv_call *c)
 		before = a; /* the program's own fd numbers */
 	if (!ret)
 		ret = sv_attr_fds_in(c, cmd, &a, held, &nheld);
-	if (!ret && cmd == EMU_BPF_MAP_FREEZE)
-		ret = sv_freeze_busy((int)attr_u32(&a, EL_FD));
 	if (!ret) {
 		bool moved = enter_cwd(c, cmd);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The program's mappings of an mmapable array's values: making them (mmap of a map fd) and
- * finding them (FREEZE refuses with EBUSY while one is writable, as the kernel's does).
+ * The program's mappings of an mmapable array's values (mmap of a map fd), and the mark FREEZE
+ * needs to look for them (it refuses with EBUSY while one is writable, as the kernel's does).
  *
  * The program's map fd is the map's own file (ADDFD installed it), so the program's kernel can map
  * the values itself: only the offset is wrong. The kernel's offset 0 is the first value; in our
@@ -29,11 +29,12 @@
  * traced already, Yama's ptrace_scope 2 or 3) or the machine's registers are not known here, the
  * mapping is refused with ENODEV and one diagnostic, never made wrong.
  *
- * FREEZE finds writable mappings by reading /proc/PID/maps of every process it may read, for a
- * map this supervisor let a program map writable: a mapping is a program's (not an emulator's own,
- * which starts at offset 0) when it starts inside the values. A writable mapping some other
- * front end made (the preload of another bpfemu-run) is not looked for: main's preload FREEZE does
- * not look for mappings either.
+ * FREEZE (emu/cmd/fd_ops.c) finds writable mappings by reading /proc of every process it may
+ * read, for a map some front end marked: the supervisor marks the map (emu_map_mark_wmapped)
+ * before the program maps it writable. Unlike the preload's emu_map_mmap(), which holds the map
+ * lock from its check to the mapping, the program maps after our check: a FREEZE from elsewhere
+ * between the two (one restarted system call) can succeed and leave a writable mapping of a
+ * frozen map.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -137,35 +138,6 @@ static int next_stop(pid_t tid, enum stop *kind, int *sig)
 	return 0;
 }
 #endif
-
-/* The map files this supervisor let a program map writable: FREEZE walks /proc only for those
- * (a walk took 6-7 ms among ~360 processes on a loaded machine here, as nobody, against ~15 us
- * for a FREEZE without it). The processes walked are the supervisor's user's (any, as root). An inode
- * reused by a later map only costs that map a walk; a full table makes every FREEZE walk. */
-#define MAX_WMAPPED 4096
-static struct { dev_t dev; ino_t ino; } wmapped[MAX_WMAPPED];
-static unsigned nr_wmapped;
-
-static bool wmapped_find(dev_t dev, ino_t ino)
-{
-	if (nr_wmapped == MAX_WMAPPED)
-		return true;
-	for (unsigned i = 0; i < nr_wmapped; i++)
-		if (wmapped[i].dev == dev && wmapped[i].ino == ino)
-			return true;
-	return false;
-}
-
-static void wmapped_add(int local)
-{
-	struct stat st;
-
-	if (fstat(local, &st) || wmapped_find(st.st_dev, st.st_ino))
-		return;
-	wmapped[nr_wmapped].dev = st.st_dev;
-	wmapped[nr_wmapped].ino = st.st_ino;
-	nr_wmapped++;
-}
 
 #if SV_HAVE_REGS
 /* The program's registers of the call, on what the thread has now */
@@ -318,9 +290,11 @@ void sv_mmap(struct sv_call *c)
 
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", local);
 		ro = open(self, O_RDONLY | O_CLOEXEC);
-	} else if (r == 0) {
-		wmapped_add(local); /* before the mapping exists: FREEZE must look from now on */
 	}
+	/* before the mapping exists: FREEZE looks for it from now on (a read-only one from the
+	 * program's own fd, where no copy could be made, may become writable) */
+	if (r == 0 && ((c->n->data.args[2] & PROT_WRITE) || ro < 0) && !EMU_FAULT("superv-freeze-unseen"))
+		emu_map_mark_wmapped(local);
 	close(local);
 	if (r == 1) {
 		sv_continue(c);
@@ -340,81 +314,4 @@ void sv_mmap(struct sv_call *c)
 		       "run the program with the preload (bpfemu-run --preload) if it can be",
 		       why, strerror(-r));
 	sv_fail(c, ENODEV);
-}
-
-/* ---- FREEZE: writable mappings of the values ---- */
-
-/* Whether /proc/PID/maps has a writable shared mapping of (dev, ino) starting at a file offset in
- * [lo, hi): a program's mapping of the values (an emulator maps the whole file from offset 0). */
-static bool pid_maps_values(const char *pid, dev_t dev, ino_t ino, uint64_t lo, uint64_t hi)
-{
-	char path[288], line[512];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false; /* gone, or not ours to read */
-	while (!found && fgets(line, sizeof(line), f)) {
-		char perms[8];
-		unsigned long long off, in;
-		unsigned maj, min;
-
-		if (sscanf(line, "%*x-%*x %7s %llx %x:%x %llu", perms, &off, &maj, &min, &in) != 5)
-			continue;
-		found = perms[1] == 'w' && perms[3] == 's' && in == (unsigned long long)ino &&
-			makedev(maj, min) == dev && off >= lo && off < hi;
-	}
-	fclose(f);
-	return found;
-}
-
-int sv_freeze_busy(int local_fd)
-{
-	struct emu_map_desc d;
-	struct stat st;
-	off_t data_off;
-	uint64_t len;
-	bool found = false;
-	DIR *dir;
-	struct dirent *e;
-	int mode = fcntl(local_fd, F_GETFL), rw = local_fd, r;
-	uid_t euid = geteuid();
-	char self[64];
-
-	/* Only a FREEZE that would succeed is refused for a mapping (the kernel's order: special
-	 * fields, the fd's write permission, then the mappings), and only a map whose values can be
-	 * mapped writable (mmapable, neither frozen nor RDONLY_PROG) can have such a mapping: asked
-	 * of the map as a writable mapping through a read-write fd (a write-only fd is write
-	 * permission enough for FREEZE, not for mmap). */
-	if (EMU_FAULT("superv-freeze-unseen") || mode < 0 || (mode & O_ACCMODE) == O_RDONLY || fstat(local_fd, &st) ||
-	    !wmapped_find(st.st_dev, st.st_ino) || emu_map_describe(local_fd, &d) || !(d.map_flags & EMU_F_MMAPABLE))
-		return 0;
-	if ((mode & O_ACCMODE) != O_RDWR) {
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", local_fd);
-		rw = open(self, O_RDWR | O_CLOEXEC);
-		if (rw < 0)
-			return 0;
-	}
-	r = emu_map_mmap_check(rw, 1, PROT_READ | PROT_WRITE, MAP_SHARED, 0, &data_off);
-	if (rw != local_fd)
-		close(rw);
-	if (r)
-		return 0;
-	len = (uint64_t)d.max_entries * (((uint64_t)d.value_size + 7) & ~(uint64_t)7);
-	dir = opendir("/proc");
-	if (!dir)
-		return 0;
-	while (!found && (e = readdir(dir))) {
-		struct stat ps;
-
-		/* only processes whose maps we may read (ours; any, as root) */
-		if (!isdigit((unsigned char)e->d_name[0]) ||
-		    (euid && (fstatat(dirfd(dir), e->d_name, &ps, 0) || ps.st_uid != euid)))
-			continue;
-		found = pid_maps_values(e->d_name, st.st_dev, st.st_ino, (uint64_t)data_off, (uint64_t)data_off + len);
-	}
-	closedir(dir);
-	return found ? -EBUSY : 0;
 }

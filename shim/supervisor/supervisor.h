@@ -21,7 +21,7 @@
  *   bpfcall.c   bpf(): the attr copied once, fds translated, the command run, the trace
  *   paths.c     /sys/fs/bpf paths, /proc/self/fd links and fdinfo, statfs
  *   mapvals.c   mmap of an mmapable array's values (the call made again, with ptrace, at the
- *               values' offset in the map's file), and FREEZE's search for writable mappings
+ *               values' offset in the map's file), marked for FREEZE's search
  *   choose.c    which way a program must be run (static or Go binary: the supervisor)
  *
  * Invariants: a notification is answered exactly once (a reply, an error, CONTINUE, or ADDFD with
@@ -115,9 +115,6 @@ void sv_mount(struct sv_call *c);
 
 /* mapvals.c */
 void sv_mmap(struct sv_call *c); /* answers it, or continues it when the fd is not a map */
-/* Before a FREEZE of local_fd's map: -EBUSY while some process we may read has a writable
- * mapping of its values (the kernel's writecnt), else 0 (the command then answers). */
-int sv_freeze_busy(int local_fd);
 
 /* filter.c: the trapped calls. The filter (0, or -ENOSYS on an architecture it does not know),
  * and the answerer of a notification's call (NULL: not trapped, continue it). Path answerers are
