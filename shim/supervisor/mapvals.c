@@ -61,6 +61,23 @@
 #include "../../emu/util/diag.h"
 #include "supervisor.h"
 
+#ifndef MAP_32BIT
+#define MAP_32BIT 0
+#endif
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000 /* <linux/mman.h>'s; glibc's <sys/mman.h> lacks it */
+#endif
+#ifndef MAP_DENYWRITE
+#define MAP_DENYWRITE 0
+#endif
+#ifndef MAP_EXECUTABLE
+#define MAP_EXECUTABLE 0
+#endif
+/* the flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC (the kernel's LEGACY_MAP_MASK) */
+#define SV_LEGACY_MAP_MASK                                                                          \
+	((uint64_t)(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE | \
+		    MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |     \
+		    MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT))
 #ifndef NT_PRSTATUS
 #define NT_PRSTATUS 1 /* <elf.h>'s, which clashes with the attr offsets' names */
 #endif
@@ -199,7 +216,9 @@ static int remap(struct sv_call *c, uint64_t file_off, int ro_local, const char 
 			r = saved;
 			if (!EMU_FAULT("superv-mmap-offset"))
 				REG_OFF(&r) = file_off;
-			REG_FLAGS(&r) = (REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE) | EMU_MAP_OWN;
+			/* MAP_SHARED_VALIDATE refuses the flags MAP_SHARED ignores: dropped (and
+			 * MAP_FIXED_NOREPLACE with them: its address becomes a hint) */
+			REG_FLAGS(&r) = (REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE & SV_LEGACY_MAP_MASK) | EMU_MAP_OWN;
 			if (tfd >= 0)
 				REG_FD(&r) = (uint64_t)tfd;
 			if (regs_set(tid, &r))

@@ -494,6 +494,20 @@ static int do_mmap(void)
 	printf("\n");
 	printf("freeze while mapped writable %s\n",
 	       r(sys_bpf(BPF_MAP_FREEZE, &(union bpf_attr){ .map_fd = (__u32)arr }, 4)));
+	/* flags MAP_SHARED ignores (an unknown bit), and MAP_FIXED_NOREPLACE at a free address */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | 0x800000, arr, 0);
+	printf("mmap with an unknown flag %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	{
+		void *hint = (void *)(uintptr_t)0x7e0000000000ull;
+
+		p = mmap(hint, 4096, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, arr, 0);
+		printf("mmap MAP_FIXED_NOREPLACE at a free address %s\n",
+		       p == MAP_FAILED ? r(-1) : p == hint ? "= mapped there" : "= mapped elsewhere");
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
 	/* a read-only mapping can never become writable; nothing is left open by making it */
 	n = count_fds();
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, arr, 0);
