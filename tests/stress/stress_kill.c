@@ -527,6 +527,16 @@ static void run_type(uint32_t type, int kills, double soak)
 }
 
 /* until pid sleeps in a futex wait (or 3 s pass) */
+/* Whether the map lock's word still names pid as its owner, marked dead by the kernel's
+ * robust-list cleanup: no process took the lock since pid died (glibc's word: the owner's tid,
+ * FUTEX_OWNER_DIED 0x40000000, FUTEX_WAITERS 0x80000000). */
+static bool dead_owner_holds(struct emu_map_hdr *h, pid_t pid)
+{
+	int word = __atomic_load_n(&h->lock.__data.__lock, __ATOMIC_ACQUIRE);
+
+	return (word & 0x3fffffff) == pid && (word & 0x40000000);
+}
+
 static bool wait_futex_sleep(pid_t pid)
 {
 	char path[64], buf[512];
@@ -769,6 +779,17 @@ static bool insert_after_dead_inserter_once(uint32_t type)
 	while (waitpid(s, &st, 0) < 0 && errno == EINTR)
 		;
 	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "dead inserter: the survivor's update failed");
+	if (recoveries(fd) == rec0 && dead_owner_holds(h, v)) {
+		/* Not staged: the survivor took the lock first. The woken victim had not run within
+		 * the waiters' 10 ms retry (emu/core/lock.c), so the survivor's retry found the lock
+		 * free, and the victim died holding it after the survivor was done. Nobody has met
+		 * the dead owner yet; an update does, and repairs. */
+		CHECK(!m_update(fd, &k, want, EMU_ANY), "dead inserter: the update after an unstaged run failed");
+		munmap(h, sizeof(*h));
+		close(fd);
+		staged = false;
+		goto out;
+	}
 	CHECK(recoveries(fd) > rec0, "dead inserter: the dead victim's map was not repaired");
 	err = map_check(fd);
 	CHECK(!err, "dead inserter: %s: bpfemu_map_check: %s", type_name(type), strerror(-err));
