@@ -60,6 +60,9 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* ... and the mapping itself, made as the kernel makes it: 0 and *out, -errno, or 1 when fd is not a
  * map; *maywrite: whether the mapping may become writable (mprotect) */
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
+/* A program is about to map fd's map writable by itself (the seccomp supervisor): FREEZE will look
+ * for its mapping in /proc. 0, or -EBADF when fd is not a map. */
+int emu_map_mark_wmapped(int fd);
 
 /* How an emulator maps object files itself (core/map_file.c; the preload's mmap of an mmapable
  * array's values): MAP_SHARED_VALIDATE, which for the flags we pass is MAP_SHARED, and which bpf()

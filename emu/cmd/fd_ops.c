@@ -195,6 +195,20 @@ out:
 	return err;
 }
 
+/* A front end that lets a program make a writable mapping itself (the seccomp supervisor) marks
+ * the map before the mapping exists, as emu_map_mmap() does for its own: FREEZE looks for it. */
+int emu_map_mark_wmapped(int fd)
+{
+	struct emu_map *m;
+	int mode;
+
+	if (emu_map_get(fd, &m, &mode))
+		return -EBADF;
+	__atomic_store_n(&m->hdr->wmapped, 1, __ATOMIC_RELEASE);
+	emu_map_put(m);
+	return 0;
+}
+
 /* ---- writable mappings, for FREEZE ---- */
 
 /* One /proc/PID/maps line: a mapping of the map file (dev, ino) past its header, and whether it

@@ -16,6 +16,13 @@
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
+ *   superv-mmap-offset  the supervisor makes a program's mapping of an mmapable array at the
+ *                  offset the program asked for (the map file's header, not its values)
+ *   superv-mmap-regs    ... and leaves the registers it changed for that as it changed them
+ *   superv-mmap-rw-fd   ... and makes a read-only mapping from the program's read-write fd
+ *   superv-mmap-fd-left ... or from a read-only copy it leaves open in the program
+ *   superv-freeze-unseen  the supervisor does not mark a map its program maps writable (FREEZE
+ *                  does not look for the mapping: no EBUSY)
  *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
  *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
