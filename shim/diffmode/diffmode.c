@@ -36,10 +36,10 @@
 
 const char *const dm_nc_names[NC_MAX] = {
 	"not emulated", "map without a kernel mirror", "path commands", "random hash order",
-	"buffers too large", "BTF id commands",
+	"buffers too large", "BTF id commands", "needs the kernel's hooks or devices", "id commands",
 };
 const char *const dm_nc_keys[NC_MAX] = {
-	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large", "btf_ids",
+	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large", "btf_ids", "kernel_only", "ids",
 };
 
 /* ---- configuration and counters ---- */
