@@ -289,7 +289,8 @@ static void memory(void)
 	/* unknown and not emulated commands */
 	sys(100, a, sizeof(a));
 	sys(-1, a, sizeof(a));
-	sys(EMU_BPF_LINK_GET_NEXT_ID, a, sizeof(a));
+	sys(EMU_BPF_LINK_GET_NEXT_ID, a, sizeof(a)); /* ids: which exist differs by design */
+	sys(EMU_BPF_TASK_FD_QUERY, a, sizeof(a));    /* not emulated */
 	close(fd);
 	close(afd);
 }
