@@ -16,6 +16,8 @@
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
  *   check-oob      the program checker lets a map value access run one byte past the end
  *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
+ *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff
+ *                  compares them through the pairs of ids: tests/diffmode skel)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated

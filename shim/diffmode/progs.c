@@ -204,6 +204,11 @@ static void compare_log(struct call *c)
 		el = first_line(ub, n);
 		if (kl == el && !memcmp(s->kptr, ub, kl))
 			continue;
+		/* a program accepted with nothing else to say: the line is the verifier's statistics
+		 * of its own search (states, pruning), which the emulator's checker does not share */
+		if (c->kret >= 0 && c->eret >= 0 && kl > 10 && el > 10 && !memcmp(s->kptr, "processed ", 10) &&
+		    !memcmp(ub, "processed ", 10))
+			continue;
 		if ((d = dm_differ(c, "the verifier log's first line differs"))) {
 			snprintf(d->kernel, sizeof(d->kernel), "%.*s", (int)(kl < 190 ? kl : 190), s->kptr);
 			snprintf(d->emulator, sizeof(d->emulator), "%.*s", (int)(el < 190 ? el : 190), ub);

@@ -152,8 +152,13 @@ client)
 		bad "no summary from the forked child"
 	grep -q 'not emulated: 1' "$tmp/report" && ok "the command that is not emulated is counted as not compared" ||
 		bad "BPF_TASK_FD_QUERY is not counted as not compared: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
-	grep -q 'id commands: 1' "$tmp/report" && ok "BPF_LINK_GET_NEXT_ID is counted as an id command, not compared" ||
-		bad "BPF_LINK_GET_NEXT_ID is not counted as an id command: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
+	grep -q 'id commands: 2' "$tmp/report" && ok "BPF_LINK_GET_NEXT_ID and BPF_PROG_GET_NEXT_ID are counted as id commands, not compared" ||
+		bad "BPF_LINK/PROG_GET_NEXT_ID are not counted as id commands: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
+	# a call whose kernel run needs a hook says so, with the reason, and is counted
+	grep -q '^bpfemu diff: note: not comparable: BPF_RAW_TRACEPOINT_OPEN: it attaches to a kernel tracepoint' "$tmp/report" &&
+		grep -q "needs the kernel's hooks or devices: 1" "$tmp/report" &&
+		ok "BPF_RAW_TRACEPOINT_OPEN: not comparable, the reason said, counted" ||
+		bad "BPF_RAW_TRACEPOINT_OPEN is not said to be not comparable: $(grep -m2 'not comparable\|calls compared' "$tmp/report")"
 	# the program sees the emulator either way: the same answers without --diff
 	"$BPFEMU_RUN" "$DIFFMODE_CLIENT" >"$tmp/plain" 2>&1 || bad "diffmode_client without --diff fails: $(tail -n 5 "$tmp/plain")"
 	;;
@@ -328,8 +333,8 @@ skel)
 		while read -r fault cmd what; do
 			: >"$tmp/report"
 			BPFEMU_FAULT=$fault skel "$tmp/report" --preload="$BPFEMU_PRELOAD_FAULT"
-			if grep -A12 DIVERGENCE "$tmp/report" | grep -q "$cmd" && grep -q -- "$what" "$tmp/report"; then
-				ok "skeleton, fault $fault: reported ($(grep -m1 -- "$what" "$tmp/report" | sed 's/^ *//'))"
+			if grep -A12 DIVERGENCE "$tmp/report" | grep -q "$cmd" && grep -qF -- "$what" "$tmp/report"; then
+				ok "skeleton, fault $fault: reported ($(grep -m1 -F -- "$what" "$tmp/report" | sed 's/^ *//'))"
 			else
 				bad "skeleton, fault $fault: not reported as $cmd / $what:"
 				head -n 20 "$tmp/report"
@@ -338,6 +343,7 @@ skel)
 		interp-alu BPF_PROG_TEST_RUN object:   program 'skel_
 		helper-update-errno BPF_PROG_TEST_RUN after the run, map 'by_proto' (hash)
 		btf-var-linkage BPF_BTF_LOAD return value differs
+		prog-map-ids BPF_PROG_LOAD map_ids[0] is not the twin of the kernel's
 		lookup-byte BPF_MAP_LOOKUP_ELEM value:
 		EOF
 	fi
