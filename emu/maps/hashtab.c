@@ -299,7 +299,7 @@ static uint32_t pool_pop(struct emu_map *m)
 	return POOL_DAMAGED;
 }
 
-static int pool_push(struct emu_map *m, uint32_t idx)
+int htab_pool_push(struct emu_map *m, uint32_t idx)
 {
 	struct htab_elem *e = elem(m, idx);
 
@@ -330,7 +330,7 @@ void htab_fill(struct emu_map *m, uint32_t idx, uint32_t hash, const void *key, 
 }
 
 /* An element from the pool, filled and linked at the head of its bucket; -E2BIG if none is left. */
-static int link_new(struct emu_map *m, uint32_t hash, const void *key, const void *value)
+int htab_link_new(struct emu_map *m, uint32_t hash, const void *key, const void *value)
 {
 	uint32_t idx = pool_pop(m);
 
@@ -370,13 +370,13 @@ static int update_plain(struct emu_map *m, const void *key, const void *value, u
 		return emu_value_write_locked(m, elem_value(m, elem(m, old - 1)), value);
 	if (!old && H(m)->count >= m->max_entries)
 		return full(m);
-	err = link_new(m, hash, key, value);
+	err = htab_link_new(m, hash, key, value);
 	if (err || !old)
 		return err;
 	EMU_CRASH_POINT("htab.replace");
 	if (!htab_unlink(m, old - 1))
 		return htab_damaged(m, "hash bucket list");
-	return pool_push(m, old - 1);
+	return htab_pool_push(m, old - 1);
 }
 
 /* PERCPU_HASH, lock held: an element already in the map is overwritten where it is. */
@@ -397,7 +397,7 @@ static int update_percpu(struct emu_map *m, const void *key, const void *value, 
 	}
 	if (H(m)->count >= m->max_entries)
 		return full(m);
-	return link_new(m, hash, key, value);
+	return htab_link_new(m, hash, key, value);
 }
 
 #define INPLACE_FALLBACK 1 /* update_inplace(): not done, take the lock */
@@ -499,28 +499,26 @@ static int update(struct emu_map *m, const void *key, const void *value, uint64_
 }
 
 /* HASH takes BPF_F_LOCK (for values with a spin lock), PERCPU_HASH does not. */
-static bool plain_flags_ok(uint64_t flags) { return (flags & ~EMU_F_LOCK) <= EMU_EXIST; }
-static bool percpu_flags_ok(uint64_t flags) { return flags <= EMU_EXIST; }
 
-static int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return plain_flags_ok(flags) ? update(m, key, value, flags, update_plain, true) : -EINVAL;
+	return htab_plain_flags_ok(flags) ? update(m, key, value, flags, update_plain, true) : -EINVAL;
 }
 
 static int htab_percpu_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return percpu_flags_ok(flags) ? update(m, key, value, flags, update_percpu, false) : -EINVAL;
+	return htab_percpu_flags_ok(flags) ? update(m, key, value, flags, update_percpu, false) : -EINVAL;
 }
 
 /* The same with the lock held by UPDATE_BATCH */
 static int htab_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return plain_flags_ok(flags) ? update_plain(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
+	return htab_plain_flags_ok(flags) ? update_plain(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
 }
 
 static int htab_percpu_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return percpu_flags_ok(flags) ? update_percpu(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
+	return htab_percpu_flags_ok(flags) ? update_percpu(m, key, value, flags, hash_key(m, key), false) : -EINVAL;
 }
 
 int htab_lookup(struct emu_map *m, const void *key, void *value)
@@ -605,13 +603,13 @@ int htab_remove(struct emu_map *m, const void *key, void *value, htab_free_fn *f
 
 static int htab_delete(struct emu_map *m, const void *key)
 {
-	return htab_remove(m, key, NULL, pool_push);
+	return htab_remove(m, key, NULL, htab_pool_push);
 }
 
 /* The same with the lock held by DELETE_BATCH */
 static int htab_delete_locked(struct emu_map *m, const void *key)
 {
-	return htab_remove_locked(m, hash_key(m, key), key, NULL, pool_push);
+	return htab_remove_locked(m, hash_key(m, key), key, NULL, htab_pool_push);
 }
 
 static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *value, uint64_t flags)
@@ -621,7 +619,7 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 
 	/* only BPF_F_LOCK reaches here, for a value with a spin lock: the copy is made under it */
 	if (!(flags & EMU_F_LOCK))
-		return htab_remove(m, key, value, pool_push);
+		return htab_remove(m, key, value, htab_pool_push);
 	hash = hash_key(m, key);
 	err = emu_map_lock(m);
 	if (err)
@@ -634,7 +632,7 @@ static int htab_lookup_and_delete(struct emu_map *m, const void *key, void *valu
 	else
 		err = -ENOENT;
 	if (!err)
-		err = htab_remove_locked(m, hash, key, NULL, pool_push);
+		err = htab_remove_locked(m, hash, key, NULL, htab_pool_push);
 	emu_map_unlock(m);
 	return err;
 }
@@ -763,228 +761,6 @@ uint64_t htab_memlock(const struct emu_map *m)
 	return base + elem * (max + P) + 8 * P;
 }
 
-/* Whether an element ahead of `stop` in the list from `head` holds e's key (the walk bounded and
- * checked: a list changed since its caller walked it ends at a bad link). */
-static bool key_seen_before(struct emu_map *m, uint32_t head, uint32_t stop, struct htab_elem *e)
-{
-	uint32_t steps = 0;
-
-	for (uint32_t i = head; link_ok(m, i) && i != stop && steps++ < G(m)->nr_elems; i = elem(m, i - 1)->next) {
-		struct htab_elem *o = elem(m, i - 1);
-
-		if (o->hash == e->hash && key_equal(elem_key(o), elem_key(e), m->key_size))
-			return true;
-	}
-	return false;
-}
-
-/* Elements handed out at least once are indices below in_pool. Lock held. */
-int htab_check_buckets(struct emu_map *m, uint32_t in_pool, uint32_t *linked_out)
-{
-	struct htab_priv *p = H(m);
-	uint32_t linked = 0, nb = G(m)->mask + 1, nr = G(m)->nr_elems;
-
-	if (p->next_unused > nr)
-		return htab_damaged(m, "hash next_unused");
-	for (uint32_t b = 0; b < nb; b++) {
-		uint32_t steps = 0;
-
-		for (uint32_t i = buckets(m)[b]; i; i = elem(m, i - 1)->next) {
-			struct htab_elem *e;
-
-			if (i > in_pool || !link_ok(m, i))
-				return htab_damaged(m, "hash bucket list link");
-			if (++steps > nr)
-				return htab_damaged(m, "hash bucket list (a cycle)");
-			e = elem(m, i - 1);
-			/* under the lock no in-place writer is at work (emu_inplace_drain) */
-			if ((e->hash & G(m)->mask) != b || e->hash != hash_key(m, elem_key(e)))
-				return htab_damaged(m, "hash element hash");
-			if (!e->linked || (m->inplace_off && (e->wword & EMU_WORD_LOCKED)))
-				return htab_damaged(m, "hash element mark");
-			if (key_seen_before(m, buckets(m)[b], i, e))
-				return htab_damaged(m, "hash bucket list (a key twice)");
-			if (!emu_value_lock_word_ok(m, elem_value(m, e)))
-				return htab_damaged(m, "value spin lock");
-			linked++;
-		}
-	}
-	if (linked != p->count || linked > m->max_entries)
-		return htab_damaged(m, "hash count");
-	*linked_out = linked;
-	return 0;
-}
-
-/* The buckets, then the free pool: every element handed out is either linked or free. */
-static int htab_check(struct emu_map *m)
-{
-	struct htab_priv *p = H(m);
-	uint32_t linked, nfree = 0;
-	int err = emu_map_lock(m);
-
-	if (err)
-		return err;
-	err = htab_check_buckets(m, p->next_unused, &linked);
-	for (uint32_t i = p->free_head; !err && i; i = elem(m, i - 1)->next) {
-		if (i > p->next_unused || !link_ok(m, i) || ++nfree > G(m)->nr_elems || elem(m, i - 1)->linked) {
-			err = htab_damaged(m, "hash free list");
-			break;
-		}
-	}
-	if (!err && linked + nfree != p->next_unused)
-		err = htab_damaged(m, "hash free list (elements lost)");
-	emu_map_unlock(m);
-	return err;
-}
-
-/*
- * A lock holder died. Per the invariant at the top of this file the bucket lists are sound, so
- * they are kept and all derived state is rebuilt from them. The walk still refuses what a sound
- * list cannot hold — an index outside the pool (elements below n were handed out), a loop, an
- * element in the wrong bucket or with a stale hash — rather than trust the invariant blindly: a
- * list is cut at a bad link, a bad element is skipped. The stale copy of a key caught mid-replace
- * (behind its new copy) is unlinked, completing the replace. Linked marks: 0 not seen, 1 in the
- * table, 2 skipped. The family then rebuilds its free side from the marks.
- */
-void htab_recover_buckets(struct emu_map *m, uint32_t n)
-{
-	struct htab_priv *p = H(m);
-	uint32_t nb = G(m)->mask + 1, count = 0, i;
-
-	if (n > G(m)->nr_elems)
-		n = G(m)->nr_elems;
-	for (i = 0; i < n; i++)
-		elem(m, i)->linked = 0;
-	for (uint32_t b = 0; b < nb; b++) {
-		uint32_t *pp = &buckets(m)[b];
-
-		while ((i = *pp)) {
-			struct htab_elem *e;
-
-			if (i > n || elem(m, i - 1)->linked) {
-				emu_publish_u32(pp, 0);
-				break;
-			}
-			e = elem(m, i - 1);
-			if ((e->hash & (nb - 1)) != b || e->hash != hash_key(m, elem_key(e)) ||
-			    key_seen_before(m, buckets(m)[b], i, e)) {
-				e->linked = 2;
-				emu_publish_u32(pp, e->next);
-				continue;
-			}
-			e->linked = 1;
-			count++;
-			pp = &e->next;
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (elem(m, i)->linked == 2)
-			elem(m, i)->linked = 0;
-	p->count = count;
-}
-
-static void htab_recover(struct emu_map *m)
-{
-	struct htab_priv *p = H(m);
-	uint32_t i;
-
-	if (p->next_unused > G(m)->nr_elems)
-		p->next_unused = G(m)->nr_elems;
-	htab_recover_buckets(m, p->next_unused);
-	/* an element taken from the pool but not linked yet goes back here */
-	p->free_head = 0;
-	for (i = p->next_unused; i-- > 0;)
-		if (!elem(m, i)->linked)
-			pool_push(m, i);
-}
-
-/* Buckets one run looks at (about): a sparse table is walked in several lock holds, not one. */
-#define RUN_SCAN 4096u
-
-/*
- * LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH, lock held by batch.c: buckets are taken whole, so the
- * token stays a bucket index. Nothing is copied here: batch.c copies from the elements straight
- * to the user's buffers while the lock keeps them in place.
- */
-int htab_batch_buckets(struct emu_map *m, uint32_t from, struct emu_bucket_run *r)
-{
-	const struct htab_geom *g = G(m);
-	const uint32_t *bk = g->buckets;
-	const char *elems = g->elems;
-	uint32_t b = from, nb = g->mask + 1, es = g->elem_size, voff = g->value_off, pool = g->nr_elems;
-	uint32_t taken = 0, nr = 0, need = 0, limit;
-	bool done = false;
-
-	if (b >= nb)
-		return -ENOENT;
-	/* the last bucket is taken even when empty, so the skipping stops there at the latest */
-	limit = nb - 1 - b > RUN_SCAN ? b + RUN_SCAN : nb - 1;
-	for (;;) {
-		uint32_t cnt = 0, left = r->cap - taken;
-
-		while (!bk[b] && b < limit)
-			b++;
-		if (!bk[b] && b < nb - 1)
-			break; /* out of scan budget among empty buckets: go on from here */
-		/* one pass: count, and point at the elements while they fit */
-		for (uint32_t i = bk[b]; i;) {
-			const char *e;
-
-			if (i - 1 >= pool || cnt >= pool)
-				return htab_damaged(m, "hash bucket list");
-			e = elems + (size_t)(i - 1) * es;
-			if (cnt < left) {
-				r->keys[taken + cnt] = e + ELEM_KEY_OFF;
-				r->values[taken + cnt] = e + voff;
-			}
-			cnt++;
-			i = ((const struct htab_elem *)e)->next;
-		}
-		if (cnt > r->room - taken || cnt > left) {
-			need = cnt;
-			break;
-		}
-		if (cnt) {
-			taken += cnt;
-			r->bucket[nr] = b;
-			r->end[nr++] = taken;
-		}
-		if (++b >= nb) {
-			done = true;
-			break;
-		}
-		if (b > limit)
-			break;
-	}
-	r->nr = nr;
-	r->next = b;
-	r->need = need;
-	r->done = done;
-	return 0;
-}
-
-/*
- * The kernel unlinks a bucket's elements in list order and frees them after dropping the bucket
- * lock, last one first, each as an element delete would (LRU nodes back to the LRU free lists);
- * the same order here keeps the free lists, and so later insertions, in the kernel's order.
- */
-static void htab_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr)
-{
-	struct htab_priv *p = H(m);
-
-	for (uint32_t k = 0; k < nr; k++) {
-		uint32_t last, head = htab_take_bucket(m, bucket[k], &last);
-
-		/* Pushing last to first onto the free list's head leaves the chain as it is, in front
-		 * of the old list: one link does it. */
-		if (last) {
-			elem(m, last - 1)->next = p->free_head;
-			EMU_CRASH_POINT("htab.batch");
-			p->free_head = head;
-		}
-	}
-}
-
 static void htab_init(struct emu_map *m)
 {
 	htab_init_table(m);
@@ -998,116 +774,6 @@ static uint32_t htab_inplace_bytes(const struct emu_create *c)
 	uint64_t vb = is_percpu(c->map_type) ? value_area(c) : c->value_size;
 
 	return vb <= INPLACE_MAX_VALUE ? (uint32_t)vb : 0;
-}
-
-/* ---- programs (the kernel's htab_map_lookup_elem / update / for_each as a program calls them):
- * values are used in place, the running CPU's slot of a per-CPU element ---- */
-
-void *htab_prog_value(struct emu_map *m, uint32_t i, uint32_t cpu)
-{
-	char *v = elem_value(m, elem(m, i - 1));
-
-	if (!is_percpu(m->map_type))
-		return v;
-	return cpu < m->nr_cpus ? v + (size_t)cpu * emu_round_up(m->value_size, 8) : NULL;
-}
-
-/* The element of key: index + 1, or 0. Lock-free as a lookup, the lock when the walk was torn. */
-uint32_t htab_prog_find(struct emu_map *m, const void *key)
-{
-	uint32_t hash = hash_key(m, key), i, seq;
-
-	for (int t = 0; t < EMU_READ_TRIES && emu_read_begin(m, &seq); t++) {
-		i = htab_find_racy(m, hash, key);
-		if (i != FIND_TORN && emu_read_valid(m, seq))
-			return i;
-		if (i == FIND_TORN)
-			emu_read_abandon();
-	}
-	if (emu_map_lock(m))
-		return 0;
-	i = htab_find(m, hash, key);
-	emu_map_unlock(m);
-	return i;
-}
-
-static void *htab_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu)
-{
-	uint32_t i = htab_prog_find(m, key);
-
-	return i ? htab_prog_value(m, i, cpu) : NULL;
-}
-
-/* HASH: the syscall's update, after the program-side BPF_F_LOCK check (a value without a lock). */
-static int htab_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu)
-{
-	(void)cpu;
-	if (!plain_flags_ok(flags) || ((flags & EMU_F_LOCK) && !emu_value_has_spin_lock(m)))
-		return -EINVAL;
-	return htab_update(m, key, value, flags);
-}
-
-/* PERCPU_HASH from a program (onallcpus false): an element in the map gets the running CPU's slot
- * written, the others kept; a new one gets it and zeroed slots for every other CPU. */
-static int htab_percpu_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags,
-				   uint32_t cpu)
-{
-	uint32_t hash = hash_key(m, key), old, slot = emu_round_up(m->value_size, 8);
-	int err;
-
-	if (!percpu_flags_ok(flags) || cpu >= m->nr_cpus)
-		return -EINVAL;
-	err = emu_map_lock(m);
-	if (err)
-		return err;
-	old = htab_find(m, hash, key);
-	err = htab_check_flags(old, flags);
-	if (!err && old) {
-		emu_map_write_value(m, htab_prog_value(m, old, cpu), value, m->value_size);
-	} else if (!err && H(m)->count >= m->max_entries) {
-		err = -E2BIG;
-	} else if (!err) {
-		char *full = calloc(1, m->value_bytes);
-
-		if (!full) {
-			err = -ENOMEM;
-		} else {
-			memcpy(full + (size_t)cpu * slot, value, m->value_size);
-			err = link_new(m, hash, key, full);
-			free(full);
-		}
-	}
-	emu_map_unlock(m);
-	return err;
-}
-
-/* Bucket by bucket, each list in order; the next link is read before the callback runs, which
- * may delete the element it was given (hlist_nulls_for_each_entry_safe). No lock is held: the
- * callback's own map calls take it. */
-long htab_prog_for_each(struct emu_map *m, int (*each)(void *, const void *, void *), void *arg, uint32_t cpu)
-{
-	/* the geometry adopted with the file (G), never the file's own fields: a sharer may rewrite them */
-	uint32_t nr = G(m)->nr_elems, nb = G(m)->mask + 1;
-	long n = 0;
-
-	for (uint32_t b = 0; b < nb; b++) {
-		uint32_t i = __atomic_load_n(&buckets(m)[b], __ATOMIC_ACQUIRE), steps = 0;
-
-		while (i && i <= nr && steps++ <= nr) {
-			struct htab_elem *e = elem(m, i - 1);
-			uint32_t next = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE);
-			int r;
-
-			n++;
-			r = each(arg, elem_key(e), htab_prog_value(m, i, cpu));
-			if (r < 0)
-				return r;
-			if (r)
-				return n;
-			i = next;
-		}
-	}
-	return n;
 }
 
 #define HTAB_PLAIN_OPS                                                                              \

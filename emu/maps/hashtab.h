@@ -171,6 +171,19 @@ uint32_t htab_prog_find(struct emu_map *m, const void *key);
 void *htab_prog_value(struct emu_map *m, uint32_t i, uint32_t cpu);
 long htab_prog_for_each(struct emu_map *m, int (*each)(void *, const void *, void *), void *arg, uint32_t cpu);
 
+/* Shared by the family's files (hashtab.c, hashtab_repair.c, hashtab_batch.c, hashtab_prog.c). */
+static inline bool htab_plain_flags_ok(uint64_t flags) { return (flags & ~EMU_F_LOCK) <= EMU_EXIST; }
+static inline bool htab_percpu_flags_ok(uint64_t flags) { return flags <= EMU_EXIST; }
+int htab_pool_push(struct emu_map *m, uint32_t idx);
+int htab_link_new(struct emu_map *m, uint32_t hash, const void *key, const void *value);
+int htab_update(struct emu_map *m, const void *key, const void *value, uint64_t flags);
+int htab_check(struct emu_map *m);
+void htab_recover(struct emu_map *m);
+void htab_batch_buckets_delete(struct emu_map *m, const uint32_t *bucket, uint32_t nr);
+void *htab_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu);
+int htab_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu);
+int htab_percpu_prog_update(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu);
+
 /* Every hash type's table entries alike; the rest differ by type. */
 #define HTAB_COMMON_OPS                                                                             \
 	.alloc_check = htab_alloc_check, .layout = htab_layout, .memlock = htab_memlock,             \
