@@ -153,7 +153,7 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 
 	if (n->nr_maps > EMU_PROG_MAX_MAPS)
 		return -E2BIG;
-	h = malloc(sizeof(*h));
+	h = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*h)); /* its members are 64-byte aligned */
 	if (!h)
 		return -ENOMEM;
 	fill_hdr(h, n);
