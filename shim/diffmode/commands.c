@@ -352,7 +352,9 @@ static long obj_pin_get(struct call *c)
 	if (c->cmd == EMU_BPF_OBJ_PIN) {
 		struct mirror *m;
 
-		if (dm_classify(efd, &m) == FD_MIRRORED) {
+		enum fdclass fc = dm_classify(efd, &m);
+
+		if (fc == FD_MIRRORED || fc == FD_PROG_MIRRORED) {
 			dm_sweep_pins();
 			dm_mirror_pin(efd);
 		}

@@ -234,6 +234,7 @@ void dm_test_run_finish(struct call *c);
 long dm_prog_info(struct call *c, const struct emu_attr *before);
 long dm_attach_cmd(struct call *c, const struct emu_attr *before);
 void dm_describe_prog(struct call *c, int efd);
+void dm_prog_pair_ids(int efd, int kfd);
 /* not compared, with the reason said once per reason (and counted) */
 void dm_not_comparable(struct call *c, enum nc why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* mapcmp.c: every map a program uses, both sides' contents compared after a run */

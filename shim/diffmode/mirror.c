@@ -145,6 +145,7 @@ struct obj_mirror {
 	ino_t ino;
 	uint32_t insn_cnt; /* a program's, as loaded */
 	bool rewritten;    /* the kernel's xlated program is not the loaded one (length differs) */
+	bool pinned;       /* has a mirror pin */
 };
 
 static struct obj_mirror **obj_mirrors; /* indexed by the emulated fd */
@@ -428,6 +429,36 @@ struct mirror *dm_attach(int efd)
 }
 
 
+/* A program's twin through the mirror pin its pinning process left: the kernel program of the
+ * same type. Its load-time shape is unknown here: its xlated length is not compared. */
+static bool prog_from_pin(int efd)
+{
+	unsigned char ei[PI_SIZE], ki[PI_SIZE];
+	char path[PATH_MAX + 64];
+	dev_t dev;
+	ino_t ino;
+	int mode;
+	long kfd;
+
+	if (!dm_cfg.pin_dir[0] || !dm_identity(efd, &dev, &ino, &mode) || dm_info(false, efd, ei, sizeof(ei)))
+		return false;
+	pin_name(path, sizeof(path), dev, ino);
+	kfd = kobj_get(path, 0);
+	if (kfd < 0)
+		return false;
+	if (dm_info(true, (int)kfd, ki, sizeof(ki)) || memcmp(ki + PI_TYPE, ei + PI_TYPE, 4) ||
+	    memcmp(ki + PI_TAG, ei + PI_TAG, 8)) {
+		close((int)kfd);
+		return false;
+	}
+	dm_st.touched_pins = true;
+	dm_obj_adopt(efd, (int)kfd, OBJ_PROG);
+	dm_prog_set_shape(efd, 0, true);
+	if (dm_obj_kfd(efd, OBJ_PROG) >= 0)
+		dm_prog_pair_ids(efd, dm_obj_kfd(efd, OBJ_PROG));
+	return true;
+}
+
 /* What an fd in an attr is, and for the kernel, what to put there instead (*out for a map,
  * *kbtf for a BTF object, when either is mirrored). */
 enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf)
@@ -460,8 +491,15 @@ enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf)
 		return FD_UNMIRRORED; /* e.g. one BTF_GET_FD_BY_ID made */
 	if (!emu_is_object_fd(fd))
 		return FD_RAW;
-	if (!bpfemu_is_map_fd(fd))
-		return FD_UNMIRRORED; /* a program with no twin (loaded before --diff, or elsewhere) */
+	if (!bpfemu_is_map_fd(fd)) {
+		/* a program with no twin here: the mirror pin of another process's twin, if any */
+		if (emu_is_prog_fd(fd) && prog_from_pin(fd) && (b = obj_lookup(fd, OBJ_PROG))) {
+			if (kbtf)
+				*kbtf = b->kfd;
+			return FD_PROG_MIRRORED;
+		}
+		return FD_UNMIRRORED;
+	}
 	if ((m = dm_attach(fd))) {
 		*out = m;
 		return FD_MIRRORED;
@@ -513,17 +551,19 @@ void dm_find_pin_dir(void)
 void dm_mirror_pin(int efd)
 {
 	struct mirror *m = lookup(efd);
+	struct obj_mirror *pm = m ? NULL : obj_lookup(efd, OBJ_PROG);
+	bool *pinned = m ? &m->pinned : pm ? &pm->pinned : NULL;
 	char path[PATH_MAX + 64];
 	struct emu_attr a;
 
-	if (!m || !dm_cfg.pin_dir[0])
+	if (!pinned || !dm_cfg.pin_dir[0])
 		return;
-	pin_name(path, sizeof(path), m->dev, m->ino);
+	pin_name(path, sizeof(path), m ? m->dev : pm->dev, m ? m->ino : pm->ino);
 	memset(&a, 0, sizeof(a));
 	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
-	attr_set_u32(&a, PIN_FD, (uint32_t)m->kfd);
+	attr_set_u32(&a, PIN_FD, (uint32_t)(m ? m->kfd : pm->kfd));
 	/* twice: another process's sweep may remove the directory between our mkdir and pin */
-	for (int tries = 0; tries < 2 && !m->pinned; tries++) {
+	for (int tries = 0; tries < 2 && !*pinned; tries++) {
 		long r = ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0);
 
 		if (r && r != -EEXIST)
@@ -531,7 +571,7 @@ void dm_mirror_pin(int efd)
 		ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
 		r = dm_kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE);
 		if (!r)
-			m->pinned = true;
+			*pinned = true;
 		else if (r != -ENOENT)
 			break;
 	}
@@ -562,6 +602,9 @@ static void pinned_identities(struct ident **out, size_t *n, size_t *cap)
 			struct stat s;
 
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			/* the registry of live objects (core/objstore.h) links every object, pinned or not */
+			if (!strcmp(de->d_name, ".bpfemu-objects") && !strcmp(dir, emu_bpffs_root()))
 				continue;
 			if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW))
 				continue;

@@ -266,7 +266,8 @@ static void compare_info_fields(struct call *c, const unsigned char *k, const un
 		uint32_t want = dm_id_k2e(OBJ_MAP, kids[i]);
 		struct difference *d;
 
-		if (want && want == eids[i])
+		/* a map this process never saw made (a program opened by pin): no pair to go by */
+		if (!want || want == eids[i])
 			continue;
 		if ((d = dm_differ(c, "program info: map_ids[%u] is not the twin of the kernel's", i))) {
 			snprintf(d->kernel, sizeof(d->kernel), "kernel id %u (emulated id %u)", kids[i], want);
@@ -319,6 +320,27 @@ static void get_pinfo(bool kernel, int fd, struct pinfo *p)
 		a.len = INFO_END;
 		p->r = emu_bpf_dispatch(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
 	}
+}
+
+/* A program's twin found after the fact (by pin): the maps and BTF it names are paired by their
+ * places in the two programs' info, which the load compared. */
+void dm_prog_pair_ids(int efd, int kfd)
+{
+	struct pinfo *k = malloc(sizeof(*k)), *e = malloc(sizeof(*e));
+
+	if (k && e) {
+		get_pinfo(true, kfd, k);
+		get_pinfo(false, efd, e);
+		if (!k->r && !e->r && g32(k->b, PI_NR_MAP_IDS) == g32(e->b, PI_NR_MAP_IDS)) {
+			for (uint32_t i = 0; i < g32(k->b, PI_NR_MAP_IDS) && i < MAX_PROG_MAPS; i++)
+				if (!dm_id_k2e(OBJ_MAP, k->ids[i]))
+					dm_id_pair(OBJ_MAP, e->ids[i], k->ids[i]);
+			if (!dm_id_k2e(OBJ_BTF, g32(k->b, PI_BTF_ID)))
+				dm_id_pair(OBJ_BTF, g32(e->b, PI_BTF_ID), g32(k->b, PI_BTF_ID));
+		}
+	}
+	free(k);
+	free(e);
 }
 
 void dm_prog_load_finish(struct call *c)

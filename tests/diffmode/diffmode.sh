@@ -315,7 +315,18 @@ skel)
 		"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$E2E_SKEL" off >>"$tmp/skel.out" 2>&1 || rc=$?
 		"$BPFEMU_RUN" mkdir -p "$D"
 		"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$E2E_SKEL" on "$D" >>"$tmp/skel.out" 2>&1 || rc=$?
+		# the pinned programs from other processes: their twins found through mirror pins
+		if [ -n "${BPFTOOL:-}" ] && [ -x "$BPFTOOL" ]; then
+			for p in skel_xdp skel_tc skel_sock; do
+				"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$BPFTOOL" prog show pinned "$D/$p" \
+					>>"$tmp/skel.out" 2>&1 || rc=$?
+			done
+			"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$BPFTOOL" prog dump xlated pinned "$D/skel_sock" \
+				>>"$tmp/skel.out" 2>&1 || rc=$?
+		fi
 		"$BPFEMU_RUN" rm -rf "$D"
+		# the next --diff process that makes a call sweeps the mirror pins whose pins are gone
+		"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$E2E_SKEL" off >/dev/null 2>&1 || rc=$?
 		return $rc
 	}
 	skel "$tmp/report" || bad "e2e_skel under --diff failed: $(tail -n 5 "$tmp/skel.out")"
@@ -326,8 +337,10 @@ skel)
 	if grep -q 'without a kernel mirror\|not comparable' "$tmp/report"; then
 		bad "calls not compared: $(grep -m3 'without a kernel mirror\|not comparable' "$tmp/report")"
 	else
-		ok "every program, BTF object and map had its kernel twin"
+		ok "every program, BTF object and map had its kernel twin (in bpftool's processes too)"
 	fi
+	left=$(ls "$tmp/kbpffs"/bpfemu-diff-0 2>/dev/null | wc -l)
+	[ "$left" = 0 ] && ok "mirror pins of the programs removed with their pins" || bad "$left mirror pins left behind"
 	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
 		# fault, the command it shows up in, what the report says
 		while read -r fault cmd what; do
