@@ -148,19 +148,35 @@ static bool fd_cb(void *arg, int fd, const char *path)
  * object made from the map's copy, with the map's BTF id. */
 static int btf_fd_from(const struct fd_ctx *c)
 {
+	struct emu_btf_obj_hdr h;
+	struct emu_btf *btf;
 	struct emu_map *m;
 	int mode, fd = open(c->path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return -ENOENT; /* gone meanwhile */
-	if (!c->from_map)
-		return fd;
-	err = emu_map_get(fd, &m, &mode);
-	close(fd);
-	if (err)
-		return -ENOENT;
-	fd = emu_btf_obj_new(m->base + m->btf_off, m->btf_size, m->btf_id);
-	emu_map_put(m);
+	if (c->from_map) {
+		err = emu_map_get(fd, &m, &mode);
+		close(fd);
+		if (err)
+			return -ENOENT;
+		fd = emu_btf_obj_new(m->base + m->btf_off, m->btf_size, m->btf_id);
+		emu_map_put(m);
+		if (fd < 0)
+			return fd;
+	}
+	/* another process's file (or a map's copy): its blob must pass the BTF checks again before
+	 * this process hands it out (docs/SECURITY.md) */
+	err = emu_btf_obj_get(fd, &h);
+	if (!err && !h.kernel_btf) {
+		err = emu_btf_obj_parse(fd, &h, &btf);
+		if (!err)
+			emu_btf_free(btf);
+	}
+	if (err) {
+		close(fd);
+		return err == -ENOMEM ? err : -EUCLEAN;
+	}
 	return fd;
 }
 

@@ -83,6 +83,7 @@ static int fill(struct emu_prog *p, unsigned char *info)
 	const void *rec;
 	uint64_t zero64 = 0;
 	uint32_t zero32 = 0, gpl;
+	uint64_t rt, rc, rm;
 	int err;
 
 	put32(info, PI_TYPE, h->prog_type);
@@ -112,9 +113,10 @@ static int fill(struct emu_prog *p, unsigned char *info)
 	err = rec_sizes(info);
 	if (err)
 		return err;
-	put64(info, PI_RUN_TIME_NS, __atomic_load_n(&h->run_time_ns, __ATOMIC_RELAXED));
-	put64(info, PI_RUN_CNT, __atomic_load_n(&h->run_cnt, __ATOMIC_RELAXED));
-	put64(info, PI_RECURSION_MISSES, __atomic_load_n(&h->recursion_misses, __ATOMIC_RELAXED));
+	emu_prog_stats(p, &rt, &rc, &rm);
+	put64(info, PI_RUN_TIME_NS, rt);
+	put64(info, PI_RUN_CNT, rc);
+	put64(info, PI_RECURSION_MISSES, rm);
 	put32(info, PI_VERIFIED_INSNS, h->verified_insns);
 	if (h->btf_id)
 		put32(info, PI_BTF_ID, h->btf_id);
@@ -188,19 +190,19 @@ int emu_prog_fdinfo(int fd, char *buf, size_t len)
 {
 	const struct emu_prog_hdr *h;
 	struct emu_prog *p;
+	uint64_t rt, rc, rm;
 	int n;
 
 	if (emu_prog_get(fd, &p))
 		return 1;
 	h = emu_prog_hdr(p);
+	emu_prog_stats(p, &rt, &rc, &rm);
 	n = snprintf(buf, len,
 		     "prog_type:\t%u\nprog_jited:\t0\nprog_tag:\t%02x%02x%02x%02x%02x%02x%02x%02x\nmemlock:\t%llu\n"
 		     "prog_id:\t%u\nrun_time_ns:\t%llu\nrun_cnt:\t%llu\nrecursion_misses:\t%llu\nverified_insns:\t%u\n",
 		     h->prog_type, h->tag[0], h->tag[1], h->tag[2], h->tag[3], h->tag[4], h->tag[5], h->tag[6], h->tag[7],
-		     (unsigned long long)h->memlock, h->id,
-		     (unsigned long long)__atomic_load_n(&h->run_time_ns, __ATOMIC_RELAXED),
-		     (unsigned long long)__atomic_load_n(&h->run_cnt, __ATOMIC_RELAXED),
-		     (unsigned long long)__atomic_load_n(&h->recursion_misses, __ATOMIC_RELAXED), h->verified_insns);
+		     (unsigned long long)h->memlock, h->id, (unsigned long long)rt, (unsigned long long)rc,
+		     (unsigned long long)rm, h->verified_insns);
 	emu_prog_put(p);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }

@@ -162,29 +162,6 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	return 0;
 }
 
-/* ---- BTF through its hooks ---- */
-
-static bool btf_type_is_func(const void *b, uint32_t id)
-{
-	const struct emu_btf_type *t = emu_btf_type_by_id(b, id);
-
-	return t && emu_btf_kind(t) == EMU_BTF_KIND_FUNC;
-}
-
-static bool btf_str_ok(const void *b, uint32_t off)
-{
-	return emu_btf_name_by_offset(b, off) != NULL;
-}
-
-static int btf_func_linkage(const void *b, uint32_t id)
-{
-	const struct emu_btf_type *t = emu_btf_type_by_id(b, id);
-
-	return t ? (int)emu_btf_vlen(t) : 0;
-}
-
-static const struct emu_check_btf_ops btf_ops = { btf_type_is_func, btf_str_ok, btf_func_linkage };
-
 /* ---- the attr checks of bpf_prog_load(), before the verifier ---- */
 
 static void fixup_attach_type(struct load *l)
@@ -668,7 +645,7 @@ static int verify(struct load *l, struct emu_prog_check_out *out)
 		in.fd_array = attr_ptr(l->a, PL_FD_ARRAY) ? l->fd_array : NULL;
 		in.fd_array_len = l->fd_array_len;
 		in.btf = l->btf;
-		in.btf_ops = l->btf ? &btf_ops : NULL;
+		in.btf_ops = l->btf ? &emu_prog_btf_ops : NULL;
 		in.func_info = l->func_info;
 		in.func_info_rec_size = attr_u32(l->a, PL_FUNC_INFO_REC_SIZE);
 		in.func_info_cnt = attr_u32(l->a, PL_FUNC_INFO_CNT);

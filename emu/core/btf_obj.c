@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "../btf/btf.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
+#include "../util/diag.h"
 #include "btf_obj.h"
 #include "objstore.h"
 #include "state.h"
@@ -182,9 +184,77 @@ int emu_btf_obj_new_vmlinux(void)
 	return make_file(&h, NULL);
 }
 
+/*
+ * A BTF file is as untrusted as a map file (docs/SECURITY.md): a header whose fields are not what
+ * this file's making wrote is refused (EINVAL, one diagnostic per file naming the field). A user
+ * BTF: its blob right after the header, 24 bytes (a BTF header) to the kernel's BTF_MAX_SIZE, the
+ * file exactly that long, no name. The kernel's: vmlinux only (id 1, no blob here, the size of
+ * /sys/kernel/btf/vmlinux), so no name from the file ever becomes a path.
+ */
+#define BTF_MAX_SIZE (16u * 1024 * 1024)
+
+static const char *hdr_field(const struct emu_btf_obj_hdr *h, uint64_t file_size)
+{
+	uint32_t vsize;
+
+	if (h->layout_version != EMU_BTFOBJ_VERSION)
+		return "layout_version";
+	if (h->hdr_size != sizeof(*h))
+		return "hdr_size";
+	if (h->file_size != file_size)
+		return "file_size";
+	if (!h->id || h->id > INT32_MAX)
+		return "id";
+	if (h->kernel_btf > 1)
+		return "kernel_btf";
+	if (h->name_len >= EMU_BTF_NAME_MAX || strnlen(h->name, EMU_BTF_NAME_MAX) != h->name_len)
+		return "name_len";
+	if (h->kernel_btf) {
+		if (h->id != EMU_BTF_VMLINUX_ID || strcmp(h->name, "vmlinux"))
+			return "name";
+		if (h->data_off || file_size != sizeof(*h))
+			return "data_off";
+		if (vmlinux_size(&vsize) || h->data_size != vsize)
+			return "data_size";
+		return NULL;
+	}
+	if (h->name_len)
+		return "name_len";
+	if (h->data_off != DATA_OFF)
+		return "data_off";
+	if (h->data_size < 24 || h->data_size > BTF_MAX_SIZE || file_size != h->data_off + (uint64_t)h->data_size)
+		return "data_size";
+	return NULL;
+}
+
+static void refused(const struct stat *st, const struct emu_btf_obj_hdr *h, const char *field)
+{
+	static struct {
+		dev_t dev;
+		ino_t ino;
+	} said[8];
+	static unsigned next;
+	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
+	bool known = false;
+
+	pthread_mutex_lock(&said_lock);
+	for (unsigned i = 0; i < 8 && !known; i++)
+		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
+	if (!known) {
+		said[next % 8].dev = st->st_dev;
+		said[next % 8].ino = st->st_ino;
+		next++;
+	}
+	pthread_mutex_unlock(&said_lock);
+	if (!known)
+		emu_diag("BTF file (inode %lu, btf id %u) refused: its %s is not what a BTF file has: EINVAL",
+			 (unsigned long)st->st_ino, h->id, field);
+}
+
 /* The header of the file fd names, read through the fd if it is readable, else a fresh open. */
 int emu_btf_obj_get(int fd, struct emu_btf_obj_hdr *h)
 {
+	const char *field;
 	struct stat st;
 	int fl, rfd = fd, err;
 
@@ -206,10 +276,13 @@ int emu_btf_obj_get(int fd, struct emu_btf_obj_hdr *h)
 	err = read_all(rfd, h, sizeof(*h), 0);
 	if (rfd != fd)
 		close(rfd);
-	if (err || h->magic != EMU_BTFOBJ_MAGIC || h->layout_version != EMU_BTFOBJ_VERSION ||
-	    h->hdr_size != sizeof(*h) || h->file_size != (uint64_t)st.st_size || h->name_len >= EMU_BTF_NAME_MAX ||
-	    (!h->kernel_btf && h->data_off + (uint64_t)h->data_size > h->file_size))
+	if (err || h->magic != EMU_BTFOBJ_MAGIC)
+		return -EINVAL; /* no BTF file: no diagnostic */
+	field = hdr_field(h, (uint64_t)st.st_size);
+	if (field) {
+		refused(&st, h, field);
 		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -281,9 +354,11 @@ int emu_btf_obj_read(int fd, const struct emu_btf_obj_hdr *h, void **data)
 }
 
 /*
- * Parsed once per call that needs it (BPF_MAP_CREATE): ~7 ns a byte here, 20 us for a libbpf
- * object's few KB of BTF, so no process keeps parsed objects around. The blob was accepted when
- * it was loaded; a parse failure now means the file is not what it claims.
+ * Parsed once per call that needs it (BPF_MAP_CREATE, BPF_PROG_LOAD, a program's re-check,
+ * BPF_BTF_GET_FD_BY_ID): ~7 ns a byte here, 20 us for a libbpf object's few KB of BTF, so no
+ * process keeps parsed objects around. The parse is of a private copy (the file may change
+ * meanwhile). The blob was accepted when it was loaded; a parse failure now means the file was
+ * changed outside bpfemu: EUCLEAN, with a diagnostic naming the object.
  */
 int emu_btf_obj_parse(int fd, const struct emu_btf_obj_hdr *h, struct emu_btf **out)
 {
@@ -295,5 +370,12 @@ int emu_btf_obj_parse(int fd, const struct emu_btf_obj_hdr *h, struct emu_btf **
 		return err;
 	err = emu_btf_parse(data, h->data_size, NULL, out);
 	free(data);
-	return err ? -EINVAL : 0;
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		emu_diag("BTF %u: its blob is damaged (it does not pass the BTF checks now): its file was changed "
+			 "outside bpfemu: EUCLEAN", h->id);
+		return -EUCLEAN;
+	}
+	return 0;
 }

@@ -167,7 +167,7 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 	h->id = emu_alloc_id(EMU_ID_PROG);
 	err = write_sections(fd, h, n);
 	if (!err)
-		err = emu_prog_view_new(fd, n->maps, n->nr_maps, n->image, &p);
+		err = emu_prog_view_new(fd, n->maps, n->nr_maps, n->ld, n->nr_ld, n->image, &p);
 	if (err) {
 		free(h);
 		close(fd);
@@ -186,45 +186,53 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 
 /* ---- what a program is ---- */
 
-const struct emu_prog_hdr *emu_prog_hdr(const struct emu_prog *p) { return p->hdr; }
-uint32_t emu_prog_type(const struct emu_prog *p) { return p->hdr->prog_type; }
-uint32_t emu_prog_expected_attach_type(const struct emu_prog *p) { return p->hdr->expected_attach_type; }
-uint32_t emu_prog_id(const struct emu_prog *p) { return p->hdr->id; }
-const char *emu_prog_name(const struct emu_prog *p) { return p->hdr->name; }
+/* Everything but the stats and the used map list from the header as it was checked when this
+ * process met the file (struct emu_prog.hc); the sections at the checked offsets, inside the
+ * mapping (core/prog_file.c). */
+const struct emu_prog_hdr *emu_prog_hdr(const struct emu_prog *p) { return &p->hc; }
+uint32_t emu_prog_type(const struct emu_prog *p) { return p->hc.prog_type; }
+uint32_t emu_prog_expected_attach_type(const struct emu_prog *p) { return p->hc.expected_attach_type; }
+uint32_t emu_prog_id(const struct emu_prog *p) { return p->hc.id; }
+const char *emu_prog_name(const struct emu_prog *p) { return p->hc.name; }
 
 const struct emu_insn *emu_prog_insns(const struct emu_prog *p, uint32_t *cnt)
 {
-	*cnt = p->hdr->insn_cnt;
-	return (const struct emu_insn *)((const char *)p->hdr + p->hdr->insns_off);
+	*cnt = p->hc.insn_cnt;
+	return (const struct emu_insn *)((const char *)p->hdr + p->hc.insns_off);
 }
 
 const struct emu_insn *emu_prog_xlated(const struct emu_prog *p, uint32_t *cnt)
 {
-	*cnt = p->hdr->xlated_cnt;
-	return (const struct emu_insn *)((const char *)p->hdr + p->hdr->xlated_off);
+	*cnt = p->hc.xlated_cnt;
+	return (const struct emu_insn *)((const char *)p->hdr + p->hc.xlated_off);
 }
 
 const void *emu_prog_func_info(const struct emu_prog *p, uint32_t *cnt)
 {
-	*cnt = p->hdr->nr_func_info;
-	return (const char *)p->hdr + p->hdr->func_info_off;
+	*cnt = p->hc.nr_func_info;
+	return (const char *)p->hdr + p->hc.func_info_off;
 }
 
 const void *emu_prog_line_info(const struct emu_prog *p, uint32_t *cnt)
 {
-	*cnt = p->hdr->nr_line_info;
-	return (const char *)p->hdr + p->hdr->line_info_off;
+	*cnt = p->hc.nr_line_info;
+	return (const char *)p->hdr + p->hc.line_info_off;
 }
 
 uint32_t emu_prog_map_ids(const struct emu_prog *p, uint32_t *ids, uint32_t cap)
 {
-	uint32_t n = __atomic_load_n(&p->hdr->nr_map_ids, __ATOMIC_ACQUIRE);
+	uint32_t n = emu_prog_nr_map_ids(p);
 
-	if (n > EMU_PROG_MAX_MAPS)
-		n = EMU_PROG_MAX_MAPS;
 	for (uint32_t i = 0; i < n && i < cap; i++)
-		ids[i] = p->hdr->map_ids[i];
+		ids[i] = __atomic_load_n(&p->hdr->map_ids[i], __ATOMIC_RELAXED);
 	return n;
+}
+
+void emu_prog_stats(const struct emu_prog *p, uint64_t *run_time_ns, uint64_t *run_cnt, uint64_t *recursion_misses)
+{
+	*run_time_ns = __atomic_load_n(&p->hdr->run_time_ns, __ATOMIC_RELAXED);
+	*run_cnt = __atomic_load_n(&p->hdr->run_cnt, __ATOMIC_RELAXED);
+	*recursion_misses = __atomic_load_n(&p->hdr->recursion_misses, __ATOMIC_RELAXED);
 }
 
 /* ---- BPF_PROG_BIND_MAP ---- */
@@ -259,7 +267,7 @@ int emu_prog_bind_map(struct emu_prog *p, struct emu_map *m)
 	int err = 0;
 
 	bind_lock(h);
-	n = __atomic_load_n(&h->nr_map_ids, __ATOMIC_ACQUIRE);
+	n = emu_prog_nr_map_ids(p);
 	for (uint32_t i = 0; i < n; i++)
 		if (h->map_ids[i] == id)
 			goto out;
@@ -268,7 +276,7 @@ int emu_prog_bind_map(struct emu_prog *p, struct emu_map *m)
 		goto out;
 	}
 	/* held before the program names it (objstore.h) */
-	emu_objstore_hold(EMU_ID_PROG, h->id, EMU_ID_MAP, id, 0);
+	emu_objstore_hold(EMU_ID_PROG, p->hc.id, EMU_ID_MAP, id, 0);
 	h->map_ids[n] = id;
 	__atomic_store_n(&h->nr_map_ids, n + 1, __ATOMIC_RELEASE);
 	emu_prog_view_bound(p, m);

@@ -136,7 +136,9 @@ void emu_prog_put(struct emu_prog *p);
 /* Another reference to a view already held. */
 void emu_prog_hold(struct emu_prog *p);
 
-/* ---- what a program is ---- */
+/* ---- what a program is ----
+ * The header fields as checked when this process met the file (a private copy: the stats and the
+ * used map list in it are not live; read those with emu_prog_stats / emu_prog_map_ids). */
 const struct emu_prog_hdr *emu_prog_hdr(const struct emu_prog *p);
 uint32_t emu_prog_type(const struct emu_prog *p);
 uint32_t emu_prog_expected_attach_type(const struct emu_prog *p);
@@ -148,6 +150,8 @@ const void *emu_prog_func_info(const struct emu_prog *p, uint32_t *cnt);
 const void *emu_prog_line_info(const struct emu_prog *p, uint32_t *cnt);
 /* a snapshot of the used map ids (n entries, at most cap copied into ids); returns n */
 uint32_t emu_prog_map_ids(const struct emu_prog *p, uint32_t *ids, uint32_t cap);
+/* the live stats (BPF_ENABLE_STATS), shared by every process that runs the program */
+void emu_prog_stats(const struct emu_prog *p, uint64_t *run_time_ns, uint64_t *run_cnt, uint64_t *recursion_misses);
 
 /*
  * What a run needs, made in this process the first time it is asked for (any thread; later calls
@@ -171,6 +175,11 @@ const struct emu_func_proto *emu_prog_helper_lookup(void *ctx, int32_t id);
 int emu_prog_translate_maps(const struct emu_insn *insns, uint32_t cnt, const struct emu_prog_ld *ld,
 			    uint32_t nr_ld, struct emu_map *const *maps, uint32_t nr_maps,
 			    struct emu_prog_image **img, char *why, size_t whylen);
+
+/* The BTF hooks of the load-time checks (emu/prog/check.h) over an emu_btf (core/prog_file.c):
+ * what BPF_PROG_LOAD and a process re-checking another's program both use. */
+struct emu_check_btf_ops;
+extern const struct emu_check_btf_ops emu_prog_btf_ops;
 
 /* ---- stats (BPF_ENABLE_STATS) ---- */
 /* Whether run time and count are being recorded (a BPF_ENABLE_STATS fd is open somewhere). */

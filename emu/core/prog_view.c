@@ -80,10 +80,12 @@ static void free_run_state(struct emu_prog *p)
 		map_unref(p->maps[i]);
 	free(p->maps);
 	free(p->regions);
+	free(p->ld);
 	p->img = NULL;
 	p->maps = NULL;
 	p->regions = NULL;
-	p->nr_maps = p->maps_cap = p->nr_regions = 0;
+	p->ld = NULL;
+	p->nr_maps = p->maps_cap = p->nr_regions = p->nr_ld = 0;
 }
 
 static void free_entry(struct view_entry *e)
@@ -157,12 +159,13 @@ static void sweep_locked(void)
 	free(alive);
 }
 
-/* A program file fd names, mapped read-write (fd may have been opened with another mode). */
-static int map_file(int fd, const struct stat *st, struct emu_prog_hdr **out)
+/* A program file fd names, its header checked against the file (core/prog_file.c) and copied
+ * into *hc, mapped read-write (fd may have been opened with another mode). */
+static int map_file(int fd, const struct stat *st, struct emu_prog_hdr *hc, struct emu_prog_hdr **out)
 {
-	struct emu_prog_hdr h;
+	const char *field = NULL;
 	char path[64];
-	int rfd = fd, fl = fcntl(fd, F_GETFL);
+	int rfd = fd, fl = fcntl(fd, F_GETFL), err = 0;
 	void *p;
 
 	if (fl < 0 || (fl & O_ACCMODE) != O_RDWR) {
@@ -171,19 +174,18 @@ static int map_file(int fd, const struct stat *st, struct emu_prog_hdr **out)
 		if (rfd < 0)
 			return errno == EMFILE || errno == ENFILE ? -errno : -EINVAL;
 	}
-	if (pread(rfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != EMU_PROG_MAGIC ||
-	    h.layout_version != EMU_PROG_LAYOUT_VERSION || h.hdr_size != sizeof(h) ||
-	    h.file_size != (uint64_t)st->st_size || h.insns_off + 8ull * h.insn_cnt > h.file_size ||
-	    h.xlated_off + 8ull * h.xlated_cnt > h.file_size ||
-	    h.ld_off + sizeof(struct emu_prog_ld) * (uint64_t)h.nr_ld > h.file_size ||
-	    h.func_info_off + (uint64_t)EMU_FUNC_INFO_SIZE * h.nr_func_info > h.file_size ||
-	    h.line_info_off + (uint64_t)EMU_LINE_INFO_SIZE * h.nr_line_info > h.file_size ||
-	    h.subprog_off + 4ull * h.nr_subprogs > h.file_size || h.nr_insn_maps > EMU_PROG_MAX_MAPS) {
+	if (pread(rfd, hc, sizeof(*hc), 0) != (ssize_t)sizeof(*hc) || hc->magic != EMU_PROG_MAGIC) {
+		err = -EINVAL; /* no program file: no diagnostic */
+	} else if (emu_prog_file_check_hdr(hc, (uint64_t)st->st_size, &field)) {
+		emu_prog_file_refused(st, hc->id, field);
+		err = -EINVAL;
+	}
+	if (err) {
 		if (rfd != fd)
 			close(rfd);
-		return -EINVAL;
+		return err;
 	}
-	p = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	p = mmap(NULL, hc->file_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
 	if (rfd != fd)
 		close(rfd);
 	if (p == MAP_FAILED)
@@ -192,7 +194,8 @@ static int map_file(int fd, const struct stat *st, struct emu_prog_hdr **out)
 	return 0;
 }
 
-static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, struct view_entry **out)
+static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, const struct emu_prog_hdr *hc,
+		      struct view_entry **out)
 {
 	struct view_entry *e = calloc(1, sizeof(*e));
 
@@ -200,7 +203,8 @@ static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, struct v
 		return -ENOMEM;
 	e->key = *k;
 	e->prog.hdr = h;
-	e->prog.size = h->file_size;
+	e->prog.hc = *hc;
+	e->prog.size = hc->file_size;
 	e->prog.dev = k->dev;
 	e->prog.ino = k->ino;
 	pthread_mutex_init(&e->prog.run_lock, NULL);
@@ -254,22 +258,28 @@ __attribute__((noinline)) static int prog_get_slow(int fd, struct emu_prog **out
 		__atomic_add_fetch(&e->prog.refs, 1, __ATOMIC_ACQ_REL);
 	pthread_rwlock_unlock(&views_lock);
 	if (!e) {
-		struct emu_prog_hdr *h;
+		struct emu_prog_hdr *h, *hc;
 
 		if (emu_fd_magic(fd) != EMU_PROG_MAGIC)
 			return -EINVAL;
-		err = map_file(fd, &st, &h);
-		if (err)
+		hc = malloc(sizeof(*hc));
+		if (!hc)
+			return -ENOMEM;
+		err = map_file(fd, &st, hc, &h);
+		if (err) {
+			free(hc);
 			return err;
+		}
 		pthread_rwlock_wrlock(&views_lock);
 		HASH_FIND(hh, views, &k, sizeof(k), e);
 		if (e) {
-			munmap(h, h->file_size); /* another thread made it meanwhile */
+			munmap(h, hc->file_size); /* another thread made it meanwhile */
 		} else {
-			err = add_locked(&k, h, &e);
+			err = add_locked(&k, h, hc, &e);
 			if (err)
-				munmap(h, h->file_size);
+				munmap(h, hc->file_size);
 		}
+		free(hc);
 		if (!err)
 			__atomic_add_fetch(&e->prog.refs, 1, __ATOMIC_ACQ_REL);
 		pthread_rwlock_unlock(&views_lock);
@@ -307,8 +317,8 @@ void emu_prog_cache_ref(struct emu_prog *p, int delta)
 
 static int make_regions(struct emu_prog *p);
 
-int emu_prog_view_new(int fd, struct emu_map *const *maps, uint32_t nr_maps, struct emu_prog_image *img,
-		      struct emu_prog **out)
+int emu_prog_view_new(int fd, struct emu_map *const *maps, uint32_t nr_maps, const struct emu_prog_ld *ld,
+		      uint32_t nr_ld, struct emu_prog_image *img, struct emu_prog **out)
 {
 	struct emu_prog *p;
 	int err = prog_get_slow(fd, &p);
@@ -318,6 +328,14 @@ int emu_prog_view_new(int fd, struct emu_map *const *maps, uint32_t nr_maps, str
 	pthread_mutex_lock(&p->run_lock);
 	for (uint32_t i = 0; i < nr_maps && !err; i++)
 		err = add_map(p, maps[i]);
+	if (!err && img) {
+		p->ld = malloc(sizeof(*ld) * (nr_ld ? nr_ld : 1));
+		if (!p->ld)
+			err = -ENOMEM;
+		else if (nr_ld)
+			memcpy(p->ld, ld, sizeof(*ld) * nr_ld);
+		p->nr_ld = nr_ld;
+	}
 	if (!err && img)
 		err = make_regions(p);
 	if (!err && img) {
@@ -391,15 +409,17 @@ static int map_by_id(uint32_t id, struct emu_map **out)
 
 static int resolve_maps(struct emu_prog *p)
 {
-	uint32_t n = __atomic_load_n(&p->hdr->nr_map_ids, __ATOMIC_ACQUIRE);
+	uint32_t n = emu_prog_nr_map_ids(p);
 
+	if (n < p->hc.nr_insn_maps)
+		return emu_prog_corrupt(p, "nr_map_ids");
 	for (uint32_t i = p->nr_maps; i < n; i++) {
+		uint32_t id = __atomic_load_n(&p->hdr->map_ids[i], __ATOMIC_RELAXED); /* read once */
 		struct emu_map *m;
-		int err = map_by_id(p->hdr->map_ids[i], &m);
+		int err = map_by_id(id, &m);
 
 		if (err) {
-			emu_diag("program %u (%.16s): its map %u cannot be found in this process", p->hdr->id,
-				 p->hdr->name, p->hdr->map_ids[i]);
+			emu_diag("program %u (%s): its map %u cannot be found in this process", p->hc.id, p->hc.name, id);
 			return err;
 		}
 		err = add_map(p, m);
@@ -408,11 +428,6 @@ static int resolve_maps(struct emu_prog *p)
 			return err;
 	}
 	return 0;
-}
-
-static const struct emu_prog_ld *ld_records(const struct emu_prog *p)
-{
-	return (const struct emu_prog_ld *)((const char *)p->hdr + p->hdr->ld_off);
 }
 
 /* Element 0's value of an array, where PSEUDO_MAP_VALUE points. */
@@ -425,12 +440,12 @@ static char *value0(struct emu_map *m)
 
 static int make_regions(struct emu_prog *p)
 {
-	const struct emu_prog_ld *ld = ld_records(p);
+	const struct emu_prog_ld *ld = p->ld;
 
-	p->regions = calloc(p->hdr->nr_ld ? p->hdr->nr_ld : 1, sizeof(*p->regions));
+	p->regions = calloc(p->nr_ld ? p->nr_ld : 1, sizeof(*p->regions));
 	if (!p->regions)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < p->hdr->nr_ld; i++) {
+	for (uint32_t i = 0; i < p->nr_ld; i++) {
 		struct emu_map *m;
 		struct emu_region *r;
 		bool seen = false;
@@ -440,8 +455,8 @@ static int make_regions(struct emu_prog *p)
 			continue;
 		m = p->maps[ld[i].map];
 		v = value0(m);
-		if (!v)
-			return -EINVAL;
+		if (!v || v == EMU_VALUE_DAMAGED)
+			return v ? -EUCLEAN : -EINVAL;
 		for (uint32_t j = 0; j < p->nr_regions && !seen; j++)
 			seen = p->regions[j].start == (uintptr_t)v;
 		if (seen)
@@ -499,7 +514,7 @@ static int ld_cb(void *ctx, const struct emu_insn *insn, uint32_t idx, uint64_t 
 	} else {
 		char *v = value0(c->maps[c->ld[lo].map]);
 
-		if (!v) {
+		if (!v || v == EMU_VALUE_DAMAGED) {
 			snprintf(err, errlen, "map of ld_imm64 at %u has no direct value", idx);
 			return -EINVAL;
 		}
@@ -520,20 +535,16 @@ int emu_prog_translate_maps(const struct emu_insn *insns, uint32_t cnt, const st
 	return *img ? 0 : -EINVAL;
 }
 
+/* A view without the loader's image: the maps by id, then the program checked again from a
+ * private copy of its instructions and translated from that copy (core/prog_file.c). */
 static int make_run_state(struct emu_prog *p)
 {
-	const struct emu_insn *insns = (const struct emu_insn *)((const char *)p->hdr + p->hdr->insns_off);
-	char why[256] = "";
 	int err = resolve_maps(p);
 
 	if (!err)
+		err = emu_prog_file_recheck(p);
+	if (!err)
 		err = make_regions(p);
-	if (err)
-		return err;
-	err = emu_prog_translate_maps(insns, p->hdr->insn_cnt, ld_records(p), p->hdr->nr_ld, p->maps, p->nr_maps,
-				      &p->img, why, sizeof(why));
-	if (err)
-		emu_diag("program %u (%.16s) cannot be translated: %s", p->hdr->id, p->hdr->name, why);
 	return err;
 }
 

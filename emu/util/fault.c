@@ -25,6 +25,9 @@
  *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
  *                  refusing it (the map-file fuzzer's self-test must find the crash)
+ *   progfile-nocheck a program file's instruction section is taken where its header says
+ *                  (core/prog_file.c: insns_off unchecked; tests/progfile's self-test must find
+ *                  the crash)
  *
  * This file is compiled only with -DBPFEMU_FAULT_INJECTION=ON, into test builds; the release
  * library has neither the switch nor the mistakes.
