@@ -197,10 +197,12 @@ static int map_file(int fd, const struct stat *st, struct emu_prog_hdr *hc, stru
 static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, const struct emu_prog_hdr *hc,
 		      struct view_entry **out)
 {
-	struct view_entry *e = calloc(1, sizeof(*e));
+	/* it holds a program header, whose members are 64-byte aligned */
+	struct view_entry *e = aligned_alloc(_Alignof(struct view_entry), sizeof(*e));
 
 	if (!e)
 		return -ENOMEM;
+	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->prog.hdr = h;
 	e->prog.hc = *hc;
@@ -262,7 +264,7 @@ __attribute__((noinline)) static int prog_get_slow(int fd, struct emu_prog **out
 
 		if (emu_fd_magic(fd) != EMU_PROG_MAGIC)
 			return -EINVAL;
-		hc = malloc(sizeof(*hc));
+		hc = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*hc)); /* 64-byte aligned members */
 		if (!hc)
 			return -ENOMEM;
 		err = map_file(fd, &st, hc, &h);
