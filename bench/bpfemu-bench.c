@@ -125,29 +125,32 @@ struct cfg {
 	uint32_t work; /* keys the element operations cycle through */
 	bool small;    /* the 25x target applies */
 	bool threads_only;
+	uint32_t map_flags;
 };
 
 /* 1M: a full map, so lookups walk real chains and miss the caches; the working set is a slice of
  * it. LRU keeps half its capacity in use, so only operations the workload asks for evict. */
 static const struct cfg cfgs[] = {
-	{ "hash64", "HASH, 64 entries", BPF_MAP_TYPE_HASH, 8, 8, 64, 0, 64, true, false },
+	{ "hash64", "HASH, 64 entries", BPF_MAP_TYPE_HASH, 8, 8, 64, 0, 64, true, false, 0 },
 	{ "hash1m", "HASH, 1M entries (full)", BPF_MAP_TYPE_HASH, 8, 8, 1u << 20, (1u << 20) - 65536, 65536,
-	  false, false },
-	{ "percpu_hash", "PERCPU_HASH, 1024 entries", BPF_MAP_TYPE_PERCPU_HASH, 8, 8, 1024, 0, 1024, true, false },
+	  false, false, 0 },
+	{ "percpu_hash", "PERCPU_HASH, 1024 entries", BPF_MAP_TYPE_PERCPU_HASH, 8, 8, 1024, 0, 1024, true, false, 0 },
 	{ "lru_hash", "LRU_HASH, 1024 entries (512 in use)", BPF_MAP_TYPE_LRU_HASH, 8, 8, 1024, 0, 512, true,
-	  false },
-	{ "array", "ARRAY, 1024 entries", BPF_MAP_TYPE_ARRAY, 4, 8, 1024, 0, 1024, true, false },
+	  false, 0 },
+	{ "array", "ARRAY, 1024 entries", BPF_MAP_TYPE_ARRAY, 4, 8, 1024, 0, 1024, true, false, 0 },
 	{ "percpu_array", "PERCPU_ARRAY, 1024 entries", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1024, 0, 1024, true,
-	  false },
-	{ "queue", "QUEUE, 1024 entries", BPF_MAP_TYPE_QUEUE, 0, 8, 1024, 0, 1024, true, false },
-	{ "stack", "STACK, 1024 entries", BPF_MAP_TYPE_STACK, 0, 8, 1024, 0, 1024, true, false },
+	  false, 0 },
+	{ "queue", "QUEUE, 1024 entries", BPF_MAP_TYPE_QUEUE, 0, 8, 1024, 0, 1024, true, false, 0 },
+	{ "stack", "STACK, 1024 entries", BPF_MAP_TYPE_STACK, 0, 8, 1024, 0, 1024, true, false, 0 },
 	/* 2 threads on distinct keys: each thread updates its own half ("threads" runs them all) */
-	{ "threads_hash", "HASH, 16384 entries", BPF_MAP_TYPE_HASH, 8, 8, 16384, 0, 16384, false, true },
+	{ "threads_hash", "HASH, 16384 entries", BPF_MAP_TYPE_HASH, 8, 8, 16384, 0, 16384, false, true, 0 },
 	{ "threads_percpu_hash", "PERCPU_HASH, 16384 entries", BPF_MAP_TYPE_PERCPU_HASH, 8, 8, 16384, 0, 16384,
-	  false, true },
-	{ "threads_array", "ARRAY, 16384 entries", BPF_MAP_TYPE_ARRAY, 4, 8, 16384, 0, 16384, false, true },
+	  false, true, 0 },
+	{ "threads_array", "ARRAY, 16384 entries", BPF_MAP_TYPE_ARRAY, 4, 8, 16384, 0, 16384, false, true, 0 },
 	{ "threads_lru_hash", "LRU_HASH, 32768 entries (16384 in use)", BPF_MAP_TYPE_LRU_HASH, 8, 8, 32768, 0, 16384,
-	  false, true },
+	  false, true, 0 },
+	{ "threads_lru_nocommon", "LRU_HASH NO_COMMON_LRU, 32768 entries (16384 in use)", BPF_MAP_TYPE_LRU_HASH, 8, 8,
+	  32768, 0, 16384, false, true, BPF_F_NO_COMMON_LRU },
 };
 #define NCFGS (int)(sizeof(cfgs) / sizeof(cfgs[0]))
 
@@ -354,6 +357,7 @@ static int map_create(bpf_fn bpf, const struct cfg *c)
 	a.key_size = c->ks;
 	a.value_size = c->vs;
 	a.max_entries = c->max;
+	a.map_flags = c->map_flags;
 	strcpy(a.map_name, "bench");
 	return (int)bpf(BPF_MAP_CREATE, &a, CREATE_ATTR_SZ);
 }
@@ -826,6 +830,7 @@ static void run_op(struct inst *t, int op, unsigned reps, struct meas *m)
  */
 struct thr_res {
 	int realtime;      /* the run had SCHED_FIFO: CPUs of its own */
+	int pinned;        /* threads pinned to a CPU of their own (thread i to the i-th usable CPU) */
 	double wall_rate;  /* updates per second, wall clock */
 	double cpu_per_op; /* ns of thread CPU time per update, all threads */
 	double sleeps;     /* voluntary context switches per 1000 updates */
@@ -837,7 +842,22 @@ struct thr {
 	volatile int *stop;
 	pthread_barrier_t *bar;
 	uint64_t n, errors, cpu_ns, nvcsw;
+	int cpu; /* pinned to this CPU, or -1 */
 };
+
+/* Thread i runs on the i-th CPU the process may use, so each has a CPU of its own and an LRU map's
+ * inserts use that CPU's lists on the kernel and the emulator alike: -1 where there is none. */
+static int thread_cpu(int i)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && i-- == 0)
+			return c;
+	return -1;
+}
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -861,6 +881,14 @@ static void *thr_main(void *p)
 	uint32_t ks = t->cf->ks, vb = t->vb, pos = 0;
 	uint64_t c0, s0;
 
+	if (a->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(a->cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			a->cpu = -1;
+	}
 	pthread_barrier_wait(a->bar);
 	c0 = thread_cpu_ns();
 	s0 = thread_sleeps();
@@ -913,10 +941,11 @@ static void thread_rate(struct inst *t, int nthreads, unsigned ms, bool realtime
 		res->realtime = 0;
 	}
 	pthread_barrier_init(&bar, NULL, (unsigned)nthreads + 1);
+	res->pinned = 0;
 	for (int i = 0; i < nthreads; i++) {
 		/* thread i works on half i of the keys, whether or not the other half has a thread:
 		 * a lone thread cycling through all of them would have twice the working set */
-		a[i] = (struct thr){ t, t->nkeys / 2 * (uint32_t)i, t->nkeys / 2, &stop, &bar, 0, 0, 0, 0 };
+		a[i] = (struct thr){ t, t->nkeys / 2 * (uint32_t)i, t->nkeys / 2, &stop, &bar, 0, 0, 0, 0, thread_cpu(i) };
 		if (pthread_create(&th[i], &attr, thr_main, &a[i]))
 			die("pthread_create failed");
 	}
@@ -926,6 +955,7 @@ static void thread_rate(struct inst *t, int nthreads, unsigned ms, bool realtime
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < nthreads; i++) {
 		pthread_join(th[i], NULL);
+		res->pinned += a[i].cpu >= 0;
 		n += a[i].n;
 		cpu += a[i].cpu_ns;
 		sleeps += a[i].nvcsw;
@@ -947,11 +977,13 @@ static void thread_rate(struct inst *t, int nthreads, unsigned ms, bool realtime
 /* Emulated map fds are regular files, the kernel's are anonymous inodes. (fstat is not one of
  * the calls the preload answers for, and it refuses to let a program map a map file, so the
  * emulator's own bpfemu_is_map_fd() cannot tell from inside a preloaded process.) */
+/* Whether the preload made this map: its file is a regular one. Asked with a raw statx, which the
+ * preload passes on: fstat() of a map fd shows the kernel's anonymous inode under it. */
 static bool is_emulated_fd(int fd)
 {
-	struct stat st;
+	struct statx stx;
 
-	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+	return !syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) && S_ISREG(stx.stx_mode);
 }
 
 enum { W_SETUP, W_RUN, W_THREADS, W_TEARDOWN, W_QUIT };
@@ -1353,7 +1385,7 @@ static void print_lock_costs(void)
  * the fd (fstat) and of every kernel call: the bound of the in-process target. */
 static void print_syscall_costs(void)
 {
-	struct cfg c = { "ref", "", BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 1, true, false };
+	struct cfg c = { "ref", "", BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 1, true, false, 0 };
 	int fd = map_create(via_inproc, &c);
 	double bare[5], st[5];
 	struct meas m = { 0 };
@@ -1424,14 +1456,17 @@ static void bench_threads(int ci)
 			}
 		}
 	{
-		bool all_rt = true;
+		bool all_rt = true, all_pinned = true;
 
 		for (int t = 0; t < T_FLOOR; t++)
-			for (unsigned i = 0; i < n && up[t]; i++)
+			for (unsigned i = 0; i < n && up[t]; i++) {
 				all_rt &= r1[t][i].realtime && r2[t][i].realtime;
+				all_pinned &= r1[t][i].pinned == 1 && r2[t][i].pinned == 2;
+			}
 		printf("\n### 2 threads on distinct keys vs 1 thread — %s, update of existing keys, %u ms per run, "
-		       "median of %u alternating runs%s\n\n", c->label, opt.threads_ms, n,
-		       all_rt ? ", threads real-time (SCHED_FIFO)" : "");
+		       "median of %u alternating runs%s%s\n\n", c->label, opt.threads_ms, n,
+		       all_rt ? ", threads real-time (SCHED_FIFO)" : "",
+		       all_pinned ? ", each thread pinned to a CPU of its own" : ", threads NOT pinned");
 		printf("2T/1T: updates per second of 2 threads over 1 thread, by the wall clock%s. CPU estimate: "
 		       "2 x (thread CPU time per update, 1 thread) / (the same, 2 threads), the speed-up 2 free CPUs "
 		       "would give if no thread ever slept on a lock; sleeps per 1000 updates show how far that holds. "
@@ -1733,7 +1768,8 @@ static void usage(FILE *f)
 		"  --ops N           operations per target per round (default 32768)\n"
 		"  --only a,b        configurations: hash64 hash1m percpu_hash lru_hash array\n"
 		"                    percpu_array queue stack memory; threads (all of threads_hash\n"
-		"                    threads_percpu_hash threads_array threads_lru_hash)\n"
+		"                    threads_percpu_hash threads_array threads_lru_hash\n"
+		"                    threads_lru_nocommon; each thread pinned to a CPU of its own)\n"
 		"  --no-shim         leave the preloaded target out\n"
 		"  --preload PATH    the preload module (default: the one built with this program)\n"
 		"  --threads-ms N    duration of one thread-scaling run (default 100)\n"
@@ -1829,7 +1865,7 @@ int main(int argc, char **argv)
 	calibrate_ticks();
 
 	{
-		struct cfg probe = { "probe", "", BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 1, true, false };
+		struct cfg probe = { "probe", "", BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 1, true, false, 0 };
 		int fd = map_create(via_syscall, &probe);
 
 		have[T_KERNEL] = fd >= 0;

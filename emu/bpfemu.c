@@ -24,7 +24,7 @@ EMU_API const char *bpfemu_version(void)
 }
 
 
-EMU_API int bpfemu_is_map_fd(int fd)
+static int api_is_map_fd(int fd)
 {
 	struct emu_map *m;
 	int mode;
@@ -33,6 +33,11 @@ EMU_API int bpfemu_is_map_fd(int fd)
 		return 0;
 	emu_map_put(m);
 	return 1;
+}
+
+EMU_API int bpfemu_is_map_fd(int fd)
+{
+	EMU_API_GUARDED(int, api_is_map_fd(fd));
 }
 
 static int ret_errno(int err)
@@ -44,7 +49,7 @@ static int ret_errno(int err)
 	return err;
 }
 
-EMU_API int bpfemu_map_check(int fd)
+static int api_map_check(int fd)
 {
 	struct emu_map *m;
 	int err, mode;
@@ -59,7 +64,12 @@ EMU_API int bpfemu_map_check(int fd)
 	return ret_errno(err);
 }
 
-EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts)
+EMU_API int bpfemu_map_check(int fd)
+{
+	EMU_API_GUARDED(int, api_map_check(fd));
+}
+
+static int api_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts)
 {
 	struct emu_map *m;
 	unsigned char kstack[512], *kbuf = kstack;
@@ -95,18 +105,33 @@ EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const
 	return ret_errno(err);
 }
 
+EMU_API int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts)
+{
+	EMU_API_GUARDED(int, api_map_lookup_percpu(fd, key, value, opts));
+}
+
 EMU_API int bpfemu_num_possible_cpus(void)
 {
 	return (int)emu_nr_cpus();
 }
 
-EMU_API int bpfemu_fdcache_enable(void)
+static int api_fdcache_enable(void)
 {
 	return ret_errno(emu_fdcache_enable());
 }
 
-EMU_API int bpfemu_close(int fd)
+EMU_API int bpfemu_fdcache_enable(void)
+{
+	EMU_API_GUARDED(int, api_fdcache_enable());
+}
+
+static int api_close(int fd)
 {
 	emu_fdcache_forget(fd);
 	return close(fd);
+}
+
+EMU_API int bpfemu_close(int fd)
+{
+	EMU_API_GUARDED(int, api_close(fd));
 }

@@ -24,6 +24,11 @@
 int emu_fdcache_enable(void);
 void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
+bool emu_fdcache_has(int fd); /* fd is cached as a map: a hint, not checked */
+/* fn(fd) for every fd a command hands out (cmd/syscall.c): an object's */
+void emu_set_new_fd_hook(void (*fn)(int fd));
+/* fn(1) before and fn(-1) after each call of the public API (bpfemu_bpf, ...; cmd/bpf.h) */
+void emu_set_api_guard(void (*fn)(int delta));
 
 /* What an fd is (core/object.c, core/registry.c) */
 bool emu_is_object_fd(int fd); /* a map or a program */
@@ -31,6 +36,13 @@ bool emu_is_prog_fd(int fd);
 bool emu_is_btf_fd(int fd);    /* a BTF object (anon_inode:btf) */
 bool emu_is_stats_fd(int fd);  /* a BPF_ENABLE_STATS fd (anon_inode:bpf-stats) */
 int bpfemu_is_map_fd(int fd);
+#ifndef EMU_OBJ_KIND_DEFINED
+#define EMU_OBJ_KIND_DEFINED
+enum emu_obj_kind { EMU_OBJ_NONE = 0, EMU_OBJ_MAP, EMU_OBJ_PROG, EMU_OBJ_BTF, EMU_OBJ_STATS };
+#endif
+struct stat;
+/* The kind of object the file fd names (st: the caller's fstat of it), cheaply (core/object.h) */
+int emu_fd_object_kind(int fd, const struct stat *st);
 
 /* A map's shape as info and the trace show it, without holding it: 0 or -errno (not a map). */
 struct emu_map_desc {
@@ -45,6 +57,9 @@ int emu_map_describe(int fd, struct emu_map_desc *d);
 int emu_fdinfo(int fd, char *buf, size_t len);
 /* mmap() of a map fd (cmd/fd_ops.c): 0 and where to map, -errno, or 1 when fd is not a map */
 int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+/* ... and the mapping itself, made as the kernel makes it: 0 and *out, -errno, or 1 when fd is not a
+ * map; *maywrite: whether the mapping may become writable (mprotect) */
+int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
 
 /* How an emulator maps object files itself (core/map_file.c; the preload's mmap of an mmapable
  * array's values): MAP_SHARED_VALIDATE, which for the flags we pass is MAP_SHARED, and which bpf()

@@ -2,8 +2,12 @@
 /*
  * The bpf filesystem: paths under /sys/fs/bpf (and the emulated root itself) are rewritten to the
  * emulated bpffs for every path call bpftool, libbpf and rm make there; statfs reports bpffs and
- * mount -t bpf succeeds, since the emulated one is always mounted; opening a pinned object is EIO
- * as on bpffs. open() and fopen() also hand out the fake /proc files of procfs.c.
+ * mount -t bpf succeeds, since the emulated one is always mounted. A pinned object is a link to the
+ * object's file (cmd/pin.c), shown as bpffs shows a pin: open() is EIO but with O_PATH, stat()
+ * has size 0 and one link, and nothing can be created there but directories (open(O_CREAT)
+ * EACCES). open() and fopen() also hand out the fake /proc files of procfs.c, and stat() and
+ * fstatat(AT_EMPTY_PATH) of an object fd show the anonymous inode (fdops.c). The rest of the
+ * path calls (rename, chmod, truncate, links, nodes) are in bpffs_ops.c.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -55,8 +59,6 @@ REAL(int, mkdirat, int, const char *, mode_t)
 REAL(int, rmdir, const char *)
 REAL(int, unlink, const char *)
 REAL(int, unlinkat, int, const char *, int)
-REAL(int, rename, const char *, const char *)
-REAL(int, renameat, int, const char *, int, const char *)
 REAL(int, chdir, const char *)
 REAL(DIR *, opendir, const char *)
 REAL(int, mount, const char *, const char *, const char *, unsigned long, const void *)
@@ -64,11 +66,12 @@ REAL(int, mount, const char *, const char *, const char *, unsigned long, const 
 /* ---- the bpf filesystem ---- */
 
 /* Rewrites a path on /sys/fs/bpf to the emulated root. Returns the path to use (buf or the
- * original) and sets *on when the path is on the emulated bpffs; NULL and errno when the path is
- * on it but the emulated root cannot be used (refused by its checks: the call fails, it never
- * reaches the real /sys/fs/bpf). Translating checks and creates the root, so the mount point
- * always exists, as /sys/fs/bpf does. */
-static const char *bpffs_path(const char *path, char *buf, size_t len, bool *on)
+ * original) and sets *on when the path is on the emulated bpffs; NULL and errno, with *on set,
+ * when the path is on it but the emulated root cannot be used (refused by its checks: the call
+ * fails, it never reaches the real /sys/fs/bpf). A NULL path comes back as it went, *on clear
+ * (the real call's EFAULT): callers fail on `!path && *on` only. Translating checks and creates
+ * the root, so the mount point always exists, as /sys/fs/bpf does. */
+const char *shim_bpffs_path(const char *path, char *buf, size_t len, bool *on)
 {
 	int r;
 
@@ -80,6 +83,7 @@ static const char *bpffs_path(const char *path, char *buf, size_t len, bool *on)
 	depth--;
 	if (r < 0) {
 		errno = -r;
+		*on = true;
 		return NULL;
 	}
 	if (r != 1)
@@ -90,22 +94,74 @@ static const char *bpffs_path(const char *path, char *buf, size_t len, bool *on)
 	return buf;
 }
 
-/* A path relative to a directory fd needs no rewriting: the fd already is inside the real root. */
-static const char *bpffs_path_at(int dirfd, const char *path, char *buf, size_t len, bool *on)
+/* A path relative to a directory fd needs no rewriting: the fd already is inside the real root.
+ * (Nor is it known to be on the emulated bpffs: *on is false.) */
+const char *shim_bpffs_path_at(int dirfd, const char *path, char *buf, size_t len, bool *on)
 {
 	if (opaque(path) && path[0] != '/' && dirfd != AT_FDCWD) {
 		*on = false;
 		return path;
 	}
-	return bpffs_path(path, buf, len, on);
+	return shim_bpffs_path(path, buf, len, on);
 }
 
-/* open(2) of a pinned object fails with EIO on bpffs; directories open normally. */
-static bool pinned_object(const char *real)
+#define bpffs_path shim_bpffs_path
+#define bpffs_path_at shim_bpffs_path_at
+
+void shim_pin_stat(struct stat *st)
+{
+	st->st_size = 0;
+	st->st_blocks = 0;
+	st->st_nlink = 1;
+}
+
+/*
+ * open() of a path on the emulated bpffs: 0 to go on, or the kernel's -errno. bpffs has no
+ * create or tmpfile op (EACCES, EOPNOTSUPP), and a pinned object's open is EIO unless O_PATH.
+ */
+static int bpffs_open_answer(const char *real, int flags)
 {
 	struct stat st;
+	int r;
 
-	return !get_stat()(real, &st) && S_ISREG(st.st_mode);
+	depth++;
+	r = (flags & O_NOFOLLOW) ? get_lstat()(real, &st) : get_stat()(real, &st);
+	depth--;
+	if ((flags & O_TMPFILE) == O_TMPFILE && !(flags & O_PATH))
+		return r || S_ISDIR(st.st_mode) ? -EOPNOTSUPP : 0;
+	if (r) {
+		char parent[PATH_MAX], *slash;
+		struct stat pst;
+
+		if (errno != ENOENT || !(flags & O_CREAT) || (flags & O_PATH))
+			return 0;
+		snprintf(parent, sizeof(parent), "%s", real);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = 0;
+		depth++;
+		r = get_stat()(parent, &pst);
+		depth--;
+		return !r && S_ISDIR(pst.st_mode) ? -EACCES : 0;
+	}
+	if (!S_ISREG(st.st_mode) || (flags & O_PATH))
+		return 0;
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return -EEXIST;
+	return -EIO;
+}
+
+/* an O_PATH fd of a pin: its fstat() shows the pin (fdops.c asks hinted fds only) */
+static int opened(int fd, bool on, int flags)
+{
+	if (fd >= 0) {
+		emu_fdcache_forget(fd);
+		if (on && (flags & O_PATH))
+			shim_hint_set(fd);
+		else
+			shim_hint_clear(fd);
+	}
+	return fd;
 }
 
 static bool wants_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
@@ -114,23 +170,24 @@ static bool wants_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFI
 	char buf[PATH_MAX];                                                                         \
 	bool on;                                                                                    \
 	mode_t mode = 0;                                                                            \
-	int fd;                                                                                     \
+	int fd, err;                                                                                \
 	if (wants_mode(flags)) {                                                                    \
 		va_list ap;                                                                         \
 		va_start(ap, flags);                                                                \
 		mode = va_arg(ap, mode_t);                                                          \
 		va_end(ap);                                                                         \
 	}                                                                                           \
-	if (!depth && (fd = shim_fake_open(path)) >= 0)                                             \
+	fd = shim_fake_open(AT_FDCWD, path, flags, &on);                                            \
+	if (on)                                                                                     \
 		return fd;                                                                          \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
-	if (!path)                                                                                  \
+	if (!path && on)                                                                            \
 		return -1;                                                                          \
-	if (on && pinned_object(path)) {                                                            \
-		errno = EIO;                                                                        \
+	if (on && (err = bpffs_open_answer(path, flags))) {                                         \
+		errno = -err;                                                                       \
 		return -1;                                                                          \
 	}                                                                                           \
-	return call_real;
+	return opened(call_real, on, flags);
 
 EXPORT int open(const char *path, int flags, ...) { OPEN_BODY(get_open()(path, flags, mode)) }
 EXPORT int open64(const char *path, int flags, ...) { OPEN_BODY(get_open64()(path, flags, mode)) }
@@ -147,24 +204,24 @@ EXPORT int __open64_2(const char *path, int flags)
 	char buf[PATH_MAX];                                                                         \
 	bool on;                                                                                    \
 	mode_t mode = 0;                                                                            \
-	int fd;                                                                                     \
+	int fd, err;                                                                                \
 	if (wants_mode(flags)) {                                                                    \
 		va_list ap;                                                                         \
 		va_start(ap, flags);                                                                \
 		mode = va_arg(ap, mode_t);                                                          \
 		va_end(ap);                                                                         \
 	}                                                                                           \
-	if (!depth && opaque(path) && path[0] == '/' &&                                             \
-	    (fd = shim_fake_open(path)) >= 0)                                                       \
+	fd = shim_fake_open(dirfd, path, flags, &on);                                               \
+	if (on)                                                                                     \
 		return fd;                                                                          \
 	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                                   \
-	if (!path)                                                                                  \
+	if (!path && on)                                                                            \
 		return -1;                                                                          \
-	if (on && pinned_object(path)) {                                                            \
-		errno = EIO;                                                                        \
+	if (on && (err = bpffs_open_answer(path, flags))) {                                         \
+		errno = -err;                                                                       \
 		return -1;                                                                          \
 	}                                                                                           \
-	return call_real;
+	return opened(call_real, on, flags);
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...) { OPENAT_BODY(get_openat()(dirfd, path, flags, mode)) }
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -180,22 +237,33 @@ EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	return openat64(dirfd, path, flags);
 }
 
+/* the open flags of an fopen() mode: what matters on bpffs is whether it creates */
+static int fopen_flags(const char *mode)
+{
+	return mode && (mode[0] == 'w' || mode[0] == 'a') ? O_CREAT | (strchr(mode, 'x') ? O_EXCL : 0) : 0;
+}
+
 EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	char buf[PATH_MAX];
 	bool on;
 	FILE *f;
+	int err;
 
-	if (!depth && (f = shim_fake_fopen(path)))
+	f = shim_fake_fopen(path, &on);
+	if (on)
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
-	if (!path)
+	if (!path && on)
 		return NULL;
-	if (on && pinned_object(path)) {
-		errno = EIO;
+	if (on && (err = bpffs_open_answer(path, fopen_flags(mode)))) {
+		errno = -err;
 		return NULL;
 	}
-	return get_fopen()(path, mode);
+	f = get_fopen()(path, mode);
+	if (f)
+		opened(fileno(f), on, 0);
+	return f;
 }
 
 EXPORT FILE *fopen64(const char *path, const char *mode)
@@ -203,17 +271,22 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	char buf[PATH_MAX];
 	bool on;
 	FILE *f;
+	int err;
 
-	if (!depth && (f = shim_fake_fopen(path)))
+	f = shim_fake_fopen(path, &on);
+	if (on)
 		return f;
 	path = bpffs_path(path, buf, sizeof(buf), &on);
-	if (!path)
+	if (!path && on)
 		return NULL;
-	if (on && pinned_object(path)) {
-		errno = EIO;
+	if (on && (err = bpffs_open_answer(path, fopen_flags(mode)))) {
+		errno = -err;
 		return NULL;
 	}
-	return get_fopen64()(path, mode);
+	f = get_fopen64()(path, mode);
+	if (f)
+		opened(fileno(f), on, 0);
+	return f;
 }
 
 /* statfs on the emulated bpffs reports bpffs, so bpftool does not try to mount one. */
@@ -222,7 +295,7 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 	bool on;                                                                                    \
 	int r;                                                                                      \
 	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
-	if (!path)                                                                                  \
+	if (!path && on)                                                                            \
 		return -1;                                                                          \
 	r = real_call;                                                                              \
 	if (!r && on) {                                                                             \
@@ -256,11 +329,13 @@ static bool fd_on_bpffs(int fd)
 	return !strncmp(target, root, rl) && (target[rl] == '/' || !target[rl]);
 }
 
+/* fstatfs of an object fd: the anonymous inodes' file system; of an fd on the emulated bpffs
+ * (a directory, an O_PATH pin): bpffs */
 EXPORT int fstatfs(int fd, struct statfs *st)
 {
 	int r = get_fstatfs()(fd, st);
 
-	if (!r && fd_on_bpffs(fd))
+	if (!r && !shim_fix_statfs(fd, st) && fd_on_bpffs(fd))
 		st->f_type = BPF_FS_MAGIC;
 	return r;
 }
@@ -268,9 +343,26 @@ EXPORT int fstatfs(int fd, struct statfs *st)
 EXPORT int fstatfs64(int fd, struct statfs64 *st)
 {
 	int r = get_fstatfs64()(fd, st);
+	struct statfs s;
 
-	if (!r && fd_on_bpffs(fd))
+	if (r)
+		return r;
+	memset(&s, 0, sizeof(s));
+	if (shim_fix_statfs(fd, &s)) {
+		st->f_type = s.f_type;
+		st->f_bsize = s.f_bsize;
+		st->f_blocks = s.f_blocks;
+		st->f_bfree = s.f_bfree;
+		st->f_bavail = s.f_bavail;
+		st->f_files = s.f_files;
+		st->f_ffree = s.f_ffree;
+		st->f_fsid = s.f_fsid;
+		st->f_namelen = s.f_namelen;
+		st->f_frsize = s.f_frsize;
+		st->f_flags = s.f_flags;
+	} else if (fd_on_bpffs(fd)) {
 		st->f_type = BPF_FS_MAGIC;
+	}
 	return r;
 }
 
@@ -281,7 +373,7 @@ EXPORT int fstatfs64(int fd, struct statfs64 *st)
 		char buf[PATH_MAX];                                                                 \
 		bool on;                                                                            \
 		path = bpffs_path(path, buf, sizeof(buf), &on);                                     \
-		if (!path)                                                                          \
+		if (!path && on)                                                                    \
 			return -1;                                                                  \
 		return get_##name() args;                                                           \
 	}
@@ -291,19 +383,13 @@ EXPORT int fstatfs64(int fd, struct statfs64 *st)
 		char buf[PATH_MAX];                                                                 \
 		bool on;                                                                            \
 		path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                           \
-		if (!path)                                                                          \
+		if (!path && on)                                                                    \
 			return -1;                                                                  \
 		return get_##name() args;                                                           \
 	}
 
 PATH1(int, statvfs, (const char *path, struct statvfs *st), (path, st))
 PATH1(int, statvfs64, (const char *path, struct statvfs64 *st), (path, st))
-PATH1(int, stat, (const char *path, struct stat *st), (path, st))
-PATH1(int, stat64, (const char *path, struct stat64 *st), (path, st))
-PATH1(int, lstat, (const char *path, struct stat *st), (path, st))
-PATH1(int, lstat64, (const char *path, struct stat64 *st), (path, st))
-PATH1(int, __xstat, (int ver, const char *path, struct stat *st), (ver, path, st))
-PATH1(int, __lxstat, (int ver, const char *path, struct stat *st), (ver, path, st))
 PATH1(int, access, (const char *path, int mode), (path, mode))
 PATH1(int, mkdir, (const char *path, mode_t mode), (path, mode))
 PATH1(int, rmdir, (const char *path), (path))
@@ -315,35 +401,120 @@ EXPORT DIR *opendir(const char *path)
 	bool on;
 
 	path = bpffs_path(path, buf, sizeof(buf), &on);
-	return path ? get_opendir()(path) : NULL;
+	return path || !on ? get_opendir()(path) : NULL;
 }
 
-PATHAT(int, fstatat, (int dirfd, const char *path, struct stat *st, int fl), (dirfd, path, st, fl))
-PATHAT(int, fstatat64, (int dirfd, const char *path, struct stat64 *st, int fl), (dirfd, path, st, fl))
-PATHAT(int, __fxstatat, (int ver, int dirfd, const char *path, struct stat *st, int fl), (ver, dirfd, path, st, fl))
-PATHAT(int, statx, (int dirfd, const char *path, int fl, unsigned mask, struct statx *st), (dirfd, path, fl, mask, st))
 PATHAT(int, faccessat, (int dirfd, const char *path, int mode, int fl), (dirfd, path, mode, fl))
 PATHAT(int, mkdirat, (int dirfd, const char *path, mode_t mode), (dirfd, path, mode))
 PATHAT(int, unlinkat, (int dirfd, const char *path, int fl), (dirfd, path, fl))
 
-EXPORT int rename(const char *from, const char *to)
-{
-	char b1[PATH_MAX], b2[PATH_MAX];
-	bool on;
+/*
+ * stat and friends: the same call on the rewritten path; a pinned object shows as a pin
+ * (shim_pin_stat), an fd link of this process or an AT_EMPTY_PATH fd naming an object as the
+ * anonymous inode (fdops.c). follow: whether the call follows a final symlink.
+ */
+#define STAT_BODY(real_call, fix_fd, follow)                                                       \
+	char buf[PATH_MAX];                                                                         \
+	const char *orig = path;                                                                    \
+	bool on;                                                                                    \
+	int r;                                                                                      \
+	path = bpffs_path(path, buf, sizeof(buf), &on);                                             \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
+	r = real_call;                                                                              \
+	if (!r && !depth) {                                                                         \
+		int pfd;                                                                            \
+		if (on && (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)))                           \
+			shim_pin_stat_any(st);                                                      \
+		else if ((follow) && (pfd = shim_proc_own_fd(orig)) >= 0)                           \
+			fix_fd(pfd, st);                                                            \
+	}                                                                                           \
+	return r;
 
-	from = bpffs_path(from, b1, sizeof(b1), &on);
-	to = from ? bpffs_path(to, b2, sizeof(b2), &on) : NULL;
-	return from && to ? get_rename()(from, to) : -1;
+/* a symlink on bpffs has no size either */
+#define shim_pin_stat_any(st)                                                                       \
+	(S_ISLNK((st)->st_mode) ? ((st)->st_size = 0, (st)->st_blocks = 0)                          \
+				: ((st)->st_size = 0, (st)->st_blocks = 0, (st)->st_nlink = 1))
+
+EXPORT int stat(const char *path, struct stat *st) { STAT_BODY(get_stat()(path, st), shim_fix_stat, true) }
+EXPORT int stat64(const char *path, struct stat64 *st) { STAT_BODY(get_stat64()(path, st), shim_fix_stat64, true) }
+EXPORT int lstat(const char *path, struct stat *st) { STAT_BODY(get_lstat()(path, st), shim_fix_stat, false) }
+EXPORT int lstat64(const char *path, struct stat64 *st) { STAT_BODY(get_lstat64()(path, st), shim_fix_stat64, false) }
+EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	STAT_BODY(get___xstat()(ver, path, st), shim_fix_stat, true)
+}
+EXPORT int __lxstat(int ver, const char *path, struct stat *st)
+{
+	STAT_BODY(get___lxstat()(ver, path, st), shim_fix_stat, false)
 }
 
-EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
-{
-	char b1[PATH_MAX], b2[PATH_MAX];
-	bool on;
+/* fstatat and statx: with AT_EMPTY_PATH and "" an fd operation */
+#define STATAT_BODY(real_call, fix_fd)                                                             \
+	char buf[PATH_MAX];                                                                         \
+	const char *orig = path;                                                                    \
+	bool on;                                                                                    \
+	int r;                                                                                      \
+	if ((fl & AT_EMPTY_PATH) && opaque(path) && !*path) {                                       \
+		r = real_call;                                                                      \
+		if (!r)                                                                             \
+			fix_fd(dirfd, st);                                                          \
+		return r;                                                                           \
+	}                                                                                           \
+	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);                                   \
+	if (!path && on)                                                                            \
+		return -1;                                                                          \
+	r = real_call;                                                                              \
+	if (!r && !depth) {                                                                         \
+		int pfd;                                                                            \
+		if (on && (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)))                           \
+			shim_pin_stat_any(st);                                                      \
+		else if (!(fl & AT_SYMLINK_NOFOLLOW) && (pfd = shim_proc_own_fd(orig)) >= 0)       \
+			fix_fd(pfd, st);                                                            \
+	}                                                                                           \
+	return r;
 
-	from = bpffs_path_at(fd1, from, b1, sizeof(b1), &on);
-	to = from ? bpffs_path_at(fd2, to, b2, sizeof(b2), &on) : NULL;
-	return from && to ? get_renameat()(fd1, from, fd2, to) : -1;
+EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int fl)
+{
+	STATAT_BODY(get_fstatat()(dirfd, path, st, fl), shim_fix_stat)
+}
+EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int fl)
+{
+	STATAT_BODY(get_fstatat64()(dirfd, path, st, fl), shim_fix_stat64)
+}
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int fl)
+{
+	STATAT_BODY(get___fxstatat()(ver, dirfd, path, st, fl), shim_fix_stat)
+}
+
+EXPORT int statx(int dirfd, const char *path, int fl, unsigned mask, struct statx *st)
+{
+	char buf[PATH_MAX];
+	const char *orig = path;
+	bool on;
+	int r, pfd;
+
+	if ((fl & AT_EMPTY_PATH) && (!opaque(path) || !*path)) {
+		r = get_statx()(dirfd, path, fl, mask, st);
+		if (!r)
+			shim_fix_statx(dirfd, st);
+		return r;
+	}
+	path = bpffs_path_at(dirfd, path, buf, sizeof(buf), &on);
+	if (!path && on)
+		return -1;
+	r = get_statx()(dirfd, path, fl, mask, st);
+	if (!r && !depth) {
+		if (on && (S_ISREG(st->stx_mode) || S_ISLNK(st->stx_mode))) {
+			st->stx_size = 0;
+			st->stx_blocks = 0;
+			if (S_ISREG(st->stx_mode))
+				st->stx_nlink = 1;
+		} else if (!(fl & AT_SYMLINK_NOFOLLOW) && (pfd = shim_proc_own_fd(orig)) >= 0) {
+			shim_fix_statx(pfd, st);
+		}
+	}
+	return r;
 }
 
 /* Mounting bpffs needs privileges; the emulated one is always mounted, so say it worked. */
@@ -353,7 +524,7 @@ EXPORT int mount(const char *src, const char *target, const char *type, unsigned
 	bool on;
 
 	if (type && !strcmp(type, "bpf")) {
-		if (!bpffs_path(target, buf, sizeof(buf), &on))
+		if (!bpffs_path(target, buf, sizeof(buf), &on) && on)
 			return -1;
 		if (on) {
 			if (shim_debug)

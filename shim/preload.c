@@ -60,6 +60,14 @@ static void handshake(void)
 	unsetenv("BPFEMU_HANDSHAKE");
 }
 
+/* The public API (bpfemu_bpf, ...) the preload exports too: a program linked with libbpfemu binds
+ * to the preload's copy, whose emulator then runs under the recursion guard as it does for the
+ * bpf() calls interposed here (its own fstat of a map file must see the file). */
+static void api_guard(int delta)
+{
+	depth += delta;
+}
+
 static void shim_init(void) __attribute__((constructor));
 static void shim_init(void)
 {
@@ -67,6 +75,10 @@ static void shim_init(void)
 
 	shim_debug = d ? atoi(d) : 0;
 	emu_fdcache_enable();
+	shim_fdops_init();
+	/* every fd bpf() hands out is an object's: worth asking about in file operations */
+	emu_set_new_fd_hook(shim_hint_set);
+	emu_set_api_guard(api_guard);
 	handshake();
 	if (shim_debug)
 		shim_log("state directory %s, emulated bpffs %s", emu_state_dir(), emu_bpffs_root());
@@ -89,13 +101,24 @@ void shim_log(const char *fmt, ...)
 }
 
 REAL(long, syscall, long, long, long, long, long, long, long)
-REAL(void *, mmap, void *, size_t, int, int, int, off_t)
-REAL(void *, mmap64, void *, size_t, int, int, int, off64_t)
 REAL(int, close, int)
 REAL(int, close_range, unsigned, unsigned, int)
 REAL(void, closefrom, int)
 REAL(int, dup2, int, int)
 REAL(int, dup3, int, int, int)
+
+/* The fd cache and the file-operation hints forget a number that was closed. */
+static void forget(int fd)
+{
+	emu_fdcache_forget(fd);
+	shim_hint_clear(fd);
+}
+
+static void forget_range(unsigned lo, unsigned hi)
+{
+	emu_fdcache_forget_range(lo, hi);
+	shim_hint_clear_range(lo, hi);
+}
 
 /* ---- bpf() ---- */
 
@@ -172,22 +195,40 @@ long shim_bpf_call(long cmd, long uattr, long size)
 
 long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
+	bool handled;
+	long r;
+
 	/* fd numbers that stop naming what they named must leave the fd cache */
 	switch (nr) {
 	case SYS_close:
-		emu_fdcache_forget((int)a0);
+		forget((int)a0);
 		break;
 	case SYS_close_range:
 		if (!(a2 & CLOSE_RANGE_CLOEXEC))
-			emu_fdcache_forget_range((unsigned)a0, (unsigned)a1);
+			forget_range((unsigned)a0, (unsigned)a1);
 		break;
 #ifdef SYS_dup2 /* arm64 and other newer ABIs have only dup3 */
 	case SYS_dup2:
 #endif
 	case SYS_dup3:
-		emu_fdcache_forget((int)a1);
-		break;
+		r = get_syscall()(nr, a0, a1, a2, a3, a4, a5);
+		if (r >= 0 && a0 != a1) {
+			emu_fdcache_forget((int)a1);
+			shim_hint_copy((int)a0, (int)a1);
+		}
+		return r;
+	case SYS_dup:
+		r = get_syscall()(nr, a0, a1, a2, a3, a4, a5);
+		if (r >= 0) {
+			emu_fdcache_forget((int)r);
+			shim_hint_copy((int)a0, (int)r);
+		}
+		return r;
 	default:
+		/* file operations on an object fd: the kernel's answers (shim/fdops.c) */
+		r = shim_fdop_syscall(nr, a0, a1, a2, a3, a4, a5, &handled);
+		if (handled)
+			return r;
 		break;
 	}
 	return get_syscall()(nr, a0, a1, a2, a3, a4, a5);
@@ -217,67 +258,25 @@ EXPORT long syscall(long nr, ...)
 }
 #endif
 
-/* ---- mmap of a map fd: only an MMAPABLE array's values, as in the kernel ---- */
-
-static void *map_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, bool *handled)
-{
-	off_t file_off;
-	int r;
-
-	*handled = false;
-	if ((flags & MAP_ANONYMOUS) || fd < 0 || depth)
-		return NULL;
-	depth++;
-	r = emu_map_mmap_check(fd, len, prot, flags, off, &file_off);
-	depth--;
-	if (r == 1)
-		return NULL;
-	*handled = true;
-	if (r < 0) {
-		errno = -r;
-		return MAP_FAILED;
-	}
-	if (shim_debug)
-		shim_log("mmap(fd %d, offset %lld): emulated array values", fd, (long long)off);
-	/* shared (checked above), marked as the emulator's own mapping for a seccomp supervisor */
-	return get_mmap()(addr, len, prot, (flags & ~MAP_TYPE) | EMU_MAP_OWN, fd, file_off);
-}
-
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	bool handled;
-	void *p = map_mmap(addr, len, prot, flags, fd, off, &handled);
-
-	return handled ? p : get_mmap()(addr, len, prot, flags, fd, off);
-}
-
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
-{
-	bool handled;
-	void *p = map_mmap(addr, len, prot, flags, fd, off, &handled);
-
-	return handled ? p : get_mmap64()(addr, len, prot, flags, fd, off);
-}
-
 /* ---- fd numbers that change what they name ---- */
 
 EXPORT int close(int fd)
 {
-	emu_fdcache_forget(fd);
+	forget(fd);
 	return get_close()(fd);
 }
 
 EXPORT int close_range(unsigned lo, unsigned hi, int flags)
 {
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		emu_fdcache_forget_range(lo, hi);
+		forget_range(lo, hi);
 	return get_close_range()(lo, hi, flags);
 }
 
 EXPORT void closefrom(int lo)
 {
 	if (lo >= 0)
-		emu_fdcache_forget_range((unsigned)lo, UINT_MAX);
+		forget_range((unsigned)lo, UINT_MAX);
 	get_closefrom()(lo);
 }
 
@@ -285,8 +284,10 @@ EXPORT int dup2(int oldfd, int newfd)
 {
 	int r = get_dup2()(oldfd, newfd);
 
-	if (r >= 0 && oldfd != newfd)
+	if (r >= 0 && oldfd != newfd) {
 		emu_fdcache_forget(newfd);
+		shim_hint_copy(oldfd, newfd);
+	}
 	return r;
 }
 
@@ -294,7 +295,9 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	int r = get_dup3()(oldfd, newfd, flags);
 
-	if (r >= 0)
+	if (r >= 0) {
 		emu_fdcache_forget(newfd);
+		shim_hint_copy(oldfd, newfd);
+	}
 	return r;
 }

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What an fd is, as the kernel's procfs tells it: readlink of /proc/self/fd/N gives anon_inode:bpf-map
- * (or -prog, btf) for an emulated object, /proc/self/fdinfo/N shows the kernel's object lines, and with
- * BPFEMU_NR_CPUS the possible-CPU file shows that many CPUs, so libbpf sizes per-CPU buffers alike.
+ * What an fd is, as the kernel's procfs tells it: readlink of an fd link gives anon_inode:bpf-map (or
+ * bpf-prog, btf, bpf-stats) for an emulated object, opening it is ENXIO (an anonymous inode cannot
+ * be opened again), its fdinfo shows the kernel's lines (flags as F_SETFL left them, the anonymous
+ * inode's mount and inode, then the object's lines), and with BPFEMU_NR_CPUS the possible-CPU file
+ * shows that many CPUs, so libbpf sizes per-CPU buffers alike.
+ *
+ * Every route to an fd's procfs entry is taken: /proc/self, /proc/thread-self, /proc/<pid>,
+ * /proc/<pid>/task/<tid> and /proc/self/task/<tid>, and names relative to a directory fd (openat of
+ * "3" in /proc/self/fdinfo) or to the working directory. Another process's fd is asked about
+ * through a fresh open of its link, which works for a process of the same user; a reader that is not
+ * under the preload sees the file behind it (README).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -13,9 +21,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h>
-#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "preload.h"
@@ -23,64 +29,166 @@
 REAL(ssize_t, readlink, const char *, char *, size_t)
 REAL(ssize_t, readlinkat, int, const char *, char *, size_t)
 REAL(FILE *, fopen, const char *, const char *)
+REAL(int, open, const char *, int, ...)
+REAL(int, fstat, int, struct stat *)
 
-/* ---- what an fd is ---- */
+/* ---- which fd a procfs path names ---- */
 
-/* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/proc/<our pid>/fd/N" → N; kind is "fd" or "fdinfo" */
-static int proc_fd_number(const char *path, const char *kind)
+struct proc_fd {
+	char prefix[PATH_MAX]; /* "/proc/<...>/", ending where "fd" or "fdinfo" starts */
+	int fd;
+	bool own; /* an fd of this process: asked about directly */
+};
+
+static bool all_digits(const char *s)
 {
-	const char *p;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* a number path component at *p ending in '/': its value, p moved past the '/'; -1 if none */
+static long number(const char **p)
+{
 	char *end;
 	long v;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	v = strtol(*p, &end, 10);
+	if (*end != '/' || v < 0 || v > INT_MAX)
+		return -1;
+	*p = end + 1;
+	return v;
+}
+
+/* "/proc/{self,thread-self,<pid>}[/task/<tid>]/<kind>/N" */
+static bool parse_proc_fd(const char *path, const char *kind, struct proc_fd *out)
+{
+	const char *p;
 	size_t kl = strlen(kind);
+	long v;
 
 	if (!opaque(path) || strncmp(path, "/proc/", 6))
-		return -1;
+		return false;
 	p = path + 6;
 	if (!strncmp(p, "self/", 5)) {
 		p += 5;
+		out->own = true;
 	} else if (!strncmp(p, "thread-self/", 12)) {
 		p += 12;
+		out->own = true;
+		goto kind;
 	} else {
-		long pid = strtol(p, &end, 10);
-
-		if (end == p || *end != '/' || pid != getpid())
-			return -1;
-		p = end + 1;
+		v = number(&p);
+		if (v < 0)
+			return false;
+		out->own = v == getpid();
 	}
-	if (strncmp(p, kind, kl) || p[kl] != '/')
-		return -1;
-	p += kl + 1;
-	v = strtol(p, &end, 10);
-	if (end == p || *end || v < 0 || v > INT_MAX)
-		return -1;
-	return (int)v;
+	if (!strncmp(p, "task/", 5)) {
+		p += 5;
+		if (number(&p) < 0)
+			return false;
+	}
+kind:
+	if (strncmp(p, kind, kl) || p[kl] != '/' || !all_digits(p + kl + 1))
+		return false;
+	v = strtol(p + kl + 1, NULL, 10);
+	if (v > INT_MAX || (size_t)(p - path) >= sizeof(out->prefix))
+		return false;
+	memcpy(out->prefix, path, (size_t)(p - path));
+	out->prefix[p - path] = 0;
+	out->fd = (int)v;
+	return true;
 }
 
-static const char *anon_name(int fd)
+/* A name relative to dirfd (AT_FDCWD: the working directory) that is only a number: the absolute
+ * path it names, for the routes above; false for anything else (asks nothing). */
+static bool absolute_of(int dirfd, const char *name, char *buf, size_t len)
 {
-	if (bpfemu_is_map_fd(fd))
-		return "anon_inode:bpf-map";
-	if (emu_is_prog_fd(fd))
-		return "anon_inode:bpf-prog";
-	if (emu_is_btf_fd(fd))
-		return "anon_inode:btf";
-	if (emu_is_stats_fd(fd))
-		return "anon_inode:bpf-stats";
-	return NULL;
+	char link[64];
+	ssize_t n;
+
+	if (!opaque(name) || !all_digits(name))
+		return false;
+	if (dirfd == AT_FDCWD) {
+		if (!getcwd(buf, len))
+			return false;
+		n = (ssize_t)strlen(buf);
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		n = get_readlink()(link, buf, len - 1);
+		if (n <= 0)
+			return false;
+	}
+	if ((size_t)n + 1 + strlen(name) + 1 > len || strncmp(buf, "/proc/", 6))
+		return false;
+	buf[n] = '/';
+	strcpy(buf + n + 1, name);
+	return true;
 }
+
+/* An fd of this process naming what q names: q->fd itself, or a fresh read-only open of another
+ * process's link (closed with put_fd). -1 if it cannot be had. */
+static int get_fd(const struct proc_fd *q)
+{
+	char path[PATH_MAX + 32];
+
+	if (q->own)
+		return q->fd;
+	snprintf(path, sizeof(path), "%sfd/%d", q->prefix, q->fd);
+	return get_open()(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+}
+
+static void put_fd(const struct proc_fd *q, int fd)
+{
+	if (!q->own && fd >= 0)
+		close(fd);
+}
+
+/* What kind of object fd names (EMU_OBJ_*), 0 if none. */
+static int kind_of(int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || get_fstat()(fd, &st))
+		return EMU_OBJ_NONE;
+	return emu_fd_object_kind(fd, &st);
+}
+
+static const char *anon_name(int kind)
+{
+	switch (kind) {
+	case EMU_OBJ_MAP: return "anon_inode:bpf-map";
+	case EMU_OBJ_PROG: return "anon_inode:bpf-prog";
+	case EMU_OBJ_BTF: return "anon_inode:btf";
+	case EMU_OBJ_STATS: return "anon_inode:bpf-stats";
+	default: return NULL;
+	}
+}
+
+/* ---- readlink of an fd link ---- */
 
 static ssize_t fake_link(const char *path, char *buf, size_t len, bool *handled)
 {
-	int fd = proc_fd_number(path, "fd");
+	struct proc_fd q;
 	const char *name;
 	size_t n;
+	int fd;
 
 	*handled = false;
-	if (fd < 0)
+	if (!parse_proc_fd(path, "fd", &q))
 		return 0;
 	depth++;
-	name = anon_name(fd);
+	fd = get_fd(&q);
+	name = anon_name(kind_of(fd));
+	/* an O_PATH fd of a pin names the pin (the real link, its path turned back to /sys/fs/bpf) */
+	if (name && q.own && (fcntl(fd, F_GETFL) & O_PATH))
+		name = NULL;
+	put_fd(&q, fd);
 	depth--;
 	if (!name)
 		return 0;
@@ -94,9 +202,33 @@ static ssize_t fake_link(const char *path, char *buf, size_t len, bool *handled)
 	return (ssize_t)n;
 }
 
+/* A symlink on the emulated bpffs whose text points into the emulated root (bpffs_ops.c made it
+ * so) reads as the /sys/fs/bpf path it was made with. */
+static ssize_t bpffs_link_text(char *buf, size_t len, ssize_t n)
+{
+	const char *root;
+	size_t rl;
+	char tmp[PATH_MAX];
+
+	if (n <= 0 || depth)
+		return n;
+	depth++;
+	root = emu_bpffs_root();
+	depth--;
+	rl = strlen(root);
+	if (!rl || (size_t)n < rl || strncmp(buf, root, rl) || ((size_t)n > rl && buf[rl] != '/'))
+		return n;
+	n = snprintf(tmp, sizeof(tmp), "/sys/fs/bpf%.*s", (int)((size_t)n - rl), buf + rl);
+	if ((size_t)n > len)
+		n = (ssize_t)len;
+	memcpy(buf, tmp, (size_t)n);
+	return n;
+}
+
 EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
 {
-	bool handled;
+	char real[PATH_MAX];
+	bool handled, on;
 	ssize_t r;
 
 	if (!depth) {
@@ -104,56 +236,136 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
 		if (handled)
 			return r;
 	}
-	return get_readlink()(path, buf, len);
+	path = shim_bpffs_path(path, real, sizeof(real), &on);
+	if (!path && on)
+		return -1; /* the emulated root was refused */
+	r = get_readlink()(path, buf, len);
+	/* a symlink made on the emulated bpffs, or an fd link of a file there */
+	return on || (opaque(path) && !strncmp(path, "/proc/", 6)) ? bpffs_link_text(buf, len, r) : r;
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
 {
+	char abs[PATH_MAX];
 	bool handled;
 	ssize_t r;
 
-	if (!depth && opaque(path) && path[0] == '/') {
-		r = fake_link(path, buf, len, &handled);
+	if (!depth && opaque(path)) {
+		if (path[0] == '/')
+			r = fake_link(path, buf, len, &handled);
+		else if (absolute_of(dirfd, path, abs, sizeof(abs)))
+			r = fake_link(abs, buf, len, &handled);
+		else
+			handled = false;
 		if (handled)
 			return r;
 	}
-	return get_readlinkat()(dirfd, path, buf, len);
+	{
+		char real[PATH_MAX];
+		bool on;
+
+		path = shim_bpffs_path_at(dirfd, path, real, sizeof(real), &on);
+		if (!path && on)
+			return -1;
+		r = get_readlinkat()(dirfd, path, buf, len);
+		return on || (opaque(path) && !strncmp(path, "/proc/", 6)) ? bpffs_link_text(buf, len, r) : r;
+	}
 }
 
-/* The text the kernel shows in /proc/self/fdinfo/N for a map or a BTF object, or NULL. Caller frees. */
-static char *fdinfo_text(int fd, size_t *len)
+/* ---- fdinfo ---- */
+
+/* "maj:min:ino" as /proc/locks and fdinfo's lock lines name a file */
+static void lock_id(char *buf, size_t len, dev_t dev, unsigned long long ino)
 {
-	char head[512] = "", maps[512], line[256], path[64];
+	snprintf(buf, len, "%02x:%02x:%llu", major(dev), minor(dev), ino);
+}
+
+void shim_anon_lock_id(char *buf, size_t len)
+{
+	struct stat st;
+
+	shim_anon_stat(&st);
+	lock_id(buf, len, st.st_dev, (unsigned long long)st.st_ino);
+}
+
+/* The kernel's fdinfo of an object: pos, the flags F_SETFL left (and close-on-exec), the anonymous
+ * inode's mount and inode, the file's locks (named as the anonymous inode), then the object's own
+ * lines. From the real fdinfo of our file: its flags and locks. Caller frees. */
+static char *fdinfo_text(const struct proc_fd *q)
+{
+	char maps[512], line[512], path[PATH_MAX + 32], ours[64], anon_id[64], *out;
 	unsigned long long mnt = 0, ino = 0;
-	int fl, fdfl, n;
+	unsigned flags = 0, nlock = 0;
+	size_t cap = 4096, used;
+	struct stat st;
 	FILE *real;
-	char *out;
+	int fd, n, kind = 0, own_flock = 0;
 
 	depth++;
-	n = emu_fdinfo(fd, maps, sizeof(maps));
-	if (n < 0) {
+	fd = get_fd(q);
+	n = fd >= 0 ? emu_fdinfo(fd, maps, sizeof(maps)) : -1;
+	if (n >= 0 && get_fstat()(fd, &st))
+		n = -1;
+	if (n >= 0)
+		kind = emu_fd_object_kind(fd, &st);
+	put_fd(q, fd);
+	if (n < 0 || !shim_anon_ids(&mnt, &ino) || !(out = malloc(cap))) {
 		depth--;
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	lock_id(ours, sizeof(ours), st.st_dev, (unsigned long long)st.st_ino);
+	shim_anon_lock_id(anon_id, sizeof(anon_id));
+	snprintf(path, sizeof(path), "%sfdinfo/%d", q->prefix, q->fd);
 	real = get_fopen()(path, "re");
+	used = 0;
+	out[0] = 0;
+	/* A stats fd's file holds the emulator's shared flock (core/prog_obj.c), which the kernel's
+	 * has not: never shown. The program's own flock of it is recorded apart (fdops.c) and shown
+	 * as the kernel shows a flock, first (flocks come before POSIX locks). */
+	if (kind == EMU_OBJ_STATS && q->own)
+		own_flock = shim_stats_flock(q->fd);
+	if (own_flock)
+		used += (size_t)snprintf(out, cap, "lock:\t%u: FLOCK  ADVISORY  %s %d %s 0 EOF\n", ++nlock,
+					 own_flock == 2 ? "WRITE" : "READ", (int)getpid(), anon_id);
 	if (real) {
 		while (fgets(line, sizeof(line), real)) {
-			if (sscanf(line, "mnt_id: %llu", &mnt) == 1 || sscanf(line, "ino: %llu", &ino) == 1)
+			unsigned nr;
+			int skip = 0;
+
+			if (sscanf(line, "flags: %o", &flags) == 1)
 				continue;
+			if (!strncmp(line, "lock:", 5) && sscanf(line, "lock: %u:%n", &nr, &skip) == 1 && skip &&
+			    used + strlen(line) + 64 < cap) {
+				/* "lock:\t1: FLOCK ADVISORY WRITE pid maj:min:ino start end", renumbered */
+				const char *rest = line + skip;
+				char *at = strstr(line, ours);
+
+				if (kind == EMU_OBJ_STATS && at && strstr(rest, "FLOCK"))
+					continue;
+				used += (size_t)snprintf(out + used, cap - used, "lock:\t%u:", ++nlock);
+				if (at) {
+					used += (size_t)snprintf(out + used, cap - used, "%.*s%s%s", (int)(at - rest), rest,
+								 anon_id, at + strlen(ours));
+				} else {
+					used += (size_t)snprintf(out + used, cap - used, "%s", rest);
+				}
+			}
 		}
 		fclose(real);
 	}
-	fl = fcntl(fd, F_GETFL);
-	fdfl = fcntl(fd, F_GETFD);
 	depth--;
-	/* the kernel's map and BTF files carry only the access mode and close-on-exec */
-	snprintf(head, sizeof(head), "pos:\t0\nflags:\t0%o\nmnt_id:\t%llu\nino:\t%llu\n",
-		 (unsigned)((fl & O_ACCMODE) | ((fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0)), mnt, ino);
-	*len = strlen(head) + (size_t)n;
-	out = malloc(*len + 1);
-	if (out) {
-		strcpy(out, head);
+	flags = (unsigned)shim_visible_flags((int)flags) | (flags & O_CLOEXEC);
+	{
+		char head[256];
+		size_t hl = (size_t)snprintf(head, sizeof(head), "pos:\t0\nflags:\t0%o\nmnt_id:\t%llu\nino:\t%llu\n",
+					     flags, mnt, ino);
+
+		if (hl + used + (size_t)n + 1 > cap) {
+			free(out);
+			return NULL;
+		}
+		memmove(out + hl, out, used + 1);
+		memcpy(out, head, hl);
 		strcat(out, maps);
 	}
 	return out;
@@ -192,85 +404,122 @@ static FILE *text_file(const char *text)
 	return f;
 }
 
-static int text_fd(const char *text)
+static int text_fd(const char *text, int flags)
 {
 	size_t len = strlen(text);
-	int mfd = memfd_create("bpfemu-text", MFD_CLOEXEC);
+	int mfd;
 
+	depth++;
+	mfd = memfd_create("bpfemu-text", (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
 	if (mfd >= 0 && (write(mfd, text, len) != (ssize_t)len || lseek(mfd, 0, SEEK_SET))) {
 		close(mfd);
 		mfd = -1;
 	}
+	depth--;
 	return mfd;
 }
 
-static FILE *fake_cpus_file(const char *path)
+/* ---- opening them ---- */
+
+/*
+ * What open() of path must do when it is one of the files faked here: a new fd of the faked text
+ * (an object's fdinfo, the possible CPUs), or -1 and errno (an object's fd link: ENXIO, as an
+ * anonymous inode cannot be opened again). *handled is false for any other path.
+ */
+static int fake_open_abs(const char *path, int flags, bool *handled)
 {
-	char buf[32];
-	const char *t = possible_cpus_text(path, buf, sizeof(buf));
+	struct proc_fd q;
+	char buf[32], *text;
+	const char *t;
+	int fd = -1;
 
-	return t ? text_file(t) : NULL;
-}
-
-static int fake_cpus_fd(const char *path)
-{
-	char buf[32];
-	const char *t = possible_cpus_text(path, buf, sizeof(buf));
-
-	return t ? text_fd(t) : -1;
-}
-
-static FILE *fake_fdinfo_file(const char *path)
-{
-	int fd = proc_fd_number(path, "fdinfo");
-	size_t len;
-	char *text;
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	text = fdinfo_text(fd, &len);
-	if (!text)
-		return NULL;
-	f = text_file(text);
-	free(text);
-	if (f && shim_debug)
-		shim_log("fopen(\"%s\"): emulated map fdinfo", path);
-	return f;
-}
-
-static int fake_fdinfo_fd(const char *path)
-{
-	int fd = proc_fd_number(path, "fdinfo"), mfd;
-	size_t len;
-	char *text;
-
-	if (fd < 0)
-		return -1;
-	text = fdinfo_text(fd, &len);
-	if (!text)
-		return -1;
-	mfd = text_fd(text);
-	free(text);
-	if (mfd >= 0 && shim_debug)
-		shim_log("open(\"%s\"): emulated map fdinfo", path);
-	return mfd;
-}
-
-int shim_fake_open(const char *path)
-{
-	int fd;
-
-	if ((fd = fake_fdinfo_fd(path)) >= 0 || (fd = fake_cpus_fd(path)) >= 0)
+	*handled = false;
+	if (parse_proc_fd(path, "fdinfo", &q)) {
+		text = fdinfo_text(&q);
+		if (!text)
+			return -1;
+		*handled = true;
+		fd = text_fd(text, flags);
+		free(text);
+		if (shim_debug)
+			shim_log("open(\"%s\"): emulated object's fdinfo", path);
 		return fd;
+	}
+	if (!(flags & O_PATH) && parse_proc_fd(path, "fd", &q)) {
+		int kind;
+
+		depth++;
+		fd = get_fd(&q);
+		kind = kind_of(fd);
+		put_fd(&q, fd);
+		depth--;
+		if (!kind)
+			return -1;
+		*handled = true;
+		errno = ENXIO;
+		return -1;
+	}
+	t = possible_cpus_text(path, buf, sizeof(buf));
+	if (t) {
+		*handled = true;
+		return text_fd(t, flags);
+	}
 	return -1;
 }
 
-FILE *shim_fake_fopen(const char *path)
+int shim_fake_open(int dirfd, const char *path, int flags, bool *handled)
 {
+	char abs[PATH_MAX];
+
+	*handled = false;
+	if (depth || !opaque(path))
+		return -1;
+	if (path[0] == '/')
+		return fake_open_abs(path, flags, handled);
+	if (absolute_of(dirfd, path, abs, sizeof(abs)))
+		return fake_open_abs(abs, flags, handled);
+	return -1;
+}
+
+FILE *shim_fake_fopen(const char *path, bool *handled)
+{
+	struct proc_fd q;
+	char buf[32], *text;
+	const char *t;
 	FILE *f;
 
-	if ((f = fake_fdinfo_file(path)) || (f = fake_cpus_file(path)))
+	*handled = false;
+	if (depth || !opaque(path))
+		return NULL;
+	if (path[0] == '/' && parse_proc_fd(path, "fd", &q)) {
+		/* an object's fd link cannot be opened (ENXIO), as for open() */
+		fake_open_abs(path, O_RDONLY, handled);
+		if (*handled)
+			return NULL;
+	}
+	if (parse_proc_fd(path, "fdinfo", &q)) {
+		text = fdinfo_text(&q);
+		if (!text)
+			return NULL;
+		*handled = true;
+		f = text_file(text);
+		free(text);
+		if (f && shim_debug)
+			shim_log("fopen(\"%s\"): emulated object's fdinfo", path);
 		return f;
-	return NULL;
+	}
+	t = possible_cpus_text(path, buf, sizeof(buf));
+	if (!t)
+		return NULL;
+	*handled = true;
+	return text_file(t);
+}
+
+int shim_proc_own_fd(const char *path)
+{
+	struct proc_fd q;
+
+	if (depth || !opaque(path) || path[0] != '/' || !parse_proc_fd(path, "fd", &q) || !q.own)
+		return -1;
+	return q.fd;
 }

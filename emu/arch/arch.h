@@ -9,6 +9,9 @@
  *   EMU_ARCH_FIXUP                 user copies in assembly whose faults return -EFAULT through an
  *                                  instruction-pointer fixup (arch/<arch>/fixup.h); without it,
  *                                  copies run under sigsetjmp (uaccess/sigfault.c)
+ *   EMU_ARCH_TICKS                 emu_arch_ticks(): a free-running cycle counter the kernel may
+ *                                  keep time with (x86-64's TSC; util/stopwatch.c decides whether
+ *                                  it does); without it, the stopwatch reads CLOCK_MONOTONIC
  */
 #ifndef BPFEMU_ARCH_H
 #define BPFEMU_ARCH_H
@@ -29,6 +32,13 @@ static inline void emu_cpu_relax(void)
 #if defined(EMU_ARCH_X86_64) && !defined(EMU_ASAN)
 #define EMU_ARCH_FIXUP 1
 #include "x86_64/fixup.h"
+#endif
+
+#if defined(EMU_ARCH_X86_64)
+#include <x86intrin.h>
+#define EMU_ARCH_TICKS 1
+/* unordered: a duration's ends may move by a few instructions, not by a clock read's cost */
+static inline uint64_t emu_arch_ticks(void) { return __rdtsc(); }
 #endif
 
 #endif

@@ -33,4 +33,24 @@ static inline int emu_bpf_call(int cmd, union bpf_attr *uattr, unsigned int size
 	return ret;
 }
 
+/* The public API's calls into the emulator run between api_guard(1) and api_guard(-1) when a
+ * front end set one (emu_set_api_guard): the preload, which exports the same bpfemu_* functions
+ * (a program linked with libbpfemu and run under bpfemu-run calls the preload's), then passes the
+ * emulator's own file operations through, as for the bpf() calls it interposes. */
+extern void (*emu_api_guard)(int delta);
+void emu_set_api_guard(void (*fn)(int delta));
+#define EMU_API_GUARDED(type, call)                                                                 \
+	do {                                                                                        \
+		type r_;                                                                            \
+		int e_;                                                                             \
+		if (__builtin_expect(emu_api_guard == NULL, 1))                                     \
+			return call;                                                                \
+		emu_api_guard(1);                                                                   \
+		r_ = call;                                                                          \
+		e_ = errno;                                                                         \
+		emu_api_guard(-1);                                                                  \
+		errno = e_;                                                                         \
+		return r_;                                                                          \
+	} while (0)
+
 #endif

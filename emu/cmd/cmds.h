@@ -91,5 +91,8 @@ int emu_fdinfo(int fd, char *buf, size_t len);
 /* fd_ops.c: mmap() of a map fd, in the kernel's order. 0 (*file_off: where the caller's offset lies
  * in the map file), -errno, or 1 when fd is not an emulated map. */
 int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t *file_off);
+/* fd_ops.c: the mapping too, as the kernel makes it (see there): 0 and *out, -errno, or 1 when fd
+ * is not a map; *maywrite: whether the mapping may ever be made writable */
+int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
 
 #endif

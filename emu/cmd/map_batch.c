@@ -451,7 +451,7 @@ static int map_batch(struct emu_attr *a, union bpf_attr *uattr, bool reads, bool
 	batch_op *op;
 	int err, mode;
 
-	err = emu_map_get((int)attr_u32(a, BA_FD), &m, &mode);
+	err = emu_map_get_fast((int)attr_u32(a, BA_FD), &m, &mode);
 	if (err)
 		return err;
 	op = op_of(m->ops);

@@ -75,7 +75,7 @@ static int elem_begin(struct elem_call *c, const struct emu_attr *a, unsigned ne
 	bounce_init(&c->kb);
 	bounce_init(&c->vb);
 	c->key = c->val = NULL;
-	err = emu_map_get((int)attr_u32(a, EL_FD), &c->m, &c->mode);
+	err = emu_map_get_fast((int)attr_u32(a, EL_FD), &c->m, &c->mode);
 	if (err) {
 		c->m = NULL;
 		return err;
@@ -248,25 +248,3 @@ int emu_cmd_map_lookup_and_delete(struct emu_attr *a, union bpf_attr *uattr)
 		err = emu_copy_to_user(attr_ptr(a, EL_VALUE), c.val, c.m->value_bytes);
 	return elem_end(&c, err);
 }
-
-int emu_cmd_map_freeze(struct emu_attr *a, union bpf_attr *uattr)
-{
-	(void)uattr;
-	struct emu_map *m;
-	int err, mode;
-
-	err = emu_map_get((int)attr_u32(a, 0), &m, &mode);
-	if (err)
-		return err;
-	/* A map whose value has special fields (BTF) cannot be frozen, whatever the fd's mode. A
-	 * frozen map has no writers left, so a second freeze is refused for permission. */
-	if (m->nr_fields)
-		err = -EMU_ENOTSUPP;
-	else if (!emu_can_write(m, mode))
-		err = -EPERM;
-	else
-		__atomic_store_n(&m->hdr->frozen, 1, __ATOMIC_RELEASE);
-	emu_map_put(m);
-	return err;
-}
-

@@ -575,6 +575,7 @@ static int create(struct load *l, const struct emu_prog_check_out *out)
 	memcpy(n.tag, out->tag, sizeof(n.tag));
 	n.gpl_compatible = l->gpl;
 	n.verified_insns = out->verified_insns;
+	n.max_ctx_offset = out->max_ctx_offset;
 	n.btf_id = l->btf_id;
 	n.flags = (out->uses_tail_call ? EMU_PROGF_TAIL_CALL : 0) | (out->analysis_incomplete ? EMU_PROGF_INCOMPLETE : 0);
 	n.insns = l->insns;

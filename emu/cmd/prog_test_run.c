@@ -102,7 +102,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	if (!!attr_u32(a, TR_CTX_SIZE_IN) != !!attr_u64(a, TR_CTX_IN) ||
 	    !!attr_u32(a, TR_CTX_SIZE_OUT) != !!attr_u64(a, TR_CTX_OUT))
 		return -EINVAL;
-	err = emu_prog_get((int)attr_u32(a, TR_PROG_FD), &p);
+	err = emu_prog_get_fast((int)attr_u32(a, TR_PROG_FD), &p);
 	if (err)
 		return err;
 	memset(&in, 0, sizeof(in));
@@ -127,6 +127,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	in.ctx_in_set = attr_u64(a, TR_CTX_IN) != 0;
 	in.ctx_out_set = attr_u64(a, TR_CTX_OUT) != 0;
 	in.prog_name = emu_prog_name(p);
+	in.max_ctx_offset = emu_prog_max_ctx_offset(p);
 	err = input(a, TR_DATA_IN, TR_DATA_SIZE_IN, EMU_TR_DATA_IN_MAX, data_stack, &data_buf, &in.data_in,
 		    &in.data_in_avail);
 	if (!err)

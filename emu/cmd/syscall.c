@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "../core/fdcache.h"
+#include "../core/fdroom.h"
 #include "../core/map.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
@@ -91,12 +92,30 @@ static int not_emulated(int cmd)
 	return -EOPNOTSUPP;
 }
 
-/* A new fd may reuse the number of one closed behind the fd cache's back (the in-process API sees
- * no close()): whatever the cache said of that number is forgotten. */
-static int new_fd(int fd)
+/* The front end's interest in every new object fd (the preload's file-operation hints). */
+static void (*new_fd_hook)(int fd);
+
+void emu_set_new_fd_hook(void (*fn)(int fd))
 {
-	if (fd >= 0)
+	new_fd_hook = fn;
+}
+
+/* A command that returns a new fd runs with room for the emulator's own fds (core/fdroom.c): at
+ * the caller's fd limit with one fd free it still gets its fd, the lowest free one. The new fd
+ * may reuse the number of one closed behind the fd cache's back (the in-process API sees no
+ * close()): whatever the cache said of that number is forgotten. */
+__attribute__((noinline)) static int new_fd(emu_cmd_fn *fn, struct emu_attr *a, union bpf_attr *uattr)
+{
+	struct emu_fd_room room;
+	int fd;
+
+	emu_fd_room_open(&room);
+	fd = emu_fd_room_close(&room, fn(a, uattr));
+	if (fd >= 0) {
 		emu_fdcache_forget(fd);
+		if (new_fd_hook)
+			new_fd_hook(fd);
+	}
 	return fd;
 }
 
@@ -104,7 +123,7 @@ static int new_fd(int fd)
 	case nr:                                                                                    \
 		if (!emu_attr_tail_zero(a, attr_end))                                               \
 			return -EINVAL;                                                             \
-		return returns_fd ? new_fd(fn(a, uattr)) : fn(a, uattr);
+		return returns_fd ? new_fd(fn, a, uattr) : fn(a, uattr);
 
 int emu_bpf_dispatch(int cmd, struct emu_attr *a, union bpf_attr *uattr)
 {
@@ -179,8 +198,15 @@ int emu_bpf_copy_attr(struct emu_attr *a, const union bpf_attr *uattr, unsigned 
 	return emu_copy_from_user(a->b, uattr, size);
 }
 
+void (*emu_api_guard)(int delta);
+
+void emu_set_api_guard(void (*fn)(int delta))
+{
+	emu_api_guard = fn;
+}
+
 /* The library's bpf(2) (include/bpfemu/bpfemu.h), here beside the attr copy it inlines. */
 EMU_API int bpfemu_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 {
-	return emu_bpf_call(cmd, attr, size);
+	EMU_API_GUARDED(int, emu_bpf_call(cmd, attr, size));
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* CPUs as the kernel counts them for BPF (see cpus.h), and the one CPU-list parser. */
+/* CPUs as the kernel counts them for BPF (see cpus.h), the caller's CPU, and the one CPU-list parser. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,4 +133,11 @@ uint32_t emu_nr_cpus(void)
 
 	pthread_once(&once, nr_cpus_init);
 	return nr_cpus_cached;
+}
+
+uint32_t emu_this_cpu(void)
+{
+	int c = sched_getcpu(); /* the vDSO or the rseq area: a few ns, no system call */
+
+	return c < 0 ? 0 : (uint32_t)c;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* CPUs as the kernel counts them for BPF: the possible CPUs, and the one CPU-list parser. */
+/* CPUs as the kernel counts them for BPF: the possible CPUs, the caller's CPU, and the one CPU-list
+ * parser. */
 #ifndef BPFEMU_CORE_CPUS_H
 #define BPFEMU_CORE_CPUS_H
 
@@ -13,6 +14,12 @@
 
 /* The possible-CPU count per-CPU maps are laid out for (BPFEMU_NR_CPUS overrides it). */
 uint32_t emu_nr_cpus(void);
+
+/* The CPU the calling thread runs on now (sched_getcpu()), 0 where that cannot be told. What the
+ * kernel's raw_smp_processor_id() is for a bpf() call; it may be >= a map's nr_cpus (CPUs
+ * hotplugged since, BPFEMU_NR_CPUS, a map laid out by a process that saw fewer CPUs), so whoever
+ * indexes with it brings it into range first. */
+uint32_t emu_this_cpu(void);
 
 /*
  * A CPU list as sysfs prints it ("0-3,8,10-11\n"): the number of CPUs it names, or -1 if it is

@@ -108,6 +108,9 @@ struct emu_map_hdr {
 	uint32_t redo_len;
 	uint32_t recoveries; /* times a lock or slot holder died and the map was repaired (tests read
 			      * it; atomic: slot repairs run without the lock) */
+	/* Set (never cleared) once a front end mapped the values writable (cmd/fd_ops.c): FREEZE then
+	 * looks for writable mappings. In the padding of this line: files made before it read 0. */
+	uint32_t wmapped;
 };
 
 struct emu_map_ops;
@@ -367,8 +370,13 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 			int *fd_out);
 
 /* core/registry.c: fd -> this process's view of the map (-EBADF / -EINVAL when fd is none), held
- * until emu_map_put(); accmode is the fd's O_RDONLY/O_WRONLY/O_RDWR. */
+ * until emu_map_put(); accmode is the fd's O_RDONLY/O_WRONLY/O_RDWR. An fd-cache entry is checked
+ * (one fstat: the number still names that file) before it is used. */
 int emu_map_get(int fd, struct emu_map **out, int *accmode);
+/* The same for the element and batch commands, the hot path: an fd-cache entry is trusted (the
+ * preload forgets a number at every close and every new fd it sees; README) unless
+ * BPFEMU_FDCACHE_VALIDATE=1 asked for the check on every call (bench/RESULTS.md: its cost). */
+int emu_map_get_fast(int fd, struct emu_map **out, int *accmode);
 void emu_map_put(struct emu_map *m);
 int emu_map_fd_id(int fd, uint32_t *id);
 /* an fd of this map was opened read-only or write-only: from now on every call reads its mode */

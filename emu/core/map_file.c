@@ -35,6 +35,7 @@
 #include "../util/diag.h"
 #include "cpus.h"
 #include "inplace.h"
+#include "memavail.h"
 #include "objstore.h"
 #include "registry.h"
 #include "state.h"
@@ -120,29 +121,91 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 }
 
 /*
- * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd.
- * Pages of a file are allocated when first touched, and a page a full filesystem cannot supply
- * is a SIGBUS in whichever call touches it first; so a root without room for the whole map is
- * passed over for a memfd (which shares the machine's memory, as the kernel's maps do). The map
- * then works as usual but cannot be pinned.
+ * Size the file and take its memory now. The kernel allocates a map's memory at create and fails
+ * it with ENOMEM there; a file's pages are otherwise allocated when first touched, and a page a
+ * full file system (or the memory controller) cannot supply is a SIGBUS in whichever call touches
+ * it first. fallocate() takes them at once, so a map that was created can always be used.
+ * File systems without fallocate keep the old lazy way (-EOPNOTSUPP is not an error). Maps the
+ * kernel fills lazily (BPF_F_NO_PREALLOC) are only sized, as the kernel allocates their elements
+ * at update time.
  */
-static int open_map_file(uint64_t size)
+static int size_file(int fd, uint64_t size, bool reserve)
 {
-	int fd = emu_open_object_file("bpf-map");
+	if (emu_ftruncate_quiet(fd, (off_t)size))
+		return errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
+	if (reserve && fallocate(fd, 0, 0, (off_t)size)) {
+		if (errno == EOPNOTSUPP)
+			return 0;
+		return errno == ENOSPC || errno == EFBIG || errno == EDQUOT ? -ENOSPC : -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The map file: an unnamed file in the bpffs root, so it can be pinned by a link, else a memfd,
+ * sized and its memory taken (size_file). A root without room for the whole map is passed over
+ * for a memfd (which shares the machine's memory, as the kernel's maps do): the map then works as
+ * usual but cannot be pinned. Memory a memfd cannot have is the kernel's ENOMEM. State
+ * directories that were refused (emu_open_object_file's -errno) are never passed over for a
+ * memfd: the create fails with their errno.
+ */
+static int open_map_file(uint64_t size, bool reserve)
+{
+	int fd = emu_open_object_file("bpf-map"), err;
 	struct statfs sf;
 
 	if (fd < 0)
-		return fd; /* the state directories were refused */
-	if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size) {
+		return fd; /* the state directories were refused, or no fd was left */
+	if (!fstatfs(fd, &sf) && sf.f_blocks && (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize < size)
+		err = -ENOSPC;
+	else
+		err = size_file(fd, size, reserve);
+	if (!err)
+		return fd;
+	{
 		static bool said;
 
 		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
 			emu_diag("bpffs root %s has no room for a %llu-byte map: using unpinnable memory files",
 				 emu_bpffs_root(), (unsigned long long)size);
-		close(fd);
-		fd = memfd_create("bpf-map", MFD_CLOEXEC);
 	}
-	return fd < 0 ? -errno : fd;
+	close(fd);
+	fd = memfd_create("bpf-map", MFD_CLOEXEC);
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
+	err = size_file(fd, size, reserve);
+	if (err) {
+		close(fd);
+		return err == -ENOSPC ? -ENOMEM : err;
+	}
+	return fd;
+}
+
+/*
+ * With no second fd for the access-mode reopen (a process at its fd limit), the new map's file is
+ * given a name in the bpffs root for a moment, its first fd closed and the name opened in the mode
+ * asked, at the same (lowest free) number. The process's view keeps the file alive meanwhile. A
+ * memory file (no usable root) has no name to give: EMFILE, as before. 0 and *fd; -EMFILE with *fd
+ * still open; any other -errno with *fd closed.
+ */
+static int reopen_by_name(int *fd, uint32_t id, int mode)
+{
+	char proc[64], tmp[PATH_MAX];
+	int rfd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.bpfemu-reopen-%d-%u", emu_bpffs_root(), (int)getpid(), id) >=
+	    (int)sizeof(tmp))
+		return -EMFILE;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW))
+		return -EMFILE;
+	close(*fd);
+	rfd = open(tmp, mode | O_CLOEXEC | O_NOFOLLOW);
+	unlink(tmp);
+	if (rfd < 0)
+		return -errno;
+	*fd = rfd;
+	return 0;
 }
 
 /* Every byte after the first NUL of a name is zero: create clears them, so a file whose name is
@@ -370,6 +433,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	struct layout l;
 	struct stat st;
 	uint64_t size;
+	bool reserve;
 	void *base;
 	int fd, err;
 
@@ -378,14 +442,20 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		err = map_layout(c, ops, &l);
 	if (err)
 		return err;
+	/* Taking more than the system or the memory cgroup can give would wake an OOM killer, where
+	 * the kernel's allocation (__GFP_RETRY_MAYFAIL) fails instead: ENOMEM first (a question of a
+	 * few files, asked for maps of a megabyte or more). */
+	reserve = !(c->map_flags & EMU_F_NO_PREALLOC);
+	if (reserve && size >= (1u << 20) && !emu_memory_for(size))
+		return -ENOMEM;
 	err = emu_ids_init();
 	if (err)
 		return err;
-	fd = open_map_file(size);
+	fd = open_map_file(size, reserve);
 	if (fd < 0)
 		return fd;
-	if (emu_ftruncate_quiet(fd, (off_t)size) || fstat(fd, &st)) {
-		err = errno == EFBIG || errno == EINVAL ? -ENOMEM : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
 		close(fd);
 		return err;
 	}
@@ -455,20 +525,36 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	emu_objstore_register(fd, EMU_ID_MAP, h->id);
 
 	if (c->map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) {
-		/* The kernel's fd carries the access mode; reopening the file gives ours one. */
+		/* The kernel's fd carries the access mode; reopening the file gives ours one, put in
+		 * place of the first (dup3) so the caller gets the lowest free number, as from the
+		 * kernel. */
 		char path[64];
 		int rfd;
 
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		rfd = open(path, ((c->map_flags & EMU_F_RDONLY) ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-		if (rfd < 0) {
-			err = -errno;
+		if (rfd < 0 && errno == EMFILE) {
+			/* no fd to spare: reopened through a name for a moment instead */
+			err = reopen_by_name(&fd, h->id, c->map_flags & EMU_F_RDONLY ? O_RDONLY : O_WRONLY);
+			if (err == -EMFILE) {
+				errno = EMFILE; /* not reopened; fd still open: fails below */
+			} else if (err) {
+				emu_registry_remove(m); /* fd already closed */
+				return err;
+			} else {
+				*fd_out = fd;
+				return 0;
+			}
+		}
+		if (rfd < 0 || dup3(rfd, fd, O_CLOEXEC) < 0) {
+			err = rfd < 0 && (errno == EMFILE || errno == ENFILE) ? -errno : -ENOMEM;
+			if (rfd >= 0)
+				close(rfd);
 			emu_registry_remove(m);
 			close(fd);
 			return err;
 		}
-		close(fd);
-		fd = rfd;
+		close(rfd);
 	}
 	*fd_out = fd;
 	return 0;

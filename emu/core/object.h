@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "btf_obj.h" /* EMU_BTFOBJ_MAGIC */
 #include "map.h"     /* EMU_MAGIC */
@@ -23,5 +24,18 @@ bool emu_is_object_fd(int fd); /* a map or a program: what can be pinned (not BT
 bool emu_is_prog_fd(int fd);
 bool emu_is_btf_fd(int fd);
 bool emu_is_stats_fd(int fd);
+
+/*
+ * What kind of object the file fd names, for a front end that is about to do a file operation on
+ * it; st is the caller's fstat() of fd. No syscall for a file that is not regular or not on a file
+ * system object files are made on (the bpffs root's, memory files'), none for a map this process
+ * holds; a read of the file's first 8 bytes otherwise. Objects whose file lies elsewhere (a root
+ * configured differently in the process that made them) are not recognised.
+ */
+#ifndef EMU_OBJ_KIND_DEFINED
+#define EMU_OBJ_KIND_DEFINED
+enum emu_obj_kind { EMU_OBJ_NONE = 0, EMU_OBJ_MAP, EMU_OBJ_PROG, EMU_OBJ_BTF, EMU_OBJ_STATS };
+#endif
+int emu_fd_object_kind(int fd, const struct stat *st);
 
 #endif

@@ -133,6 +133,8 @@ int emu_objstore_register(int fd, enum emu_id_kind kind, uint32_t id)
 
 /* The object's fd, opened under the registry's lock (dfd), then moved to the lowest free number
  * once dfd is closed, as the kernel's new fd is. -ENOENT if it is not registered. */
+static int open_by_path(const char *name, int flags);
+
 static int open_locked(int dfd, const char *name, int flags)
 {
 	int fd = openat(dfd, name, (flags & O_ACCMODE) | O_CLOEXEC | O_NOFOLLOW), low;
@@ -141,7 +143,8 @@ static int open_locked(int dfd, const char *name, int flags)
 		int err = errno == EMFILE || errno == ENFILE ? -errno : -ENOENT;
 
 		registry_close(dfd);
-		return err;
+		/* the directory took the last free fd: the object is opened by its path instead */
+		return err == -EMFILE ? open_by_path(name, flags) : err;
 	}
 	registry_close(dfd);
 	low = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -420,7 +423,10 @@ static void mark_open(struct graph *g)
 	DIR *proc = opendir("/proc");
 	uid_t me = geteuid();
 
-	while (proc && (pd = readdir(proc))) {
+	/* Without an fd to look with (a process at its fd limit), nothing can be found dead. */
+	if (!proc)
+		goto unknown;
+	while ((pd = readdir(proc))) {
 		char path[64];
 		struct stat pst;
 		struct dirent *fe;
@@ -433,6 +439,10 @@ static void mark_open(struct graph *g)
 		if (snprintf(path, sizeof(path), "/proc/%.20s/fd", pd->d_name) >= (int)sizeof(path))
 			continue;
 		fds = opendir(path);
+		if (!fds && (errno == EMFILE || errno == ENFILE)) {
+			closedir(proc);
+			goto unknown;
+		}
 		while (fds && (fe = readdir(fds))) {
 			struct stat st;
 
@@ -449,8 +459,11 @@ static void mark_open(struct graph *g)
 		if (g->n == 1 && g->e[0].live)
 			break;
 	}
-	if (proc)
-		closedir(proc);
+	closedir(proc);
+	return;
+unknown:
+	for (size_t i = 0; i < g->n; i++)
+		g->e[i].live = true;
 }
 
 static void remove_holds_of(int dfd, const char *holder)
@@ -499,6 +512,9 @@ static bool open_anywhere(dev_t dev, ino_t ino)
 	DIR *self = opendir("/proc/self/fd");
 	struct dirent *de;
 	bool found = false;
+
+	if (!self && (errno == EMFILE || errno == ENFILE))
+		return true; /* cannot look: not found dead */
 
 	/* this process first: what it holds is the usual case */
 	while (self && !found && (de = readdir(self))) {

@@ -406,6 +406,10 @@ int emu_prog_file_recheck(struct emu_prog *p)
 		err = emu_prog_corrupt(p, "instructions");
 		goto out;
 	}
+	if (out.max_ctx_offset != hc->max_ctx_offset) { /* TEST_RUN's ctx_in size check uses it */
+		err = emu_prog_corrupt(p, "max_ctx_offset (not its instructions')");
+		goto out;
+	}
 	err = derive_ld(p, &out, cnt);
 	if (!err) {
 		err = emu_prog_translate_maps(insns, cnt, p->ld, p->nr_ld, p->maps, p->nr_maps, &p->img, why, sizeof(why));

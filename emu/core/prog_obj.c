@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,12 @@
 #include "prog_obj.h"
 #include "prog_view.h"
 #include "state.h"
+
+/* max_ctx_offset went into the padding before the stats (aligned to 64): no field of layout 1
+ * moved as long as it ends in the same 64-byte line as subprog_off did */
+#define HDR_LINE_END(field, size) ((offsetof(struct emu_prog_hdr, field) + (size) + 63) / 64)
+_Static_assert(HDR_LINE_END(max_ctx_offset, 4) == HDR_LINE_END(subprog_off, 8),
+	       "the program file's header layout changed: bump EMU_PROG_LAYOUT_VERSION");
 
 /* offsetof(struct bpf_prog, insns) on 6.18 x86-64: the kernel charges a program's struct and its
  * instructions, rounded up to pages (measured: 500 instructions fit one page, 501 do not) */
@@ -96,6 +103,7 @@ static void fill_hdr(struct emu_prog_hdr *h, const struct emu_prog_new *n)
 	h->btf_id = n->btf_id;
 	h->nr_subprogs = n->nr_subprogs;
 	h->flags = n->flags;
+	h->max_ctx_offset = n->max_ctx_offset;
 	h->insn_cnt = n->insn_cnt;
 	h->xlated_cnt = n->xlated_cnt;
 	h->nr_ld = n->nr_ld;
@@ -153,7 +161,7 @@ int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out)
 
 	if (n->nr_maps > EMU_PROG_MAX_MAPS)
 		return -E2BIG;
-	h = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*h)); /* its members are 64-byte aligned */
+	h = EMU_ZALLOC(struct emu_prog_hdr);
 	if (!h)
 		return -ENOMEM;
 	fill_hdr(h, n);
@@ -194,6 +202,7 @@ uint32_t emu_prog_type(const struct emu_prog *p) { return p->hc.prog_type; }
 uint32_t emu_prog_expected_attach_type(const struct emu_prog *p) { return p->hc.expected_attach_type; }
 uint32_t emu_prog_id(const struct emu_prog *p) { return p->hc.id; }
 const char *emu_prog_name(const struct emu_prog *p) { return p->hc.name; }
+uint32_t emu_prog_max_ctx_offset(const struct emu_prog *p) { return p->hc.max_ctx_offset; }
 
 const struct emu_insn *emu_prog_insns(const struct emu_prog *p, uint32_t *cnt)
 {

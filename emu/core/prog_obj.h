@@ -73,6 +73,10 @@ struct emu_prog_hdr {
 	uint32_t nr_func_info, nr_line_info;
 	uint32_t nr_insn_maps;   /* the first used maps: those the instructions name */
 	uint64_t insns_off, xlated_off, ld_off, func_info_off, line_info_off, subprog_off;
+	/* the loader's max_ctx_offset (emu/prog/check.h), for TEST_RUN's ctx_in size check. Here,
+	 * in what was padding before run_time_ns, so no earlier field moved: a file written before
+	 * it existed reads 0 (no check), as runs of such files behaved */
+	uint32_t max_ctx_offset;
 
 	/* stats (BPF_ENABLE_STATS), shared by every process that runs the program */
 	_Alignas(64) uint64_t run_time_ns;
@@ -95,6 +99,7 @@ struct emu_prog_new {
 	uint8_t tag[8];
 	bool gpl_compatible;
 	uint32_t verified_insns, btf_id, flags;
+	uint32_t max_ctx_offset;
 	const struct emu_insn *insns;
 	uint32_t insn_cnt;
 	const struct emu_insn *xlated;
@@ -129,9 +134,11 @@ struct emu_region;
 int emu_prog_create(const struct emu_prog_new *n, struct emu_prog **out);
 
 /* The program an fd names, held until emu_prog_put(): 0, -EBADF (not an open fd, or an O_PATH
- * one), -EINVAL (an fd, but not a program). Under the preload an fd found once costs no system
- * call until it is closed (the fd cache). */
+ * one), -EINVAL (an fd, but not a program). Under the preload an fd found once is found again by
+ * one fstat() that checks the fd cache's entry; emu_prog_get_fast (TEST_RUN, the hot path) trusts
+ * the entry without a system call unless BPFEMU_FDCACHE_VALIDATE=1, as element calls do for maps. */
 int emu_prog_get(int fd, struct emu_prog **out);
+int emu_prog_get_fast(int fd, struct emu_prog **out);
 void emu_prog_put(struct emu_prog *p);
 /* Another reference to a view already held. */
 void emu_prog_hold(struct emu_prog *p);
@@ -144,6 +151,7 @@ uint32_t emu_prog_type(const struct emu_prog *p);
 uint32_t emu_prog_expected_attach_type(const struct emu_prog *p);
 uint32_t emu_prog_id(const struct emu_prog *p);
 const char *emu_prog_name(const struct emu_prog *p); /* 16 bytes, NUL-padded */
+uint32_t emu_prog_max_ctx_offset(const struct emu_prog *p);
 const struct emu_insn *emu_prog_insns(const struct emu_prog *p, uint32_t *cnt);
 const struct emu_insn *emu_prog_xlated(const struct emu_prog *p, uint32_t *cnt);
 const void *emu_prog_func_info(const struct emu_prog *p, uint32_t *cnt);

@@ -29,6 +29,7 @@ static int views_oom;
 #include "../prog/check.h" /* enum emu_ld_kind */
 #include "../prog/interp.h"
 #include "../prog/test_run.h" /* emu_helper_lookup */
+#include "../util/compiler.h" /* EMU_ZALLOC */
 #include "../util/diag.h"
 #include "fdcache.h"
 #include "object.h"
@@ -197,12 +198,10 @@ static int map_file(int fd, const struct stat *st, struct emu_prog_hdr *hc, stru
 static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, const struct emu_prog_hdr *hc,
 		      struct view_entry **out)
 {
-	/* it holds a program header, whose members are 64-byte aligned */
-	struct view_entry *e = aligned_alloc(_Alignof(struct view_entry), sizeof(*e));
+	struct view_entry *e = EMU_ZALLOC(struct view_entry);
 
 	if (!e)
 		return -ENOMEM;
-	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->prog.hdr = h;
 	e->prog.hc = *hc;
@@ -264,7 +263,7 @@ __attribute__((noinline)) static int prog_get_slow(int fd, struct emu_prog **out
 
 		if (emu_fd_magic(fd) != EMU_PROG_MAGIC)
 			return -EINVAL;
-		hc = aligned_alloc(_Alignof(struct emu_prog_hdr), sizeof(*hc)); /* 64-byte aligned members */
+		hc = EMU_ZALLOC(struct emu_prog_hdr);
 		if (!hc)
 			return -ENOMEM;
 		err = map_file(fd, &st, hc, &h);
@@ -293,13 +292,47 @@ __attribute__((noinline)) static int prog_get_slow(int fd, struct emu_prog **out
 	return 0;
 }
 
+/* A cached fd checked: its number still names the cached program's file (one fstat). A number
+ * closed behind the preload's back and reused (a close by a raw system call, then an open) is
+ * found here: the entry is dropped and the fd asked about afresh. p is held by the caller. */
+__attribute__((noinline)) static int prog_get_checked(int fd, struct emu_prog **out)
+{
+	struct emu_prog *p = *out;
+	struct stat st;
+
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_dev == p->dev && st.st_ino == p->ino)
+		return 0;
+	emu_prog_put(p);
+	emu_fdcache_forget(fd);
+	return prog_get_slow(fd, out);
+}
+
+/* Every command but TEST_RUN: a cached entry is checked before it is used, as for maps
+ * (core/registry.c). */
 int emu_prog_get(int fd, struct emu_prog **out)
 {
 	if (emu_fdcache_prog_get(fd, out)) {
 		__atomic_add_fetch(&(*out)->refs, 1, __ATOMIC_ACQ_REL);
-		return 0;
+		return prog_get_checked(fd, out);
 	}
 	return prog_get_slow(fd, out);
+}
+
+/* Not a trusted entry: a checked one (BPFEMU_FDCACHE_VALIDATE=1), or the slow way. */
+__attribute__((noinline)) static int prog_get_untrusted(int fd, struct emu_prog **out)
+{
+	if (emu_fdcache_validate)
+		return emu_prog_get(fd, out);
+	return prog_get_slow(fd, out);
+}
+
+int emu_prog_get_fast(int fd, struct emu_prog **out)
+{
+	if (emu_fdcache_prog_get_in(&emu_fdcache_prog_trusted, fd, out)) {
+		__atomic_add_fetch(&(*out)->refs, 1, __ATOMIC_ACQ_REL);
+		return 0;
+	}
+	return prog_get_untrusted(fd, out);
 }
 
 void emu_prog_put(struct emu_prog *p)

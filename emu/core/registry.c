@@ -151,6 +151,20 @@ int emu_registry_add(dev_t dev, ino_t ino, const struct emu_map *view, struct em
 	return err;
 }
 
+bool emu_registry_known(dev_t dev, ino_t ino)
+{
+	struct reg_entry *e;
+	struct reg_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.dev = dev;
+	k.ino = ino;
+	pthread_rwlock_rdlock(&registry_lock);
+	HASH_FIND(hh, registry, &k, sizeof(k), e);
+	pthread_rwlock_unlock(&registry_lock);
+	return e != NULL;
+}
+
 /* Forget a map this process registered but will not hand out (a failed create). */
 void emu_registry_remove(struct emu_map *m)
 {
@@ -248,6 +262,13 @@ __attribute__((noinline)) static int map_get_slow(int fd, struct emu_map **out, 
 		*out = m;
 	} else {
 		*out = &e->map;
+		/* An O_PATH fd of a known map (a pin opened O_PATH) is no fd to bpf(): EBADF. Asked
+		 * here when the fd cache is on, where this is a number's first use; without it every
+		 * call comes here, and the corner is left uncovered (README). */
+		if (__atomic_load_n(&emu_fdcache_table, __ATOMIC_RELAXED) && is_path_fd(fd)) {
+			emu_map_put(*out);
+			return -EBADF;
+		}
 	}
 
 	*accmode = O_RDWR;
@@ -269,11 +290,48 @@ void emu_map_put(struct emu_map *m)
 	emu_hazard_put(m);
 }
 
+/* A cached fd checked: its number still names the cached map's file (one fstat). A number closed
+ * behind the preload's back and reused (close by a raw system call, then open) is found here. */
+__attribute__((noinline)) static bool cache_entry_holds(int fd, struct emu_map *m)
+{
+	struct stat st;
+
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_dev == m->dev && st.st_ino == m->ino)
+		return true;
+	emu_map_put(m);
+	emu_fdcache_forget(fd);
+	return false;
+}
+
+/* A cached entry checked, else the slow way. Out of line, and reached by tail calls only. */
+__attribute__((noinline)) static int map_get_checked(int fd, struct emu_map **out, int *accmode)
+{
+	if (cache_entry_holds(fd, *out))
+		return 0;
+	return map_get_slow(fd, out, accmode);
+}
+
+/* Not a trusted cache entry: a checked one (BPFEMU_FDCACHE_VALIDATE=1), or the slow way. */
+__attribute__((noinline)) static int map_get_untrusted(int fd, struct emu_map **out, int *accmode)
+{
+	if (emu_fdcache_validate && emu_fdcache_get(fd, out, accmode))
+		return map_get_checked(fd, out, accmode);
+	return map_get_slow(fd, out, accmode);
+}
+
+int emu_map_get_fast(int fd, struct emu_map **out, int *accmode)
+{
+	/* a cached fd was entered by an earlier call that got past map_get_slow's pthread_once;
+	 * with BPFEMU_FDCACHE_VALIDATE=1 the trusted table is NULL and every call checks */
+	if (emu_fdcache_get_in(&emu_fdcache_trusted, fd, out, accmode))
+		return 0;
+	return map_get_untrusted(fd, out, accmode);
+}
+
 int emu_map_get(int fd, struct emu_map **out, int *accmode)
 {
-	/* a cached fd was entered by an earlier call that got past map_get_slow's pthread_once */
 	if (emu_fdcache_get(fd, out, accmode))
-		return 0;
+		return map_get_checked(fd, out, accmode);
 	return map_get_slow(fd, out, accmode);
 }
 

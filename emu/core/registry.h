@@ -6,6 +6,7 @@
 #ifndef BPFEMU_CORE_REGISTRY_H
 #define BPFEMU_CORE_REGISTRY_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "map.h"
@@ -15,6 +16,9 @@
 int emu_registry_add(dev_t dev, ino_t ino, const struct emu_map *view, struct emu_map **out);
 /* Forget a map this process registered but will not hand out (a failed create); unmaps it. */
 void emu_registry_remove(struct emu_map *m);
+
+/* Whether this process has the map file (dev, ino) mapped (a view in the registry). */
+bool emu_registry_known(dev_t dev, ino_t ino);
 
 /* core/map_file.c: check that an fd's file is a map file of ours, map it and fill its view (the
  * shape checked and copied: see struct emu_map); -EINVAL if it is none or its header is wrong */

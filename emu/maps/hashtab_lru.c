@@ -6,10 +6,17 @@
  * in the table exactly when its node is handed out. The crash-safety invariant of hashtab.c holds
  * here too; recovery rebuilds the lists from the bucket lists. Damage the lists hold (lru.c checks
  * every index it follows) answers EUCLEAN as the table's does.
+ *
+ * Which CPU's lists an insert takes its node from is the kernel's: the CPU the calling thread runs
+ * on for a command (sched_getcpu(), as raw_smp_processor_id() in the kernel), the run's CPU for a
+ * program. A node goes back to the lists of the CPU that holds it, whoever frees it. lru.c folds a
+ * CPU number past the map's CPU count into range, so none indexes out of its per-CPU records.
  */
 #include <stdlib.h>
 
 #include "../cmd/cmds.h"
+#include "../core/cpus.h"
+#include "../util/diag.h"
 #include "families.h"
 #include "hashtab.h"
 
@@ -168,15 +175,25 @@ static int update_lru_percpu(struct emu_map *m, const void *key, const void *val
 	return 0;
 }
 
+/* The CPU whose lists a command's insert uses: the one the caller runs on. (Planted fault
+ * "lru-cpu0": always CPU 0, the emulator's answer before issue 17, which diff_lru_cpu must catch.) */
+static uint32_t caller_cpu(void)
+{
+	if (EMU_FAULT("lru-cpu0"))
+		return 0;
+	return emu_this_cpu();
+}
+
 /* LRU updates take no BPF_F_LOCK (the kernel's htab_lru_map_update_elem). */
 static int htab_lru_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return flags <= EMU_EXIST ? update_lru(m, key, value, flags, hash_key(m, key), 0) : -EINVAL;
+	return flags <= EMU_EXIST ? update_lru(m, key, value, flags, hash_key(m, key), caller_cpu()) : -EINVAL;
 }
 
 static int htab_lru_percpu_update_locked(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	return flags <= EMU_EXIST ? update_lru_percpu(m, key, value, flags, hash_key(m, key), 0, false) : -EINVAL;
+	return flags <= EMU_EXIST ? update_lru_percpu(m, key, value, flags, hash_key(m, key), caller_cpu(), false)
+				  : -EINVAL;
 }
 
 static int locked_update(struct emu_map *m, const void *key, const void *value, uint64_t flags,

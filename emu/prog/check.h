@@ -102,6 +102,10 @@ struct emu_prog_check_out {
 	struct emu_map_desc maps[EMU_MAX_USED_MAPS]; /* used maps, in the kernel's order */
 	uint32_t nr_maps;
 	uint32_t verified_insns;                 /* bpf_prog_info.verified_insns */
+	/* prog->aux->max_ctx_offset: one past the last context byte an access the walk accepted
+	 * reads or writes (off + size, the largest over every path explored); BPF_PROG_TEST_RUN of
+	 * RAW_TRACEPOINT and SYSCALL programs refuses a shorter ctx_in with EINVAL */
+	uint32_t max_ctx_offset;
 	/* xlated: what bpf_prog_info.xlated_prog_insns shows (bpftool prog dump xlated): the
 	 * program with map ld_imm64 turned into (src PSEUDO_MAP_FD / PSEUDO_MAP_VALUE, imm map id,
 	 * next imm value offset), as bpf_insn_prepare_dump() shows them. What 6.18 rewrites

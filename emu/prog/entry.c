@@ -43,9 +43,18 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	S.stk_lo = top - EMU_STACK_SIZE;
 	S.ctx_lo = UINT64_MAX;
 	S.ctx_hi = 0;
+	S.ctx_fast_n = 0;
 	if (run->ctx_desc && run->ctx && run->ctx_desc->size) {
+		const struct emu_ctx_desc *cd = run->ctx_desc;
+
 		S.ctx_lo = (uint64_t)(uintptr_t)run->ctx;
-		S.ctx_hi = S.ctx_lo + run->ctx_desc->size;
+		S.ctx_hi = S.ctx_lo + cd->size;
+		if (cd->fast) {
+			S.ctx_fast = cd->fast;
+			S.ctx_fast_n = cd->size;
+			S.ctx_load = cd->load;
+			S.ctx_store = cd->store;
+		}
 	}
 	S.rg = S.rg_inline;
 	S.nrg = 0;

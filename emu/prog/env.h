@@ -98,6 +98,7 @@ struct emu_prog_env {
 	struct emu_redirect_info ri;
 	void *tail_call_ctx;
 	uint64_t rnd;                  /* bpf_get_prandom_u32's state (0: seeded at first use) */
+	uint64_t attach_cookie;        /* bpf_get_attach_cookie: 0 in a test run (no attachment) */
 };
 
 static inline struct emu_prog_env *emu_prog_env_of(const struct emu_run *run)

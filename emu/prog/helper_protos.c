@@ -305,6 +305,7 @@ static const struct emu_func_proto protos[EMU_NR_HELPERS] = {
 	P(ringbuf_submit, false, false, EMU_RET_VOID, EMU_ARG_PTR_TO_ALLOC_MEM | EMU_ARG_RELEASE, A_ANY),
 	P(ringbuf_discard, false, false, EMU_RET_VOID, EMU_ARG_PTR_TO_ALLOC_MEM | EMU_ARG_RELEASE, A_ANY),
 	P(ringbuf_query, false, false, EMU_RET_INTEGER, A_MAP, A_ANY),
+	P(get_attach_cookie, false, false, EMU_RET_INTEGER, A_CTX),
 	P(strncmp, false, false, EMU_RET_INTEGER, A_RMEM, A_SZ, EMU_ARG_PTR_TO_CONST_STR),
 	P(probe_read_kernel, true, false, EMU_RET_INTEGER, A_WMEM, A_SZ0, A_ANY),
 	P(probe_read_user, true, false, EMU_RET_INTEGER, A_WMEM, A_SZ0, A_ANY),

@@ -23,7 +23,9 @@
  * Cost of a check (emu/prog/mem_fast.h): a load or store through a pointer register compares the
  * address against the region it hit last (one for reads, one for writes: two compares and a
  * predictable branch); a load or store at a constant offset from r10 is proved in-frame at
- * translation and checked not at all. A miss walks ctx, the live stack and the region list.
+ * translation and checked not at all; a context access with a fast table (emu_ctx_desc.fast)
+ * costs a table lookup, and a hook call for a hooked field. Anything else walks ctx, the live
+ * stack and the region list.
  */
 #ifndef BPFEMU_PROG_INTERP_H
 #define BPFEMU_PROG_INTERP_H
@@ -104,7 +106,15 @@ struct emu_ctx_desc {
 	 * returns, and what a store does. NULL: such accesses abort the run. */
 	uint64_t (*load)(struct emu_run *run, uint32_t off, uint32_t size);
 	void (*store)(struct emu_run *run, uint32_t off, uint32_t size, uint64_t value);
+	/* Optional, for speed: size entries from emu_ctx_desc_fast() over this description, which
+	 * let loads and stores of the context skip the slow path of the memory check (the answer
+	 * is the same without it). NULL: every context access takes the slow path. */
+	const uint16_t *fast;
 };
+
+/* Fills fast[0 .. d->size) for d (its perm, load and store set): per offset, which access sizes
+ * are plain memory and which go to a hook, exactly as the slow path decides them. */
+void emu_ctx_desc_fast(const struct emu_ctx_desc *d, uint16_t *fast);
 
 /* ---- a run ---- */
 

@@ -121,11 +121,16 @@ struct emu_frame {
 #define EMU_INLINE_REGIONS 16
 
 struct emu_run_state {
-	/* last-hit caches (mem_fast.h): [lo, hi), or empty (emu_caches_empty) */
-	uintptr_t rlo, rhi; /* a readable region */
-	uintptr_t wlo, whi; /* a readable and writable region */
+	/* last-hit caches (mem_fast.h), two entries each: [lo, hi), or empty (emu_caches_empty) */
+	uintptr_t rlo, rhi, rlo2, rhi2; /* readable regions: the latest, the one before */
+	uintptr_t wlo, whi, wlo2, whi2; /* readable and writable regions */
 	uintptr_t stk_lo, stk_hi; /* the live frames: [r10 - 512, top of frame 0) */
 	uintptr_t ctx_lo, ctx_hi;
+	/* the context's fast table (emu_ctx_desc.fast) and hooks; ctx_fast_n 0: none */
+	const uint16_t *ctx_fast;
+	uint64_t ctx_fast_n;
+	uint64_t (*ctx_load)(struct emu_run *run, uint32_t off, uint32_t size);
+	void (*ctx_store)(struct emu_run *run, uint32_t off, uint32_t size, uint64_t value);
 	struct emu_run *run;
 	const struct emu_prog_image *img; /* the image of the running frame */
 	const struct emu_xinsn *pc;       /* at a helper call: the call */

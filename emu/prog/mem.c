@@ -103,6 +103,27 @@ static int mem_fault(struct emu_run_state *S, uint64_t a, uint32_t n, bool write
 	return -EFAULT;
 }
 
+/* n-byte value <-> uint64_t, host order, for the plain accesses below. */
+static void load_n(const void *p, uint32_t n, uint64_t *v)
+{
+	switch (n) {
+	case 1: { uint8_t x; memcpy(&x, p, 1); *v = x; break; }
+	case 2: { uint16_t x; memcpy(&x, p, 2); *v = x; break; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); *v = x; break; }
+	default: memcpy(v, p, 8); break;
+	}
+}
+
+static void store_n(void *p, uint32_t n, uint64_t v)
+{
+	switch (n) {
+	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
 /* A context access at offset off. v: in for stores, out for loads. */
 static int ctx_access(struct emu_run_state *S, uint64_t a, uint32_t n, bool write, uint64_t *v)
 {
@@ -129,33 +150,52 @@ static int ctx_access(struct emu_run_state *S, uint64_t a, uint32_t n, bool writ
 				return mem_fault(S, a, n, write, write ? "context field is not writable" :
 									 "context field is not readable");
 	}
-	if (write) {
-		memcpy(p, v, n); /* little- and big-endian hosts: the low n bytes of *v */
-	} else {
-		*v = 0;
-		memcpy(v, p, n);
-	}
+	if (write)
+		store_n(p, n, *v); /* the low n bytes of *v, on either byte order */
+	else
+		load_n(p, n, v);
 	return 0;
 }
 
-/* n-byte value <-> uint64_t, host order, for the plain accesses below. */
-static void load_n(const void *p, uint32_t n, uint64_t *v)
+void emu_ctx_desc_fast(const struct emu_ctx_desc *d, uint16_t *fast)
 {
-	switch (n) {
-	case 1: { uint8_t x; memcpy(&x, p, 1); *v = x; break; }
-	case 2: { uint16_t x; memcpy(&x, p, 2); *v = x; break; }
-	case 4: { uint32_t x; memcpy(&x, p, 4); *v = x; break; }
-	default: memcpy(v, p, 8); break;
-	}
-}
+	static const uint32_t sizes[4] = { 1, 2, 4, 8 };
 
-static void store_n(void *p, uint32_t n, uint64_t v)
-{
-	switch (n) {
-	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
-	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	default: memcpy(p, &v, 8); break;
+	/* ctx_access's rules, per offset and size: an access crossing the end faults; a hooked
+	 * first byte goes to the hook its direction needs, if the byte allows that direction; else
+	 * every byte must allow the direction and none be hooked */
+	for (uint32_t off = 0; off < d->size; off++) {
+		uint16_t f = 0;
+
+		for (int k = 0; k < 4; k++) {
+			uint32_t n = sizes[k];
+			bool rd = true, wr = true;
+
+			if (n > d->size - off)
+				continue;
+			if (!d->perm) {
+				f |= (uint16_t)(EMU_CTX_FAST_LOAD(n) | EMU_CTX_FAST_STORE(n));
+				continue;
+			}
+			if (d->perm[off] & EMU_CTX_HOOK) {
+				if ((d->perm[off] & EMU_CTX_R) && d->load)
+					f |= (uint16_t)EMU_CTX_FAST_LOAD_HOOK(n);
+				if ((d->perm[off] & EMU_CTX_W) && d->store)
+					f |= (uint16_t)EMU_CTX_FAST_STORE_HOOK(n);
+				continue;
+			}
+			for (uint32_t i = 0; i < n; i++) {
+				uint8_t p = d->perm[off + i];
+
+				rd &= (p & EMU_CTX_R) && !(p & EMU_CTX_HOOK);
+				wr &= (p & EMU_CTX_W) && !(p & EMU_CTX_HOOK);
+			}
+			if (rd)
+				f |= (uint16_t)EMU_CTX_FAST_LOAD(n);
+			if (wr)
+				f |= (uint16_t)EMU_CTX_FAST_STORE(n);
+		}
+		fast[off] = f;
 	}
 }
 
@@ -198,13 +238,19 @@ static int plain_fault(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t
 	return mem_fault(S, a, n, write, NULL);
 }
 
+/* [lo, hi) becomes the latest entry of the caches its flags allow; the latest before it, if
+ * another region, the older one */
 static void fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
 {
-	if (flags & EMU_MEM_READ) {
+	if ((flags & EMU_MEM_READ) && !(S->rlo == lo && S->rhi == hi)) {
+		S->rlo2 = S->rlo;
+		S->rhi2 = S->rhi;
 		S->rlo = lo;
 		S->rhi = hi;
 	}
-	if ((flags & (EMU_MEM_READ | EMU_MEM_WRITE)) == (EMU_MEM_READ | EMU_MEM_WRITE)) {
+	if ((flags & (EMU_MEM_READ | EMU_MEM_WRITE)) == (EMU_MEM_READ | EMU_MEM_WRITE) && !(S->wlo == lo && S->whi == hi)) {
+		S->wlo2 = S->wlo;
+		S->whi2 = S->whi;
 		S->wlo = lo;
 		S->whi = hi;
 	}
@@ -258,11 +304,15 @@ int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, 
 
 	if (!emu_region_ok(&g))
 		return -EINVAL;
+	/* A helper hands the program this memory (a value it looked up, a record): it is what the
+	 * program touches next, so it enters the caches as soon as it is a region. */
 	for (uint32_t i = 0; i < S->nrg; i++) {
 		struct emu_region *g = &S->rg[i];
 
-		if (g->start <= start && end <= g->end && (g->flags & flags) == flags)
+		if (g->start <= start && end <= g->end && (g->flags & flags) == flags) {
+			fill(S, start, end, flags);
 			return 0;
+		}
 	}
 	if (S->nrg == S->caprg) {
 		uint32_t cap = S->caprg * 2;
@@ -281,6 +331,7 @@ int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, 
 		S->caprg = cap;
 	}
 	S->rg[S->nrg++] = g;
+	fill(S, start, end, flags);
 	return 0;
 }
 

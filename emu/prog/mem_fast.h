@@ -1,35 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fast path of the run-time memory check: the region an access hit last is remembered (one
- * for reads, one for read-write), and an access inside it is let through after two compares.
+ * The fast path of the run-time memory check: the two regions accesses hit last are remembered
+ * (two for reads, two for read-write), and an access inside one is let through after two
+ * compares (four when it is the older one).
  *
  * What it buys: a packet parser or a loop over a map value touches one region over and over; the
  * check costs `cmp; jb; cmp; ja` with both branches predicted (about one cycle) instead of a walk
- * over the context, the live stack and the region list (mem.c, tens of cycles). Loads and stores
- * at a constant offset from r10 (the bulk of compiled code's memory traffic) skip even this: the
- * translator proved them inside the frame (the _FP operations).
+ * over the context, the live stack and the region list (mem.c, about 80 instructions). The second
+ * entry keeps programs that alternate between two regions (the packet and a map value, two
+ * values a program looked up) off that walk, and a value a helper hands out enters the caches at
+ * once (mem.c: the program touches it next). Loads and stores at a constant offset from r10 (the
+ * bulk of compiled code's memory traffic) skip even this: the translator proved them inside the
+ * frame (the _FP operations).
  *
- * Invariant: a cache holds [lo, hi) of a region that stays valid for every access it admits:
- * filled only by mem.c from a region with the needed permission, emptied (lo > hi) whenever a
- * region moves or goes away or the live stack shrinks (a return). The context is never cached:
- * its bytes carry per-field permissions and hooks.
+ * Invariant: a cache entry holds [lo, hi) of a region that stays valid for every access it
+ * admits: filled only by mem.c from a region with the needed permission, emptied (lo > hi)
+ * whenever a region moves or goes away or the live stack shrinks (a return). The context is never
+ * cached: its bytes carry per-field permissions and hooks (its own fast path is below).
  */
 #ifndef BPFEMU_PROG_MEM_FAST_H
 #define BPFEMU_PROG_MEM_FAST_H
 
+#include <stdbool.h>
+#include <string.h>
+
 #include "interp_impl.h"
 
-/* [a, a + n) inside the read cache. hi - n cannot wrap: cached regions start at 4096 or above,
- * and an empty cache is lo = UINT64_MAX, hi = 8 (emu_caches_empty), which no address passes:
- * only a = UINT64_MAX clears the first compare and it fails the second (8 - n < a). */
+/* [a, a + n) inside a read cache entry. hi - n cannot wrap: cached regions start at 4096 or
+ * above, and an empty entry is lo = UINT64_MAX, hi = 8 (emu_caches_empty), which no address
+ * passes: only a = UINT64_MAX clears the first compare and it fails the second (8 - n < a). */
 static inline __attribute__((always_inline)) int emu_rd_hit(const struct emu_run_state *S, uint64_t a,
 							    uint64_t n)
 {
-#ifdef EMU_MEM_NO_FAST /* bench/interp_count.c measures what the cache buys */
+#ifdef EMU_MEM_NO_FAST /* bench/interp_variant.c measures what the cache buys */
 	(void)S, (void)a, (void)n;
 	return 0;
 #else
-	return a >= S->rlo && a <= S->rhi - n;
+	return (a >= S->rlo && a <= S->rhi - n) || (a >= S->rlo2 && a <= S->rhi2 - n);
 #endif
 }
 
@@ -40,7 +47,7 @@ static inline __attribute__((always_inline)) int emu_wr_hit(const struct emu_run
 	(void)S, (void)a, (void)n;
 	return 0;
 #else
-	return a >= S->wlo && a <= S->whi - n;
+	return (a >= S->wlo && a <= S->whi - n) || (a >= S->wlo2 && a <= S->whi2 - n);
 #endif
 }
 
@@ -53,8 +60,93 @@ static inline bool emu_region_ok(const struct emu_region *g)
 
 static inline void emu_caches_empty(struct emu_run_state *S)
 {
-	S->rlo = S->wlo = UINT64_MAX;
-	S->rhi = S->whi = 8;
+	S->rlo = S->wlo = S->rlo2 = S->wlo2 = UINT64_MAX;
+	S->rhi = S->whi = S->rhi2 = S->whi2 = 8;
+}
+
+/*
+ * The context's fast path (emu_ctx_desc.fast, built by emu_ctx_desc_fast in mem.c): per offset,
+ * which sizes of load and store are plain memory and which go to the description's hook.
+ *
+ * What it buys: the context is never in the caches above, so before it every context access
+ * took the slow path (a call, the range and per-byte permission checks, the hook through the
+ * description: about 80 instructions). A classifier that reads its __sk_buff fields made some 60
+ * of those a run, a third of its instructions (tc_nat, bench/RESULTS-interp.md); an XDP program
+ * reads data and data_end through hooks. Now: a subtraction, a compare, a table load and a
+ * test, then the access or the hook call. An access the table does not admit (a fault, a
+ * sign-extending or atomic one) takes the slow path, which decides it as before.
+ */
+#define EMU_CTX_FAST_SZ(n) ((n) == 1 ? 0u : (n) == 2 ? 1u : (n) == 4 ? 2u : 3u)
+#define EMU_CTX_FAST_LOAD(n) (0x0001u << EMU_CTX_FAST_SZ(n))       /* plain memory */
+#define EMU_CTX_FAST_STORE(n) (0x0010u << EMU_CTX_FAST_SZ(n))
+#define EMU_CTX_FAST_LOAD_HOOK(n) (0x0100u << EMU_CTX_FAST_SZ(n))  /* emu_ctx_desc.load */
+#define EMU_CTX_FAST_STORE_HOOK(n) (0x1000u << EMU_CTX_FAST_SZ(n)) /* emu_ctx_desc.store */
+
+/* A load of n bytes at a: true with *v (zero-extended, or the hook's value) when the table
+ * admits it. */
+static inline __attribute__((always_inline)) bool emu_ctx_load_fast(struct emu_run_state *S, uint64_t a, uint32_t n,
+								    uint64_t *v)
+{
+#ifdef EMU_CTX_NO_FAST /* bench/interp_variant.c measures what the table buys */
+	(void)S, (void)a, (void)n, (void)v;
+	return false;
+#else
+	uint64_t off = a - S->ctx_lo; /* no context: ctx_fast_n is 0 */
+	uint16_t f;
+
+	if (off >= S->ctx_fast_n)
+		return false;
+	f = S->ctx_fast[off];
+	if (f & EMU_CTX_FAST_LOAD(n)) {
+		const void *p = (const void *)(uintptr_t)a;
+
+		switch (n) {
+		case 1: { uint8_t x; memcpy(&x, p, 1); *v = x; break; }
+		case 2: { uint16_t x; memcpy(&x, p, 2); *v = x; break; }
+		case 4: { uint32_t x; memcpy(&x, p, 4); *v = x; break; }
+		default: memcpy(v, p, 8); break;
+		}
+		return true;
+	}
+	if (f & EMU_CTX_FAST_LOAD_HOOK(n)) {
+		*v = S->ctx_load(S->run, (uint32_t)off, n);
+		return true;
+	}
+	return false;
+#endif
+}
+
+/* A store of the low n bytes of v at a: true when the table admits it (done). */
+static inline __attribute__((always_inline)) bool emu_ctx_store_fast(struct emu_run_state *S, uint64_t a, uint32_t n,
+								     uint64_t v)
+{
+#ifdef EMU_CTX_NO_FAST
+	(void)S, (void)a, (void)n, (void)v;
+	return false;
+#else
+	uint64_t off = a - S->ctx_lo;
+	uint16_t f;
+
+	if (off >= S->ctx_fast_n)
+		return false;
+	f = S->ctx_fast[off];
+	if (f & EMU_CTX_FAST_STORE(n)) {
+		void *p = (void *)(uintptr_t)a;
+
+		switch (n) {
+		case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+		case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+		case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+		default: memcpy(p, &v, 8); break;
+		}
+		return true;
+	}
+	if (f & EMU_CTX_FAST_STORE_HOOK(n)) {
+		S->ctx_store(S->run, (uint32_t)off, n, v);
+		return true;
+	}
+	return false;
+#endif
 }
 
 #endif

@@ -516,7 +516,8 @@ dispatch:
 			D = v;                                                                     \
 		} else {                                                                           \
 			uint64_t v;                                                                \
-			if (unlikely((e = emu_mem_load_slow(S, a, N, &v)) != 0))                   \
+			if (!emu_ctx_load_fast(S, a, N, &v) &&                                     \
+			    unlikely((e = emu_mem_load_slow(S, a, N, &v)) != 0))                   \
 				goto out_mem;                                                      \
 			D = v; /* zero-extended, or a context hook's whole value */                \
 		}                                                                                  \
@@ -533,7 +534,8 @@ dispatch:
 		T v = (T)SRC;                                                                      \
 		if (likely(emu_wr_hit(S, a, N)))                                                   \
 			memcpy((void *)(uintptr_t)a, &v, N);                                       \
-		else if (unlikely((e = emu_mem_store_slow(S, a, N, v)) != 0))                      \
+		else if (!emu_ctx_store_fast(S, a, N, v) &&                                        \
+			 unlikely((e = emu_mem_store_slow(S, a, N, v)) != 0))                      \
 			goto out_mem;                                                              \
 		NEXT();                                                                            \
 	}                                                                                          \
@@ -547,7 +549,8 @@ dispatch:
 		T v = (T)K64;                                                                      \
 		if (likely(emu_wr_hit(S, a, N)))                                                   \
 			memcpy((void *)(uintptr_t)a, &v, N);                                       \
-		else if (unlikely((e = emu_mem_store_slow(S, a, N, v)) != 0))                      \
+		else if (!emu_ctx_store_fast(S, a, N, v) &&                                        \
+			 unlikely((e = emu_mem_store_slow(S, a, N, v)) != 0))                      \
 			goto out_mem;                                                              \
 		NEXT();                                                                            \
 	}                                                                                          \

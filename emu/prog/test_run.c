@@ -18,42 +18,11 @@
 
 #include "../core/cpus.h"
 #include "../util/diag.h"
+#include "../util/stopwatch.h"
 #include "test_run_impl.h"
 
 #define MAX_BPF_FUNC_ARGS 12
 #define U16_MAX 65535u
-
-/* ---- memory owned by out ---- */
-
-struct mem_chunk {
-	struct mem_chunk *next;
-	_Alignas(16) unsigned char data[];
-};
-
-void *emu_tr_alloc(struct emu_test_run_out *out, size_t n)
-{
-	struct mem_chunk *c = calloc(1, sizeof(*c) + n);
-
-	if (!c)
-		return NULL;
-	c->next = out->mem;
-	out->mem = c;
-	return c->data;
-}
-
-void emu_test_run_out_free(struct emu_test_run_out *out)
-{
-	struct mem_chunk *c = out->mem;
-
-	while (c) {
-		struct mem_chunk *n = c->next;
-
-		free(c);
-		c = n;
-	}
-	out->mem = NULL;
-	out->nr_copy = 0;
-}
 
 /* ---- which types ---- */
 
@@ -126,14 +95,6 @@ int emu_tr_ctx_init(struct tr *t, uint32_t max_size)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int emu_tr_fault(struct tr *t, int err)
 {
 	t->out->fault = t->run.fault;
@@ -144,7 +105,10 @@ int emu_tr_fault(struct tr *t, int err)
 
 int emu_tr_regions_init(struct tr *t)
 {
-	t->rg = emu_tr_alloc(t->out, (t->in->nr_regions + 2) * sizeof(*t->rg));
+	uint32_t n = t->in->nr_regions + 2;
+
+	t->rg = n <= sizeof(t->rg_inline) / sizeof(t->rg_inline[0]) ? t->rg_inline
+								     : emu_tr_alloc(t->out, n * sizeof(*t->rg));
 	if (!t->rg)
 		return -ENOMEM;
 	if (t->in->nr_regions)
@@ -182,12 +146,13 @@ static void packet_regions(struct tr *t)
 
 int emu_tr_repeat(struct tr *t, uint32_t repeat, uint64_t *r0)
 {
-	uint64_t start, spent;
+	struct emu_stopwatch w; /* the kernel's bpf_test_timer: ktime around the loop */
+	uint64_t spent;
 	int err = 0;
 
 	if (!repeat)
 		repeat = 1;
-	start = mono_ns();
+	emu_stopwatch_start(&w);
 	for (uint32_t i = 0; i < repeat; i++) {
 		if (t->rg)
 			packet_regions(t);
@@ -195,7 +160,7 @@ int emu_tr_repeat(struct tr *t, uint32_t repeat, uint64_t *r0)
 		if (err)
 			return emu_tr_fault(t, err);
 	}
-	spent = (mono_ns() - start) / repeat;
+	spent = emu_stopwatch_ns(&w) / repeat;
 	t->out->retval = (uint32_t)*r0;
 	t->out->duration = spent > UINT32_MAX ? UINT32_MAX : (uint32_t)spent;
 	return 0;
@@ -330,7 +295,7 @@ static int raw_tp(struct tr *t)
 	if (!(in->flags & EMU_F_TEST_RUN_ON_CPU) && in->cpu)
 		return -EINVAL;
 	if (in->ctx_size_in) {
-		ctx = emu_tr_alloc(t->out, in->ctx_size_in);
+		ctx = emu_tr_alloc_uninit(t->out, in->ctx_size_in); /* copied whole below */
 		if (!ctx)
 			return -ENOMEM;
 		if (in->ctx_size_in > in->ctx_in_avail)
@@ -366,8 +331,8 @@ static int syscall_prog(struct tr *t)
 	if (in->ctx_size_in < in->max_ctx_offset || in->ctx_size_in > U16_MAX)
 		return -EINVAL;
 	if (in->ctx_size_in) {
-		ctx = emu_tr_alloc(t->out, in->ctx_size_in);
-		perm = emu_tr_alloc(t->out, in->ctx_size_in);
+		ctx = emu_tr_alloc_uninit(t->out, in->ctx_size_in);  /* copied whole below */
+		perm = emu_tr_alloc_uninit(t->out, in->ctx_size_in); /* blob_desc fills it */
 		if (!ctx || !perm)
 			return -ENOMEM;
 		if (in->ctx_size_in > in->ctx_in_avail)
@@ -400,13 +365,26 @@ void emu_prog_env_init(struct emu_prog_env *env, uint32_t prog_type, uint32_t ex
 	env->nr_maps = nr_maps;
 }
 
+/* out as emu_test_run leaves it when it writes nothing: copy[] and fault's details are written
+ * only where nr_copy and fault.err say (a memset of the whole was a tenth of a call) */
+static void out_init(struct emu_test_run_out *out)
+{
+	out->retval = out->duration = out->data_size_out = out->ctx_size_out = 0;
+	out->data = out->ctx = NULL;
+	out->nr_copy = 0;
+	out->ret = 0;
+	out->fault.err = 0;
+	out->fault.msg[0] = '\0';
+	emu_tr_mem_init(out);
+}
+
 int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t expected_attach_type,
 		 const struct emu_test_run_in *in, struct emu_test_run_out *out)
 {
-	struct tr *t;
+	struct tr tr, *t = &tr;
 	int err;
 
-	memset(out, 0, sizeof(*out));
+	out_init(out);
 	if (!emu_test_run_kernel_has(prog_type))
 		return -EMU_ENOTSUPP;
 	if (!emu_test_run_emulated(prog_type)) {
@@ -415,14 +393,17 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 		emu_diag_once(&said, "BPF_PROG_TEST_RUN is not emulated for program type %u: EOPNOTSUPP", prog_type);
 		return -EOPNOTSUPP;
 	}
-	t = emu_tr_alloc(out, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
+	memset(t, 0, offsetof(struct tr, run)); /* run: set below; its fault by the run */
+	memset(&t->run, 0, offsetof(struct emu_run, fault));
+	t->run.state = NULL;
 	t->img = img;
 	t->in = in;
 	t->out = out;
 	t->run_fn = in->run_fn ? in->run_fn : emu_prog_run;
-	emu_prog_env_init(&t->env, prog_type, expected_attach_type, in->maps, in->nr_maps);
+	t->env.prog_type = prog_type; /* the rest of env is zero, as emu_prog_env_init leaves it */
+	t->env.expected_attach_type = expected_attach_type;
+	t->env.maps = in->maps;
+	t->env.nr_maps = in->nr_maps;
 	t->env.trace = in->trace;
 	t->env.tail_call_ctx = in->tail_call_ctx;
 	t->run.regions = in->regions;

@@ -122,9 +122,9 @@ struct emu_test_run_out {
 	int ret;                /* 0 or -ENOSPC */
 	/* a run the interpreter stopped (emu_test_run returned its errno): why */
 	struct emu_run_fault fault;
-	/* owned memory */
+	/* owned memory (emu/prog/test_run_mem.c) */
 	void *mem;
-	uint32_t scratch[4];
+	struct emu_tr_arena *arena;
 };
 
 /*

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,14 +25,17 @@ struct tr {
 	const struct emu_test_run_in *in;
 	struct emu_test_run_out *out;
 	struct emu_prog_env env;
-	struct emu_run run;
 	void *ctx;          /* the context copy (bpf_ctx_init), NULL when neither ctx_in nor ctx_out */
 	uint32_t ctx_size;  /* its size */
 	/* the run's regions: the caller's (global data), then the packet's, set before each
-	 * repetition from the packet's current edges (rg holds nr_regions + 2) */
+	 * repetition from the packet's current edges (rg holds nr_regions + 2: rg_inline when
+	 * that fits) */
 	struct emu_region *rg;
 	uint32_t pkt_access; /* EMU_MEM_* for the packet: 0 when the type has no direct access */
 	int (*run_fn)(const struct emu_prog_image *, struct emu_run *, uint64_t *);
+	/* emu_test_run zeroes everything above and run up to its fault (which the run writes) */
+	struct emu_run run;
+	struct emu_region rg_inline[8];
 };
 
 /* bpf_ctx_init: NULL (0) when neither ctx_in nor ctx_out is set; else max_size zeroed bytes with
@@ -41,7 +45,14 @@ int emu_tr_ctx_init(struct tr *t, uint32_t max_size);
 int emu_tr_data(const struct tr *t, uint32_t off, uint32_t n, void *dst);
 /* the run's region array (rg) with room for the packet's */
 int emu_tr_regions_init(struct tr *t);
+
+/* test_run_mem.c: memory that lives until emu_test_run_out_free(). emu_tr_mem_init first (it
+ * takes the thread's arena when it is idle); emu_tr_alloc's pieces are zeroed, as calloc's,
+ * emu_tr_alloc_uninit's are not (for buffers whose every byte a program or a copy-out can see
+ * is written by the caller). Aligned to 16 bytes; NULL when out of memory. */
+void emu_tr_mem_init(struct emu_test_run_out *out);
 void *emu_tr_alloc(struct emu_test_run_out *out, size_t n);
+void *emu_tr_alloc_uninit(struct emu_test_run_out *out, size_t n);
 /* bpf_test_run: repeat (0 counts as 1) runs of the image over t->run, duration into out; 0 or
  * the interpreter's errno (out->fault filled) */
 int emu_tr_repeat(struct tr *t, uint32_t repeat, uint64_t *r0);

@@ -19,6 +19,7 @@
  * run and compares the folded sums after it (EBADMSG).
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "helpers/csum.h"
@@ -168,29 +169,88 @@ static void skb_store(struct emu_run *run, uint32_t off, uint32_t size, uint64_t
  * memory in the __sk_buff the program's r1 points at, copied from the skb before the run: a load
  * of them costs no hook call. Pointer fields and fields the program may write stay behind the
  * hooks (a write truncates or is conditional, and the next load must see what it left).
+ *
+ * Which fields those are depends on the program type only: each type's permissions (with the
+ * plain fields' hook bits cleared) and its list of plain fields are built once (rebuilding them
+ * from the verifier's rules was a third of a single call's instructions); a call copies the
+ * values of the listed fields.
  */
-static void ctx_mirror(const struct emu_skb *s, uint8_t *perm)
+#define SKB_MAX_FIELDS 48
+
+struct skb_ctx_layout {
+	struct emu_ctx_desc desc;
+	uint8_t perm[SKB_CTX];
+	uint16_t fast[SKB_CTX];
+	uint8_t plain_start[SKB_MAX_FIELDS], plain_len[SKB_MAX_FIELDS]; /* the plain fields */
+	uint32_t nr_plain;
+};
+
+enum { LAYOUT_SF, LAYOUT_TC, LAYOUT_CGS, LAYOUT_NR };
+static struct skb_ctx_layout layouts[LAYOUT_NR];
+static pthread_once_t layouts_once = PTHREAD_ONCE_INIT;
+
+static void layout_init(struct skb_ctx_layout *l, uint32_t prog_type)
 {
+	const struct emu_skb none = { 0 };
+
+	emu_tr_ctx_perm(prog_type, 0, l->perm, SKB_CTX);
 	for (uint32_t off = 0; off < SKB_CTX;) {
 		uint32_t start, n;
-		uint64_t v = field(s, off, &start);
-		bool hook = start == SKB_DATA || start == SKB_DATA_END || start == SKB_DATA_META || start == SKB_SK ||
-			    start == SKB_FLOW_KEYS;
+		bool hook;
 
+		(void)field(&none, off, &start);
+		hook = start == SKB_DATA || start == SKB_DATA_END || start == SKB_DATA_META || start == SKB_SK ||
+		       start == SKB_FLOW_KEYS;
 		n = start == SKB_TSTAMP || start == SKB_HWTSTAMP || start == SKB_SK || start == SKB_FLOW_KEYS ? 8 : 4;
 		for (uint32_t i = 0; i < n; i++)
-			hook |= (perm[start + i] & EMU_CTX_W) != 0;
+			hook |= (l->perm[start + i] & EMU_CTX_W) != 0;
 		if (!hook) {
-			memcpy((uint8_t *)s->sk_buff_ctx + start, &v, n); /* little- or big-endian: the field's bytes */
-			if (n == 4) {
-				uint32_t w = (uint32_t)v;
-
-				memcpy((uint8_t *)s->sk_buff_ctx + start, &w, 4);
-			}
 			for (uint32_t i = 0; i < n; i++)
-				perm[start + i] &= (uint8_t)~EMU_CTX_HOOK;
+				l->perm[start + i] &= (uint8_t)~EMU_CTX_HOOK;
+			l->plain_start[l->nr_plain] = (uint8_t)start;
+			l->plain_len[l->nr_plain++] = (uint8_t)n;
 		}
 		off = start + n;
+	}
+	l->desc = (struct emu_ctx_desc){ .size = SKB_CTX, .perm = l->perm, .load = skb_load, .store = skb_store };
+	emu_ctx_desc_fast(&l->desc, l->fast);
+	l->desc.fast = l->fast;
+}
+
+static void layouts_init(void)
+{
+	layout_init(&layouts[LAYOUT_SF], EMU_PROG_SOCKET_FILTER);
+	layout_init(&layouts[LAYOUT_TC], EMU_PROG_SCHED_CLS); /* SCHED_ACT's rules are the same */
+	layout_init(&layouts[LAYOUT_CGS], EMU_PROG_CGROUP_SKB);
+}
+
+static const struct skb_ctx_layout *ctx_layout(uint32_t prog_type)
+{
+	pthread_once(&layouts_once, layouts_init);
+	switch (prog_type) {
+	case EMU_PROG_SOCKET_FILTER:
+		return &layouts[LAYOUT_SF];
+	case EMU_PROG_CGROUP_SKB:
+		return &layouts[LAYOUT_CGS];
+	default:
+		return &layouts[LAYOUT_TC];
+	}
+}
+
+/* the plain fields' values into the program's __sk_buff */
+static void ctx_mirror(struct emu_skb *s, const struct skb_ctx_layout *l)
+{
+	for (uint32_t i = 0; i < l->nr_plain; i++) {
+		uint32_t start;
+		uint64_t v = field(s, l->plain_start[i], &start);
+
+		if (l->plain_len[i] == 8) {
+			memcpy(s->sk_buff_ctx + start, &v, 8);
+		} else {
+			uint32_t w = (uint32_t)v; /* little- or big-endian: the field's bytes */
+
+			memcpy(s->sk_buff_ctx + start, &w, 4);
+		}
 	}
 }
 
@@ -227,8 +287,8 @@ int emu_tr_skb(struct tr *t)
 	uint32_t type = t->env.prog_type, size = in->data_size_in, ifindex = 1, nrxq;
 	bool is_l2 = type == EMU_PROG_SCHED_CLS || type == EMU_PROG_SCHED_ACT;
 	bool direct = is_l2 || type == EMU_PROG_CGROUP_SKB;
-	uint8_t mac[6] = { 0 }, bcast[6], *perm;
-	struct emu_ctx_desc *desc;
+	uint8_t mac[6] = { 0 }, bcast[6];
+	const struct skb_ctx_layout *layout;
 	struct emu_skb *s;
 	uint32_t csum = 0;
 	uint16_t proto;
@@ -244,9 +304,13 @@ int emu_tr_skb(struct tr *t)
 	s = emu_tr_alloc(t->out, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->head = emu_tr_alloc(t->out, NET_SKB_PAD + size + SKB_TAILROOM);
+	/* zeroed by the kernel; what a program or the copy-out can see of it is the data and, for
+	 * a program that sees the network header, the headroom's last 14 bytes (zeroed after the
+	 * run): the headroom is zeroed, the tailroom is never seen */
+	s->head = emu_tr_alloc_uninit(t->out, NET_SKB_PAD + size + SKB_TAILROOM);
 	if (!s->head)
 		return -ENOMEM;
+	memset(s->head, 0, NET_SKB_PAD);
 	s->end = s->head + NET_SKB_PAD + size + SKB_TAILROOM;
 	err = emu_tr_data(t, 0, size, s->head + NET_SKB_PAD);
 	if (err)
@@ -321,16 +385,11 @@ int emu_tr_skb(struct tr *t)
 		s->csum_complete = true;
 	}
 
-	perm = emu_tr_alloc(t->out, SKB_CTX);
-	desc = emu_tr_alloc(t->out, sizeof(*desc));
-	if (!perm || !desc)
-		return -ENOMEM;
-	emu_tr_ctx_perm(type, t->env.expected_attach_type, perm, SKB_CTX);
-	ctx_mirror(s, perm);
-	*desc = (struct emu_ctx_desc){ .size = SKB_CTX, .perm = perm, .load = skb_load, .store = skb_store };
+	layout = ctx_layout(type);
+	ctx_mirror(s, layout);
 	t->env.skb = s;
 	t->run.ctx = s->sk_buff_ctx;
-	t->run.ctx_desc = desc;
+	t->run.ctx_desc = &layout->desc;
 	/* LD_ABS / LD_IND: offsets from skb->data, SKF_NET_OFF from the network header, SKF_LL_OFF from
 	 * the mac header */
 	t->run.pkt_data = s->data;

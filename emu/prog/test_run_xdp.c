@@ -12,6 +12,7 @@
  * at most 216 (the headroom less struct xdp_frame), ctx.data_end may be below data_size_in (the
  * rest goes to frags), more than 17 frags is ENOMEM.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "../util/diag.h"
@@ -53,6 +54,30 @@ static uint64_t xdp_md_load(struct emu_run *run, uint32_t off, uint32_t size)
 	return size >= 8 ? v : v & ((1ull << (8 * size)) - 1);
 }
 
+/* The xdp_md the program sees: every field through xdp_md_load. Built once per expected attach
+ * type (egress_ifindex is readable for DEVMAP programs only): rebuilding the permissions from the
+ * verifier's rules on every call was a third of a single call's instructions. */
+static struct emu_ctx_desc md_desc[2];
+static uint8_t md_perm[2][24];
+static uint16_t md_fast[2][24];
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_desc_init(void)
+{
+	for (int devmap = 0; devmap < 2; devmap++) {
+		emu_tr_ctx_perm(EMU_PROG_XDP, devmap ? EMU_ATTACH_XDP_DEVMAP : 0, md_perm[devmap], 24);
+		md_desc[devmap] = (struct emu_ctx_desc){ .size = 24, .perm = md_perm[devmap], .load = xdp_md_load };
+		emu_ctx_desc_fast(&md_desc[devmap], md_fast[devmap]);
+		md_desc[devmap].fast = md_fast[devmap];
+	}
+}
+
+static const struct emu_ctx_desc *xdp_md_desc(uint32_t expected_attach_type)
+{
+	pthread_once(&md_once, md_desc_init);
+	return &md_desc[expected_attach_type == EMU_ATTACH_XDP_DEVMAP];
+}
+
 static uint32_t rd32(const void *p, uint32_t off)
 {
 	uint32_t v;
@@ -68,8 +93,6 @@ int emu_tr_xdp(struct tr *t)
 	uint32_t headroom = XDP_PACKET_HEADROOM, linear = in->data_size_in, meta = 0, max_linear, size;
 	uint32_t batch = in->batch_size, ifindex = 1, rxq = 0;
 	struct emu_xdp_buff *x;
-	struct emu_ctx_desc *desc;
-	uint8_t *perm;
 	uint64_t r0 = 0;
 	int err;
 
@@ -111,13 +134,17 @@ int emu_tr_xdp(struct tr *t)
 	if (in->data_size_in - meta < EMU_ETH_HLEN)
 		return -EINVAL;
 
-	/* bpf_test_init: the page, the linear part copied to headroom */
+	/* bpf_test_init: the page (zeroed by the kernel), the linear part copied to headroom. Of
+	 * the zeroes, a program can see only the headroom's (moving data or data_meta down): the
+	 * bytes past the linear part are reached by growing the tail, which zeroes them itself,
+	 * and the tailroom never. So only the headroom is zeroed here. */
 	x = emu_tr_alloc(t->out, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->hard_start = emu_tr_alloc(t->out, EMU_PAGE);
+	x->hard_start = emu_tr_alloc_uninit(t->out, EMU_PAGE);
 	if (!x->hard_start)
 		return -ENOMEM;
+	memset(x->hard_start, 0, headroom);
 	err = emu_tr_data(t, 0, linear, x->hard_start + headroom);
 	if (err)
 		return err;
@@ -156,7 +183,8 @@ int emu_tr_xdp(struct tr *t)
 
 		if (x->nr_frags == EMU_XDP_MAX_FRAGS)
 			return -ENOMEM;
-		x->frag[x->nr_frags] = emu_tr_alloc(t->out, EMU_PAGE);
+		/* past frag_len only bytes a grown tail zeroes first (frags_increase) */
+		x->frag[x->nr_frags] = emu_tr_alloc_uninit(t->out, EMU_PAGE);
 		if (!x->frag[x->nr_frags])
 			return -ENOMEM;
 		x->frag_len[x->nr_frags++] = n;
@@ -174,15 +202,9 @@ int emu_tr_xdp(struct tr *t)
 		return -EOPNOTSUPP;
 	}
 
-	perm = emu_tr_alloc(t->out, 24);
-	desc = emu_tr_alloc(t->out, sizeof(*desc));
-	if (!perm || !desc)
-		return -ENOMEM;
-	emu_tr_ctx_perm(EMU_PROG_XDP, t->env.expected_attach_type, perm, 24);
-	*desc = (struct emu_ctx_desc){ .size = 24, .perm = perm, .load = xdp_md_load };
 	t->env.xdp = x;
 	t->run.ctx = x->md;
-	t->run.ctx_desc = desc;
+	t->run.ctx_desc = xdp_md_desc(t->env.expected_attach_type);
 	t->pkt_access = EMU_MEM_READ | EMU_MEM_WRITE;
 	err = emu_tr_regions_init(t);
 	if (!err)
@@ -198,7 +220,7 @@ int emu_tr_xdp(struct tr *t)
 	}
 	{
 		uint32_t lin = (uint32_t)(x->data_end - x->data_meta), total = lin + x->frags_size;
-		uint8_t *all = x->nr_frags ? emu_tr_alloc(t->out, total) : x->data_meta;
+		uint8_t *all = x->nr_frags ? emu_tr_alloc_uninit(t->out, total) : x->data_meta;
 
 		if (!all)
 			return -ENOMEM;

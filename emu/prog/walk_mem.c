@@ -312,6 +312,9 @@ static int ctx_access(struct walk *w, uint32_t regno, const struct reg *r, int32
 		vlog(w->c, "invalid bpf_context access off=%d size=%d\n", off, size);
 		return -EACCES;
 	}
+	/* check_ctx_access remembers the end of the furthest access it accepted */
+	if ((uint32_t)off + (uint32_t)size > w->c->out->max_ctx_offset)
+		w->c->out->max_ctx_offset = (uint32_t)off + (uint32_t)size;
 	if (out) {
 		if (acc.ptr_type == 1)
 			mark_ptr(out, R_PKT);

@@ -3,6 +3,7 @@
 #ifndef BPFEMU_UTIL_COMPILER_H
 #define BPFEMU_UTIL_COMPILER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Sanitizer builds: EMU_ASAN, EMU_TSAN (gcc and clang spell the test differently). */
@@ -27,6 +28,11 @@
 
 static inline uint32_t emu_round_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 static inline uint64_t emu_round_up64(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+/* Zeroed memory for a type declared with _Alignas beyond malloc's 16 bytes (program headers
+ * keep their stats and bind lock on cache lines of their own): EMU_ZALLOC(struct x). */
+#define EMU_ZALLOC(type) ((type *)emu_zalloc_aligned(sizeof(type), _Alignof(type)))
+void *emu_zalloc_aligned(size_t size, size_t align);
 
 /* Symbols of the public API; everything else is hidden. */
 #define EMU_API __attribute__((visibility("default")))

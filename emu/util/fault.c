@@ -13,6 +13,7 @@
  *                  stores nothing (--diff's map comparison after a TEST_RUN)
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
+ *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
  *   check-oob      the program checker lets a map value access run one byte past the end
  *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)

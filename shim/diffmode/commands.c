@@ -54,20 +54,18 @@ bool dm_fix_fd(struct call *c, unsigned off, bool primary)
 	return true;
 }
 
-static bool pin_cpu(int cpu, cpu_set_t *saved)
+/* Keep the thread on the CPU it runs on now, for both halves of a call on an LRU map: each side
+ * takes the insert's node from the lists of the CPU it runs on. */
+static bool pin_here(cpu_set_t *saved)
 {
 	cpu_set_t one;
+	int cpu = sched_getcpu();
 
 	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*saved), saved))
 		return false;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	return !sched_setaffinity(0, sizeof(one), &one);
-}
-
-static bool pin_cpu0(cpu_set_t *saved)
-{
-	return dm_cfg.cpu0 && pin_cpu(0, saved);
 }
 
 static unsigned primary_fd_off(int cmd)
@@ -219,10 +217,10 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			dm_protect_group(&c->g[k]);
 
 	if (c->map && dm_is_lru(c->map->type)) {
-		pinned = pin_cpu0(&saved);
+		pinned = pin_here(&saved);
 		if (!pinned && !dm_st.said_cpu0) {
 			dm_st.said_cpu0 = true;
-			dm_note("cannot run kernel calls on CPU 0: LRU maps may diverge in which elements they evict");
+			dm_note("cannot keep calls on one CPU: LRU maps may diverge in which elements they evict");
 		}
 	}
 	/* stores through an mmapable array's mapping since the last call reach the mirror first */
@@ -230,12 +228,10 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		dm_mapping_sync(c->map, (int)attr_u32(&c->a, poff));
 	/* a program runs on the same CPU on both sides: its per-CPU maps compare */
 	if (c->cmd == EMU_BPF_PROG_TEST_RUN)
-		pinned = pin_cpu(sched_getcpu(), &saved);
+		pinned = pin_here(&saved);
 	c->kret = dm_kbpf(c->cmd, c->kattr ? (void *)c->kattr : (void *)c->uattr, c->kattr ? ksize : c->size);
-	if (pinned && c->cmd != EMU_BPF_PROG_TEST_RUN)
-		sched_setaffinity(0, sizeof(saved), &saved);
 	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
-	if (pinned && c->cmd == EMU_BPF_PROG_TEST_RUN)
+	if (pinned)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	if (c->map)
 		dm_mapping_snapshot(c->map);

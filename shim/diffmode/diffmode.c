@@ -27,8 +27,8 @@
  *    program's map ids) are compared through the pairs, and *_GET_FD_BY_ID asks the kernel for
  *    the twin's id.
  *  - Hash maps get BPF_F_ZERO_SEED on both sides, so walks and batches come out in the same order.
- *  - Calls on LRU maps run on the kernel pinned to CPU 0: the kernel's LRU lists are per CPU, and
- *    the emulator's system-call path is CPU 0.
+ *  - A call on an LRU map runs both halves pinned to the CPU the thread is on: the LRU lists are
+ *    per CPU on both sides, and each side inserts on the CPU it runs on.
  *  - Calls are serialized: two threads interleaving their kernel and emulator halves would let the
  *    two sides see different orders.
  *
@@ -199,11 +199,6 @@ static void diff_init(void)
 	else
 		dm_note("BPF_F_ZERO_SEED refused by the kernel (%s, needs CAP_SYS_ADMIN): walks of hash maps are not "
 		     "compared", dm_errname((int)-r));
-	{
-		cpu_set_t set;
-
-		dm_cfg.cpu0 = !sched_getaffinity(0, sizeof(set), &set) && CPU_ISSET(0, &set);
-	}
 	dm_guard_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (dm_guard_page == MAP_FAILED)
 		dm_guard_page = NULL;

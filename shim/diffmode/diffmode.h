@@ -57,7 +57,6 @@ struct dm_config {
 	int report_fd;
 	unsigned long max_reports;
 	bool zero_seed;       /* the kernel lets us set BPF_F_ZERO_SEED */
-	bool cpu0;            /* we can run kernel calls on CPU 0 */
 	char pin_dir[PATH_MAX]; /* kernel bpffs directory for mirror pins, "" if none */
 	int null_fd;          /* stands in for our own kernel fds if the program names one */
 	int fd_base;          /* where our kernel fds go, out of the program's way */
@@ -69,7 +68,7 @@ struct dm_stats {
 	bool touched_pins;
 	int exit_status;
 	bool exit_known;
-	bool said_cpu0, said_pins;
+	bool said_cpu0, said_pins; /* said_cpu0: that LRU calls could not be kept on one CPU */
 };
 
 extern struct dm_config dm_cfg;

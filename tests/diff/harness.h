@@ -93,8 +93,8 @@ void hx_partial_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 bool hx_require_kernel(void);
 
 /* Probes bpf() (exits 77 with a SKIP line when not permitted), checks the CPU counts agree and
- * pins the process to CPU 0 (the kernel's LRU lists are per CPU; the emulator's syscall path is
- * CPU 0). */
+ * pins the calling thread to CPU 0 (the kernel's LRU lists are per CPU, and both sides insert on
+ * the CPU the caller runs on: diff_lru_cpu moves it between CPUs). */
 void hx_init(const char *test_name);
 extern bool hx_have_sys_admin; /* BPF_F_ZERO_SEED creates on the kernel side */
 extern bool hx_pinned;

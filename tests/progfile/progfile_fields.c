@@ -249,6 +249,7 @@ static void m_map_gone(unsigned char *b) { set(b, HO(map_ids[0]), 4, 0x7ffffff0)
 static void m_func_info(unsigned char *b) { set(b, get(b, HO(func_info_off), 8) + 4, 4, 1); }
 static void m_func_info_off(unsigned char *b) { set(b, get(b, HO(func_info_off), 8) + 8, 4, 3); }
 static void m_btf_id(unsigned char *b) { set(b, HO(btf_id), 4, 0x7ffffff0); }
+static void m_max_ctx(unsigned char *b) { set(b, HO(max_ctx_offset), 4, 64); }
 /* other: `r0 = 1; exit` becomes `r0 = 1; r0 = 1` (tag made to match) */
 static void m_other(unsigned char *b)
 {
@@ -527,6 +528,7 @@ int main(int argc, char **argv)
 	damaged("func_info names a non-FUNC type", PF_SUBPROG_BTF, m_func_info, EUCLEAN, "damaged instructions");
 	damaged("func_info's insn_off moved", PF_SUBPROG_BTF, m_func_info_off, EUCLEAN, "damaged instructions");
 	damaged("btf_id of no BTF", PF_SUBPROG_BTF, m_btf_id, EUCLEAN, "cannot be found");
+	damaged("max_ctx_offset past what the program reads", PF_RET, m_max_ctx, EUCLEAN, "damaged max_ctx_offset");
 	damaged("not `r0 = imm; exit`, tag forged", PF_OTHER, m_other, EUCLEAN, "not `r0 = imm; exit`");
 
 	printf("== the file changed after this process met it\n");

@@ -8,6 +8,8 @@
  */
 #include "unit.h"
 
+#include <pthread.h>
+
 #include "core/map.h"
 #include "prog/env.h"
 #include "prog/helpers/csum.h"
@@ -306,6 +308,99 @@ START_TEST(queue_empty)
 }
 END_TEST
 
+/* ---- TEST_RUN's per-thread arena (emu/prog/test_run_mem.c) ---- */
+
+/* XDP: the packet's first byte + 1 (a store into the arena's packet), XDP_PASS */
+static struct emu_prog_image *inc_first_byte(void)
+{
+	static const struct emu_insn p[] = {
+		EI_LDX_MEM(EMU_W, 2, 1, 0), EI_LDX_MEM(EMU_W, 3, 1, 4), EI_MOV64_REG(4, 2),
+		EI_ALU64_IMM(EMU_ADD, 4, 1), EI_JMP_REG(EMU_JGT, 4, 3, 3), EI_LDX_MEM(EMU_B, 5, 2, 0),
+		EI_ALU64_IMM(EMU_ADD, 5, 1), EI_STX_MEM(EMU_B, 2, 5, 0), EI_MOV64_IMM(0, 2), EI_EXIT(),
+	};
+
+	return xlate(p, EI_COUNT(p));
+}
+
+/* one run of img on a 64-byte packet of byte v: data_out holds v + 1, then v (out left alive) */
+static void run_inc(struct emu_prog_image *img, uint8_t v, struct emu_test_run_out *out)
+{
+	uint8_t pkt[64];
+	struct emu_test_run_in in = { .data_size_in = 64, .data_in_set = true, .data_in = pkt, .data_in_avail = 64,
+				      .data_out_set = true, .data_size_out = 64 };
+	const uint8_t *d;
+
+	memset(pkt, v, sizeof(pkt));
+	ck_assert_int_eq(emu_test_run(img, EMU_PROG_XDP, 0, &in, out), 0);
+	ck_assert_uint_eq(out->retval, 2);
+	ck_assert_uint_eq(out->copy[0].dst, EMU_TR_TO_DATA_OUT);
+	ck_assert_uint_eq(out->copy[0].len, 64);
+	d = out->copy[0].src;
+	ck_assert_uint_eq(d[0], (uint8_t)(v + 1));
+	for (int i = 1; i < 64; i++)
+		ck_assert_uint_eq(d[i], v);
+}
+
+struct arena_thread {
+	struct emu_prog_image *img;
+	uint8_t v;
+	struct emu_test_run_out kept; /* an out the thread leaves to main, alive past its exit */
+};
+
+static void *arena_worker(void *p)
+{
+	struct arena_thread *a = p;
+
+	for (int i = 0; i < 500; i++) {
+		struct emu_test_run_out out;
+
+		run_inc(a->img, (uint8_t)(a->v + i), &out);
+		emu_test_run_out_free(&out);
+	}
+	run_inc(a->img, a->v, &a->kept);
+	return NULL;
+}
+
+/* Outs alive together in one thread, outs outliving their thread and freed by another, and
+ * threads running at once: each run sees its own packet, and every out its own bytes until it
+ * is freed (the ASan build poisons the arena outside the pieces handed out). */
+START_TEST(arena_threads)
+{
+	struct emu_prog_image *img = inc_first_byte();
+	struct emu_test_run_out o1, o2, o3;
+	struct arena_thread th[4];
+	pthread_t id[4];
+
+	/* o1 holds the thread's arena; o2 is malloc'd; o1's bytes stay o1's */
+	run_inc(img, 10, &o1);
+	run_inc(img, 20, &o2);
+	ck_assert_uint_eq(((const uint8_t *)o1.copy[0].src)[0], 11);
+	ck_assert_uint_eq(((const uint8_t *)o1.copy[0].src)[63], 10);
+	emu_test_run_out_free(&o1);
+	run_inc(img, 30, &o3); /* the arena again, o2 still alive */
+	ck_assert_uint_eq(((const uint8_t *)o2.copy[0].src)[0], 21);
+	ck_assert_uint_eq(((const uint8_t *)o2.copy[0].src)[63], 20);
+	emu_test_run_out_free(&o2);
+	emu_test_run_out_free(&o3);
+
+	for (int i = 0; i < 4; i++) {
+		th[i] = (struct arena_thread){ .img = img, .v = (uint8_t)(i * 50) };
+		ck_assert_int_eq(pthread_create(&id[i], NULL, arena_worker, &th[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_join(id[i], NULL), 0);
+	/* each thread has exited holding its arena in `kept`: still readable, freed here */
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *d = th[i].kept.copy[0].src;
+
+		ck_assert_uint_eq(d[0], (uint8_t)(th[i].v + 1));
+		ck_assert_uint_eq(d[63], th[i].v);
+		emu_test_run_out_free(&th[i].kept);
+	}
+	emu_prog_image_free(img);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("helpers");
@@ -321,6 +416,7 @@ int main(void)
 	tcase_add_test(tc, types);
 	tcase_add_test(tc, percpu_slot);
 	tcase_add_test(tc, queue_empty);
+	tcase_add_test(tc, arena_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

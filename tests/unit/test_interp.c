@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -650,6 +651,109 @@ START_TEST(context_permissions_and_hooks)
 }
 END_TEST
 
+/* ---- the context's fast table (emu_ctx_desc.fast) against the slow path ---- */
+
+static char fast_log[64];
+static uint64_t fast_hook_load(struct emu_run *run, uint32_t off, uint32_t size)
+{
+	(void)run;
+	snprintf(fast_log, sizeof(fast_log), "load %u %u", off, size);
+	return 0xa1b2c3d4e5f60718ull ^ ((uint64_t)off << 8) ^ size;
+}
+
+static void fast_hook_store(struct emu_run *run, uint32_t off, uint32_t size, uint64_t v)
+{
+	(void)run;
+	snprintf(fast_log, sizeof(fast_log), "store %u %u %#" PRIx64, off, size, v);
+}
+
+struct ctx_outcome {
+	int ret;
+	uint64_t r0;
+	uint8_t bytes[40];
+	char log[64], msg[sizeof(((struct emu_run_fault *)0)->msg)];
+};
+
+static void ctx_outcome(struct emu_prog_image *img, const struct emu_ctx_desc *cd, struct ctx_outcome *o)
+{
+	struct emu_run run;
+
+	run_init(&run);
+	for (int i = 0; i < 40; i++)
+		ctxbuf[i] = (uint8_t)(0x30 + i);
+	run.ctx_desc = cd;
+	fast_log[0] = 0;
+	memset(o, 0, sizeof(*o));
+	o->ret = emu_prog_run(img, &run, &o->r0);
+	memcpy(o->bytes, ctxbuf, sizeof(o->bytes));
+	memcpy(o->log, fast_log, sizeof(o->log));
+	if (o->ret)
+		memcpy(o->msg, run.fault.msg, sizeof(o->msg));
+}
+
+/* Every load and store (LDX, STX, ST) of every size at every offset of a 32-byte context with
+ * read-only, read-write, hooked (one direction, both), unreadable bytes and field edges inside
+ * an access: with the table the answer (return, r0, the bytes, the hook called, the fault) is
+ * the one the slow path gives without it. */
+START_TEST(context_fast_table_agrees)
+{
+	static uint8_t perm[32];
+	static uint16_t fast[32];
+	struct emu_ctx_desc slow = { .size = 32, .perm = perm, .load = fast_hook_load, .store = fast_hook_store };
+	struct emu_ctx_desc quick = slow;
+	static const uint8_t sizes[4] = { EMU_B, EMU_H, EMU_W, EMU_DW };
+	unsigned checked = 0, admitted = 0;
+
+	memset(perm, EMU_CTX_R, 4);                                /* [0, 4) read-only */
+	memset(perm + 4, EMU_CTX_R | EMU_CTX_W, 8);                /* [4, 12) read-write */
+	memset(perm + 12, EMU_CTX_R | EMU_CTX_HOOK, 4);            /* [12, 16) hooked, read */
+	memset(perm + 16, EMU_CTX_R | EMU_CTX_W | EMU_CTX_HOOK, 4); /* [16, 20) hooked, both */
+	memset(perm + 20, EMU_CTX_W | EMU_CTX_HOOK, 2);            /* [20, 22) hooked, write */
+	perm[22] = EMU_CTX_R | EMU_CTX_W;                          /* [22, 24) one byte each */
+	perm[23] = EMU_CTX_R;
+	/* [24, 28) nothing */
+	memset(perm + 28, EMU_CTX_R | EMU_CTX_W, 4);               /* [28, 32) read-write, at the end */
+	emu_ctx_desc_fast(&slow, fast);
+	quick.fast = fast;
+	for (int16_t off = 0; off < 36; off++) {
+		for (int k = 0; k < 4; k++) {
+			const struct emu_insn progs[3][3] = {
+				{ EI_LDX_MEM(sizes[k], 0, 1, off), EI_EXIT(), EI_EXIT() },
+				{ EI_LD_IMM64(2, 0x8877665544332211ull), EI_STX_MEM(sizes[k], 1, 2, off) },
+				{ EI_ST_MEM(sizes[k], 1, off, -7), EI_MOV64_IMM(0, 0), EI_EXIT() },
+			};
+			for (int d = 0; d < 3; d++) {
+				struct emu_insn p[5];
+				uint32_t n = 3;
+				struct ctx_outcome a, b;
+				struct emu_prog_image *img;
+
+				memcpy(p, progs[d], sizeof(progs[d]));
+				if (d == 1) { /* ld_imm64 takes two slots */
+					p[3] = EI_MOV64_IMM(0, 0);
+					p[4] = EI_EXIT();
+					n = 5;
+				}
+				img = xlate(p, n);
+				ctx_outcome(img, &slow, &a);
+				ctx_outcome(img, &quick, &b);
+				emu_prog_image_free(img);
+				ck_assert_msg(a.ret == b.ret && a.r0 == b.r0 && !memcmp(a.bytes, b.bytes, sizeof(a.bytes)) &&
+						      !strcmp(a.log, b.log) && !strcmp(a.msg, b.msg),
+					      "off %d size %d kind %d: slow %d %#" PRIx64 " '%s' '%s', table %d %#" PRIx64
+					      " '%s' '%s'",
+					      off, k, d, a.ret, a.r0, a.log, a.msg, b.ret, b.r0, b.log, b.msg);
+				checked++;
+				admitted += !a.ret;
+			}
+		}
+	}
+	ck_assert_uint_eq(checked, 36 * 4 * 3);
+	ck_assert_uint_gt(admitted, 50); /* both answers occur */
+	ck_assert_uint_lt(admitted, checked - 50);
+}
+END_TEST
+
 START_TEST(stack_bounds)
 {
 	struct emu_run run;
@@ -1192,6 +1296,7 @@ int main(void)
 		tcase_add_test(em, helpers_and_regions);
 		tcase_add_test(em, global_data_and_readonly_regions);
 		tcase_add_test(em, context_permissions_and_hooks);
+		tcase_add_test(em, context_fast_table_agrees);
 		tcase_add_test(em, stack_bounds);
 		tcase_add_test(em, wild_pointers);
 		tcase_add_test(em, budget_depth_and_ends);

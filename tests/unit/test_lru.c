@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * LRU_HASH and LRU_PERCPU_HASH eviction: the data points of kernel-semantics.md §9, measured with
- * 2 possible CPUs on CPU 0. The emulator always acts as CPU 0; BPFEMU_NR_CPUS=2 gives it the
- * probe machine's CPU count, on which the refill batch size depends. _i = 0 is LRU_HASH,
+ * 2 possible CPUs on CPU 0. unit_init pins the process to one CPU (inserts use that CPU's lists,
+ * on the kernel and the emulator alike); BPFEMU_NR_CPUS=2 gives the emulator the probe machine's
+ * CPU count, on which the refill batch size depends. _i = 0 is LRU_HASH,
  * 1 is LRU_PERCPU_HASH: both take their nodes from the same LRU list.
  */
 #include "unit.h"
@@ -278,6 +279,43 @@ START_TEST(churn_stays_consistent)
 }
 END_TEST
 
+/*
+ * A caller on a CPU the map has no lists for (CPUs hotplugged since, a map laid out by a process
+ * that saw fewer): BPFEMU_NR_CPUS=1, the thread on CPU 1 and then 0. Every insert works, nothing
+ * indexes past the one CPU's records (ASan builds check), and the lists stay sound. Needs the
+ * fork Check runs each test in (the CPU count is fixed at the first call) and a second CPU.
+ */
+START_TEST(cpu_past_map_cpus)
+{
+	static const uint32_t flags[] = { 0, EMU_F_NO_COMMON_LRU };
+	cpu_set_t one;
+	int second = 1; /* unit_init pinned the process to CPU 0 */
+
+	CPU_ZERO(&one);
+	CPU_SET(second, &one);
+	setenv("BPFEMU_NR_CPUS", "1", 1);
+	if (sched_setaffinity(0, sizeof(one), &one) || bpfemu_num_possible_cpus() != 1)
+		return;
+	for (unsigned f = 0; f < 2; f++) {
+		int fd = mklru(_i, 16, flags[f]);
+
+		for (int pass = 0; pass < 2; pass++) {
+			CPU_ZERO(&one);
+			CPU_SET(pass ? 0 : second, &one);
+			ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+			for (uint32_t k = 0; k < 40; k++) {
+				put(fd, k + 100 * (uint32_t)pass);
+				if (k % 8 == 0)
+					ck_assert_int_eq(bpfemu_map_check(fd), 0);
+			}
+		}
+		ck_assert_int_le(count_keys(fd, 4), 16);
+		ck_assert_int_eq(bpfemu_map_check(fd), 0);
+		close(fd);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lru");
@@ -301,5 +339,6 @@ int main(void)
 	tcase_add_loop_test(tc, no_common_lru_single_thread_capacity, 0, 2);
 	suite_add_tcase(s, tc);
 	opt_add_loop_test(emu, churn_stays_consistent, 0, 2);
+	opt_add_loop_test(emu, cpu_past_map_cpus, 0, 2);
 	return unit_run(s);
 }

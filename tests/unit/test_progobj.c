@@ -662,6 +662,88 @@ START_TEST(test_run_stats)
 }
 END_TEST
 
+/* A TEST_RUN with ctx_in alone (RAW_TRACEPOINT, SYSCALL); its errno, retval through *ret */
+static int run_ctx(int fd, void *ctx, uint32_t n, uint32_t *ret)
+{
+	struct attr a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	put32(a.b, TR_PROG_FD, (uint32_t)fd);
+	putp(a.b, TR_CTX_IN, ctx);
+	put32(a.b, TR_CTX_SIZE_IN, n);
+	r = test_run(&a);
+	*ret = get32(a.b, TR_RETVAL);
+	return r ? errno : 0;
+}
+
+/* prog->aux->max_ctx_offset: the end of the furthest context access the verifier accepted.
+ * RAW_TRACEPOINT and SYSCALL test runs refuse a shorter ctx_in with EINVAL (no context at all
+ * included); accesses only in code the verifier proves dead do not count. */
+START_TEST(test_run_max_ctx_offset)
+{
+	static const struct emu_insn rd16[] = { I(0x79, 0, 1, 16, 0), EXIT };       /* r0 = *(u64 *)(r1 + 16) */
+	static const struct emu_insn sys[] = { I(0x62, 1, 0, 20, 5),               /* *(u32 *)(r1 + 20) = 5 */
+					       I(0x61, 0, 1, 8, 0), EXIT };         /* r0 = *(u32 *)(r1 + 8) */
+	static const struct emu_insn dead[] = { MOV64I(2, 0), I(0x15, 2, 0, 1, 0), /* if r2 == 0 goto +1 */
+						I(0x71, 0, 1, 40, 0), MOV64I(0, 3), EXIT };
+	uint64_t args[12] = { 7, 8, 9 };
+	uint32_t ret;
+	struct attr l;
+	int fd;
+
+	pl_attr(&l, EMU_PROG_RAW_TRACEPOINT, rd16, 2);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(run_ctx(fd, args, 16, &ret), EINVAL);
+	ck_assert_int_eq(run_ctx(fd, args, 23, &ret), EINVAL);
+	ck_assert_int_eq(run_ctx(fd, NULL, 0, &ret), EINVAL);
+	ck_assert_int_eq(run_ctx(fd, args, 24, &ret), 0);
+	ck_assert_uint_eq(ret, 9);
+	close(fd);
+
+	pl_attr(&l, EMU_PROG_SYSCALL, sys, 3);
+	put32(l.b, PL_PROG_FLAGS, EMU_F_SLEEPABLE);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(run_ctx(fd, args, 20, &ret), EINVAL); /* the store reaches byte 24 */
+	ck_assert_int_eq(run_ctx(fd, args, 24, &ret), 0);
+	ck_assert_uint_eq(ret, 8);
+	ck_assert_int_eq(run_ctx(fd, args, 32, &ret), 0);
+	close(fd);
+
+	pl_attr(&l, EMU_PROG_SYSCALL, dead, 5);
+	put32(l.b, PL_PROG_FLAGS, EMU_F_SLEEPABLE);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(run_ctx(fd, args, 8, &ret), 0);
+	ck_assert_uint_eq(ret, 3);
+	close(fd);
+}
+END_TEST
+
+/* bpf_get_attach_cookie in a raw tracepoint's test run: 0, with or without a context (the
+ * kernel runs it under a zeroed run context; no attachment gives it a cookie) */
+START_TEST(test_run_attach_cookie)
+{
+	static const struct emu_insn cookie[] = { CALL(EMU_FN_get_attach_cookie), EXIT };
+	uint64_t args[3] = { 7, 8, 9 };
+	uint32_t ret = 1;
+	struct attr l;
+	int fd;
+
+	pl_attr(&l, EMU_PROG_RAW_TRACEPOINT, cookie, 2);
+	fd = pl(&l);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(run_ctx(fd, args, 24, &ret), 0);
+	ck_assert_uint_eq(ret, 0);
+	ret = 1;
+	ck_assert_int_eq(run_ctx(fd, NULL, 0, &ret), 0);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
 
 /* exec'd by run_in_another_program: open the pin, run the program once, exit with its retval */
 static int run_pinned(const char *pin)
@@ -755,6 +837,8 @@ int main(int argc, char **argv)
 	tcase_add_test(att, test_run_xdp);
 	tcase_add_test(att, test_run_global_data);
 	tcase_add_test(att, test_run_stats);
+	tcase_add_test(att, test_run_max_ctx_offset);
+	tcase_add_test(att, test_run_attach_cookie);
 	tcase_add_test(att, run_in_another_program);
 	suite_add_tcase(s, att);
 	return unit_run(s);

@@ -432,9 +432,21 @@ START_TEST(obj_get_checks_the_file)
 	ck_assert_int_eq(flow_obj_get("/sys/fs/bpf/junk"), -EACCES);
 	capture_end(&c, err, sizeof(err));
 	ck_assert_msg(strstr(err, "not a bpfemu object"), "%s", err);
-	/* a link to a pin is not followed to a file elsewhere */
+	/* a link to a pin is followed, as the kernel's path walk follows it on a bpffs */
 	ck_assert_int_eq(symlink(good, in_root("link")), 0);
-	ck_assert_int_eq(flow_obj_get("/sys/fs/bpf/link"), -ELOOP);
+	ck_assert_int_eq(flow_obj_get("/sys/fs/bpf/link"), 0);
+	/* ... but never to a file elsewhere, even a map file of this user's (the kernel finds no bpf
+	 * inode outside a bpffs: EACCES) */
+	copy_file(good, at("outside"), -1, 0);
+	ck_assert_int_eq(symlink(at("outside"), in_root("out")), 0);
+	capture_start(&c);
+	ck_assert_int_eq(flow_obj_get("/sys/fs/bpf/out"), -EACCES);
+	capture_end(&c, err, sizeof(err));
+	ck_assert_msg(strstr(err, "leads out of the bpffs root"), "%s", err);
+	/* a link within the root to a link out of it */
+	snprintf(good, sizeof(good), "%s", in_root("out"));
+	ck_assert_int_eq(symlink(good, in_root("out2")), 0);
+	ck_assert_int_eq(flow_obj_get("/sys/fs/bpf/out2"), -EACCES);
 	close(fd);
 }
 END_TEST

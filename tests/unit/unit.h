@@ -500,20 +500,29 @@ static inline void unit_kernel_needs_cpus(int n)
 
 /*
  * Every test program starts here: fix the CPU count the emulator lays per-CPU maps out for (it
- * is read once per process, so before the first call), and in kernel mode run on CPU 0, which is
- * where the LRU data points were measured and what the emulator always acts as.
+ * is read once per process, so before the first call), and run on one CPU: CPU 0, where the LRU
+ * data points were measured, or the first one allowed. Both the kernel and the emulator take an
+ * LRU insert's node from the lists of the CPU the caller runs on, so a test that migrated between
+ * CPUs halfway would see other evictions (tests/diff/diff_lru_cpu.c covers that on purpose).
  */
 static inline void unit_init(const char *nr_cpus)
 {
-	if (unit_kernel()) {
-		cpu_set_t set;
+	cpu_set_t set, allowed;
 
+	if (unit_kernel())
 		unit_probe_kernel();
-		CPU_ZERO(&set);
-		CPU_SET(0, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	} else if (nr_cpus) {
+	else if (nr_cpus)
 		setenv("BPFEMU_NR_CPUS", nr_cpus, 1);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) && !sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &allowed)) {
+				CPU_ZERO(&set);
+				CPU_SET(c, &set);
+				sched_setaffinity(0, sizeof(set), &set);
+				break;
+			}
 	}
 }
 

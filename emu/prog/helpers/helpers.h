@@ -45,7 +45,8 @@
 	/* str.c */ X(strncmp) X(probe_read_kernel) X(probe_read_user) X(probe_read_kernel_str)     \
 	X(probe_read_user_str)                                                                     \
 	/* ringbuf.c */ X(ringbuf_output) X(ringbuf_reserve) X(ringbuf_submit) X(ringbuf_discard)   \
-	X(ringbuf_query)
+	X(ringbuf_query)                                                                           \
+	/* attach.c */ X(get_attach_cookie)
 
 #define X(n) HELPER(n);
 EMU_HELPER_FNS(X)

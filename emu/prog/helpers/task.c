@@ -21,9 +21,7 @@
 
 uint32_t emu_current_cpu(void)
 {
-	int c = sched_getcpu();
-
-	return c < 0 ? 0 : (uint32_t)c;
+	return emu_this_cpu();
 }
 
 HELPER(get_smp_processor_id)
