@@ -7,12 +7,18 @@
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   btf-var-linkage  BPF_BTF_LOAD refuses a global VAR ("Linkage not supported"): every object with
+ *                  global data fails to load (bpfemu-run --diff on the skeleton, tests/diffmode)
+ *   helper-update-errno  bpf_map_update_elem with BPF_NOEXIST answers -EEXIST for a new key and
+ *                  stores nothing (--diff's map comparison after a TEST_RUN)
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
  *   check-oob      the program checker lets a map value access run one byte past the end
  *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
+ *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff
+ *                  compares them through the pairs of ids: tests/diffmode skel)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
