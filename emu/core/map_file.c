@@ -573,25 +573,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 /* A refused file is named once, not on every call that meets its fd. */
 static void refused(const struct stat *st, const void *base, const char *field)
 {
-	static struct {
-		dev_t dev;
-		ino_t ino;
-	} said[8];
-	static unsigned next;
-	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
 	const struct emu_map_hdr *h = base;
-	bool known = false;
 
-	pthread_mutex_lock(&said_lock);
-	for (unsigned i = 0; i < 8 && !known; i++)
-		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
-	if (!known) {
-		said[next % 8].dev = st->st_dev;
-		said[next % 8].ino = st->st_ino;
-		next++;
-	}
-	pthread_mutex_unlock(&said_lock);
-	if (!known)
+	if (emu_diag_file_new(st->st_dev, st->st_ino))
 		emu_diag("map file (inode %lu, map id %u) refused: its %s is not what a map of its shape has: EINVAL",
 			 (unsigned long)st->st_ino, base ? h->id : 0, field);
 }
