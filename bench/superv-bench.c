@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -63,9 +64,11 @@
 #define ELEM_SZ (offsetof(union bpf_attr, flags) + sizeof(__u64))
 #define BATCH_SZ (offsetof(union bpf_attr, batch.flags) + sizeof(__u64))
 
-enum { OP_LOOKUP, OP_UPDATE, OP_NEXT, OP_BATCH, NR_OPS };
+enum { OP_LOOKUP, OP_UPDATE, OP_NEXT, OP_BATCH, OP_MMAP, NR_OPS };
 static const char *const op_names[NR_OPS] = { "lookup (hit)", "update (existing)", "get_next_key",
-					       "lookup_batch (per element)" };
+					       "lookup_batch (per element)",
+					       "mmap+munmap of an mmapable array's values" };
+static int mmap_fd; /* an mmapable ARRAY, for OP_MMAP */
 
 static long iters = 20000;
 
@@ -95,7 +98,8 @@ static double measure(int fd, int op)
 	double r[ROUNDS];
 	__u64 keys[ENTRIES], vals[ENTRIES], key = 7, val = 0, out;
 	union bpf_attr a;
-	long n = op == OP_BATCH ? iters / ENTRIES + 1 : iters;
+	long n = op == OP_BATCH ? iters / ENTRIES + 1 : op == OP_MMAP ? iters / 100 + 1 : iters;
+	void *p;
 
 	for (int round = 0; round < ROUNDS; round++) {
 		double t0 = now_ns();
@@ -118,6 +122,11 @@ static double measure(int fd, int op)
 				a.map_fd = (__u32)fd, a.key = (uintptr_t)&key, a.next_key = (uintptr_t)&out;
 				ret = sys_bpf(BPF_MAP_GET_NEXT_KEY, &a, ELEM_SZ);
 				ret = ret && errno == ENOENT ? 0 : ret;
+				break;
+			case OP_MMAP:
+				/* the supervisor makes this mapping again under ptrace (shim/supervisor/mapvals.c) */
+				p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mmap_fd, 0);
+				ret = p == MAP_FAILED ? -1 : munmap(p, 4096);
 				break;
 			default:
 				a.batch.map_fd = (__u32)fd, a.batch.keys = (uintptr_t)keys, a.batch.values = (uintptr_t)vals;
@@ -154,6 +163,14 @@ static int worker(void)
 		memset(&a, 0, sizeof(a));
 		a.map_fd = (__u32)fd, a.key = (uintptr_t)&k, a.value = (uintptr_t)&k;
 		sys_bpf(BPF_MAP_UPDATE_ELEM, &a, ELEM_SZ);
+	}
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY, a.key_size = 4, a.value_size = 8, a.max_entries = 512;
+	a.map_flags = BPF_F_MMAPABLE;
+	mmap_fd = (int)sys_bpf(BPF_MAP_CREATE, &a, offsetof(union bpf_attr, map_extra) + 8);
+	if (mmap_fd < 0) {
+		fprintf(stderr, "superv-bench: mmapable array create: %s\n", strerror(errno));
+		return 1;
 	}
 	for (int op = 0; op < NR_OPS; op++)
 		printf("%d %.1f\n", op, measure(fd, op));

@@ -62,6 +62,9 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* ... and the mapping itself, made as the kernel makes it: 0 and *out, -errno, or 1 when fd is not a
  * map; *maywrite: whether the mapping may become writable (mprotect) */
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
+/* A program is about to map fd's map writable by itself (the seccomp supervisor): FREEZE will look
+ * for its mapping in /proc. 0, or -EBADF when fd is not a map. */
+int emu_map_mark_wmapped(int fd);
 #include "cmd/fd_ops.h"
 
 /* How an emulator maps object files itself (core/map_file.c; the preload's mmap of an mmapable
@@ -70,6 +73,11 @@ int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off,
  * emulator inside a supervised process (a preloaded child, libbpfemu linked in) maps its files,
  * and checks every other mapping of a map fd as the kernel would. */
 #define EMU_MAP_OWN 0x03
+
+/* mmap(addr, len, prot, EMU_MAP_OWN | extra, fd, off), or MAP_SHARED where MAP_SHARED_VALIDATE is
+ * refused with EINVAL: kernels before 4.15 and qemu-user (which runs the arm64 suite in CI) know
+ * only MAP_SHARED and MAP_PRIVATE. Where the supervisor runs (5.0+), VALIDATE is always known. */
+void *emu_mmap_own(void *addr, size_t len, int prot, int extra, int fd, off_t off);
 
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);

@@ -606,7 +606,8 @@ static int32_t var_check_meta(struct btf_env *env, const struct emu_btf_type *t,
 		btf_log_type(env, t, "Invalid type_id");
 		return -EINVAL;
 	}
-	if (var->linkage != EMU_BTF_VAR_STATIC && var->linkage != EMU_BTF_VAR_GLOBAL_ALLOCATED) {
+	if ((var->linkage != EMU_BTF_VAR_STATIC && var->linkage != EMU_BTF_VAR_GLOBAL_ALLOCATED) ||
+	    (var->linkage == EMU_BTF_VAR_GLOBAL_ALLOCATED && EMU_FAULT("btf-var-linkage"))) {
 		btf_log_type(env, t, "Linkage not supported");
 		return -EINVAL;
 	}

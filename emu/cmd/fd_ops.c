@@ -246,21 +246,21 @@ void emu_map_poll_wait(int fd, bool begin)
 static void *map_values(void *addr, size_t len, int prot, int flags, int fd, const struct emu_mmap_plan *plan)
 {
 	bool noreplace = flags & MAP_FIXED_NOREPLACE; /* with or without MAP_FIXED */
-	int type = EMU_MAP_OWN | (flags & ~MAP_TYPE & LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0));
+	int extra = flags & ~MAP_TYPE & LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0);
 	size_t total = 0;
 	char *p;
 
 	if (plan->nseg == 1) {
-		p = mmap(addr, len, prot, type, fd, (off_t)plan->seg[0].file_off);
+		p = emu_mmap_own(addr, len, prot, extra, fd, (off_t)plan->seg[0].file_off);
 	} else {
 		for (unsigned i = 0; i < plan->nseg; i++)
 			if (plan->seg[i].addr_off + plan->seg[i].len > total)
 				total = (size_t)(plan->seg[i].addr_off + plan->seg[i].len);
-		p = mmap(addr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (type & MAP_FIXED), -1,
+		p = mmap(addr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (extra & MAP_FIXED), -1,
 			 0);
 		for (unsigned i = 0; p != MAP_FAILED && i < plan->nseg; i++)
-			if (mmap(p + plan->seg[i].addr_off, (size_t)plan->seg[i].len, prot, type | MAP_FIXED, fd,
-				 (off_t)plan->seg[i].file_off) == MAP_FAILED) {
+			if (emu_mmap_own(p + plan->seg[i].addr_off, (size_t)plan->seg[i].len, prot, extra | MAP_FIXED, fd,
+					 (off_t)plan->seg[i].file_off) == MAP_FAILED) {
 				int err = errno;
 
 				munmap(p, total);
@@ -342,6 +342,20 @@ static void *api_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 EMU_API void *bpfemu_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	EMU_API_GUARDED(void *, api_mmap(addr, len, prot, flags, fd, off));
+}
+
+/* A front end that lets a program make a writable mapping itself (the seccomp supervisor) marks
+ * the map before the mapping exists, as emu_map_mmap() does for its own: FREEZE looks for it. */
+int emu_map_mark_wmapped(int fd)
+{
+	struct emu_map *m;
+	int mode;
+
+	if (emu_map_get(fd, &m, &mode))
+		return -EBADF;
+	__atomic_store_n(&m->hdr->wmapped, 1, __ATOMIC_RELEASE);
+	emu_map_put(m);
+	return 0;
 }
 
 /* ---- writable mappings, for FREEZE ---- */

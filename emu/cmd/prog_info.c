@@ -97,6 +97,13 @@ static int fill(struct emu_prog *p, unsigned char *info)
 
 	/* used maps: each id put on its own, as the kernel's put_user loop */
 	n = emu_prog_map_ids(p, ids, EMU_PROG_MAX_MAPS);
+	if (n > 1 && EMU_FAULT("prog-map-ids")) /* test builds: the used maps listed in reverse */
+		for (uint32_t i = 0; i < n / 2; i++) {
+			uint32_t t = ids[i];
+
+			ids[i] = ids[n - 1 - i];
+			ids[n - 1 - i] = t;
+		}
 	ulen = get32(info, PI_NR_MAP_IDS);
 	put32(info, PI_NR_MAP_IDS, n);
 	for (uint32_t i = 0; i < n && i < ulen; i++)

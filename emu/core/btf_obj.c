@@ -229,24 +229,7 @@ static const char *hdr_field(const struct emu_btf_obj_hdr *h, uint64_t file_size
 
 static void refused(const struct stat *st, const struct emu_btf_obj_hdr *h, const char *field)
 {
-	static struct {
-		dev_t dev;
-		ino_t ino;
-	} said[8];
-	static unsigned next;
-	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
-	bool known = false;
-
-	pthread_mutex_lock(&said_lock);
-	for (unsigned i = 0; i < 8 && !known; i++)
-		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
-	if (!known) {
-		said[next % 8].dev = st->st_dev;
-		said[next % 8].ino = st->st_ino;
-		next++;
-	}
-	pthread_mutex_unlock(&said_lock);
-	if (!known)
+	if (emu_diag_file_new(st->st_dev, st->st_ino))
 		emu_diag("BTF file (inode %lu, btf id %u) refused: its %s is not what a BTF file has: EINVAL",
 			 (unsigned long)st->st_ino, h->id, field);
 }

@@ -120,6 +120,16 @@ int emu_map_file_size(const struct emu_create *c, const struct emu_map_ops *ops,
 	return 0;
 }
 
+/* Emulators map their files MAP_SHARED_VALIDATE (EMU_MAP_OWN, frontend.h), falling back. */
+void *emu_mmap_own(void *addr, size_t len, int prot, int extra, int fd, off_t off)
+{
+	void *p = mmap(addr, len, prot, EMU_MAP_OWN | extra, fd, off);
+
+	if (p == MAP_FAILED && errno == EINVAL)
+		p = mmap(addr, len, prot, MAP_SHARED | extra, fd, off);
+	return p;
+}
+
 /*
  * A view of a map file: the whole file, and where the family has one, a part of it mapped again
  * right after the end (the alias op). *len is the length to unmap. NULL on failure.
@@ -135,12 +145,12 @@ static void *map_view(int fd, uint64_t size, const struct emu_map_ops *ops, cons
 		alias = 0;
 	*len = (size_t)(size + alias);
 	if (!alias)
-		return mmap(NULL, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN, fd, 0);
+		return emu_mmap_own(NULL, size, PROT_READ | PROT_WRITE, 0, fd, 0);
 	base = mmap(NULL, *len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return MAP_FAILED;
-	if (mmap(base, size, PROT_READ | PROT_WRITE, EMU_MAP_OWN | MAP_FIXED, fd, 0) == MAP_FAILED ||
-	    mmap(base + size, alias, PROT_READ | PROT_WRITE, EMU_MAP_OWN | MAP_FIXED, fd, (off_t)src) == MAP_FAILED) {
+	if (emu_mmap_own(base, size, PROT_READ | PROT_WRITE, MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    emu_mmap_own(base + size, alias, PROT_READ | PROT_WRITE, MAP_FIXED, fd, (off_t)src) == MAP_FAILED) {
 		munmap(base, *len);
 		return MAP_FAILED;
 	}
@@ -630,25 +640,9 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 /* A refused file is named once, not on every call that meets its fd. */
 static void refused(const struct stat *st, const void *base, const char *field)
 {
-	static struct {
-		dev_t dev;
-		ino_t ino;
-	} said[8];
-	static unsigned next;
-	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
 	const struct emu_map_hdr *h = base;
-	bool known = false;
 
-	pthread_mutex_lock(&said_lock);
-	for (unsigned i = 0; i < 8 && !known; i++)
-		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
-	if (!known) {
-		said[next % 8].dev = st->st_dev;
-		said[next % 8].ino = st->st_ino;
-		next++;
-	}
-	pthread_mutex_unlock(&said_lock);
-	if (!known)
+	if (emu_diag_file_new(st->st_dev, st->st_ino))
 		emu_diag("map file (inode %lu, map id %u) refused: its %s is not what a map of its shape has: EINVAL",
 			 (unsigned long)st->st_ino, base ? h->id : 0, field);
 }

@@ -129,24 +129,7 @@ int emu_prog_file_check_hdr(const struct emu_prog_hdr *h, uint64_t file_size, co
 
 void emu_prog_file_refused(const struct stat *st, uint32_t id, const char *field)
 {
-	static struct {
-		dev_t dev;
-		ino_t ino;
-	} said[8];
-	static unsigned next;
-	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
-	bool known = false;
-
-	pthread_mutex_lock(&said_lock);
-	for (unsigned i = 0; i < 8 && !known; i++)
-		known = said[i].dev == st->st_dev && said[i].ino == st->st_ino;
-	if (!known) {
-		said[next % 8].dev = st->st_dev;
-		said[next % 8].ino = st->st_ino;
-		next++;
-	}
-	pthread_mutex_unlock(&said_lock);
-	if (!known)
+	if (emu_diag_file_new(st->st_dev, st->st_ino))
 		emu_diag("program file (inode %lu, prog id %u) refused: its %s is not what a program file has: EINVAL",
 			 (unsigned long)st->st_ino, id, field);
 }

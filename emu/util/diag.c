@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -34,4 +35,25 @@ void emu_diag_once(bool *said, const char *fmt, ...)
 	va_start(ap, fmt);
 	vdiag(fmt, ap);
 	va_end(ap);
+}
+
+bool emu_diag_file_new(unsigned long long dev, unsigned long long ino)
+{
+	static struct {
+		unsigned long long dev, ino;
+	} said[8];
+	static unsigned next;
+	static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
+	bool known = false;
+
+	pthread_mutex_lock(&said_lock);
+	for (unsigned i = 0; i < 8 && !known; i++)
+		known = said[i].dev == dev && said[i].ino == ino;
+	if (!known) {
+		said[next % 8].dev = dev;
+		said[next % 8].ino = ino;
+		next++;
+	}
+	pthread_mutex_unlock(&said_lock);
+	return !known;
 }

@@ -10,6 +10,10 @@ void emu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same once per *said flag (a process is told of each unemulated feature once). */
 void emu_diag_once(bool *said, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Whether a refused object file (dev, ino) is new to this process's last eight refusals: a file
+ * refused again and again (every call that meets it) is reported once. */
+bool emu_diag_file_new(unsigned long long dev, unsigned long long ino);
+
 /* util/fault.c: deliberate mistakes that prove the differential checks catch one. Only test builds
  * (-DBPFEMU_FAULT_INJECTION=ON) compile them; BPFEMU_FAULT=<name>[,<name>...] turns them on. */
 #ifdef BPFEMU_FAULT_INJECTION

@@ -7,6 +7,10 @@
  *   delete-errno   DELETE of a missing key answers EINVAL instead of ENOENT
  *   lookup-byte    LOOKUP flips the last byte of the value it returns
  *   btf-vlen       BPF_BTF_LOAD accepts an INT type with a non-zero vlen
+ *   btf-var-linkage  BPF_BTF_LOAD refuses a global VAR ("Linkage not supported"): every object with
+ *                  global data fails to load (bpfemu-run --diff on the skeleton, tests/diffmode)
+ *   helper-update-errno  bpf_map_update_elem with BPF_NOEXIST answers -EEXIST for a new key and
+ *                  stores nothing (--diff's map comparison after a TEST_RUN)
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
@@ -16,9 +20,18 @@
  *   lpm-match      an LPM trie finds one more matching bit than there is (a wrong longest match)
  *   inner-map-null a program's lookup in an ARRAY_OF_MAPS / HASH_OF_MAPS finds no inner map
  *                  (tests/diff/diff_fdprogs)
+ *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff
+ *                  compares them through the pairs of ids: tests/diffmode skel)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated
+ *   superv-mmap-offset  the supervisor makes a program's mapping of an mmapable array at the
+ *                  offset the program asked for (the map file's header, not its values)
+ *   superv-mmap-regs    ... and leaves the registers it changed for that as it changed them
+ *   superv-mmap-rw-fd   ... and makes a read-only mapping from the program's read-write fd
+ *   superv-mmap-fd-left ... or from a read-only copy it leaves open in the program
+ *   superv-freeze-unseen  the supervisor does not mark a map its program maps writable (FREEZE
+ *                  does not look for the mapping: no EBUSY)
  *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
  *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of

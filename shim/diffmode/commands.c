@@ -13,8 +13,8 @@ static long emu_only(struct call *c, enum nc why)
 	return emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
 }
 
-/* A fd field of the kernel's attr. false: an emulated map without a mirror (not comparable). */
-static bool fix_fd(struct call *c, unsigned off, bool primary)
+/* A fd field of the kernel's attr. false: an emulated object without a twin (not comparable). */
+bool dm_fix_fd(struct call *c, unsigned off, bool primary)
 {
 	int fd = (int)attr_u32(&c->a, off), kbtf;
 	struct mirror *m;
@@ -37,6 +37,13 @@ static bool fix_fd(struct call *c, unsigned off, bool primary)
 		kfd = (uint32_t)kbtf;
 		if (primary)
 			c->btf = true;
+		break;
+	case FD_PROG_MIRRORED:
+		kfd = (uint32_t)kbtf;
+		if (primary) {
+			c->prog_efd = fd;
+			c->prog_kfd = kbtf;
+		}
 		break;
 	default:
 		return !primary;
@@ -77,6 +84,10 @@ static unsigned primary_fd_off(int cmd)
 	case EMU_BPF_MAP_FREEZE:
 	case EMU_BPF_OBJ_GET_INFO_BY_FD:
 		return 0;
+	case EMU_BPF_PROG_TEST_RUN:
+		return TR_PROG_FD;
+	case EMU_BPF_PROG_BIND_MAP:
+		return BM_PROG_FD;
 	default:
 		return UINT_MAX;
 	}
@@ -136,6 +147,13 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		if (fc == FD_MIRRORED)
 			c->map = m;
 		c->btf = fc == FD_BTF_MIRRORED;
+		if (fc == FD_PROG_MIRRORED) {
+			c->prog_efd = (int)attr_u32(&c->a, poff);
+			c->prog_kfd = dm_obj_kfd(c->prog_efd, OBJ_PROG);
+			if (c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD)
+				return dm_prog_info(c, before);
+			dm_describe_prog(c, c->prog_efd);
+		}
 		if (m && !m->order &&
 		    (c->cmd == EMU_BPF_MAP_GET_NEXT_KEY || c->cmd == EMU_BPF_MAP_LOOKUP_BATCH || c->cmd == EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH))
 			return emu_only(c, NC_ORDER);
@@ -148,7 +166,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	if (c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD)
 		dm_shadow_info_hash(c);
 	if (poff != UINT_MAX)
-		fix_fd(c, poff, true);
+		dm_fix_fd(c, poff, true);
 	if (poff != UINT_MAX && !c->map && c->kattr)
 		guard_outputs(c);
 
@@ -164,7 +182,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		}
 		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (attr_u32(&c->a, fds[i]))
-				fix_fd(c, fds[i], false);
+				dm_fix_fd(c, fds[i], false);
 		/* Same seed on both sides: walks and batches compare. Only where the kernel reads the
 		 * flags, or the two would create different maps. */
 		if (dm_cfg.zero_seed && dm_is_hash(attr_u32(&c->a, MC_TYPE)) && c->size >= MC_FLAGS + 4 && c->kattr &&
@@ -177,12 +195,20 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			zero_seed_added = true;
 		}
 	}
-	if (c->cmd == EMU_BPF_PROG_LOAD) {
-		static const unsigned fds[] = { PL_BTF_FD, PL_ATTACH_PROG_FD, PL_TOKEN_FD };
-
-		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-			if (attr_u32(&c->a, fds[i]))
-				fix_fd(c, fds[i], false);
+	if (c->cmd == EMU_BPF_PROG_LOAD && !dm_prog_load_prepare(c)) {
+		finish_shadows(c);
+		free(c->kinsns);
+		free(c->kfds);
+		return emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	}
+	if (c->cmd == EMU_BPF_PROG_BIND_MAP && attr_u32(&c->a, BM_MAP_FD) && !dm_fix_fd(c, BM_MAP_FD, false)) {
+		finish_shadows(c);
+		return emu_only(c, NC_NO_MIRROR);
+	}
+	if (c->cmd == EMU_BPF_PROG_TEST_RUN) {
+		dm_mask_attr(c, TR_DURATION, 4); /* time */
+		if (c->prog_kfd >= 0)
+			dm_sync_prog_maps(c->prog_kfd);
 	}
 	if (c->cmd == EMU_BPF_MAP_GET_NEXT_ID)
 		dm_mask_attr(c, ID_NEXT, 4);
@@ -200,6 +226,9 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	/* stores through an mmapable array's mapping since the last call reach the mirror first */
 	if (c->map)
 		dm_mapping_sync(c->map, (int)attr_u32(&c->a, poff));
+	/* a program runs on the same CPU on both sides: its per-CPU maps compare */
+	if (c->cmd == EMU_BPF_PROG_TEST_RUN)
+		pinned = pin_here(&saved);
 	c->kret = dm_kbpf(c->cmd, c->kattr ? (void *)c->kattr : (void *)c->uattr, c->kattr ? ksize : c->size);
 	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
 	if (pinned)
@@ -214,6 +243,10 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			dm_compare_span(c, &c->sp[i], c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && !strcmp(c->sp[i].name, "info"));
 		dm_compare_attr(c);
 	}
+	if (c->cmd == EMU_BPF_PROG_TEST_RUN && c->prog_kfd >= 0 && c->kret >= 0 && c->eret >= 0)
+		dm_compare_prog_maps(c, c->prog_kfd);
+	if (c->cmd == EMU_BPF_PROG_LOAD)
+		dm_prog_load_finish(c); /* before the shadows go: the log's first line */
 	finish_shadows(c);
 
 	if (c->cmd == EMU_BPF_MAP_CREATE) {
@@ -239,26 +272,26 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		else if (c->kret >= 0)
 			close((int)c->kret);
 	} else if (c->cmd == EMU_BPF_PROG_LOAD) {
-		if (c->eret == -EOPNOTSUPP) {
-			/* only libbpf's probe programs are emulated: anything else needs a verifier */
+		if (c->eret == -EOPNOTSUPP && c->kret != -EOPNOTSUPP) {
+			/* what the emulator documents it leaves out (emu/cmd/prog_load.c): signed,
+			 * device-bound programs, the kernel's CO-RE relocations */
 			dm_st.compared--;
 			dm_not_compared(NC_NOT_EMULATED);
 			c->nd = 0;
 		}
-		if (c->kret >= 0)
-			close((int)c->kret); /* program objects are not mirrored */
 	}
 	if (c->nd)
 		dm_report(c, before);
 	return c->eret;
 }
 
-/* MAP_GET_FD_BY_ID: the kernel is asked for the mirror of the map the emulator found. */
+/* *_GET_FD_BY_ID: the kernel is asked for the twin of the object the emulator found. */
 static long get_fd_by_id(struct call *c, const struct emu_attr *before)
 {
 	struct emu_attr ka = c->a;
 	struct mirror *m = NULL;
 	unsigned ksize = c->size < EMU_ATTR_SIZE ? c->size : EMU_ATTR_SIZE;
+	int kind = c->cmd == EMU_BPF_PROG_GET_FD_BY_ID ? OBJ_PROG : c->cmd == EMU_BPF_BTF_GET_FD_BY_ID ? OBJ_BTF : OBJ_MAP;
 
 	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
 	if (c->eret >= 0) {
@@ -267,11 +300,15 @@ static long get_fd_by_id(struct call *c, const struct emu_attr *before)
 		int mode;
 		uint32_t kid = 0;
 
-		if (dm_identity((int)c->eret, &dev, &ino, &mode)) {
+		if (kind != OBJ_MAP) {
+			kid = dm_id_e2k(kind, dm_obj_id(false, (int)c->eret, kind));
+		} else if (dm_identity((int)c->eret, &dev, &ino, &mode)) {
 			/* the kernel id of this map's mirror, opening one through a pin if need be */
 			for (size_t i = 0; i < dm_mirrors_cap && !kid; i++)
 				if (dm_mirrors[i] && dm_mirrors[i]->dev == dev && dm_mirrors[i]->ino == ino && (int)i != (int)c->eret)
 					kid = dm_mirrors[i]->kid;
+			if (!kid)
+				kid = dm_id_e2k(OBJ_MAP, dm_obj_id(false, (int)c->eret, OBJ_MAP));
 			if (!kid && (m = dm_attach((int)c->eret)))
 				kid = m->kid;
 		}
@@ -281,15 +318,19 @@ static long get_fd_by_id(struct call *c, const struct emu_attr *before)
 		}
 		attr_set_u32(&ka, ID_START, kid);
 	} else {
-		attr_set_u32(&ka, ID_START, 0); /* no such map: the kernel's answer for an unknown id */
+		attr_set_u32(&ka, ID_START, 0); /* no such object: the kernel's answer for an unknown id */
 	}
 	c->kret = dm_kbpf(c->cmd, ka.b, ksize);
 	dm_st.compared++;
 	dm_compare_results(c);
-	if (c->kret >= 0 && c->eret >= 0)
-		dm_adopt((int)c->eret, (int)c->kret); /* replaces what attach made */
-	else if (c->kret >= 0)
+	if (c->kret >= 0 && c->eret >= 0) {
+		if (kind == OBJ_MAP)
+			dm_adopt((int)c->eret, (int)c->kret); /* replaces what attach made */
+		else
+			dm_obj_adopt((int)c->eret, (int)c->kret, kind);
+	} else if (c->kret >= 0) {
 		close((int)c->kret);
+	}
 	if (c->nd)
 		dm_report(c, before);
 	return c->eret;
@@ -307,7 +348,9 @@ static long obj_pin_get(struct call *c)
 	if (c->cmd == EMU_BPF_OBJ_PIN) {
 		struct mirror *m;
 
-		if (dm_classify(efd, &m) == FD_MIRRORED) {
+		enum fdclass fc = dm_classify(efd, &m);
+
+		if (fc == FD_MIRRORED || fc == FD_PROG_MIRRORED) {
 			dm_sweep_pins();
 			dm_mirror_pin(efd);
 		}
@@ -317,25 +360,6 @@ static long obj_pin_get(struct call *c)
 		dm_classify((int)c->eret, &m); /* finds the mirror by pin or by id */
 	}
 	return c->eret;
-}
-
-/* A program whose instructions name maps (ld_imm64 of a map fd or index) or whose attr names an
- * fd_array: the kernel would be handed the emulator's fds. */
-static bool names_objects(const struct call *c)
-{
-	const struct emu_insn *u = attr_ptr(&c->a, PL_INSNS);
-	uint32_t cnt = attr_u32(&c->a, PL_INSN_CNT);
-	struct emu_insn in;
-
-	if (attr_u64(&c->a, PL_FD_ARRAY))
-		return true;
-	for (uint32_t i = 0; u && i < cnt && i < EMU_MAX_INSNS; i++) {
-		if (emu_copy_from_user(&in, u + i, sizeof(in)))
-			return false; /* the load answers EFAULT on both sides */
-		if (in.code == EMU_LD_IMM64 && in.src_reg && in.src_reg != EMU_PSEUDO_FUNC)
-			return true;
-	}
-	return false;
 }
 
 static bool emulated_cmd(int cmd)
@@ -359,6 +383,10 @@ static bool emulated_cmd(int cmd)
 	case EMU_BPF_MAP_UPDATE_BATCH:
 	case EMU_BPF_MAP_DELETE_BATCH:
 	case EMU_BPF_BTF_LOAD:
+	case EMU_BPF_BTF_GET_FD_BY_ID:
+	case EMU_BPF_PROG_GET_FD_BY_ID:
+	case EMU_BPF_PROG_TEST_RUN:
+	case EMU_BPF_PROG_BIND_MAP:
 		return true;
 	default:
 		return false;
@@ -376,6 +404,7 @@ long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr
 		return r ? r : emu_bpf_dispatch(cmd, before, uattr);
 	}
 	c->cmd = cmd;
+	c->prog_efd = c->prog_kfd = -1;
 	c->uattr = uattr;
 	c->size = size;
 	r = emu_bpf_copy_attr(&c->a, uattr, size);
@@ -391,17 +420,27 @@ long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr
 			close((int)c->kret);
 		if (c->nd)
 			dm_report(c, before);
-	} else if (cmd == EMU_BPF_BTF_GET_NEXT_ID || cmd == EMU_BPF_BTF_GET_FD_BY_ID) {
+	} else if (cmd == EMU_BPF_BTF_GET_NEXT_ID) {
 		r = emu_only(c, NC_BTF_IDS);
+	} else if (cmd == EMU_BPF_PROG_GET_NEXT_ID || cmd == EMU_BPF_LINK_GET_NEXT_ID) {
+		r = emu_only(c, NC_IDS);
+	} else if (cmd == EMU_BPF_PROG_ATTACH || cmd == EMU_BPF_PROG_DETACH || cmd == EMU_BPF_LINK_CREATE) {
+		r = dm_attach_cmd(c, before);
+	} else if (cmd == EMU_BPF_RAW_TRACEPOINT_OPEN || cmd == EMU_BPF_LINK_UPDATE || cmd == EMU_BPF_LINK_DETACH ||
+		   cmd == EMU_BPF_ITER_CREATE || cmd == EMU_BPF_LINK_GET_FD_BY_ID || cmd == EMU_BPF_ENABLE_STATS) {
+		dm_not_comparable(c, NC_KERNEL_ONLY, cmd == EMU_BPF_RAW_TRACEPOINT_OPEN ? "it attaches to a kernel tracepoint" :
+				  cmd == EMU_BPF_ENABLE_STATS ? "it turns on the kernel's run-time statistics for every program" :
+				  "links exist on the kernel only (the emulator makes none)");
+		r = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
 	} else if (cmd >= 0 && cmd < NR_KERNEL_CMDS && !emulated_cmd(cmd)) {
 		r = emu_only(c, NC_NOT_EMULATED);
-	} else if (cmd == EMU_BPF_MAP_GET_FD_BY_ID) {
+	} else if (cmd == EMU_BPF_MAP_GET_FD_BY_ID || cmd == EMU_BPF_PROG_GET_FD_BY_ID || cmd == EMU_BPF_BTF_GET_FD_BY_ID) {
 		r = get_fd_by_id(c, before);
 	} else if (cmd == EMU_BPF_OBJ_PIN || cmd == EMU_BPF_OBJ_GET) {
 		r = obj_pin_get(c);
-	} else if (cmd == EMU_BPF_PROG_LOAD && names_objects(c)) {
-		/* its instructions carry emulated fds the kernel cannot resolve: not comparable */
-		r = emu_only(c, NC_NO_MIRROR);
+	} else if (cmd == EMU_BPF_PROG_TEST_RUN && (attr_u32(&c->a, TR_FLAGS) & EMU_F_TEST_XDP_LIVE_FRAMES)) {
+		dm_not_comparable(c, NC_KERNEL_ONLY, "XDP live frames are sent out through a real device");
+		r = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
 	} else {
 		r = run_both(c, before);
 	}

@@ -19,27 +19,31 @@
  *    them. A shadow holds the user's bytes at the same page offsets with the same page protections,
  *    so the kernel faults at the very byte it would have faulted at. Then the emulator runs on the
  *    real memory, and every byte is compared.
+ *  - Programs have kernel twins too, loaded with the twins' fds in their instructions and fd_array
+ *    (progs.c); BPF_PROG_TEST_RUN runs both and compares the program's maps after (mapcmp.c).
  *  - Ids differ between the two worlds by design: the id fields of OBJ_GET_INFO_BY_FD (a map's id
- *    and btf_id, a BTF object's id) and the answers of MAP_GET_NEXT_ID are not compared, and
- *    MAP_GET_FD_BY_ID asks the kernel for the mirror's id; the BTF id commands are not compared.
+ *    and btf_id, a BTF object's id) and the answers of the *_GET_NEXT_ID commands are not
+ *    compared; each object's id is paired with its twin's (mirror.c), so ids inside answers (a
+ *    program's map ids) are compared through the pairs, and *_GET_FD_BY_ID asks the kernel for
+ *    the twin's id.
  *  - Hash maps get BPF_F_ZERO_SEED on both sides, so walks and batches come out in the same order.
  *  - A call on an LRU map runs both halves pinned to the CPU the thread is on: the LRU lists are
  *    per CPU on both sides, and each side inserts on the CPU it runs on.
  *  - Calls are serialized: two threads interleaving their kernel and emulator halves would let the
  *    two sides see different orders.
  *
- * Commands the emulator does not implement are not sent to the kernel (they could attach or load
- * real programs); they are counted as not compared, as are OBJ_PIN and OBJ_GET, whose paths live in
- * different file systems on the two sides.
+ * Commands the emulator does not implement are not sent to the kernel; they are counted as not
+ * compared, as are OBJ_PIN and OBJ_GET, whose paths live in different file systems on the two
+ * sides, and the calls whose kernel run would need a hook or a device (progs.c says which).
  */
 #include "diffmode.h"
 
 const char *const dm_nc_names[NC_MAX] = {
 	"not emulated", "map without a kernel mirror", "path commands", "random hash order",
-	"buffers too large", "BTF id commands",
+	"buffers too large", "BTF id commands", "needs the kernel's hooks or devices", "id commands",
 };
 const char *const dm_nc_keys[NC_MAX] = {
-	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large", "btf_ids",
+	"not_emulated", "no_mirror", "path_commands", "random_order", "too_large", "btf_ids", "kernel_only", "ids",
 };
 
 /* ---- configuration and counters ---- */

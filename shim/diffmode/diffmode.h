@@ -3,8 +3,9 @@
  * Differential mode's rooms share this header (shim/diffmode/): diffmode.c (configuration,
  * setup, the exit summary), mirror.c (the kernel side: mirror maps, their pins), mapping.c (writes
  * through an mmapable array's mapping, carried to its mirror), shadow.c (shadow buffers and the
- * comparison of one call), commands.c (how each command is run on both sides), report.c
- * (divergence reports, text and JSON). The design is written at the top of diffmode.c.
+ * comparison of one call), commands.c (how each command is run on both sides), progs.c (programs:
+ * their twins, loads, runs, info, attaching), mapcmp.c (a program's maps compared after a run),
+ * report.c (divergence reports, text and JSON). The design is written at the top of diffmode.c.
  */
 #ifndef BPFEMU_SHIM_DIFFMODE_H
 #define BPFEMU_SHIM_DIFFMODE_H
@@ -45,6 +46,8 @@ enum nc {
 	NC_ORDER,        /* a hash map's walk order without BPF_F_ZERO_SEED */
 	NC_TOO_BIG,      /* buffers too large to shadow */
 	NC_BTF_IDS,      /* BTF_GET_NEXT_ID / BTF_GET_FD_BY_ID: which BTF ids exist differs by design */
+	NC_KERNEL_ONLY,  /* the kernel run needs what the emulated one does not (a hook, a device) */
+	NC_IDS,          /* PROG/LINK_GET_NEXT_ID: which ids exist differs by design */
 	NC_MAX
 };
 extern const char *const dm_nc_names[NC_MAX], *const dm_nc_keys[NC_MAX];
@@ -85,6 +88,7 @@ struct mirror {
 	ino_t ino;
 	int accmode;
 	uint32_t kid; /* the kernel map's id */
+	uint32_t eid; /* the emulated map's */
 	uint32_t type, key_size, value_size, max_entries, map_flags, value_bytes;
 	bool btf;   /* created with BTF: info's btf_id differs by design */
 	bool order; /* walks come out in the same order on both sides */
@@ -96,7 +100,10 @@ struct mirror {
 	size_t vlen;
 };
 
-enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_UNMIRRORED };
+enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_PROG_MIRRORED, FD_UNMIRRORED };
+
+/* Kinds of mirrored objects (maps have struct mirror; BTF objects and programs a twin fd). */
+enum { OBJ_MAP, OBJ_BTF, OBJ_PROG };
 
 struct span {
 	const char *name;
@@ -149,6 +156,9 @@ struct call {
 	int nkmask;
 	struct mirror *map;
 	bool btf;            /* the primary fd is a (mirrored) BTF object */
+	int prog_efd, prog_kfd; /* the primary fd is a program with a twin: both fds, else -1 */
+	char obj[160];       /* the object the call is about, for the report ("program 'x' (xdp)") */
+	void *kinsns, *kfds; /* PROG_LOAD: the kernel's copies of insns and fd_array */
 	long kret, eret;
 	struct difference d[MAX_DIFFS];
 	int nd;
@@ -181,6 +191,18 @@ enum fdclass dm_classify(int fd, struct mirror **out);
 enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf);
 /* record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd */
 void dm_btf_adopt(int efd, int kfd);
+/* the same for any kind of twin (OBJ_BTF, OBJ_PROG); records the pair of ids too */
+void dm_obj_adopt(int efd, int kfd, int kind);
+int dm_obj_kfd(int efd, int kind); /* the twin's kernel fd, -1 if none */
+bool dm_prog_twin(int efd, int *kfd, uint32_t *insn_cnt, bool *rewritten);
+void dm_prog_set_shape(int efd, uint32_t insn_cnt, bool rewritten);
+/* OBJ_GET_INFO_BY_FD into a private buffer on either side: 0 or -errno; an object's id, 0 if none */
+long dm_info(bool kernel, int fd, void *buf, uint32_t len);
+uint32_t dm_obj_id(bool kernel, int fd, int kind);
+/* emulated id <-> the twin's kernel id, for every object mirrored so far */
+void dm_id_pair(int kind, uint32_t eid, uint32_t kid);
+uint32_t dm_id_e2k(int kind, uint32_t eid);
+uint32_t dm_id_k2e(int kind, uint32_t kid);
 void dm_find_pin_dir(void);
 void dm_mirror_pin(int efd);
 void dm_sweep_pins(void);
@@ -192,6 +214,7 @@ void dm_mapping_release(struct mirror *m);
 
 /* shadow.c */
 void dm_mask_attr(struct call *c, unsigned off, unsigned len);
+struct difference *dm_differ(struct call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dm_spans_for(struct call *c);
 bool dm_build_shadows(struct call *c);
 void dm_shadow_info_hash(struct call *c);
@@ -202,7 +225,23 @@ void dm_compare_attr(struct call *c);
 void dm_compare_results(struct call *c);
 bool dm_returns_fd(int cmd);
 
+/* progs.c: programs (PROG_LOAD, TEST_RUN, their info, attaching) */
+bool dm_prog_load_prepare(struct call *c);
+void dm_prog_load_finish(struct call *c);
+void dm_test_run_prepare(struct call *c);
+void dm_test_run_finish(struct call *c);
+long dm_prog_info(struct call *c, const struct emu_attr *before);
+long dm_attach_cmd(struct call *c, const struct emu_attr *before);
+void dm_describe_prog(struct call *c, int efd);
+void dm_prog_pair_ids(int efd, int kfd);
+/* not compared, with the reason said once per reason (and counted) */
+void dm_not_comparable(struct call *c, enum nc why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* mapcmp.c: every map a program uses, both sides' contents compared after a run */
+void dm_sync_prog_maps(int kprog);
+void dm_compare_prog_maps(struct call *c, int kprog);
+
 /* commands.c */
+bool dm_fix_fd(struct call *c, unsigned off, bool primary);
 void dm_not_compared(enum nc why);
 long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before);
 

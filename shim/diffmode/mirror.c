@@ -136,50 +136,86 @@ static struct mirror *lookup(int efd)
 	return NULL;
 }
 
-/* BTF objects: the kernel's BTF loaded from the same blob, by emulated fd. */
-struct btf_mirror {
+/* BTF objects and programs: the kernel's twin (the BTF loaded from the same blob, the program
+ * loaded from the same instructions with the twins' fds in them), by emulated fd. */
+struct obj_mirror {
+	int kind; /* OBJ_BTF, OBJ_PROG */
 	int kfd;
 	dev_t dev;
 	ino_t ino;
+	uint32_t insn_cnt; /* a program's, as loaded */
+	bool rewritten;    /* the kernel's xlated program is not the loaded one (length differs) */
+	bool pinned;       /* has a mirror pin */
 };
 
-static struct btf_mirror **btf_mirrors; /* indexed by the emulated fd */
-static size_t btf_mirrors_cap;
+static struct obj_mirror **obj_mirrors; /* indexed by the emulated fd */
+static size_t obj_mirrors_cap;
 
-static void btf_drop(int efd)
+static void obj_drop(int efd)
 {
-	struct btf_mirror *b;
+	struct obj_mirror *b;
 
-	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+	if (efd < 0 || (size_t)efd >= obj_mirrors_cap || !(b = obj_mirrors[efd]))
 		return;
 	close_kfd(b->kfd);
 	free(b);
-	btf_mirrors[efd] = NULL;
+	obj_mirrors[efd] = NULL;
 }
 
-static struct btf_mirror *btf_lookup(int efd)
+static struct obj_mirror *obj_lookup(int efd, int kind)
 {
-	struct btf_mirror *b;
+	struct obj_mirror *b;
 	dev_t dev;
 	ino_t ino;
 	int mode;
 
-	if (efd < 0 || (size_t)efd >= btf_mirrors_cap || !(b = btf_mirrors[efd]))
+	if (efd < 0 || (size_t)efd >= obj_mirrors_cap || !(b = obj_mirrors[efd]))
 		return NULL;
 	if (dm_identity(efd, &dev, &ino, &mode) && dev == b->dev && ino == b->ino)
-		return b;
-	btf_drop(efd); /* closed behind our back, and the number reused */
+		return b->kind == kind ? b : NULL;
+	obj_drop(efd); /* closed behind our back, and the number reused */
 	return NULL;
 }
 
-/* Record kfd, the kernel's BTF loaded alongside, as the mirror of the BTF object efd; takes kfd. */
-void dm_btf_adopt(int efd, int kfd)
+int dm_obj_kfd(int efd, int kind)
 {
-	struct btf_mirror *b;
+	struct obj_mirror *b = obj_lookup(efd, kind);
+
+	return b ? b->kfd : -1;
+}
+
+bool dm_prog_twin(int efd, int *kfd, uint32_t *insn_cnt, bool *rewritten)
+{
+	struct obj_mirror *b = obj_lookup(efd, OBJ_PROG);
+
+	if (!b)
+		return false;
+	*kfd = b->kfd;
+	if (insn_cnt)
+		*insn_cnt = b->insn_cnt;
+	if (rewritten)
+		*rewritten = b->rewritten;
+	return true;
+}
+
+void dm_prog_set_shape(int efd, uint32_t insn_cnt, bool rewritten)
+{
+	struct obj_mirror *b = obj_lookup(efd, OBJ_PROG);
+
+	if (b) {
+		b->insn_cnt = insn_cnt;
+		b->rewritten = rewritten;
+	}
+}
+
+/* Record kfd, the kernel's twin of the object efd (a BTF object or a program); takes kfd. */
+void dm_obj_adopt(int efd, int kfd, int kind)
+{
+	struct obj_mirror *b;
 	int mode;
 
-	btf_drop(efd);
-	if (efd < 0 || !dm_grow(&btf_mirrors, &btf_mirrors_cap, (size_t)efd, sizeof(*btf_mirrors)) ||
+	obj_drop(efd);
+	if (efd < 0 || !dm_grow(&obj_mirrors, &obj_mirrors_cap, (size_t)efd, sizeof(*obj_mirrors)) ||
 	    !(b = calloc(1, sizeof(*b)))) {
 		close(kfd);
 		return;
@@ -189,27 +225,84 @@ void dm_btf_adopt(int efd, int kfd)
 		close(kfd);
 		return;
 	}
+	b->kind = kind;
 	b->kfd = dm_move_high(kfd);
 	dm_set_ours(b->kfd, true);
-	btf_mirrors[efd] = b;
+	obj_mirrors[efd] = b;
+	dm_id_pair(kind, dm_obj_id(false, efd, kind), dm_obj_id(true, b->kfd, kind));
 }
 
-static uint32_t kernel_id(int kfd)
+void dm_btf_adopt(int efd, int kfd) { dm_obj_adopt(efd, kfd, OBJ_BTF); }
+
+/* ---- ids: an emulated object's id and its twin's, for as long as the process runs (an object
+ * outlives its fds: a program holds its maps) ---- */
+
+struct idpair {
+	int kind;
+	uint32_t eid, kid;
+};
+static struct idpair *idpairs;
+static size_t nidpairs, idpairs_cap;
+
+void dm_id_pair(int kind, uint32_t eid, uint32_t kid)
 {
-	unsigned char info[MI_SIZE];
+	if (!eid || !kid)
+		return;
+	for (size_t i = 0; i < nidpairs; i++)
+		if (idpairs[i].kind == kind && idpairs[i].eid == eid) {
+			idpairs[i].kid = kid;
+			return;
+		}
+	if (dm_grow(&idpairs, &idpairs_cap, nidpairs, sizeof(*idpairs)))
+		idpairs[nidpairs++] = (struct idpair){ kind, eid, kid };
+}
+
+uint32_t dm_id_e2k(int kind, uint32_t eid)
+{
+	for (size_t i = 0; i < nidpairs; i++)
+		if (idpairs[i].kind == kind && idpairs[i].eid == eid)
+			return idpairs[i].kid;
+	return 0;
+}
+
+uint32_t dm_id_k2e(int kind, uint32_t kid)
+{
+	for (size_t i = 0; i < nidpairs; i++)
+		if (idpairs[i].kind == kind && idpairs[i].kid == kid)
+			return idpairs[i].eid;
+	return 0;
+}
+
+/* OBJ_GET_INFO_BY_FD into a private buffer, on the kernel (kfd) or the emulator (efd): 0 or -errno. */
+long dm_info(bool kernel, int fd, void *buf, uint32_t len)
+{
 	struct emu_attr a;
-	uint32_t id;
 
 	memset(&a, 0, sizeof(a));
-	memset(info, 0, sizeof(info));
-	attr_set_u32(&a, INFO_FD, (uint32_t)kfd);
-	attr_set_u32(&a, INFO_LEN, sizeof(info));
-	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
-	if (dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
+	memset(buf, 0, len);
+	attr_set_u32(&a, INFO_FD, (uint32_t)fd);
+	attr_set_u32(&a, INFO_LEN, len);
+	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)buf }, 8);
+	if (kernel)
+		return dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE);
+	a.len = INFO_END;
+	return emu_bpf_dispatch(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
+}
+
+/* An object's id on one side (its info's id field), 0 if it cannot be had. */
+uint32_t dm_obj_id(bool kernel, int fd, int kind)
+{
+	unsigned char info[PI_SIZE];
+	uint32_t id, len = kind == OBJ_MAP ? MI_SIZE : kind == OBJ_PROG ? PI_SIZE : BI_SIZE;
+	unsigned off = kind == OBJ_BTF ? BI_ID : MI_ID; /* PI_ID is MI_ID */
+
+	if (dm_info(kernel, fd, info, len))
 		return 0;
-	memcpy(&id, info + MI_ID, 4);
+	memcpy(&id, info + off, 4);
 	return id;
 }
+
+static uint32_t kernel_id(int kfd) { return dm_obj_id(true, kfd, OBJ_MAP); }
 
 /* The kernel map's type and sizes agree with the emulated one's: a mirror found by name is the
  * right one. */
@@ -263,6 +356,8 @@ struct mirror *dm_adopt(int efd, int kfd)
 	}
 	m->kfd = dm_move_high(kfd);
 	m->kid = kernel_id(m->kfd);
+	m->eid = d.id;
+	dm_id_pair(OBJ_MAP, m->eid, m->kid);
 	dm_set_ours(m->kfd, true);
 	dm_mirrors[efd] = m;
 	return m;
@@ -334,12 +429,42 @@ struct mirror *dm_attach(int efd)
 }
 
 
+/* A program's twin through the mirror pin its pinning process left: the kernel program of the
+ * same type. Its load-time shape is unknown here: its xlated length is not compared. */
+static bool prog_from_pin(int efd)
+{
+	unsigned char ei[PI_SIZE], ki[PI_SIZE];
+	char path[PATH_MAX + 64];
+	dev_t dev;
+	ino_t ino;
+	int mode;
+	long kfd;
+
+	if (!dm_cfg.pin_dir[0] || !dm_identity(efd, &dev, &ino, &mode) || dm_info(false, efd, ei, sizeof(ei)))
+		return false;
+	pin_name(path, sizeof(path), dev, ino);
+	kfd = kobj_get(path, 0);
+	if (kfd < 0)
+		return false;
+	if (dm_info(true, (int)kfd, ki, sizeof(ki)) || memcmp(ki + PI_TYPE, ei + PI_TYPE, 4) ||
+	    memcmp(ki + PI_TAG, ei + PI_TAG, 8)) {
+		close((int)kfd);
+		return false;
+	}
+	dm_st.touched_pins = true;
+	dm_obj_adopt(efd, (int)kfd, OBJ_PROG);
+	dm_prog_set_shape(efd, 0, true);
+	if (dm_obj_kfd(efd, OBJ_PROG) >= 0)
+		dm_prog_pair_ids(efd, dm_obj_kfd(efd, OBJ_PROG));
+	return true;
+}
+
 /* What an fd in an attr is, and for the kernel, what to put there instead (*out for a map,
  * *kbtf for a BTF object, when either is mirrored). */
 enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf)
 {
 	struct mirror *m;
-	struct btf_mirror *b;
+	struct obj_mirror *b;
 
 	*out = NULL;
 	if (kbtf)
@@ -352,17 +477,29 @@ enum fdclass dm_classify_btf(int fd, struct mirror **out, int *kbtf)
 		*out = m;
 		return FD_MIRRORED;
 	}
-	if ((b = btf_lookup(fd))) {
+	if ((b = obj_lookup(fd, OBJ_BTF))) {
 		if (kbtf)
 			*kbtf = b->kfd;
 		return FD_BTF_MIRRORED;
+	}
+	if ((b = obj_lookup(fd, OBJ_PROG))) {
+		if (kbtf)
+			*kbtf = b->kfd;
+		return FD_PROG_MIRRORED;
 	}
 	if (emu_is_btf_fd(fd))
 		return FD_UNMIRRORED; /* e.g. one BTF_GET_FD_BY_ID made */
 	if (!emu_is_object_fd(fd))
 		return FD_RAW;
-	if (!bpfemu_is_map_fd(fd))
-		return FD_UNMIRRORED; /* a program object: never mirrored */
+	if (!bpfemu_is_map_fd(fd)) {
+		/* a program with no twin here: the mirror pin of another process's twin, if any */
+		if (emu_is_prog_fd(fd) && prog_from_pin(fd) && (b = obj_lookup(fd, OBJ_PROG))) {
+			if (kbtf)
+				*kbtf = b->kfd;
+			return FD_PROG_MIRRORED;
+		}
+		return FD_UNMIRRORED;
+	}
 	if ((m = dm_attach(fd))) {
 		*out = m;
 		return FD_MIRRORED;
@@ -414,17 +551,19 @@ void dm_find_pin_dir(void)
 void dm_mirror_pin(int efd)
 {
 	struct mirror *m = lookup(efd);
+	struct obj_mirror *pm = m ? NULL : obj_lookup(efd, OBJ_PROG);
+	bool *pinned = m ? &m->pinned : pm ? &pm->pinned : NULL;
 	char path[PATH_MAX + 64];
 	struct emu_attr a;
 
-	if (!m || !dm_cfg.pin_dir[0])
+	if (!pinned || !dm_cfg.pin_dir[0])
 		return;
-	pin_name(path, sizeof(path), m->dev, m->ino);
+	pin_name(path, sizeof(path), m ? m->dev : pm->dev, m ? m->ino : pm->ino);
 	memset(&a, 0, sizeof(a));
 	memcpy(a.b + PIN_PATH, &(uint64_t){ (uintptr_t)path }, 8);
-	attr_set_u32(&a, PIN_FD, (uint32_t)m->kfd);
+	attr_set_u32(&a, PIN_FD, (uint32_t)(m ? m->kfd : pm->kfd));
 	/* twice: another process's sweep may remove the directory between our mkdir and pin */
-	for (int tries = 0; tries < 2 && !m->pinned; tries++) {
+	for (int tries = 0; tries < 2 && !*pinned; tries++) {
 		long r = ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0);
 
 		if (r && r != -EEXIST)
@@ -432,7 +571,7 @@ void dm_mirror_pin(int efd)
 		ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
 		r = dm_kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE);
 		if (!r)
-			m->pinned = true;
+			*pinned = true;
 		else if (r != -ENOENT)
 			break;
 	}
@@ -463,6 +602,9 @@ static void pinned_identities(struct ident **out, size_t *n, size_t *cap)
 			struct stat s;
 
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			/* the registry of live objects (core/objstore.h) links every object, pinned or not */
+			if (!strcmp(de->d_name, ".bpfemu-objects") && !strcmp(dir, emu_bpffs_root()))
 				continue;
 			if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW))
 				continue;

@@ -144,6 +144,10 @@ void dm_report(struct call *c, const struct emu_attr *before)
 			describe_map(&b, c->map, true);
 		else
 			dm_sb_printf(&b, "null");
+		if (c->obj[0]) {
+			dm_sb_printf(&b, ",\"object\":");
+			dm_sb_json_str(&b, c->obj);
+		}
 		dm_sb_printf(&b, ",\"kernel\":");
 		answer_json(&b, c->kret);
 		dm_sb_printf(&b, ",\"emulator\":");
@@ -170,6 +174,8 @@ void dm_report(struct call *c, const struct emu_attr *before)
 			describe_map(&b, c->map, false);
 			dm_sb_printf(&b, "\n");
 		}
+		if (c->obj[0])
+			dm_sb_printf(&b, "  object:   %s\n", c->obj);
 		dm_sb_printf(&b, "  kernel:   ");
 		dm_answer_text(&b, c->kret);
 		dm_sb_printf(&b, "\n  emulator: ");

@@ -106,7 +106,7 @@ static bool attr_masked(const struct call *c, unsigned off)
 	return false;
 }
 
-__attribute__((format(printf, 2, 3))) static struct difference *differ(struct call *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) struct difference *dm_differ(struct call *c, const char *fmt, ...)
 {
 	struct difference *d;
 	va_list ap;
@@ -201,9 +201,22 @@ void dm_spans_for(struct call *c)
 	case EMU_BPF_PROG_LOAD:
 		if (attr_u32(&c->a, PL_LOG_LEVEL) && attr_u32(&c->a, PL_LOG_SIZE) <= SHADOW_MAX) {
 			add_span(c, "log_buf", PL_LOG_BUF, attr_u32(&c->a, PL_LOG_SIZE), true);
-			c->sp[c->nsp - 1].compare = false; /* the emulator has no verifier to log */
+			c->sp[c->nsp - 1].compare = false; /* only its first line is compared (progs.c) */
 		}
 		break;
+	case EMU_BPF_PROG_TEST_RUN: {
+		uint32_t in = attr_u32(&c->a, TR_DATA_SIZE_IN), out = attr_u32(&c->a, TR_DATA_SIZE_OUT);
+
+		/* data_size_out 0: the whole output is copied, which may be longer than the input
+		 * (a head pushed); what neither side writes compares equal */
+		if (!out)
+			out = in <= SHADOW_MAX - PAGE ? in + PAGE : SHADOW_MAX;
+		add_span(c, "data_out", TR_DATA_OUT, out, true);
+		add_span(c, "ctx_out", TR_CTX_OUT, attr_u32(&c->a, TR_CTX_SIZE_OUT), true);
+		add_span(c, "data_in", TR_DATA_IN, in, false);
+		add_span(c, "ctx_in", TR_CTX_IN, attr_u32(&c->a, TR_CTX_SIZE_IN), false);
+		break;
+	}
 	default:
 		break;
 	}
@@ -401,13 +414,23 @@ void dm_compare_span(struct call *c, const struct span *s, bool info_hash_ptr)
 		unsigned char ub[32];
 		struct difference *d;
 
-		d = differ(c, "%s: %zu of %zu bytes differ, the first at byte %zu (bytes shown from %zu)", s->name,
+		d = dm_differ(c, "%s: %zu of %zu bytes differ, the first at byte %zu (bytes shown from %zu)", s->name,
 			   ndiff, s->len, first, from);
 		if (!d)
 			return;
 		hexdump(d->kernel, sizeof(d->kernel), s->kptr + from, n);
 		if (!emu_copy_from_user(ub, (const void *)(uintptr_t)(s->uptr + from), n))
 			hexdump(d->emulator, sizeof(d->emulator), ub, n);
+	}
+}
+
+static const char *tr_field(unsigned f)
+{
+	switch (f) {
+	case TR_RETVAL: return "retval";
+	case TR_DATA_SIZE_OUT: return "data_size_out";
+	case TR_CTX_SIZE_OUT: return "ctx_size_out";
+	default: return "written by the call";
 	}
 }
 
@@ -439,9 +462,10 @@ void dm_compare_attr(struct call *c)
 				f = i & ~3u;
 				memcpy(&kv, c->kattr + f, 4);
 				memcpy(&ev, ub + f, 4);
-				d = differ(c, "attr bytes %u..%u (%s) differ", f, f + 3,
+				d = dm_differ(c, "attr bytes %u..%u (%s) differ", f, f + 3,
 					   c->cmd >= EMU_BPF_MAP_LOOKUP_BATCH && c->cmd <= EMU_BPF_MAP_DELETE_BATCH && f == BA_COUNT ? "count" :
-					   c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && f == INFO_LEN ? "info_len" : "written by the call");
+					   c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && f == INFO_LEN ? "info_len" :
+					   c->cmd == EMU_BPF_PROG_TEST_RUN ? tr_field(f) : "written by the call");
 				if (d) {
 					snprintf(d->kernel, sizeof(d->kernel), "%u", kv);
 					snprintf(d->emulator, sizeof(d->emulator), "%u", ev);
@@ -468,11 +492,11 @@ void dm_compare_results(struct call *c)
 		int kfl = fcntl((int)k, F_GETFL), efl = fcntl((int)e, F_GETFL);
 		int kfd = fcntl((int)k, F_GETFD), efd = fcntl((int)e, F_GETFD);
 
-		if ((kfl & O_ACCMODE) != (efl & O_ACCMODE) && (d = differ(c, "the new fds' access modes differ"))) {
+		if ((kfl & O_ACCMODE) != (efl & O_ACCMODE) && (d = dm_differ(c, "the new fds' access modes differ"))) {
 			snprintf(d->kernel, sizeof(d->kernel), "%#o", kfl & O_ACCMODE);
 			snprintf(d->emulator, sizeof(d->emulator), "%#o", efl & O_ACCMODE);
 		}
-		if ((kfd & FD_CLOEXEC) != (efd & FD_CLOEXEC) && (d = differ(c, "the new fds' FD_CLOEXEC differ"))) {
+		if ((kfd & FD_CLOEXEC) != (efd & FD_CLOEXEC) && (d = dm_differ(c, "the new fds' FD_CLOEXEC differ"))) {
 			snprintf(d->kernel, sizeof(d->kernel), "%d", kfd & FD_CLOEXEC);
 			snprintf(d->emulator, sizeof(d->emulator), "%d", efd & FD_CLOEXEC);
 		}
@@ -482,7 +506,7 @@ void dm_compare_results(struct call *c)
 		return; /* which ids exist differs by design */
 	if (k == e)
 		return;
-	d = differ(c, k < 0 && e < 0 ? "errno differs" : "return value differs");
+	d = dm_differ(c, k < 0 && e < 0 ? "errno differs" : "return value differs");
 	if (d) {
 		struct sbuf b = { 0 };
 

@@ -4,7 +4,7 @@
  * program: paths on /sys/fs/bpf redirected to the emulated bpffs, statfs there reporting bpffs,
  * mount -t bpf succeeding, a pinned object refusing open() with EIO; readlink of /proc/self/fd/N
  * naming anon_inode:bpf-map; /proc/self/fdinfo/N with the kernel's map lines; the possible-CPU
- * file under BPFEMU_NR_CPUS; mmap() of a map fd checked as the kernel checks it.
+ * file under BPFEMU_NR_CPUS. (mmap() of a map fd: mapvals.c.)
  *
  * A call is ours only by its path (absolute, or relative to the program's current directory) or
  * its fd. The supervisor then makes the call itself, on the translated path, with the program's
@@ -17,9 +17,8 @@
  *
  * Not possible here, and why (README): chdir() into /sys/fs/bpf (a supervisor cannot change
  * another process's directory); paths relative to a directory fd (the fd already names the real
- * directory, so they work, but are not translated); mmap() of an emulated map's values (a
- * supervisor cannot map memory into another process; refused with ENODEV, never a mapping of the
- * wrong bytes); the legacy path calls of foreign ABIs (i386, x32), left to the kernel.
+ * directory, so they work, but are not translated); the legacy path calls of foreign ABIs (i386,
+ * x32), left to the kernel.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -562,37 +561,4 @@ void sv_mount(struct sv_call *c)
 	if (sv_debug)
 		sv_log("[pid %d] mount(\"%s\", type bpf): the emulated bpffs is always mounted", (int)sv_tgid(c), p.abs);
 	sv_reply(c, 0);
-}
-
-/* ---- mmap of a map fd ---- */
-
-void sv_mmap(struct sv_call *c)
-{
-	static bool said;
-	int local = sv_getfd(c, (int)ARG(c, 4)), r;
-	off_t file_off;
-
-	if (local < 0) {
-		sv_continue(c); /* no such fd: the kernel's EBADF */
-		return;
-	}
-	r = emu_is_object_fd(local) ? emu_map_mmap_check(local, (size_t)ARG(c, 1), (int)ARG(c, 2), (int)ARG(c, 3),
-							  (off_t)ARG(c, 5), &file_off)
-				     : 1;
-	close(local);
-	if (r == 1) {
-		sv_continue(c);
-		return;
-	}
-	if (r < 0) {
-		sv_fail(c, -r); /* the kernel's answer for this mapping of a map */
-		return;
-	}
-	/* A valid mapping of an mmapable array: its values are at another offset of our file, and a
-	 * supervisor cannot map memory into another process. Refused, never mapped wrong. */
-	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-		sv_log("mmap() of an emulated map's values is not possible under the seccomp supervisor "
-		       "(it cannot map memory into the program): ENODEV; run the program with the preload "
-		       "(bpfemu-run --preload) if it can be");
-	sv_fail(c, ENODEV);
 }

@@ -19,7 +19,9 @@
  *               and its fds (pidfd_getfd in, SECCOMP_IOCTL_NOTIF_ADDFD out)
  *   fdfields.c  which attr fields are fds, per command, and their translation
  *   bpfcall.c   bpf(): the attr copied once, fds translated, the command run, the trace
- *   paths.c     /sys/fs/bpf paths, /proc/self/fd links and fdinfo, statfs, mmap of map fds
+ *   paths.c     /sys/fs/bpf paths, /proc/self/fd links and fdinfo, statfs
+ *   mapvals.c   mmap of an mmapable array's values (the call made again, with ptrace, at the
+ *               values' offset in the map's file), marked for FREEZE's search
  *   choose.c    which way a program must be run (static or Go binary: the supervisor)
  *
  * Invariants: a notification is answered exactly once (a reply, an error, CONTINUE, or ADDFD with
@@ -110,7 +112,9 @@ void sv_mkdir(struct sv_call *c);      /* mkdir, mkdirat */
 void sv_unlink(struct sv_call *c);     /* unlink, unlinkat, rmdir */
 void sv_rename(struct sv_call *c);     /* rename, renameat, renameat2 */
 void sv_mount(struct sv_call *c);
-void sv_mmap(struct sv_call *c);
+
+/* mapvals.c */
+void sv_mmap(struct sv_call *c); /* answers it, or continues it when the fd is not a map */
 
 /* filter.c: the trapped calls. The filter (0, or -ENOSYS on an architecture it does not know),
  * and the answerer of a notification's call (NULL: not trapped, continue it). Path answerers are

@@ -6,6 +6,10 @@
 #   flowcount     examples/flowcount under --diff: no divergence, same output as without --diff
 #   bpftool       a bpftool session over pinned maps of every type, each command its own process,
 #                 mirrors found through mirror pins: no divergence; a planted fault is reported
+#   skel          the libbpf skeleton application of tests/e2e (BTF, global data through mmap, XDP,
+#                 tc and socket programs loaded, run with BPF_PROG_TEST_RUN, pinned): no
+#                 divergence, and each planted fault of the program subsystems (interpreter,
+#                 helper, BTF check, map lookup) is reported on the call and object it touches
 #   unprivileged  where bpf() is not permitted, --diff fails at once with 125 and says why
 #   release       the installed libraries contain no fault-injection switch
 # Runs as root in a private mount namespace, where a bpffs is mounted for the kernel's mirror pins.
@@ -147,7 +151,14 @@ client)
 	[ "$(grep -c '^bpfemu diff:.*calls compared' "$tmp/report")" -ge 2 ] && ok "the forked child has its own summary" ||
 		bad "no summary from the forked child"
 	grep -q 'not emulated: 1' "$tmp/report" && ok "the command that is not emulated is counted as not compared" ||
-		bad "BPF_LINK_GET_NEXT_ID is not counted as not compared: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
+		bad "BPF_TASK_FD_QUERY is not counted as not compared: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
+	grep -q 'id commands: 2' "$tmp/report" && ok "BPF_LINK_GET_NEXT_ID and BPF_PROG_GET_NEXT_ID are counted as id commands, not compared" ||
+		bad "BPF_LINK/PROG_GET_NEXT_ID are not counted as id commands: $(grep 'calls compared' "$tmp/report" | tail -n 1)"
+	# a call whose kernel run needs a hook says so, with the reason, and is counted
+	grep -q '^bpfemu diff: note: not comparable: BPF_RAW_TRACEPOINT_OPEN: it attaches to a kernel tracepoint' "$tmp/report" &&
+		grep -q "needs the kernel's hooks or devices: 1" "$tmp/report" &&
+		ok "BPF_RAW_TRACEPOINT_OPEN: not comparable, the reason said, counted" ||
+		bad "BPF_RAW_TRACEPOINT_OPEN is not said to be not comparable: $(grep -m2 'not comparable\|calls compared' "$tmp/report")"
 	# the program sees the emulator either way: the same answers without --diff
 	"$BPFEMU_RUN" "$DIFFMODE_CLIENT" >"$tmp/plain" 2>&1 || bad "diffmode_client without --diff fails: $(tail -n 5 "$tmp/plain")"
 	;;
@@ -295,8 +306,63 @@ bpftool)
 			bad "bpftool map dump with fault getnext-skip: not reported: $(head -n 5 "$tmp/report")"
 	fi
 	;;
+skel)
+	[ -n "${E2E_SKEL:-}" ] || skip "e2e_skel was not built (clang, libbpf-dev and bpftool)"
+	D=/sys/fs/bpf/diffmode-skel-$$
+	skel() { # skel REPORT [PRELOAD...]: both modes of the application, one report
+		local rep=$1 rc=0
+		shift
+		"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$E2E_SKEL" off >>"$tmp/skel.out" 2>&1 || rc=$?
+		"$BPFEMU_RUN" mkdir -p "$D"
+		"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$E2E_SKEL" on "$D" >>"$tmp/skel.out" 2>&1 || rc=$?
+		# the pinned programs from other processes: their twins found through mirror pins
+		if [ -n "${BPFTOOL:-}" ] && [ -x "$BPFTOOL" ]; then
+			for p in skel_xdp skel_tc skel_sock; do
+				"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$BPFTOOL" prog show pinned "$D/$p" \
+					>>"$tmp/skel.out" 2>&1 || rc=$?
+			done
+			"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$BPFTOOL" prog dump xlated pinned "$D/skel_sock" \
+				>>"$tmp/skel.out" 2>&1 || rc=$?
+		fi
+		"$BPFEMU_RUN" rm -rf "$D"
+		# the next --diff process that makes a call sweeps the mirror pins whose pins are gone
+		"$BPFEMU_RUN" "$@" --diff --diff-report="$rep" "$E2E_SKEL" off >/dev/null 2>&1 || rc=$?
+		return $rc
+	}
+	skel "$tmp/report" || bad "e2e_skel under --diff failed: $(tail -n 5 "$tmp/skel.out")"
+	grep -q '^load: 0$' "$tmp/skel.out" && grep -q '^run skel_xdp: 0 retval' "$tmp/skel.out" ||
+		bad "the skeleton did not load and run its programs under --diff: $(head -n 20 "$tmp/skel.out")"
+	report_clean "$tmp/report" "the skeleton application (programs loaded, run, pinned)" 100
+	# the programs had kernel twins: nothing was left uncompared for want of one
+	if grep -q 'without a kernel mirror\|not comparable' "$tmp/report"; then
+		bad "calls not compared: $(grep -m3 'without a kernel mirror\|not comparable' "$tmp/report")"
+	else
+		ok "every program, BTF object and map had its kernel twin (in bpftool's processes too)"
+	fi
+	left=$(ls "$tmp/kbpffs"/bpfemu-diff-0 2>/dev/null | wc -l)
+	[ "$left" = 0 ] && ok "mirror pins of the programs removed with their pins" || bad "$left mirror pins left behind"
+	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
+		# fault, the command it shows up in, what the report says
+		while read -r fault cmd what; do
+			: >"$tmp/report"
+			BPFEMU_FAULT=$fault skel "$tmp/report" --preload="$BPFEMU_PRELOAD_FAULT"
+			if grep -A12 DIVERGENCE "$tmp/report" | grep -q "$cmd" && grep -qF -- "$what" "$tmp/report"; then
+				ok "skeleton, fault $fault: reported ($(grep -m1 -F -- "$what" "$tmp/report" | sed 's/^ *//'))"
+			else
+				bad "skeleton, fault $fault: not reported as $cmd / $what:"
+				head -n 20 "$tmp/report"
+			fi
+		done <<-EOF
+		interp-alu BPF_PROG_TEST_RUN object:   program 'skel_
+		helper-update-errno BPF_PROG_TEST_RUN after the run, map 'by_proto' (hash)
+		btf-var-linkage BPF_BTF_LOAD return value differs
+		prog-map-ids BPF_PROG_LOAD map_ids[0] is not the twin of the kernel's
+		lookup-byte BPF_MAP_LOOKUP_ELEM value:
+		EOF
+	fi
+	;;
 *)
-	echo "usage: diffmode.sh client|faults|flowcount|bpftool|unprivileged|release" >&2
+	echo "usage: diffmode.sh client|faults|flowcount|bpftool|skel|unprivileged|release" >&2
 	exit 2
 	;;
 esac

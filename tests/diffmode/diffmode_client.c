@@ -7,7 +7,9 @@
  * read-only attr, NULL attrs, dup'd and inherited fds, ids, pins, a content hash pointer inside
  * the info buffer, several threads, BTF objects and maps created with them (BPF_F_LOCK on values
  * with a spin lock), commands the emulator does not implement, and stores through an mmapable
- * array's mapping (by this process and by a child) between bpf() calls.
+ * array's mapping (by this process and by a child) between bpf() calls, and programs: loaded with
+ * map fds in their instructions and in fd_array, refused by the checker (the log's first line),
+ * run with BPF_PROG_TEST_RUN, their info and ids, attached to targets that do not exist here.
  *
  * It checks only what it can know without a kernel (that calls worked or failed as documented);
  * the test around it checks the diff report: no divergence, or the planted one.
@@ -31,6 +33,7 @@
 
 #include "../diff/btf_blob.h"
 #include "core/cpus.h" /* the project's one CPU-list parser */
+#include "prog/insn_build.h"
 #include "uapi/bpf_uapi.h"
 
 static int failures;
@@ -289,7 +292,8 @@ static void memory(void)
 	/* unknown and not emulated commands */
 	sys(100, a, sizeof(a));
 	sys(-1, a, sizeof(a));
-	sys(EMU_BPF_LINK_GET_NEXT_ID, a, sizeof(a));
+	sys(EMU_BPF_LINK_GET_NEXT_ID, a, sizeof(a)); /* ids: which exist differs by design */
+	sys(EMU_BPF_TASK_FD_QUERY, a, sizeof(a));    /* not emulated */
 	close(fd);
 	close(afd);
 }
@@ -590,6 +594,174 @@ static void mmap_writes(void)
 	close(fd);
 }
 
+static long load(uint32_t type, const struct emu_insn *insns, uint32_t cnt, const int *fd_array, char *log, uint32_t logsz,
+		 const char *name)
+{
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
+
+	put32(a, PL_TYPE, type);
+	put32(a, PL_INSN_CNT, cnt);
+	putp(a, PL_INSNS, insns);
+	putp(a, PL_LICENSE, "GPL");
+	if (log) {
+		put32(a, PL_LOG_LEVEL, 1);
+		put32(a, PL_LOG_SIZE, logsz);
+		putp(a, PL_LOG_BUF, log);
+	}
+	if (name)
+		memcpy(a + PL_NAME, name, strlen(name) < 15 ? strlen(name) : 15);
+	if (fd_array)
+		putp(a, PL_FD_ARRAY, fd_array);
+	return sys(EMU_BPF_PROG_LOAD, a, sizeof(a));
+}
+
+static long test_run(int fd, const void *in, uint32_t n, void *out, uint32_t nout, uint32_t repeat)
+{
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
+
+	put32(a, TR_PROG_FD, (uint32_t)fd);
+	put32(a, TR_DATA_SIZE_IN, n);
+	putp(a, TR_DATA_IN, in);
+	put32(a, TR_DATA_SIZE_OUT, nout);
+	putp(a, TR_DATA_OUT, out);
+	put32(a, TR_REPEAT, repeat);
+	return sys(EMU_BPF_PROG_TEST_RUN, a, sizeof(a));
+}
+
+/* Programs: loads (map fds in ld_imm64 and fd_array, refusals), runs, info, ids, attaching. */
+static void progs(void)
+{
+	int h = create(EMU_MAP_HASH, 4, 8, 16, 0), arr = create(EMU_MAP_ARRAY, 4, 8, 4, 0);
+	int fda[2] = { arr, h };
+	/* count packets per key 1 in the hash (insert on first), add the length to array[2] */
+	struct emu_insn count[] = {
+		EI_MOV64_REG(6, 1),
+		EI_ST_MEM(EMU_W, 10, -4, 1),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)h),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_CALL_HELPER(EMU_FN_map_lookup_elem),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 3),
+		EI_MOV64_IMM(1, 1),
+		EI_ATOMIC(EMU_DW, EMU_ADD, 0, 1, 0),
+		EI_JA(9),
+		EI_ST_MEM(EMU_DW, 10, -16, 1),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)h),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_MOV64_REG(3, 10),
+		EI_ALU64_IMM(EMU_ADD, 3, -16),
+		EI_MOV64_IMM(4, EMU_NOEXIST),
+		EI_CALL_HELPER(EMU_FN_map_update_elem),
+		EI_ST_MEM(EMU_W, 10, -4, 2),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_IDX, 0),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_CALL_HELPER(EMU_FN_map_lookup_elem),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 3),
+		EI_LDX_MEM(EMU_W, 1, 6, 0), /* skb->len */
+		EI_ATOMIC(EMU_DW, EMU_ADD, 0, 1, 0),
+		EI_MOV64_IMM(0, 0),
+		EI_MOV64_IMM(0, 1),
+		EI_EXIT(),
+	};
+	struct emu_insn uninit[] = { EI_EXIT() };
+	struct emu_insn stack_oob[] = { EI_ST_MEM(EMU_DW, 10, 8, 0), EI_MOV64_IMM(0, 0), EI_EXIT() };
+	struct emu_insn bad_helper[] = { EI_CALL_HELPER(10000), EI_MOV64_IMM(0, 0), EI_EXIT() };
+	struct emu_insn ret1[] = { EI_MOV64_IMM(0, 1), EI_EXIT() };
+	struct emu_insn xdp_pass[] = { EI_MOV64_IMM(0, 2), EI_EXIT() };
+	static char log[4096];
+	unsigned char pkt[64], out[128], a[EMU_ATTR_SIZE], inf[PI_SIZE];
+	uint32_t ids[8], len, id;
+	long p, q, cg, xdp, r;
+
+	memset(pkt, 0x5a, sizeof(pkt));
+	p = load(EMU_PROG_SOCKET_FILTER, count, EI_COUNT(count), fda, log, sizeof(log), "dm_count");
+	if (p < 0) {
+		FAIL("progs: load the counting program: %s", strerror((int)-p));
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		if ((r = test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 1 + (uint32_t)i)))
+			FAIL("progs: test run: %s", strerror((int)-r));
+	test_run((int)p, pkt, sizeof(pkt), out, 8, 1); /* data_out too short: ENOSPC */
+	test_run((int)p, pkt, 8, out, sizeof(out), 1);  /* shorter than an Ethernet header */
+	/* refusals: the log's first line on both sides */
+	load(EMU_PROG_SOCKET_FILTER, uninit, EI_COUNT(uninit), NULL, log, sizeof(log), "dm_uninit");
+	load(EMU_PROG_SOCKET_FILTER, stack_oob, EI_COUNT(stack_oob), NULL, log, sizeof(log), "dm_oob");
+	load(EMU_PROG_SOCKET_FILTER, bad_helper, EI_COUNT(bad_helper), NULL, log, sizeof(log), "dm_helper");
+	load(EMU_PROG_SOCKET_FILTER, count, EI_COUNT(count), NULL, log, sizeof(log), "dm_nofda"); /* no fd_array */
+	/* info, with the map ids and the xlated program */
+	memset(inf, 0, sizeof(inf));
+	put32(inf, PI_NR_MAP_IDS, 8);
+	putp(inf, PI_MAP_IDS, ids);
+	len = sizeof(inf);
+	if (info((int)p, inf, &len))
+		FAIL("progs: info");
+	memset(inf, 0, sizeof(inf));
+	len = 40; /* a short info */
+	info((int)p, inf, &len);
+	/* by id: the kernel's twin found through the pair of ids */
+	memset(inf, 0, sizeof(inf));
+	len = sizeof(inf);
+	if (!info((int)p, inf, &len)) {
+		memcpy(&id, inf + PI_ID, 4);
+		memset(a, 0, sizeof(a));
+		put32(a, ID_START, id);
+		q = sys(EMU_BPF_PROG_GET_FD_BY_ID, a, ID_PROG_GET_FD_END);
+		if (q < 0) {
+			FAIL("progs: PROG_GET_FD_BY_ID: %s", strerror((int)-q));
+		} else {
+			test_run((int)q, pkt, sizeof(pkt), out, sizeof(out), 1);
+			close((int)q);
+		}
+		memset(a, 0, sizeof(a));
+		sys(EMU_BPF_PROG_GET_NEXT_ID, a, ID_GET_NEXT_END);
+	}
+	/* bind a map */
+	memset(a, 0, sizeof(a));
+	put32(a, BM_PROG_FD, (uint32_t)p);
+	put32(a, BM_MAP_FD, (uint32_t)arr);
+	sys(EMU_BPF_PROG_BIND_MAP, a, BM_END);
+	/* attaching: no target exists for the emulator; the kernel is given one that does not */
+	cg = load(EMU_PROG_CGROUP_SKB, ret1, EI_COUNT(ret1), NULL, NULL, 0, "dm_cg");
+	xdp = load(EMU_PROG_XDP, xdp_pass, EI_COUNT(xdp_pass), NULL, NULL, 0, "dm_xdp");
+	{
+		int cgfd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		memset(a, 0, sizeof(a));
+		put32(a, AT_TARGET_FD, (uint32_t)cgfd);
+		put32(a, AT_BPF_FD, (uint32_t)cg);
+		put32(a, AT_TYPE, EMU_ATTACH_CGROUP_INET_INGRESS);
+		sys(EMU_BPF_PROG_ATTACH, a, AT_END);
+		put32(a, AT_BPF_FD, (uint32_t)p); /* the wrong program type */
+		sys(EMU_BPF_PROG_ATTACH, a, AT_END);
+		sys(EMU_BPF_PROG_DETACH, a, AT_END);
+		memset(a, 0, sizeof(a));
+		put32(a, LC_PROG_FD, (uint32_t)xdp);
+		put32(a, LC_TARGET_FD, 1); /* lo */
+		put32(a, LC_ATTACH_TYPE, EMU_ATTACH_XDP);
+		sys(EMU_BPF_LINK_CREATE, a, LC_END);
+		put32(a, LC_ATTACH_TYPE, EMU_ATTACH_TCX_INGRESS);
+		sys(EMU_BPF_LINK_CREATE, a, LC_END);
+		memset(a, 0, sizeof(a));
+		putp(a, RT_NAME, "sys_enter");
+		put32(a, RT_PROG_FD, (uint32_t)p);
+		sys(EMU_BPF_RAW_TRACEPOINT_OPEN, a, RT_END); /* not comparable: said */
+		if (cgfd >= 0)
+			close(cgfd);
+	}
+	if (cg >= 0)
+		close((int)cg);
+	if (xdp >= 0)
+		close((int)xdp);
+	/* the maps closed before the program: still compared after a run, found by id */
+	close(h);
+	close(arr);
+	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 1);
+	close((int)p);
+}
+
 int main(int argc, char **argv)
 {
 	const char *pin_dir = getenv("DIFFMODE_PIN_DIR") ? getenv("DIFFMODE_PIN_DIR") : "/sys/fs/bpf";
@@ -597,7 +769,7 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} all[] = { { "types", types }, { "memory", memory }, { "hash", content_hash }, { "threads", threads },
-		    { "big", big }, { "btf", btf }, { "mmap", mmap_writes } };
+		    { "big", big }, { "btf", btf }, { "mmap", mmap_writes }, { "progs", progs } };
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		bool want = argc < 2;

@@ -9,8 +9,10 @@
  *             it written; attr tails (E2BIG), short attrs, a NULL attr
  *   fdargs    fd fields: closed, negative, past INT_MAX, a regular file, stdin, a read-only fd
  *   paths     statfs, mkdir, rename, readlink, fdinfo, open and stat of a pin under /sys/fs/bpf
- *   mmap      mmap() of map fds (an mmapable array's values cannot be mapped by a supervisor:
- *             superv.sh checks that this one mode differs, as documented)
+ *   mmap      mmap() of map fds: an mmapable array's values (which the supervisor maps by making
+ *             the call again, ptrace'd, at their offset in the map's file), the registers the
+ *             call leaves alone kept, a read-only mapping that mprotect cannot make writable,
+ *             mappings made while signals land, FREEZE refused while a writable mapping exists
  *   signals   bpf() calls under a storm of signals with SA_RESTART handlers, as Go's runtime
  *             preempts: no call is lost or made twice (queue pushes and pops counted)
  *   outlive   a grandchild creates a map after the program has exited (the supervisor serves it
@@ -399,19 +401,161 @@ static int do_paths(void)
 
 /* ---- mmap ---- */
 
+#if defined(__x86_64__)
+/* mmap() as a raw system call, and whether the registers the call does not return in (the ABI
+ * keeps all but rax, rcx, r11) are as they were: the supervisor makes this call again with other
+ * flags and offset registers, and must give the program its own back. */
+static void *raw_mmap(size_t len, int prot, int flags, int fd, off_t off, bool *kept)
+{
+	register long r10 __asm__("r10") = flags;
+	register long r8 __asm__("r8") = fd;
+	register long r9 __asm__("r9") = off;
+	long ret, r10_after, r9_after, r8_after;
+
+	__asm__ volatile("syscall\n\tmov %%r10, %1\n\tmov %%r9, %2\n\tmov %%r8, %3"
+			 : "=a"(ret), "=r"(r10_after), "=r"(r9_after), "=r"(r8_after)
+			 : "0"((long)SYS_mmap), "D"(0L), "S"((long)len), "d"((long)prot), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	*kept = r10_after == flags && r9_after == off && r8_after == fd;
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return MAP_FAILED;
+	}
+	return (void *)ret;
+}
+#endif
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static volatile sig_atomic_t mmap_sigs;
+static void on_mmap_sig(int sig)
+{
+	(void)sig;
+	mmap_sigs++;
+}
+
+static void *mmap_storm(void *arg)
+{
+	pthread_t main_thread = *(pthread_t *)arg;
+
+	for (int i = 0; i < 4000; i++) {
+		pthread_kill(main_thread, SIGUSR1);
+		usleep(50);
+	}
+	return NULL;
+}
+
 static int do_mmap(void)
 {
-	int hash = create(BPF_MAP_TYPE_HASH, 4, 8, 4, 0), arr = create(BPF_MAP_TYPE_ARRAY, 4, 8, 512, BPF_F_MMAPABLE);
+	int hash = create(BPF_MAP_TYPE_HASH, 4, 8, 4, 0), arr = create(BPF_MAP_TYPE_ARRAY, 4, 8, 1024, BPF_F_MMAPABLE);
+	__u64 *v, got = 0, val;
+	__u32 k;
 	void *p;
+	int bad = 0, n;
+	pthread_t self = pthread_self(), th;
+	struct sigaction sa;
 
+	if (hash < 0 || arr < 0)
+		die("create");
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, hash, 0);
 	printf("mmap of a hash map %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
 	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, arr, 0);
 	printf("private mmap of an mmapable array %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, arr, 1);
 	printf("mmap at an unaligned offset %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
+	p = mmap(NULL, 3 * 4096, PROT_READ, MAP_SHARED, arr, 0);
+	printf("mmap past the values %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
+	k = 700, val = 7000;
+	elem(BPF_MAP_UPDATE_ELEM, arr, &k, &val, 0);
+	v = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, arr, 0);
+	printf("mmap of an mmapable array's values %s\n", v == MAP_FAILED ? r(-1) : "= mapped");
+	if (v == MAP_FAILED)
+		return 0;
+	printf("value 700 through the mapping = %llu\n", (unsigned long long)v[700]);
+	v[5] = 55;
+	k = 5;
+	n = (int)elem(BPF_MAP_LOOKUP_ELEM, arr, &k, &got, 0);
+	printf("lookup 5 %s, value %llu\n", r(n), (unsigned long long)got);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, arr, 4096);
+	printf("mmap of the second page %s", p == MAP_FAILED ? r(-1) : "= mapped");
+	if (p != MAP_FAILED)
+		printf(", value 700 = %llu", (unsigned long long)((__u64 *)p)[700 - 512]);
+	printf("\n");
+	printf("freeze while mapped writable %s\n",
+	       r(sys_bpf(BPF_MAP_FREEZE, &(union bpf_attr){ .map_fd = (__u32)arr }, 4)));
+	/* flags MAP_SHARED ignores (an unknown bit), and MAP_FIXED_NOREPLACE at a free address */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | 0x800000, arr, 0);
+	printf("mmap with an unknown flag %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	{
+		void *hint = (void *)(uintptr_t)0x7e0000000000ull;
+
+		p = mmap(hint, 4096, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, arr, 0);
+		printf("mmap MAP_FIXED_NOREPLACE at a free address %s\n",
+		       p == MAP_FAILED ? r(-1) : p == hint ? "= mapped there" : "= mapped elsewhere");
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+	/* a read-only mapping can never become writable; nothing is left open by making it */
+	n = count_fds();
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, arr, 0);
-	printf("mmap of an mmapable array's values %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
+	printf("read-only mmap %s", p == MAP_FAILED ? r(-1) : "= mapped");
+	if (p != MAP_FAILED) {
+		printf(", value 5 = %llu, mprotect writable %s", (unsigned long long)((__u64 *)p)[5],
+		       r(mprotect(p, 4096, PROT_READ | PROT_WRITE)));
+		munmap(p, 4096);
+	}
+	printf(", fds open after it: %s\n", count_fds() == n ? "as before" : "more");
+#if defined(__x86_64__)
+	{
+		bool kept = false;
+		__u64 *w = raw_mmap(4096, PROT_READ, MAP_SHARED, arr, 0, &kept);
+
+		printf("raw mmap %s, registers kept: %s, value 5 = %llu\n", w == MAP_FAILED ? r(-1) : "= mapped",
+		       kept ? "yes" : "no", w == MAP_FAILED ? 0ull : (unsigned long long)w[5]);
+		if (w != MAP_FAILED)
+			munmap(w, 4096);
+	}
+#else
+	printf("raw mmap = mapped, registers kept: yes, value 5 = 55\n"); /* x86-64 only */
+#endif
+	/* mappings made while signals land (as Go's runtime preempts): each one the values */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_mmap_sig;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pthread_create(&th, NULL, mmap_storm, &self))
+		die("pthread_create");
+	for (n = 0; n < 300; n++) {
+		__u64 *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, arr, 0);
+
+		if (w == MAP_FAILED || w[5] != 55 + (__u64)n)
+			bad++;
+		if (w != MAP_FAILED) {
+			w[5]++;
+			munmap(w, 4096);
+		}
+	}
+	pthread_join(th, NULL);
+	printf("%d mappings under signals, %d wrong\n", n, bad);
+	fprintf(stderr, "signals handled: %d\n", (int)mmap_sigs);
+	munmap(v, 2 * 4096);
+	printf("freeze after munmap of the writable mapping %s\n",
+	       r(sys_bpf(BPF_MAP_FREEZE, &(union bpf_attr){ .map_fd = (__u32)arr }, 4)));
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, arr, 0);
+	printf("writable mmap of the frozen map %s\n", p == MAP_FAILED ? r(-1) : "= mapped");
 	return 0;
 }
 

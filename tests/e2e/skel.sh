@@ -12,6 +12,15 @@
 # inlined map lookups): their dumps are shown in a section of their own, compared and counted but
 # not required (README, "Programs").
 . "$(dirname "$0")/lib.sh"
+# "static": the client linked -static (libbpf.a), which bpfemu-run runs under the seccomp
+# supervisor (the skeleton's mmap of .data/.bss/.rodata made by the supervisor), beside the
+# preloaded bpftool
+skel_bin=${skel_bin:-e2e_skel}
+if [ "${1:-}" = static ]; then
+	shift
+	skel_bin=e2e_skel_static
+	e2e_name="$e2e_name.static"
+fi
 
 step() {
 	local rc
@@ -37,9 +46,9 @@ scenario() {
 	local p id
 	step mkdir "$D"
 	echo "# autoload off: maps and global data only"
-	step "$stage/bin/e2e_skel" off
+	step "$stage/bin/$skel_bin" off
 	echo "# autoload on: programs loaded, run once each, pinned"
-	step "$stage/bin/e2e_skel" on "$D"
+	step "$stage/bin/$skel_bin" on "$D"
 	echo "# bpftool"
 	for p in skel_xdp skel_tc skel_sock; do
 		bt prog show pinned "$D/$p"
@@ -81,10 +90,11 @@ fi
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB E2E_HELPER
 if [ -z "${BPFTOOL:-}" ] || [ ! -x "$BPFTOOL" ]; then skip "bpftool is not installed"; fi
 [ -n "${E2E_SKEL:-}" ] || skip "e2e_skel was not built (clang, libbpf-dev and bpftool)"
+[ "$skel_bin" = e2e_skel ] || need_static E2E_SKEL_STATIC
 command -v python3 >/dev/null || skip "python3 is not installed (the JSON listing is filtered with it)"
 need_root_and_bpf
 e2e_setup
-cp "$E2E_SKEL" "$stage/bin/" && chmod -R a+rX "$stage" || fail "staging"
+cp "$E2E_SKEL" ${E2E_SKEL_STATIC:-} "$stage/bin/" && chmod -R a+rX "$stage" || fail "staging"
 
 D=/sys/fs/bpf/bpfemu-e2e-skel-$$-$RANDOM
 
@@ -94,7 +104,7 @@ if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
 	R=(on_kernel)
 	scenario >"$tmp/kernel.txt"
 elif unshare --mount --propagation private true 2>/dev/null; then
-	export tmp stage
+	export tmp stage skel_bin
 	unshare --mount --propagation private bash "$0" --kernel-in-namespace "$D" >"$tmp/kernel.txt" ||
 		fail "the kernel side failed: $(tail -n 3 "$tmp/kernel.txt")"
 else
@@ -144,5 +154,11 @@ if diff -u "$tmp/kernel.rewritten" "$tmp/emu.rewritten" >"$tmp/diff"; then
 else
 	echo "note: the xlated dumps of the XDP and tc programs differ in $(grep -c '^[-+] ' "$tmp/diff") lines (the kernel's rewrites; not a failure):"
 	grep '^[-+] ' "$tmp/diff" | head -n 40
+fi
+if [ "$skel_bin" = e2e_skel_static ]; then
+	as_nobody "$stage/bin/bpfemu-run" --debug=1 -- "$stage/bin/$skel_bin" off >/dev/null 2>"$tmp/debug.err"
+	n=$(grep -c "made again at file offset" "$tmp/debug.err")
+	echo "the supervisor made $n mappings of global data for the skeleton"
+	[ "$n" -ge 1 ] || fail "the skeleton's global data was not mapped by the supervisor: $(cat "$tmp/debug.err")"
 fi
 echo "PASS $e2e_name"

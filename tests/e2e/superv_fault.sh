@@ -4,6 +4,11 @@
 # e2e_superv mode that must catch it differs from the kernel.
 #   superv-short-write  a write into the program's memory that stopped at a fault reported as done
 #   superv-fd-as-is     the attr's fd fields left untranslated
+#   superv-mmap-offset  an mmapable array mapped at the program's offset in our file (its header)
+#   superv-mmap-regs    the registers changed to make that mapping not given back
+#   superv-mmap-rw-fd   a read-only mapping made from the program's read-write fd (mprotect works)
+#   superv-mmap-fd-left the read-only copy of the fd that mapping was made from left open
+#   superv-freeze-unseen  FREEZE not refused (EBUSY) while the values are mapped writable
 # and that a kernel without seccomp user notification or SECCOMP_ADDFD_FLAG_SEND gets exit 125
 # (superv-no-user-notif, superv-no-addfd-send act as one).
 . "$(dirname "$0")/lib.sh"
@@ -16,10 +21,11 @@ e2e_setup
 cp "$BPFEMU_RUN_FAULT" "$stage/bin/bpfemu-run-fault"
 chmod a+rx "$stage/bin/bpfemu-run-fault"
 
-for planted in superv-short-write:faults superv-fd-as-is:fdargs; do
+for planted in superv-short-write:faults superv-fd-as-is:fdargs superv-mmap-offset:mmap superv-mmap-regs:mmap \
+	superv-mmap-rw-fd:mmap superv-mmap-fd-left:mmap superv-freeze-unseen:mmap; do
 	fault=${planted%%:*}
 	mode=${planted#*:}
-	on_kernel "$stage/bin/e2e_superv" "$mode" >"$tmp/kernel.out" 2>&1 || fail "$mode on the kernel"
+	on_kernel "$stage/bin/e2e_superv" "$mode" >"$tmp/kernel.out" 2>/dev/null || fail "$mode on the kernel"
 	as_nobody "$stage/bin/bpfemu-run-fault" "$stage/bin/e2e_superv" "$mode" >"$tmp/clean.out" 2>/dev/null
 	diff -u "$tmp/kernel.out" "$tmp/clean.out" || fail "$mode differs from the kernel without a fault planted"
 	as_nobody env BPFEMU_FAULT="$fault" "$stage/bin/bpfemu-run-fault" "$stage/bin/e2e_superv" "$mode" \

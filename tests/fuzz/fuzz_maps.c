@@ -13,6 +13,9 @@
  * pin paths), are not generated. The process is pinned to CPU 0: the kernel's LRU lists are per
  * CPU, and the emulator models system calls as running on CPU 0.
  *
+ * Programs and BTF (opcode 19, fuzz_progs.c): BTF blobs, programs valid and with the faults the
+ * verifier catches, loaded on both sides, and BPF_PROG_TEST_RUN of the accepted ones.
+ *
  * Input format (all reads past the end give zeros, so every input is valid): a sequence of
  * operations, each one opcode byte followed by its operands; see run_op().
  */
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
+#include "fuzz_maps.h"
 #include "harness.h"
 
 #define NSLOTS 4
@@ -556,6 +560,21 @@ static void op_compare(void)
 	check();
 }
 
+/* ---- for fuzz_progs.c ---- */
+
+uint8_t fz_u8(void) { return u8(); }
+uint32_t fz_u32(void) { return u32(); }
+const struct hx_pair *fz_map(int slot) { return slot >= 0 && slot < NSLOTS && slots[slot].live ? &slots[slot].p : NULL; }
+int fz_devnull(void) { return devnull; }
+void fz_set_op(const char *name)
+{
+	op_name = name;
+	label(name, NULL);
+}
+const char *fz_op(void) { return op_name; }
+void fz_run(struct hx_op *op) { run(op); }
+void fz_check(void) { check(); }
+
 static void run_op(uint8_t opc)
 {
 	switch (opc % 20) {
@@ -578,6 +597,7 @@ static void run_op(uint8_t opc)
 	case 16: op_batch(27); break; /* DELETE_BATCH */
 	case 17: op_unknown(); break;
 	case 18: op_compare(); break;
+	case 19: fz_prog_op(); break; /* fuzz_progs.c */
 	default: break;
 	}
 }
@@ -652,6 +672,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		slots[i].p.fd[0] = slots[i].p.fd[1] = -1;
 	for (op_no = 0; op_no < MAX_OPS && in_n; op_no++)
 		run_op(u8());
+	fz_progs_reset();
 	for (int i = 0; i < NSLOTS; i++) {
 		struct slot *s = &slots[i];
 

@@ -5,7 +5,8 @@
 #   (default)     build, then fuzz for --time seconds (150) starting from the seed corpus
 #                 tests/fuzz/corpus; any divergence, crash or sanitizer finding fails the run
 #   --self-test   instead, prove the fuzzer catches a mistake: with each planted fault on
-#                 (BPFEMU_FAULT, emu/fault.c) it must report a divergence
+#                 (BPFEMU_FAULT, emu/util/fault.c: map commands, the interpreter, a helper, the BTF
+#                 checks, the program checker) it must report a divergence
 #   --build-only  configure and build only
 #   ARGS          passed on to libFuzzer (e.g. -jobs=2, -seed=N)
 # New inputs go to BUILD/corpus, never into the repository. A failing input is written to
@@ -73,10 +74,15 @@ elif [ $rc != 0 ]; then
 fi
 
 if [ "$mode" = self-test ]; then
-	for fault in getnext-skip delete-errno lookup-byte; do
+	# fault:seconds. The map faults are found by fuzzing; those of the program and BTF code
+	# (interpreter, helper, BTF check, checker) by the seeds that exercise them, at the corpus's
+	# first pass, so their bound is short.
+	for ft in getnext-skip:120 delete-errno:120 lookup-byte:120 interp-alu:15 helper-update-errno:15 \
+		btf-vlen:15 check-oob:15; do
+		fault=${ft%%:*}
 		empty=$(mktemp -d "$work/selftest.XXXXXX")
 		set +e
-		out=$(BPFEMU_FAULT=$fault nice -n 10 "$fz" "${common[@]}" -max_total_time=120 \
+		out=$(BPFEMU_FAULT=$fault nice -n 10 "$fz" "${common[@]}" -max_total_time="${ft##*:}" \
 			-artifact_prefix="$empty/" "$empty" "$src/tests/fuzz/corpus" 2>&1)
 		rc=$?
 		set -e

@@ -546,3 +546,59 @@ void mf_exercise(int fd, struct mf_result *r)
 	free(val);
 	r->check_last = bpfemu_map_check(fd) ? errno : 0;
 }
+
+static uint64_t xorshift(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
+unsigned mf_corrupt(unsigned char *buf, size_t len, size_t hdr_size, long seed, long t, bool header_only,
+		    bool anywhere)
+{
+	uint64_t st = ((uint64_t)seed << 32 ^ (uint64_t)t) * 0x9e3779b97f4a7c15ull | 1;
+	unsigned flips;
+
+	for (int k = 0; k < 4; k++)
+		xorshift(&st);
+	flips = 1 + (unsigned)(xorshift(&st) % 8);
+	for (unsigned f = 0; f < flips; f++) {
+		bool hdr = header_only || (!anywhere && xorshift(&st) % 2);
+		size_t pos = (size_t)(xorshift(&st) % (hdr ? hdr_size : len));
+
+		buf[pos] ^= (unsigned char)(1u << (xorshift(&st) % 8));
+	}
+	return flips;
+}
+
+bool mf_log_has(const char *path, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+void mf_copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	FILE *in = fopen(from, "r"), *out = in ? fopen(to, "w") : NULL;
+	size_t n;
+
+	while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}

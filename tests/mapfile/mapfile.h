@@ -71,6 +71,17 @@ struct mf_result {
 /* The fixed sequence on map fd (any type; buffers sized from the map's info). */
 void mf_exercise(int fd, struct mf_result *r);
 
+/* The corruption runs' shared steps (mapfile_corrupt, tests/progfile/progfile_corrupt):
+ * trial t of seed gets 1-8 bit flips in buf, each in the first hdr_size bytes (header_only, or
+ * half of them unless anywhere) or anywhere in len; the count is returned. The same seed and
+ * trial always give the same file, so a failing trial can be replayed. */
+unsigned mf_corrupt(unsigned char *buf, size_t len, size_t hdr_size, long seed, long t, bool header_only,
+		    bool anywhere);
+/* Whether a line of the file at path contains needle (a child's log: sanitizer reports). */
+bool mf_log_has(const char *path, const char *needle);
+/* The file at from copied to to (a failing child's log kept, or shown on /dev/stderr). */
+void mf_copy_file(const char *from, const char *to);
+
 /* One bpf() call through the emulator: the result, -1 with errno set. */
 long mf_bpf(int cmd, void *attr, unsigned size);
 

@@ -44,46 +44,6 @@ struct pristine {
 	uint32_t hdr_size;
 };
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static bool log_has(const char *path, const char *needle)
-{
-	char line[1024];
-	bool found = false;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, needle) != NULL;
-	fclose(f);
-	return found;
-}
-
-static void copy_file(const char *from, const char *to)
-{
-	char buf[4096];
-	FILE *in = fopen(from, "r"), *out = in ? fopen(to, "w") : NULL;
-	size_t n;
-
-	while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	if (in)
-		fclose(in);
-	if (out)
-		fclose(out);
-}
-
 /* The child's part: open, exercise, report through the pipe. */
 static void child(const unsigned char *buf, size_t len, bool via_pin, const char *name, int wfd, bool btf)
 {
@@ -148,7 +108,7 @@ static enum outcome run_one(const unsigned char *buf, size_t len, bool via_pin, 
 	close(p[0]);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
 		return HANG;
-	if (log_has(log, "Sanitizer") || log_has(log, "runtime error"))
+	if (mf_log_has(log, "Sanitizer") || mf_log_has(log, "runtime error"))
 		return SANITIZER;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return CRASH;
@@ -251,7 +211,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		o = run_one(buf, len, pin, "replay", timeout, logpath, &r, btf_replay);
-		copy_file(logpath, "/dev/stderr");
+		mf_copy_file(logpath, "/dev/stderr");
 		printf("%s: %s (open %d, %u calls, %u ok, %u EUCLEAN, %u EINVAL)\n", replay, outcome_name[o], r.open_err,
 		       r.calls, r.ok, r.euclean, r.einval);
 		free(buf);
@@ -271,22 +231,12 @@ int main(int argc, char **argv)
 	for (long t = 0; t < files; t++) {
 		struct pristine *p = &pr[t % np];
 		unsigned char *buf = malloc(p->len);
-		unsigned flips;
 		struct pf_result r;
 		enum outcome o;
 		char name[64];
 
-		rng_state = ((uint64_t)seed << 32 ^ (uint64_t)t) * 0x9e3779b97f4a7c15ull | 1;
-		for (int k = 0; k < 4; k++)
-			rnd();
 		memcpy(buf, p->buf, p->len);
-		flips = 1 + (unsigned)(rnd() % 8);
-		for (unsigned f = 0; f < flips; f++) {
-			bool hdr = header_only || (!anywhere && rnd() % 2);
-			size_t pos = (size_t)(rnd() % (hdr ? p->hdr_size : p->len));
-
-			buf[pos] ^= (unsigned char)(1u << (rnd() % 8));
-		}
+		mf_corrupt(buf, p->len, p->hdr_size, seed, t, header_only, anywhere);
 		snprintf(name, sizeof(name), "corrupt-%ld", t);
 		o = run_one(buf, p->len, t % 2 == 0, name, timeout, logpath, &r, p->s->is_btf);
 		counts[t % np][o]++;
@@ -314,7 +264,7 @@ int main(int argc, char **argv)
 					fclose(out);
 				}
 				snprintf(path, sizeof(path), "%s/%s-%ld.log", save, p->s->name, t);
-				copy_file(logpath, path);
+				mf_copy_file(logpath, path);
 			}
 		}
 		free(buf);

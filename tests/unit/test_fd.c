@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static const uint32_t types[] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
 				  EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
@@ -456,11 +458,22 @@ END_TEST
 START_TEST(killed_writer_does_not_wedge)
 {
 	/* SIGKILL a process in the middle of its updates: the others go on */
-	int fd = mkmap(EMU_MAP_HASH, 4, 64, 256, 0);
-	pid_t pid = fork();
 	struct timespec ts = { 0, 30 * 1000 * 1000 };
 	unsigned char v[64] = { 0 };
+	void *head;
+	size_t len;
+	int fd;
+	pid_t pid;
 
+	/* A holder killed inside the lock is seen through the kernel's robust-futex list; qemu-user
+	 * (the arm64 suite in CI) does not implement it, and a lock held by the dead is then damaged
+	 * (EUCLEAN) for good, as it would be on such a kernel. */
+	if (syscall(SYS_get_robust_list, 0, &head, &len) && errno == ENOSYS) {
+		printf("killed_writer_does_not_wedge: not run: no robust futex lists here (qemu-user?)\n");
+		return;
+	}
+	fd = mkmap(EMU_MAP_HASH, 4, 64, 256, 0);
+	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
 		for (uint32_t i = 0;; i++) {

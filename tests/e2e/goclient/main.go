@@ -6,7 +6,7 @@
 // what it sees. tests/e2e/goclient.sh runs it on the kernel as root and as nobody under
 // bpfemu-run, and compares the two outputs (ids are printed only as "set" or "0").
 //
-// Usage: goclient PINDIR (a directory on bpffs, e.g. /sys/fs/bpf/x)
+// Usage: goclient PINDIR (a directory on bpffs, e.g. /sys/fs/bpf/x); collection.go has two more modes
 package main
 
 import (
@@ -256,6 +256,10 @@ func pins(dir string) {
 }
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "collection" || os.Args[1] == "mmap" || os.Args[1] == "pinned") {
+		programMain(os.Args[1], os.Args[2:]) // collection.go
+		return
+	}
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: goclient PINDIR")
 		os.Exit(2)

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential mode: the maps a program uses, compared after BPF_PROG_TEST_RUN ran it on both
+ * sides. The kernel twin's info names its maps (kernel ids); each kernel id has its emulated map
+ * through the pairs of ids recorded when the mirror was made (mirror.c). Each pair is read on both
+ * sides with the syscall's own reads, which change nothing (an LRU's syscall lookup marks no
+ * element used):
+ *  - maps walked by key (arrays, hashes, LRU and per-CPU variants, LPM tries): every emulated key
+ *    looked up on both sides, and the element counts compared;
+ *  - queues and stacks: the element a peek shows;
+ *  - other types are not compared after a run, and the summary's note says which. The map types
+ *    being added (bloom filter: no walk, its bits are not readable; ringbuf: records as the
+ *    consumer page shows them, both mappings; of-maps: values are inner map ids, to translate
+ *    through the pairs like program map ids; prog arrays: values are program ids, likewise) need
+ *    a reader here each.
+ * Stores through an mmapable array's mapping made before the run are carried to the kernel first
+ * (dm_sync_prog_maps); after the run the program's own stores are the reference (mapping.c).
+ */
+#include "diffmode.h"
+
+#define MAX_KEYS 65536u
+#define MAX_MAPS 64u
+
+static long elem(bool kernel, int fd, int cmd, const void *key, void *val)
+{
+	struct emu_attr a;
+
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, EL_FD, (uint32_t)fd);
+	memcpy(a.b + EL_KEY, &(uint64_t){ (uintptr_t)key }, 8);
+	memcpy(a.b + EL_VALUE, &(uint64_t){ (uintptr_t)val }, 8);
+	if (kernel)
+		return dm_kbpf(cmd, a.b, EMU_ATTR_SIZE);
+	a.len = EL_END;
+	return emu_bpf_dispatch(cmd, &a, (union bpf_attr *)(void *)a.b);
+}
+
+/* The kernel ids of a kernel program's maps. */
+static uint32_t prog_maps(int kprog, uint32_t *ids)
+{
+	unsigned char info[PI_SIZE];
+	struct emu_attr a;
+	uint32_t nr = MAX_MAPS;
+
+	memset(info, 0, sizeof(info));
+	memcpy(info + PI_NR_MAP_IDS, &nr, 4);
+	memcpy(info + PI_MAP_IDS, &(uint64_t){ (uintptr_t)ids }, 8);
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, INFO_FD, (uint32_t)kprog);
+	attr_set_u32(&a, INFO_LEN, sizeof(info));
+	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
+	if (dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
+		return 0;
+	memcpy(&nr, info + PI_NR_MAP_IDS, 4);
+	return nr < MAX_MAPS ? nr : MAX_MAPS;
+}
+
+/* The emulated fd of a mirror whose kernel map has id kid, -1 if this process has none open. */
+static int mirror_of(uint32_t kid, struct mirror **out)
+{
+	for (size_t i = 0; i < dm_mirrors_cap; i++) {
+		struct mirror *m = dm_mirrors[i], *c;
+
+		if (m && m->kid == kid && dm_classify((int)i, &c) == FD_MIRRORED && c == m) {
+			*out = m;
+			return (int)i;
+		}
+	}
+	*out = NULL;
+	return -1;
+}
+
+void dm_sync_prog_maps(int kprog)
+{
+	uint32_t ids[MAX_MAPS], n = prog_maps(kprog, ids);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct mirror *m;
+		int efd = mirror_of(ids[i], &m);
+
+		if (efd >= 0)
+			dm_mapping_sync(m, efd);
+	}
+}
+
+static long get_fd_by_id(bool kernel, uint32_t id)
+{
+	struct emu_attr a;
+
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, ID_START, id);
+	if (kernel)
+		return dm_kbpf(EMU_BPF_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
+	a.len = ID_GET_FD_END;
+	return emu_bpf_dispatch(EMU_BPF_MAP_GET_FD_BY_ID, &a, (union bpf_attr *)(void *)a.b);
+}
+
+static void hex(char *out, size_t len, const unsigned char *p, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < n && o + 4 < len; i++)
+		o += (size_t)snprintf(out + o, len - o, i ? " %02x" : "%02x", p[i]);
+}
+
+static bool walked(uint32_t t)
+{
+	return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY || dm_is_hash(t) || t == EMU_MAP_LPM_TRIE;
+}
+
+/* One map, both sides: false when its type is not compared. */
+static bool compare_map(struct call *c, int efd, int kfd, const struct emu_map_desc *d, const char *name)
+{
+	size_t ks = d->key_size ? d->key_size : 1, vb = d->value_bytes ? d->value_bytes : 1;
+	unsigned char *key = calloc(1, ks), *next = calloc(1, ks), *ev = calloc(1, vb), *kv = calloc(1, vb);
+	const char *tn = emu_map_type_name(d->type);
+	unsigned long ne = 0, nk = 0;
+	struct difference *df;
+	bool ok = true;
+
+	if (!key || !next || !ev || !kv)
+		goto out;
+	if (d->type == EMU_MAP_QUEUE || d->type == EMU_MAP_STACK) {
+		long re = elem(false, efd, EMU_BPF_MAP_LOOKUP_ELEM, NULL, ev), rk = elem(true, kfd, EMU_BPF_MAP_LOOKUP_ELEM, NULL, kv);
+
+		if ((re != rk || (!re && memcmp(ev, kv, vb))) &&
+		    (df = dm_differ(c, "after the run, map '%s' (%s): the element a peek shows differs", name, tn ? tn : "?"))) {
+			hex(df->kernel, sizeof(df->kernel), kv, vb < 32 ? vb : 32);
+			hex(df->emulator, sizeof(df->emulator), ev, vb < 32 ? vb : 32);
+		}
+		goto out;
+	}
+	if (!walked(d->type)) {
+		ok = false;
+		goto out;
+	}
+	for (bool first = true; ne < MAX_KEYS; first = false) {
+		long re, rk;
+
+		if (elem(false, efd, EMU_BPF_MAP_GET_NEXT_KEY, first ? NULL : key, next))
+			break;
+		memcpy(key, next, ks);
+		ne++;
+		re = elem(false, efd, EMU_BPF_MAP_LOOKUP_ELEM, key, ev);
+		rk = elem(true, kfd, EMU_BPF_MAP_LOOKUP_ELEM, key, kv);
+		if (re == rk && (re || !memcmp(ev, kv, vb)))
+			continue;
+		if ((df = dm_differ(c, "after the run, map '%s' (%s): the element of key [%.*s] differs", name, tn ? tn : "?",
+				    0, ""))) {
+			char k[100];
+
+			hex(k, sizeof(k), key, ks < 16 ? ks : 16);
+			snprintf(df->what, sizeof(df->what), "after the run, map '%s' (%s): the element of key [%s] differs%s",
+				 name, tn ? tn : "?", k, rk || re ? " (one side has none)" : "");
+			if (rk)
+				snprintf(df->kernel, sizeof(df->kernel), "none (%s)", dm_errname((int)-rk));
+			else
+				hex(df->kernel, sizeof(df->kernel), kv, vb < 32 ? vb : 32);
+			if (re)
+				snprintf(df->emulator, sizeof(df->emulator), "none (%s)", dm_errname((int)-re));
+			else
+				hex(df->emulator, sizeof(df->emulator), ev, vb < 32 ? vb : 32);
+		}
+		goto out; /* one difference per map */
+	}
+	for (bool first = true; nk < MAX_KEYS; first = false) {
+		if (elem(true, kfd, EMU_BPF_MAP_GET_NEXT_KEY, first ? NULL : key, next))
+			break;
+		memcpy(key, next, ks);
+		nk++;
+	}
+	if (nk != ne && (df = dm_differ(c, "after the run, map '%s' (%s): the number of elements differs", name, tn ? tn : "?"))) {
+		snprintf(df->kernel, sizeof(df->kernel), "%lu", nk);
+		snprintf(df->emulator, sizeof(df->emulator), "%lu", ne);
+	}
+out:
+	free(key);
+	free(next);
+	free(ev);
+	free(kv);
+	return ok;
+}
+
+void dm_compare_prog_maps(struct call *c, int kprog)
+{
+	static bool said[64];
+	uint32_t ids[MAX_MAPS], n = prog_maps(kprog, ids);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct mirror *m;
+		int efd = mirror_of(ids[i], &m), kfd = m ? m->kfd : -1;
+		bool close_e = false, close_k = false;
+		struct emu_map_desc d;
+		unsigned char info[MI_SIZE];
+		char name[17] = "";
+
+		if (efd < 0) {
+			uint32_t eid = dm_id_k2e(OBJ_MAP, ids[i]);
+			long e = eid ? get_fd_by_id(false, eid) : -ENOENT;
+
+			if (e < 0) {
+				dm_not_comparable(c, NC_NO_MIRROR, "a map of the program has no emulated twin known here");
+				continue;
+			}
+			efd = (int)e;
+			close_e = true;
+		}
+		if (kfd < 0) {
+			long k = get_fd_by_id(true, ids[i]);
+
+			if (k < 0) {
+				if (close_e)
+					close(efd);
+				continue;
+			}
+			kfd = dm_move_high((int)k);
+			close_k = true;
+		}
+		if (!emu_map_describe(efd, &d)) {
+			if (!dm_info(false, efd, info, sizeof(info)))
+				memcpy(name, info + MI_NAME, 16);
+			if (!compare_map(c, efd, kfd, &d, name) && d.type < 64 && !said[d.type]) {
+				const char *tn = emu_map_type_name(d.type);
+
+				said[d.type] = true;
+				dm_note("the contents of %s maps are not compared after a program run", tn ? tn : "such");
+			}
+		}
+		if (m)
+			dm_mapping_snapshot(m); /* the program's own stores are the reference now */
+		if (close_e)
+			close(efd);
+		if (close_k)
+			close(kfd);
+	}
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The program's mappings of an mmapable array's values (mmap of a map fd), and the mark FREEZE
+ * needs to look for them (it refuses with EBUSY while one is writable, as the kernel's does).
+ *
+ * The program's map fd is the map's own file (ADDFD installed it), so the program's kernel can map
+ * the values itself: only the offset is wrong. The kernel's offset 0 is the first value; in our
+ * file the values start at data_off, after the header. A supervisor cannot change a call's
+ * arguments, nor map memory into another process, so the call is made again with the right ones:
+ *
+ *   1. PTRACE_SEIZE the calling thread and PTRACE_INTERRUPT it (it is waiting for our answer);
+ *   2. answer the call with ERESTARTNOINTR: on its way out the thread stops for the interrupt,
+ *      and the kernel will then restart the call from its registers;
+ *   3. at that stop, the offset register becomes data_off + offset, and the mapping type
+ *      MAP_SHARED_VALIDATE (EMU_MAP_OWN), which the filter lets through to the kernel;
+ *   4. the restarted mmap() runs in the program (syscall-entry stop: it is the same call), and
+ *      at its syscall-exit stop the registers get the program's values back (the system call
+ *      ABI preserves them); then the thread is detached with its result.
+ *
+ * A mapping without PROT_WRITE is made from a read-only copy of the fd (installed with ADDFD, its
+ * number in the fd register, closed again by a close() the thread runs at the mmap's exit stop):
+ * the kernel clears VM_MAYWRITE on such a mapping, so mprotect() can never make it writable
+ * (EACCES), and a read-only file gives the same guarantee.
+ *
+ * Nothing else of the program is touched, and every check (access mode, length, offset, flags,
+ * frozen, RDONLY_PROG) was made before, by emu_map_mmap_check, as for the preload. Any other stop
+ * on the way (a signal arrived) puts the registers back and detaches with the signal: the call
+ * restarts as the program made it and traps again. Where ptrace is refused (the program is being
+ * traced already, Yama's ptrace_scope 2 or 3) or the machine's registers are not known here, the
+ * mapping is refused with ENODEV and one diagnostic, never made wrong.
+ *
+ * FREEZE (emu/cmd/fd_ops.c) finds writable mappings by reading /proc of every process it may
+ * read, for a map some front end marked: the supervisor marks the map (emu_map_mark_wmapped)
+ * before the program maps it writable. Unlike the preload's emu_map_mmap(), which holds the map
+ * lock from its check to the mapping, the program maps after our check: a FREEZE from elsewhere
+ * between the two (one restarted system call) can succeed and leave a writable mapping of a
+ * frozen map.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../emu/uapi/bpf_uapi.h"
+#include "../../emu/util/diag.h"
+#include "supervisor.h"
+
+#ifndef MAP_32BIT
+#define MAP_32BIT 0
+#endif
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000 /* <linux/mman.h>'s; glibc's <sys/mman.h> lacks it */
+#endif
+#ifndef MAP_DENYWRITE
+#define MAP_DENYWRITE 0
+#endif
+#ifndef MAP_EXECUTABLE
+#define MAP_EXECUTABLE 0
+#endif
+/* the flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC (the kernel's LEGACY_MAP_MASK) */
+#define SV_LEGACY_MAP_MASK                                                                          \
+	((uint64_t)(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE | \
+		    MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |     \
+		    MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT))
+#ifndef NT_PRSTATUS
+#define NT_PRSTATUS 1 /* <elf.h>'s, which clashes with the attr offsets' names */
+#endif
+#ifndef ERESTARTNOINTR
+#define ERESTARTNOINTR 513 /* the kernel's: restart the call whatever the signal's disposition */
+#endif
+
+/* The general registers as PTRACE_GETREGSET (NT_PRSTATUS) gives them, and where mmap()'s flags
+ * (fourth argument), offset (sixth) and the system call's number are. */
+#if defined(__x86_64__)
+typedef struct user_regs_struct sv_regs;
+#define REG_ARG0(r) ((r)->rdi)
+#define REG_FLAGS(r) ((r)->r10)
+#define REG_FD(r) ((r)->r8)
+#define REG_OFF(r) ((r)->r9)
+#define REG_NR(r) ((r)->orig_rax)
+/* at a syscall-exit stop: go back to the system call instruction with another call's number */
+#define REG_AGAIN(r, nr) ((r)->rip -= 2, (r)->rax = (nr))
+#define SV_HAVE_REGS 1
+#elif defined(__aarch64__)
+typedef struct user_regs_struct sv_regs;
+#define REG_ARG0(r) ((r)->regs[0])
+#define REG_FLAGS(r) ((r)->regs[3])
+#define REG_FD(r) ((r)->regs[4])
+#define REG_OFF(r) ((r)->regs[5])
+#define REG_NR(r) ((r)->regs[8])
+#define REG_AGAIN(r, nr) ((r)->pc -= 4, (r)->regs[8] = (nr))
+#define SV_HAVE_REGS 1
+#else
+#define SV_HAVE_REGS 0
+#endif
+
+#if SV_HAVE_REGS
+static int regs_get(pid_t tid, sv_regs *r)
+{
+	struct iovec v = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &v) ? -errno : 0;
+}
+
+static int regs_set(pid_t tid, sv_regs *r)
+{
+	struct iovec v = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &v) ? -errno : 0;
+}
+
+/* The next stop of tid: 0, with *kind, and in *sig the signal of a signal-delivery-stop (0 for a
+ * syscall stop or the interrupt's, -1 for a group stop); or -1 when the thread is gone. */
+enum stop { STOP_EVENT, STOP_SYSCALL, STOP_SIGNAL };
+
+static int next_stop(pid_t tid, enum stop *kind, int *sig)
+{
+	int st;
+
+	for (;;) {
+		if (waitpid(tid, &st, __WALL) == tid)
+			break;
+		if (errno != EINTR)
+			return -1;
+	}
+	if (!WIFSTOPPED(st))
+		return -1; /* exited or killed */
+	*sig = 0;
+	if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+		*kind = STOP_SYSCALL;
+	} else if ((st >> 16) == PTRACE_EVENT_STOP) {
+		*kind = STOP_EVENT; /* PTRACE_INTERRUPT's (SIGTRAP), or a group stop (its signal) */
+		if (WSTOPSIG(st) != SIGTRAP)
+			*sig = -1;
+	} else {
+		*kind = STOP_SIGNAL;
+		*sig = WSTOPSIG(st);
+	}
+	return 0;
+}
+#endif
+
+#if SV_HAVE_REGS
+/* The program's registers of the call, on what the thread has now */
+static void regs_back(sv_regs *r, const sv_regs *saved)
+{
+	REG_OFF(r) = REG_OFF(saved);
+	REG_FLAGS(r) = REG_FLAGS(saved);
+	REG_FD(r) = REG_FD(saved);
+}
+
+/* ro_local's file installed in the program (no reply): its number there, or -1 */
+static int install_fd(struct sv_call *c, int ro_local)
+{
+	struct seccomp_notif_addfd a;
+
+	if (ro_local < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.id = c->n->id;
+	a.srcfd = (uint32_t)ro_local;
+	a.newfd_flags = O_CLOEXEC;
+	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+}
+#endif
+
+/* Steps 1-4 above. ro_local: a read-only fd of the map's file for a mapping without PROT_WRITE
+ * (-1: none): the program maps a copy of it instead of its own read-write fd, so that, as in the
+ * kernel, mprotect() cannot make that mapping writable; the copy is closed again in the program
+ * (close() run by the thread at the mmap's exit stop). 0: the call is answered (the program has
+ * the kernel's result of the mapping, or was interrupted and will ask again); -errno: nothing was
+ * done, the caller answers. */
+static int remap(struct sv_call *c, uint64_t file_off, int ro_local, const char **why)
+{
+#if SV_HAVE_REGS
+	pid_t tid = c->tid;
+	sv_regs saved, done, r;
+	enum stop kind;
+	int sig = 0, step = 0, tfd;
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD)) {
+		*why = "the supervisor cannot trace the program (being traced already, or Yama's ptrace_scope)";
+		return -errno;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
+		int err = -errno;
+
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		*why = "PTRACE_INTERRUPT failed";
+		return err;
+	}
+	tfd = EMU_FAULT("superv-mmap-rw-fd") ? -1 : install_fd(c, ro_local);
+	sv_fail(c, ERESTARTNOINTR);
+	/* 0: the interrupt's stop, the call not yet restarted; 1: its restart's entry; 2: its exit;
+	 * 3, 4: the entry and exit of the close() of tfd */
+	while (next_stop(tid, &kind, &sig) == 0) {
+		if (step == 0 && kind == STOP_EVENT && sig == 0) {
+			if (regs_get(tid, &saved))
+				break;
+			r = saved;
+			if (!EMU_FAULT("superv-mmap-offset"))
+				REG_OFF(&r) = file_off;
+			/* MAP_SHARED_VALIDATE refuses the flags MAP_SHARED ignores: dropped (and
+			 * MAP_FIXED_NOREPLACE with them: its address becomes a hint) */
+			REG_FLAGS(&r) = (REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE & SV_LEGACY_MAP_MASK) | EMU_MAP_OWN;
+			if (tfd >= 0)
+				REG_FD(&r) = (uint64_t)tfd;
+			if (regs_set(tid, &r))
+				break;
+			step = 1;
+		} else if (step == 1 && kind == STOP_SYSCALL) {
+			if (regs_get(tid, &r) || REG_NR(&r) != SYS_mmap)
+				break; /* not the restarted call: leave the program as it was */
+			step = 2;
+		} else if (step == 2 && kind == STOP_SYSCALL) {
+			/* the mapping is made (or failed): the program's registers back, but its result */
+			if (regs_get(tid, &done))
+				break;
+			if (!EMU_FAULT("superv-mmap-regs"))
+				regs_back(&done, &saved);
+			if (sv_debug)
+				sv_log("[pid %d] mmap() of an mmapable array's values: made again at file offset %#" PRIx64 "%s",
+				       (int)sv_tgid(c), file_off, tfd >= 0 ? " from a read-only fd" : "");
+			if (tfd < 0 || EMU_FAULT("superv-mmap-fd-left"))
+				goto finish;
+			r = done;
+			REG_AGAIN(&r, SYS_close);
+			REG_ARG0(&r) = (uint64_t)tfd;
+			if (regs_set(tid, &r))
+				goto finish;
+			step = 3;
+		} else if (step == 3 && kind == STOP_SYSCALL) {
+			if (regs_get(tid, &r) || REG_NR(&r) != SYS_close)
+				goto finish;
+			step = 4;
+		} else if (step == 4 && kind == STOP_SYSCALL) {
+			goto finish;
+		} else if (step >= 3) {
+			goto finish; /* a signal before the close: the fd stays (close-on-exec) */
+		} else {
+			break; /* a signal, a group stop: they go first */
+		}
+		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
+			return 0; /* the thread is gone */
+	}
+	/* Undone: the program's registers back on what the thread has now (the restart may have been
+	 * applied already), and it goes on with its signal; the call restarts as it was made and traps
+	 * again. A thread that is gone needs nothing. */
+	if (step >= 1 && !regs_get(tid, &r)) {
+		regs_back(&r, &saved);
+		regs_set(tid, &r);
+	}
+	if (sv_debug)
+		sv_log("[pid %d] mmap() of an mmapable array's values: interrupted at step %d (signal %d), to be made again",
+		       (int)sv_tgid(c), step, sig);
+	if (tfd >= 0)
+		sv_log("[pid %d] fd %d (a read-only copy of a map fd) stays open in the program", (int)sv_tgid(c), tfd);
+	ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)(sig > 0 ? sig : 0));
+	return 0;
+finish:
+	/* the mapping's result, the program's registers; a signal that came meanwhile goes on */
+	regs_set(tid, &done);
+	if (step == 3 && sv_debug)
+		sv_log("[pid %d] fd %d (a read-only copy of a map fd) stays open in the program: a signal came first",
+		       (int)sv_tgid(c), tfd);
+	ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)(sig > 0 ? sig : 0));
+	return 0;
+#else
+	(void)c;
+	(void)file_off;
+	(void)ro_local;
+	*why = "the supervisor does not know this machine's registers";
+	return -ENOSYS;
+#endif
+}
+
+void sv_mmap(struct sv_call *c)
+{
+	static bool said;
+	int local = sv_getfd(c, (int)c->n->data.args[4]), r, ro = -1;
+	const char *why = "";
+	struct emu_mmap_plan plan;
+	off_t file_off;
+
+	if (local < 0) {
+		sv_continue(c); /* no such fd: the kernel's EBADF */
+		return;
+	}
+	r = emu_is_object_fd(local) ? emu_map_mmap_plan(local, (size_t)c->n->data.args[1], (int)c->n->data.args[2],
+							 (int)c->n->data.args[3], (off_t)c->n->data.args[5], &plan)
+				     : 1;
+	if (r == 0 && plan.nseg != 1) {
+		/* a ring buffer's mapping is several parts of the file (its data twice): one remap
+		 * cannot make it, and a wrong mapping is never made */
+		close(local);
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			sv_log("mmap() of an emulated ring buffer is not possible under the seccomp supervisor: "
+			       "ENODEV; run the program with the preload (bpfemu-run --preload) if it can be");
+		sv_fail(c, ENODEV);
+		return;
+	}
+	file_off = r == 0 ? (off_t)plan.seg[0].file_off : 0;
+	if (r == 0 && !(c->n->data.args[2] & PROT_WRITE)) {
+		char self[64];
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", local);
+		ro = open(self, O_RDONLY | O_CLOEXEC);
+	}
+	/* before the mapping exists: FREEZE looks for it from now on (a read-only one from the
+	 * program's own fd, where no copy could be made, may become writable) */
+	if (r == 0 && ((c->n->data.args[2] & PROT_WRITE) || ro < 0) && !EMU_FAULT("superv-freeze-unseen"))
+		emu_map_mark_wmapped(local);
+	close(local);
+	if (r == 1) {
+		sv_continue(c);
+		return;
+	}
+	if (r < 0) {
+		sv_fail(c, -r); /* the kernel's answer for this mapping of a map */
+		return;
+	}
+	r = remap(c, (uint64_t)file_off, ro, &why);
+	if (ro >= 0)
+		close(ro);
+	if (!r)
+		return;
+	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		sv_log("mmap() of an emulated map's values is not possible here: %s (%s): ENODEV; "
+		       "run the program with the preload (bpfemu-run --preload) if it can be",
+		       why, strerror(-r));
+	sv_fail(c, ENODEV);
+}
