@@ -24,6 +24,8 @@
 int emu_fdcache_enable(void);
 void emu_fdcache_forget(int fd);
 void emu_fdcache_forget_range(unsigned lo, unsigned hi);
+/* fd is known to the fd cache as a map fd (a bpf() call on it was seen, and no close since) */
+bool emu_fdcache_knows(int fd);
 bool emu_fdcache_has(int fd); /* fd is cached as a map: a hint, not checked */
 /* fn(fd) for every fd a command hands out (cmd/syscall.c): an object's */
 void emu_set_new_fd_hook(void (*fn)(int fd));
@@ -63,6 +65,7 @@ int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off,
 /* A program is about to map fd's map writable by itself (the seccomp supervisor): FREEZE will look
  * for its mapping in /proc. 0, or -EBADF when fd is not a map. */
 int emu_map_mark_wmapped(int fd);
+#include "cmd/fd_ops.h"
 
 /* How an emulator maps object files itself (core/map_file.c; the preload's mmap of an mmapable
  * array's values): MAP_SHARED_VALIDATE, which for the flags we pass is MAP_SHARED, and which bpf()

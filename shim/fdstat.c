@@ -92,6 +92,7 @@ static int fcntl_dup_result(int fd, int cmd, int r)
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
 		emu_fdcache_forget(r);
 		shim_hint_copy(fd, r);
+		shim_poll_forget(r);
 	}
 	return r;
 }
@@ -117,6 +118,7 @@ EXPORT int dup(int fd)
 	if (r >= 0) {
 		emu_fdcache_forget(r);
 		shim_hint_copy(fd, r);
+		shim_poll_forget(r);
 	}
 	return r;
 }
@@ -253,7 +255,8 @@ EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 /* ---- poll: what an object file reports, at once ---- */
 
 /*
- * A map's file has bpf_map_poll: EPOLLERR for every map type but the ring buffers. A program's,
+ * A map's file has bpf_map_poll: EPOLLERR for every map type but the ring buffers (whose answer
+ * changes: a call with one among its fds is shim/poll.c's, shim_map_ppoll). A program's,
  * BTF object's or stats fd's file has no poll op, so the kernel reports DEFAULT_POLLMASK (readable
  * and writable) limited to the events asked for (and the errors always reported). Objects never
  * wait: their answer is known now. The rest are polled without waiting when an object is ready,
@@ -293,6 +296,22 @@ static int poll_with_objects(struct pollfd *fds, nfds_t n, const sigset_t *mask,
 		if (kind != stack_kind)
 			free(kind);
 		return use_ppoll ? get_ppoll()(fds, n, ts, mask) : get_poll()(fds, n, timeout_ms);
+	}
+	for (nfds_t i = 0; i < n; i++) {
+		uint32_t rev;
+		bool ring = false;
+
+		if (kind[i] != EMU_OBJ_MAP)
+			continue;
+		depth++;
+		if (emu_map_poll(fds[i].fd, &rev, &ring))
+			ring = false;
+		depth--;
+		if (ring) { /* a ring buffer's readiness changes: shim/poll.c waits for it */
+			if (kind != stack_kind)
+				free(kind);
+			return shim_map_ppoll(fds, n, timeout_ms, ts, use_ppoll, mask);
+		}
 	}
 	for (nfds_t i = 0; i < n; i++) {
 		if (kind[i]) {
@@ -379,6 +398,7 @@ static int fresh(int fd)
 	if (fd >= 0) {
 		emu_fdcache_forget(fd);
 		shim_hint_clear(fd);
+		shim_poll_forget(fd);
 	}
 	return fd;
 }
@@ -414,6 +434,7 @@ EXPORT int fclose(FILE *f)
 	if (fd >= 0) {
 		emu_fdcache_forget(fd);
 		shim_hint_clear(fd);
+		shim_poll_forget(fd);
 	}
 	return get_fclose()(f);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Mappings of map fds. mmap() of an emulated map goes to cmd/fd_ops.c (the kernel's checks, the
- * mapping made as the kernel's is: one without PROT_WRITE can never be made writable). The kernel
+ * Mappings of map fds (an array's values, a ring's pages). mmap() of an emulated map goes to
+ * cmd/fd_ops.c (the kernel's checks, the mapping made as the kernel's is: one without PROT_WRITE
+ * can never be made writable; a ring's made of several parts of the file). The kernel
  * also marks a map's mapping VM_DONTEXPAND (mremap() cannot grow it: EFAULT) and maps from a
  * noexec mount (mprotect() cannot add PROT_EXEC: EACCES); our mappings are of a plain file, so the
  * mappings made here are remembered and those two calls refused on them. The list is the
@@ -169,7 +170,7 @@ static void *map_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 	add_locked((uintptr_t)p, (uintptr_t)p + ((len + PAGE_MASK_) & ~PAGE_MASK_), maywrite);
 	pthread_mutex_unlock(&maps_lock);
 	if (shim_debug)
-		shim_log("mmap(fd %d, offset %lld): emulated array values%s", fd, (long long)off,
+		shim_log("mmap(fd %d, offset %lld): emulated map pages%s", fd, (long long)off,
 			 maywrite ? "" : ", never writable");
 	return p;
 }

@@ -9,6 +9,7 @@
  * path operation bpftool and rm do there), redirected to the per-user directory of pinned maps.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,6 +113,7 @@ static void forget(int fd)
 {
 	emu_fdcache_forget(fd);
 	shim_hint_clear(fd);
+	shim_poll_forget(fd);
 }
 
 static void forget_range(unsigned lo, unsigned hi)
@@ -215,6 +217,7 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 		if (r >= 0 && a0 != a1) {
 			emu_fdcache_forget((int)a1);
 			shim_hint_copy((int)a0, (int)a1);
+			shim_poll_forget((int)a1);
 		}
 		return r;
 	case SYS_dup:
@@ -222,6 +225,7 @@ long shim_other_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lo
 		if (r >= 0) {
 			emu_fdcache_forget((int)r);
 			shim_hint_copy((int)a0, (int)r);
+			shim_poll_forget((int)r);
 		}
 		return r;
 	default:
@@ -287,6 +291,7 @@ EXPORT int dup2(int oldfd, int newfd)
 	if (r >= 0 && oldfd != newfd) {
 		emu_fdcache_forget(newfd);
 		shim_hint_copy(oldfd, newfd);
+		shim_poll_forget(newfd);
 	}
 	return r;
 }
@@ -298,6 +303,7 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 	if (r >= 0) {
 		emu_fdcache_forget(newfd);
 		shim_hint_copy(oldfd, newfd);
+		shim_poll_forget(newfd);
 	}
 	return r;
 }

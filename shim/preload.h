@@ -11,6 +11,9 @@
 #define BPFEMU_SHIM_PRELOAD_H
 
 #include <dlfcn.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 
 #include "shim.h"
@@ -93,5 +96,11 @@ void shim_pin_stat(struct stat *st);
  * leaves a path relative to a directory fd alone (*on false) */
 const char *shim_bpffs_path(const char *path, char *buf, size_t len, bool *on);
 const char *shim_bpffs_path_at(int dirfd, const char *path, char *buf, size_t len, bool *on);
+
+/* poll.c: an fd number closed or reused: its epoll registrations (as a map fd or an epoll fd) go */
+void shim_poll_forget(int fd);
+/* poll.c: poll()/ppoll() of fds among which a ring buffer's (fdstat.c's poll hands them over) */
+int shim_map_ppoll(struct pollfd *fds, nfds_t n, int timeout_ms, const struct timespec *t, bool use_ts,
+		   const sigset_t *sigmask);
 
 #endif

@@ -650,7 +650,6 @@ static int map_type_check_btf(uint32_t map_type, uint32_t max_entries, const str
 		if (EMU_BTF_INT_BITS(btf_int_data(key)) != 32 || EMU_BTF_INT_OFFSET(btf_int_data(key)))
 			return -EINVAL;
 		return 0;
-	case EMU_MAP_PROG_ARRAY:
 	case EMU_MAP_PERF_EVENT_ARRAY:
 	case EMU_MAP_CGROUP_ARRAY:
 	case EMU_MAP_ARRAY_OF_MAPS:

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "attr.h"
@@ -94,5 +95,6 @@ int emu_map_mmap_check(int fd, size_t len, int prot, int flags, off_t off, off_t
 /* fd_ops.c: the mapping too, as the kernel makes it (see there): 0 and *out, -errno, or 1 when fd
  * is not a map; *maywrite: whether the mapping may ever be made writable */
 int emu_map_mmap(int fd, void *addr, size_t len, int prot, int flags, off_t off, void **out, bool *maywrite);
+#include "fd_ops.h"
 
 #endif

@@ -167,6 +167,11 @@ int emu_fdinfo(int fd, char *buf, size_t len)
 		     h->map_type, h->key_size, h->value_size, h->max_entries, h->map_flags,
 		     (unsigned long long)h->map_extra, (unsigned long long)m->ops->memlock(m), h->id,
 		     __atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE) ? 1u : 0u);
+	if (n >= 0 && (size_t)n < len && m->ops->fdinfo) { /* a program array's owner */
+		int k = m->ops->fdinfo(m, buf + n, len - (size_t)n);
+
+		n = k < 0 ? k : n + k;
+	}
 	emu_map_put(m);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }

@@ -288,6 +288,7 @@ static int lookup_runs(struct emu_map *m, const struct emu_attr *a, uint32_t max
 int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union bpf_attr *uattr)
 {
 	uint32_t max = attr_u32(a, BA_COUNT), ks = m->key_size, vs = m->value_bytes, cp;
+	uint64_t skips = 0;
 	const void *uin = attr_ptr(a, BA_IN);
 	char *buf, *prev_buf, *key, *prev = NULL, *value;
 	struct held h = { .m = m };
@@ -337,8 +338,16 @@ int emu_batch_lookup_generic(struct emu_map *m, const struct emu_attr *a, union 
 			if (err)
 				break;
 			err = lock_flag(a) ? emu_value_lookup_locked(m, key, value) : m->ops->lookup(m, key, value);
+			/* deleted since get_next_key saw it (or an empty fd array slot): skipped
+			 * silently, as 6.18 does. A walk that skips more keys than the map could
+			 * ever have held at once is one whose walk and lookups disagree: damage,
+			 * not a loop without end. */
+			if (err == -ENOENT && ++skips > 2ull * m->max_entries + 16) {
+				err = emu_map_corrupt(m, "GET_NEXT_KEY walk (keys its lookups do not find)");
+				goto out;
+			}
 			if (err == -ENOENT)
-				goto next; /* deleted since get_next_key saw it: skipped silently */
+				goto next;
 			if (err)
 				goto out;
 			if (fields)

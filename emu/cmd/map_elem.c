@@ -136,6 +136,13 @@ int emu_cmd_map_lookup(struct emu_attr *a, union bpf_attr *uattr)
 		err = elem_key(&c, a);
 	if (!err)
 		err = elem_value_buf(&c, c.m->value_bytes);
+	if (!err && c.m->map_type == EMU_MAP_BLOOM_FILTER) {
+		/* a bloom filter's lookup tests the caller's value, and writes nothing back */
+		err = emu_copy_from_user(c.val, attr_ptr(a, EL_VALUE), c.m->value_bytes);
+		if (!err)
+			err = c.m->ops->peek(c.m, c.val);
+		return elem_end(&c, err);
+	}
 	if (!err && (flags & EMU_F_LOCK))
 		err = emu_value_lookup_locked(c.m, c.key, c.val);
 	else if (!err)

@@ -27,6 +27,7 @@
 #include "../core/btf_obj.h"
 #include "../core/map.h"
 #include "../core/prog_obj.h"
+#include "../maps/families.h"
 #include "../prog/check.h"
 #include "../prog/helper.h"
 #include "../prog/interp.h"
@@ -137,12 +138,13 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 {
 	struct load *l = ctx;
 	struct emu_map *m;
-	const struct emu_map_hdr *h;
+	const struct emu_map *h; /* the view's checked copies of the shape, never the file's header */
+	struct emu_inner_meta im;
 	int err = get_map(l, fd, &m);
 
 	if (err)
 		return err;
-	h = m->hdr;
+	h = m;
 	memset(d, 0, sizeof(*d));
 	d->type = h->map_type;
 	d->key_size = h->key_size;
@@ -150,7 +152,7 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	d->max_entries = h->max_entries;
 	d->map_flags = h->map_flags;
 	d->id = h->id;
-	d->frozen = __atomic_load_n(&h->frozen, __ATOMIC_ACQUIRE) != 0;
+	d->frozen = __atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE) != 0;
 	if (d->frozen && (h->map_flags & EMU_F_RDONLY_PROG) && h->map_type == EMU_MAP_ARRAY && m->ops->value_ptr) {
 		uint32_t key = 0;
 
@@ -159,6 +161,14 @@ static int resolve_map(void *ctx, int fd, struct emu_map_desc *d)
 	memcpy(d->name, h->name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = 0;
 	d->handle = m;
+	if (emu_inner_meta_of(m, &im)) {
+		d->has_inner = true;
+		d->inner_type = im.map_type;
+		d->inner_key_size = im.key_size;
+		d->inner_value_size = im.value_size;
+		d->inner_max_entries = im.max_entries;
+		d->inner_map_flags = im.map_flags;
+	}
 	return 0;
 }
 

@@ -11,10 +11,16 @@
  * up to a page are copied onto the stack; nothing is allocated here on that path.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/fdcache.h"
+#include "../core/objstore.h"
 #include "../core/prog_obj.h"
+#include "../maps/families.h"
+#include "../prog/env.h"
 #include "../prog/test_run.h"
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
@@ -89,8 +95,127 @@ static void *copy_base(const struct emu_attr *a, union bpf_attr *uattr, uint32_t
 	}
 }
 
+/*
+ * Tail calls (emu/prog/interp.h emu_tail_call_fn): the program in a PROG_ARRAY's slot, found by the
+ * id the slot holds, its image made and its view held until the command ends. The maps the run's
+ * helpers accept grow by the called programs' maps (a union with the caller's: a repeated run
+ * starts over in the caller). The called program's global data (.data/.rodata/.bss) is not made
+ * a region of the run (README: tail calls).
+ */
+struct tail_calls {
+	struct emu_prog *held[EMU_MAX_TAIL_CALL_CNT + 1];
+	uint32_t n;
+	struct emu_map **maps;
+	uint32_t nr_maps;
+	struct emu_map *inner[64]; /* inner maps lookups handed out, held (emu_map_get) */
+	uint32_t nr_inner;
+};
+
+static bool add_maps(struct tail_calls *t, struct emu_map *const *maps, uint32_t nr)
+{
+	struct emu_map **nm = realloc(t->maps, sizeof(*nm) * (t->nr_maps + nr));
+
+	if (!nm)
+		return false;
+	t->maps = nm;
+	for (uint32_t i = 0; i < nr; i++) {
+		bool seen = false;
+
+		for (uint32_t j = 0; j < t->nr_maps && !seen; j++)
+			seen = t->maps[j] == maps[i];
+		if (!seen)
+			t->maps[t->nr_maps++] = maps[i];
+	}
+	return true;
+}
+
+static int tail_call(struct emu_run *run, uint64_t map, uint32_t index, const struct emu_prog_image **prog)
+{
+	struct emu_prog_env *env = emu_prog_env_of(run);
+	struct tail_calls *t = env->tail_call_ctx;
+	struct emu_map *m = NULL, *const *maps;
+	struct emu_prog *p = NULL;
+	uint32_t id, nr;
+	int fd;
+
+	for (uint32_t i = 0; i < env->nr_maps; i++)
+		if ((uint64_t)(uintptr_t)env->maps[i] == map)
+			m = env->maps[i];
+	*prog = NULL;
+	if (!m || emu_prog_array_slot(m, index, &id))
+		return -1; /* past the end (or no program array): falls through */
+	if (!id)
+		return 0;
+	for (uint32_t i = 0; i < t->n && !p; i++)
+		if (emu_prog_id(t->held[i]) == id)
+			p = t->held[i];
+	if (!p) {
+		if (t->n >= sizeof(t->held) / sizeof(t->held[0]))
+			return 0;
+		fd = emu_objstore_open(EMU_ID_PROG, id, O_RDWR);
+		if (fd < 0)
+			return 0; /* the program went meanwhile: as an empty slot */
+		if (emu_prog_get(fd, &p)) {
+			close(fd);
+			return 0;
+		}
+		close(fd);
+		t->held[t->n++] = p;
+		if (emu_prog_maps(p, &maps, &nr) || !add_maps(t, maps, nr))
+			return 0;
+	}
+	if (emu_prog_image(p, prog))
+		*prog = NULL;
+	env->maps = t->maps;
+	env->nr_maps = t->nr_maps;
+	return 0;
+}
+
+/*
+ * An of-maps lookup (env.h inner_map): the map the element's id names, opened by id as GET_FD_BY_ID
+ * would and held until the command ends; the run's map helpers accept it from then on. The map
+ * already held for an id is handed out again. NULL for an empty element, a map gone meanwhile (the
+ * kernel's lookup would have found it: it holds the map until an RCU grace period; here the id is
+ * read first), and past 64 distinct inner maps in one command (README: map-in-map).
+ */
+static struct emu_map *inner_map(struct emu_run *run, struct emu_map *outer, const void *key)
+{
+	struct emu_prog_env *env = emu_prog_env_of(run);
+	struct tail_calls *t = env->tail_call_ctx;
+	struct emu_map *m;
+	uint32_t id = 0;
+	int fd, mode, err;
+
+	if (!outer->ops->lookup || outer->ops->lookup(outer, key, &id) || !id)
+		return NULL;
+	if (EMU_FAULT("inner-map-null")) /* test builds: every element looks empty to programs */
+		return NULL;
+	for (uint32_t i = 0; i < t->nr_inner; i++)
+		if (t->inner[i]->id == id)
+			return t->inner[i];
+	if (t->nr_inner >= sizeof(t->inner) / sizeof(t->inner[0]))
+		return NULL;
+	fd = emu_objstore_open(EMU_ID_MAP, id, O_RDWR);
+	if (fd < 0)
+		return NULL;
+	err = emu_map_get(fd, &m, &mode);
+	emu_fdcache_forget(fd);
+	close(fd);
+	if (err)
+		return NULL;
+	if (!add_maps(t, &m, 1)) {
+		emu_map_put(m);
+		return NULL;
+	}
+	t->inner[t->nr_inner++] = m;
+	env->maps = t->maps;
+	env->nr_maps = t->nr_maps;
+	return m;
+}
+
 int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 {
+	struct tail_calls tc = { .n = 0, .maps = NULL, .nr_maps = 0, .nr_inner = 0 };
 	char data_stack[STACK_COPY], ctx_stack[STACK_COPY];
 	struct tr_buf data_buf = { 0 }, ctx_buf = { 0 };
 	const struct emu_prog_image *img;
@@ -127,6 +252,13 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	in.ctx_in_set = attr_u64(a, TR_CTX_IN) != 0;
 	in.ctx_out_set = attr_u64(a, TR_CTX_OUT) != 0;
 	in.prog_name = emu_prog_name(p);
+	in.tail_call = tail_call;
+	in.tail_call_ctx = &tc;
+	in.inner_map = inner_map;
+	if (!add_maps(&tc, in.maps, in.nr_maps)) {
+		err = -ENOMEM;
+		goto put;
+	}
 	in.max_ctx_offset = emu_prog_max_ctx_offset(p);
 	err = input(a, TR_DATA_IN, TR_DATA_SIZE_IN, EMU_TR_DATA_IN_MAX, data_stack, &data_buf, &in.data_in,
 		    &in.data_in_avail);
@@ -159,6 +291,11 @@ free:
 	if (ctx_buf.heap)
 		free(ctx_buf.p);
 put:
+	for (uint32_t i = 0; i < tc.n; i++)
+		emu_prog_put(tc.held[i]);
+	for (uint32_t i = 0; i < tc.nr_inner; i++)
+		emu_map_put(tc.inner[i]);
+	free(tc.maps);
 	emu_prog_put(p);
 	return err;
 }

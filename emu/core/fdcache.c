@@ -132,3 +132,10 @@ void emu_fdcache_forget_range(unsigned lo, unsigned hi)
 		prog_store((int)fd, NULL);
 	}
 }
+
+bool emu_fdcache_knows(int fd)
+{
+	uintptr_t *c = __atomic_load_n(&emu_fdcache_table, __ATOMIC_ACQUIRE);
+
+	return c && fd >= 0 && (unsigned)fd < EMU_FDCACHE_SLOTS && __atomic_load_n(&c[fd], __ATOMIC_RELAXED);
+}

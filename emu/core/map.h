@@ -160,6 +160,7 @@ struct emu_map {
 	_Alignas(8) unsigned char fam[EMU_FAM_SIZE];
 
 	size_t size;
+	size_t view_len; /* bytes mapped at base: size, and the alias op's second mapping after it */
 	dev_t dev;
 	ino_t ino;
 	int refs;       /* calls in progress */
@@ -209,6 +210,15 @@ struct emu_create {
 	uint32_t nr_fields, nr_locks, field_mask;
 	int32_t spin_lock_off;
 	struct emu_map_field fields[EMU_MAP_FIELDS_MAX];
+	/* MAP_CREATE's inner_map_fd (an fd of this process), for the map-in-map types' checks */
+	int inner_fd;
+	/* set when a file's shape is checked at adoption (core/map_file.c), not a caller's: checks
+	 * that need the caller's objects (inner_map_fd) are skipped, and the family's validate op
+	 * checks what they wrote into the file instead */
+	bool adopt;
+	/* what a family's checks found that its init writes into the file (maps/map_in_map.c: the
+	 * inner map template) */
+	unsigned char fam[256];
 };
 
 /*
@@ -219,12 +229,27 @@ struct emu_create {
  */
 struct emu_map_ops {
 	const char *family;
-	/* type-specific create checks; may adjust max_entries as the kernel does */
+	/*
+	 * The map_flags the type takes (the kernel's *_CREATE_FLAG_MASK, the access flags among them),
+	 * for the families whose flags the command layer checks (cmd/map_create.c): with them, a zero
+	 * max_entries and RDONLY_PROG with WRONLY_PROG are refused (EINVAL) right before the family's
+	 * own checks. 0: the family checks its flags itself.
+	 */
+	uint32_t create_flags;
+	/* the kernel checks them in map_alloc (after the token and the device), else in
+	 * map_alloc_check (before them) */
+	bool create_flags_late;
+	/* type-specific create checks the kernel makes in map_alloc_check, before the token and the
+	 * device (ifindex) are looked at; may adjust max_entries as the kernel does. May be NULL. */
 	int (*alloc_check)(struct emu_create *c);
+	/* the checks the kernel makes in map_alloc, after those (NULL: none) */
+	int (*alloc_shape)(struct emu_create *c);
 	/* bytes of family state after the header, or the kernel's allocation errno */
 	int (*layout)(const struct emu_create *c, uint64_t *priv_size);
 	/* the family's state in a new file (m's shape is set; its geometry, m->fam, is not yet) */
 	void (*init)(struct emu_map *m);
+	/* instead of init, for a family that keeps what its create checks found (c->fam) */
+	void (*init_create)(struct emu_map *m, const struct emu_create *c);
 	/*
 	 * Adoption of a file (core/map_file.c), for a new map and for every file a process maps:
 	 * compute the family's geometry from m's shape (checked already), never from the file, into
@@ -248,6 +273,19 @@ struct emu_map_ops {
 	/* the byte range of the file mmap() of the fd maps (ARRAY with BPF_F_MMAPABLE), or -EINVAL;
 	 * no entry: the map cannot be mapped */
 	int (*mmap_range)(struct emu_map *m, uint64_t *off, uint64_t *len);
+	/* mmap() of the fd for a map whose mapping is made of pages from several places of the file
+	 * (the ring buffers, whose data pages are mapped twice): the file offset of page pgoff of the
+	 * kernel's mmap space, -EINVAL past it. cmd/fd_ops.c owns the rules. */
+	int (*mmap_page)(struct emu_map *m, uint64_t pgoff, uint64_t *file_off);
+	/* A part of the file every view maps a second time right after the file's end (the ring
+	 * buffers' data, so a record that wraps is contiguous): its length (0: none) and, in
+	 * *src_off, where it starts in the file. Reads max_entries of h only. */
+	uint64_t (*alias)(const struct emu_map_hdr *h, uint64_t *src_off);
+	/* poll/epoll/select on the fd: the EPOLL* events ready now (the kernel's map_poll). NULL: the
+	 * map has none, and answers EPOLLERR as the kernel's does. */
+	uint32_t (*poll)(struct emu_map *m);
+	/* extra lines of /proc/self/fdinfo/N after the common ones (a program array's owner) */
+	int (*fdinfo)(struct emu_map *m, char *buf, size_t len);
 	/* the values whose SHA-256 OBJ_GET_INFO_BY_FD reports for a frozen map (ARRAY) */
 	int (*content)(struct emu_map *m, const void **data, size_t *len);
 	/*

@@ -131,6 +131,42 @@ void *emu_mmap_own(void *addr, size_t len, int prot, int extra, int fd, off_t of
 }
 
 /*
+ * A view of a map file: the whole file, and where the family has one, a part of it mapped again
+ * right after the end (the alias op). *len is the length to unmap. NULL on failure.
+ */
+static void *map_view(int fd, uint64_t size, const struct emu_map_ops *ops, const struct emu_map_hdr *h,
+		      size_t *len)
+{
+	uint64_t src = 0, alias = ops && ops->alias ? ops->alias(h, &src) : 0;
+	char *base;
+
+	/* a header that asks for pages outside the file gets none: its view is then refused */
+	if (src > size || alias > size - src)
+		alias = 0;
+	*len = (size_t)(size + alias);
+	if (!alias)
+		return emu_mmap_own(NULL, size, PROT_READ | PROT_WRITE, 0, fd, 0);
+	base = mmap(NULL, *len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return MAP_FAILED;
+	if (emu_mmap_own(base, size, PROT_READ | PROT_WRITE, MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    emu_mmap_own(base + size, alias, PROT_READ | PROT_WRITE, MAP_FIXED, fd, (off_t)src) == MAP_FAILED) {
+		munmap(base, *len);
+		return MAP_FAILED;
+	}
+	return base;
+}
+
+/* The bytes a view of the checked map m maps: its file, and the alias op's pages after it. */
+static size_t alias_end(const struct emu_map *m)
+{
+	struct emu_map_hdr shape = { .map_type = m->map_type, .max_entries = m->max_entries };
+	uint64_t src = 0;
+
+	return m->size + (size_t)(m->ops->alias ? m->ops->alias(&shape, &src) : 0);
+}
+
+/*
  * Size the file and take its memory now. The kernel allocates a map's memory at create and fails
  * it with ENOMEM there; a file's pages are otherwise allocated when first touched, and a page a
  * full file system (or the memory controller) cannot supply is a SIGBUS in whichever call touches
@@ -278,6 +314,22 @@ static const char *fields_wrong(const struct emu_map_hdr *h)
 	return NULL;
 }
 
+/* The type's create checks on a file's shape (cmd/map_create.c's order, without the token and
+ * the device, which a file has none of): the flags a family declared, then its own checks. */
+static int shape_checks(const struct emu_map_ops *ops, struct emu_create *c)
+{
+	const uint32_t both = EMU_F_RDONLY_PROG | EMU_F_WRONLY_PROG;
+
+	if (ops->create_flags &&
+	    ((c->map_flags & ~ops->create_flags) || (c->map_flags & both) == both || !c->max_entries))
+		return -EINVAL;
+	if (ops->alloc_check && ops->alloc_check(c))
+		return -EINVAL;
+	if (ops->alloc_shape && ops->alloc_shape(c))
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * The process's view of the map file at base (size bytes): the header's shape read once, checked
  * field by field, then the family's geometry (its validate op). 0, or -EINVAL with the first field
@@ -314,7 +366,7 @@ static int view_init(struct emu_map *v, void *base, size_t size, const char **fi
 		REFUSE("nr_cpus");
 	if (h.map_flags & (EMU_F_RDONLY | EMU_F_WRONLY)) /* a property of fds, never stored */
 		REFUSE("map_flags");
-	if (h.map_extra) /* no emulated type takes one */
+	if (h.map_extra && h.map_type != EMU_MAP_BLOOM_FILTER) /* the one emulated type that takes one */
 		REFUSE("map_extra");
 	/* the type's own create checks: a shape the kernel would not create is no map of ours */
 	memset(&c, 0, sizeof(c));
@@ -323,12 +375,15 @@ static int view_init(struct emu_map *v, void *base, size_t size, const char **fi
 	c.value_size = h.value_size;
 	c.max_entries = h.max_entries;
 	c.map_flags = h.map_flags;
+	c.map_extra = h.map_extra;
 	c.nr_cpus = h.nr_cpus;
 	c.numa_node = NUMA_NO_NODE;
 	c.btf_id = h.btf_id;
 	c.btf_size = h.btf_size;
 	c.nr_locks = h.nr_locks;
-	if (ops->alloc_check(&c))
+	c.inner_fd = -1;
+	c.adopt = true;
+	if (shape_checks(ops, &c))
 		REFUSE("key_size, value_size, max_entries or map_flags");
 	if (c.max_entries != h.max_entries) /* stored as the check adjusts it */
 		REFUSE("max_entries");
@@ -443,6 +498,7 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 	struct layout l;
 	struct stat st;
 	uint64_t size;
+	size_t view_len;
 	bool reserve;
 	void *base;
 	int fd, err;
@@ -469,7 +525,11 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		close(fd);
 		return err;
 	}
-	base = emu_mmap_own(NULL, size, PROT_READ | PROT_WRITE, 0, fd, 0);
+	{
+		struct emu_map_hdr shape = { .map_type = c->map_type, .max_entries = c->max_entries };
+
+		base = map_view(fd, size, ops, &shape, &view_len);
+	}
 	if (base == MAP_FAILED) {
 		close(fd);
 		return -ENOMEM;
@@ -516,16 +576,23 @@ int emu_map_create_file(const struct emu_create *c, const struct emu_map_ops *op
 		err = emu_inplace_init(h, base);
 	if (!err) {
 		view_shape(&view, c, base, size, &l, ops);
-		ops->init(&view);
+		if (ops->init_create)
+			ops->init_create(&view, c);
+		else
+			ops->init(&view);
 		/* the file just written, adopted as any other process adopts it */
 		err = view_init(&view, base, size, &field);
+		if (!err && view_len != alias_end(&view))
+			err = -EINVAL, field = "max_entries (the aliased pages)";
 		if (err)
 			emu_diag("a new %s map's file fails its own check (%s): a bug in bpfemu", ops->family, field);
 	}
-	if (!err)
+	if (!err) {
+		view.view_len = view_len;
 		err = emu_registry_add(st.st_dev, st.st_ino, &view, &m);
+	}
 	if (err) {
-		munmap(base, size);
+		munmap(base, view_len);
 		close(fd);
 		return err;
 	}
@@ -589,6 +656,7 @@ int emu_map_file_open(int fd, const struct stat *st, struct emu_map *view)
 	const char *field = NULL;
 	char path[64];
 	int rfd = fd, fl = fcntl(fd, F_GETFL), err;
+	size_t len;
 	void *p;
 
 	/* An O_RDWR fd serves as it is; any other is reopened, which needs a free fd for a moment
@@ -610,15 +678,21 @@ int emu_map_file_open(int fd, const struct stat *st, struct emu_map *view)
 		err = -EINVAL;
 		goto out;
 	}
-	p = emu_mmap_own(NULL, h.file_size, PROT_READ | PROT_WRITE, 0, rfd, 0);
+	/* the alias (ring buffers' data mapped twice) as the unchecked header asks, inside the file;
+	 * after the checks it must be what the checked shape asks */
+	p = map_view(rfd, h.file_size, emu_ops_for_type(h.map_type), &h, &len);
 	if (p == MAP_FAILED) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = view_init(view, p, h.file_size, &field);
+	if (!err && len != alias_end(view))
+		err = -EINVAL, field = "max_entries (the aliased pages)";
 	if (err) {
 		refused(st, p, field);
-		munmap(p, h.file_size);
+		munmap(p, len);
+	} else {
+		view->view_len = len;
 	}
 out:
 	if (rfd != fd)
@@ -708,6 +782,10 @@ int emu_map_check_file(struct emu_map *m)
 	v.map_flags = m->map_flags;
 	v.nr_cpus = m->nr_cpus;
 	v.value_bytes = m->value_bytes;
+	v.map_extra = m->map_extra;
+	v.hash_seed = m->hash_seed;
+	v.id = m->id;
+	v.view_len = m->view_len;
 	if (m->ops->validate(&v, &field))
 		return emu_map_corrupt(m, field);
 	return 0;

@@ -186,6 +186,21 @@ int emu_objstore_open(enum emu_id_kind kind, uint32_t id, int flags)
 	return open_locked(dfd, name, flags);
 }
 
+int emu_objstore_touch(enum emu_id_kind kind, uint32_t id)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (name_of(path, sizeof(path), kind, id) ||
+	    snprintf(path, sizeof(path), "%s/" REGISTRY "/%s-%u", emu_bpffs_root(), kind_names[kind], id) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int emu_objstore_next_id(enum emu_id_kind kind, uint32_t start, uint32_t *next)
 {
 	uint32_t best = 0;

@@ -31,6 +31,9 @@ int emu_objstore_open(enum emu_id_kind kind, uint32_t id, int flags);
  * gone (its registration collected), as the kernel's object is gone at its last reference.
  * Cheap when the object is pinned or open in this process; else a scan of /proc. */
 int emu_objstore_open_live(enum emu_id_kind kind, uint32_t id, int flags);
+/* Open and close the registered object kind/id, which is an inotify IN_OPEN event on its file
+ * for whoever watches it (the ring buffers' wakeups, maps/ringbuf.h). 0 or -errno. */
+int emu_objstore_touch(enum emu_id_kind kind, uint32_t id);
 /* The smallest live id of kind above start: 0 and *next, or -ENOENT. From start 0 (a listing
  * begins) it collects first, so the listing is of live objects only. */
 int emu_objstore_next_id(enum emu_id_kind kind, uint32_t start, uint32_t *next);

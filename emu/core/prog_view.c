@@ -202,6 +202,7 @@ static int add_locked(const struct view_key *k, struct emu_prog_hdr *h, const st
 
 	if (!e)
 		return -ENOMEM;
+	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->prog.hdr = h;
 	e->prog.hc = *hc;

@@ -90,7 +90,7 @@ static void sweep_locked(void)
 				keep = e;
 				continue;
 			}
-			munmap(e->map.base, e->map.size);
+			munmap(e->map.base, e->map.view_len);
 			free(e);
 		}
 		graveyard = keep;
@@ -173,7 +173,7 @@ void emu_registry_remove(struct emu_map *m)
 	pthread_rwlock_wrlock(&registry_lock);
 	HASH_DEL(registry, e);
 	pthread_rwlock_unlock(&registry_lock);
-	munmap(e->map.base, e->map.size);
+	munmap(e->map.base, e->map.view_len);
 	free(e);
 }
 
@@ -188,7 +188,7 @@ static int adopt_locked(int fd, const struct stat *st, struct emu_map **out)
 		return err;
 	err = register_locked(&k, &view, out);
 	if (err)
-		munmap(view.base, view.size);
+		munmap(view.base, view.view_len);
 	return err;
 }
 

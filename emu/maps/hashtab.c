@@ -803,3 +803,7 @@ const struct emu_map_ops emu_htab_percpu_ops = {
 	.prog_update = htab_percpu_prog_update,
 	.prog_for_each = htab_prog_for_each,
 };
+
+/* The pool of a plain table, for the hash of maps (maps/map_in_map.c), which keeps its elements'
+ * objects alive around it. */
+uint32_t htab_pool_pop(struct emu_map *m) { return pool_pop(m); }

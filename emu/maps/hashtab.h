@@ -155,6 +155,11 @@ void htab_recover_buckets(struct emu_map *m, uint32_t n);
 /* The geometry of a table of m's shape into m->fam, and the file's copy of it checked (validate). */
 int htab_validate_table(struct emu_map *m, const char **field);
 
+/* A plain table's pool, for the hash of maps (maps/map_in_map.c): an index, UINT32_MAX when empty,
+ * another value past the pool when the pool is damaged (named); htab_pool_push below gives one
+ * back. */
+uint32_t htab_pool_pop(struct emu_map *m);
+
 /* The ops every hash type shares. */
 int htab_alloc_check(struct emu_create *c);
 int htab_layout(const struct emu_create *c, uint64_t *priv_size);

@@ -280,6 +280,16 @@ static int add_used_map(struct chk *c, int fd, uint32_t *idx)
 		return -E2BIG;
 	}
 	o->maps[o->nr_maps] = d;
+	memset(&o->inner[o->nr_maps], 0, sizeof(o->inner[0]));
+	if (d.has_inner) {
+		struct emu_map_desc *in = &o->inner[o->nr_maps];
+
+		in->type = d.inner_type;
+		in->key_size = d.inner_key_size;
+		in->value_size = d.inner_value_size;
+		in->max_entries = d.inner_max_entries;
+		in->map_flags = d.inner_map_flags;
+	}
 	*idx = o->nr_maps++;
 	return 0;
 }

@@ -41,6 +41,10 @@ struct emu_map_desc {
 	const uint8_t *frozen_value;
 	char name[16];      /* the map's name (some messages print it) */
 	void *handle;       /* the caller's object; held by the caller for the program's life */
+	/* ARRAY_OF_MAPS / HASH_OF_MAPS: the inner map template (the kernel's inner_map_meta), which
+	 * the register of a successful lookup names */
+	bool has_inner;
+	uint32_t inner_type, inner_key_size, inner_value_size, inner_max_entries, inner_map_flags;
 };
 
 /* fd -> 0 and *out filled, -EBADF (not an open fd) or -EINVAL (an fd but not a map). The caller
@@ -101,6 +105,7 @@ struct emu_prog_check_out {
 	struct emu_ld_target *ld;                /* cnt entries (malloc'd), indexed by insn */
 	struct emu_map_desc maps[EMU_MAX_USED_MAPS]; /* used maps, in the kernel's order */
 	uint32_t nr_maps;
+	struct emu_map_desc inner[EMU_MAX_USED_MAPS]; /* inner[i]: maps[i]'s inner map template */
 	uint32_t verified_insns;                 /* bpf_prog_info.verified_insns */
 	/* prog->aux->max_ctx_offset: one past the last context byte an access the walk accepted
 	 * reads or writes (off + size, the largest over every path explored); BPF_PROG_TEST_RUN of

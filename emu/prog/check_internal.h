@@ -40,6 +40,15 @@ struct chk {
 	uint64_t usec;    /* time the checks took, for the stats line */
 };
 
+/* A map register's aux: an index into out->maps, or with CHK_AUX_INNER into out->inner (the inner
+ * map template of maps[i], which a register holding an of-maps lookup's result names) */
+#define CHK_AUX_INNER 0x10000u
+
+static inline const struct emu_map_desc *chk_map(const struct chk *c, uint32_t aux)
+{
+	return aux & CHK_AUX_INNER ? &c->out->inner[aux & ~CHK_AUX_INNER] : &c->out->maps[aux];
+}
+
 /* the log: the kernel's verbose() */
 #define vlog(c, ...) emu_vlog((c)->log, __VA_ARGS__)
 

@@ -97,6 +97,10 @@ struct emu_prog_env {
 	struct emu_pkt_rg pkt_rg;
 	struct emu_redirect_info ri;
 	void *tail_call_ctx;
+	/* bpf_map_lookup_elem on an ARRAY_OF_MAPS / HASH_OF_MAPS: the inner map key names, held by
+	 * the caller until the run ends and added to maps (NULL: none, as an empty slot). The
+	 * caller's context is tail_call_ctx. */
+	struct emu_map *(*inner_map)(struct emu_run *run, struct emu_map *outer, const void *key);
 	uint64_t rnd;                  /* bpf_get_prandom_u32's state (0: seeded at first use) */
 	uint64_t attach_cookie;        /* bpf_get_attach_cookie: 0 in a test run (no attachment) */
 };

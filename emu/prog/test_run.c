@@ -406,6 +406,7 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 	t->env.nr_maps = in->nr_maps;
 	t->env.trace = in->trace;
 	t->env.tail_call_ctx = in->tail_call_ctx;
+	t->env.inner_map = in->inner_map;
 	t->run.regions = in->regions;
 	t->run.nr_regions = in->nr_regions;
 	/* the calling thread's CPU; with BPFEMU_NR_CPUS below the machine's, one of those */

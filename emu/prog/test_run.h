@@ -81,8 +81,11 @@ struct emu_test_run_in {
 	const char *prog_name;   /* for diagnostics */
 
 	/* run-time hooks; NULL for the defaults */
-	emu_tail_call_fn tail_call; /* PROG_ARRAY (not emulated yet: every tail call falls through) */
+	emu_tail_call_fn tail_call; /* PROG_ARRAY (NULL: every tail call falls through) */
 	void *tail_call_ctx;        /* reachable from the hook as emu_prog_env_of(run)->tail_call_ctx */
+	/* ARRAY_OF_MAPS / HASH_OF_MAPS lookups (struct emu_prog_env's inner_map; NULL: every lookup
+	 * answers NULL) */
+	struct emu_map *(*inner_map)(struct emu_run *run, struct emu_map *outer, const void *key);
 	struct emu_trace_sink *trace; /* trace_printk's lines; NULL: the process's default sink
 				       * (emu_trace_default(): the state directory's trace_pipe) */
 	uint64_t insn_budget;       /* per repetition; 0: the interpreter's default */

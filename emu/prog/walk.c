@@ -64,7 +64,7 @@ const char *reg_type_str(const struct reg *r)
 {
 	static const char *const plain[] = {"?", "scalar", "ctx", "map_ptr", "map_value", "fp", "pkt", "pkt_end",
 					    "pkt_meta", "ringbuf_mem", "func", "ptr_", "map_key"};
-	static const char *const null[] = {"?", "scalar", "ctx", "map_ptr", "map_value_or_null", "fp", "pkt",
+	static const char *const null[] = {"?", "scalar", "ctx", "map_ptr_or_null", "map_value_or_null", "fp", "pkt",
 					   "pkt_end", "pkt_meta", "ringbuf_mem_or_null", "func", "ptr_or_null_",
 					   "map_key_or_null"};
 
@@ -182,7 +182,7 @@ static void mark_null(struct state *st, uint32_t id, bool is_null)
 				mark_const(x, 0);
 			} else {
 				x->null = 0;
-				if (x->type == R_MAP_VALUE)
+				if (x->type == R_MAP_VALUE || x->type == R_MAP_PTR)
 					x->id = 0;
 			}
 		}

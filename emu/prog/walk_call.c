@@ -71,6 +71,16 @@ static int map_func_ok(struct walk *w, const struct emu_map_desc *m, uint32_t id
 		case EMU_MAP_STACK_TRACE:
 			ok = id == EMU_FN_get_stackid;
 			break;
+		case EMU_MAP_ARRAY_OF_MAPS:
+		case EMU_MAP_HASH_OF_MAPS:
+			ok = id == EMU_FN_map_lookup_elem;
+			break;
+		case EMU_MAP_BLOOM_FILTER:
+			ok = id == EMU_FN_map_peek_elem || id == EMU_FN_map_push_elem;
+			break;
+		case EMU_MAP_USER_RINGBUF:
+			ok = id == EMU_FN_user_ringbuf_drain;
+			break;
 		default:
 			break;
 		}
@@ -86,6 +96,10 @@ static int map_func_ok(struct walk *w, const struct emu_map_desc *m, uint32_t id
 	case EMU_FN_ringbuf_reserve:
 	case EMU_FN_ringbuf_query:
 		if (t != EMU_MAP_RINGBUF)
+			goto bad;
+		break;
+	case EMU_FN_user_ringbuf_drain:
+		if (t != EMU_MAP_USER_RINGBUF)
 			goto bad;
 		break;
 	case EMU_FN_map_peek_elem:
@@ -166,7 +180,7 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 		return 0;
 	switch (kind) {
 	case EMU_ARG_CONST_MAP_PTR:
-		ok = r->type == R_MAP_PTR;
+		ok = r->type == R_MAP_PTR && !r->null;
 		expect = "map_ptr";
 		break;
 	case EMU_ARG_PTR_TO_MAP_KEY:
@@ -238,7 +252,7 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 								  : "invalid map_ptr to access map->value\n");
 			return -EACCES;
 		}
-		m = &w->c->out->maps[meta->map];
+		m = chk_map(w->c, (uint32_t)meta->map);
 		if (kind == EMU_ARG_PTR_TO_MAP_KEY)
 			meta->const_key = const_map_key(w, r, m->key_size);
 		return check_helper_mem(w, regno, (int32_t)(kind == EMU_ARG_PTR_TO_MAP_KEY ? m->key_size : m->value_size),
@@ -270,14 +284,14 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 		meta->release_regno = (int)regno;
 		return 0;
 	case EMU_ARG_PTR_TO_SPIN_LOCK: {
-		const struct emu_map_desc *m = &w->c->out->maps[r->aux];
+		const struct emu_map_desc *m = chk_map(w->c, r->aux);
 
 		/* a bpf_spin_lock is found through the map's BTF, which maps here do not carry */
 		vlog(w->c, "map '%s' has to have BTF in order to use bpf_spin_lock\n", m->name);
 		return -EINVAL;
 	}
 	case EMU_ARG_PTR_TO_CONST_STR: {
-		const struct emu_map_desc *m = &w->c->out->maps[r->aux];
+		const struct emu_map_desc *m = chk_map(w->c, r->aux);
 
 		if (!(m->map_flags & EMU_F_RDONLY_PROG) || !m->frozen) {
 			vlog(w->c, "R%u does not point to a readonly map'\n", regno);
@@ -392,7 +406,7 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		if (err)
 			return err;
 	}
-	err = map_func_ok(w, meta.map >= 0 ? &c->out->maps[meta.map] : NULL, (uint32_t)id);
+	err = map_func_ok(w, meta.map >= 0 ? chk_map(c, (uint32_t)meta.map) : NULL, (uint32_t)id);
 	if (err)
 		return err;
 	if (id == EMU_FN_tail_call)
@@ -444,21 +458,28 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 	case EMU_RET_VOID:
 		memset(&regs[0], 0, sizeof(regs[0]));
 		break;
-	case EMU_RET_MAP_VALUE_OR_NULL:
+	case EMU_RET_MAP_VALUE_OR_NULL: {
+		const struct emu_map_desc *m = meta.map >= 0 ? chk_map(c, (uint32_t)meta.map) : NULL;
+
 		memset(&regs[0], 0, sizeof(regs[0]));
 		regs[0].type = R_MAP_VALUE;
 		regs[0].null = 1;
 		regs[0].aux = (uint32_t)meta.map;
 		regs[0].id = ++w->id_gen;
 		sv_const(&regs[0].s, 0);
+		if (m && m->has_inner) {
+			/* an of-maps lookup gives the inner map, which the template describes */
+			regs[0].type = R_MAP_PTR;
+			regs[0].aux |= CHK_AUX_INNER;
+		}
 		/* an array element at a known index in range cannot be missing */
-		if (id == EMU_FN_map_lookup_elem && meta.const_key >= 0 &&
-		    (c->out->maps[meta.map].type == EMU_MAP_ARRAY || c->out->maps[meta.map].type == EMU_MAP_PERCPU_ARRAY) &&
-		    meta.const_key < c->out->maps[meta.map].max_entries) {
+		if (id == EMU_FN_map_lookup_elem && m && meta.const_key >= 0 &&
+		    (m->type == EMU_MAP_ARRAY || m->type == EMU_MAP_PERCPU_ARRAY) && meta.const_key < m->max_entries) {
 			regs[0].null = 0;
 			regs[0].id = 0;
 		}
 		break;
+	}
 	case EMU_RET_ALLOC_MEM_OR_NULL: {
 		int ref;
 

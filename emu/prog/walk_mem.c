@@ -357,7 +357,7 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	}
 	if (r.type == R_MAP_PTR && !r.null) {
 		/* reads of the kernel's map struct through vmlinux BTF: only its start is known */
-		const struct emu_map_desc *m = &w->c->out->maps[r.aux];
+		const struct emu_map_desc *m = chk_map(w->c, r.aux);
 		const char *sn = m->type == EMU_MAP_ARRAY || m->type == EMU_MAP_PERCPU_ARRAY ? "bpf_array"
 				 : m->type == EMU_MAP_HASH || m->type == EMU_MAP_PERCPU_HASH || m->type == EMU_MAP_LRU_HASH ||
 				   m->type == EMU_MAP_LRU_PERCPU_HASH ? "bpf_htab" : NULL;
@@ -381,7 +381,7 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	}
 	switch (r.type) {
 	case R_MAP_VALUE: {
-		const struct emu_map_desc *m = &w->c->out->maps[r.aux];
+		const struct emu_map_desc *m = chk_map(w->c, r.aux);
 
 		if (write && (m->map_flags & EMU_F_RDONLY_PROG)) {
 			vlog(w->c, "write into map forbidden, value_size=%u off=%d size=%d\n", m->value_size, off + r.off, size);
@@ -420,7 +420,7 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 			vlog(w->c, "write to change key R%u not allowed\n", regno);
 			return -EACCES;
 		}
-		err = mem_region(w, regno, &r, off + r.off, size, w->c->out->maps[r.aux].key_size, false, "map key");
+		err = mem_region(w, regno, &r, off + r.off, size, chk_map(w->c, r.aux)->key_size, false, "map key");
 		break;
 	case R_STACK:
 		if (write)
@@ -468,7 +468,7 @@ int check_helper_mem(struct walk *w, uint32_t regno, int32_t size, bool write, b
 		}
 		return pkt_access(w, regno, r, r->off, size, zero_ok);
 	case R_MAP_VALUE: {
-		const struct emu_map_desc *m = &w->c->out->maps[r->aux];
+		const struct emu_map_desc *m = chk_map(w->c, r->aux);
 
 		if (write && (m->map_flags & EMU_F_RDONLY_PROG)) {
 			vlog(w->c, "write into map forbidden, value_size=%u off=%d size=%d\n", m->value_size, r->off, size);
@@ -479,7 +479,7 @@ int check_helper_mem(struct walk *w, uint32_t regno, int32_t size, bool write, b
 	case R_MEM:
 		return mem_region(w, regno, r, r->off, size, r->aux, zero_ok, "mem");
 	case R_MAP_KEY:
-		return mem_region(w, regno, r, r->off, size, w->c->out->maps[r->aux].key_size, zero_ok, "map key");
+		return mem_region(w, regno, r, r->off, size, chk_map(w->c, r->aux)->key_size, zero_ok, "map key");
 	case R_STACK: {
 		int64_t lo, hi;
 		int err;

@@ -440,6 +440,17 @@ enum emu_helper_id {
 #define EMU_EXIST 2ull
 #define EMU_F_LOCK 4ull
 
+/* Ring buffers: the helpers' wakeup flags, bpf_ringbuf_query's questions, a record's header */
+#define EMU_RB_NO_WAKEUP (1ull << 0)
+#define EMU_RB_FORCE_WAKEUP (1ull << 1)
+#define EMU_RB_AVAIL_DATA 0
+#define EMU_RB_RING_SIZE 1
+#define EMU_RB_CONS_POS 2
+#define EMU_RB_PROD_POS 3
+#define EMU_RINGBUF_BUSY_BIT (1u << 31)
+#define EMU_RINGBUF_DISCARD_BIT (1u << 30)
+#define EMU_RINGBUF_HDR_SZ 8u
+
 /* BPF_PROG_LOAD prog_flags */
 #define EMU_F_STRICT_ALIGNMENT (1u << 0)
 #define EMU_F_ANY_ALIGNMENT (1u << 1)

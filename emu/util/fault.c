@@ -17,6 +17,9 @@
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)
  *   check-oob      the program checker lets a map value access run one byte past the end
  *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
+ *   lpm-match      an LPM trie finds one more matching bit than there is (a wrong longest match)
+ *   inner-map-null a program's lookup in an ARRAY_OF_MAPS / HASH_OF_MAPS finds no inner map
+ *                  (tests/diff/diff_fdprogs)
  *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff
  *                  compares them through the pairs of ids: tests/diffmode skel)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that

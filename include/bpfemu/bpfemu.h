@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/bpf.h>
 
 #ifdef __cplusplus
@@ -77,6 +78,35 @@ struct bpfemu_elem_opts {
 /* Read one CPU's value_size bytes of a per-CPU map element (as bpf_map_lookup_elem in a program
  * running on `opts->cpu`). 0 or -1 with errno. */
 int bpfemu_map_lookup_percpu(int fd, const void *key, void *value, const struct bpfemu_elem_opts *opts);
+
+/* mmap() of a map fd as the kernel answers it: an BPF_F_MMAPABLE array's values, a ring buffer's
+ * pages (its data mapped twice), the kernel's errno for anything else; any other fd is mmap()ed
+ * as it is. Under the preload library mmap() itself does this. MAP_FAILED and errno on failure. */
+void *bpfemu_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+
+/*
+ * Ring buffers (test API): what a BPF program's ring buffer helpers do, for a test that feeds a
+ * RINGBUF, or drains a USER_RINGBUF, without a program. Consumers in any process (libbpf's
+ * ring_buffer__poll on the map fd, epoll, poll) see the records and are woken as they would be by
+ * a program's. flags are the helpers' BPF_RB_NO_WAKEUP / BPF_RB_FORCE_WAKEUP.
+ */
+/* bpf_ringbuf_output: 0, or -1 with errno EINVAL (flags, not a RINGBUF fd), EAGAIN (no room). */
+int bpfemu_ringbuf_output(int map_fd, const void *data, uint64_t size, uint64_t flags);
+/* bpf_ringbuf_reserve: size bytes of the ring to fill in this process, or NULL with errno (EAGAIN:
+ * no room). The sample must then be submitted or discarded with the same fd; until then
+ * consumers stop at it, as at a program's record not yet submitted. */
+void *bpfemu_ringbuf_reserve(int map_fd, uint64_t size);
+/* bpf_ringbuf_submit / bpf_ringbuf_discard: 0, or -1 with errno EINVAL (not a reserved sample) */
+int bpfemu_ringbuf_submit(int map_fd, void *sample, uint64_t flags);
+int bpfemu_ringbuf_discard(int map_fd, void *sample, uint64_t flags);
+/* bpf_ringbuf_query: BPF_RB_AVAIL_DATA, _RING_SIZE, _CONS_POS or _PROD_POS; 0 for other flags
+ * and fds */
+uint64_t bpfemu_ringbuf_query(int map_fd, uint64_t flags);
+/* bpf_user_ringbuf_drain: cb(ctx, data, size) for each sample user space committed to the
+ * USER_RINGBUF, until it returns non-zero; the samples drained, or -1 with errno (EINVAL: flags,
+ * or a sample the producer wrote wrong; E2BIG; EBUSY: another drain in progress). */
+long bpfemu_user_ringbuf_drain(int map_fd, long (*cb)(void *ctx, const void *data, uint32_t size), void *ctx,
+			       uint64_t flags);
 
 #ifdef __cplusplus
 }

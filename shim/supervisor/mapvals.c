@@ -295,15 +295,27 @@ void sv_mmap(struct sv_call *c)
 	static bool said;
 	int local = sv_getfd(c, (int)c->n->data.args[4]), r, ro = -1;
 	const char *why = "";
+	struct emu_mmap_plan plan;
 	off_t file_off;
 
 	if (local < 0) {
 		sv_continue(c); /* no such fd: the kernel's EBADF */
 		return;
 	}
-	r = emu_is_object_fd(local) ? emu_map_mmap_check(local, (size_t)c->n->data.args[1], (int)c->n->data.args[2],
-							  (int)c->n->data.args[3], (off_t)c->n->data.args[5], &file_off)
+	r = emu_is_object_fd(local) ? emu_map_mmap_plan(local, (size_t)c->n->data.args[1], (int)c->n->data.args[2],
+							 (int)c->n->data.args[3], (off_t)c->n->data.args[5], &plan)
 				     : 1;
+	if (r == 0 && plan.nseg != 1) {
+		/* a ring buffer's mapping is several parts of the file (its data twice): one remap
+		 * cannot make it, and a wrong mapping is never made */
+		close(local);
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			sv_log("mmap() of an emulated ring buffer is not possible under the seccomp supervisor: "
+			       "ENODEV; run the program with the preload (bpfemu-run --preload) if it can be");
+		sv_fail(c, ENODEV);
+		return;
+	}
+	file_off = r == 0 ? (off_t)plan.seg[0].file_off : 0;
 	if (r == 0 && !(c->n->data.args[2] & PROT_WRITE)) {
 		char self[64];
 

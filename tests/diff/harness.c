@@ -24,6 +24,7 @@ bool hx_quiet_ok;
 unsigned hx_max_reports = 20;
 
 static const char *test_name = "diff";
+static unsigned char last_attr[2][EMU_ATTR_SIZE];
 static char ctx_buf[512];
 
 /* Guard slack compared around every buffer: catches writes just past (or before) the bytes a
@@ -92,7 +93,15 @@ const char *hx_type_name(uint32_t type)
 	case EMU_MAP_LRU_PERCPU_HASH: return "LRU_PERCPU_HASH";
 	case EMU_MAP_QUEUE: return "QUEUE";
 	case EMU_MAP_STACK: return "STACK";
-	default: return "type?";
+	case EMU_MAP_LPM_TRIE: return "LPM_TRIE";
+	case EMU_MAP_BLOOM_FILTER: return "BLOOM_FILTER";
+	case EMU_MAP_RINGBUF: return "RINGBUF";
+	case EMU_MAP_USER_RINGBUF: return "USER_RINGBUF";
+	case EMU_MAP_ARRAY_OF_MAPS: return "ARRAY_OF_MAPS";
+	case EMU_MAP_HASH_OF_MAPS: return "HASH_OF_MAPS";
+	case EMU_MAP_PROG_ARRAY: return "PROG_ARRAY";
+	case EMU_MAP_PERF_EVENT_ARRAY: return "PERF_EVENT_ARRAY";
+	default: return emu_map_type_name(type);
 	}
 }
 
@@ -677,6 +686,11 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 	for (int i = 0; i < op->nbuf; i++)
 		if (op->buf[i].out)
 			memcpy(op->buf[i].out, bpl[0][i].ptr, op->buf[i].len);
+	for (int s = 0; s < 2; s++) {
+		memset(last_attr[s], 0, sizeof(last_attr[s]));
+		if (op->attr_mode != HX_ATTR_NULL)
+			memcpy(last_attr[s], apl[s].ptr, attr_mem < sizeof(last_attr[s]) ? attr_mem : sizeof(last_attr[s]));
+	}
 	if (op->ret_fd && (!op->keep_fds || res->diverged)) {
 		for (int s = 0; s < 2; s++)
 			if (ret[s] >= 0)
@@ -688,6 +702,8 @@ int hx_run(struct hx_op *op, struct hx_res *res)
 	}
 	return res->diverged;
 }
+
+const unsigned char *hx_last_attr(int side) { return last_attr[side]; }
 
 /* ---- maps ---- */
 
@@ -1013,7 +1029,7 @@ long hx_compare_contents(const struct hx_pair *p)
 	if (hx_is_qs(p->type)) {
 		hx_lookup(p, NULL, vk);
 		n = 0;
-	} else if (!hx_is_hash(p->type)) {
+	} else if (!hx_is_hash(p->type) && p->type != EMU_MAP_LPM_TRIE) {
 		uint32_t step = p->max_entries > 4096 ? p->max_entries / 1024 : 1;
 
 		for (uint32_t i = 0; i < p->max_entries && hx_ndiv == before; i += step, n++)
@@ -1022,7 +1038,7 @@ long hx_compare_contents(const struct hx_pair *p)
 		long cap = (long)p->max_entries * 2 + 16;
 		unsigned char *keys = malloc((size_t)cap * ks + ks), *keys_e = malloc((size_t)cap * ks + ks);
 
-		if (p->zero_seed) {
+		if (p->zero_seed || p->type == EMU_MAP_LPM_TRIE) {
 			for (;;) {
 				long r;
 
@@ -1069,4 +1085,41 @@ long hx_compare_contents(const struct hx_pair *p)
 	free(vk);
 	free(ve);
 	return hx_ndiv == before ? n : -1;
+}
+
+long hx_batch(const struct hx_pair *p, int cmd, const void *in, void *out, uint32_t ks_tok, void *keys,
+	      void *values, uint32_t count, uint32_t buf_elems, uint64_t elem_flags, uint32_t *count_out)
+{
+	struct hx_op op;
+	struct hx_res r;
+	uint32_t vs = p->vbytes ? p->vbytes : 4, ks = p->key_size ? p->key_size : 4;
+
+	hx_op_init(&op, cmd);
+	hx_op_u32(&op, BA_FD, (uint32_t)p->fd[HX_E]);
+	op.nfd = 1;
+	op.fds[0].off = BA_FD;
+	op.fds[0].fd[HX_K] = p->fd[HX_K];
+	op.fds[0].fd[HX_E] = p->fd[HX_E];
+	if (in)
+		hx_op_buf(&op, BA_IN, ks_tok, in, NULL);
+	if (out)
+		hx_op_buf(&op, BA_OUT, ks_tok, NULL, out);
+	if (keys)
+		hx_op_buf(&op, BA_KEYS, (size_t)buf_elems * ks, cmd == EMU_BPF_MAP_UPDATE_BATCH ||
+			  cmd == EMU_BPF_MAP_DELETE_BATCH ? keys : NULL, cmd == EMU_BPF_MAP_UPDATE_BATCH ||
+			  cmd == EMU_BPF_MAP_DELETE_BATCH ? NULL : keys);
+	if (values)
+		hx_op_buf(&op, BA_VALUES, (size_t)buf_elems * vs, cmd == EMU_BPF_MAP_UPDATE_BATCH ? values : NULL,
+			  cmd == EMU_BPF_MAP_UPDATE_BATCH ? NULL : values);
+	hx_op_u32(&op, BA_COUNT, count);
+	hx_op_u64(&op, BA_ELEM_FLAGS, elem_flags);
+	hx_run(&op, &r);
+	if (count_out) {
+		uint32_t c = 0;
+
+		/* the count the kernel wrote back into its copy of the attr */
+		memcpy(&c, hx_last_attr(HX_K) + BA_COUNT, 4);
+		*count_out = c;
+	}
+	return hx_kret(&r);
 }

@@ -162,6 +162,15 @@ long hx_lookup_del(const struct hx_pair *p, const void *key, void *val, uint64_t
 long hx_freeze(const struct hx_pair *p);
 long hx_info(const struct hx_pair *p, void *info, uint32_t len);
 
+/* A batch command on both sides with buffers of buf_elems elements (keys and values: what
+ * UPDATE/DELETE send, what the lookups receive into, the kernel side's bytes), tokens of ks_tok
+ * bytes (in: sent, out: received), count as the attr's. *count_out: the count the kernel wrote
+ * back. Returns the common answer (ret or -errno). */
+long hx_batch(const struct hx_pair *p, int cmd, const void *in, void *out, uint32_t ks_tok, void *keys,
+	      void *values, uint32_t count, uint32_t buf_elems, uint64_t elem_flags, uint32_t *count_out);
+/* The attr of the last hx_run() on one side, as the call left it. */
+const unsigned char *hx_last_attr(int side);
+
 /* Whole-map comparisons. Keys are walked with GET_NEXT_KEY (each step compared when the map's
  * order is deterministic, otherwise each side walked alone and the sets compared), then every
  * key's value is compared. Returns the number of keys, or -1 on a divergence. */

@@ -39,6 +39,16 @@ const struct mf_shape mf_shapes[] = {
 	/* with BTF: the value's special fields (a bpf_spin_lock, a bpf_timer) and the BTF copy */
 	{ "hash_spin_lock", EMU_MAP_HASH, 4, 12, 16, 0, false, BB_VAL },
 	{ "array_timer_lock", EMU_MAP_ARRAY, 4, 32, 16, 0, false, BB_TV },
+	/* the families of issue 21: a trie's node pool, a bloom filter's bits, fd slots and an inner
+	 * map template, hash-of-maps ids, the rings' positions and records */
+	{ "lpm_trie", EMU_MAP_LPM_TRIE, 8, 8, 16, EMU_F_NO_PREALLOC, false, 0 },
+	{ "bloom_filter", EMU_MAP_BLOOM_FILTER, 0, 8, 16, 0, false, 0 },
+	{ "array_of_maps", EMU_MAP_ARRAY_OF_MAPS, 4, 4, 8, 0, false, 0 },
+	{ "hash_of_maps", EMU_MAP_HASH_OF_MAPS, 4, 4, 8, 0, false, 0 },
+	{ "prog_array", EMU_MAP_PROG_ARRAY, 4, 4, 8, 0, false, 0 },
+	{ "perf_event_array", EMU_MAP_PERF_EVENT_ARRAY, 4, 4, 8, 0, false, 0 },
+	{ "ringbuf", EMU_MAP_RINGBUF, 0, 0, 65536, 0, false, 0 },
+	{ "user_ringbuf", EMU_MAP_USER_RINGBUF, 0, 0, 65536, 0, false, 0 },
 };
 const unsigned mf_nr_shapes = sizeof(mf_shapes) / sizeof(mf_shapes[0]);
 
@@ -85,8 +95,17 @@ static bool is_percpu(uint32_t t)
 	return t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_PERCPU_HASH || t == EMU_MAP_PERCPU_ARRAY;
 }
 
-static bool is_qs(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK; }
-static bool is_array(uint32_t t) { return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY; }
+static bool is_qs(uint32_t t) { return t == EMU_MAP_QUEUE || t == EMU_MAP_STACK || t == EMU_MAP_BLOOM_FILTER; }
+static bool is_array(uint32_t t)
+{
+	return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY || t == EMU_MAP_ARRAY_OF_MAPS || t == EMU_MAP_PROG_ARRAY ||
+	       t == EMU_MAP_PERF_EVENT_ARRAY;
+}
+static bool is_of_maps(uint32_t t) { return t == EMU_MAP_ARRAY_OF_MAPS || t == EMU_MAP_HASH_OF_MAPS; }
+
+/* The workload's values: random bytes, or for a map of maps the inner map's fd (elements that
+ * name it) */
+static void fill_value(void *v, size_t n, uint32_t *rng, int inner_fd);
 
 static size_t value_bytes(uint32_t type, uint32_t vs)
 {
@@ -103,6 +122,13 @@ static void fill(void *v, size_t n, uint32_t *rng)
 {
 	for (size_t i = 0; i < n; i++)
 		((unsigned char *)v)[i] = (unsigned char)rng_next(rng);
+}
+
+static void fill_value(void *v, size_t n, uint32_t *rng, int inner_fd)
+{
+	fill(v, n, rng);
+	if (inner_fd >= 0 && n >= 4)
+		memcpy(v, &inner_fd, 4);
 }
 
 static long elem(int cmd, int fd, const void *key, void *value, uint64_t flags)
@@ -123,10 +149,23 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 	unsigned char key[64], *val = malloc(vb);
 	uint32_t rng = seed * 2654435761u + 1, n = s->max_entries;
 	struct attr a;
-	int fd, btf_fd = -1;
+	int fd, btf_fd = -1, inner_fd = -1;
 
 	if (!val)
 		return -ENOMEM;
+	if (is_of_maps(s->type)) {
+		/* the inner map template: an array of 4 u32s, which the elements name */
+		memset(&a, 0, sizeof(a));
+		put32(&a, MC_TYPE, EMU_MAP_ARRAY);
+		put32(&a, MC_KEY_SIZE, 4);
+		put32(&a, MC_VALUE_SIZE, 4);
+		put32(&a, MC_MAX_ENTRIES, 4);
+		inner_fd = (int)mf_bpf(EMU_BPF_MAP_CREATE, &a, MC_END);
+		if (inner_fd < 0) {
+			free(val);
+			return -errno;
+		}
+	}
 	memset(&a, 0, sizeof(a));
 	put32(&a, MC_TYPE, s->type);
 	put32(&a, MC_KEY_SIZE, s->key_size);
@@ -151,17 +190,23 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 		put32(&a, MC_BTF_KEY, BB_INT);
 		put32(&a, MC_BTF_VALUE, s->btf_value);
 	}
+	if (inner_fd >= 0)
+		put32(&a, MC_INNER_FD, (uint32_t)inner_fd);
 	fd = (int)mf_bpf(EMU_BPF_MAP_CREATE, &a, MC_END);
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (fd < 0) {
+		int err = -errno;
+
 		free(val);
-		return -errno;
+		if (inner_fd >= 0)
+			close(inner_fd);
+		return err;
 	}
 	if (is_qs(s->type)) {
 		/* a ring that wrapped: pushed past the end, popped from the front */
 		for (uint32_t i = 0; i < n + 3; i++) {
-			fill(val, vb, &rng);
+			fill_value(val, vb, &rng, inner_fd);
 			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, NULL, val, i >= n ? EMU_EXIST : 0);
 			if (i % 3 == 2)
 				elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, NULL, val, 0);
@@ -169,13 +214,13 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 	} else if (is_array(s->type)) {
 		for (uint32_t i = 0; i < n; i++) {
 			mf_key(key, s->key_size, i);
-			fill(val, vb, &rng);
+			fill_value(val, vb, &rng, inner_fd);
 			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, s->btf_value && i % 2 ? EMU_F_LOCK : 0);
 		}
 	} else if (s->light) {
 		for (uint32_t i = 0; i < 2; i++) {
 			mf_key(key, s->key_size, i);
-			fill(val, vb, &rng);
+			fill_value(val, vb, &rng, inner_fd);
 			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
 		}
 	} else {
@@ -185,12 +230,12 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 
 		for (uint32_t i = 0; i < inserts; i++) {
 			mf_key(key, s->key_size, i);
-			fill(val, vb, &rng);
+			fill_value(val, vb, &rng, inner_fd);
 			elem(EMU_BPF_MAP_UPDATE_ELEM, fd, key, val, 0);
 		}
 		for (uint32_t i = 0; i < inserts; i++) {
 			mf_key(key, s->key_size, rng_next(&rng) % inserts);
-			fill(val, vb, &rng);
+			fill_value(val, vb, &rng, inner_fd);
 			switch (rng_next(&rng) % 4) {
 			case 0:
 				elem(EMU_BPF_MAP_DELETE_ELEM, fd, key, NULL, 0);
@@ -209,6 +254,9 @@ int mf_make(const struct mf_shape *s, uint32_t seed)
 		}
 	}
 	free(val);
+	/* the inner map lives on as the elements hold it */
+	if (inner_fd >= 0)
+		close(inner_fd);
 	return fd;
 }
 

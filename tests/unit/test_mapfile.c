@@ -122,7 +122,7 @@ static void check_mirrors(struct file *f)
 	} else if (h->map_type == EMU_MAP_QUEUE || h->map_type == EMU_MAP_STACK) {
 		ck_assert_uint_eq(QP(f)->size, h->max_entries + 1);
 		ck_assert_uint_eq(QP(f)->data_off, h->priv_off + 64);
-	} else {
+	} else if (h->map_type == EMU_MAP_ARRAY || h->map_type == EMU_MAP_PERCPU_ARRAY) {
 		ck_assert_uint_eq(AP(f)->stride % 8, 0);
 		ck_assert_uint_ge(AP(f)->values_off, h->priv_off);
 	}
@@ -137,7 +137,7 @@ static void p_magic(struct file *f) { H_(f)->magic ^= 1; }
 static void p_version(struct file *f) { H_(f)->layout_version = EMU_LAYOUT_VERSION - 1; }
 static void p_hdr_size(struct file *f) { H_(f)->hdr_size += 8; }
 static void p_file_size(struct file *f) { H_(f)->file_size += 64; }
-static void p_type_none(struct file *f) { H_(f)->map_type = EMU_MAP_PROG_ARRAY; }
+static void p_type_none(struct file *f) { H_(f)->map_type = EMU_MAP_SOCKMAP; }
 static void p_type_other(struct file *f) { H_(f)->map_type = EMU_MAP_ARRAY; }
 static void p_key_size(struct file *f) { H_(f)->key_size = 16; }
 static void p_key_size_0(struct file *f) { H_(f)->key_size = 0; }

@@ -47,6 +47,13 @@ HELPER(map_lookup_elem)
 	(void)r3, (void)r4, (void)r5;
 	if (!m || !emu_helper_mem(run, r2, m->key_size, EMU_MEM_READ, "bpf_map_lookup_elem", "key"))
 		return 0;
+	if (m->map_type == EMU_MAP_ARRAY_OF_MAPS || m->map_type == EMU_MAP_HASH_OF_MAPS) {
+		/* the inner map itself (array_of_map_lookup_elem, htab_of_map_lookup_elem): the program
+		 * can only pass it on to the map helpers, which then accept it */
+		const struct emu_prog_env *env = emu_prog_env_of(run);
+
+		return env && env->inner_map ? (uint64_t)(uintptr_t)env->inner_map(run, m, (const void *)(uintptr_t)r2) : 0;
+	}
 	if (!m->ops->prog_lookup)
 		return emu_helper_fail(run, -EINVAL, "bpf_map_lookup_elem: not on a %s map", m->ops->family);
 	v = m->ops->prog_lookup(m, (const void *)(uintptr_t)r2, emu_run_cpu(run));
@@ -134,8 +141,8 @@ static uint64_t take(struct emu_run *run, uint64_t r1, uint64_t r2, bool pop, co
 	err = op(m, c.p);
 	if (!err)
 		memcpy(dst, c.p, m->value_size);
-	else if (err == -ENOENT)
-		memset(dst, 0, m->value_size);
+	else if (err == -ENOENT && m->map_type != EMU_MAP_BLOOM_FILTER)
+		memset(dst, 0, m->value_size); /* a bloom filter's peek only reads the value */
 	vcopy_put(&c);
 	return (uint64_t)(int64_t)err;
 }

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ringbuf helpers (kernel/bpf/ringbuf.c), in terms of the RINGBUF family's ops
- * (emu/core/map.h rb_*). No map family implements them yet (the ringbuf map type is another
- * issue's), so no program that calls these can load: the verifier requires a RINGBUF map for
- * each. What is here is the helpers' own part: flag checks, the record as a region of the run
- * (bpf_ringbuf_reserve) and its release (submit/discard).
+ * (emu/core/map.h rb_*, emu/maps/ringbuf.c). What is here is the helpers' own part: flag checks,
+ * the record as a region of the run (bpf_ringbuf_reserve: the family's views map the ring's data
+ * twice, so a record that wraps is one region) and its release (submit/discard).
  */
 #include "helpers.h"
 

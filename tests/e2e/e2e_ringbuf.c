@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ring buffers across processes, through libbpf as real tools use them, on the kernel (as root,
+ * `e2e_ringbuf kernel`) and under bpfemu-run (as nobody, `e2e_ringbuf emu`); ringbuf.sh compares
+ * the transcripts.
+ *
+ * - A RINGBUF read by a child process with libbpf's ring_buffer__poll while its parent produces
+ *   records, with XDP programs run with BPF_PROG_TEST_RUN (on both sides: the emulator's
+ *   interpreter and its ringbuf helpers), then once more with the emulated side's producer the
+ *   test API instead: every record must arrive with the same bytes, and no poll may time out
+ *   waiting — the producer's wakeups must reach the consumer's epoll in another process,
+ *   BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP included.
+ * - A USER_RINGBUF that a child fills with user_ring_buffer__reserve_blocking (it blocks while the
+ *   ring is full) and its parent drains (bpf_user_ringbuf_drain, or the test API): the blocked
+ *   producer must be woken by the drains.
+ * - poll, select and epoll on ring fds and on another map's fd (EPOLLERR), and epoll_ctl's errors.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <dlfcn.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+
+#define NREC 25 /* the last one forces the wakeup the one before it skipped */
+#define NSAMPLES 64
+
+static bool emulated;
+/* emulated: the preload's test API (it exports bpfemu_*), found at run time */
+static int (*rb_output)(int, const void *, uint64_t, uint64_t);
+static long (*urb_drain)(int, long (*)(void *, const void *, uint32_t), void *, uint64_t);
+
+struct insn {
+	uint8_t code;
+	uint8_t regs;
+	int16_t off;
+	int32_t imm;
+};
+
+#define INSN(c, d, s, o, i) ((struct insn){ (c), (uint8_t)((d) | ((s) << 4)), (o), (i) })
+
+static int callback_btf(void)
+{
+	static const uint32_t types[] = {
+		1, 1u << 24, 4, (1u << 24) | 32, 0, 13u << 24, 1, 5, 12u << 24, 2, 10, 12u << 24, 2,
+	};
+	static const char strs[] = "\0int\0main\0cb";
+	unsigned char blob[256];
+	uint32_t hdr[6] = { 0x0001eb9f, 24, 0, sizeof(types), sizeof(types), sizeof(strs) };
+
+	memcpy(blob, hdr, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	return bpf_btf_load(blob, 24 + sizeof(types) + sizeof(strs), NULL);
+}
+
+static int load_xdp(struct insn *p, int n, bool with_callback)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	uint32_t fi[4] = { 0, 3, 8, 4 };
+
+	if (with_callback) {
+		o.prog_btf_fd = callback_btf();
+		o.func_info = fi;
+		o.func_info_cnt = 2;
+		o.func_info_rec_size = 8;
+	}
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "e2e_rb", "GPL", (void *)p, (size_t)n, &o);
+}
+
+static long run_xdp(int prog)
+{
+	unsigned char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog, &t))
+		return -errno;
+	return (int32_t)t.retval;
+}
+
+static void record_bytes(unsigned i, unsigned char *b, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		b[k] = (unsigned char)(i * 31 + k);
+}
+
+/* Record i: (i * 13) % 200 + 1 bytes, made here and output with flags, by an XDP program run with
+ * BPF_PROG_TEST_RUN (via_prog), else through the test API (emulated only). */
+static int produce(int map, unsigned i, uint64_t flags, bool via_prog)
+{
+	unsigned n = (i * 13) % 200 + 1, room = (n + 7) & ~7u;
+	unsigned char b[256];
+
+	record_bytes(i, b, room);
+	if (!via_prog)
+		return rb_output(map, b, n, flags) ? -errno : 0;
+	{
+		struct insn p[64];
+		int k = 0, prog;
+		long r;
+
+		for (unsigned off = 0; off < room; off += 8) {
+			int64_t v;
+			int32_t imm;
+
+			memcpy(&v, b + off, 8);
+			imm = (int32_t)v; /* the low half: the high half is rebuilt by a second store */
+			p[k++] = INSN(0x62 /* ST W */, 10, 0, (int16_t)(off - room), imm);
+			memcpy(&imm, b + off + 4, 4);
+			p[k++] = INSN(0x62, 10, 0, (int16_t)(off - room + 4), imm);
+		}
+		p[k++] = INSN(0x18, 1, 1, 0, map);
+		p[k++] = INSN(0, 0, 0, 0, 0);
+		p[k++] = INSN(0xbf, 2, 10, 0, 0);
+		p[k++] = INSN(0x07, 2, 0, 0, -(int32_t)room);
+		p[k++] = INSN(0xb7, 3, 0, 0, (int32_t)n);
+		p[k++] = INSN(0xb7, 4, 0, 0, (int32_t)flags);
+		p[k++] = INSN(0x85, 0, 0, 0, 130);
+		p[k++] = INSN(0x95, 0, 0, 0, 0);
+		prog = load_xdp(p, k, false);
+		if (prog < 0)
+			return -errno;
+		r = run_xdp(prog);
+		close(prog);
+		return (int)r;
+	}
+}
+
+static long drain_cb(void *ctx, const void *data, uint32_t size)
+{
+	(void)ctx, (void)data, (void)size;
+	return 0;
+}
+
+static long drain(int map)
+{
+	if (emulated) {
+		long r = urb_drain(map, drain_cb, NULL, 0);
+
+		return r < 0 ? -errno : r;
+	}
+	{
+		struct insn p[10] = {
+			INSN(0x18, 1, 1, 0, map), INSN(0, 0, 0, 0, 0),
+			INSN(0x18, 2, 4, 0, 5), INSN(0, 0, 0, 0, 0),
+			INSN(0xb7, 3, 0, 0, 0), INSN(0xb7, 4, 0, 0, 0),
+			INSN(0x85, 0, 0, 0, 209), INSN(0x95, 0, 0, 0, 0),
+			INSN(0xb7, 0, 0, 0, 0), INSN(0x95, 0, 0, 0, 0),
+		};
+		int prog = load_xdp(p, 10, true);
+		long r;
+
+		if (prog < 0)
+			return -errno;
+		r = run_xdp(prog);
+		close(prog);
+		return r;
+	}
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static unsigned got;
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	unsigned char want[256];
+
+	(void)ctx;
+	record_bytes(got, want, (unsigned)size);
+	printf("  record %u: %zu bytes%s\n", got, size,
+	       size == (got * 13) % 200 + 1 && !memcmp(data, want, size) ? "" : " (WRONG BYTES)");
+	got++;
+	return 0;
+}
+
+static int ringbuf_across(bool via_prog)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb", 0, 0, 16384, NULL), sync[2];
+	pid_t pid;
+
+	got = 0;
+	printf("ringbuf: create %s\n", fd < 0 ? strerror(errno) : "ok");
+	if (fd < 0 || pipe(sync))
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct ring_buffer *rb = ring_buffer__new(fd, on_record, NULL, NULL);
+		int timeouts = 0, polls = 0;
+		double t0 = now();
+
+		if (!rb) {
+			printf("consumer: ring_buffer__new: %s\n", strerror(errno));
+			_exit(1);
+		}
+		(void)!write(sync[1], "r", 1);
+		while (got < NREC && now() - t0 < 20) {
+			double t = now();
+			int n = ring_buffer__poll(rb, 3000);
+
+			polls++;
+			if (n == 0 && now() - t >= 2.5) {
+				timeouts++;
+				if (getenv("E2E_RB_DEBUG"))
+					fprintf(stderr, "timeout after record %u\n", got);
+			}
+			if (n < 0) {
+				printf("consumer: ring_buffer__poll: %d\n", n);
+				break;
+			}
+		}
+		printf("consumer: %u records, %d polls timed out waiting\n", got, timeouts);
+		ring_buffer__free(rb);
+		fflush(stdout);
+		_exit(got == NREC && !timeouts ? 0 : 1);
+	}
+	{
+		char c;
+		int st, r, bad = 0;
+
+		(void)!read(sync[0], &c, 1);
+		for (unsigned i = 0; i < NREC; i++) {
+			/* every fifth record without a wakeup, the next one forcing it */
+			uint64_t flags = i % 5 == 3 ? BPF_RB_NO_WAKEUP : i % 5 == 4 ? BPF_RB_FORCE_WAKEUP : 0;
+
+			usleep(20000);
+			r = produce(fd, i, flags, via_prog);
+			bad += r != 0;
+		}
+		waitpid(pid, &st, 0);
+		printf("producer: %u records, %d refused; consumer exit %d\n", NREC, bad, WEXITSTATUS(st));
+	}
+	close(fd);
+	return 0;
+}
+
+static int user_ringbuf_across(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "e2e_urb", 0, 0, 4096, NULL), sync[2];
+	pid_t pid;
+
+	printf("user_ringbuf: create %s\n", fd < 0 ? strerror(errno) : "ok");
+	if (fd < 0 || pipe(sync))
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct user_ring_buffer *rb = user_ring_buffer__new(fd, NULL);
+		int ok = 0, failed = 0;
+
+		if (!rb) {
+			printf("producer: user_ring_buffer__new: %s\n", strerror(errno));
+			_exit(1);
+		}
+		for (int i = 0; i < NSAMPLES; i++) {
+			void *s = user_ring_buffer__reserve_blocking(rb, 300, 5000);
+
+			if (!s) {
+				failed++;
+				continue;
+			}
+			memset(s, i, 300);
+			user_ring_buffer__submit(rb, s);
+			ok++;
+			if (i == 0)
+				(void)!write(sync[1], "s", 1);
+		}
+		printf("producer: %d samples submitted, %d not (no room within 5 s)\n", ok, failed);
+		user_ring_buffer__free(rb);
+		fflush(stdout);
+		_exit(failed ? 1 : 0);
+	}
+	{
+		char c;
+		long total = 0, r;
+		int st;
+		double t0;
+
+		(void)!read(sync[0], &c, 1);
+		t0 = now();
+		while (total < NSAMPLES && now() - t0 < 20) {
+			usleep(30000);
+			r = drain(fd);
+			if (r < 0) {
+				printf("drain: %s\n", strerror((int)-r));
+				break;
+			}
+			total += r;
+		}
+		waitpid(pid, &st, 0);
+		printf("drained %ld samples; producer exit %d\n", total, WEXITSTATUS(st));
+	}
+	close(fd);
+	return 0;
+}
+
+static void poll_answers(void)
+{
+	int hash = bpf_map_create(BPF_MAP_TYPE_HASH, "e2e_h", 4, 4, 4, NULL);
+	int rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb2", 0, 0, 4096, NULL);
+	int urb = bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "e2e_urb2", 0, 0, 4096, NULL);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 }, out[4];
+	struct pollfd p[3] = { { hash, POLLIN | POLLOUT, 0 }, { rb, POLLIN | POLLOUT, 0 }, { urb, POLLIN | POLLOUT, 0 } };
+	fd_set rs, ws;
+	struct timeval tv = { 0, 0 };
+	int r;
+
+	/* libbpf's view first: the fd cache learns them as maps (as a real client's would) */
+	for (int i = 0; i < 3; i++) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		bpf_obj_get_info_by_fd(p[i].fd, &info, &len);
+	}
+	r = poll(p, 3, 0);
+	printf("poll: %d ready; hash %#x, ringbuf %#x, user_ringbuf %#x\n", r, p[0].revents, p[1].revents, p[2].revents);
+	FD_ZERO(&rs);
+	FD_ZERO(&ws);
+	FD_SET(hash, &rs);
+	FD_SET(rb, &rs);
+	FD_SET(urb, &ws);
+	r = select((hash > rb ? (hash > urb ? hash : urb) : (rb > urb ? rb : urb)) + 1, &rs, &ws, NULL, &tv);
+	printf("select: %d ready; hash readable %d, ringbuf readable %d, user_ringbuf writable %d\n", r,
+	       FD_ISSET(hash, &rs), FD_ISSET(rb, &rs), FD_ISSET(urb, &ws));
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, hash, &ev);
+	printf("epoll_ctl ADD hash: %s\n", r ? strerror(errno) : "0");
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, hash, &ev);
+	printf("epoll_ctl ADD hash again: %s\n", r ? strerror(errno) : "0");
+	r = epoll_ctl(ep, EPOLL_CTL_MOD, rb, &ev);
+	printf("epoll_ctl MOD ringbuf (not added): %s\n", r ? strerror(errno) : "0");
+	ev.data.u64 = 8;
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, rb, &ev);
+	printf("epoll_ctl ADD ringbuf: %s\n", r ? strerror(errno) : "0");
+	ev.events = EPOLLOUT;
+	ev.data.u64 = 9;
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, urb, &ev);
+	printf("epoll_ctl ADD user_ringbuf: %s\n", r ? strerror(errno) : "0");
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	r = epoll_ctl(ep, EPOLL_CTL_MOD, urb, &ev);
+	printf("epoll_ctl MOD user_ringbuf EPOLLEXCLUSIVE: %s\n", r ? strerror(errno) : "0");
+	r = epoll_ctl(hash, EPOLL_CTL_ADD, rb, &ev);
+	printf("epoll_ctl on a map fd as the epoll fd: %s\n", r ? strerror(errno) : "0");
+	r = epoll_wait(ep, out, 4, 0);
+	printf("epoll_wait: %d\n", r);
+	for (int i = 0; i < r; i++)
+		printf("  data %llu events %#x\n", (unsigned long long)out[i].data.u64, out[i].events);
+	r = epoll_ctl(ep, EPOLL_CTL_DEL, hash, NULL);
+	printf("epoll_ctl DEL hash: %s\n", r ? strerror(errno) : "0");
+	r = epoll_ctl(ep, EPOLL_CTL_DEL, hash, NULL);
+	printf("epoll_ctl DEL hash again: %s\n", r ? strerror(errno) : "0");
+	r = epoll_wait(ep, out, 4, 100);
+	printf("epoll_wait (100 ms): %d\n", r);
+	for (int i = 0; i < r; i++)
+		printf("  data %llu events %#x\n", (unsigned long long)out[i].data.u64, out[i].events);
+	close(ep);
+	close(hash);
+	close(rb);
+	close(urb);
+}
+
+int main(int argc, char **argv)
+{
+	int bad = 0;
+
+	if (argc < 2 || (strcmp(argv[1], "kernel") && strcmp(argv[1], "emu"))) {
+		fprintf(stderr, "usage: e2e_ringbuf kernel|emu\n");
+		return 2;
+	}
+	emulated = !strcmp(argv[1], "emu");
+	if (emulated) {
+		rb_output = (int (*)(int, const void *, uint64_t, uint64_t))dlsym(RTLD_DEFAULT, "bpfemu_ringbuf_output");
+		urb_drain = (long (*)(int, long (*)(void *, const void *, uint32_t), void *, uint64_t))dlsym(
+			RTLD_DEFAULT, "bpfemu_user_ringbuf_drain");
+		if (!rb_output || !urb_drain) {
+			fprintf(stderr, "e2e_ringbuf emu: not under the preload (no bpfemu_ringbuf_output)\n");
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	poll_answers();
+	/* the producer a program run with TEST_RUN on both sides, then (emulated) the test API */
+	printf("# produced by XDP programs under BPF_PROG_TEST_RUN\n");
+	bad |= ringbuf_across(true);
+	printf("# produced again (emulated: by the test API)\n");
+	bad |= ringbuf_across(!emulated);
+	bad |= user_ringbuf_across();
+	return bad;
+}
