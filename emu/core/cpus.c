@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../util/compiler.h"
+#include "../uaccess/uaccess.h" /* emu_caller_cpu */
 #include "../util/diag.h"
 #include "cpus.h"
 
@@ -137,7 +138,8 @@ uint32_t emu_nr_cpus(void)
 
 uint32_t emu_this_cpu(void)
 {
-	int c = sched_getcpu(); /* the vDSO or the rseq area: a few ns, no system call */
+	/* a supervised program's call is the program's thread's, not the supervisor's */
+	int c = emu_caller_is_remote() ? emu_caller_cpu() : sched_getcpu(); /* vDSO or rseq: a few ns */
 
 	return c < 0 ? 0 : (uint32_t)c;
 }

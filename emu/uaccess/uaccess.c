@@ -48,6 +48,11 @@ bool emu_caller_is_remote(void)
 	return remote() != NULL;
 }
 
+int emu_caller_cpu(void)
+{
+	return remote() && remote()->cpu ? remote()->cpu(remote()->ctx) : -1;
+}
+
 int emu_caller_fd_dup(int fd)
 {
 	int r;

@@ -41,6 +41,9 @@ struct emu_uaccess_remote {
 	 * after. Returns the bytes written. With it, a batch's copy-out is one call, not two per
 	 * element (the range checks stay the uaccess layer's). */
 	size_t (*write_spans)(void *ctx, const void *src, size_t n, const struct emu_uspan *spans, size_t nspans);
+	/* Optional: the CPU the caller's thread last ran on (it waits in its system call), or -1.
+	 * What a bpf() call's CPU is (LRU lists, TEST_RUN's default CPU): not the emulator's own. */
+	int (*cpu)(void *ctx);
 	void *ctx;
 	uintptr_t top;
 };
@@ -52,6 +55,8 @@ void emu_uaccess_set_remote(const struct emu_uaccess_remote *r);
 const char *emu_caller_fd_dir(void);
 int emu_caller_fd_dup(int fd);
 bool emu_caller_is_remote(void);
+/* The remote caller's CPU (its cpu hook), or -1 in process or when it cannot be told. */
+int emu_caller_cpu(void);
 
 int emu_copy_from_user(void *dst, const void *src, size_t n);
 int emu_copy_to_user(void *dst, const void *src, size_t n);

@@ -145,6 +145,35 @@ static bool mem_writable(void *ctx, uint64_t addr)
 	return w;
 }
 
+/* The CPU the calling thread last ran on: field 39 ("processor") of /proc/TID/stat, counted
+ * after the command name's closing parenthesis (the name may hold spaces and parentheses). */
+static int cpu_hook(void *ctx)
+{
+	const struct sv_call *c = ctx;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, field = 2, cpu = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	for (p++; *p && field < 39; p++)
+		if (*p == ' ')
+			field++;
+	if (field == 39 && sscanf(p, "%d", &cpu) != 1)
+		cpu = -1;
+	return cpu;
+}
+
 static int getfd_hook(void *ctx, int fd)
 {
 	return sv_getfd(ctx, fd);
@@ -157,6 +186,7 @@ void sv_mem_init(struct sv_call *c)
 	c->mem.writable = mem_writable;
 	c->mem.write_spans = mem_write_spans;
 	c->mem.getfd = getfd_hook;
+	c->mem.cpu = cpu_hook;
 	snprintf(c->fd_dir, sizeof(c->fd_dir), "/proc/%d/fd", (int)c->tid);
 	c->mem.fd_dir = c->fd_dir;
 	c->mem.ctx = c;
