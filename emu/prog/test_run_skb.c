@@ -105,7 +105,7 @@ static uint64_t field(const struct emu_skb *s, uint32_t off, uint32_t *start)
 	case SKB_HASH: return s->hash;
 	case SKB_TC_CLASSID: return s->tc_classid;
 	case SKB_DATA: return (uint64_t)(uintptr_t)s->data;
-	case SKB_DATA_END: return (uint64_t)(uintptr_t)(s->data + s->len);
+	case SKB_DATA_END: return (uint64_t)(uintptr_t)s->data + s->len; /* integer sum: data may be NULL */
 	case SKB_DATA_META: return (uint64_t)(uintptr_t)s->data;
 	case SKB_NAPI_ID: return s->napi_id;
 	case SKB_FAMILY: return s->sk_family;
@@ -393,7 +393,7 @@ int emu_tr_skb(struct tr *t)
 	/* LD_ABS / LD_IND: offsets from skb->data, SKF_NET_OFF from the network header, SKF_LL_OFF from
 	 * the mac header */
 	t->run.pkt_data = s->data;
-	t->run.pkt_end = s->data + s->len;
+	t->run.pkt_end = s->data ? s->data + s->len : NULL; /* no packet: NULL + 0 is undefined */
 	t->run.skb_net = s->network_header;
 	t->run.skb_mac = s->mac_header;
 	t->pkt_access = is_l2 ? EMU_MEM_READ | EMU_MEM_WRITE : direct ? EMU_MEM_READ : 0;
