@@ -5,11 +5,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpfemu/bpfemu.h"
@@ -601,4 +604,37 @@ void mf_copy_file(const char *from, const char *to)
 		fclose(in);
 	if (out)
 		fclose(out);
+}
+
+enum mf_end mf_child_end(pid_t pid, int rfd, void *r, size_t rsize, unsigned timeout, const char *log)
+{
+	struct timespec start, now;
+	int status = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > (time_t)timeout + 5) { /* alarm() blocked or ignored */
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(rfd);
+			return MF_END_HANG;
+		}
+		usleep(1000);
+	}
+	memset(r, 0, rsize);
+	if (read(rfd, r, rsize) != (ssize_t)rsize)
+		memset(r, 0, rsize);
+	close(rfd);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return MF_END_HANG;
+	if (mf_log_has(log, "Sanitizer") || mf_log_has(log, "runtime error"))
+		return MF_END_SANITIZER;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return MF_END_CRASH;
+	return MF_END_EXITED;
 }

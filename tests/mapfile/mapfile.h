@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct mf_shape {
 	const char *name;
@@ -77,6 +78,12 @@ void mf_exercise(int fd, struct mf_result *r);
  * trial always give the same file, so a failing trial can be replayed. */
 unsigned mf_corrupt(unsigned char *buf, size_t len, size_t hdr_size, long seed, long t, bool header_only,
 		    bool anywhere);
+/* How a corruption run's child ended: it is waited for (killed past timeout + 5 s, in case its
+ * alarm() was blocked), its result read from rfd into r (zeroed when short), rfd closed; a
+ * SIGALRM is a hang, a sanitizer line in its log a sanitizer finding, any other signal or a
+ * non-zero exit a crash. */
+enum mf_end { MF_END_EXITED, MF_END_CRASH, MF_END_SANITIZER, MF_END_HANG };
+enum mf_end mf_child_end(pid_t pid, int rfd, void *r, size_t rsize, unsigned timeout, const char *log);
 /* Whether a line of the file at path contains needle (a child's log: sanitizer reports). */
 bool mf_log_has(const char *path, const char *needle);
 /* The file at from copied to to (a failing child's log kept, or shown on /dev/stderr). */

@@ -62,8 +62,7 @@ static void child(const unsigned char *buf, size_t len, bool via_pin, const char
 static enum outcome run_one(const unsigned char *buf, size_t len, bool via_pin, const char *name,
 			    unsigned timeout, const char *log, struct mf_result *r)
 {
-	struct timespec start, now;
-	int p[2], status = 0;
+	int p[2];
 	pid_t pid;
 
 	if (pipe(p))
@@ -83,31 +82,16 @@ static enum outcome run_one(const unsigned char *buf, size_t len, bool via_pin, 
 		child(buf, len, via_pin, name, p[1]);
 	}
 	close(p[1]);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > (time_t)timeout + 5) { /* alarm() blocked or ignored */
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(p[0]);
-			return HANG;
-		}
-		usleep(1000);
-	}
-	memset(r, 0, sizeof(*r));
-	if (read(p[0], r, sizeof(*r)) != (ssize_t)sizeof(*r))
-		memset(r, 0, sizeof(*r));
-	close(p[0]);
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+	switch (mf_child_end(pid, p[0], r, sizeof(*r), timeout, log)) {
+	case MF_END_HANG:
 		return HANG;
-	if (mf_log_has(log, "Sanitizer") || mf_log_has(log, "runtime error"))
+	case MF_END_SANITIZER:
 		return SANITIZER;
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	case MF_END_CRASH:
 		return CRASH;
+	case MF_END_EXITED:
+		break;
+	}
 	if (r->info_err) /* BPF_OBJ_GET or the first use refused the file */
 		return REFUSED;
 	if (r->euclean || r->check_first || r->check_last)
