@@ -14,6 +14,8 @@ pins=/sys/fs/bpf/bpfemu-e2e-go-$$
 cleanup_pins() { rm -rf "$pins"; }
 e2e_cleanup_hooks+=(cleanup_pins)
 
+# Go moves its threads between CPUs: both sides run on one (see pin_one_cpu).
+pin_one_cpu
 compare_runs goclient "$stage/bin/goclient" "$pins"
 grep -q '^done$' "$tmp/emu.out" || fail "goclient did not finish"
 [ -s "$tmp/emu.err" ] && fail "goclient under bpfemu-run wrote to stderr: $(cat "$tmp/emu.err")"

@@ -111,13 +111,27 @@ need_static() {
 
 # Runs $1 on the kernel as root and as nobody under bpfemu-run with the rest of the arguments,
 # compares what both print, and fails with both outputs shown if they differ. RUN_OPTS: options
-# for bpfemu-run.
+# for bpfemu-run. PIN_CPU: run both sides on that one CPU (taskset), for clients whose answers
+# depend on the CPU a call is made on (an LRU map's per-CPU free lists decide what is evicted
+# below max_entries), so that the kernel's answer is deterministic and the emulator's comparable.
+# For clients with LRU maps: which element an LRU map evicts below max_entries depends on the
+# CPUs the calls ran on (the kernel's per-CPU free lists), and the scheduler may move a thread
+# between calls. Sets PIN_CPU to the first CPU this test may use.
+pin_one_cpu() {
+	if command -v taskset >/dev/null; then
+		PIN_CPU=$(taskset -cp $$ | sed 's/.*: //; s/[-,].*//')
+	else
+		echo "note: taskset is not installed: LRU lines may differ if a thread changes CPU"
+	fi
+}
+
 compare_runs() {
-	local label=$1 rc
+	local label=$1 rc pin=()
 	shift
-	on_kernel "$@" >"$tmp/kernel.out" 2>"$tmp/kernel.err" ||
+	[ -n "${PIN_CPU:-}" ] && pin=(taskset -c "$PIN_CPU")
+	on_kernel "${pin[@]}" "$@" >"$tmp/kernel.out" 2>"$tmp/kernel.err" ||
 		fail "$label on the kernel as root: $(cat "$tmp/kernel.out" "$tmp/kernel.err")"
-	as_nobody "$stage/bin/bpfemu-run" ${RUN_OPTS:-} -- "$@" >"$tmp/emu.out" 2>"$tmp/emu.err"
+	as_nobody "${pin[@]}" "$stage/bin/bpfemu-run" ${RUN_OPTS:-} -- "$@" >"$tmp/emu.out" 2>"$tmp/emu.err"
 	rc=$?
 	if [ $rc != 0 ] || ! diff -u "$tmp/kernel.out" "$tmp/emu.out" >"$tmp/diff"; then
 		echo "--- kernel (root) vs +++ bpfemu-run ${RUN_OPTS:-}(nobody), exit $rc:"

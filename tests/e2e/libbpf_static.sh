@@ -11,6 +11,7 @@ pins=/sys/fs/bpf/bpfemu-e2e-libbpf-$$
 cleanup_pins() { rm -rf "$pins"; }
 e2e_cleanup_hooks+=(cleanup_pins)
 
+pin_one_cpu
 compare_runs libbpf_static "$stage/bin/libbpf_static" "$pins"
 grep -q '^done$' "$tmp/emu.out" || fail "libbpf_static did not finish"
 [ -s "$tmp/emu.err" ] && fail "libbpf_static under bpfemu-run wrote to stderr: $(cat "$tmp/emu.err")"
