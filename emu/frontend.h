@@ -79,6 +79,12 @@ int emu_map_mark_wmapped(int fd);
  * only MAP_SHARED and MAP_PRIVATE. Where the supervisor runs (5.0+), VALIDATE is always known. */
 void *emu_mmap_own(void *addr, size_t len, int prot, int extra, int fd, off_t off);
 
+/* Differential mode (shim/diffmode/): the hash maps this thread creates until it says false get the
+ * hash seed BPF_F_ZERO_SEED gives them (0), without the flag, so their walks come out in the order
+ * of a kernel twin created with the flag while the program sees its map as it made it
+ * (maps/hashtab.c). */
+void emu_force_zero_seed(bool on);
+
 /* Whether a map type is emulated (maps/map_types.c) */
 bool emu_map_type_emulated(uint32_t type);
 

@@ -123,6 +123,13 @@ int htab_layout(const struct emu_create *c, uint64_t *priv_size)
 	return 0;
 }
 
+static __thread bool zero_seed_forced; /* emu_force_zero_seed */
+
+void emu_force_zero_seed(bool on)
+{
+	zero_seed_forced = on;
+}
+
 static uint32_t random_seed(void)
 {
 	uint32_t s;
@@ -176,7 +183,7 @@ void htab_init_table(struct emu_map *m)
 	p->buckets_off = want.buckets_off;
 	p->elems_off = want.elems_off;
 	p->lru_off = want.lru_off;
-	m->hdr->hash_seed = (m->map_flags & EMU_F_ZERO_SEED) ? 0 : random_seed();
+	m->hdr->hash_seed = (m->map_flags & EMU_F_ZERO_SEED) || zero_seed_forced ? 0 : random_seed();
 }
 
 int htab_validate_table(struct emu_map *m, const char **field)
@@ -416,7 +423,7 @@ static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uin
 	err = htab_check_flags(i, flags);
 	if (err || !i)
 		return err ? err : INPLACE_ABSENT;
-	if (moves_to_front && (m->map_flags & EMU_F_ZERO_SEED) &&
+	if (moves_to_front && !m->hash_seed && /* BPF_F_ZERO_SEED, or emu_force_zero_seed */
 	    __atomic_load_n(bucket_of(m, hash), __ATOMIC_RELAXED) != i)
 		return INPLACE_FALLBACK;
 	*out = i;
@@ -430,7 +437,7 @@ static int inplace_target(struct emu_map *m, uint32_t hash, const void *key, uin
  * at the head of its bucket, which moves the key first in its bucket; where it already is first,
  * or the map has a random hash seed, the same value in place is all a caller can tell: with a
  * random seed, which keys share a bucket, and so their order in it, is unknown to the caller
- * (it is the kernel's too). With BPF_F_ZERO_SEED the order is the kernel's and kept.
+ * (it is the kernel's too). With the seed 0 (BPF_F_ZERO_SEED) the order is the kernel's and kept.
  *
  * The key is looked for as a lock-free lookup does; an answer that needs no write (a flag's
  * error) is given as a lookup's would be; an insert goes to the lock at once (and tells
