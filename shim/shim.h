@@ -33,5 +33,13 @@ size_t shim_trace_format(char *buf, size_t len, int cmd, const void *uattr, unsi
  * attr as the caller passed it in *before (for the trace). */
 bool shim_diff_enabled(void);
 long shim_diff_bpf(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before);
+/* The seccomp supervisor's way in. shim_diff_supervisor_init: once, before the program starts
+ * (exits 125 with the reason when the kernel side cannot be had); pid and name: the program, for
+ * the summary. shim_diff_supervised: one call of the program, its attr copied into *a by the
+ * supervisor (copy_err: what the copy returned; a's fd fields already fds of ours), r the
+ * program's memory and fds; *before is the attr as the program passed it. */
+void shim_diff_supervisor_init(int pid, const char *name);
+long shim_diff_supervised(int cmd, union bpf_attr *uattr, unsigned size, const struct emu_attr *a, long copy_err,
+			  const struct emu_attr *before, const struct emu_uaccess_remote *r);
 
 #endif

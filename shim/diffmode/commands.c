@@ -59,7 +59,9 @@ bool dm_fix_fd(struct call *c, unsigned off, bool primary)
 static bool pin_here(cpu_set_t *saved)
 {
 	cpu_set_t one;
-	int cpu = sched_getcpu();
+	/* under the supervisor: the program thread's CPU, which the emulator's half takes as the
+	 * call's (so the supervisor's kernel half runs there) */
+	int cpu = dm_caller ? emu_caller_cpu() : sched_getcpu();
 
 	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*saved), saved))
 		return false;
@@ -117,6 +119,41 @@ static void guard_outputs(struct call *c)
 		}
 }
 
+/* Map info from the kernel: the BPF_F_ZERO_SEED --diff gave the mirror (and not the emulated map)
+ * is not the program's. */
+static void strip_zero_seed(struct call *c)
+{
+	for (int i = 0; i < c->nsp; i++) {
+		const struct span *s = &c->sp[i];
+		uint32_t f;
+
+		if (strcmp(s->name, "info") || s->group < 0 || !c->g[s->group].shadow || s->len < MI_MAP_FLAGS + 4)
+			continue;
+		/* (what the kernel wrote there, also before a fault: the program's flags and ours) */
+		memcpy(&f, s->kptr + MI_MAP_FLAGS, 4);
+		if (f != (c->map->map_flags | EMU_F_ZERO_SEED))
+			continue;
+		f &= ~(uint32_t)EMU_F_ZERO_SEED;
+		memcpy(s->kptr + MI_MAP_FLAGS, &f, 4);
+	}
+}
+
+/* Under the supervisor, the fd fields of the attr the supervisor translated (where its copy holds
+ * an fd of ours, or -1 for one the program does not have, instead of the program's number): the
+ * kernel's attr, a copy of the program's, gets ours too, before any is made a kernel twin's. */
+static void remote_fd_fields(struct call *c, const struct emu_attr *before)
+{
+	unsigned n = c->size < EMU_ATTR_SIZE ? c->size : EMU_ATTR_SIZE;
+
+	if (!c->kattr)
+		return;
+	for (unsigned off = 0; off + 4 <= n; off += 4)
+		if (memcmp(c->a.b + off, before->b + off, 4)) {
+			memcpy(c->kattr + off, c->a.b + off, 4);
+			dm_mask_attr(c, off, 4);
+		}
+}
+
 static void finish_shadows(struct call *c)
 {
 	dm_unprotect_all();
@@ -134,6 +171,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 {
 	unsigned poff = primary_fd_off(c->cmd);
 	bool pinned = false, zero_seed_added = false;
+	void *freeze_map = NULL;
 	cpu_set_t saved;
 	unsigned ksize = c->size < EMU_ATTR_SIZE ? c->size : EMU_ATTR_SIZE;
 
@@ -165,6 +203,8 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	}
 	if (c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD)
 		dm_shadow_info_hash(c);
+	if (dm_cfg.remote)
+		remote_fd_fields(c, before);
 	if (poff != UINT_MAX)
 		dm_fix_fd(c, poff, true);
 	if (poff != UINT_MAX && !c->map && c->kattr)
@@ -183,13 +223,14 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (attr_u32(&c->a, fds[i]))
 				dm_fix_fd(c, fds[i], false);
-		/* Same seed on both sides: walks and batches compare. Only where the kernel reads the
-		 * flags, or the two would create different maps. */
+		/* Same seed on both sides: walks and batches compare. The kernel's map gets
+		 * BPF_F_ZERO_SEED, the emulated one its seed without the flag (the program's map is as
+		 * it made it: a client checking a pinned map's flags finds its own). Only where the
+		 * kernel reads the flags, or the two would create different maps. */
 		if (dm_cfg.zero_seed && dm_is_hash(attr_u32(&c->a, MC_TYPE)) && c->size >= MC_FLAGS + 4 && c->kattr &&
 		    !(attr_u32(&c->a, MC_FLAGS) & EMU_F_ZERO_SEED)) {
 			uint32_t f = attr_u32(&c->a, MC_FLAGS) | EMU_F_ZERO_SEED;
 
-			attr_set_u32(&c->a, MC_FLAGS, f);
 			memcpy(c->kattr + MC_FLAGS, &f, 4);
 			dm_mask_attr(c, MC_FLAGS, 4);
 			zero_seed_added = true;
@@ -229,8 +270,16 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	/* a program runs on the same CPU on both sides: its per-CPU maps compare */
 	if (c->cmd == EMU_BPF_PROG_TEST_RUN)
 		pinned = pin_here(&saved);
+	if (c->cmd == EMU_BPF_MAP_FREEZE && c->map)
+		freeze_map = dm_mapping_for_freeze(c->map, (int)attr_u32(&c->a, poff));
 	c->kret = dm_kbpf(c->cmd, c->kattr ? (void *)c->kattr : (void *)c->uattr, c->kattr ? ksize : c->size);
+	if (freeze_map)
+		munmap(freeze_map, PAGE);
+	emu_force_zero_seed(zero_seed_added);
 	c->eret = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	emu_force_zero_seed(false);
+	if (c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && c->map && c->map->seed_added)
+		strip_zero_seed(c);
 	if (pinned)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	if (c->map)
@@ -262,7 +311,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			struct mirror *m = dm_adopt((int)c->eret, (int)c->kret);
 
 			if (m && zero_seed_added)
-				m->order = true;
+				m->order = m->seed_added = true;
 		} else if (c->kret >= 0) {
 			close((int)c->kret);
 		}
@@ -395,24 +444,34 @@ static bool emulated_cmd(int cmd)
 
 long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before)
 {
+	struct emu_attr a;
+	long r = emu_bpf_copy_attr(&a, uattr, size);
+
+	*before = a;
+	return dm_diff_copied(cmd, uattr, size, &a, r, before);
+}
+
+long dm_diff_copied(int cmd, union bpf_attr *uattr, unsigned size, const struct emu_attr *a, long copy_err,
+		    struct emu_attr *before)
+{
 	struct call *c = calloc(1, sizeof(*c));
-	long r;
+	long r = copy_err;
 
 	dm_st.calls++;
-	if (!c) {
-		r = emu_bpf_copy_attr(before, uattr, size);
-		return r ? r : emu_bpf_dispatch(cmd, before, uattr);
-	}
+	if (!c)
+		return r ? r : emu_bpf_dispatch(cmd, (struct emu_attr *)a, uattr);
 	c->cmd = cmd;
 	c->prog_efd = c->prog_kfd = -1;
 	c->uattr = uattr;
 	c->size = size;
-	r = emu_bpf_copy_attr(&c->a, uattr, size);
-	*before = c->a;
+	c->a = *a;
 	if (r) {
 		/* The syscall's own attr checks failed: the kernel fails them the same way, before
-		 * reading any field or writing anything. */
-		c->kret = dm_kbpf(cmd, uattr, size);
+		 * reading any field or writing anything (under the supervisor, on a copy of the
+		 * caller's attr bytes with the same faults). */
+		void *k = dm_cfg.remote ? dm_shadow_raw_attr(c) : (void *)uattr;
+
+		c->kret = k || !dm_cfg.remote ? dm_kbpf(cmd, k, size) : r;
 		c->eret = r;
 		dm_st.compared++;
 		dm_compare_results(c);
@@ -420,6 +479,7 @@ long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr
 			close((int)c->kret);
 		if (c->nd)
 			dm_report(c, before);
+		finish_shadows(c);
 	} else if (cmd == EMU_BPF_BTF_GET_NEXT_ID) {
 		r = emu_only(c, NC_BTF_IDS);
 	} else if (cmd == EMU_BPF_PROG_GET_NEXT_ID || cmd == EMU_BPF_LINK_GET_NEXT_ID) {

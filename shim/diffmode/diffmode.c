@@ -68,10 +68,12 @@ static void summary(void)
 			comm[strcspn(comm, "\n")] = 0;
 		fclose(f);
 	}
+	if (dm_cfg.summary_comm[0])
+		snprintf(comm, sizeof(comm), "%s", dm_cfg.summary_comm);
 	for (int i = 0; i < NC_MAX; i++)
 		nc += dm_st.not_compared[i];
 	if (dm_cfg.json) {
-		dm_sb_printf(&b, "{\"event\":\"summary\",\"pid\":%d,\"program\":", (int)getpid());
+		dm_sb_printf(&b, "{\"event\":\"summary\",\"pid\":%d,\"program\":", dm_cfg.summary_pid ? dm_cfg.summary_pid : (int)getpid());
 		dm_sb_json_str(&b, comm);
 		dm_sb_printf(&b, ",\"calls\":%lu,\"compared\":%lu,\"divergences\":%lu,\"mapping_writes\":%lu,"
 			  "\"not_compared\":{", dm_st.calls, dm_st.compared, dm_st.divergences, dm_st.mapping_writes);
@@ -96,7 +98,7 @@ static void summary(void)
 		if (dm_st.mapping_writes)
 			dm_sb_printf(&b, "; %lu array value%s stored through a mapping, copied to the kernel's map",
 				  dm_st.mapping_writes, dm_st.mapping_writes == 1 ? "" : "s");
-		dm_sb_printf(&b, " [pid %d %s]\n", (int)getpid(), comm);
+		dm_sb_printf(&b, " [pid %d %s]\n", dm_cfg.summary_pid ? dm_cfg.summary_pid : (int)getpid(), comm);
 	}
 	dm_emit(&b);
 }
@@ -218,6 +220,90 @@ bool shim_diff_enabled(void)
 		__atomic_store_n(&on, dm_cfg.on, __ATOMIC_RELAXED);
 	}
 	return on > 0;
+}
+
+/* ---- the caller's memory and fds ---- */
+
+const struct emu_uaccess_remote *dm_caller;
+static int *call_fds; /* fds of ours made for the call being compared */
+static size_t ncall_fds, call_fds_cap;
+
+long dm_emu_private(int cmd, struct emu_attr *a, union bpf_attr *uattr)
+{
+	long r;
+
+	if (!dm_caller)
+		return emu_bpf_dispatch(cmd, a, uattr);
+	emu_uaccess_set_remote(NULL);
+	r = emu_bpf_dispatch(cmd, a, uattr);
+	emu_uaccess_set_remote(dm_caller);
+	return r;
+}
+
+static int keep_for_call(int fd)
+{
+	if (fd >= 0 && dm_grow(&call_fds, &call_fds_cap, ncall_fds, sizeof(*call_fds)))
+		call_fds[ncall_fds++] = fd;
+	else if (fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int dm_user_fd(int fd)
+{
+	if (!dm_caller)
+		return fd;
+	if (fd < 0)
+		return -1;
+	return keep_for_call(dm_caller->getfd(dm_caller->ctx, fd));
+}
+
+int dm_same_number(int fd, int local)
+{
+	if (fd < 0)
+		return fd; /* no fd anywhere */
+	if (fcntl(fd, F_GETFD) >= 0)
+		return -1; /* ours: the kernel would see another file */
+	if (local < 0)
+		return fd; /* closed on both sides */
+	if (dup2(local, fd) != fd)
+		return -1;
+	keep_for_call(fd);
+	return fd;
+}
+
+void dm_call_fds_release(void)
+{
+	while (ncall_fds)
+		close(call_fds[--ncall_fds]);
+}
+
+void shim_diff_supervisor_init(int pid, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	dm_cfg.on = true;
+	dm_cfg.remote = true;
+	dm_cfg.summary_pid = pid;
+	snprintf(dm_cfg.summary_comm, sizeof(dm_cfg.summary_comm), "%s", slash ? slash + 1 : name);
+	pthread_once(&dm_init_once, diff_init);
+}
+
+long shim_diff_supervised(int cmd, union bpf_attr *uattr, unsigned size, const struct emu_attr *a, long copy_err,
+			  const struct emu_attr *before, const struct emu_uaccess_remote *r)
+{
+	struct emu_attr b = *before;
+	long ret;
+
+	pthread_mutex_lock(&dm_mu);
+	dm_caller = r;
+	ret = dm_diff_copied(cmd, uattr, size, a, copy_err, &b);
+	dm_call_fds_release();
+	dm_caller = NULL;
+	pthread_mutex_unlock(&dm_mu);
+	return ret;
 }
 
 long shim_diff_bpf(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before)

@@ -60,6 +60,12 @@ struct dm_config {
 	char pin_dir[PATH_MAX]; /* kernel bpffs directory for mirror pins, "" if none */
 	int null_fd;          /* stands in for our own kernel fds if the program names one */
 	int fd_base;          /* where our kernel fds go, out of the program's way */
+	/* Under the seccomp supervisor (shim_diff_supervised): the caller is another process, whose
+	 * memory the emulator reaches through the uaccess layer's remote backend and whose fds come
+	 * to us one call at a time (mirror.c keeps its tables by what an fd names, not its number) */
+	bool remote;
+	int summary_pid;      /* the summary names this process (the supervised program), 0: ours */
+	char summary_comm[32];
 };
 
 struct dm_stats {
@@ -76,6 +82,18 @@ extern struct dm_stats dm_st;
 extern pthread_mutex_t dm_mu;  /* calls are serialized */
 extern void *dm_guard_page;    /* PROT_NONE */
 extern long (*dm_real_syscall)(long, ...);
+/* The supervised caller of the call being compared (its memory and fds), NULL in process. */
+extern const struct emu_uaccess_remote *dm_caller;
+/* A call of dm's own to the emulator, on dm's own memory (under the supervisor the caller's
+ * backend is set aside for it). */
+long dm_emu_private(int cmd, struct emu_attr *a, union bpf_attr *uattr);
+/* An fd the caller named inside its memory (instructions, fd_array): as an fd of ours for this
+ * call (in process: fd itself); -1 when the caller has none. Closed when the call ends. */
+int dm_user_fd(int fd);
+/* Under the supervisor: an fd of ours numbered `fd` naming what the caller's fd `fd` names (local,
+ * or nothing when local < 0), for the kernel side of a raw fd; -1 if that number is taken here. */
+int dm_same_number(int fd, int local);
+void dm_call_fds_release(void);
 
 struct sbuf {
 	char *p;
@@ -92,11 +110,12 @@ struct mirror {
 	uint32_t type, key_size, value_size, max_entries, map_flags, value_bytes;
 	bool btf;   /* created with BTF: info's btf_id differs by design */
 	bool order; /* walks come out in the same order on both sides */
+	bool seed_added; /* the kernel's map has the BPF_F_ZERO_SEED we gave it, the emulated one not */
 	bool pinned; /* has a mirror pin */
-	/* mapping.c: an mmapable array's values, both sides, and the emulated ones as of the end of
-	 * the last compared call */
+	/* mapping.c: an mmapable array's values (a read-only view), and the emulated ones as of the
+	 * end of the last compared call */
 	bool mapping_tried;
-	unsigned char *ev, *kv, *snap;
+	unsigned char *ev, *snap;
 	size_t vlen;
 };
 
@@ -175,6 +194,7 @@ void dm_report(struct call *c, const struct emu_attr *before);
 
 /* mirror.c */
 long dm_kbpf(int cmd, void *attr, unsigned size);
+void dm_gc(void);
 long dm_kcreate_probe(uint32_t type, uint32_t flags);
 bool dm_grow(void *pp, size_t *cap, size_t need, size_t elem);
 void dm_set_ours(int fd, bool v);
@@ -211,11 +231,17 @@ void dm_sweep_pins(void);
 void dm_mapping_sync(struct mirror *m, int efd);
 void dm_mapping_snapshot(struct mirror *m);
 void dm_mapping_release(struct mirror *m);
+/* BPF_MAP_FREEZE refuses while a process maps the map writable: where one maps the emulated map so
+ * (the program), a writable mapping of the kernel's for the kernel's FREEZE (the caller unmaps
+ * PAGE bytes), else NULL. */
+void *dm_mapping_for_freeze(const struct mirror *m, int efd);
 
 /* shadow.c */
 void dm_mask_attr(struct call *c, unsigned off, unsigned len);
 struct difference *dm_differ(struct call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dm_spans_for(struct call *c);
+void dm_spans_out(struct call *c);
+void *dm_shadow_raw_attr(struct call *c);
 bool dm_build_shadows(struct call *c);
 void dm_shadow_info_hash(struct call *c);
 void dm_protect_group(struct group *g);
@@ -244,5 +270,9 @@ void dm_compare_prog_maps(struct call *c, int kprog);
 bool dm_fix_fd(struct call *c, unsigned off, bool primary);
 void dm_not_compared(enum nc why);
 long dm_diff_call(int cmd, union bpf_attr *uattr, unsigned size, struct emu_attr *before);
+/* The same with the attr already copied into *a (copy_err: what the copy returned), as the
+ * supervisor copies it (its fd fields already ours). */
+long dm_diff_copied(int cmd, union bpf_attr *uattr, unsigned size, const struct emu_attr *a, long copy_err,
+		    struct emu_attr *before);
 
 #endif

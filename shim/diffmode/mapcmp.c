@@ -32,7 +32,7 @@ static long elem(bool kernel, int fd, int cmd, const void *key, void *val)
 	if (kernel)
 		return dm_kbpf(cmd, a.b, EMU_ATTR_SIZE);
 	a.len = EL_END;
-	return emu_bpf_dispatch(cmd, &a, (union bpf_attr *)(void *)a.b);
+	return dm_emu_private(cmd, &a, (union bpf_attr *)(void *)a.b);
 }
 
 /* The kernel ids of a kernel program's maps. */
@@ -55,9 +55,28 @@ static uint32_t prog_maps(int kprog, uint32_t *ids)
 	return nr < MAX_MAPS ? nr : MAX_MAPS;
 }
 
-/* The emulated fd of a mirror whose kernel map has id kid, -1 if this process has none open. */
-static int mirror_of(uint32_t kid, struct mirror **out)
+static long get_fd_by_id(bool kernel, uint32_t id);
+
+/* The emulated fd of a mirror whose kernel map has id kid, -1 if this process has none open.
+ * Under the supervisor the tables hold no fds of the program's: one is opened by the emulated
+ * id (*opened: the caller closes it). */
+static int mirror_of(uint32_t kid, struct mirror **out, bool *opened)
 {
+	*opened = false;
+	if (dm_cfg.remote) {
+		for (size_t i = 0; i < dm_mirrors_cap; i++) {
+			struct mirror *m = dm_mirrors[i];
+			long e;
+
+			if (!m || m->kid != kid || (e = get_fd_by_id(false, m->eid)) < 0)
+				continue;
+			*out = m;
+			*opened = true;
+			return (int)e;
+		}
+		*out = NULL;
+		return -1;
+	}
 	for (size_t i = 0; i < dm_mirrors_cap; i++) {
 		struct mirror *m = dm_mirrors[i], *c;
 
@@ -76,10 +95,13 @@ void dm_sync_prog_maps(int kprog)
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct mirror *m;
-		int efd = mirror_of(ids[i], &m);
+		bool opened;
+		int efd = mirror_of(ids[i], &m, &opened);
 
 		if (efd >= 0)
 			dm_mapping_sync(m, efd);
+		if (opened)
+			close(efd);
 	}
 }
 
@@ -92,7 +114,7 @@ static long get_fd_by_id(bool kernel, uint32_t id)
 	if (kernel)
 		return dm_kbpf(EMU_BPF_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
 	a.len = ID_GET_FD_END;
-	return emu_bpf_dispatch(EMU_BPF_MAP_GET_FD_BY_ID, &a, (union bpf_attr *)(void *)a.b);
+	return dm_emu_private(EMU_BPF_MAP_GET_FD_BY_ID, &a, (union bpf_attr *)(void *)a.b);
 }
 
 static void hex(char *out, size_t len, const unsigned char *p, size_t n)
@@ -189,8 +211,8 @@ void dm_compare_prog_maps(struct call *c, int kprog)
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct mirror *m;
-		int efd = mirror_of(ids[i], &m), kfd = m ? m->kfd : -1;
-		bool close_e = false, close_k = false;
+		bool close_e, close_k = false;
+		int efd = mirror_of(ids[i], &m, &close_e), kfd = m ? m->kfd : -1;
 		struct emu_map_desc d;
 		unsigned char info[MI_SIZE];
 		char name[17] = "";

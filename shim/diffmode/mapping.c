@@ -5,8 +5,10 @@
  * kernel's mirror never sees the store and the next lookup would show a divergence that is not
  * one. So, before each compared call on such a map, every value that changed since the end of the
  * last compared call on it (a change no compared call made: a store through a mapping, in this
- * process or another) is copied into the mirror through the kernel map's own mapping, and counted
- * in the summary; after the call, the emulated values are taken again as the reference.
+ * process or another) is copied into the mirror through a mapping of the kernel's map made for the
+ * copy, and counted in the summary; after the call, the emulated values are taken again as the
+ * reference. Neither side's mapping of ours counts as a writable mapping for FREEZE: ours of the
+ * emulated values comes from a read-only open, the kernel's is gone before the call is made.
  *
  * A value changed by a compared call is in the reference, so a wrong write by the emulator's own
  * update still shows as a divergence at the next lookup. The reference of a mirror found after the
@@ -16,6 +18,8 @@
  */
 #include "diffmode.h"
 
+#include <sys/sysmacros.h>
+
 static void *raw_mmap(size_t len, int prot, int fd, off_t off)
 {
 	long r = dm_real_syscall(SYS_mmap, 0L, (long)len, (long)prot, (long)MAP_SHARED, (long)fd, (long)off);
@@ -23,10 +27,29 @@ static void *raw_mmap(size_t len, int prot, int fd, off_t off)
 	return r == -1 ? NULL : (void *)r;
 }
 
+/* Our view of the emulated values: through a read-only open of the map's file, so that it can
+ * never become writable, and FREEZE (which refuses while any mapping may write the values) does
+ * not take it for one of the program's. */
+static void *read_only_view(int efd, size_t len, off_t off)
+{
+	char path[64];
+	long fd;
+	void *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", efd);
+	fd = dm_real_syscall(SYS_openat, (long)AT_FDCWD, (long)path, (long)(O_RDONLY | O_CLOEXEC), 0L);
+	if (fd < 0)
+		return NULL;
+	p = raw_mmap(len, PROT_READ, (int)fd, off);
+	dm_real_syscall(SYS_close, fd);
+	return p;
+}
+
 /* Both sides' values mapped, and the reference taken: false if this map has no mapping to follow. */
 static bool setup(struct mirror *m, int efd)
 {
 	uint64_t len = (uint64_t)m->max_entries * emu_round_up(m->value_size, 8);
+	unsigned char *kv;
 	off_t foff;
 
 	if (m->mapping_tried)
@@ -41,19 +64,20 @@ static bool setup(struct mirror *m, int efd)
 		return false;
 	}
 	m->vlen = (size_t)len;
-	if (emu_map_mmap_check(efd, m->vlen, PROT_READ, MAP_SHARED, 0, &foff) ||
-	    !(m->ev = raw_mmap(m->vlen, PROT_READ, efd, foff)) ||
-	    !(m->kv = raw_mmap(m->vlen, PROT_READ | PROT_WRITE, m->kfd, 0)) || !(m->snap = malloc(m->vlen))) {
+	if (emu_map_mmap_check(efd, m->vlen, PROT_READ, MAP_SHARED, 0, &foff) || !(m->ev = read_only_view(efd, m->vlen, foff)) ||
+	    !(m->snap = malloc(m->vlen)) || !(kv = raw_mmap(m->vlen, PROT_READ, m->kfd, 0))) {
 		dm_mapping_release(m);
 		m->mapping_tried = true;
 		return false;
 	}
-	memcpy(m->snap, m->kv, m->vlen);
+	memcpy(m->snap, kv, m->vlen);
+	munmap(kv, m->vlen);
 	return true;
 }
 
 void dm_mapping_sync(struct mirror *m, int efd)
 {
+	unsigned char *kv = NULL;
 	size_t stride;
 
 	if (!m || !setup(m, efd))
@@ -62,9 +86,15 @@ void dm_mapping_sync(struct mirror *m, int efd)
 	for (size_t off = 0; off + stride <= m->vlen; off += stride) {
 		if (!memcmp(m->ev + off, m->snap + off, stride))
 			continue;
-		memcpy(m->kv + off, m->ev + off, stride);
+		/* the kernel's mapping is made for the copy only: a mapping that may write counts
+		 * against FREEZE there as the program's do here */
+		if (!kv && !(kv = raw_mmap(m->vlen, PROT_READ | PROT_WRITE, m->kfd, 0)))
+			return;
+		memcpy(kv + off, m->ev + off, stride);
 		dm_st.mapping_writes++;
 	}
+	if (kv)
+		munmap(kv, m->vlen);
 }
 
 void dm_mapping_snapshot(struct mirror *m)
@@ -77,9 +107,54 @@ void dm_mapping_release(struct mirror *m)
 {
 	if (m->ev)
 		munmap(m->ev, m->vlen);
-	if (m->kv)
-		munmap(m->kv, m->vlen);
 	free(m->snap);
-	m->ev = m->kv = m->snap = NULL;
+	m->ev = m->snap = NULL;
 	m->mapping_tried = false;
+}
+
+/* Whether a process maps the emulated map's values writable now: a line of /proc/PID/maps with the
+ * file's device and inode, "w" in its permissions and an offset in the values (from voff; the
+ * emulators' own mappings of the file start at its header; ours is read-only). */
+static bool mapped_writable_somewhere(const struct mirror *m, unsigned long long voff)
+{
+	char path[288], line[512];
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", de->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		while (!found && fgets(line, sizeof(line), f)) {
+			char perms[8];
+			unsigned maj, min;
+			unsigned long long off, ino;
+
+			if (sscanf(line, "%*x-%*x %7s %llx %x:%x %llu", perms, &off, &maj, &min, &ino) == 5 &&
+			    perms[1] == 'w' && off >= voff && maj == major(m->dev) && min == minor(m->dev) &&
+			    ino == (unsigned long long)m->ino)
+				found = true;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+void *dm_mapping_for_freeze(const struct mirror *m, int efd)
+{
+	off_t voff;
+	void *p;
+
+	if (emu_map_mmap_check(efd, PAGE, PROT_READ, MAP_SHARED, 0, &voff) || !mapped_writable_somewhere(m, (unsigned long long)voff) ||
+	    !(p = raw_mmap(PAGE, PROT_READ | PROT_WRITE, m->kfd, 0)))
+		return NULL;
+	return p;
 }

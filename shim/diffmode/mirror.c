@@ -92,6 +92,15 @@ int dm_move_high(int fd)
 	return h;
 }
 
+/*
+ * Which entry an emulated fd has. In process, the tables are indexed by the emulated fd, the
+ * program's own number, checked against what it names (a number closed behind our back and
+ * reused gets a new entry). Under the seccomp supervisor (dm_cfg.remote) the emulated fds dm is
+ * handed are the supervisor's, made for one call (pidfd_getfd of the program's), so an entry is
+ * found by what its fd names instead: device, inode, access mode and the emulated object's id (an
+ * inode number can come back), in a slot of its own; it goes when the emulated object is gone
+ * (gc), as the program's fds are not ours to watch.
+ */
 static void drop(int efd)
 {
 	struct mirror *m;
@@ -102,6 +111,17 @@ static void drop(int efd)
 	close_kfd(m->kfd);
 	free(m);
 	dm_mirrors[efd] = NULL;
+}
+
+/* The first free slot of a table of pointers (growing it), -1 if it cannot grow. */
+static long free_slot(void *tbl, size_t *cap, size_t elem)
+{
+	void ***t = tbl;
+	size_t i = 0;
+
+	while (i < *cap && (*t)[i])
+		i++;
+	return dm_grow(tbl, cap, i, elem) ? (long)i : -1;
 }
 
 bool dm_identity(int fd, dev_t *dev, ino_t *ino, int *accmode)
@@ -120,6 +140,28 @@ bool dm_identity(int fd, dev_t *dev, ino_t *ino, int *accmode)
 	return true;
 }
 
+/* The supervisor's way: the slot whose map efd names, -1 if none. */
+static long remote_slot(int efd)
+{
+	struct emu_map_desc d;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+
+	if (!dm_identity(efd, &dev, &ino, &mode) || emu_map_describe(efd, &d))
+		return -1;
+	for (size_t i = 0; i < dm_mirrors_cap; i++) {
+		struct mirror *m = dm_mirrors[i];
+
+		if (!m || m->dev != dev || m->ino != ino || m->accmode != mode)
+			continue;
+		if (m->eid == d.id)
+			return (long)i;
+		drop((int)i); /* an older map's file, its inode number reused */
+	}
+	return -1;
+}
+
 /* The entry of an emulated fd, if it still names the map it was made for. */
 static struct mirror *lookup(int efd)
 {
@@ -128,6 +170,11 @@ static struct mirror *lookup(int efd)
 	ino_t ino;
 	int mode;
 
+	if (dm_cfg.remote) {
+		long i = remote_slot(efd);
+
+		return i < 0 ? NULL : dm_mirrors[i];
+	}
 	if (efd < 0 || (size_t)efd >= dm_mirrors_cap || !(m = dm_mirrors[efd]))
 		return NULL;
 	if (dm_identity(efd, &dev, &ino, &mode) && dev == m->dev && ino == m->ino && mode == m->accmode)
@@ -141,6 +188,7 @@ static struct mirror *lookup(int efd)
 struct obj_mirror {
 	int kind; /* OBJ_BTF, OBJ_PROG */
 	int kfd;
+	uint32_t eid; /* the emulated object's id */
 	dev_t dev;
 	ino_t ino;
 	uint32_t insn_cnt; /* a program's, as loaded */
@@ -162,6 +210,30 @@ static void obj_drop(int efd)
 	obj_mirrors[efd] = NULL;
 }
 
+/* The supervisor's way (see remote_slot): the slot of the object efd names, -1 if none. */
+static long obj_remote_slot(int efd)
+{
+	uint32_t eid = 0;
+	dev_t dev;
+	ino_t ino;
+	int mode;
+
+	if (!dm_identity(efd, &dev, &ino, &mode))
+		return -1;
+	for (size_t i = 0; i < obj_mirrors_cap; i++) {
+		struct obj_mirror *b = obj_mirrors[i];
+
+		if (!b || b->dev != dev || b->ino != ino)
+			continue;
+		if (!eid)
+			eid = dm_obj_id(false, efd, b->kind);
+		if (b->eid == eid)
+			return (long)i;
+		obj_drop((int)i);
+	}
+	return -1;
+}
+
 static struct obj_mirror *obj_lookup(int efd, int kind)
 {
 	struct obj_mirror *b;
@@ -169,6 +241,11 @@ static struct obj_mirror *obj_lookup(int efd, int kind)
 	ino_t ino;
 	int mode;
 
+	if (dm_cfg.remote) {
+		long i = obj_remote_slot(efd);
+
+		return i < 0 || obj_mirrors[i]->kind != kind ? NULL : obj_mirrors[i];
+	}
 	if (efd < 0 || (size_t)efd >= obj_mirrors_cap || !(b = obj_mirrors[efd]))
 		return NULL;
 	if (dm_identity(efd, &dev, &ino, &mode) && dev == b->dev && ino == b->ino)
@@ -212,10 +289,19 @@ void dm_prog_set_shape(int efd, uint32_t insn_cnt, bool rewritten)
 void dm_obj_adopt(int efd, int kfd, int kind)
 {
 	struct obj_mirror *b;
+	long slot = efd;
 	int mode;
 
-	obj_drop(efd);
-	if (efd < 0 || !dm_grow(&obj_mirrors, &obj_mirrors_cap, (size_t)efd, sizeof(*obj_mirrors)) ||
+	if (dm_cfg.remote) {
+		dm_gc();
+		if ((slot = obj_remote_slot(efd)) >= 0)
+			obj_drop((int)slot);
+		else
+			slot = free_slot(&obj_mirrors, &obj_mirrors_cap, sizeof(*obj_mirrors));
+	} else {
+		obj_drop(efd);
+	}
+	if (efd < 0 || slot < 0 || !dm_grow(&obj_mirrors, &obj_mirrors_cap, (size_t)slot, sizeof(*obj_mirrors)) ||
 	    !(b = calloc(1, sizeof(*b)))) {
 		close(kfd);
 		return;
@@ -227,9 +313,53 @@ void dm_obj_adopt(int efd, int kfd, int kind)
 	}
 	b->kind = kind;
 	b->kfd = dm_move_high(kfd);
+	b->eid = dm_obj_id(false, efd, kind);
 	dm_set_ours(b->kfd, true);
-	obj_mirrors[efd] = b;
-	dm_id_pair(kind, dm_obj_id(false, efd, kind), dm_obj_id(true, b->kfd, kind));
+	obj_mirrors[slot] = b;
+	dm_id_pair(kind, b->eid, dm_obj_id(true, b->kfd, kind));
+}
+
+/* Whether the emulated object with this id still exists (the supervisor's entries go with it). */
+static bool emu_alive(int kind, uint32_t eid)
+{
+	struct emu_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, ID_START, eid);
+	a.len = ID_GET_FD_END;
+	fd = dm_emu_private(kind == OBJ_MAP ? EMU_BPF_MAP_GET_FD_BY_ID : kind == OBJ_PROG ? EMU_BPF_PROG_GET_FD_BY_ID :
+			    EMU_BPF_BTF_GET_FD_BY_ID, &a, (union bpf_attr *)(void *)a.b);
+	if (fd >= 0)
+		close((int)fd);
+	return fd != -ENOENT;
+}
+
+/* Under the supervisor: entries whose emulated object is gone go, with their kernel twins (as
+ * the program's last fd of it closed, the kernel's would). Run when the tables have doubled. */
+void dm_gc(void)
+{
+	static size_t at = 64;
+	size_t live = 0;
+
+	for (size_t i = 0; i < dm_mirrors_cap; i++)
+		live += dm_mirrors[i] != NULL;
+	for (size_t i = 0; i < obj_mirrors_cap; i++)
+		live += obj_mirrors[i] != NULL;
+	if (!dm_cfg.remote || live < at)
+		return;
+	live = 0;
+	for (size_t i = 0; i < dm_mirrors_cap; i++)
+		if (dm_mirrors[i] && !emu_alive(OBJ_MAP, dm_mirrors[i]->eid))
+			drop((int)i);
+		else
+			live += dm_mirrors[i] != NULL;
+	for (size_t i = 0; i < obj_mirrors_cap; i++)
+		if (obj_mirrors[i] && !emu_alive(obj_mirrors[i]->kind, obj_mirrors[i]->eid))
+			obj_drop((int)i);
+		else
+			live += obj_mirrors[i] != NULL;
+	at = live * 2 > 64 ? live * 2 : 64;
 }
 
 void dm_btf_adopt(int efd, int kfd) { dm_obj_adopt(efd, kfd, OBJ_BTF); }
@@ -286,7 +416,7 @@ long dm_info(bool kernel, int fd, void *buf, uint32_t len)
 	if (kernel)
 		return dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE);
 	a.len = INFO_END;
-	return emu_bpf_dispatch(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
+	return dm_emu_private(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
 }
 
 /* An object's id on one side (its info's id field), 0 if it cannot be had. */
@@ -303,6 +433,17 @@ uint32_t dm_obj_id(bool kernel, int fd, int kind)
 }
 
 static uint32_t kernel_id(int kfd) { return dm_obj_id(true, kfd, OBJ_MAP); }
+
+static uint32_t kernel_flags(int kfd)
+{
+	unsigned char info[MI_SIZE];
+	uint32_t f;
+
+	if (dm_info(true, kfd, info, sizeof(info)))
+		return 0;
+	memcpy(&f, info + MI_MAP_FLAGS, 4);
+	return f;
+}
 
 /* The kernel map's type and sizes agree with the emulated one's: a mirror found by name is the
  * right one. */
@@ -334,10 +475,19 @@ struct mirror *dm_adopt(int efd, int kfd)
 {
 	struct mirror *m;
 	struct emu_map_desc d;
+	long slot = efd;
 
-	drop(efd);
-	if (efd < 0 || emu_map_describe(efd, &d) || !dm_grow(&dm_mirrors, &dm_mirrors_cap, (size_t)efd, sizeof(*dm_mirrors)) ||
-	    !(m = calloc(1, sizeof(*m)))) {
+	if (dm_cfg.remote) {
+		dm_gc();
+		if ((slot = remote_slot(efd)) >= 0)
+			drop((int)slot);
+		else
+			slot = free_slot(&dm_mirrors, &dm_mirrors_cap, sizeof(*dm_mirrors));
+	} else {
+		drop(efd);
+	}
+	if (efd < 0 || slot < 0 || emu_map_describe(efd, &d) ||
+	    !dm_grow(&dm_mirrors, &dm_mirrors_cap, (size_t)slot, sizeof(*dm_mirrors)) || !(m = calloc(1, sizeof(*m)))) {
 		close(kfd);
 		return NULL;
 	}
@@ -356,10 +506,13 @@ struct mirror *dm_adopt(int efd, int kfd)
 	}
 	m->kfd = dm_move_high(kfd);
 	m->kid = kernel_id(m->kfd);
+	/* a twin another --diff process made (found by id or pin) has the seed it was given */
+	if (dm_is_hash(m->type) && !(m->map_flags & EMU_F_ZERO_SEED) && (kernel_flags(m->kfd) & EMU_F_ZERO_SEED))
+		m->order = m->seed_added = true;
 	m->eid = d.id;
 	dm_id_pair(OBJ_MAP, m->eid, m->kid);
 	dm_set_ours(m->kfd, true);
-	dm_mirrors[efd] = m;
+	dm_mirrors[slot] = m;
 	return m;
 }
 

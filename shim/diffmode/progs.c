@@ -70,6 +70,27 @@ void dm_describe_prog(struct call *c, int efd)
 
 /* ---- PROG_LOAD ---- */
 
+static uint32_t kfd_for(int fd, bool *ok);
+
+/* The same for an fd the caller named inside its memory (instructions, fd_array). Under the
+ * supervisor that is the program's number: its file comes to us as an fd of ours, and a number
+ * that names no BPF object (or nothing) must name the same on the kernel side, as the verifier's
+ * log quotes it: the number is made ours, or the call is not comparable. */
+static uint32_t kfd_for_user(int fd, bool *ok)
+{
+	struct mirror *m;
+	int k, local;
+
+	if (!dm_cfg.remote)
+		return kfd_for(fd, ok);
+	local = dm_user_fd(fd);
+	if (local >= 0 && dm_classify_btf(local, &m, &k) != FD_RAW)
+		return kfd_for(local, ok);
+	if (dm_same_number(fd, local) < 0)
+		*ok = false;
+	return (uint32_t)fd;
+}
+
 /* The kernel's fd for an fd a program names. *ok false: an emulated object with no twin. */
 static uint32_t kfd_for(int fd, bool *ok)
 {
@@ -136,7 +157,7 @@ bool dm_prog_load_prepare(struct call *c)
 
 		if (k[i].code == EMU_LD_IMM64 && i + 1 < cnt) {
 			if (src == EMU_PSEUDO_MAP_FD || src == EMU_PSEUDO_MAP_VALUE)
-				k[i].imm = (int32_t)kfd_for(k[i].imm, &ok);
+				k[i].imm = (int32_t)kfd_for_user(k[i].imm, &ok);
 			else if ((src == EMU_PSEUDO_MAP_IDX || src == EMU_PSEUDO_MAP_IDX_VALUE) && (uint32_t)k[i].imm >= need)
 				need = (uint32_t)k[i].imm + 1;
 			else if (src == EMU_PSEUDO_BTF_ID && k[i + 1].imm > 0 && (uint32_t)k[i + 1].imm >= need)
@@ -160,7 +181,7 @@ bool dm_prog_load_prepare(struct call *c)
 		f = malloc((size_t)need * 4);
 		if (f && !emu_copy_from_user(f, (const void *)(uintptr_t)ufds, (size_t)need * 4)) {
 			for (uint32_t i = 0; i < need; i++)
-				f[i] = kfd_for((int)f[i], &ok);
+				f[i] = kfd_for_user((int)f[i], &ok);
 			c->kfds = f;
 			set_kptr(c, PL_FD_ARRAY, f);
 		} else {
@@ -170,9 +191,14 @@ bool dm_prog_load_prepare(struct call *c)
 	if (k) {
 		c->kinsns = k;
 		set_kptr(c, PL_INSNS, k);
+	} else if (dm_cfg.remote && u && cnt && dm_guard_page) {
+		set_kptr(c, PL_INSNS, dm_guard_page); /* unreadable in the caller: a fault here too */
 	}
+	if (dm_cfg.remote && ufds && need && !c->kfds && dm_guard_page)
+		set_kptr(c, PL_FD_ARRAY, dm_guard_page);
 	if (!ok) {
-		dm_not_comparable(c, NC_NO_MIRROR, "its instructions or fd_array name an emulated map with no kernel twin");
+		dm_not_comparable(c, NC_NO_MIRROR, "its instructions or fd_array name an emulated object with no kernel "
+				  "twin (or, under the supervisor, an fd number the kernel side cannot name alike)");
 		return false;
 	}
 	return true;
@@ -318,7 +344,7 @@ static void get_pinfo(bool kernel, int fd, struct pinfo *p)
 		p->r = dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE);
 	} else {
 		a.len = INFO_END;
-		p->r = emu_bpf_dispatch(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
+		p->r = dm_emu_private(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
 	}
 }
 

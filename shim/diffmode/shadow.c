@@ -137,8 +137,91 @@ static void add_span(struct call *c, const char *name, unsigned off, size_t len,
 	s->compare = out;
 }
 
+static size_t times(uint32_t n, uint32_t size)
+{
+	uint64_t b = (uint64_t)n * size;
+
+	return b > SHADOW_MAX ? SHADOW_MAX + 1 : (size_t)b;
+}
+
+/* Under the supervisor: every input the kernel reads through a pointer of the attr, so that it
+ * reads a copy of the caller's bytes (PROG_LOAD's instructions and fd_array are copied by
+ * progs.c, with their fds translated). An input too large to copy makes the call not compared. */
+static void remote_inputs(struct call *c)
+{
+	const struct mirror *m = c->map;
+	uint32_t count = attr_u32(&c->a, BA_COUNT);
+
+	switch (c->cmd) {
+	case EMU_BPF_MAP_UPDATE_ELEM:
+		if (!m)
+			break;
+		add_span(c, "key", EL_KEY, m->key_size, false);
+		add_span(c, "value", EL_VALUE, m->value_bytes, false);
+		break;
+	case EMU_BPF_MAP_DELETE_ELEM:
+		if (m)
+			add_span(c, "key", EL_KEY, m->key_size, false);
+		break;
+	case EMU_BPF_MAP_UPDATE_BATCH:
+		if (!m)
+			break;
+		add_span(c, "keys", BA_KEYS, times(count, m->key_size), false);
+		add_span(c, "values", BA_VALUES, times(count, m->value_bytes), false);
+		break;
+	case EMU_BPF_MAP_DELETE_BATCH:
+		if (m)
+			add_span(c, "keys", BA_KEYS, times(count, m->key_size), false);
+		break;
+	case EMU_BPF_BTF_LOAD:
+		add_span(c, "btf", BTF_BLOB, attr_u32(&c->a, BTF_SIZE), false);
+		break;
+	case EMU_BPF_PROG_LOAD:
+		add_span(c, "license", PL_LICENSE, 128, false); /* strncpy_from_user of 128 bytes */
+		add_span(c, "func_info", PL_FUNC_INFO,
+			 times(attr_u32(&c->a, PL_FUNC_INFO_CNT), attr_u32(&c->a, PL_FUNC_INFO_REC_SIZE)), false);
+		add_span(c, "line_info", PL_LINE_INFO,
+			 times(attr_u32(&c->a, PL_LINE_INFO_CNT), attr_u32(&c->a, PL_LINE_INFO_REC_SIZE)), false);
+		add_span(c, "core_relos", PL_CORE_RELOS,
+			 times(attr_u32(&c->a, PL_CORE_RELO_CNT), attr_u32(&c->a, PL_CORE_RELO_REC_SIZE)), false);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Under the supervisor, the attr bytes of a call whose attr copy failed, for the kernel to fail
+ * on the same way: a shadow of the caller's bytes with the same faults (NULL for a NULL attr). */
+void *dm_shadow_raw_attr(struct call *c)
+{
+	struct group *g = &c->g[0];
+
+	c->ng = 0;
+	c->attr_group = -1;
+	if (!c->uattr)
+		return NULL;
+	if (c->size > PAGE)
+		return dm_guard_page; /* E2BIG before anything is read */
+	memset(g, 0, sizeof(*g));
+	g->lo = (uintptr_t)c->uattr;
+	g->hi = g->lo + (c->size ? c->size : 1);
+	g->slot = 0;
+	if (!shadow_group(g))
+		return dm_guard_page;
+	c->ng = 1;
+	dm_protect_group(g);
+	return g->shadow + (g->lo - g->plo);
+}
+
 /* Buffers the call may write, and inputs that may share memory with them, per command. */
 void dm_spans_for(struct call *c)
+{
+	if (dm_cfg.remote)
+		remote_inputs(c);
+	dm_spans_out(c);
+}
+
+void dm_spans_out(struct call *c)
 {
 	const struct mirror *m = c->map;
 	uint32_t count, n;
@@ -300,8 +383,9 @@ bool dm_build_shadows(struct call *c)
 		if (g->hi < g->lo || g->hi - g->lo > SHADOW_MAX)
 			return false;
 		g->slot = k;
-		/* inputs alone are read by the kernel where they are */
-		if (g->out && !shadow_group(g))
+		/* inputs alone are read by the kernel where they are; under the supervisor the
+		 * caller's memory is another process's, so the kernel reads a copy of them too */
+		if ((g->out || dm_cfg.remote) && !shadow_group(g))
 			return false;
 	}
 	for (int i = 0; i < c->nsp; i++) {
@@ -439,16 +523,20 @@ void dm_compare_attr(struct call *c)
 	const struct group *g;
 	unsigned char ub[EMU_ATTR_SIZE];
 
+	/* the attr is its size's bytes; what lies past them is the program's other memory (an
+	 * output buffer, compared as that) */
+	unsigned end = c->size < EMU_ATTR_SIZE ? c->size : EMU_ATTR_SIZE;
+
 	if (c->attr_group < 0)
 		return;
 	g = &c->g[c->attr_group];
-	for (unsigned off = 0; off < EMU_ATTR_SIZE;) {
+	for (unsigned off = 0; off < end;) {
 		uint64_t ua = (uintptr_t)c->uattr + off;
 		size_t page = (size_t)((ua - g->plo) / PAGE);
 		unsigned chunk = PAGE - (unsigned)(ua % PAGE);
 
-		if (chunk > EMU_ATTR_SIZE - off)
-			chunk = EMU_ATTR_SIZE - off;
+		if (chunk > end - off)
+			chunk = end - off;
 		if (g->prot[page] == (PROT_READ | PROT_WRITE) &&
 		    !emu_copy_from_user(ub + off, (const void *)(uintptr_t)ua, chunk)) {
 			for (unsigned i = off; i < off + chunk; i++) {

@@ -423,11 +423,9 @@ int main(int argc, char **argv)
 			mode == SV_MODE_SECCOMP ? "the seccomp supervisor answers its bpf() calls" : "the preload library");
 	in_diff = diff.on || env_on("BPFEMU_DIFF");
 	if (mode == SV_MODE_SECCOMP) {
-		if (in_diff) {
-			fprintf(stderr, "%s: --diff needs the preload library, and %s: differential mode does not run "
-				"under the seccomp supervisor\n", prog_name, why);
+		/* --diff: the supervisor makes each call on the kernel too */
+		if (in_diff && !diff_setup())
 			return EXIT_RUN_FAILED;
-		}
 		return run_seccomp(argv + optind, trace, debug, nr_cpus);
 	}
 

@@ -10,6 +10,8 @@
  * raced by another thread of the program.
  *
  * --trace: one line per call, as the preload writes it, with the program's pid and fd numbers.
+ * --diff: the call is made through shim/diffmode/ instead, which runs it on the kernel too (from
+ * here, on copies of the program's buffers) and compares; the program gets the emulator's answer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include "supervisor.h"
 
 static bool tracing;
+static bool diff; /* --diff: each call compared with the kernel's answer (shim/diffmode/) */
 static struct sv_call *cur; /* the call being traced, for describe_fd */
 
 /* The trace's view of a map fd of the program: its key and value sizes. */
@@ -43,6 +46,13 @@ void sv_trace_init(void)
 {
 	tracing = shim_trace_enabled();
 	shim_trace_describe = describe_fd;
+}
+
+void sv_diff_init(pid_t program, const char *name)
+{
+	diff = shim_diff_enabled();
+	if (diff)
+		shim_diff_supervisor_init((int)program, name);
 }
 
 /* OBJ_PIN and OBJ_GET resolve a relative path against the caller's current directory, as the
@@ -79,16 +89,20 @@ void sv_bpf(struct sv_call *c)
 	long ret;
 
 	ret = emu_bpf_copy_attr(&a, uattr, size);
-	if (tracing)
-		before = a; /* the program's own fd numbers */
-	if (!ret)
+	before = a; /* the program's own fd numbers */
+	if (ret && diff) {
+		/* --diff: the kernel fails the attr the same way (or not: a divergence) */
+		ret = shim_diff_supervised(cmd, uattr, size, &a, ret, &before, &c->mem);
+	} else if (!ret) {
 		ret = sv_attr_fds_in(c, cmd, &a, held, &nheld);
-	if (!ret) {
-		bool moved = enter_cwd(c, cmd);
+		if (!ret) {
+			bool moved = enter_cwd(c, cmd);
 
-		ret = emu_bpf_dispatch(cmd, &a, uattr);
-		if (moved && chdir("/"))
-			sv_log("chdir /: %s", strerror(errno));
+			ret = diff ? shim_diff_supervised(cmd, uattr, size, &a, 0, &before, &c->mem)
+				   : emu_bpf_dispatch(cmd, &a, uattr);
+			if (moved && chdir("/"))
+				sv_log("chdir /: %s", strerror(errno));
+		}
 	}
 	while (nheld)
 		close(held[--nheld]);

@@ -381,6 +381,7 @@ int sv_run(const char *prog_name, char **argv, int debug)
 		fprintf(stderr, "%s: signalfd: %s\n", prog_name, strerror(errno));
 		return EXIT_RUN_FAILED;
 	}
+	sv_diff_init(r.child, argv[0]);
 	if (write(sv[0], "g", 1) != 1) {
 		kill(r.child, SIGKILL);
 		return EXIT_RUN_FAILED;

@@ -101,6 +101,9 @@ bool sv_cmd_returns_fd(int cmd);
 /* bpfcall.c */
 void sv_bpf(struct sv_call *c);
 void sv_trace_init(void);
+/* --diff (BPFEMU_DIFF): set up before the program runs (exits 125 when the kernel side cannot be
+ * had); program and name: the supervised program, for the summary. */
+void sv_diff_init(pid_t program, const char *name);
 
 /* paths.c: each answers its call, or continues it when the path or fd is not ours */
 void sv_open(struct sv_call *c);       /* open, openat, creat, openat2 */

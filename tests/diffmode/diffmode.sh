@@ -10,6 +10,8 @@
 #                 tc and socket programs loaded, run with BPF_PROG_TEST_RUN, pinned): no
 #                 divergence, and each planted fault of the program subsystems (interpreter,
 #                 helper, BTF check, map lookup) is reported on the call and object it touches
+#   superv        Go, static libbpf and skeleton clients under the seccomp supervisor with --diff: no
+#                 divergence, the same output as without; planted faults reported (bpfemu-run-fault)
 #   unprivileged  where bpf() is not permitted, --diff fails at once with 125 and says why
 #   release       the installed libraries contain no fault-injection switch
 # Runs as root in a private mount namespace, where a bpffs is mounted for the kernel's mirror pins.
@@ -361,8 +363,87 @@ skel)
 		EOF
 	fi
 	;;
+superv)
+	# Programs the preload cannot reach, under --diff: the seccomp supervisor makes each call on
+	# the kernel too. Each client runs without and with --diff (the same output: the program sees
+	# the emulator either way), pinned to one CPU (its LRU lines depend on the CPUs calls ran on).
+	clients=()
+	[ -n "${GOCLIENT:-}" ] && clients+=("go:$GOCLIENT /sys/fs/bpf/dm-go" "go-cgo:$GOCLIENT_CGO /sys/fs/bpf/dm-go")
+	[ -n "${GOCLIENT:-}" ] && [ -n "${GOCOLL_OBJ:-}" ] &&
+		clients+=("go-collection:$GOCLIENT collection $GOCOLL_OBJ /sys/fs/bpf/dm-coll" "go-mmap:$GOCLIENT mmap")
+	[ -n "${LIBBPF_STATIC:-}" ] && clients+=("libbpf-static:$LIBBPF_STATIC /sys/fs/bpf/dm-libbpf")
+	[ -n "${E2E_SKEL_STATIC:-}" ] &&
+		clients+=("skel-static-off:$E2E_SKEL_STATIC off" "skel-static-on:$E2E_SKEL_STATIC on /sys/fs/bpf/dm-skel")
+	# (superv-faults prints a map's info bytes, whose flags show the BPF_F_ZERO_SEED --diff adds)
+	[ -n "${E2E_SUPERV:-}" ] && clients+=("superv-faults:$E2E_SUPERV faults" "superv-threads:$E2E_SUPERV threads")
+	[ ${#clients[@]} -gt 0 ] || skip "no static or Go client was built (libc.a, golang-go with cilium/ebpf)"
+	pin=()
+	command -v taskset >/dev/null && pin=(taskset -c "$(taskset -cp $$ | sed 's/.*: //; s/[-,].*//')")
+	for entry in "${clients[@]}"; do
+		name=${entry%%:*}
+		read -r -a cmd <<<"${entry#*:}"
+		: >"$tmp/report"
+		"${pin[@]}" "$BPFEMU_RUN" -- "${cmd[@]}" >"$tmp/plain.out" 2>"$tmp/plain.err" ||
+			bad "$name without --diff: exit $?: $(tail -n 3 "$tmp/plain.err")"
+		"$BPFEMU_RUN" rm -rf /sys/fs/bpf/dm-skel
+		"${pin[@]}" "$BPFEMU_RUN" --debug=1 --diff --diff-strict --diff-report="$tmp/report" -- "${cmd[@]}" \
+			>"$tmp/diff.out" 2>"$tmp/diff.err"
+		rc=$?
+		"$BPFEMU_RUN" rm -rf /sys/fs/bpf/dm-skel
+		[ $rc = 0 ] || bad "$name under --diff --diff-strict: exit $rc: $(tail -n 3 "$tmp/diff.err")"
+		grep -q 'the seccomp supervisor answers its bpf() calls' "$tmp/diff.err" ||
+			bad "$name did not run under the seccomp supervisor: $(head -n 3 "$tmp/diff.err")"
+		# --diff creates hash maps with BPF_F_ZERO_SEED on both sides (their walks compare): the
+		# one thing a program sees differ, in its maps' flags
+		sed -e '/^signals handled: /d' -e 's/flags=0x40 /flags=0 /; s/flags=0x4\([0-9a-f]\) /flags=0x\1 /' \
+			"$tmp/plain.out" >"$tmp/plain.cmp"
+		sed -e '/^signals handled: /d' -e 's/flags=0x40 /flags=0 /; s/flags=0x4\([0-9a-f]\) /flags=0x\1 /' \
+			"$tmp/diff.out" >"$tmp/diff.cmp"
+		if [ "$name" = superv-faults ]; then
+			: # prints raw info bytes
+		elif cmp -s "$tmp/plain.cmp" "$tmp/diff.cmp"; then
+			ok "$name: the same output with and without --diff (but for BPF_F_ZERO_SEED in hash maps' flags)"
+		else
+			bad "$name prints something else under --diff: $(diff "$tmp/plain.cmp" "$tmp/diff.cmp" | head)"
+		fi
+		report_clean "$tmp/report" "$name under the supervisor" 5
+		grep -q "^bpfemu diff: .*\[pid [0-9]* $(basename "${cmd[0]}" | cut -c1-15)\]\$" "$tmp/report" ||
+			bad "$name: the summary does not name the program: $(grep 'calls compared' "$tmp/report")"
+	done
+	[ -n "${BPFEMU_RUN_FAULT:-}" ] || skip "not configured with -DBPFEMU_FAULT_INJECTION=ON (the planted faults)"
+	[ -n "${GOCLIENT:-}" ] && [ -n "${GOCOLL_OBJ:-}" ] || skip "the Go client was not built: no planted faults"
+	# fault, the Go client's arguments, the command it shows up in, what the report says
+	while read -r fault args cmd what; do
+		: >"$tmp/report"
+		read -r -a a <<<"${args//,/ }"
+		BPFEMU_FAULT=$fault "${pin[@]}" "$BPFEMU_RUN_FAULT" --diff --diff-report="$tmp/report" -- "$GOCLIENT" "${a[@]}" \
+			>/dev/null 2>&1
+		if grep -A12 DIVERGENCE "$tmp/report" | grep -q "$cmd" && grep -qF -- "$what" "$tmp/report"; then
+			ok "Go client, fault $fault: reported ($(grep -m1 -F -- "$what" "$tmp/report" | sed 's/^ *//'))"
+		else
+			bad "Go client, fault $fault: not reported as $cmd / $what:"
+			head -n 20 "$tmp/report"
+		fi
+	done <<-EOF
+	lookup-byte /sys/fs/bpf/dm-go BPF_MAP_LOOKUP_ELEM value:
+	delete-errno /sys/fs/bpf/dm-go BPF_MAP_DELETE_ELEM errno differs
+	getnext-skip /sys/fs/bpf/dm-go BPF_MAP_GET_NEXT_KEY next_key:
+	interp-alu collection,$GOCOLL_OBJ,/sys/fs/bpf/dm-coll BPF_PROG_TEST_RUN object:   program '
+	btf-var-linkage collection,$GOCOLL_OBJ,/sys/fs/bpf/dm-coll BPF_BTF_LOAD return value differs
+	prog-map-ids collection,$GOCOLL_OBJ,/sys/fs/bpf/dm-coll BPF_PROG_LOAD is not the twin of the kernel's
+	EOF
+	# --diff-strict: the program exited 0, the divergence makes it 3; no fault asked for: clean
+	BPFEMU_FAULT=lookup-byte "$BPFEMU_RUN_FAULT" --diff-strict --diff-report=/dev/null -- "$GOCLIENT" /sys/fs/bpf/dm-go \
+		>/dev/null 2>&1
+	rc=$?
+	[ $rc = 3 ] && ok "Go client, fault lookup-byte with --diff-strict: exit 3" || bad "Go client, fault with --diff-strict: exit $rc, want 3"
+	: >"$tmp/report"
+	"${pin[@]}" "$BPFEMU_RUN_FAULT" --diff --diff-report="$tmp/report" -- "$GOCLIENT" collection "$GOCOLL_OBJ" \
+		/sys/fs/bpf/dm-coll >/dev/null 2>&1
+	report_clean "$tmp/report" "the fault-injecting supervisor with no fault asked for" 20
+	;;
 *)
-	echo "usage: diffmode.sh client|faults|flowcount|bpftool|skel|unprivileged|release" >&2
+	echo "usage: diffmode.sh client|faults|flowcount|bpftool|skel|superv|unprivileged|release" >&2
 	exit 2
 	;;
 esac

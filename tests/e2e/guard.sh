@@ -6,7 +6,8 @@
 #    bpfemu's, runs the program with its bpf() calls refused (ENOSYS, never the kernel: as root a
 #    bpftool pin would land in the real /sys/fs/bpf) and ends with 125 for want of the handshake;
 #  - a static program, or a static grandchild, meets the seccomp net; set-user-ID programs run with
-#    the library and without their privilege (warned); --diff refuses both;
+#    the library and without their privilege (warned); --diff refuses the second, and a static
+#    program forced under the preload (the supervisor compares a static program's calls);
 #  - an unopenable --trace FILE, a bad or planted bpffs root or state directory: 125 and why;
 #  - --clean removes one user's pins, no one else's;
 #  - signals: killing bpfemu-run kills the program, its status is the program's.
@@ -118,8 +119,11 @@ if [ -n "${E2E_STATIC:-}" ]; then
 	has err "statically linked" "static under --preload: warned"
 	status 3 "a static grandchild" "$run" sh -c "\"$stage/bin/e2e_static\""
 	has out "bpf: Function not implemented" "static grandchild: ENOSYS"
-	status 125 "--diff with a static program" "$run" --diff "$stage/bin/e2e_static"
-	has err "differential mode does not run under the seccomp supervisor" "--diff static: says why"
+	status 3 "--diff with a static program: the supervisor compares its calls" "$run" --diff "$stage/bin/e2e_static"
+	has out "bpf: a map" "--diff static: its call answered"
+	has err "bpfemu diff: 1 calls compared, 0 divergences" "--diff static: its call compared with the kernel's"
+	status 125 "--diff with a static program forced under the preload" "$run" --preload --diff "$stage/bin/e2e_static"
+	has err "the preload library cannot reach it" "--preload --diff static: says why"
 else
 	echo "note: no static test program: the static checks are not run"
 fi
