@@ -98,6 +98,7 @@ struct mirror {
 	bool mapping_tried;
 	unsigned char *ev, *kv, *snap;
 	size_t vlen;
+	struct dm_mtstate *mt; /* maptypes.c: a ring's mappings, a bloom filter's pushed values */
 };
 
 enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_PROG_MIRRORED, FD_UNMIRRORED };
@@ -239,6 +240,17 @@ void dm_not_comparable(struct call *c, enum nc why, const char *fmt, ...) __attr
 /* mapcmp.c: every map a program uses, both sides' contents compared after a run */
 void dm_sync_prog_maps(int kprog);
 void dm_compare_prog_maps(struct call *c, int kprog);
+
+/* maptypes.c: maps of objects (values are fds in, ids out), rings, bloom filters */
+bool dm_mt_zero_seed(uint32_t type); /* created with BPF_F_ZERO_SEED on both sides (hashes, bloom filters) */
+bool dm_mt_prepare(struct call *c);  /* before the kernel's run: false = not comparable (said, counted) */
+void dm_mt_compare(struct call *c);  /* after both runs, before the spans are compared */
+bool dm_mt_values_agree(uint32_t type, const unsigned char *kv, const unsigned char *ev, size_t len, bool *unknown);
+/* after a run: 1 if the type's own comparison was made here, 0 if mapcmp.c's walk applies */
+int dm_mt_compare_map(struct call *c, struct mirror *m, int efd, int kfd, const struct emu_map_desc *d, const char *name);
+void dm_mt_sync(struct mirror *m, int efd); /* a ring's writes through the program's mapping, to the mirror */
+void dm_mt_snapshot(struct mirror *m);
+void dm_mt_release(struct mirror *m);
 
 /* commands.c */
 bool dm_fix_fd(struct call *c, unsigned off, bool primary);

@@ -326,7 +326,11 @@ static bool kernel_matches(int kfd, const struct emu_map_desc *d)
 	return v[0] == d->type && v[1] == d->key_size && v[2] == d->value_size && v[3] == d->max_entries;
 }
 
-bool dm_is_hash(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+bool dm_is_hash(uint32_t t)
+{
+	return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH ||
+	       t == EMU_MAP_HASH_OF_MAPS;
+}
 bool dm_is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
 
 /* Record kfd as the mirror of efd (both open on one map each); takes kfd. */
