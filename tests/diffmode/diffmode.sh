@@ -121,7 +121,7 @@ if ! "$BPFEMU_RUN" --diff true >"$tmp/out" 2>&1; then
 fi
 
 # diffmode_client's scenarios of the map types of objects, rings, tries and filters (maptypes.c)
-maptype_scenarios="ofmaps ofmaps_run progarray ringbuf lpm bloom"
+maptype_scenarios="ofmaps ofmaps_run progarray ringbuf lpm bloom user_ringbuf perf_array"
 
 # report_clean FILE WHAT [MIN]: summaries present, each with 0 divergences, MIN calls compared in all
 report_clean() {

@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
 
 #include "../diff/btf_blob.h"
 #include "core/cpus.h" /* the project's one CPU-list parser */
@@ -1229,6 +1230,91 @@ static void bloom(void)
 	close((int)b);
 }
 
+/* USER_RINGBUF: created (and refused), its element commands, records written through the mapping
+ * as libbpf's user_ring_buffer does (carried to the mirror at the next compared call on it). A
+ * program cannot drain it here: the emulator refuses bpf_user_ringbuf_drain (not emulated), so
+ * a drain is not compared. */
+static void user_ringbuf(void)
+{
+	long rb = create_x(EMU_MAP_USER_RINGBUF, 0, 0, 8192, 0, 0, 0);
+	unsigned long *cons, *prod;
+	unsigned char *data;
+	uint32_t mask = 8192 - 1, k = 0, v = 0;
+
+	if (rb < 0) {
+		FAIL("user_ringbuf: create: %s", strerror((int)-rb));
+		return;
+	}
+	create_x(EMU_MAP_USER_RINGBUF, 0, 4, 8192, 0, 0, 0);
+	create_x(EMU_MAP_USER_RINGBUF, 0, 0, 3000, 0, 0, 0);
+	cons = mmap(NULL, 4096, PROT_READ, MAP_SHARED, (int)rb, 0);
+	prod = mmap(NULL, 4096 + 2 * 8192, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rb, 4096);
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		FAIL("user_ringbuf: mmap");
+		close((int)rb);
+		return;
+	}
+	data = (unsigned char *)prod + 4096;
+	for (int i = 0; i < 4; i++) {
+		unsigned long pos = __atomic_load_n(prod, __ATOMIC_ACQUIRE);
+		uint32_t len = 8 + (uint32_t)i * 8, hdr[2] = { len | (1u << 31), 0 };
+
+		memcpy(data + (pos & mask), hdr, 8);
+		memset(data + ((pos + 8) & mask), 0x40 + i, len);
+		__atomic_store_n(prod, pos + ((len + 8 + 7) & ~7u), __ATOMIC_RELEASE);
+		hdr[0] = len | (i == 2 ? 1u << 30 : 0); /* the third discarded */
+		__atomic_store_n((uint32_t *)(data + (pos & mask)), hdr[0], __ATOMIC_RELEASE);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)rb, &k, &v, 0);
+		elem(EMU_BPF_MAP_UPDATE_ELEM, (int)rb, &k, &v, 0);
+	}
+	elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)rb, NULL, &k, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)rb, &k, NULL, 0);
+	munmap(cons, 4096);
+	munmap(prod, 4096 + 2 * 8192);
+	close((int)rb);
+}
+
+/* PERF_EVENT_ARRAY: a perf event's fd stored (a kernel object: passed to both as it is), what is
+ * not one refused, lookups (the kernel shows nothing: ENOTSUPP). */
+static void perf_array(void)
+{
+	long pa = create_x(EMU_MAP_PERF_EVENT_ARRAY, 4, 4, 4, 0, 0, 0);
+	struct perf_event_attr pe;
+	uint32_t k = 0, v, nk;
+	int ev, m = create(EMU_MAP_ARRAY, 4, 4, 1, 0);
+
+	if (pa < 0) {
+		FAIL("perf_array: create: %s", strerror((int)-pa));
+		return;
+	}
+	memset(&pe, 0, sizeof(pe));
+	pe.type = PERF_TYPE_SOFTWARE;
+	pe.size = sizeof(pe);
+	pe.config = PERF_COUNT_SW_BPF_OUTPUT;
+	pe.sample_type = PERF_SAMPLE_RAW;
+	ev = (int)syscall(__NR_perf_event_open, &pe, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (ev >= 0) {
+		v = (uint32_t)ev;
+		elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	}
+	k = 1;
+	v = (uint32_t)m; /* a map is not a perf event */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	v = 1000;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	for (k = 0; k < 5; k++)
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)pa, &k, &v, 0);
+	for (long q = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)pa, NULL, &nk, 0); !q; q = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)pa, &nk, &nk, 0))
+		;
+	k = 0;
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)pa, &k, NULL, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)pa, &k, NULL, 0);
+	if (ev >= 0)
+		close(ev);
+	close(m);
+	close((int)pa);
+}
+
 int main(int argc, char **argv)
 {
 	const char *pin_dir = getenv("DIFFMODE_PIN_DIR") ? getenv("DIFFMODE_PIN_DIR") : "/sys/fs/bpf";
@@ -1238,7 +1324,8 @@ int main(int argc, char **argv)
 	} all[] = { { "types", types }, { "memory", memory }, { "hash", content_hash }, { "threads", threads },
 		    { "big", big }, { "btf", btf }, { "mmap", mmap_writes }, { "progs", progs }, { "ofmaps", ofmaps },
 		    { "ofmaps_run", ofmaps_run }, { "progarray", progarray }, { "ringbuf", ringbuf }, { "lpm", lpm },
-		    { "bloom", bloom } };
+		    { "bloom", bloom }, { "user_ringbuf", user_ringbuf },
+		    { "perf_array", perf_array } };
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		bool want = argc < 2;
