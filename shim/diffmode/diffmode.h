@@ -65,6 +65,7 @@ struct dm_config {
 struct dm_stats {
 	unsigned long calls, compared, divergences, not_compared[NC_MAX];
 	unsigned long mapping_writes; /* array values written through a mapping, copied to the kernel */
+	unsigned long ring_writes;    /* ring positions moved through a mapping, carried to the kernel (maptypes.c) */
 	bool touched_pins;
 	int exit_status;
 	bool exit_known;
@@ -249,6 +250,8 @@ bool dm_mt_values_agree(uint32_t type, const unsigned char *kv, const unsigned c
 /* after a run: 1 if the type's own comparison was made here, 0 if mapcmp.c's walk applies */
 int dm_mt_compare_map(struct call *c, struct mirror *m, int efd, int kfd, const struct emu_map_desc *d, const char *name);
 void dm_mt_sync(struct mirror *m, int efd); /* a ring's writes through the program's mapping, to the mirror */
+/* the same for a ring this process has no fd of (a program holds it): both sides' fds, lent */
+void dm_mt_sync_fds(int efd, int kfd, const struct emu_map_desc *d);
 void dm_mt_snapshot(struct mirror *m);
 void dm_mt_release(struct mirror *m);
 

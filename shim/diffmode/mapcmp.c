@@ -70,19 +70,6 @@ static int mirror_of(uint32_t kid, struct mirror **out)
 	return -1;
 }
 
-void dm_sync_prog_maps(int kprog)
-{
-	uint32_t ids[MAX_MAPS], n = prog_maps(kprog, ids);
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct mirror *m;
-		int efd = mirror_of(ids[i], &m);
-
-		if (efd >= 0)
-			dm_mapping_sync(m, efd);
-	}
-}
-
 static long get_fd_by_id(bool kernel, uint32_t id)
 {
 	struct emu_attr a;
@@ -93,6 +80,33 @@ static long get_fd_by_id(bool kernel, uint32_t id)
 		return dm_kbpf(EMU_BPF_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
 	a.len = ID_GET_FD_END;
 	return emu_bpf_dispatch(EMU_BPF_MAP_GET_FD_BY_ID, &a, (union bpf_attr *)(void *)a.b);
+}
+
+void dm_sync_prog_maps(int kprog)
+{
+	uint32_t ids[MAX_MAPS], n = prog_maps(kprog, ids);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct mirror *m;
+		int efd = mirror_of(ids[i], &m);
+		uint32_t eid;
+		struct emu_map_desc d;
+		long e, k;
+
+		if (efd >= 0) {
+			dm_mapping_sync(m, efd);
+			continue;
+		}
+		/* a ring only the program holds may still be mapped by the process (maptypes.c) */
+		if (!(eid = dm_id_k2e(OBJ_MAP, ids[i])) || (e = get_fd_by_id(false, eid)) < 0)
+			continue;
+		if (!emu_map_describe((int)e, &d) && (d.type == EMU_MAP_RINGBUF || d.type == EMU_MAP_USER_RINGBUF) &&
+		    (k = get_fd_by_id(true, ids[i])) >= 0) {
+			dm_mt_sync_fds((int)e, (int)k, &d);
+			close((int)k);
+		}
+		close((int)e);
+	}
 }
 
 static void hex(char *out, size_t len, const unsigned char *p, size_t n)

@@ -400,8 +400,10 @@ static void ring_sync(struct dm_mtstate *st, uint32_t type)
 	unsigned long ec = pos(st->ecp), ep = pos(st->epd);
 
 	if (type == EMU_MAP_RINGBUF) {
-		if (ec != st->snap_cons)
+		if (ec != st->snap_cons && ec != pos(st->kcp)) {
 			__atomic_store_n((unsigned long *)st->kcp, ec, __ATOMIC_RELEASE);
+			dm_st.ring_writes++;
+		}
 		return;
 	}
 	/* USER_RINGBUF: the records from the kernel's consumer position to the emulator's producer
@@ -413,6 +415,7 @@ static void ring_sync(struct dm_mtstate *st, uint32_t type)
 		if (ep - kc <= st->size)
 			memcpy(kd + (kc & (st->size - 1)), ed + (kc & (st->size - 1)), ep - kc);
 		__atomic_store_n((unsigned long *)st->kpd, ep, __ATOMIC_RELEASE);
+		dm_st.ring_writes++;
 	} else {
 		unsigned long kc = pos(st->kcp);
 
@@ -482,6 +485,21 @@ void dm_mt_sync(struct mirror *m, int efd)
 	if (!m || !is_ring(m->type) || !(st = state(m)) || !ring_map(st, efd, m->kfd, m->type, m->max_entries))
 		return;
 	ring_sync(st, m->type);
+}
+
+void dm_mt_sync_fds(int efd, int kfd, const struct emu_map_desc *d)
+{
+	struct dm_mtstate st = { 0 };
+
+	if (!is_ring(d->type) || !ring_map(&st, efd, kfd, d->type, d->max_entries))
+		return;
+	/* no reference taken before: what user space writes (the consumer position of a RINGBUF, a
+	 * USER_RINGBUF's records and producer position) is never written by a program, so all of it
+	 * is carried */
+	st.snap_cons = pos(st.kcp);
+	st.snap_prod = pos(st.kpd);
+	ring_sync(&st, d->type);
+	ring_unmap(&st);
 }
 
 void dm_mt_snapshot(struct mirror *m)

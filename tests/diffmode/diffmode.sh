@@ -175,6 +175,11 @@ client)
 	else
 		ok "every call on the new map types was compared"
 	fi
+	# a consumer's moves of a ring's consumer position (through its mapping, the map's fd open or
+	# closed) reached the mirror's ring, and the summary says so
+	grep -q '^bpfemu diff: .*[1-9][0-9]* ring positions moved through a mapping, carried to the kernel' "$tmp/report.mt" &&
+		ok "ring consumer positions moved through a mapping: carried to the kernel, said in the summary" ||
+		bad "no summary line mentions ring positions carried: $(grep 'calls compared' "$tmp/report.mt")"
 	# the program sees the emulator either way: the same answers without --diff
 	"$BPFEMU_RUN" "$DIFFMODE_CLIENT" >"$tmp/plain" 2>&1 || bad "diffmode_client without --diff fails: $(tail -n 5 "$tmp/plain")"
 	;;
