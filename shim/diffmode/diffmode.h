@@ -5,7 +5,8 @@
  * through an mmapable array's mapping, carried to its mirror), shadow.c (shadow buffers and the
  * comparison of one call), commands.c (how each command is run on both sides), progs.c (programs:
  * their twins, loads, runs, info, attaching), mapcmp.c (a program's maps compared after a run),
- * report.c (divergence reports, text and JSON). The design is written at the top of diffmode.c.
+ * maptypes.c (map types whose values are objects, rings, bloom filters), report.c (divergence
+ * reports, text and JSON). The design is written at the top of diffmode.c.
  */
 #ifndef BPFEMU_SHIM_DIFFMODE_H
 #define BPFEMU_SHIM_DIFFMODE_H

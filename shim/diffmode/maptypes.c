@@ -185,10 +185,35 @@ bool dm_mt_prepare(struct call *c)
 	return true;
 }
 
+/* An emulated object this process has no twin of yet (another process made it): opened by its
+ * id, its twin found the way a fd of it would find one (a mirror pin, another fd of the same
+ * object), which records the pair of ids. */
+static void pair_by_id(int kind, uint32_t eid)
+{
+	struct emu_attr a;
+	struct mirror *m;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	attr_set_u32(&a, ID_START, eid);
+	a.len = kind == OBJ_MAP ? ID_GET_FD_END : ID_PROG_GET_FD_END;
+	fd = emu_bpf_dispatch(kind == OBJ_MAP ? EMU_BPF_MAP_GET_FD_BY_ID : EMU_BPF_PROG_GET_FD_BY_ID, &a,
+			      (union bpf_attr *)(void *)a.b);
+	if (fd < 0)
+		return;
+	dm_classify((int)fd, &m);
+	close((int)fd);
+}
+
 /* A kernel id against the emulator's: the kernel's must be the twin of the emulator's. */
 static bool ids_agree(int kind, uint32_t kid, uint32_t eid, bool *unknown)
 {
 	uint32_t k = dm_id_e2k(kind, eid);
+
+	if (!k && eid) {
+		pair_by_id(kind, eid);
+		k = dm_id_e2k(kind, eid);
+	}
 
 	if (k)
 		return k == kid;
@@ -442,8 +467,10 @@ static void ring_compare(struct call *c, struct dm_mtstate *st, uint32_t type, c
 		}
 	if (type != EMU_MAP_RINGBUF)
 		return;
-	/* the records a consumer would read, from the consumer position to the producer's */
-	for (unsigned long p = k[0] > e[0] ? k[0] : e[0], end = k[1] < e[1] ? k[1] : e[1]; p < end;) {
+	/* the records a consumer would read, from the consumer position to the producer's (no more
+	 * than a ring's worth, whatever the positions say) */
+	for (unsigned long p = k[0] > e[0] ? k[0] : e[0], end = k[1] < e[1] ? k[1] : e[1], stop = p + st->size;
+	     p < end && p < stop;) {
 		uint32_t klen, elen, len;
 		unsigned char *kr = kd + (p & mask), *er = ed + (p & mask);
 
