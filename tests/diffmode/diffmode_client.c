@@ -1174,6 +1174,35 @@ static void lpm(void)
 		v = 106;
 		elem(EMU_BPF_MAP_UPDATE_ELEM, (int)t, key, &v, 0);
 	}
+	/* a run that adds 10.9.0.0/16 (the value: the packet's length): the trie walked after it */
+	{
+		struct emu_insn prog[] = {
+			EI_LDX_MEM(EMU_W, 7, 1, 0), /* skb->len */
+			EI_ST_MEM(EMU_W, 10, -8, 16),
+			EI_ST_MEM(EMU_W, 10, -4, 0x090a),
+			EI_STX_MEM(EMU_W, 10, 7, -12),
+			EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)t),
+			EI_MOV64_REG(2, 10),
+			EI_ALU64_IMM(EMU_ADD, 2, -8),
+			EI_MOV64_REG(3, 10),
+			EI_ALU64_IMM(EMU_ADD, 3, -12),
+			EI_MOV64_IMM(4, 0),
+			EI_CALL_HELPER(EMU_FN_map_update_elem),
+			EI_EXIT(),
+		};
+		unsigned char pkt[64] = { 0 }, out[128];
+		long p = load(EMU_PROG_SOCKET_FILTER, prog, EI_COUNT(prog), NULL, NULL, 0, "dm_lpm");
+
+		if (p < 0) {
+			FAIL("lpm: load: %s", strerror((int)-p));
+		} else {
+			if (test_run((int)p, pkt, 40, out, sizeof(out), 1) || test_run((int)p, pkt, 50, out, sizeof(out), 1))
+				FAIL("lpm: test run");
+			close((int)p);
+		}
+		lpm_key(key, 32, 10, 9, 1, 1);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)t, key, &v, 0);
+	}
 	close((int)t);
 }
 
