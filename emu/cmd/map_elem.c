@@ -149,6 +149,8 @@ int emu_cmd_map_lookup(struct emu_attr *a, union bpf_attr *uattr)
 		err = c.m->ops->peek ? c.m->ops->peek(c.m, c.val) : c.m->ops->lookup(c.m, c.key, c.val);
 	if (!err)
 		clear_fields(&c);
+	if (!err && c.m->map_type == EMU_MAP_HASH_OF_MAPS && EMU_FAULT("ofmap-id"))
+		((unsigned char *)c.val)[0]++; /* a planted mistake: the inner map's id off by one (fd arrays: maps/fd_array.c) */
 	if (!err && EMU_FAULT("lookup-byte"))
 		((unsigned char *)c.val)[c.m->value_bytes - 1] ^= 0x5a;
 	if (!err)

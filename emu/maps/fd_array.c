@@ -140,6 +140,10 @@ static int fda_lookup(struct emu_map *m, const void *key, void *value)
 	s = load_slot(&slots(m)[idx]);
 	if (!s.id)
 		return -ENOENT;
+	/* planted mistakes (test builds): the id a user's lookup or batch answers off by one */
+	if ((m->map_type == EMU_MAP_ARRAY_OF_MAPS && EMU_FAULT("ofmap-id")) ||
+	    (m->map_type == EMU_MAP_PROG_ARRAY && EMU_FAULT("progarray-id")))
+		s.id++;
 	memcpy(value, &s.id, 4);
 	return 0;
 }

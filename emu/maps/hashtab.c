@@ -27,10 +27,9 @@
  * (buckets, element size, offsets) is the view's, computed from the map's shape, never the file's.
  */
 #include <stdlib.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "../cmd/cmds.h"
+#include "../util/hash.h"
 #include "../core/inplace.h"
 #include "../core/value.h"
 #include "../util/diag.h"
@@ -123,22 +122,6 @@ int htab_layout(const struct emu_create *c, uint64_t *priv_size)
 	return 0;
 }
 
-static __thread bool zero_seed_forced; /* emu_force_zero_seed */
-
-void emu_force_zero_seed(bool on)
-{
-	zero_seed_forced = on;
-}
-
-static uint32_t random_seed(void)
-{
-	uint32_t s;
-
-	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
-		return s;
-	return (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s;
-}
-
 /* The table of m's shape: its geometry in the file (p) and in the view (g), computed, never read. */
 static void table_geometry(const struct emu_map *m, struct htab_priv *p, struct htab_geom *g)
 {
@@ -183,7 +166,7 @@ void htab_init_table(struct emu_map *m)
 	p->buckets_off = want.buckets_off;
 	p->elems_off = want.elems_off;
 	p->lru_off = want.lru_off;
-	m->hdr->hash_seed = (m->map_flags & EMU_F_ZERO_SEED) || zero_seed_forced ? 0 : random_seed();
+	m->hdr->hash_seed = emu_new_hash_seed(m->map_flags, m->hdr->id);
 }
 
 int htab_validate_table(struct emu_map *m, const char **field)

@@ -350,6 +350,8 @@ int emu_ringbuf_commit(struct emu_map *m, void *sample, uint64_t flags, bool dis
 	len ^= EMU_RINGBUF_BUSY_BIT;
 	if (discard)
 		len |= EMU_RINGBUF_DISCARD_BIT;
+	if (!discard && EMU_FAULT("ringbuf-len"))
+		len += 8; /* a planted mistake: a record's length off by 8 (tests/diffmode) */
 	__atomic_exchange_n(hl, len, __ATOMIC_SEQ_CST);
 	cons = __atomic_load_n(g.cons, __ATOMIC_ACQUIRE) & g.mask;
 	if ((flags & EMU_RB_FORCE_WAKEUP) || (cons == rec_pos && !(flags & EMU_RB_NO_WAKEUP)))

@@ -22,6 +22,13 @@
  *                  (tests/diff/diff_fdprogs)
  *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff
  *                  compares them through the pairs of ids: tests/diffmode skel)
+ *   ofmap-id       a syscall lookup in an ARRAY_OF_MAPS / HASH_OF_MAPS answers the inner map's id
+ *                  plus one (bpfemu-run --diff compares ids through the pairs: tests/diffmode)
+ *   progarray-id   a syscall lookup in a PROG_ARRAY answers the program's id plus one (the same)
+ *   ringbuf-len    a submitted ring buffer record's length is 8 more than was reserved (--diff's
+ *                  comparison of the records after a run: tests/diffmode)
+ *   bloom-push-bit a bloom filter's push leaves its last hash's bit unset (peeks of pushed
+ *                  values miss: tests/diffmode)
  *   superv-short-write  the seccomp supervisor reports a write into the program's memory that
  *                  stopped at a fault as done (no EFAULT)
  *   superv-fd-as-is     the seccomp supervisor leaves the attr's fd fields untranslated

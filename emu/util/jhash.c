@@ -4,8 +4,14 @@
  * words when the key size is a multiple of 4, over bytes otherwise. Bucket order, and with it
  * BPF_F_ZERO_SEED iteration order, depends on matching it bit for bit.
  */
+#include <stdbool.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/types.h>
+#include <time.h>
 
+#include "../uapi/bpf_uapi.h" /* EMU_F_ZERO_SEED */
+#include "../frontend.h"        /* emu_force_zero_seed */
 #include "hash.h"
 
 static inline uint32_t rol32(uint32_t x, unsigned k) { return (x << k) | (x >> (32 - k)); }
@@ -94,4 +100,22 @@ uint32_t emu_jhash_key(const void *key, uint32_t key_size, uint32_t seed)
 	if (key_size % 4 == 0)
 		return hash_words(key, key_size / 4, seed);
 	return hash_bytes(key, key_size, seed);
+}
+
+static __thread bool zero_seed_forced;
+
+void emu_force_zero_seed(bool on)
+{
+	zero_seed_forced = on;
+}
+
+uint32_t emu_new_hash_seed(uint32_t map_flags, uint32_t salt)
+{
+	uint32_t s;
+
+	if ((map_flags & EMU_F_ZERO_SEED) || zero_seed_forced)
+		return 0;
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
+		return s;
+	return (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s ^ salt * 0x9e3779b9u;
 }

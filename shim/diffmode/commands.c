@@ -227,7 +227,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 		 * BPF_F_ZERO_SEED, the emulated one its seed without the flag (the program's map is as
 		 * it made it: a client checking a pinned map's flags finds its own). Only where the
 		 * kernel reads the flags, or the two would create different maps. */
-		if (dm_cfg.zero_seed && dm_is_hash(attr_u32(&c->a, MC_TYPE)) && c->size >= MC_FLAGS + 4 && c->kattr &&
+		if (dm_cfg.zero_seed && dm_mt_zero_seed(attr_u32(&c->a, MC_TYPE)) && c->size >= MC_FLAGS + 4 && c->kattr &&
 		    !(attr_u32(&c->a, MC_FLAGS) & EMU_F_ZERO_SEED)) {
 			uint32_t f = attr_u32(&c->a, MC_FLAGS) | EMU_F_ZERO_SEED;
 
@@ -235,6 +235,10 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			dm_mask_attr(c, MC_FLAGS, 4);
 			zero_seed_added = true;
 		}
+	}
+	if (!dm_mt_prepare(c)) {
+		finish_shadows(c);
+		return emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
 	}
 	if (c->cmd == EMU_BPF_PROG_LOAD && !dm_prog_load_prepare(c)) {
 		finish_shadows(c);
@@ -288,6 +292,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	dm_st.compared++;
 	dm_compare_results(c);
 	if (c->cmd != EMU_BPF_MAP_CREATE && c->cmd != EMU_BPF_PROG_LOAD) {
+		dm_mt_compare(c); /* values that are ids: through the pairs */
 		for (int i = 0; i < c->nsp; i++)
 			dm_compare_span(c, &c->sp[i], c->cmd == EMU_BPF_OBJ_GET_INFO_BY_FD && !strcmp(c->sp[i].name, "info"));
 		dm_compare_attr(c);

@@ -76,7 +76,8 @@ static void summary(void)
 		dm_sb_printf(&b, "{\"event\":\"summary\",\"pid\":%d,\"program\":", dm_cfg.summary_pid ? dm_cfg.summary_pid : (int)getpid());
 		dm_sb_json_str(&b, comm);
 		dm_sb_printf(&b, ",\"calls\":%lu,\"compared\":%lu,\"divergences\":%lu,\"mapping_writes\":%lu,"
-			  "\"not_compared\":{", dm_st.calls, dm_st.compared, dm_st.divergences, dm_st.mapping_writes);
+			  "\"ring_writes\":%lu,\"not_compared\":{", dm_st.calls, dm_st.compared, dm_st.divergences, dm_st.mapping_writes,
+			  dm_st.ring_writes);
 		for (int i = 0, first = 1; i < NC_MAX; i++)
 			if (dm_st.not_compared[i]) {
 				dm_sb_printf(&b, "%s\"%s\":%lu", first ? "" : ",", dm_nc_keys[i], dm_st.not_compared[i]);
@@ -98,6 +99,9 @@ static void summary(void)
 		if (dm_st.mapping_writes)
 			dm_sb_printf(&b, "; %lu array value%s stored through a mapping, copied to the kernel's map",
 				  dm_st.mapping_writes, dm_st.mapping_writes == 1 ? "" : "s");
+		if (dm_st.ring_writes)
+			dm_sb_printf(&b, "; %lu ring position%s moved through a mapping, carried to the kernel's ring",
+				  dm_st.ring_writes, dm_st.ring_writes == 1 ? "" : "s");
 		dm_sb_printf(&b, " [pid %d %s]\n", dm_cfg.summary_pid ? dm_cfg.summary_pid : (int)getpid(), comm);
 	}
 	dm_emit(&b);

@@ -5,7 +5,8 @@
  * through an mmapable array's mapping, carried to its mirror), shadow.c (shadow buffers and the
  * comparison of one call), commands.c (how each command is run on both sides), progs.c (programs:
  * their twins, loads, runs, info, attaching), mapcmp.c (a program's maps compared after a run),
- * report.c (divergence reports, text and JSON). The design is written at the top of diffmode.c.
+ * maptypes.c (map types whose values are objects, rings, bloom filters), report.c (divergence
+ * reports, text and JSON). The design is written at the top of diffmode.c.
  */
 #ifndef BPFEMU_SHIM_DIFFMODE_H
 #define BPFEMU_SHIM_DIFFMODE_H
@@ -71,6 +72,7 @@ struct dm_config {
 struct dm_stats {
 	unsigned long calls, compared, divergences, not_compared[NC_MAX];
 	unsigned long mapping_writes; /* array values written through a mapping, copied to the kernel */
+	unsigned long ring_writes;    /* ring positions moved through a mapping, carried to the kernel (maptypes.c) */
 	bool touched_pins;
 	int exit_status;
 	bool exit_known;
@@ -117,6 +119,7 @@ struct mirror {
 	bool mapping_tried;
 	unsigned char *ev, *snap;
 	size_t vlen;
+	struct dm_mtstate *mt; /* maptypes.c: a ring's mappings, a bloom filter's pushed values */
 };
 
 enum fdclass { FD_RAW, FD_OURS, FD_MIRRORED, FD_BTF_MIRRORED, FD_PROG_MIRRORED, FD_UNMIRRORED };
@@ -195,6 +198,7 @@ void dm_report(struct call *c, const struct emu_attr *before);
 /* mirror.c */
 long dm_kbpf(int cmd, void *attr, unsigned size);
 void dm_gc(void);
+bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out));
 long dm_kcreate_probe(uint32_t type, uint32_t flags);
 bool dm_grow(void *pp, size_t *cap, size_t need, size_t elem);
 void dm_set_ours(int fd, bool v);
@@ -265,6 +269,19 @@ void dm_not_comparable(struct call *c, enum nc why, const char *fmt, ...) __attr
 /* mapcmp.c: every map a program uses, both sides' contents compared after a run */
 void dm_sync_prog_maps(int kprog);
 void dm_compare_prog_maps(struct call *c, int kprog);
+
+/* maptypes.c: maps of objects (values are fds in, ids out), rings, bloom filters */
+bool dm_mt_zero_seed(uint32_t type); /* created with BPF_F_ZERO_SEED on both sides (hashes, bloom filters) */
+bool dm_mt_prepare(struct call *c);  /* before the kernel's run: false = not comparable (said, counted) */
+void dm_mt_compare(struct call *c);  /* after both runs, before the spans are compared */
+bool dm_mt_values_agree(uint32_t type, const unsigned char *kv, const unsigned char *ev, size_t len, bool *unknown);
+/* after a run: 1 if the type's own comparison was made here, 0 if mapcmp.c's walk applies */
+int dm_mt_compare_map(struct call *c, struct mirror *m, int efd, int kfd, const struct emu_map_desc *d, const char *name);
+void dm_mt_sync(struct mirror *m, int efd); /* a ring's writes through the program's mapping, to the mirror */
+/* the same for a ring this process has no fd of (a program holds it): both sides' fds, lent */
+void dm_mt_sync_fds(int efd, int kfd, const struct emu_map_desc *d);
+void dm_mt_snapshot(struct mirror *m);
+void dm_mt_release(struct mirror *m);
 
 /* commands.c */
 bool dm_fix_fd(struct call *c, unsigned off, bool primary);

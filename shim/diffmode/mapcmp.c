@@ -8,11 +8,11 @@
  *  - maps walked by key (arrays, hashes, LRU and per-CPU variants, LPM tries): every emulated key
  *    looked up on both sides, and the element counts compared;
  *  - queues and stacks: the element a peek shows;
- *  - other types are not compared after a run, and the summary's note says which. The map types
- *    being added (bloom filter: no walk, its bits are not readable; ringbuf: records as the
- *    consumer page shows them, both mappings; of-maps: values are inner map ids, to translate
- *    through the pairs like program map ids; prog arrays: values are program ids, likewise) need
- *    a reader here each.
+ *  - maps of objects (ARRAY_OF_MAPS, HASH_OF_MAPS, PROG_ARRAY): walked like the others, their
+ *    values (ids) compared through the pairs of ids, and an inner map's contents compared too;
+ *  - rings, bloom filters, perf event arrays: maptypes.c (records between the positions; peeks;
+ *    not comparable);
+ *  - other types are not compared after a run, and the summary's note says which.
  * Stores through an mmapable array's mapping made before the run are carried to the kernel first
  * (dm_sync_prog_maps); after the run the program's own stores are the reference (mapping.c).
  */
@@ -89,22 +89,6 @@ static int mirror_of(uint32_t kid, struct mirror **out, bool *opened)
 	return -1;
 }
 
-void dm_sync_prog_maps(int kprog)
-{
-	uint32_t ids[MAX_MAPS], n = prog_maps(kprog, ids);
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct mirror *m;
-		bool opened;
-		int efd = mirror_of(ids[i], &m, &opened);
-
-		if (efd >= 0)
-			dm_mapping_sync(m, efd);
-		if (opened)
-			close(efd);
-	}
-}
-
 static long get_fd_by_id(bool kernel, uint32_t id)
 {
 	struct emu_attr a;
@@ -115,6 +99,36 @@ static long get_fd_by_id(bool kernel, uint32_t id)
 		return dm_kbpf(EMU_BPF_MAP_GET_FD_BY_ID, a.b, EMU_ATTR_SIZE);
 	a.len = ID_GET_FD_END;
 	return dm_emu_private(EMU_BPF_MAP_GET_FD_BY_ID, &a, (union bpf_attr *)(void *)a.b);
+}
+
+void dm_sync_prog_maps(int kprog)
+{
+	uint32_t ids[MAX_MAPS], n = prog_maps(kprog, ids);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct mirror *m;
+		bool opened;
+		int efd = mirror_of(ids[i], &m, &opened);
+		uint32_t eid;
+		struct emu_map_desc d;
+		long e, k;
+
+		if (efd >= 0) {
+			dm_mapping_sync(m, efd);
+			if (opened)
+				close(efd);
+			continue;
+		}
+		/* a ring only the program holds may still be mapped by the process (maptypes.c) */
+		if (!(eid = dm_id_k2e(OBJ_MAP, ids[i])) || (e = get_fd_by_id(false, eid)) < 0)
+			continue;
+		if (!emu_map_describe((int)e, &d) && (d.type == EMU_MAP_RINGBUF || d.type == EMU_MAP_USER_RINGBUF) &&
+		    (k = get_fd_by_id(true, ids[i])) >= 0) {
+			dm_mt_sync_fds((int)e, (int)k, &d);
+			close((int)k);
+		}
+		close((int)e);
+	}
 }
 
 static void hex(char *out, size_t len, const unsigned char *p, size_t n)
@@ -128,20 +142,52 @@ static void hex(char *out, size_t len, const unsigned char *p, size_t n)
 
 static bool walked(uint32_t t)
 {
-	return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY || dm_is_hash(t) || t == EMU_MAP_LPM_TRIE;
+	return t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY || dm_is_hash(t) || t == EMU_MAP_LPM_TRIE ||
+	       t == EMU_MAP_ARRAY_OF_MAPS || t == EMU_MAP_PROG_ARRAY;
+}
+
+static bool compare_map(struct call *c, struct mirror *m, int efd, int kfd, const struct emu_map_desc *d, const char *name,
+			int depth);
+
+/* The inner map an element of a map of maps names, both sides (ids that agree through the pairs):
+ * its contents compared, as the program may have changed them through the outer map. */
+static void compare_inner(struct call *c, const unsigned char *kv, const unsigned char *ev, const char *outer)
+{
+	uint32_t kid, eid;
+	long ke, ee;
+	struct emu_map_desc d;
+	char name[64];
+
+	memcpy(&kid, kv, 4);
+	memcpy(&eid, ev, 4);
+	ee = get_fd_by_id(false, eid);
+	ke = get_fd_by_id(true, kid);
+	if (ke >= 0)
+		ke = dm_move_high((int)ke);
+	if (ee >= 0 && ke >= 0 && !emu_map_describe((int)ee, &d)) {
+		snprintf(name, sizeof(name), "%s/inner id %u", outer, eid);
+		compare_map(c, NULL, (int)ee, (int)ke, &d, name, 1);
+	}
+	if (ee >= 0)
+		close((int)ee);
+	if (ke >= 0)
+		close((int)ke);
 }
 
 /* One map, both sides: false when its type is not compared. */
-static bool compare_map(struct call *c, int efd, int kfd, const struct emu_map_desc *d, const char *name)
+static bool compare_map(struct call *c, struct mirror *m, int efd, int kfd, const struct emu_map_desc *d, const char *name,
+			int depth)
 {
 	size_t ks = d->key_size ? d->key_size : 1, vb = d->value_bytes ? d->value_bytes : 1;
 	unsigned char *key = calloc(1, ks), *next = calloc(1, ks), *ev = calloc(1, vb), *kv = calloc(1, vb);
 	const char *tn = emu_map_type_name(d->type);
 	unsigned long ne = 0, nk = 0;
 	struct difference *df;
-	bool ok = true;
+	bool ok = true, unknown = false;
 
 	if (!key || !next || !ev || !kv)
+		goto out;
+	if (dm_mt_compare_map(c, m, efd, kfd, d, name))
 		goto out;
 	if (d->type == EMU_MAP_QUEUE || d->type == EMU_MAP_STACK) {
 		long re = elem(false, efd, EMU_BPF_MAP_LOOKUP_ELEM, NULL, ev), rk = elem(true, kfd, EMU_BPF_MAP_LOOKUP_ELEM, NULL, kv);
@@ -166,8 +212,11 @@ static bool compare_map(struct call *c, int efd, int kfd, const struct emu_map_d
 		ne++;
 		re = elem(false, efd, EMU_BPF_MAP_LOOKUP_ELEM, key, ev);
 		rk = elem(true, kfd, EMU_BPF_MAP_LOOKUP_ELEM, key, kv);
-		if (re == rk && (re || !memcmp(ev, kv, vb)))
+		if (re == rk && (re || dm_mt_values_agree(d->type, kv, ev, vb, &unknown))) {
+			if (!re && depth == 0 && (d->type == EMU_MAP_ARRAY_OF_MAPS || d->type == EMU_MAP_HASH_OF_MAPS))
+				compare_inner(c, kv, ev, name);
 			continue;
+		}
 		if ((df = dm_differ(c, "after the run, map '%s' (%s): the element of key [%.*s] differs", name, tn ? tn : "?",
 				    0, ""))) {
 			char k[100];
@@ -197,6 +246,8 @@ static bool compare_map(struct call *c, int efd, int kfd, const struct emu_map_d
 		snprintf(df->emulator, sizeof(df->emulator), "%lu", ne);
 	}
 out:
+	if (unknown)
+		dm_not_comparable(c, NC_NO_MIRROR, "an id in a map of objects belongs to an object with no known twin");
 	free(key);
 	free(next);
 	free(ev);
@@ -242,7 +293,7 @@ void dm_compare_prog_maps(struct call *c, int kprog)
 		if (!emu_map_describe(efd, &d)) {
 			if (!dm_info(false, efd, info, sizeof(info)))
 				memcpy(name, info + MI_NAME, 16);
-			if (!compare_map(c, efd, kfd, &d, name) && d.type < 64 && !said[d.type]) {
+			if (!compare_map(c, m, efd, kfd, &d, name, 0) && d.type < 64 && !said[d.type]) {
 				const char *tn = emu_map_type_name(d.type);
 
 				said[d.type] = true;

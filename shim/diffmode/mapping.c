@@ -80,6 +80,7 @@ void dm_mapping_sync(struct mirror *m, int efd)
 	unsigned char *kv = NULL;
 	size_t stride;
 
+	dm_mt_sync(m, efd);
 	if (!m || !setup(m, efd))
 		return;
 	stride = emu_round_up(m->value_size, 8);
@@ -99,12 +100,14 @@ void dm_mapping_sync(struct mirror *m, int efd)
 
 void dm_mapping_snapshot(struct mirror *m)
 {
+	dm_mt_snapshot(m);
 	if (m && m->snap)
 		memcpy(m->snap, m->ev, m->vlen);
 }
 
 void dm_mapping_release(struct mirror *m)
 {
+	dm_mt_release(m);
 	if (m->ev)
 		munmap(m->ev, m->vlen);
 	free(m->snap);

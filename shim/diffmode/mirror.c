@@ -467,7 +467,11 @@ static bool kernel_matches(int kfd, const struct emu_map_desc *d)
 	return v[0] == d->type && v[1] == d->key_size && v[2] == d->value_size && v[3] == d->max_entries;
 }
 
-bool dm_is_hash(uint32_t t) { return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
+bool dm_is_hash(uint32_t t)
+{
+	return t == EMU_MAP_HASH || t == EMU_MAP_PERCPU_HASH || t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH ||
+	       t == EMU_MAP_HASH_OF_MAPS;
+}
 bool dm_is_lru(uint32_t t) { return t == EMU_MAP_LRU_HASH || t == EMU_MAP_LRU_PERCPU_HASH; }
 
 /* Record kfd as the mirror of efd (both open on one map each); takes kfd. */
@@ -507,7 +511,7 @@ struct mirror *dm_adopt(int efd, int kfd)
 	m->kfd = dm_move_high(kfd);
 	m->kid = kernel_id(m->kfd);
 	/* a twin another --diff process made (found by id or pin) has the seed it was given */
-	if (dm_is_hash(m->type) && !(m->map_flags & EMU_F_ZERO_SEED) && (kernel_flags(m->kfd) & EMU_F_ZERO_SEED))
+	if (dm_mt_zero_seed(m->type) && !(m->map_flags & EMU_F_ZERO_SEED) && (kernel_flags(m->kfd) & EMU_F_ZERO_SEED))
 		m->order = m->seed_added = true;
 	m->eid = d.id;
 	dm_id_pair(OBJ_MAP, m->eid, m->kid);
@@ -818,4 +822,23 @@ void dm_sweep_pins(void)
 	/* empty now: gone (another process pinning meanwhile recreates it; rmdir of a directory
 	 * with entries fails and changes nothing) */
 	ksys(SYS_unlinkat, AT_FDCWD, (long)dm_cfg.pin_dir, AT_REMOVEDIR, 0);
+}
+
+/* An fd the caller named in its memory, for the kernel's copy of that memory: in process, what
+ * kfd_of makes of it; under the supervisor the caller's number comes to us as an fd of ours first,
+ * and one that names no BPF object (or nothing) must name the same on the kernel side, where an
+ * error or a log may quote it: that number is made ours for the call, or it cannot be compared
+ * (false, as for an emulated object without a twin). */
+bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out))
+{
+	struct mirror *m;
+	int local, k;
+
+	if (!dm_cfg.remote)
+		return kfd_of(fd, out);
+	local = dm_user_fd(fd);
+	if (local >= 0 && dm_classify_btf(local, &m, &k) != FD_RAW)
+		return kfd_of(local, out);
+	*out = (uint32_t)fd;
+	return dm_same_number(fd, local) >= 0 || fd < 0;
 }

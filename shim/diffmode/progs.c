@@ -72,26 +72,25 @@ void dm_describe_prog(struct call *c, int efd)
 
 static uint32_t kfd_for(int fd, bool *ok);
 
-/* The same for an fd the caller named inside its memory (instructions, fd_array). Under the
- * supervisor that is the program's number: its file comes to us as an fd of ours, and a number
- * that names no BPF object (or nothing) must name the same on the kernel side, as the verifier's
- * log quotes it: the number is made ours, or the call is not comparable. */
-static uint32_t kfd_for_user(int fd, bool *ok)
+/* The same for an fd the caller named inside its memory (instructions, fd_array): see
+ * dm_user_kfd. */
+static bool kfd_of(int fd, uint32_t *out)
 {
-	struct mirror *m;
-	int k, local;
+	bool ok = true;
 
-	if (!dm_cfg.remote)
-		return kfd_for(fd, ok);
-	local = dm_user_fd(fd);
-	if (local >= 0 && dm_classify_btf(local, &m, &k) != FD_RAW)
-		return kfd_for(local, ok);
-	if (dm_same_number(fd, local) < 0)
-		*ok = false;
-	return (uint32_t)fd;
+	*out = kfd_for(fd, &ok);
+	return ok;
 }
 
-/* The kernel's fd for an fd a program names. *ok false: an emulated object with no twin. */
+static uint32_t kfd_for_user(int fd, bool *ok)
+{
+	uint32_t k;
+
+	if (!dm_user_kfd(fd, &k, kfd_of))
+		*ok = false;
+	return k;
+}
+
 static uint32_t kfd_for(int fd, bool *ok)
 {
 	struct mirror *m;

@@ -2,7 +2,8 @@
 # Differential mode, end to end: diffmode.sh PART, one ctest test per PART.
 #   client        diffmode_client's awkward calls under --diff (stores through an mmapable array's
 #                 mapping too): no divergence, exit 0 with --diff-strict
-#   faults        each planted fault (fault-injecting preload) is reported: text, JSON, --diff-strict = 3
+#   faults        each planted fault (fault-injecting preload) is reported: text, JSON, --diff-strict = 3;
+#                 those of the map types of objects, rings, tries and filters each where it shows
 #   flowcount     examples/flowcount under --diff: no divergence, same output as without --diff
 #   bpftool       a bpftool session over pinned maps of every type, each command its own process,
 #                 mirrors found through mirror pins: no divergence; a planted fault is reported
@@ -121,6 +122,9 @@ if ! "$BPFEMU_RUN" --diff true >"$tmp/out" 2>&1; then
 	exit 1
 fi
 
+# diffmode_client's scenarios of the map types of objects, rings, tries and filters (maptypes.c)
+maptype_scenarios="ofmaps ofmaps_run progarray ringbuf lpm bloom user_ringbuf perf_array"
+
 # report_clean FILE WHAT [MIN]: summaries present, each with 0 divergences, MIN calls compared in all
 report_clean() {
 	local file=$1 what=$2 min=${3:-1} n total
@@ -161,6 +165,23 @@ client)
 		grep -q "needs the kernel's hooks or devices: 1" "$tmp/report" &&
 		ok "BPF_RAW_TRACEPOINT_OPEN: not comparable, the reason said, counted" ||
 		bad "BPF_RAW_TRACEPOINT_OPEN is not said to be not comparable: $(grep -m2 'not comparable\|calls compared' "$tmp/report")"
+	# the map types of objects, rings, tries and filters on their own: every call compared (none
+	# left for want of a mirror or as not comparable), no divergence
+	"$BPFEMU_RUN" --diff --diff-strict --diff-report="$tmp/report.mt" "$DIFFMODE_CLIENT" $maptype_scenarios >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && ok "diffmode_client $maptype_scenarios under --diff --diff-strict: exit 0" ||
+		bad "diffmode_client $maptype_scenarios under --diff --diff-strict: exit $rc: $(tail -n 5 "$tmp/out")"
+	report_clean "$tmp/report.mt" "maps of maps, program arrays, ring buffers, LPM tries, bloom filters" 400
+	if grep -q 'not compared\|not comparable' "$tmp/report.mt"; then
+		bad "map type calls not compared: $(grep -m3 'not compared\|not comparable' "$tmp/report.mt")"
+	else
+		ok "every call on the new map types was compared"
+	fi
+	# a consumer's moves of a ring's consumer position (through its mapping, the map's fd open or
+	# closed) reached the mirror's ring, and the summary says so
+	grep -q '^bpfemu diff: .*[1-9][0-9]* ring positions moved through a mapping, carried to the kernel' "$tmp/report.mt" &&
+		ok "ring consumer positions moved through a mapping: carried to the kernel, said in the summary" ||
+		bad "no summary line mentions ring positions carried: $(grep 'calls compared' "$tmp/report.mt")"
 	# the program sees the emulator either way: the same answers without --diff
 	"$BPFEMU_RUN" "$DIFFMODE_CLIENT" >"$tmp/plain" 2>&1 || bad "diffmode_client without --diff fails: $(tail -n 5 "$tmp/plain")"
 	;;
@@ -189,6 +210,35 @@ faults)
 	delete-errno BPF_MAP_DELETE_ELEM errno differs
 	lookup-byte BPF_MAP_LOOKUP_ELEM value:
 	EOF
+	# the map types of objects, rings, tries and filters: fault, scenario, command, what is said
+	while read -r fault scen cmd what; do
+		rm -f "$tmp/report"
+		BPFEMU_FAULT=$fault "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff --diff-report="$tmp/report" \
+			"$DIFFMODE_CLIENT" "$scen" >/dev/null 2>"$tmp/err"
+		rc=$?
+		if [ $rc = 0 ] && grep -A12 DIVERGENCE "$tmp/report" | grep -q "$cmd" && grep -qF -- "$what" "$tmp/report" &&
+			grep -q '^bpfemu diff: [0-9]* calls compared, [1-9][0-9]* divergences' "$tmp/report"; then
+			ok "fault $fault ($scen): reported ($(grep -m1 -F -- "$what" "$tmp/report" | sed 's/^ *//'))"
+		else
+			bad "fault $fault ($scen): not reported as $cmd / $what (exit $rc):"
+			head -n 20 "$tmp/report"
+		fi
+	done <<-EOF
+	ofmap-id ofmaps BPF_MAP_LOOKUP_ELEM value[0]: the inner map id is not the twin of the kernel's
+	ofmap-id ofmaps BPF_MAP_LOOKUP_BATCH values[0]: the inner map id is not the twin of the kernel's
+	ofmap-id ofmaps_run BPF_PROG_TEST_RUN after the run, map 'dm_x' (array_of_maps): the element of key
+	inner-map-null ofmaps_run BPF_PROG_TEST_RUN after the run, map 'dm_x/inner id
+	progarray-id progarray BPF_MAP_LOOKUP_ELEM value[0]: the program id is not the twin of the kernel's
+	progarray-id progarray BPF_PROG_TEST_RUN after the run, map 'dm_x' (prog_array): the element of key
+	ringbuf-len ringbuf BPF_PROG_TEST_RUN the header of the record at position 0 differs
+	lpm-match lpm BPF_MAP_LOOKUP_ELEM value: 1 of 4 bytes differ
+	bloom-push-bit bloom BPF_MAP_LOOKUP_ELEM return value differs
+	bloom-push-bit bloom BPF_PROG_TEST_RUN after the run, bloom filter 'dm_x': a peek of a pushed value
+	EOF
+	rm -f "$tmp/report"
+	"$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff --diff-report="$tmp/report" "$DIFFMODE_CLIENT" \
+		$maptype_scenarios >/dev/null 2>&1
+	report_clean "$tmp/report" "the fault-injecting preload, no fault asked for, on the new map types" 400
 	# carrying stores through a mapping to the kernel hides no fault on that map
 	rm -f "$tmp/report"
 	BPFEMU_FAULT=lookup-byte "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff --diff-report="$tmp/report" \
@@ -273,6 +323,31 @@ bpftool)
 		bt map create "$D/stack" type stack key 0 value 4 entries 3 name dm_stack
 		for v in 1 2; do bt map push pinned "$D/stack" value "$v" 0 0 0; done
 		bt map pop pinned "$D/stack"
+		# maps of maps whose inner map another process made (its twin through its mirror pin),
+		# an LPM trie, a bloom filter, a ring buffer, a program array
+		bt map create "$D/inner" type array key 4 value 4 entries 2 name dm_inner
+		bt map update pinned "$D/inner" key 1 0 0 0 value 5 0 0 0
+		bt map create "$D/aom" type array_of_maps key 4 value 4 entries 2 name dm_aom inner_map pinned "$D/inner"
+		bt map update pinned "$D/aom" key 0 0 0 0 value pinned "$D/inner"
+		bt map update pinned "$D/aom" key 1 0 0 0 value pinned "$D/hash"
+		bt map lookup pinned "$D/aom" key 0 0 0 0
+		bt map dump pinned "$D/aom"
+		bt map create "$D/hom" type hash_of_maps key 4 value 4 entries 2 name dm_hom inner_map pinned "$D/inner"
+		bt map update pinned "$D/hom" key 1 0 0 0 value pinned "$D/inner"
+		bt map dump pinned "$D/hom"
+		bt map create "$D/lpm" type lpm_trie key 8 value 4 entries 4 name dm_lpm flags 1
+		bt map update pinned "$D/lpm" key 16 0 0 0 10 1 0 0 value 1 0 0 0
+		bt map update pinned "$D/lpm" key 8 0 0 0 10 0 0 0 value 2 0 0 0
+		bt map lookup pinned "$D/lpm" key 32 0 0 0 10 1 2 3
+		bt map lookup pinned "$D/lpm" key 32 0 0 0 10 2 2 3
+		bt map dump pinned "$D/lpm"
+		bt map create "$D/bloom" type bloom_filter key 0 value 4 entries 16 name dm_bloom
+		bt map push pinned "$D/bloom" value 1 0 0 0
+		bt map peek pinned "$D/bloom"
+		bt map create "$D/rb" type ringbuf key 0 value 0 entries 4096 name dm_rb
+		bt map show pinned "$D/rb"
+		bt map create "$D/pa" type prog_array key 4 value 4 entries 2 name dm_pa
+		bt map dump pinned "$D/pa"
 		bt map show
 		bt -j map show
 		"$BPFEMU_RUN" rm "$D/hash"
@@ -306,6 +381,22 @@ bpftool)
 		grep -A3 DIVERGENCE "$tmp/report" | grep -q BPF_MAP_GET_NEXT_KEY &&
 			ok "bpftool map dump with fault getnext-skip: reported" ||
 			bad "bpftool map dump with fault getnext-skip: not reported: $(head -n 5 "$tmp/report")"
+		# an inner map id made by another process: its twin found through its mirror pin, so a
+		# wrong id is reported, not left as not comparable
+		: >"$tmp/report"
+		bt() {
+			BPFEMU_FAULT=ofmap-id "$BPFEMU_RUN" --preload="$BPFEMU_PRELOAD_FAULT" --diff \
+				--diff-report="$tmp/report" "$BPFTOOL" "$@" >>"$tmp/bt.out" 2>&1
+		}
+		"$BPFEMU_RUN" mkdir "$D"
+		bt map create "$D/inner" type array key 4 value 4 entries 2 name dm_inner
+		bt map create "$D/aom" type array_of_maps key 4 value 4 entries 2 name dm_aom inner_map pinned "$D/inner"
+		bt map update pinned "$D/aom" key 0 0 0 0 value pinned "$D/inner"
+		bt map lookup pinned "$D/aom" key 0 0 0 0
+		"$BPFEMU_RUN" rm -r "$D"
+		grep -A6 DIVERGENCE "$tmp/report" | grep -q 'the inner map id is not the twin' &&
+			ok "bpftool map lookup of an array of maps with fault ofmap-id: reported" ||
+			bad "bpftool map lookup with fault ofmap-id: not reported: $(head -n 5 "$tmp/report")"
 	fi
 	;;
 skel)

@@ -9,7 +9,11 @@
  * with a spin lock), commands the emulator does not implement, and stores through an mmapable
  * array's mapping (by this process and by a child) between bpf() calls, and programs: loaded with
  * map fds in their instructions and in fd_array, refused by the checker (the log's first line),
- * run with BPF_PROG_TEST_RUN, their info and ids, attached to targets that do not exist here.
+ * run with BPF_PROG_TEST_RUN, their info and ids, attached to targets that do not exist here; and
+ * the map types of objects, rings, tries and filters: maps of maps (fds in, ids out, inner maps a
+ * program changes), a program array a run tail-calls through, a ring buffer a run writes records
+ * into and a consumer empties through its mapping, LPM longest-prefix lookups and walks, bloom
+ * filter pushes and peeks (by bpf() and by a program).
  *
  * It checks only what it can know without a kernel (that calls worked or failed as documented);
  * the test around it checks the diff report: no divergence, or the planted one.
@@ -30,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
 
 #include "../diff/btf_blob.h"
 #include "core/cpus.h" /* the project's one CPU-list parser */
@@ -762,6 +767,588 @@ static void progs(void)
 	close((int)p);
 }
 
+/* ---- the map types of objects, rings, tries and filters (shim/diffmode/maptypes.c) ---- */
+
+static long create_x(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags, int inner, uint64_t extra)
+{
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
+
+	put32(a, MC_TYPE, type);
+	put32(a, MC_KEY_SIZE, ks);
+	put32(a, MC_VALUE_SIZE, vs);
+	put32(a, MC_MAX_ENTRIES, max);
+	put32(a, MC_FLAGS, flags);
+	put32(a, MC_INNER_FD, (uint32_t)inner);
+	put64(a, MC_EXTRA, extra);
+	memcpy(a + MC_NAME, "dm_x", 4);
+	return sys(EMU_BPF_MAP_CREATE, a, sizeof(a));
+}
+
+static uint32_t map_id(int fd)
+{
+	unsigned char inf[MI_SIZE] = { 0 };
+	uint32_t len = sizeof(inf), id = 0;
+
+	if (!info(fd, inf, &len))
+		memcpy(&id, inf + MI_ID, 4);
+	return id;
+}
+
+/* ARRAY_OF_MAPS and HASH_OF_MAPS: inner maps as values (fds in, ids out), every command. */
+static void ofmaps(void)
+{
+	int in1 = create(EMU_MAP_ARRAY, 4, 8, 4, 0), in2 = create(EMU_MAP_ARRAY, 4, 8, 4, 0);
+	int other = create(EMU_MAP_HASH, 4, 8, 4, 0), small = create(EMU_MAP_ARRAY, 4, 4, 4, 0);
+	long aom = create_x(EMU_MAP_ARRAY_OF_MAPS, 4, 4, 4, 0, in1, 0);
+	long hom = create_x(EMU_MAP_HASH_OF_MAPS, 4, 4, 8, 0, in1, 0);
+	uint32_t k, v, nk, keys[8], vals[8], count, tok;
+	uint64_t big = 7;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (aom < 0 || hom < 0) {
+		FAIL("ofmaps: create: %ld %ld", aom, hom);
+		return;
+	}
+	/* creations the kernel refuses */
+	create_x(EMU_MAP_ARRAY_OF_MAPS, 4, 4, 4, 0, 1000, 0);        /* no such fd */
+	create_x(EMU_MAP_ARRAY_OF_MAPS, 4, 8, 4, 0, in1, 0);         /* value not 4 bytes */
+	create_x(EMU_MAP_HASH_OF_MAPS, 4, 4, 4, 0, (int)aom, 0);     /* an of-map as inner map */
+	create_x(EMU_MAP_ARRAY_OF_MAPS, 4, 4, 4, 0, null, 0);        /* not a map */
+	/* updates: fds of maps, and what is not one */
+	for (k = 0; k < 4; k++) {
+		v = (uint32_t)(k & 1 ? in2 : in1);
+		if (elem(EMU_BPF_MAP_UPDATE_ELEM, (int)aom, &k, &v, 0))
+			FAIL("ofmaps: update array of maps %u", k);
+		if (k < 3 && elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, &v, 0))
+			FAIL("ofmaps: update hash of maps %u", k);
+	}
+	k = 1;
+	v = (uint32_t)other; /* another type than the template: EINVAL */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)aom, &k, &v, 0);
+	v = (uint32_t)small; /* another value size */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, &v, 0);
+	v = 1000; /* no such fd */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)aom, &k, &v, 0);
+	v = (uint32_t)null;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, &v, 0);
+	v = (uint32_t)in1;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)aom, &k, &v, EMU_NOEXIST); /* fd arrays take BPF_ANY only */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, &v, EMU_NOEXIST);  /* exists */
+	k = 9;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)aom, &k, &v, 0); /* past the end */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, page_end(2), 0); /* value runs into a fault */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, NULL, 0);
+	/* lookups answer inner map ids */
+	for (k = 0; k < 5; k++) {
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)aom, &k, &v, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)hom, &k, &v, 0);
+	}
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)hom, &k, &big, 0);
+	/* walks */
+	for (long r = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)hom, NULL, &nk, 0); !r; r = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)hom, &nk, &nk, 0))
+		;
+	for (long r = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)aom, NULL, &nk, 0); !r; r = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)aom, &nk, &nk, 0))
+		;
+	/* batches: ids out, fds in */
+	count = 8;
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, (int)aom, NULL, &tok, keys, vals, &count);
+	count = 2;
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, (int)aom, NULL, &tok, keys, vals, &count);
+	count = 8;
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, (int)hom, NULL, &tok, keys, vals, &count);
+	keys[0] = 5, keys[1] = 6, keys[2] = 7;
+	vals[0] = (uint32_t)in2, vals[1] = (uint32_t)in1, vals[2] = (uint32_t)other;
+	count = 3; /* the third is refused: two done */
+	batch(EMU_BPF_MAP_UPDATE_BATCH, (int)hom, NULL, NULL, keys, vals, &count);
+	count = 2;
+	batch(EMU_BPF_MAP_UPDATE_BATCH, (int)aom, NULL, NULL, keys, vals, &count); /* keys past the end */
+	keys[0] = 0, keys[1] = 3;
+	count = 2;
+	batch(EMU_BPF_MAP_UPDATE_BATCH, (int)aom, NULL, NULL, keys, vals, &count);
+	/* the inner maps' fds closed: the outer map keeps them, ids still name them */
+	k = 2;
+	v = (uint32_t)create(EMU_MAP_ARRAY, 4, 8, 4, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)hom, &k, &v, 0);
+	close((int)v);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)hom, &k, &v, 0);
+	{
+		unsigned char a[EMU_ATTR_SIZE] = { 0 };
+		uint64_t val = 0x1234;
+		uint32_t ik = 1;
+		long f;
+
+		put32(a, ID_START, v);
+		f = sys(EMU_BPF_MAP_GET_FD_BY_ID, a, ID_GET_FD_END);
+		if (f >= 0) {
+			elem(EMU_BPF_MAP_UPDATE_ELEM, (int)f, &ik, &val, 0);
+			elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)f, &ik, &val, 0);
+			close((int)f);
+		} /* (no FAIL: with a planted fault the id a lookup answers names no map) */
+	}
+	if (map_id(in1) == 0)
+		FAIL("ofmaps: no id");
+	elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, (int)hom, &k, &v, 0);
+	count = 8;
+	batch(EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH, (int)hom, NULL, &tok, keys, vals, &count);
+	batch(EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH, (int)aom, NULL, &tok, keys, vals, &count);
+	k = 0;
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)aom, &k, NULL, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)hom, &k, NULL, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)aom, &k, &v, 0);
+	close(in1);
+	close(in2);
+	close(other);
+	close(small);
+	close((int)aom);
+	close((int)hom);
+	if (null >= 0)
+		close(null);
+}
+
+/* A socket filter that looks up key 0 of the outer map fd and adds 1 to element 1 of the inner
+ * map (inner maps changed by a program: compared after the run through the outer map). */
+static void ofmaps_run(void)
+{
+	int in1 = create(EMU_MAP_ARRAY, 4, 8, 4, 0);
+	long aom = create_x(EMU_MAP_ARRAY_OF_MAPS, 4, 4, 2, 0, in1, 0);
+	struct emu_insn prog[] = {
+		EI_ST_MEM(EMU_W, 10, -4, 0),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)aom),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_CALL_HELPER(EMU_FN_map_lookup_elem),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 8),
+		EI_ST_MEM(EMU_W, 10, -8, 1),
+		EI_MOV64_REG(1, 0),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -8),
+		EI_CALL_HELPER(EMU_FN_map_lookup_elem),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 2),
+		EI_MOV64_IMM(1, 1),
+		EI_ATOMIC(EMU_DW, EMU_ADD, 0, 1, 0),
+		EI_MOV64_IMM(0, 0),
+		EI_EXIT(),
+	};
+	unsigned char pkt[64] = { 0 }, out[128];
+	uint32_t k = 0, v = (uint32_t)in1;
+	long p;
+
+	if (aom < 0 || elem(EMU_BPF_MAP_UPDATE_ELEM, (int)aom, &k, &v, 0)) {
+		FAIL("ofmaps_run: setup");
+		return;
+	}
+	p = load(EMU_PROG_SOCKET_FILTER, prog, EI_COUNT(prog), NULL, NULL, 0, "dm_ofmap");
+	if (p < 0) {
+		FAIL("ofmaps_run: load: %s", strerror((int)-p));
+		return;
+	}
+	close(in1); /* the inner map lives in the outer one */
+	for (int i = 0; i < 3; i++)
+		if (test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 1))
+			FAIL("ofmaps_run: test run");
+	close((int)p);
+	close((int)aom);
+}
+
+/* PROG_ARRAY: programs as values, lookups from user space, a run that tail-calls. */
+static void progarray(void)
+{
+	long pa = create_x(EMU_MAP_PROG_ARRAY, 4, 4, 4, 0, 0, 0), callee, caller, r;
+	struct emu_insn ret42[] = { EI_MOV64_IMM(0, 42), EI_EXIT() };
+	struct emu_insn tail[] = {
+		EI_LD_IMM64_RAW(2, EMU_PSEUDO_MAP_FD, (uint32_t)pa),
+		EI_MOV64_IMM(3, 0),
+		EI_CALL_HELPER(EMU_FN_tail_call),
+		EI_MOV64_IMM(0, 1),
+		EI_EXIT(),
+	};
+	unsigned char pkt[64] = { 0 }, out[128], a[EMU_ATTR_SIZE];
+	uint32_t k, v, nk, keys[4], vals[4], count = 4;
+	int m = create(EMU_MAP_ARRAY, 4, 4, 1, 0);
+
+	if (pa < 0) {
+		FAIL("progarray: create: %s", strerror((int)-pa));
+		return;
+	}
+	create_x(EMU_MAP_PROG_ARRAY, 4, 8, 4, 0, 0, 0); /* value not 4 bytes */
+	callee = load(EMU_PROG_SOCKET_FILTER, ret42, EI_COUNT(ret42), NULL, NULL, 0, "dm_callee");
+	caller = load(EMU_PROG_SOCKET_FILTER, tail, EI_COUNT(tail), NULL, NULL, 0, "dm_caller");
+	if (callee < 0 || caller < 0) {
+		FAIL("progarray: load: %ld %ld", callee, caller);
+		return;
+	}
+	k = 0;
+	v = (uint32_t)callee;
+	if ((r = elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0)))
+		FAIL("progarray: update: %s", strerror((int)-r));
+	k = 2;
+	v = (uint32_t)caller;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	k = 1;
+	v = (uint32_t)m; /* a map is not a program */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	v = 1000;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	k = 4;
+	v = (uint32_t)callee;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	for (k = 0; k < 5; k++)
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)pa, &k, &v, 0);
+	for (long q = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)pa, NULL, &nk, 0); !q; q = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)pa, &nk, &nk, 0))
+		;
+	batch(EMU_BPF_MAP_LOOKUP_BATCH, (int)pa, NULL, &k, keys, vals, &count);
+	/* runs: the tail call taken, then not */
+	memset(a, 0, sizeof(a));
+	if (test_run((int)caller, pkt, sizeof(pkt), out, sizeof(out), 1))
+		FAIL("progarray: test run");
+	k = 0;
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)pa, &k, NULL, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)pa, &k, NULL, 0);
+	test_run((int)caller, pkt, sizeof(pkt), out, sizeof(out), 1);
+	k = 0;
+	v = (uint32_t)callee;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	test_run((int)caller, pkt, sizeof(pkt), out, sizeof(out), 3);
+	close((int)callee);
+	close((int)caller);
+	close((int)pa);
+	close(m);
+}
+
+/* RINGBUF: records made by runs (output, reserve+submit, reserve+discard), consumed through the
+ * mapping between runs, the ring filled up and wrapped. */
+static void ringbuf(void)
+{
+	long rb = create_x(EMU_MAP_RINGBUF, 0, 0, 16384, 0, 0, 0), p;
+	struct emu_insn prog[] = {
+		EI_MOV64_REG(6, 1),
+		EI_LDX_MEM(EMU_W, 7, 6, 0), /* skb->len */
+		EI_ST_MEM(EMU_DW, 10, -16, 0x11223344),
+		EI_STX_MEM(EMU_DW, 10, 7, -8),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)rb),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -16),
+		EI_MOV64_IMM(3, 12),
+		EI_MOV64_IMM(4, 0),
+		EI_CALL_HELPER(EMU_FN_ringbuf_output),
+		EI_MOV64_REG(8, 0),
+		/* reserve 24, fill, submit */
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)rb),
+		EI_MOV64_IMM(2, 24),
+		EI_MOV64_IMM(3, 0),
+		EI_CALL_HELPER(EMU_FN_ringbuf_reserve),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 7),
+		EI_ST_MEM(EMU_DW, 0, 0, 0x55),
+		EI_STX_MEM(EMU_DW, 0, 7, 8),
+		EI_STX_MEM(EMU_DW, 0, 8, 16),
+		EI_MOV64_REG(1, 0),
+		EI_MOV64_IMM(2, 0),
+		EI_CALL_HELPER(EMU_FN_ringbuf_submit),
+		EI_JA(0),
+		/* reserve 8, discard */
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)rb),
+		EI_MOV64_IMM(2, 8),
+		EI_MOV64_IMM(3, 0),
+		EI_CALL_HELPER(EMU_FN_ringbuf_reserve),
+		EI_JMP_IMM(EMU_JEQ, 0, 0, 4),
+		EI_MOV64_REG(1, 0),
+		EI_MOV64_IMM(2, 0),
+		EI_CALL_HELPER(EMU_FN_ringbuf_discard),
+		EI_JA(0),
+		EI_MOV64_REG(0, 8),
+		EI_EXIT(),
+	};
+	unsigned char pkt[64] = { 0 }, out[128];
+	uint32_t k = 0, v = 0;
+	unsigned long *cons = NULL, *prod = NULL;
+
+	if (rb < 0) {
+		FAIL("ringbuf: create: %s", strerror((int)-rb));
+		return;
+	}
+	create_x(EMU_MAP_RINGBUF, 4, 0, 16384, 0, 0, 0); /* a key */
+	create_x(EMU_MAP_RINGBUF, 0, 0, 10000, 0, 0, 0); /* not a power of 2 */
+	create_x(EMU_MAP_USER_RINGBUF, 0, 0, 1000, 0, 0, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)rb, &k, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)rb, &k, &v, 0);
+	elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)rb, NULL, &k, 0);
+	p = load(EMU_PROG_SOCKET_FILTER, prog, EI_COUNT(prog), NULL, NULL, 0, "dm_ringbuf");
+	if (p < 0) {
+		FAIL("ringbuf: load: %s", strerror((int)-p));
+		return;
+	}
+	cons = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rb, 0);
+	prod = mmap(NULL, 4096 + 2 * 16384, PROT_READ, MAP_SHARED, (int)rb, 4096);
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		FAIL("ringbuf: mmap");
+		cons = prod = NULL;
+	}
+	for (uint32_t i = 0; i < 4; i++)
+		if (test_run((int)p, pkt, 20 + i, out, sizeof(out), 1))
+			FAIL("ringbuf: test run");
+	/* a consumer took everything (as ring_buffer__consume does): the next run's records compare
+	 * from there */
+	if (cons && prod)
+		__atomic_store_n(cons, __atomic_load_n(prod, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 1);
+	/* until the ring is full (output answers -EAGAIN, the run's retval), then consumed, wrapped */
+	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 300);
+	if (cons && prod)
+		__atomic_store_n(cons, __atomic_load_n(prod, __ATOMIC_ACQUIRE) - 64, __ATOMIC_RELEASE);
+	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 1);
+	if (cons && prod)
+		__atomic_store_n(cons, __atomic_load_n(prod, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 100);
+	/* the ring's fd closed (the program and the mappings keep it): consumed, run again */
+	close((int)rb);
+	rb = -1;
+	if (cons && prod)
+		__atomic_store_n(cons, __atomic_load_n(prod, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 2);
+	if (cons)
+		munmap(cons, 4096);
+	if (prod)
+		munmap(prod, 4096 + 2 * 16384);
+	close((int)p);
+}
+
+static void lpm_key(unsigned char *key, uint32_t plen, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	memcpy(key, &plen, 4);
+	key[4] = a, key[5] = b, key[6] = c, key[7] = d;
+}
+
+/* LPM_TRIE: longest-prefix lookups, the walk's order, refusals. */
+static void lpm(void)
+{
+	long t = create_x(EMU_MAP_LPM_TRIE, 8, 4, 16, EMU_F_NO_PREALLOC, 0, 0);
+	static const uint8_t pre[][5] = { { 8, 10, 0, 0, 0 },    { 16, 10, 1, 0, 0 }, { 24, 10, 1, 2, 0 },
+					  { 16, 192, 168, 0, 0 }, { 0, 0, 0, 0, 0 },   { 32, 10, 1, 2, 200 },
+					  { 24, 10, 1, 3, 0 } };
+	static const uint8_t look[][4] = { { 10, 1, 2, 3 }, { 10, 1, 9, 9 }, { 10, 9, 9, 9 }, { 11, 0, 0, 0 },
+					   { 10, 1, 3, 0 }, { 10, 1, 2, 200 }, { 192, 168, 7, 7 }, { 10, 1, 2, 201 } };
+	unsigned char key[8], nk[8], big[12] = { 0 };
+	uint32_t v, count = 4, keys[8], vals[8];
+
+	if (t < 0) {
+		FAIL("lpm: create: %s", strerror((int)-t));
+		return;
+	}
+	create_x(EMU_MAP_LPM_TRIE, 8, 4, 16, 0, 0, 0); /* without BPF_F_NO_PREALLOC */
+	create_x(EMU_MAP_LPM_TRIE, 3, 4, 16, EMU_F_NO_PREALLOC, 0, 0);
+	for (unsigned i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		if (i == 6)
+			continue; /* added later */
+		lpm_key(key, pre[i][0], pre[i][1], pre[i][2], pre[i][3], pre[i][4]);
+		v = 100 + i;
+		if (elem(EMU_BPF_MAP_UPDATE_ELEM, (int)t, key, &v, 0))
+			FAIL("lpm: update %u", i);
+	}
+	lpm_key(key, 33, 10, 0, 0, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)t, key, &v, 0);
+	lpm_key(key, 8, 10, 0, 0, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)t, key, &v, EMU_NOEXIST);
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < sizeof(look) / sizeof(look[0]); i++) {
+			lpm_key(key, 32, look[i][0], look[i][1], look[i][2], look[i][3]);
+			elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)t, key, &v, 0);
+			lpm_key(key, 20, look[i][0], look[i][1], look[i][2], look[i][3]);
+			elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)t, key, &v, 0);
+		}
+		lpm_key(key, 40, 10, 1, 2, 3);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)t, key, &v, 0);
+		/* the walk, from the start and from keys that are not in the trie */
+		for (long r = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)t, NULL, nk, 0); !r;
+		     r = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)t, nk, nk, 0))
+			;
+		lpm_key(key, 24, 10, 1, 9, 0);
+		elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)t, key, nk, 0);
+		lpm_key(key, 12, 10, 1, 2, 0);
+		elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)t, key, nk, 0);
+		batch(EMU_BPF_MAP_LOOKUP_BATCH, (int)t, NULL, big, keys, vals, &count);
+		/* second pass: a node removed, another added */
+		lpm_key(key, 16, 10, 1, 0, 0);
+		elem(EMU_BPF_MAP_DELETE_ELEM, (int)t, key, NULL, 0);
+		elem(EMU_BPF_MAP_DELETE_ELEM, (int)t, key, NULL, 0);
+		lpm_key(key, 24, 10, 1, 3, 0);
+		v = 106;
+		elem(EMU_BPF_MAP_UPDATE_ELEM, (int)t, key, &v, 0);
+	}
+	/* a run that adds 10.9.0.0/16 (the value: the packet's length): the trie walked after it */
+	{
+		struct emu_insn prog[] = {
+			EI_LDX_MEM(EMU_W, 7, 1, 0), /* skb->len */
+			EI_ST_MEM(EMU_W, 10, -8, 16),
+			EI_ST_MEM(EMU_W, 10, -4, 0x090a),
+			EI_STX_MEM(EMU_W, 10, 7, -12),
+			EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)t),
+			EI_MOV64_REG(2, 10),
+			EI_ALU64_IMM(EMU_ADD, 2, -8),
+			EI_MOV64_REG(3, 10),
+			EI_ALU64_IMM(EMU_ADD, 3, -12),
+			EI_MOV64_IMM(4, 0),
+			EI_CALL_HELPER(EMU_FN_map_update_elem),
+			EI_EXIT(),
+		};
+		unsigned char pkt[64] = { 0 }, out[128];
+		long p = load(EMU_PROG_SOCKET_FILTER, prog, EI_COUNT(prog), NULL, NULL, 0, "dm_lpm");
+
+		if (p < 0) {
+			FAIL("lpm: load: %s", strerror((int)-p));
+		} else {
+			if (test_run((int)p, pkt, 40, out, sizeof(out), 1) || test_run((int)p, pkt, 50, out, sizeof(out), 1))
+				FAIL("lpm: test run");
+			close((int)p);
+		}
+		lpm_key(key, 32, 10, 9, 1, 1);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)t, key, &v, 0);
+	}
+	close((int)t);
+}
+
+/* BLOOM_FILTER: push (update, no key) and peek (lookup, the value an input), false positives
+ * included; refusals; a run that pushes. */
+static void bloom(void)
+{
+	long b = create_x(EMU_MAP_BLOOM_FILTER, 0, 4, 64, 0, 0, 3), p;
+	uint32_t v, k = 0;
+	struct emu_insn prog[] = {
+		EI_MOV64_REG(6, 1),
+		EI_LDX_MEM(EMU_W, 7, 6, 0), /* skb->len */
+		EI_ALU64_IMM(EMU_ADD, 7, 5000),
+		EI_STX_MEM(EMU_W, 10, 7, -4),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)b),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_MOV64_IMM(3, 0),
+		EI_CALL_HELPER(EMU_FN_map_push_elem),
+		EI_LD_IMM64_RAW(1, EMU_PSEUDO_MAP_FD, (uint32_t)b),
+		EI_MOV64_REG(2, 10),
+		EI_ALU64_IMM(EMU_ADD, 2, -4),
+		EI_CALL_HELPER(EMU_FN_map_peek_elem),
+		EI_EXIT(),
+	};
+	unsigned char pkt[64] = { 0 }, out[128];
+
+	if (b < 0) {
+		FAIL("bloom: create: %s", strerror((int)-b));
+		return;
+	}
+	create_x(EMU_MAP_BLOOM_FILTER, 4, 4, 64, 0, 0, 3);  /* a key */
+	create_x(EMU_MAP_BLOOM_FILTER, 0, 4, 64, 0, 0, 16); /* too many hashes */
+	create_x(EMU_MAP_BLOOM_FILTER, 0, 0, 64, 0, 0, 3);
+	for (v = 1; v <= 40; v++)
+		if (elem(EMU_BPF_MAP_UPDATE_ELEM, (int)b, NULL, &v, 0))
+			FAIL("bloom: push %u", v);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)b, NULL, &v, EMU_EXIST);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)b, &k, &v, 0);
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)b, NULL, NULL, 0);
+	/* peeks: pushed values, then others (false positives alike with the same seed) */
+	for (v = 1; v <= 400; v += 3)
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)b, NULL, &v, 0);
+	elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)b, NULL, NULL, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)b, NULL, NULL, 0);
+	elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)b, NULL, &k, 0);
+	elem(EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM, (int)b, NULL, &v, 0);
+	p = load(EMU_PROG_SOCKET_FILTER, prog, EI_COUNT(prog), NULL, NULL, 0, "dm_bloom");
+	if (p < 0) {
+		FAIL("bloom: load: %s", strerror((int)-p));
+	} else {
+		for (uint32_t i = 0; i < 3; i++)
+			if (test_run((int)p, pkt, 30 + i, out, sizeof(out), 1))
+				FAIL("bloom: test run");
+		close((int)p);
+	}
+	for (v = 5000; v < 5100; v++)
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)b, NULL, &v, 0);
+	close((int)b);
+}
+
+/* USER_RINGBUF: created (and refused), its element commands, records written through the mapping
+ * as libbpf's user_ring_buffer does (carried to the mirror at the next compared call on it). A
+ * program cannot drain it here: the emulator refuses bpf_user_ringbuf_drain (not emulated), so
+ * a drain is not compared. */
+static void user_ringbuf(void)
+{
+	long rb = create_x(EMU_MAP_USER_RINGBUF, 0, 0, 8192, 0, 0, 0);
+	unsigned long *cons, *prod;
+	unsigned char *data;
+	uint32_t mask = 8192 - 1, k = 0, v = 0;
+
+	if (rb < 0) {
+		FAIL("user_ringbuf: create: %s", strerror((int)-rb));
+		return;
+	}
+	create_x(EMU_MAP_USER_RINGBUF, 0, 4, 8192, 0, 0, 0);
+	create_x(EMU_MAP_USER_RINGBUF, 0, 0, 3000, 0, 0, 0);
+	cons = mmap(NULL, 4096, PROT_READ, MAP_SHARED, (int)rb, 0);
+	prod = mmap(NULL, 4096 + 2 * 8192, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rb, 4096);
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		FAIL("user_ringbuf: mmap");
+		close((int)rb);
+		return;
+	}
+	data = (unsigned char *)prod + 4096;
+	for (int i = 0; i < 4; i++) {
+		unsigned long pos = __atomic_load_n(prod, __ATOMIC_ACQUIRE);
+		uint32_t len = 8 + (uint32_t)i * 8, hdr[2] = { len | (1u << 31), 0 };
+
+		memcpy(data + (pos & mask), hdr, 8);
+		memset(data + ((pos + 8) & mask), 0x40 + i, len);
+		__atomic_store_n(prod, pos + ((len + 8 + 7) & ~7u), __ATOMIC_RELEASE);
+		hdr[0] = len | (i == 2 ? 1u << 30 : 0); /* the third discarded */
+		__atomic_store_n((uint32_t *)(data + (pos & mask)), hdr[0], __ATOMIC_RELEASE);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)rb, &k, &v, 0);
+		elem(EMU_BPF_MAP_UPDATE_ELEM, (int)rb, &k, &v, 0);
+	}
+	elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)rb, NULL, &k, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)rb, &k, NULL, 0);
+	munmap(cons, 4096);
+	munmap(prod, 4096 + 2 * 8192);
+	close((int)rb);
+}
+
+/* PERF_EVENT_ARRAY: a perf event's fd stored (a kernel object: passed to both as it is), what is
+ * not one refused, lookups (the kernel shows nothing: ENOTSUPP). */
+static void perf_array(void)
+{
+	long pa = create_x(EMU_MAP_PERF_EVENT_ARRAY, 4, 4, 4, 0, 0, 0);
+	struct perf_event_attr pe;
+	uint32_t k = 0, v, nk;
+	int ev, m = create(EMU_MAP_ARRAY, 4, 4, 1, 0);
+
+	if (pa < 0) {
+		FAIL("perf_array: create: %s", strerror((int)-pa));
+		return;
+	}
+	memset(&pe, 0, sizeof(pe));
+	pe.type = PERF_TYPE_SOFTWARE;
+	pe.size = sizeof(pe);
+	pe.config = PERF_COUNT_SW_BPF_OUTPUT;
+	pe.sample_type = PERF_SAMPLE_RAW;
+	ev = (int)syscall(__NR_perf_event_open, &pe, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (ev >= 0) {
+		v = (uint32_t)ev;
+		elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	}
+	k = 1;
+	v = (uint32_t)m; /* a map is not a perf event */
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	v = 1000;
+	elem(EMU_BPF_MAP_UPDATE_ELEM, (int)pa, &k, &v, 0);
+	for (k = 0; k < 5; k++)
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)pa, &k, &v, 0);
+	for (long q = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)pa, NULL, &nk, 0); !q; q = elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)pa, &nk, &nk, 0))
+		;
+	k = 0;
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)pa, &k, NULL, 0);
+	elem(EMU_BPF_MAP_DELETE_ELEM, (int)pa, &k, NULL, 0);
+	if (ev >= 0)
+		close(ev);
+	close(m);
+	close((int)pa);
+}
+
 int main(int argc, char **argv)
 {
 	const char *pin_dir = getenv("DIFFMODE_PIN_DIR") ? getenv("DIFFMODE_PIN_DIR") : "/sys/fs/bpf";
@@ -769,7 +1356,10 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} all[] = { { "types", types }, { "memory", memory }, { "hash", content_hash }, { "threads", threads },
-		    { "big", big }, { "btf", btf }, { "mmap", mmap_writes }, { "progs", progs } };
+		    { "big", big }, { "btf", btf }, { "mmap", mmap_writes }, { "progs", progs }, { "ofmaps", ofmaps },
+		    { "ofmaps_run", ofmaps_run }, { "progarray", progarray }, { "ringbuf", ringbuf }, { "lpm", lpm },
+		    { "bloom", bloom }, { "user_ringbuf", user_ringbuf },
+		    { "perf_array", perf_array } };
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		bool want = argc < 2;
