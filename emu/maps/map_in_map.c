@@ -21,6 +21,7 @@
  * with the outer map; the table itself keeps the hash family's invariant (hashtab.c).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "../cmd/cmds.h"
@@ -53,10 +54,20 @@ static void tmpl_of(const struct emu_map *m, struct emu_inner_tmpl *t)
 
 static bool is_map_in_map(uint32_t type) { return type == EMU_MAP_ARRAY_OF_MAPS || type == EMU_MAP_HASH_OF_MAPS; }
 
-/* The caller's map fd, held: the kernel's __bpf_map_get answers (EBADF, EINVAL). */
-static int caller_map(uint32_t ufd, struct emu_map **m)
+/* A map fd, held: the kernel's __bpf_map_get answers (EBADF, EINVAL). in_attr: an attr field,
+ * which a front end hands us as an fd of this process (the seccomp supervisor translates attr
+ * fds before the command runs); else one from the caller's memory (an update's value), the
+ * caller's number. */
+static int caller_map(uint32_t ufd, struct emu_map **m, bool in_attr)
 {
-	int local = emu_caller_fd_dup((int)ufd), mode, err;
+	int local, mode, err;
+
+	if (!in_attr)
+		local = emu_caller_fd_dup((int)ufd);
+	else if ((int)ufd < 0)
+		local = -EBADF;
+	else if ((local = fcntl((int)ufd, F_DUPFD_CLOEXEC, 0)) < 0)
+		local = -errno;
 
 	if (local < 0)
 		return local == -EMFILE ? local : -EBADF;
@@ -73,7 +84,7 @@ int emu_inner_tmpl_make(struct emu_create *c)
 
 	if (c->adopt) /* a file's template: the family's validate op checks it */
 		return 0;
-	err = caller_map((uint32_t)c->inner_fd, &in);
+	err = caller_map((uint32_t)c->inner_fd, &in, true);
 	if (err)
 		return err;
 	if (is_map_in_map(in->map_type))
@@ -122,7 +133,7 @@ int emu_inner_resolve(struct emu_map *outer, const struct emu_inner_tmpl *file, 
 
 	if (!emu_inner_tmpl_load(file, &t))
 		return emu_map_corrupt(outer, "inner map template");
-	err = caller_map(ufd, &m);
+	err = caller_map(ufd, &m, false);
 	if (err)
 		return err;
 	tmpl_of(m, &mt);

@@ -5,7 +5,8 @@
 # switched off, and pins the maps; then Debian's bpftool, each command its own process, shows and
 # dumps each of them and uses its map verbs on them: LPM keys, the bloom filter's push and peek,
 # a map of maps updated with an inner map by id, the inner maps shown. Run as root on the kernel
-# and as nobody under bpfemu-run; the transcripts must be identical once ids and memlock are masked.
+# and as nobody under bpfemu-run, with the preload and under the seccomp supervisor; the transcripts
+# must be identical once ids and memlock are masked.
 . "$(dirname "$0")/lib.sh"
 
 step() {
@@ -161,4 +162,15 @@ if ! diff -u "$tmp/kernel.ids" "$tmp/emu.ids" >"$tmp/diff"; then
 	echo "note: memlock differs (not a failure):"
 	grep '^[-+] ' "$tmp/diff"
 fi
+# The same under the seccomp supervisor (forced): fds in attrs, in values and from ids reach the
+# emulator one call at a time there (an outer map's inner_map_fd once came through twice).
+R=(as_nobody "$stage/bin/bpfemu-run" --seccomp --)
+scenario >"$tmp/superv.txt"
+mask "$tmp/superv.txt" >"$tmp/superv.masked"
+if ! diff -u "$tmp/kernel.masked" "$tmp/superv.masked" >"$tmp/diff"; then
+	echo "--- kernel (root)  +++ bpfemu-run --seccomp (nobody), ids and memlock masked:"
+	cat "$tmp/diff"
+	fail "the map types scenario under the seccomp supervisor differs from the kernel's"
+fi
+echo "ok   the same under the seccomp supervisor"
 echo "PASS $e2e_name"
