@@ -7,10 +7,38 @@
 
 void dm_not_compared(enum nc why) { dm_st.not_compared[why]++; }
 
+static bool mutates(int cmd)
+{
+	switch (cmd) {
+	case EMU_BPF_MAP_UPDATE_ELEM:
+	case EMU_BPF_MAP_DELETE_ELEM:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case EMU_BPF_MAP_UPDATE_BATCH:
+	case EMU_BPF_MAP_DELETE_BATCH:
+	case EMU_BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case EMU_BPF_MAP_FREEZE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The emulator alone. A change it makes to a mirrored map the kernel's map does not get: from
+ * then on the two maps are out of step, and calls on it are not compared (never a divergence
+ * that is only the missed change). */
+static long emulator_alone(struct call *c)
+{
+	long r = emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+
+	if (c->map && mutates(c->cmd) && r >= 0)
+		c->map->out_of_step = true;
+	return r;
+}
+
 static long emu_only(struct call *c, enum nc why)
 {
 	dm_not_compared(why);
-	return emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+	return emulator_alone(c);
 }
 
 /* A fd field of the kernel's attr. false: an emulated object without a twin (not comparable). */
@@ -184,6 +212,11 @@ static long run_both(struct call *c, const struct emu_attr *before)
 			return emu_only(c, NC_NO_MIRROR);
 		if (fc == FD_MIRRORED)
 			c->map = m;
+		if (m && m->out_of_step) {
+			dm_not_comparable(c, NC_NO_MIRROR, "an earlier change to its map could not be made on the kernel's "
+					  "mirror, which is out of step since");
+			return emulator_alone(c);
+		}
 		c->btf = fc == FD_BTF_MIRRORED;
 		if (fc == FD_PROG_MIRRORED) {
 			c->prog_efd = (int)attr_u32(&c->a, poff);
@@ -238,7 +271,7 @@ static long run_both(struct call *c, const struct emu_attr *before)
 	}
 	if (!dm_mt_prepare(c)) {
 		finish_shadows(c);
-		return emu_bpf_dispatch(c->cmd, &c->a, c->uattr);
+		return emulator_alone(c);
 	}
 	if (c->cmd == EMU_BPF_PROG_LOAD && !dm_prog_load_prepare(c)) {
 		finish_shadows(c);

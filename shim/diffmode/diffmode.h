@@ -113,6 +113,7 @@ struct mirror {
 	bool btf;   /* created with BTF: info's btf_id differs by design */
 	bool order; /* walks come out in the same order on both sides */
 	bool seed_added; /* the kernel's map has the BPF_F_ZERO_SEED we gave it, the emulated one not */
+	bool out_of_step; /* a change made to the emulated map only: calls on it are not compared */
 	bool pinned; /* has a mirror pin */
 	/* mapping.c: an mmapable array's values (a read-only view), and the emulated ones as of the
 	 * end of the last compared call */
@@ -198,7 +199,7 @@ void dm_report(struct call *c, const struct emu_attr *before);
 /* mirror.c */
 long dm_kbpf(int cmd, void *attr, unsigned size);
 void dm_gc(void);
-bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out));
+bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out), bool quoted);
 long dm_kcreate_probe(uint32_t type, uint32_t flags);
 bool dm_grow(void *pp, size_t *cap, size_t need, size_t elem);
 void dm_set_ours(int fd, bool v);

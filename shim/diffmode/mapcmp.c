@@ -290,7 +290,10 @@ void dm_compare_prog_maps(struct call *c, int kprog)
 			kfd = dm_move_high((int)k);
 			close_k = true;
 		}
-		if (!emu_map_describe(efd, &d)) {
+		if (m && m->out_of_step) {
+			dm_not_comparable(c, NC_NO_MIRROR, "a map of the program is out of step with its kernel mirror (an "
+					  "earlier change could not be made there)");
+		} else if (!emu_map_describe(efd, &d)) {
 			if (!dm_info(false, efd, info, sizeof(info)))
 				memcpy(name, info + MI_NAME, 16);
 			if (!compare_map(c, m, efd, kfd, &d, name, 0) && d.type < 64 && !said[d.type]) {

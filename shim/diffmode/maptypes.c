@@ -135,7 +135,7 @@ static uint64_t translate_values(uint64_t uptr, uint64_t n, bool *bad)
 		uint32_t v, k;
 
 		(void)emu_copy_from_user(&v, (const void *)(uintptr_t)(uptr + i * 4), 4);
-		if (!dm_user_kfd((int)v, &k, kernel_fd_of)) {
+		if (!dm_user_kfd((int)v, &k, kernel_fd_of, false)) {
 			*bad = true;
 			return 0;
 		}

@@ -826,10 +826,11 @@ void dm_sweep_pins(void)
 
 /* An fd the caller named in its memory, for the kernel's copy of that memory: in process, what
  * kfd_of makes of it; under the supervisor the caller's number comes to us as an fd of ours first,
- * and one that names no BPF object (or nothing) must name the same on the kernel side, where an
- * error or a log may quote it: that number is made ours for the call, or it cannot be compared
- * (false, as for an emulated object without a twin). */
-bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out))
+ * and one that names no BPF object (or nothing) must name the same on the kernel side: where a
+ * log may quote its number (quoted: instructions, fd_array) that number is made ours for the
+ * call, or it cannot be compared (false, as for an emulated object without a twin); elsewhere our
+ * fd of the same file, or -1 for none, will do. */
+bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out), bool quoted)
 {
 	struct mirror *m;
 	int local, k;
@@ -839,6 +840,10 @@ bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out))
 	local = dm_user_fd(fd);
 	if (local >= 0 && dm_classify_btf(local, &m, &k) != FD_RAW)
 		return kfd_of(local, out);
+	if (!quoted) {
+		*out = (uint32_t)local; /* the same file, or none (-1) */
+		return true;
+	}
 	*out = (uint32_t)fd;
 	return dm_same_number(fd, local) >= 0 || fd < 0;
 }

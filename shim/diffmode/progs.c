@@ -86,7 +86,7 @@ static uint32_t kfd_for_user(int fd, bool *ok)
 {
 	uint32_t k;
 
-	if (!dm_user_kfd(fd, &k, kfd_of))
+	if (!dm_user_kfd(fd, &k, kfd_of, true))
 		*ok = false;
 	return k;
 }

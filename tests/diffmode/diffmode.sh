@@ -501,6 +501,15 @@ superv)
 		grep -q "^bpfemu diff: .*\[pid [0-9]* $(basename "${cmd[0]}" | cut -c1-15)\]\$" "$tmp/report" ||
 			bad "$name: the summary does not name the program: $(grep 'calls compared' "$tmp/report")"
 	done
+	# diffmode_client's scenarios (all but the ring buffers', which the supervisor cannot map:
+	# ENODEV, README) with the supervisor forced on a dynamically linked program
+	: >"$tmp/report"
+	"$BPFEMU_RUN" --seccomp --diff --diff-strict --diff-report="$tmp/report" "$DIFFMODE_CLIENT" types memory hash \
+		threads big btf mmap progs ofmaps ofmaps_run progarray lpm bloom perf_array fds >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && ok "diffmode_client under --seccomp --diff --diff-strict: exit 0" ||
+		bad "diffmode_client under --seccomp --diff --diff-strict: exit $rc: $(tail -n 5 "$tmp/out")"
+	report_clean "$tmp/report" "diffmode_client under the supervisor" 1500
 	[ -n "${BPFEMU_RUN_FAULT:-}" ] || skip "not configured with -DBPFEMU_FAULT_INJECTION=ON (the planted faults)"
 	[ -n "${GOCLIENT:-}" ] && [ -n "${GOCOLL_OBJ:-}" ] || skip "the Go client was not built: no planted faults"
 	# fault, the Go client's arguments, the command it shows up in, what the report says
