@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Differential mode's rooms share this header (shim/diffmode/): diffmode.c (configuration,
- * setup, the exit summary), mirror.c (the kernel side: mirror maps, their pins), mapping.c (writes
- * through an mmapable array's mapping, carried to its mirror), shadow.c (shadow buffers and the
- * comparison of one call), commands.c (how each command is run on both sides), progs.c (programs:
- * their twins, loads, runs, info, attaching), mapcmp.c (a program's maps compared after a run),
- * maptypes.c (map types whose values are objects, rings, bloom filters), report.c (divergence
- * reports, text and JSON). The design is written at the top of diffmode.c.
+ * setup, the exit summary, the supervised caller), mirror.c (the kernel side: mirror maps and
+ * twins, found by fd or by what an fd names), ids.c (pairs of ids), pins.c (the mirror pins'
+ * directory), mapping.c (writes through an mmapable array's mapping, carried to its mirror),
+ * shadow.c (shadow buffers and the comparison of one call), commands.c (how each command is run
+ * on both sides), progs.c (programs: their twins, loads, runs, info, attaching), mapcmp.c (a
+ * program's maps compared after a run), maptypes.c (map types whose values are objects, rings,
+ * bloom filters), report.c (divergence reports, text and JSON). The design is written at the top
+ * of diffmode.c.
  */
 #ifndef BPFEMU_SHIM_DIFFMODE_H
 #define BPFEMU_SHIM_DIFFMODE_H
@@ -198,6 +200,7 @@ void dm_report(struct call *c, const struct emu_attr *before);
 
 /* mirror.c */
 long dm_kbpf(int cmd, void *attr, unsigned size);
+long dm_ksys(long nr, long a, long b, long c, long d); /* a raw system call: its result or -errno */
 void dm_gc(void);
 bool dm_user_kfd(int fd, uint32_t *out, bool (*kfd_of)(int fd, uint32_t *out), bool quoted);
 long dm_kcreate_probe(uint32_t type, uint32_t flags);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Differential mode, the kernel side: mirror maps for emulated ones, and their pins on a real bpffs. */
+/* Differential mode, the kernel side: mirror maps and twins for emulated objects, found by the
+ * emulated fd (in process) or by what an fd names (under the supervisor), and their mirror pins. */
 #include "diffmode.h"
 
 /* ---- the kernel side ---- */
@@ -13,7 +14,7 @@ long dm_kbpf(int cmd, void *attr, unsigned size)
 	return r < 0 ? -errno : r;
 }
 
-static long ksys(long nr, long a, long b, long c, long d)
+long dm_ksys(long nr, long a, long b, long c, long d)
 {
 	long r = dm_real_syscall(nr, a, b, c, d, 0L, 0L);
 
@@ -364,74 +365,6 @@ void dm_gc(void)
 
 void dm_btf_adopt(int efd, int kfd) { dm_obj_adopt(efd, kfd, OBJ_BTF); }
 
-/* ---- ids: an emulated object's id and its twin's, for as long as the process runs (an object
- * outlives its fds: a program holds its maps) ---- */
-
-struct idpair {
-	int kind;
-	uint32_t eid, kid;
-};
-static struct idpair *idpairs;
-static size_t nidpairs, idpairs_cap;
-
-void dm_id_pair(int kind, uint32_t eid, uint32_t kid)
-{
-	if (!eid || !kid)
-		return;
-	for (size_t i = 0; i < nidpairs; i++)
-		if (idpairs[i].kind == kind && idpairs[i].eid == eid) {
-			idpairs[i].kid = kid;
-			return;
-		}
-	if (dm_grow(&idpairs, &idpairs_cap, nidpairs, sizeof(*idpairs)))
-		idpairs[nidpairs++] = (struct idpair){ kind, eid, kid };
-}
-
-uint32_t dm_id_e2k(int kind, uint32_t eid)
-{
-	for (size_t i = 0; i < nidpairs; i++)
-		if (idpairs[i].kind == kind && idpairs[i].eid == eid)
-			return idpairs[i].kid;
-	return 0;
-}
-
-uint32_t dm_id_k2e(int kind, uint32_t kid)
-{
-	for (size_t i = 0; i < nidpairs; i++)
-		if (idpairs[i].kind == kind && idpairs[i].kid == kid)
-			return idpairs[i].eid;
-	return 0;
-}
-
-/* OBJ_GET_INFO_BY_FD into a private buffer, on the kernel (kfd) or the emulator (efd): 0 or -errno. */
-long dm_info(bool kernel, int fd, void *buf, uint32_t len)
-{
-	struct emu_attr a;
-
-	memset(&a, 0, sizeof(a));
-	memset(buf, 0, len);
-	attr_set_u32(&a, INFO_FD, (uint32_t)fd);
-	attr_set_u32(&a, INFO_LEN, len);
-	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)buf }, 8);
-	if (kernel)
-		return dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE);
-	a.len = INFO_END;
-	return dm_emu_private(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
-}
-
-/* An object's id on one side (its info's id field), 0 if it cannot be had. */
-uint32_t dm_obj_id(bool kernel, int fd, int kind)
-{
-	unsigned char info[PI_SIZE];
-	uint32_t id, len = kind == OBJ_MAP ? MI_SIZE : kind == OBJ_PROG ? PI_SIZE : BI_SIZE;
-	unsigned off = kind == OBJ_BTF ? BI_ID : MI_ID; /* PI_ID is MI_ID */
-
-	if (dm_info(kernel, fd, info, len))
-		return 0;
-	memcpy(&id, info + off, 4);
-	return id;
-}
-
 static uint32_t kernel_id(int kfd) { return dm_obj_id(true, kfd, OBJ_MAP); }
 
 static uint32_t kernel_flags(int kfd)
@@ -668,42 +601,7 @@ enum fdclass dm_classify(int fd, struct mirror **out)
 {
 	return dm_classify_btf(fd, out, NULL);
 }
-/* ---- mirror pins on a real bpffs ---- */
-
-static bool is_bpffs(const char *dir)
-{
-	struct statfs s;
-
-	return !ksys(SYS_statfs, (long)dir, (long)&s, 0, 0) && s.f_type == BPF_FS_MAGIC;
-}
-
-void dm_find_pin_dir(void)
-{
-	const char *want = secure_getenv("BPFEMU_DIFF_BPFFS");
-	char mnt[PATH_MAX] = "", line[4096];
-	FILE *f;
-
-	if (want && *want) {
-		snprintf(mnt, sizeof(mnt), "%s", want);
-	} else if ((f = fopen("/proc/self/mountinfo", "re"))) {
-		/* "id parent maj:min root mountpoint options [optional...] - fstype source superopts" */
-		while (!mnt[0] && fgets(line, sizeof(line), f)) {
-			char *dash = strstr(line, " - "), point[PATH_MAX];
-
-			if (dash && !strncmp(dash + 3, "bpf ", 4) &&
-			    sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1)
-				snprintf(mnt, sizeof(mnt), "%s", point);
-		}
-		fclose(f);
-	}
-	if (!mnt[0] || !is_bpffs(mnt))
-		return;
-	/* created with the first mirror pin, removed when the last one goes (dm_sweep_pins): a run
-	 * that pins nothing leaves nothing in the real bpffs */
-	if (snprintf(dm_cfg.pin_dir, sizeof(dm_cfg.pin_dir), "%.*s/bpfemu-diff-%u", PATH_MAX - 32, mnt,
-		     (unsigned)getuid()) >= (int)sizeof(dm_cfg.pin_dir))
-		dm_cfg.pin_dir[0] = 0;
-}
+/* ---- mirror pins on a real bpffs (the directory and its sweep: pins.c) ---- */
 
 void dm_mirror_pin(int efd)
 {
@@ -721,11 +619,11 @@ void dm_mirror_pin(int efd)
 	attr_set_u32(&a, PIN_FD, (uint32_t)(m ? m->kfd : pm->kfd));
 	/* twice: another process's sweep may remove the directory between our mkdir and pin */
 	for (int tries = 0; tries < 2 && !*pinned; tries++) {
-		long r = ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0);
+		long r = dm_ksys(SYS_mkdirat, AT_FDCWD, (long)dm_cfg.pin_dir, 0700, 0);
 
 		if (r && r != -EEXIST)
 			break;
-		ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
+		dm_ksys(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
 		r = dm_kbpf(EMU_BPF_OBJ_PIN, a.b, EMU_ATTR_SIZE);
 		if (!r)
 			*pinned = true;
@@ -733,95 +631,6 @@ void dm_mirror_pin(int efd)
 			break;
 	}
 	dm_st.touched_pins = true;
-}
-
-struct ident {
-	dev_t dev;
-	ino_t ino;
-};
-
-/* Identities of the files under the emulated bpffs: the maps that are still pinned. */
-static void pinned_identities(struct ident **out, size_t *n, size_t *cap)
-{
-	char stack[16][PATH_MAX];
-	int sp = 0;
-
-	snprintf(stack[sp++], PATH_MAX, "%s", emu_bpffs_root());
-	while (sp) {
-		char dir[PATH_MAX];
-		struct dirent *de;
-		DIR *d;
-
-		memcpy(dir, stack[--sp], PATH_MAX);
-		if (!(d = opendir(dir)))
-			continue;
-		while ((de = readdir(d))) {
-			struct stat s;
-
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			/* the registry of live objects (core/objstore.h) links every object, pinned or not */
-			if (!strcmp(de->d_name, ".bpfemu-objects") && !strcmp(dir, emu_bpffs_root()))
-				continue;
-			if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW))
-				continue;
-			if (S_ISDIR(s.st_mode) && sp < 16) {
-				if (snprintf(stack[sp], PATH_MAX, "%s/%s", dir, de->d_name) < PATH_MAX)
-					sp++;
-			} else if (S_ISREG(s.st_mode) && dm_grow(out, cap, *n, sizeof(**out))) {
-				(*out)[*n].dev = s.st_dev;
-				(*out)[*n].ino = s.st_ino;
-				(*n)++;
-			}
-		}
-		closedir(d);
-	}
-}
-
-/* Mirror pins whose emulated map is no longer pinned anywhere go too, as the kernel's would, and
- * the directory with the last of them. Raw system calls: the preload's path interposers must not
- * redirect the kernel's bpffs. */
-void dm_sweep_pins(void)
-{
-	struct ident *ids = NULL;
-	size_t n = 0, cap = 0;
-	char buf[4096];
-	long dfd, got;
-
-	if (!dm_cfg.pin_dir[0])
-		return;
-	pinned_identities(&ids, &n, &cap);
-	dfd = ksys(SYS_openat, AT_FDCWD, (long)dm_cfg.pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dfd < 0) {
-		free(ids);
-		return;
-	}
-	while ((got = ksys(SYS_getdents64, dfd, (long)buf, sizeof(buf), 0)) > 0) {
-		for (long off = 0; off < got;) {
-			struct {
-				uint64_t ino;
-				int64_t off;
-				unsigned short reclen;
-				unsigned char type;
-				char name[];
-			} *de = (void *)(buf + off);
-			unsigned long long dev, ino;
-			bool live = false;
-
-			off += de->reclen;
-			if (sscanf(de->name, "%llx-%llx", &dev, &ino) != 2)
-				continue;
-			for (size_t i = 0; i < n && !live; i++)
-				live = (unsigned long long)ids[i].dev == dev && (unsigned long long)ids[i].ino == ino;
-			if (!live)
-				ksys(SYS_unlinkat, dfd, (long)de->name, 0, 0);
-		}
-	}
-	ksys(SYS_close, dfd, 0, 0, 0);
-	free(ids);
-	/* empty now: gone (another process pinning meanwhile recreates it; rmdir of a directory
-	 * with entries fails and changes nothing) */
-	ksys(SYS_unlinkat, AT_FDCWD, (long)dm_cfg.pin_dir, AT_REMOVEDIR, 0);
 }
 
 /* An fd the caller named in its memory, for the kernel's copy of that memory: in process, what
