@@ -11,7 +11,7 @@
  *                 consumer waits for (it had caught up, or BPF_RB_FORCE_WAKEUP) opens the map file
  *                 when a waiter announced itself in the ring's meta (maps/ringbuf.h); the
  *                 supervisor is announced for as long as the registration lives, and watches the
- *                 file with an inotify fd of the registration's; at each event, if the ring holds
+ *                 file (IN_OPEN, one inotify fd for all rings); at each event, if the ring holds
  *                 data, it writes the eventfd: one edge, one report by epoll_wait. It also writes
  *                 it at ADD (and MOD) when data is there already.
  *   USER_RINGBUF  an eventfd registered EPOLLOUT | EPOLLET, whose count is kept at 0 (writable);
@@ -88,14 +88,17 @@ struct reg {
 	int map_local;
 	enum reg_kind kind;
 	int stand;          /* the file in the program's instance in the map's place */
-	int ifd;            /* rings: the inotify fd watching the map file (-1: none) */
+	int wd;             /* rings: the watch of the map file in our inotify fd (-1: none) */
 	uint32_t events;    /* the program's, as the kernel keeps them */
 	uint64_t data;
 	struct reg *next;
 };
 
 static struct reg *regs;
-static int watch_ep = -1; /* our epoll set of the rings' inotify fds */
+/* One inotify fd watches every registered ring's file (closing an inotify fd waits for an RCU
+ * grace period: milliseconds; a watch is removed without waiting). Registrations of one file share
+ * its watch (the kernel gives one per inode). */
+static int ino = -1;
 
 static long kcmp_files(pid_t p1, pid_t p2, int fd1, int fd2)
 {
@@ -212,9 +215,13 @@ static void drop(struct reg **pp)
 
 	*pp = r->next;
 	epoll_ctl(r->ep_local, EPOLL_CTL_DEL, r->stand, NULL);
-	if (r->ifd >= 0) {
-		epoll_ctl(watch_ep, EPOLL_CTL_DEL, r->ifd, NULL);
-		close(r->ifd);
+	if (r->wd >= 0) {
+		bool shared = false;
+
+		for (struct reg *q = regs; q && !shared; q = q->next)
+			shared = q->wd == r->wd;
+		if (!shared)
+			inotify_rm_watch(ino, r->wd);
 	}
 	if (r->kind != REG_OTHER)
 		emu_map_poll_wait(r->map_local, false);
@@ -266,7 +273,7 @@ static int add(struct sv_call *c, int ep_local, int map_local, int epfd, int fd,
 	r->ep_local = ep_local;
 	r->map_local = map_local;
 	r->kind = kind;
-	r->ifd = -1;
+	r->wd = -1;
 	r->events = ev->events | EPOLLERR | EPOLLHUP;
 	r->data = ev->data.u64;
 	r->stand = kind == REG_OTHER ? error_file() : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -275,16 +282,14 @@ static int add(struct sv_call *c, int ep_local, int map_local, int epfd, int fd,
 		goto fail;
 	}
 	if (kind != REG_OTHER) {
-		struct epoll_event wev = { .events = EPOLLIN, .data.ptr = r };
 		char path[64];
 
-		if (watch_ep < 0)
-			watch_ep = epoll_create1(EPOLL_CLOEXEC);
+		if (ino < 0)
+			ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", map_local);
-		r->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (watch_ep < 0 || r->ifd < 0 || inotify_add_watch(r->ifd, path, IN_OPEN) < 0 ||
-		    epoll_ctl(watch_ep, EPOLL_CTL_ADD, r->ifd, &wev)) {
+		if (ino < 0 || (r->wd = inotify_add_watch(ino, path, IN_OPEN)) < 0) {
 			err = -errno;
+			r->wd = -1;
 			goto fail;
 		}
 		/* a waiter from now on: producers wake us (announced before the first look) */
@@ -304,8 +309,14 @@ static int add(struct sv_call *c, int ep_local, int map_local, int epfd, int fd,
 	regs = r;
 	return 0;
 fail:
-	if (r->ifd >= 0)
-		close(r->ifd);
+	if (r->wd >= 0) {
+		bool shared = false;
+
+		for (struct reg *q = regs; q && !shared; q = q->next)
+			shared = q->wd == r->wd;
+		if (!shared)
+			inotify_rm_watch(ino, r->wd);
+	}
 	if (r->stand >= 0)
 		close(r->stand);
 	free(r);
@@ -428,35 +439,68 @@ out:
 
 int sv_epoll_watch_fd(void)
 {
-	return watch_ep;
+	return ino;
+}
+
+/* A wakeup of the registrations of watch wd (-1: all of them, the event queue overflowed) */
+static void wake(int wd)
+{
+	bool swept = false;
+
+	for (struct reg *r = regs, *next; r; r = next) {
+		next = r->next;
+		if (r->wd < 0 || (wd >= 0 && r->wd != wd))
+			continue;
+		if (!reg_alive(r)) {
+			if (!swept) {
+				sweep(); /* r and others may go: start again */
+				swept = true;
+				next = regs;
+			}
+			continue;
+		}
+		if (map_ready(r)) {
+			edge(r);
+			if (sv_debug >= 2)
+				sv_log("[pid %d] map fd %d in epoll fd %d: a wakeup, passed on", (int)r->tgid, r->prog_fd,
+				       r->prog_epfd);
+		} else if (sv_debug >= 2) {
+			sv_log("[pid %d] map fd %d in epoll fd %d: a wakeup, not ready (not passed on)", (int)r->tgid,
+			       r->prog_fd, r->prog_epfd);
+		}
+	}
 }
 
 void sv_epoll_wakeups(void)
 {
-	struct epoll_event ev[16];
-	int n = epoll_wait(watch_ep, ev, 16, 0);
-	bool swept = false;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int wds[64], nwd = 0;
+	bool all = false;
+	ssize_t n;
 
-	for (int i = 0; i < n; i++) {
-		struct reg *r = ev[i].data.ptr;
-		char buf[1024];
+	/* every event read first (each watch woken once however many opens it saw) */
+	while ((n = read(ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+			bool seen = false;
 
-		/* a registration dropped by an earlier event of this batch is not looked at */
-		for (struct reg *q = regs; q; q = q->next)
-			if (q == r)
-				goto found;
-		continue;
-found:
-		while (read(r->ifd, buf, sizeof(buf)) > 0)
-			;
-		if (!reg_alive(r)) {
-			if (!swept) {
-				sweep();
-				swept = true;
-			}
-			continue;
+			p += sizeof(*e) + e->len;
+			if (e->mask & IN_Q_OVERFLOW)
+				all = true;
+			if (!(e->mask & IN_OPEN))
+				continue;
+			for (int i = 0; i < nwd && !seen; i++)
+				seen = wds[i] == e->wd;
+			if (!seen && nwd < 64)
+				wds[nwd++] = e->wd;
+			else if (!seen)
+				all = true;
 		}
-		if (map_ready(r))
-			edge(r);
 	}
+	if (all) {
+		wake(-1);
+		return;
+	}
+	for (int i = 0; i < nwd; i++)
+		wake(wds[i]);
 }
