@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The program's mappings of an mmapable array's values (mmap of a map fd), and the mark FREEZE
- * needs to look for them (it refuses with EBUSY while one is writable, as the kernel's does).
+ * The program's mappings of a map's pages (mmap of a map fd: an mmapable array's values, a ring),
+ * and the mark FREEZE needs to look for them (it refuses with EBUSY while one is writable, as the
+ * kernel's does).
  *
  * The program's map fd is the map's own file (ADDFD installed it), so the program's kernel can map
  * the values itself: only the offset is wrong. The kernel's offset 0 is the first value; in our
@@ -17,15 +18,25 @@
  *      at its syscall-exit stop the registers get the program's values back (the system call
  *      ABI preserves them); then the thread is detached with its result.
  *
+ * A ring's mapping (RINGBUF, USER_RINGBUF) is several parts of the map file: the data pages twice,
+ * one copy after the other, so a record is contiguous across the ring's end (emu_map_mmap_plan
+ * says which). The restarted mmap() then maps the whole length at the first part's offset, and at
+ * its exit stop the thread is sent back to its system call instruction with another call in its
+ * registers, a chain: a MAP_FIXED mmap() of each other part over its place in the range, a
+ * munmap() of the range if one fails (the program gets that failure), the read-only fd copy's
+ * close() (below); then the program's registers come back with the first mapping's address (or
+ * the error) as the result. Once the range exists a signal no longer undoes the call: it is held
+ * (the stop suppressed) and delivered at the detach, after the chain.
+ *
  * A mapping without PROT_WRITE is made from a read-only copy of the fd (installed with ADDFD, its
- * number in the fd register, closed again by a close() the thread runs at the mmap's exit stop):
+ * number in the fd register, closed again by a close() the thread runs after the mappings):
  * the kernel clears VM_MAYWRITE on such a mapping, so mprotect() can never make it writable
  * (EACCES), and a read-only file gives the same guarantee.
  *
  * Nothing else of the program is touched, and every check (access mode, length, offset, flags,
- * frozen, RDONLY_PROG) was made before, by emu_map_mmap_check, as for the preload. Any other stop
- * on the way (a signal arrived) puts the registers back and detaches with the signal: the call
- * restarts as the program made it and traps again. Where ptrace is refused (the program is being
+ * frozen, RDONLY_PROG) was made before, by emu_map_mmap_plan, as for the preload. Any other stop
+ * before the restarted call's exit (a signal arrived) puts the registers back and detaches with
+ * the signal: the call restarts as the program made it and traps again. Where ptrace is refused (the program is being
  * traced already, Yama's ptrace_scope 2 or 3) or the machine's registers are not known here, the
  * mapping is refused with ENODEV and one diagnostic, never made wrong.
  *
