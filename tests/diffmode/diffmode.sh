@@ -69,6 +69,7 @@ if [ "$part" = unprivileged ]; then
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-diffmode.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 143' TERM
 	chmod 755 "$tmp"
 	mkdir -p "$tmp/stage/bin" "$tmp/stage/lib" "$tmp/nobody"
 	cp "$BPFEMU_RUN" "$DIFFMODE_CLIENT" "$tmp/stage/bin/"
@@ -110,7 +111,11 @@ if [ -z "${DIFFMODE_IN_NS:-}" ]; then
 	skip "cannot enter a private mount namespace"
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-diffmode.XXXXXX")
-trap 'umount "$tmp/kbpffs" 2>/dev/null; rm -rf "$tmp"' EXIT
+# SIGTERM (a user's kill, e2e.leftovers): the command running now ends first (a TERM trap makes
+# bash wait for it), so nothing of ours still holds the bpffs or writes the state when it goes
+trap 'umount "$tmp/kbpffs" 2>/dev/null || umount -l "$tmp/kbpffs" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 mkdir -p "$tmp/kbpffs" "$tmp/state/bpffs"
 mount -t bpf bpf "$tmp/kbpffs" 2>/dev/null || skip "cannot mount a bpffs (mount -t bpf)"
 export BPFEMU_STATE_DIR=$tmp/state BPFEMU_BPFFS=$tmp/state/bpffs BPFEMU_DIFF_BPFFS=$tmp/kbpffs
