@@ -43,7 +43,8 @@ done
 
 if [ "$part" = release ]; then
 	# The switch is compiled in only with -DBPFEMU_FAULT_INJECTION=ON, into other targets.
-	for lib in "$BPFEMU_PRELOAD_LIB" "${LIBBPFEMU:-}"; do
+	# (bpfemu-run carries the emulator and --diff too: the seccomp supervisor's)
+	for lib in "$BPFEMU_PRELOAD_LIB" "${LIBBPFEMU:-}" "$BPFEMU_RUN"; do
 		[ -n "$lib" ] || continue
 		if [ ! -f "$lib" ]; then
 			bad "$lib does not exist"
@@ -53,14 +54,15 @@ if [ "$part" = release ]; then
 			ok "$(basename "$lib") has no fault-injection switch"
 		fi
 	done
-	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
-		# the same test on the test copy must find it, or it proves nothing
-		if [ -f "$BPFEMU_PRELOAD_FAULT" ] && grep -q -a BPFEMU_FAULT "$BPFEMU_PRELOAD_FAULT"; then
-			ok "the test copy $(basename "$BPFEMU_PRELOAD_FAULT") has it"
+	# the same test on the test copies must find it, or it proves nothing
+	for lib in "${BPFEMU_PRELOAD_FAULT:-}" "${BPFEMU_RUN_FAULT:-}"; do
+		[ -n "$lib" ] || continue
+		if [ -f "$lib" ] && grep -q -a BPFEMU_FAULT "$lib"; then
+			ok "the test copy $(basename "$lib") has it"
 		else
-			bad "the test copy $(basename "$BPFEMU_PRELOAD_FAULT") has no switch: the check is blind"
+			bad "the test copy $(basename "$lib") has no switch: the check is blind"
 		fi
-	fi
+	done
 	exit $((errors > 0))
 fi
 
