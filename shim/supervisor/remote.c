@@ -146,13 +146,18 @@ static bool mem_writable(void *ctx, uint64_t addr)
 }
 
 /* The CPU the calling thread last ran on: field 39 ("processor") of /proc/TID/stat, counted
- * after the command name's closing parenthesis (the name may hold spaces and parentheses). */
+ * after the command name's closing parenthesis (the name may hold spaces and parentheses). The
+ * thread waits in its system call while we answer, so it cannot change: read once per call (an
+ * LRU batch asks once per insert). */
 static int cpu_hook(void *ctx)
 {
-	const struct sv_call *c = ctx;
+	struct sv_call *c = ctx;
 	char path[64], buf[1024], *p;
 	ssize_t n;
 	int fd, field = 2, cpu = -1;
+
+	if (c->cpu != SV_CPU_UNREAD)
+		return c->cpu;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c->tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -171,6 +176,7 @@ static int cpu_hook(void *ctx)
 			field++;
 	if (field == 39 && sscanf(p, "%d", &cpu) != 1)
 		cpu = -1;
+	c->cpu = cpu;
 	return cpu;
 }
 
@@ -187,6 +193,7 @@ void sv_mem_init(struct sv_call *c)
 	c->mem.write_spans = mem_write_spans;
 	c->mem.getfd = getfd_hook;
 	c->mem.cpu = cpu_hook;
+	c->cpu = SV_CPU_UNREAD;
 	snprintf(c->fd_dir, sizeof(c->fd_dir), "/proc/%d/fd", (int)c->tid);
 	c->mem.fd_dir = c->fd_dir;
 	c->mem.ctx = c;

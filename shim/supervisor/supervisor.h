@@ -63,7 +63,9 @@ struct sv_call {
 	bool answered; /* replied, failed, continued or fd sent */
 	struct emu_uaccess_remote mem;
 	char fd_dir[32]; /* "/proc/<tid>/fd" */
+	int cpu;         /* the thread's CPU, read once (remote.c), or SV_CPU_UNREAD */
 };
+#define SV_CPU_UNREAD (-2)
 
 /* notify.c: the answers; each is given exactly once per call. */
 void sv_reply(struct sv_call *c, int64_t val);

@@ -43,7 +43,8 @@ done
 
 if [ "$part" = release ]; then
 	# The switch is compiled in only with -DBPFEMU_FAULT_INJECTION=ON, into other targets.
-	for lib in "$BPFEMU_PRELOAD_LIB" "${LIBBPFEMU:-}"; do
+	# (bpfemu-run carries the emulator and --diff too: the seccomp supervisor's)
+	for lib in "$BPFEMU_PRELOAD_LIB" "${LIBBPFEMU:-}" "$BPFEMU_RUN"; do
 		[ -n "$lib" ] || continue
 		if [ ! -f "$lib" ]; then
 			bad "$lib does not exist"
@@ -53,14 +54,15 @@ if [ "$part" = release ]; then
 			ok "$(basename "$lib") has no fault-injection switch"
 		fi
 	done
-	if [ -n "${BPFEMU_PRELOAD_FAULT:-}" ]; then
-		# the same test on the test copy must find it, or it proves nothing
-		if [ -f "$BPFEMU_PRELOAD_FAULT" ] && grep -q -a BPFEMU_FAULT "$BPFEMU_PRELOAD_FAULT"; then
-			ok "the test copy $(basename "$BPFEMU_PRELOAD_FAULT") has it"
+	# the same test on the test copies must find it, or it proves nothing
+	for lib in "${BPFEMU_PRELOAD_FAULT:-}" "${BPFEMU_RUN_FAULT:-}"; do
+		[ -n "$lib" ] || continue
+		if [ -f "$lib" ] && grep -q -a BPFEMU_FAULT "$lib"; then
+			ok "the test copy $(basename "$lib") has it"
 		else
-			bad "the test copy $(basename "$BPFEMU_PRELOAD_FAULT") has no switch: the check is blind"
+			bad "the test copy $(basename "$lib") has no switch: the check is blind"
 		fi
-	fi
+	done
 	exit $((errors > 0))
 fi
 
@@ -69,6 +71,7 @@ if [ "$part" = unprivileged ]; then
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-diffmode.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 143' TERM
 	chmod 755 "$tmp"
 	mkdir -p "$tmp/stage/bin" "$tmp/stage/lib" "$tmp/nobody"
 	cp "$BPFEMU_RUN" "$DIFFMODE_CLIENT" "$tmp/stage/bin/"
@@ -110,7 +113,11 @@ if [ -z "${DIFFMODE_IN_NS:-}" ]; then
 	skip "cannot enter a private mount namespace"
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bpfemu-diffmode.XXXXXX")
-trap 'umount "$tmp/kbpffs" 2>/dev/null; rm -rf "$tmp"' EXIT
+# SIGTERM (a user's kill, e2e.leftovers): the command running now ends first (a TERM trap makes
+# bash wait for it), so nothing of ours still holds the bpffs or writes the state when it goes
+trap 'umount "$tmp/kbpffs" 2>/dev/null || umount -l "$tmp/kbpffs" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 mkdir -p "$tmp/kbpffs" "$tmp/state/bpffs"
 mount -t bpf bpf "$tmp/kbpffs" 2>/dev/null || skip "cannot mount a bpffs (mount -t bpf)"
 export BPFEMU_STATE_DIR=$tmp/state BPFEMU_BPFFS=$tmp/state/bpffs BPFEMU_DIFF_BPFFS=$tmp/kbpffs

@@ -15,34 +15,9 @@
 # Needs clang (libFuzzer) and a kernel that answers bpf() (root): where either is missing the
 # run is skipped (exit 77, reason printed); with BPFEMU_REQUIRE_KERNEL=1 (CI) a skip fails.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$src/build-fuzz-clang
+name=fuzz
 time=150
-mode=fuzz
-extra=()
-
-for a in "$@"; do
-	case $a in
-	--time=*) time=${a#--time=} ;;
-	--self-test) mode=self-test ;;
-	--build-only) mode=build ;;
-	--build-dir=*) build=${a#--build-dir=} ;;
-	--) ;;
-	-*=*|-*) extra+=("$a") ;;
-	*) echo "run.sh: unexpected argument '$a'" >&2; exit 2 ;;
-	esac
-done
-
-skip() {
-	echo "SKIP fuzz: $*"
-	if [ "${BPFEMU_REQUIRE_KERNEL:-0}" = 1 ]; then
-		echo "BPFEMU_REQUIRE_KERNEL=1: a skip is a failure here"
-		exit 1
-	fi
-	exit 77
-}
-
-command -v clang >/dev/null || skip "clang is not installed (libFuzzer comes with it)"
+. "$(dirname "$0")/lib.sh"
 # Everything the runs write outside the build directory lives here, removed on exit (bash runs
 # the EXIT trap when a signal ends it too): the fuzz target's emulator state (FUZZ_MAPS_DIR; each
 # run of it made a /tmp/bpfemu-fuzz.XXXXXX it never removed), the self-test's scratch corpora.

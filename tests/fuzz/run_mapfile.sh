@@ -17,34 +17,9 @@
 # Needs clang (libFuzzer): without it the run is skipped (exit 77, reason printed); with
 # BPFEMU_REQUIRE_KERNEL=1 (CI) a skip fails, as tests/fuzz/run.sh's does.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$src/build-fuzz-clang
+name=fuzz_mapfile
 time=60
-mode=fuzz
-extra=()
-
-for a in "$@"; do
-	case $a in
-	--time=*) time=${a#--time=} ;;
-	--self-test) mode=self-test ;;
-	--build-only) mode=build ;;
-	--build-dir=*) build=${a#--build-dir=} ;;
-	--) ;;
-	-*=*|-*) extra+=("$a") ;;
-	*) echo "run_mapfile.sh: unexpected argument '$a'" >&2; exit 2 ;;
-	esac
-done
-
-skip() {
-	echo "SKIP fuzz_mapfile: $*"
-	if [ "${BPFEMU_REQUIRE_KERNEL:-0}" = 1 ]; then
-		echo "BPFEMU_REQUIRE_KERNEL=1: a skip is a failure here"
-		exit 1
-	fi
-	exit 77
-}
-
-command -v clang >/dev/null || skip "clang is not installed (libFuzzer comes with it)"
+. "$(dirname "$0")/lib.sh"
 # Everything the runs write outside the build directory lives here, removed on exit (bash runs the
 # EXIT trap when a signal ends it too): the emulator state of the target and of the corpus
 # generator (they make theirs under TMPDIR, and a run that crashes on purpose cannot remove its
