@@ -116,15 +116,21 @@ static bool same_file(int a, int b)
 	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Whether the program's fd number fd still names our file local: kcmp's answer, and when kcmp
+ * cannot tell (no kcmp in this kernel, EPERM: a process that refuses our access), yes */
+static bool still_names(pid_t tgid, int fd, int local)
+{
+	long r = kcmp_files(tgid, getpid(), fd, local);
+
+	if (r < 0)
+		return errno != EBADF && errno != ESRCH; /* closed, or the process is gone */
+	return r == 0;
+}
+
 /* Whether the program's fd numbers still name the files the registration holds */
 static bool reg_alive(const struct reg *r)
 {
-	long a = kcmp_files(r->tgid, getpid(), r->prog_fd, r->map_local);
-	long b = kcmp_files(r->tgid, getpid(), r->prog_epfd, r->ep_local);
-
-	if ((a < 0 && errno == ENOSYS) || (b < 0 && errno == ENOSYS))
-		return true; /* no kcmp: kept until the program exits (see the top of the file) */
-	return a == 0 && b == 0;
+	return still_names(r->tgid, r->prog_fd, r->map_local) && still_names(r->tgid, r->prog_epfd, r->ep_local);
 }
 
 static bool is_epoll(int fd)

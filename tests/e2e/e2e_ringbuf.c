@@ -448,6 +448,26 @@ static void epoll_answers(void)
 	ev.events = EPOLLIN;
 	CTL("MOD ringbuf added EXCLUSIVE", ep, EPOLL_CTL_MOD, rb, &ev);
 	CTL("DEL ringbuf", ep, EPOLL_CTL_DEL, rb, NULL);
+	/* a registration goes with the fd (the kernel's: with the file's last fd) and with the epoll
+	 * instance (its last fd): the same numbers again make new ones */
+	{
+		int r2 = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb4", 0, 0, 4096, NULL), r3, e3, e4;
+
+		CTL("ADD a second ringbuf", ep, EPOLL_CTL_ADD, r2, &ev);
+		close(r2);
+		r3 = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb5", 0, 0, 4096, NULL);
+		printf("a third ringbuf has the closed one's fd number: %s\n", r3 == r2 ? "yes" : "no");
+		CTL("ADD the third ringbuf", ep, EPOLL_CTL_ADD, r3, &ev);
+		CTL("DEL the third ringbuf", ep, EPOLL_CTL_DEL, r3, NULL);
+		e3 = epoll_create1(EPOLL_CLOEXEC);
+		CTL("ADD the third ringbuf to a new epoll", e3, EPOLL_CTL_ADD, r3, &ev);
+		close(e3);
+		e4 = epoll_create1(EPOLL_CLOEXEC);
+		printf("another epoll has the closed one's fd number: %s\n", e4 == e3 ? "yes" : "no");
+		CTL("ADD the third ringbuf to it", e4, EPOLL_CTL_ADD, r3, &ev);
+		close(e4);
+		close(r3);
+	}
 	/* readiness as consumers see it: wait, consume everything, wait again */
 	rbuf = ring_buffer__new(rb, count_cb, &n, NULL);
 	printf("ring_buffer__new: %s\n", rbuf ? "ok" : strerror(errno));
