@@ -528,6 +528,33 @@ static void epoll_answers(void)
 	close(urb);
 }
 
+/* A user ring filled through libbpf's producer mappings (its data pages mapped twice, writable)
+ * until it refuses, then epoll on it */
+static void user_ringbuf_fill(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "e2e_urbf", 0, 0, 4096, NULL), n = 0, err;
+	struct user_ring_buffer *u = user_ring_buffer__new(fd, NULL);
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = 6 };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	void *smp;
+
+	printf("user_ring_buffer__new: %s\n", u ? "ok" : strerror(errno));
+	if (!u)
+		return;
+	while ((smp = user_ring_buffer__reserve(u, 300))) {
+		memset(smp, n, 300);
+		user_ring_buffer__submit(u, smp);
+		n++;
+	}
+	err = errno;
+	printf("user ring: %d samples of 300 bytes fit, then %s\n", n, strerrorname_np(err));
+	printf("epoll_ctl ADD the filled user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? strerrorname_np(errno) : "0");
+	wait_print("filled user ring", ep, 0);
+	user_ring_buffer__free(u);
+	close(ep);
+	close(fd);
+}
+
 /* Records across the end of a 4096-byte ring, read by libbpf's ring_buffer__poll in rounds (the
  * data pages' second mapping makes them contiguous) */
 static void ringbuf_wrap(void)
@@ -569,6 +596,7 @@ int main(int argc, char **argv)
 		if (getenv("E2E_RB_EPOLL_ONLY"))
 			return 0; /* (a planted fault's run: its waits time out) */
 		ringbuf_wrap();
+		user_ringbuf_fill();
 		/* (not user_ringbuf_across: the interpreter has no bpf_user_ringbuf_drain yet, the
 		 * emulated side of that case is the preload's test API) */
 		bad |= ringbuf_across(true);
