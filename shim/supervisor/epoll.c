@@ -14,10 +14,11 @@
  *                 file (IN_OPEN, one inotify fd for all rings); at each event, if the ring holds
  *                 data, it writes the eventfd: one edge, one report by epoll_wait. It also writes
  *                 it at ADD (and MOD) when data is there already.
- *   USER_RINGBUF  an eventfd registered EPOLLOUT | EPOLLET, whose count is kept at 0 (writable);
- *                 an edge is a read of it (which wakes EPOLLOUT waiters): at each drain that left
- *                 room (the drains wake waiters as producers do), and at ADD/MOD when there is
- *                 room.
+ *   USER_RINGBUF  an eventfd registered EPOLLOUT | EPOLLET, whose count is kept at 0 (writable;
+ *                 at the most it takes, not writable, when the ring is full at ADD); an edge is a
+ *                 read of it (which wakes EPOLLOUT waiters): at each drain that left room (the
+ *                 drains wake waiters as producers do), and at ADD when there is room. A MOD
+ *                 reports it once, full or not.
  *   any other map the write end of a full pipe whose read end is closed: EPOLLERR and nothing
  *                 else, always, which is what the kernel's bpf_map_poll answers for a map without
  *                 a poll op; the program's flags as given (level-triggered unless it asked EPOLLET).
@@ -100,12 +101,19 @@ static struct reg *regs;
  * its watch (the kernel gives one per inode). */
 static int ino = -1;
 
+static bool no_kcmp; /* a kernel without kcmp (CONFIG_KCMP): epoll instances told by fd number */
+
 static long kcmp_files(pid_t p1, pid_t p2, int fd1, int fd2)
 {
-	return syscall(SYS_kcmp, p1, p2, KCMP_FILE, fd1, fd2);
+	long r = syscall(SYS_kcmp, p1, p2, KCMP_FILE, fd1, fd2);
+
+	if (r < 0 && errno == ENOSYS)
+		no_kcmp = true;
+	return r;
 }
 
-/* Whether our fds a and b are the same open file (kcmp; without it, the same inode) */
+/* Whether our fds a and b are the same open file (kcmp; without it, the same inode, which every
+ * epoll fd shares) */
 static bool same_file(int a, int b)
 {
 	long r = kcmp_files(getpid(), getpid(), a, b);
@@ -252,12 +260,13 @@ static void sweep(void)
 	}
 }
 
-static struct reg **find(int ep_local, int map_local, int fd)
+static struct reg **find(int ep_local, int map_local, int epfd, int fd)
 {
 	for (struct reg **pp = &regs; *pp; pp = &(*pp)->next) {
 		struct reg *r = *pp;
 
-		if (r->prog_fd == fd && same_file(r->map_local, map_local) && same_file(r->ep_local, ep_local))
+		if (r->prog_fd == fd && same_file(r->map_local, map_local) && same_file(r->ep_local, ep_local) &&
+		    (!no_kcmp || r->prog_epfd == epfd))
 			return pp;
 	}
 	return NULL;
@@ -300,6 +309,13 @@ static int add(struct sv_call *c, int ep_local, int map_local, int epfd, int fd,
 		}
 		/* a waiter from now on: producers wake us (announced before the first look) */
 		emu_map_poll_wait(map_local, true);
+	}
+	if (kind == REG_URING && !map_ready(r)) {
+		/* full: the eventfd made not writable either (its count at the most it takes), until
+		 * an edge reads it */
+		uint64_t most = 0xfffffffffffffffeull;
+
+		(void)!write(r->stand, &most, 8);
 	}
 	sev.events = stand_events(kind, ev->events);
 	sev.data.u64 = ev->data.u64;
@@ -381,7 +397,7 @@ void sv_epoll_ctl(struct sv_call *c)
 		goto out;
 	}
 	sweep();
-	pp = find(ep_local, map_local, fd);
+	pp = find(ep_local, map_local, epfd, fd);
 	switch (op) {
 	case EPOLL_CTL_ADD:
 		if (pp) {

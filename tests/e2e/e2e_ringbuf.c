@@ -548,8 +548,16 @@ static void user_ringbuf_fill(void)
 	}
 	err = errno;
 	printf("user ring: %d samples of 300 bytes fit, then %s\n", n, strerrorname_np(err));
-	printf("epoll_ctl ADD the filled user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? strerrorname_np(errno) : "0");
-	wait_print("filled user ring", ep, 0);
+	printf("epoll_ctl ADD the user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? strerrorname_np(errno) : "0");
+	wait_print("user ring with 40 bytes of room", ep, 0);
+	printf("epoll_ctl DEL the user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL) ? strerrorname_np(errno) : "0");
+	/* the last 40 bytes (a 32-byte sample and its header): no room at all, not writable */
+	smp = user_ring_buffer__reserve(u, 32);
+	printf("a 32-byte sample: %s\n", smp ? "ok" : strerrorname_np(errno));
+	if (smp)
+		user_ring_buffer__submit(u, smp);
+	printf("epoll_ctl ADD the full user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? strerrorname_np(errno) : "0");
+	wait_print("full user ring", ep, 0);
 	user_ring_buffer__free(u);
 	close(ep);
 	close(fd);
