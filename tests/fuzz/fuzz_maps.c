@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the input is a little program of map commands on the eight emulated map types,
- * hostile ones included (bad pointers, buffers ending at an unmapped page, junk in the attr,
- * odd attr sizes, bad and foreign fds, unknown commands). Every command runs on the kernel and on
+ * libFuzzer target: the input is a little program of map commands on the eight first emulated map
+ * types and LPM tries (keys whose prefixes nest and split), hostile ones included (bad pointers,
+ * buffers ending at an unmapped page, junk in the attr, odd attr sizes, bad and foreign fds,
+ * unknown commands). Every command runs on the kernel and on
  * the emulator through the differential harness (tests/diff/harness.c), which compares the
  * answers, errno and every byte either side wrote (buffers with red zones, and the attr). The
  * first divergence aborts with the harness's report; so does any crash or sanitizer finding. At
@@ -39,8 +40,10 @@
 #define MAX_BATCH 40
 #define MAX_VALUE 512
 
-static const uint32_t types[8] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
-				   EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK };
+#define NTYPES 9
+static const uint32_t types[NTYPES] = { EMU_MAP_HASH, EMU_MAP_PERCPU_HASH, EMU_MAP_LRU_HASH, EMU_MAP_LRU_PERCPU_HASH,
+					EMU_MAP_ARRAY, EMU_MAP_PERCPU_ARRAY, EMU_MAP_QUEUE, EMU_MAP_STACK,
+					EMU_MAP_LPM_TRIE };
 
 struct slot {
 	struct hx_pair p;
@@ -130,6 +133,25 @@ static void run(struct hx_op *op)
 
 /* ---- operands ---- */
 
+/* An LPM trie's key: a prefix length (now and then past the data's bits: EINVAL) and data drawn
+ * around four bases with a few bits flipped, so that prefixes nest, share and split nodes. */
+static void lpm_key_of(const struct slot *s, unsigned char *key, uint8_t k)
+{
+	static const unsigned char bases[4][4] = { { 10, 0, 0, 0 }, { 10, 1, 2, 0 }, { 192, 168, 0, 0 }, { 0, 0, 0, 0 } };
+	uint32_t dl = s->p.key_size - 4, bits = dl * 8, plen = u8() % (bits + 1 + (k % 16 == 0));
+	uint8_t flips = u8();
+
+	memcpy(key, &plen, 4);
+	for (uint32_t i = 0; i < dl; i++)
+		key[4 + i] = bases[k % 4][i % 4];
+	for (int f = 0; f < 2; f++) { /* up to two bits flipped, where the input says */
+		uint32_t bit = (uint32_t)(flips >> (f * 4)) % (bits ? bits : 1) + (uint32_t)(k >> 4) % 3 * 4;
+
+		if (flips & (1u << (f + 6)) && bit < bits)
+			key[4 + bit / 8] ^= (unsigned char)(0x80u >> (bit % 8));
+	}
+}
+
 static void key_of(const struct slot *s, void *key)
 {
 	uint8_t k = u8();
@@ -137,6 +159,8 @@ static void key_of(const struct slot *s, void *key)
 	if (k >= 0xf0) { /* raw key bytes from the input */
 		for (uint32_t i = 0; i < s->p.key_size; i++)
 			((unsigned char *)key)[i] = u8();
+	} else if (s->p.type == EMU_MAP_LPM_TRIE && s->p.key_size > 4) {
+		lpm_key_of(s, key, k);
 	} else if (s->p.type == EMU_MAP_ARRAY || s->p.type == EMU_MAP_PERCPU_ARRAY) {
 		uint32_t idx = k % s->nkeys;
 
@@ -264,7 +288,7 @@ static void op_create(void)
 	static const uint32_t vsz[] = { 1, 2, 3, 4, 4, 5, 8, 8, 12, 16, 24, 32, 64, 100, 256, 512 };
 	static const uint32_t maxes[] = { 1, 2, 3, 4, 5, 7, 8, 9, 16, 16, 31, 32, 64, 100, 200, 1000 };
 	struct slot *s = &slots[u8() % NSLOTS];
-	uint32_t t = types[u8() % 8], ks, vs, max, flags = 0;
+	uint32_t t = types[u8() % NTYPES], ks, vs, max, flags = 0;
 	uint8_t shape = u8();
 	struct hx_op op;
 	long r;
@@ -274,7 +298,9 @@ static void op_create(void)
 	if (s->live)
 		hx_close(&s->p);
 	s->live = false;
-	ks = hx_is_qs(t) ? 0 : (t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY) ? 4 : PICK(ksz);
+	static const uint32_t lpm_data[] = { 1, 2, 3, 4, 4, 4, 5, 8, 8, 16 };
+
+	ks = hx_is_qs(t) ? 0 : (t == EMU_MAP_ARRAY || t == EMU_MAP_PERCPU_ARRAY) ? 4 : t == EMU_MAP_LPM_TRIE ? 4 + PICK(lpm_data) : PICK(ksz);
 	vs = PICK(vsz);
 	max = PICK(maxes);
 	if (hx_is_hash(t)) {
@@ -286,6 +312,8 @@ static void op_create(void)
 			flags |= EMU_F_NO_COMMON_LRU;
 	} else if (t == EMU_MAP_ARRAY && !(u8() % 8)) {
 		flags |= EMU_F_MMAPABLE;
+	} else if (t == EMU_MAP_LPM_TRIE && u8() % 16) {
+		flags |= EMU_F_NO_PREALLOC; /* required: without it, EINVAL */
 	}
 	switch (shape % 16) {
 	case 0: flags |= EMU_F_RDONLY; break;
@@ -298,9 +326,11 @@ static void op_create(void)
 	case 7: t = u8(); break;                          /* any map type: most are not emulated */
 	default: break;
 	}
-	/* types the emulator leaves out answer EOPNOTSUPP by design; stay with the eight */
-	if (t == 0 || t >= 34 || (!hx_is_hash(t) && !hx_is_qs(t) && t != EMU_MAP_ARRAY && t != EMU_MAP_PERCPU_ARRAY))
-		t = types[t % 8];
+	/* the other types need fds or programs as values, or cannot be walked: they have their own
+	 * differential tests (tests/diff: diff_fdmaps, diff_ringbuf, diff_bloom) */
+	if (t == 0 || t >= 34 || (!hx_is_hash(t) && !hx_is_qs(t) && t != EMU_MAP_ARRAY && t != EMU_MAP_PERCPU_ARRAY &&
+				  t != EMU_MAP_LPM_TRIE))
+		t = types[t % NTYPES];
 	/* big maps make slow runs, and the kernel's allocator is not what is under test */
 	if (max != 0xffffffffu && (uint64_t)max * vs > (2u << 20))
 		max = 1 + max % 4;

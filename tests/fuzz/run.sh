@@ -6,7 +6,7 @@
 #                 tests/fuzz/corpus; any divergence, crash or sanitizer finding fails the run
 #   --self-test   instead, prove the fuzzer catches a mistake: with each planted fault on
 #                 (BPFEMU_FAULT, emu/util/fault.c: map commands, the interpreter, a helper, the BTF
-#                 checks, the program checker) it must report a divergence
+#                 checks, the program checker, the LPM trie) it must report a divergence
 #   --build-only  configure and build only
 #   ARGS          passed on to libFuzzer (e.g. -jobs=2, -seed=N)
 # New inputs go to BUILD/corpus, never into the repository. A failing input is written to
@@ -50,10 +50,11 @@ fi
 
 if [ "$mode" = self-test ]; then
 	# fault:seconds. The map faults are found by fuzzing; those of the program and BTF code
-	# (interpreter, helper, BTF check, checker) by the seeds that exercise them, at the corpus's
+	# (interpreter, helper, BTF check, checker) and the LPM trie's longest match (seed-lpm, an
+	# input the fuzzer found with that fault on) by the seeds that exercise them, at the corpus's
 	# first pass, so their bound is short.
 	for ft in getnext-skip:120 delete-errno:120 lookup-byte:120 interp-alu:15 helper-update-errno:15 \
-		btf-vlen:15 check-oob:15; do
+		btf-vlen:15 check-oob:15 lpm-match:30; do
 		fault=${ft%%:*}
 		empty=$(mktemp -d "$work/selftest.XXXXXX")
 		set +e
