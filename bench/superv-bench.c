@@ -18,7 +18,10 @@
  * run on different CPUs, and pinned to one.
  *
  * Workload: a HASH map of 64 entries, 8-byte keys and values, libbpf's attr sizes; lookup (hit),
- * update of an existing key, GET_NEXT_KEY, and LOOKUP_BATCH of the 64 elements (ns per element).
+ * update of an existing key, GET_NEXT_KEY, and LOOKUP_BATCH of the 64 elements (ns per element);
+ * mmap of an mmapable array's values and of a ring's data pages; epoll_ctl ADD/DEL of a pipe
+ * (what every event loop pays under the supervisor, which traps epoll_ctl for map fds) and of a
+ * ring fd.
  * Each figure is the median of 7 rounds of `iters` calls (CLOCK_MONOTONIC).
  *
  * Usage: superv-bench [--iters N] [--bpfemu-run PATH] [--preload PATH]
@@ -26,6 +29,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -64,11 +68,16 @@
 #define ELEM_SZ (offsetof(union bpf_attr, flags) + sizeof(__u64))
 #define BATCH_SZ (offsetof(union bpf_attr, batch.flags) + sizeof(__u64))
 
-enum { OP_LOOKUP, OP_UPDATE, OP_NEXT, OP_BATCH, OP_MMAP, NR_OPS };
+enum { OP_LOOKUP, OP_UPDATE, OP_NEXT, OP_BATCH, OP_MMAP, OP_RING_MMAP, OP_EPOLL_PIPE, OP_EPOLL_RING, NR_OPS };
 static const char *const op_names[NR_OPS] = { "lookup (hit)", "update (existing)", "get_next_key",
 					       "lookup_batch (per element)",
-					       "mmap+munmap of an mmapable array's values" };
+					       "mmap+munmap of an mmapable array's values",
+					       "mmap+munmap of a 16 KiB ring's data pages (twice)",
+					       "epoll_ctl ADD or DEL of a pipe (per call)",
+					       "epoll_ctl ADD or DEL of a ring fd (per call)" };
 static int mmap_fd; /* an mmapable ARRAY, for OP_MMAP */
+static int ring_fd; /* a RINGBUF of 16 KiB, for OP_RING_MMAP and OP_EPOLL_RING */
+static int ep_fd, pipe_fd; /* for OP_EPOLL_* */
 
 static long iters = 20000;
 
@@ -98,7 +107,9 @@ static double measure(int fd, int op)
 	double r[ROUNDS];
 	__u64 keys[ENTRIES], vals[ENTRIES], key = 7, val = 0, out;
 	union bpf_attr a;
-	long n = op == OP_BATCH ? iters / ENTRIES + 1 : op == OP_MMAP ? iters / 100 + 1 : iters;
+	long n = op == OP_BATCH ? iters / ENTRIES + 1 : op == OP_MMAP || op == OP_RING_MMAP ? iters / 100 + 1
+		 : op == OP_EPOLL_RING ? iters / 10 + 1 : iters;
+	struct epoll_event ev = { .events = EPOLLIN };
 	void *p;
 
 	for (int round = 0; round < ROUNDS; round++) {
@@ -128,6 +139,17 @@ static double measure(int fd, int op)
 				p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mmap_fd, 0);
 				ret = p == MAP_FAILED ? -1 : munmap(p, 4096);
 				break;
+			case OP_RING_MMAP:
+				/* a ring's: several parts of the map file, a chain of calls in the supervisor */
+				p = mmap(NULL, 4096 + 2 * 16384, PROT_READ, MAP_SHARED, ring_fd, 4096);
+				ret = p == MAP_FAILED ? -1 : munmap(p, 4096 + 2 * 16384);
+				break;
+			case OP_EPOLL_PIPE:
+			case OP_EPOLL_RING:
+				/* trapped under the supervisor: a map fd's answered there, others continued */
+				ret = epoll_ctl(ep_fd, EPOLL_CTL_ADD, op == OP_EPOLL_PIPE ? pipe_fd : ring_fd, &ev);
+				ret = ret ? ret : epoll_ctl(ep_fd, EPOLL_CTL_DEL, op == OP_EPOLL_PIPE ? pipe_fd : ring_fd, NULL);
+				break;
 			default:
 				a.batch.map_fd = (__u32)fd, a.batch.keys = (uintptr_t)keys, a.batch.values = (uintptr_t)vals;
 				a.batch.count = ENTRIES, a.batch.out_batch = (uintptr_t)&out;
@@ -140,7 +162,8 @@ static double measure(int fd, int op)
 				exit(1);
 			}
 		}
-		r[round] = (now_ns() - t0) / (op == OP_BATCH ? (double)n * ENTRIES : (double)n);
+		r[round] = (now_ns() - t0) / (op == OP_BATCH ? (double)n * ENTRIES
+					      : op == OP_EPOLL_PIPE || op == OP_EPOLL_RING ? 2.0 * n : (double)n);
 	}
 	qsort(r, ROUNDS, sizeof(r[0]), cmp_double);
 	return r[ROUNDS / 2];
@@ -171,6 +194,19 @@ static int worker(void)
 	if (mmap_fd < 0) {
 		fprintf(stderr, "superv-bench: mmapable array create: %s\n", strerror(errno));
 		return 1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_RINGBUF, a.max_entries = 16384;
+	ring_fd = (int)sys_bpf(BPF_MAP_CREATE, &a, offsetof(union bpf_attr, map_extra) + 8);
+	{
+		int pp[2];
+
+		ep_fd = epoll_create1(EPOLL_CLOEXEC);
+		if (ring_fd < 0 || ep_fd < 0 || pipe(pp)) {
+			fprintf(stderr, "superv-bench: ring buffer or epoll create: %s\n", strerror(errno));
+			return 1;
+		}
+		pipe_fd = pp[0];
 	}
 	for (int op = 0; op < NR_OPS; op++)
 		printf("%d %.1f\n", op, measure(fd, op));

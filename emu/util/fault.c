@@ -37,6 +37,9 @@
  *   superv-mmap-regs    ... and leaves the registers it changed for that as it changed them
  *   superv-mmap-rw-fd   ... and makes a read-only mapping from the program's read-write fd
  *   superv-mmap-fd-left ... or from a read-only copy it leaves open in the program
+ *   superv-ring-seg-offset  ... and maps a ring's second copy of its data from the first part's
+ *                  offset (records across the ring's end read wrong)
+ *   superv-epoll-no-edge  the supervisor never makes a ring's epoll stand-in ready (waits time out)
  *   superv-freeze-unseen  the supervisor does not mark a map its program maps writable (FREEZE
  *                  does not look for the mapping: no EBUSY)
  *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without

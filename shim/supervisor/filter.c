@@ -106,6 +106,7 @@ static const struct trap {
 	{ SYS_rename, sv_rename },
 #endif
 	{ SYS_mount, sv_mount },
+	{ SYS_epoll_ctl, sv_epoll_ctl }, /* a map fd's registration (epoll.c); others continued */
 #if __SIZEOF_LONG__ == 8 /* 32-bit ABIs map with mmap2, or old_mmap's argument block */
 	{ SYS_mmap, sv_mmap }, /* file-backed mappings only: see the filter */
 #endif

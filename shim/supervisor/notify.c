@@ -134,14 +134,17 @@ int sv_serve(int listener, int stop_fd, int (*on_stop)(void *), void *arg)
 	if (!n)
 		return -ENOMEM;
 	for (;;) {
-		struct pollfd p[2] = { { listener, POLLIN, 0 }, { stop_fd, POLLIN, 0 } };
+		/* the rings' wakeups (epoll.c) are passed on between two notifications */
+		struct pollfd p[3] = { { listener, POLLIN, 0 }, { stop_fd, POLLIN, 0 }, { sv_epoll_watch_fd(), POLLIN, 0 } };
 
-		if (poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
 			break;
 		}
+		if (p[2].revents & POLLIN)
+			sv_epoll_wakeups();
 		if (p[0].revents & POLLIN) {
 			memset(n, 0, sizes.seccomp_notif);
 			if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) == 0)

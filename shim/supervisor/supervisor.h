@@ -20,8 +20,11 @@
  *   fdfields.c  which attr fields are fds, per command, and their translation
  *   bpfcall.c   bpf(): the attr copied once, fds translated, the command run, the trace
  *   paths.c     /sys/fs/bpf paths, /proc/self/fd links and fdinfo, statfs
- *   mapvals.c   mmap of an mmapable array's values (the call made again, with ptrace, at the
- *               values' offset in the map's file), marked for FREEZE's search
+ *   mapvals.c   mmap of a map's pages (the call made again, with ptrace, at the values' offset in
+ *               the map's file; a ring's several parts mapped over it by a chain of calls the
+ *               stopped thread makes), marked for FREEZE's search
+ *   epoll.c     epoll_ctl of map fds: a file of ours in the program's epoll instance in the map's
+ *               place, made ready when the map is (ring wakeups through inotify)
  *   choose.c    which way a program must be run (static or Go binary: the supervisor)
  *
  * Invariants: a notification is answered exactly once (a reply, an error, CONTINUE, or ADDFD with
@@ -120,6 +123,13 @@ void sv_mount(struct sv_call *c);
 
 /* mapvals.c */
 void sv_mmap(struct sv_call *c); /* answers it, or continues it when the fd is not a map */
+
+/* epoll.c: epoll_ctl of a map fd answered (a file of ours in the program's epoll instance in the
+ * map's place), any other continued; the wakeups of the rings registered, passed on by the serving
+ * loop when sv_epoll_watch_fd() (-1: none yet) is readable. */
+void sv_epoll_ctl(struct sv_call *c);
+int sv_epoll_watch_fd(void);
+void sv_epoll_wakeups(void);
 
 /* filter.c: the trapped calls. The filter (0, or -ENOSYS on an architecture it does not know),
  * and the answerer of a notification's call (NULL: not trapped, continue it). Path answerers are

@@ -14,6 +14,11 @@
  *   ring is full) and its parent drains (bpf_user_ringbuf_drain, or the test API): the blocked
  *   producer must be woken by the drains.
  * - poll, select and epoll on ring fds and on another map's fd (EPOLLERR), and epoll_ctl's errors.
+ *
+ * `e2e_ringbuf superv` (built -static, run under the seccomp supervisor by ringbuf.sh static, and
+ * on the kernel): epoll_ctl's answers and epoll_wait's reports for map fds as consumers use them,
+ * records across the end of a ring read by ring_buffer__poll, and the across-process RINGBUF case
+ * with TEST_RUN producers (poll() and select() are not the supervisor's: left out).
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -377,15 +382,234 @@ static void poll_answers(void)
 	close(urb);
 }
 
+/* epoll_ctl's answers for map fds, and what epoll_wait reports for them as consumers use it (the
+ * superv mode: the seccomp supervisor's registrations, shim/supervisor/epoll.c). Events of one wait
+ * are printed in the order of their data. */
+static void wait_print(const char *label, int ep, int ms)
+{
+	struct epoll_event out[8];
+	double t0 = now();
+	int r = epoll_wait(ep, out, 8, ms);
+
+	for (int i = 1; i < r; i++)
+		for (int j = i; j > 0 && out[j - 1].data.u64 > out[j].data.u64; j--) {
+			struct epoll_event t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	printf("epoll_wait %s (%d ms): %d%s", label, ms, r, r == 0 && ms > 0 && now() - t0 >= ms / 1000.0 * 0.9 ? " (timed out)" : "");
+	for (int i = 0; i < r; i++)
+		printf(" [data %llu events %#x]", (unsigned long long)out[i].data.u64, out[i].events);
+	printf("\n");
+}
+
+static int count_cb(void *ctx, void *data, size_t size)
+{
+	(void)data, (void)size;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void epoll_answers(void)
+{
+	int rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb3", 0, 0, 4096, NULL);
+	int arr = bpf_map_create(BPF_MAP_TYPE_ARRAY, "e2e_a", 4, 8, 2, NULL);
+	int urb = bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "e2e_urb3", 0, 0, 4096, NULL);
+	int ep = epoll_create1(EPOLL_CLOEXEC), ep2 = epoll_create1(EPOLL_CLOEXEC), pfd[2], n = 0;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
+	struct ring_buffer *rbuf;
+
+	if (pipe(pfd))
+		return;
+#define CTL(label, e, op, fd, evp)                                                                  \
+	printf("epoll_ctl %s: %s\n", label,                                                          \
+	       epoll_ctl(e, op, fd, evp) ? strerrorname_np(errno) : "0")
+	CTL("ADD ringbuf", ep, EPOLL_CTL_ADD, rb, &ev);
+	CTL("ADD ringbuf again", ep, EPOLL_CTL_ADD, rb, &ev);
+	CTL("ADD ringbuf to a second epoll", ep2, EPOLL_CTL_ADD, rb, &ev);
+	CTL("MOD ringbuf", ep, EPOLL_CTL_MOD, rb, &ev);
+	CTL("DEL ringbuf", ep, EPOLL_CTL_DEL, rb, NULL);
+	CTL("DEL ringbuf again", ep, EPOLL_CTL_DEL, rb, NULL);
+	CTL("MOD ringbuf (not added)", ep, EPOLL_CTL_MOD, rb, &ev);
+	CTL("ADD ringbuf, event at a bad address", ep, EPOLL_CTL_ADD, rb, (struct epoll_event *)8);
+	CTL("DEL ringbuf, event at a bad address", ep, EPOLL_CTL_DEL, rb, (struct epoll_event *)8);
+	CTL("ADD ringbuf to fd -1", -1, EPOLL_CTL_ADD, rb, &ev);
+	CTL("ADD ringbuf to fd 999", 999, EPOLL_CTL_ADD, rb, &ev);
+	CTL("ADD ringbuf to an array's fd", arr, EPOLL_CTL_ADD, rb, &ev);
+	CTL("ADD ringbuf to a pipe", pfd[0], EPOLL_CTL_ADD, rb, &ev);
+	CTL("op 99 ringbuf", ep, 99, rb, &ev);
+	CTL("op 99 ringbuf, event at a bad address", ep, 99, rb, (struct epoll_event *)8);
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT;
+	CTL("ADD ringbuf EXCLUSIVE|ONESHOT", ep, EPOLL_CTL_ADD, rb, &ev);
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	CTL("ADD ringbuf EXCLUSIVE", ep, EPOLL_CTL_ADD, rb, &ev);
+	CTL("MOD ringbuf EXCLUSIVE", ep, EPOLL_CTL_MOD, rb, &ev);
+	ev.events = EPOLLIN;
+	CTL("MOD ringbuf added EXCLUSIVE", ep, EPOLL_CTL_MOD, rb, &ev);
+	CTL("DEL ringbuf", ep, EPOLL_CTL_DEL, rb, NULL);
+	/* a registration goes with the fd (the kernel's: with the file's last fd) and with the epoll
+	 * instance (its last fd): the same numbers again make new ones */
+	{
+		int r2 = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb4", 0, 0, 4096, NULL), r3, e3, e4;
+
+		CTL("ADD a second ringbuf", ep, EPOLL_CTL_ADD, r2, &ev);
+		close(r2);
+		r3 = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rb5", 0, 0, 4096, NULL);
+		printf("a third ringbuf has the closed one's fd number: %s\n", r3 == r2 ? "yes" : "no");
+		CTL("ADD the third ringbuf", ep, EPOLL_CTL_ADD, r3, &ev);
+		CTL("DEL the third ringbuf", ep, EPOLL_CTL_DEL, r3, NULL);
+		e3 = epoll_create1(EPOLL_CLOEXEC);
+		CTL("ADD the third ringbuf to a new epoll", e3, EPOLL_CTL_ADD, r3, &ev);
+		close(e3);
+		e4 = epoll_create1(EPOLL_CLOEXEC);
+		printf("another epoll has the closed one's fd number: %s\n", e4 == e3 ? "yes" : "no");
+		CTL("ADD the third ringbuf to it", e4, EPOLL_CTL_ADD, r3, &ev);
+		close(e4);
+		close(r3);
+	}
+	/* readiness as consumers see it: wait, consume everything, wait again */
+	rbuf = ring_buffer__new(rb, count_cb, &n, NULL);
+	printf("ring_buffer__new: %s\n", rbuf ? "ok" : strerror(errno));
+	if (!rbuf)
+		return;
+	ev.events = EPOLLIN;
+	ev.data.u64 = 1;
+	CTL("ADD ringbuf", ep, EPOLL_CTL_ADD, rb, &ev);
+	wait_print("empty ringbuf", ep, 150);
+	printf("produce: %d\n", produce(rb, 0, 0, true));
+	wait_print("one record", ep, 1000);
+	printf("consumed: %d\n", ring_buffer__consume(rbuf));
+	wait_print("drained", ep, 150);
+	printf("produce: %d %d\n", produce(rb, 1, 0, true), produce(rb, 2, 0, true));
+	wait_print("two records", ep, 1000);
+	printf("consumed: %d\n", ring_buffer__consume(rbuf));
+	wait_print("drained", ep, 150);
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.u64 = 4;
+	CTL("MOD ringbuf ONESHOT", ep, EPOLL_CTL_MOD, rb, &ev);
+	printf("produce: %d\n", produce(rb, 3, 0, true));
+	wait_print("ONESHOT, one record", ep, 1000);
+	printf("consumed: %d\n", ring_buffer__consume(rbuf));
+	printf("produce (forced wakeup): %d\n", produce(rb, 4, BPF_RB_FORCE_WAKEUP, true));
+	wait_print("ONESHOT fired already", ep, 150);
+	ev.events = EPOLLIN;
+	ev.data.u64 = 5;
+	CTL("MOD ringbuf re-armed, a record in it", ep, EPOLL_CTL_MOD, rb, &ev);
+	wait_print("re-armed", ep, 1000);
+	printf("consumed: %d\n", ring_buffer__consume(rbuf));
+	CTL("DEL ringbuf", ep, EPOLL_CTL_DEL, rb, NULL);
+	ring_buffer__free(rbuf);
+	/* other maps: EPOLLERR, always */
+	ev.events = EPOLLIN;
+	ev.data.u64 = 2;
+	CTL("ADD array", ep, EPOLL_CTL_ADD, arr, &ev);
+	wait_print("array", ep, 0);
+	wait_print("array again", ep, 0);
+	ev.events = EPOLLIN | EPOLLET;
+	CTL("MOD array EPOLLET", ep, EPOLL_CTL_MOD, arr, &ev);
+	wait_print("array, EPOLLET", ep, 0);
+	wait_print("array, EPOLLET again", ep, 0);
+	CTL("DEL array", ep, EPOLL_CTL_DEL, arr, NULL);
+	/* a user ring with room: writable */
+	ev.events = EPOLLOUT;
+	ev.data.u64 = 3;
+	CTL("ADD user_ringbuf", ep, EPOLL_CTL_ADD, urb, &ev);
+	wait_print("user_ringbuf", ep, 0);
+	CTL("DEL user_ringbuf", ep, EPOLL_CTL_DEL, urb, NULL);
+	wait_print("nothing registered", ep, 50);
+#undef CTL
+	close(pfd[0]);
+	close(pfd[1]);
+	close(ep);
+	close(ep2);
+	close(rb);
+	close(arr);
+	close(urb);
+}
+
+/* A user ring filled through libbpf's producer mappings (its data pages mapped twice, writable)
+ * until it refuses, then epoll on it */
+static void user_ringbuf_fill(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "e2e_urbf", 0, 0, 4096, NULL), n = 0, err;
+	struct user_ring_buffer *u = user_ring_buffer__new(fd, NULL);
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = 6 };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	void *smp;
+
+	printf("user_ring_buffer__new: %s\n", u ? "ok" : strerror(errno));
+	if (!u)
+		return;
+	while ((smp = user_ring_buffer__reserve(u, 300))) {
+		memset(smp, n, 300);
+		user_ring_buffer__submit(u, smp);
+		n++;
+	}
+	err = errno;
+	printf("user ring: %d samples of 300 bytes fit, then %s\n", n, strerrorname_np(err));
+	printf("epoll_ctl ADD the user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? strerrorname_np(errno) : "0");
+	wait_print("user ring with 40 bytes of room", ep, 0);
+	printf("epoll_ctl DEL the user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL) ? strerrorname_np(errno) : "0");
+	/* the last 40 bytes (a 32-byte sample and its header): no room at all, not writable */
+	smp = user_ring_buffer__reserve(u, 32);
+	printf("a 32-byte sample: %s\n", smp ? "ok" : strerrorname_np(errno));
+	if (smp)
+		user_ring_buffer__submit(u, smp);
+	printf("epoll_ctl ADD the full user ring: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? strerrorname_np(errno) : "0");
+	wait_print("full user ring", ep, 0);
+	user_ring_buffer__free(u);
+	close(ep);
+	close(fd);
+}
+
+/* Records across the end of a 4096-byte ring, read by libbpf's ring_buffer__poll in rounds (the
+ * data pages' second mapping makes them contiguous) */
+static void ringbuf_wrap(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "e2e_rbw", 0, 0, 4096, NULL);
+	struct ring_buffer *rb = ring_buffer__new(fd, on_record, NULL, NULL);
+
+	got = 0;
+	printf("ringbuf wrap: %s\n", rb ? "ok" : strerror(errno));
+	if (!rb)
+		return;
+	for (unsigned round = 0, i = 0; round < 6; round++) {
+		int n;
+
+		for (unsigned k = 0; k < 7; k++, i++)
+			if (produce(fd, i, 0, true))
+				printf("produce %u failed\n", i);
+		n = ring_buffer__poll(rb, 2000);
+		printf("round %u: ring_buffer__poll: %d\n", round, n);
+	}
+	ring_buffer__free(rb);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	int bad = 0;
 
-	if (argc < 2 || (strcmp(argv[1], "kernel") && strcmp(argv[1], "emu"))) {
-		fprintf(stderr, "usage: e2e_ringbuf kernel|emu\n");
+	if (argc < 2 || (strcmp(argv[1], "kernel") && strcmp(argv[1], "emu") && strcmp(argv[1], "superv"))) {
+		fprintf(stderr, "usage: e2e_ringbuf kernel|emu|superv\n");
 		return 2;
 	}
 	emulated = !strcmp(argv[1], "emu");
+	if (!strcmp(argv[1], "superv")) {
+		/* the seccomp supervisor (a static build: its poll() and select() are the kernel's,
+		 * which the supervisor does not answer): epoll, mappings, producers run by TEST_RUN */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		epoll_answers();
+		if (getenv("E2E_RB_EPOLL_ONLY"))
+			return 0; /* (a planted fault's run: its waits time out) */
+		ringbuf_wrap();
+		user_ringbuf_fill();
+		/* (not user_ringbuf_across: the interpreter has no bpf_user_ringbuf_drain yet, the
+		 * emulated side of that case is the preload's test API) */
+		bad |= ringbuf_across(true);
+		return bad;
+	}
 	if (emulated) {
 		rb_output = (int (*)(int, const void *, uint64_t, uint64_t))dlsym(RTLD_DEFAULT, "bpfemu_ringbuf_output");
 		urb_drain = (long (*)(int, long (*)(void *, const void *, uint32_t), void *, uint64_t))dlsym(

@@ -6,12 +6,16 @@
 #               RewriteConstants, NewCollection (BTF maps, .rodata/.data/.bss), Program.Run and
 #               Program.Test, the results read through the maps, a pinned map shared by a second
 #               collection; and under --trace, the program's calls in the trace
+#   ringbuf     cilium/ebpf's ringbuf.Reader on a RINGBUF an XDP program fills (Program.Run): the
+#               ring's mapping (several parts of the map file: the supervisor's chain of mmaps),
+#               the Reader's epoll on the ring fd (the supervisor's registration and wakeups),
+#               records across the ring's end, an epoll_wait that times out while it is empty
 #   mmap        an mmapable array's values mapped with mmap(2) (the supervisor makes the mapping
 #               again at the values' offset), FREEZE refused with EBUSY while a writable mapping
 #               exists; and under strace, where the supervisor cannot trace the program, the one
 #               refusal it documents (ENODEV and a diagnostic), never a mapping of other bytes
 . "$(dirname "$0")/lib.sh"
-mode=${1:?usage: gocoll.sh collection|mmap}
+mode=${1:?usage: gocoll.sh collection|mmap|ringbuf}
 e2e_name="$e2e_name.$mode"
 need_var BPFEMU_RUN BPFEMU_PRELOAD_LIB
 [ -n "${GOCLIENT:-}" ] || skip "the Go client was not built (it needs golang-go and golang-github-cilium-ebpf-dev)"
@@ -58,6 +62,15 @@ mmap)
 		echo "strace is not installed: the untraceable case is not checked"
 	fi
 	;;
+ringbuf)
+	for b in goclient goclient_cgo; do
+		RUN_OPTS=--debug=1 compare_runs "$b ringbuf" "$stage/bin/$b" ringbuf
+		grep -q '^done$' "$tmp/emu.out" || fail "$b did not finish"
+		grep -q 'WRONG BYTES' "$tmp/emu.out" && fail "$b read wrong records"
+		grep -q "its other parts mapped over it" "$tmp/emu.err" || fail "$b: the supervisor made no ring mapping: $(cat "$tmp/emu.err")"
+		grep -q "a ring: an eventfd in its place" "$tmp/emu.err" || fail "$b: no epoll registration of the ring: $(cat "$tmp/emu.err")"
+	done
+	;;
 *)
 	fail "unknown mode $mode"
 	;;
@@ -65,13 +78,15 @@ esac
 
 # A planted fault the comparison must catch (bpfemu-run-fault, a test build's bpfemu-run):
 # collection: the attr's fd fields untranslated (the program's numbers used as the supervisor's);
-# mmap: FREEZE not refused while the values are mapped writable.
+# mmap: FREEZE not refused while the values are mapped writable; ringbuf: the ring's second mapping
+# of its data made from the wrong part of the file (records across the ring's end read wrong).
 if [ -n "${BPFEMU_RUN_FAULT:-}" ]; then
 	cp "$BPFEMU_RUN_FAULT" "$stage/bin/bpfemu-run-fault"
 	chmod a+rx "$stage/bin/bpfemu-run-fault"
 	case $mode in
 	collection) fault=superv-fd-as-is args=(collection "$stage/coll.bpf.o" "$pins") ;;
 	mmap) fault=superv-freeze-unseen args=(mmap) ;;
+	ringbuf) fault=superv-ring-seg-offset args=(ringbuf) ;;
 	esac
 	on_kernel "$stage/bin/goclient" "${args[@]}" >"$tmp/kernel.out" 2>&1
 	as_nobody env BPFEMU_FAULT=$fault "$stage/bin/bpfemu-run-fault" "$stage/bin/goclient" "${args[@]}" \

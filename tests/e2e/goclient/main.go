@@ -256,6 +256,10 @@ func pins(dir string) {
 }
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "ringbuf" {
+		ringbufMain() // ringbuf.go
+		return
+	}
 	if len(os.Args) > 1 && (os.Args[1] == "collection" || os.Args[1] == "mmap" || os.Args[1] == "pinned") {
 		programMain(os.Args[1], os.Args[2:]) // collection.go
 		return
