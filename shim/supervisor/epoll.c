@@ -223,20 +223,27 @@ static void reset(struct reg *r)
 		(void)!read(r->stand, &v, 8);
 }
 
+/* The ring's watch goes with its last registration (a file's watch is shared: inotify gives one
+ * wd per file) */
+static void unwatch(const struct reg *r)
+{
+	bool shared = false;
+
+	if (r->wd < 0)
+		return;
+	for (struct reg *q = regs; q && !shared; q = q->next)
+		shared = q != r && q->wd == r->wd;
+	if (!shared)
+		inotify_rm_watch(ino, r->wd);
+}
+
 static void drop(struct reg **pp)
 {
 	struct reg *r = *pp;
 
 	*pp = r->next;
 	epoll_ctl(r->ep_local, EPOLL_CTL_DEL, r->stand, NULL);
-	if (r->wd >= 0) {
-		bool shared = false;
-
-		for (struct reg *q = regs; q && !shared; q = q->next)
-			shared = q->wd == r->wd;
-		if (!shared)
-			inotify_rm_watch(ino, r->wd);
-	}
+	unwatch(r);
 	if (r->kind != REG_OTHER)
 		emu_map_poll_wait(r->map_local, false);
 	close(r->stand);
@@ -331,14 +338,7 @@ static int add(struct sv_call *c, int ep_local, int map_local, int epfd, int fd,
 	regs = r;
 	return 0;
 fail:
-	if (r->wd >= 0) {
-		bool shared = false;
-
-		for (struct reg *q = regs; q && !shared; q = q->next)
-			shared = q->wd == r->wd;
-		if (!shared)
-			inotify_rm_watch(ino, r->wd);
-	}
+	unwatch(r);
 	if (r->stand >= 0)
 		close(r->stand);
 	free(r);
