@@ -41,27 +41,9 @@
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
 #endif
-#ifndef MAP_UNINITIALIZED
-#define MAP_UNINITIALIZED 0
-#endif
-#ifndef MAP_32BIT
-#define MAP_32BIT 0
-#endif
-#ifndef MAP_DENYWRITE
-#define MAP_DENYWRITE 0
-#endif
-#ifndef MAP_EXECUTABLE
-#define MAP_EXECUTABLE 0
-#endif
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
-/* The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC support (the kernel's
- * LEGACY_MAP_MASK). */
-#define LEGACY_MAP_MASK                                                                             \
-	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |    \
-	 MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | \
-	 MAP_STACK | MAP_HUGETLB | MAP_32BIT)
 
 /*
  * The ring buffers' own rules (ringbuf_map_mmap_kern / _user): a RINGBUF is writable at its
@@ -135,7 +117,7 @@ static int mmap_checks(struct emu_map *m, int mode, size_t len, int prot, int fl
 		return -EOVERFLOW;
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED_VALIDATE:
-		if (flags & ~LEGACY_MAP_MASK)
+		if (flags & ~EMU_LEGACY_MAP_MASK)
 			return -EOPNOTSUPP;
 		/* fallthrough */
 	case MAP_SHARED:
@@ -238,7 +220,7 @@ void emu_map_poll_wait(int fd, bool begin)
 /*
  * The mapping itself, with the flags the kernel honours for the caller's (checked by mmap_checks).
  * It is made MAP_SHARED_VALIDATE (EMU_MAP_OWN: a seccomp supervisor lets an emulator's own
- * mappings through), which refuses flags MAP_SHARED ignores or honours outside LEGACY_MAP_MASK:
+ * mappings through), which refuses flags MAP_SHARED ignores or honours outside EMU_LEGACY_MAP_MASK:
  * those are dropped, but MAP_FIXED_NOREPLACE, made here as the kernel makes it (the address as a
  * hint; EEXIST when the mapping could not be put there). A mapping of several parts reserves its
  * range first (where the caller asked, as asked) and maps each part over it.
@@ -246,7 +228,7 @@ void emu_map_poll_wait(int fd, bool begin)
 static void *map_values(void *addr, size_t len, int prot, int flags, int fd, const struct emu_mmap_plan *plan)
 {
 	bool noreplace = flags & MAP_FIXED_NOREPLACE; /* with or without MAP_FIXED */
-	int extra = flags & ~MAP_TYPE & LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0);
+	int extra = flags & ~MAP_TYPE & EMU_LEGACY_MAP_MASK & ~(noreplace ? MAP_FIXED : 0);
 	size_t total = 0;
 	char *p;
 

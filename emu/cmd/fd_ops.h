@@ -9,6 +9,29 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sys/mman.h>
+
+/* The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC support: the kernel's
+ * LEGACY_MAP_MASK, with uapi values for the flags a C library leaves out (glibc has no
+ * MAP_UNINITIALIZED; MAP_32BIT exists on x86 only, and is 0 in the kernel elsewhere too). One
+ * table for the emulator's mmap checks and the seccomp supervisor's remapping. */
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000
+#endif
+#ifndef MAP_32BIT
+#define MAP_32BIT 0
+#endif
+#ifndef MAP_DENYWRITE
+#define MAP_DENYWRITE 0x0800
+#endif
+#ifndef MAP_EXECUTABLE
+#define MAP_EXECUTABLE 0x1000
+#endif
+#define EMU_LEGACY_MAP_MASK                                                                         \
+	((uint64_t)(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE | \
+		    MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |     \
+		    MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT))
+
 /* Every part of a mapping of a map fd: where in the map file each run of its pages lies (a ring
  * buffer's mapping is made of several: its data twice), and whether the mapping may never be made
  * writable (its pages then mapped from a read-only open of the file, as the kernel clears

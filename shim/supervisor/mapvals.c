@@ -72,23 +72,6 @@
 #include "../../emu/util/diag.h"
 #include "supervisor.h"
 
-#ifndef MAP_32BIT
-#define MAP_32BIT 0
-#endif
-#ifndef MAP_UNINITIALIZED
-#define MAP_UNINITIALIZED 0x4000000 /* <linux/mman.h>'s; glibc's <sys/mman.h> lacks it */
-#endif
-#ifndef MAP_DENYWRITE
-#define MAP_DENYWRITE 0
-#endif
-#ifndef MAP_EXECUTABLE
-#define MAP_EXECUTABLE 0
-#endif
-/* the flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC (the kernel's LEGACY_MAP_MASK) */
-#define SV_LEGACY_MAP_MASK                                                                          \
-	((uint64_t)(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE | \
-		    MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |     \
-		    MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT))
 #ifndef NT_PRSTATUS
 #define NT_PRSTATUS 1 /* <elf.h>'s, which clashes with the attr offsets' names */
 #endif
@@ -268,7 +251,7 @@ static int remap(struct sv_call *c, const struct emu_mmap_plan *plan, int ro_loc
 				REG_OFF(&r) = plan->seg[0].file_off;
 			/* MAP_SHARED_VALIDATE refuses the flags MAP_SHARED ignores: dropped (and
 			 * MAP_FIXED_NOREPLACE with them: its address becomes a hint) */
-			extra = REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE & SV_LEGACY_MAP_MASK;
+			extra = REG_FLAGS(&r) & ~(uint64_t)MAP_TYPE & EMU_LEGACY_MAP_MASK;
 			REG_FLAGS(&r) = extra | EMU_MAP_OWN;
 			if (plan->nseg > 1)
 				REG_LEN(&r) = total; /* the whole range, the first part in place */

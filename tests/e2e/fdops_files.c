@@ -245,6 +245,10 @@ void mode_mmap(void)
 	if (q != MAP_FAILED)
 		munmap(q, PAGE);
 	mres("shared-validate-sync", mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, a, 0));
+	/* in the kernel's LEGACY_MAP_MASK, though glibc has no name for it (the emulator once refused it) */
+	q = mres("shared-validate-uninitialized", mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | 0x4000000, a, 0));
+	if (q != MAP_FAILED)
+		munmap(q, PAGE);
 	mres("private", mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, a, 0));
 	mres("too-long", mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, a, 0));
 	mres("offset-page", mmap(NULL, PAGE, PROT_READ, MAP_SHARED, a, PAGE));
