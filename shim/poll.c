@@ -359,6 +359,21 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* The time left until deadline (-1: none) as the sleeping call's timeout: *tsp, or NULL. */
+static const struct timespec *time_left(int64_t deadline, struct timespec *ts)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return NULL;
+	left = deadline - now_ns();
+	if (left < 0)
+		left = 0;
+	ts->tv_sec = left / 1000000000;
+	ts->tv_nsec = left % 1000000000;
+	return ts;
+}
+
 static bool has_regs(int epfd)
 {
 	bool found = false;
@@ -388,7 +403,8 @@ static int map_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t tim
 		return -1;
 	}
 	for (;;) {
-		struct timespec ts, *tsp = NULL;
+		struct timespec ts;
+		const struct timespec *tsp;
 		int n, k;
 
 		pthread_mutex_lock(&regs_lock);
@@ -413,15 +429,7 @@ static int map_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t tim
 			ret = n + (k > 0 ? k : 0);
 			break;
 		}
-		if (deadline >= 0) {
-			int64_t left = deadline - now_ns();
-
-			if (left < 0)
-				left = 0;
-			ts.tv_sec = left / 1000000000;
-			ts.tv_nsec = left % 1000000000;
-			tsp = &ts;
-		}
+		tsp = time_left(deadline, &ts);
 		k = get_epoll_pwait2()(epfd, ev, max, tsp, sigmask);
 		if (k < 0) {
 			ret = -1;
@@ -498,7 +506,8 @@ static int map_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 		depth--;
 	}
 	for (int round = 0;; round++) {
-		struct timespec ts, *tsp = NULL;
+		struct timespec ts;
+		const struct timespec *tsp;
 		int ready = 0, k;
 
 		for (nfds_t i = 0; i < n; i++) {
@@ -556,15 +565,7 @@ static int map_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 			ready += (rev & (uint16_t)fds[i].events) != 0;
 		}
 		if (!ready) {
-			if (deadline >= 0) {
-				int64_t left = deadline - now_ns();
-
-				if (left < 0)
-					left = 0;
-				ts.tv_sec = left / 1000000000;
-				ts.tv_nsec = left % 1000000000;
-				tsp = &ts;
-			}
+			tsp = time_left(deadline, &ts);
 			k = get_ppoll()(tmp, n, tsp, sigmask);
 		} else {
 			k = 0;
