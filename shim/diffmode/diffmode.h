@@ -226,6 +226,8 @@ bool dm_prog_twin(int efd, int *kfd, uint32_t *insn_cnt, bool *rewritten);
 void dm_prog_set_shape(int efd, uint32_t insn_cnt, bool rewritten);
 /* OBJ_GET_INFO_BY_FD into a private buffer on either side: 0 or -errno; an object's id, 0 if none */
 long dm_info(bool kernel, int fd, void *buf, uint32_t len);
+/* the same into a buffer holding what the caller asks for (array pointers and their counts) */
+long dm_info_asked(bool kernel, int fd, void *buf, uint32_t len);
 uint32_t dm_obj_id(bool kernel, int fd, int kind);
 /* emulated id <-> the twin's kernel id, for every object mirrored so far */
 void dm_id_pair(int kind, uint32_t eid, uint32_t kid);

@@ -49,10 +49,15 @@ uint32_t dm_id_k2e(int kind, uint32_t kid)
 /* OBJ_GET_INFO_BY_FD into a private buffer, on the kernel (kfd) or the emulator (efd): 0 or -errno. */
 long dm_info(bool kernel, int fd, void *buf, uint32_t len)
 {
+	memset(buf, 0, len);
+	return dm_info_asked(kernel, fd, buf, len);
+}
+
+long dm_info_asked(bool kernel, int fd, void *buf, uint32_t len)
+{
 	struct emu_attr a;
 
 	memset(&a, 0, sizeof(a));
-	memset(buf, 0, len);
 	attr_set_u32(&a, INFO_FD, (uint32_t)fd);
 	attr_set_u32(&a, INFO_LEN, len);
 	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)buf }, 8);

@@ -39,17 +39,12 @@ static long elem(bool kernel, int fd, int cmd, const void *key, void *val)
 static uint32_t prog_maps(int kprog, uint32_t *ids)
 {
 	unsigned char info[PI_SIZE];
-	struct emu_attr a;
 	uint32_t nr = MAX_MAPS;
 
 	memset(info, 0, sizeof(info));
 	memcpy(info + PI_NR_MAP_IDS, &nr, 4);
 	memcpy(info + PI_MAP_IDS, &(uint64_t){ (uintptr_t)ids }, 8);
-	memset(&a, 0, sizeof(a));
-	attr_set_u32(&a, INFO_FD, (uint32_t)kprog);
-	attr_set_u32(&a, INFO_LEN, sizeof(info));
-	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
-	if (dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
+	if (dm_info_asked(true, kprog, info, sizeof(info)))
 		return 0;
 	memcpy(&nr, info + PI_NR_MAP_IDS, 4);
 	return nr < MAX_MAPS ? nr : MAX_MAPS;

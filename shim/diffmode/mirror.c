@@ -383,20 +383,14 @@ static uint32_t kernel_flags(int kfd)
 static bool kernel_matches(int kfd, const struct emu_map_desc *d)
 {
 	unsigned char info[MI_SIZE];
-	struct emu_attr a;
 	uint32_t v[4];
 
-	memset(&a, 0, sizeof(a));
-	memset(info, 0, sizeof(info));
-	attr_set_u32(&a, INFO_FD, (uint32_t)kfd);
-	attr_set_u32(&a, INFO_LEN, sizeof(info));
-	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)info }, 8);
-	if (dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE))
+	if (dm_info(true, kfd, info, sizeof(info)))
 		return false;
-	memcpy(&v[0], info + 0, 4);
-	memcpy(&v[1], info + 8, 4);
-	memcpy(&v[2], info + 12, 4);
-	memcpy(&v[3], info + 16, 4);
+	memcpy(&v[0], info + MI_TYPE, 4);
+	memcpy(&v[1], info + MI_KEY_SIZE, 4);
+	memcpy(&v[2], info + MI_VALUE_SIZE, 4);
+	memcpy(&v[3], info + MI_MAX_ENTRIES, 4);
 	return v[0] == d->type && v[1] == d->key_size && v[2] == d->value_size && v[3] == d->max_entries;
 }
 

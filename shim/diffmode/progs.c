@@ -328,23 +328,13 @@ struct pinfo {
 
 static void get_pinfo(bool kernel, int fd, struct pinfo *p)
 {
-	struct emu_attr a;
 	uint32_t nr = MAX_PROG_MAPS;
 	uint64_t ptr = (uintptr_t)p->ids;
 
 	memset(p, 0, sizeof(*p));
 	memcpy(p->b + PI_NR_MAP_IDS, &nr, 4);
 	memcpy(p->b + PI_MAP_IDS, &ptr, 8);
-	memset(&a, 0, sizeof(a));
-	attr_set_u32(&a, INFO_FD, (uint32_t)fd);
-	attr_set_u32(&a, INFO_LEN, PI_SIZE);
-	memcpy(a.b + INFO_PTR, &(uint64_t){ (uintptr_t)p->b }, 8);
-	if (kernel) {
-		p->r = dm_kbpf(EMU_BPF_OBJ_GET_INFO_BY_FD, a.b, EMU_ATTR_SIZE);
-	} else {
-		a.len = INFO_END;
-		p->r = dm_emu_private(EMU_BPF_OBJ_GET_INFO_BY_FD, &a, (union bpf_attr *)(void *)a.b);
-	}
+	p->r = dm_info_asked(kernel, fd, p->b, PI_SIZE);
 }
 
 /* A program's twin found after the fact (by pin): the maps and BTF it names are paired by their
