@@ -449,6 +449,19 @@ static bool mapped_writable(struct emu_map *m)
 	return found;
 }
 
+int emu_map_writably_mapped(int fd)
+{
+	struct emu_map *m;
+	int mode;
+	bool w;
+
+	if (emu_map_get(fd, &m, &mode))
+		return -EBADF;
+	w = mapped_writable(m);
+	emu_map_put(m);
+	return w;
+}
+
 /*
  * BPF_MAP_FREEZE (the kernel's map_freeze): a map with special fields cannot be frozen; the fd must
  * be able to write (a frozen map's cannot, so a second freeze is EPERM); then no writable mapping

@@ -49,6 +49,10 @@ struct emu_mmap_plan {
 int emu_map_mmap_plan(int fd, size_t len, int prot, int flags, off_t off, struct emu_mmap_plan *plan);
 /* The mapping a plan describes (MAP_FAILED and errno on failure). */
 void *emu_map_mmap_plan_map(void *addr, size_t len, int prot, int flags, int fd, const struct emu_mmap_plan *plan);
+/* Whether a process maps fd's map so that it may write it (what FREEZE refuses for: the kernel's
+ * writecnt): 1 or 0, -EBADF when fd is not a map. For --diff, whose kernel twin must be mapped so
+ * for the kernel's FREEZE to answer alike. */
+int emu_map_writably_mapped(int fd);
 /* poll() of a map fd: the EPOLL* events ready now (EPOLLERR for maps that have no poll, as the
  * kernel's), and whether it is a ring that can become ready; 0, or 1 when fd is not a map. */
 int emu_map_poll(int fd, uint32_t *revents, bool *is_ring);

@@ -238,12 +238,13 @@ void dm_mirror_pin(int efd);
 void dm_sweep_pins(void);
 
 /* mapping.c */
+void *dm_raw_mmap(size_t len, int prot, int fd, off_t off);
 void dm_mapping_sync(struct mirror *m, int efd);
 void dm_mapping_snapshot(struct mirror *m);
 void dm_mapping_release(struct mirror *m);
 /* BPF_MAP_FREEZE refuses while a process maps the map writable: where one maps the emulated map so
- * (the program), a writable mapping of the kernel's for the kernel's FREEZE (the caller unmaps
- * PAGE bytes), else NULL. */
+ * (the program; as the emulator finds such mappings, emu_map_writably_mapped), a writable mapping
+ * of the kernel's for the kernel's FREEZE (the caller unmaps PAGE bytes), else NULL. */
 void *dm_mapping_for_freeze(const struct mirror *m, int efd);
 
 /* shadow.c */

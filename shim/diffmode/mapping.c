@@ -18,9 +18,8 @@
  */
 #include "diffmode.h"
 
-#include <sys/sysmacros.h>
-
-static void *raw_mmap(size_t len, int prot, int fd, off_t off)
+/* A shared mapping made with the real mmap() (the preload interposes it), NULL on failure. */
+void *dm_raw_mmap(size_t len, int prot, int fd, off_t off)
 {
 	long r = dm_real_syscall(SYS_mmap, 0L, (long)len, (long)prot, (long)MAP_SHARED, (long)fd, (long)off);
 
@@ -40,7 +39,7 @@ static void *read_only_view(int efd, size_t len, off_t off)
 	fd = dm_real_syscall(SYS_openat, (long)AT_FDCWD, (long)path, (long)(O_RDONLY | O_CLOEXEC), 0L);
 	if (fd < 0)
 		return NULL;
-	p = raw_mmap(len, PROT_READ, (int)fd, off);
+	p = dm_raw_mmap(len, PROT_READ, (int)fd, off);
 	dm_real_syscall(SYS_close, fd);
 	return p;
 }
@@ -65,7 +64,7 @@ static bool setup(struct mirror *m, int efd)
 	}
 	m->vlen = (size_t)len;
 	if (emu_map_mmap_check(efd, m->vlen, PROT_READ, MAP_SHARED, 0, &foff) || !(m->ev = read_only_view(efd, m->vlen, foff)) ||
-	    !(m->snap = malloc(m->vlen)) || !(kv = raw_mmap(m->vlen, PROT_READ, m->kfd, 0))) {
+	    !(m->snap = malloc(m->vlen)) || !(kv = dm_raw_mmap(m->vlen, PROT_READ, m->kfd, 0))) {
 		dm_mapping_release(m);
 		m->mapping_tried = true;
 		return false;
@@ -89,7 +88,7 @@ void dm_mapping_sync(struct mirror *m, int efd)
 			continue;
 		/* the kernel's mapping is made for the copy only: a mapping that may write counts
 		 * against FREEZE there as the program's do here */
-		if (!kv && !(kv = raw_mmap(m->vlen, PROT_READ | PROT_WRITE, m->kfd, 0)))
+		if (!kv && !(kv = dm_raw_mmap(m->vlen, PROT_READ | PROT_WRITE, m->kfd, 0)))
 			return;
 		memcpy(kv + off, m->ev + off, stride);
 		dm_st.mapping_writes++;
@@ -115,49 +114,15 @@ void dm_mapping_release(struct mirror *m)
 	m->mapping_tried = false;
 }
 
-/* Whether a process maps the emulated map's values writable now: a line of /proc/PID/maps with the
- * file's device and inode, "w" in its permissions and an offset in the values (from voff; the
- * emulators' own mappings of the file start at its header; ours is read-only). */
-static bool mapped_writable_somewhere(const struct mirror *m, unsigned long long voff)
-{
-	char path[288], line[512];
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		FILE *f;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/maps", de->d_name);
-		if (!(f = fopen(path, "re")))
-			continue;
-		while (!found && fgets(line, sizeof(line), f)) {
-			char perms[8];
-			unsigned maj, min;
-			unsigned long long off, ino;
-
-			if (sscanf(line, "%*x-%*x %7s %llx %x:%x %llu", perms, &off, &maj, &min, &ino) == 5 &&
-			    perms[1] == 'w' && off >= voff && maj == major(m->dev) && min == minor(m->dev) &&
-			    ino == (unsigned long long)m->ino)
-				found = true;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
 void *dm_mapping_for_freeze(const struct mirror *m, int efd)
 {
-	off_t voff;
 	void *p;
 
-	if (emu_map_mmap_check(efd, PAGE, PROT_READ, MAP_SHARED, 0, &voff) || !mapped_writable_somewhere(m, (unsigned long long)voff) ||
-	    !(p = raw_mmap(PAGE, PROT_READ | PROT_WRITE, m->kfd, 0)))
+	if (emu_map_writably_mapped(efd) != 1)
 		return NULL;
+	/* the first page that may be mapped writable: an array's, a RINGBUF's consumer page, a
+	 * USER_RINGBUF's producer page */
+	if (!(p = dm_raw_mmap(PAGE, PROT_READ | PROT_WRITE, m->kfd, 0)))
+		p = dm_raw_mmap(PAGE, PROT_READ | PROT_WRITE, m->kfd, PAGE);
 	return p;
 }

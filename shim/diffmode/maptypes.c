@@ -41,7 +41,8 @@ enum vkind { VK_BYTES, VK_MAP, VK_PROG };
 
 struct dm_mtstate {
 	/* rings: consumer page, producer page + data twice; emulator (e) and kernel (k) */
-	unsigned char *ecp, *epd, *kcp, *kpd;
+	unsigned char *ecp, *epd, *kcp, *kpd; /* all read-only (ring_write writes the kernel's) */
+	int kfd;
 	size_t size, page;
 	bool ring_tried;
 	unsigned long snap_cons, snap_prod; /* the emulator's positions after the last compared call */
@@ -361,13 +362,6 @@ void dm_mt_compare(struct call *c)
 
 /* ---- rings ---- */
 
-static void *raw_mmap(size_t len, int prot, int fd, off_t off)
-{
-	long r = dm_real_syscall(SYS_mmap, 0L, (long)len, (long)prot, (long)MAP_SHARED, (long)fd, (long)off);
-
-	return r == -1 ? NULL : (void *)r;
-}
-
 static void ring_unmap(struct dm_mtstate *st)
 {
 	size_t big = st->page + 2 * st->size;
@@ -384,10 +378,10 @@ static void ring_unmap(struct dm_mtstate *st)
 }
 
 /* Both sides' rings mapped: false if they cannot be. */
-static bool ring_map(struct dm_mtstate *st, int efd, int kfd, uint32_t type, uint32_t size)
+static bool ring_map(struct dm_mtstate *st, int efd, int kfd, uint32_t size)
 {
 	long ps = sysconf(_SC_PAGESIZE);
-	bool user = type == EMU_MAP_USER_RINGBUF, mw;
+	bool mw;
 	void *p;
 
 	if (st->ring_tried)
@@ -403,8 +397,9 @@ static bool ring_map(struct dm_mtstate *st, int efd, int kfd, uint32_t type, uin
 	if (emu_map_mmap(efd, NULL, st->page + 2 * st->size, PROT_READ, MAP_SHARED, (off_t)st->page, &p, &mw))
 		goto fail;
 	st->epd = p;
-	st->kcp = raw_mmap(st->page, user ? PROT_READ : PROT_READ | PROT_WRITE, kfd, 0);
-	st->kpd = raw_mmap(st->page + 2 * st->size, user ? PROT_READ | PROT_WRITE : PROT_READ, kfd, (off_t)st->page);
+	st->kfd = kfd;
+	st->kcp = dm_raw_mmap(st->page, PROT_READ, kfd, 0);
+	st->kpd = dm_raw_mmap(st->page + 2 * st->size, PROT_READ, kfd, (off_t)st->page);
 	if (!st->kcp || !st->kpd)
 		goto fail;
 	st->snap_cons = __atomic_load_n((unsigned long *)st->ecp, __ATOMIC_ACQUIRE);
@@ -418,35 +413,45 @@ fail:
 
 static unsigned long pos(const unsigned char *page) { return __atomic_load_n((const unsigned long *)page, __ATOMIC_ACQUIRE); }
 
+/* A write into the kernel's ring where user space writes (a RINGBUF's consumer page, a
+ * USER_RINGBUF's producer page and data): through a writable mapping made for it and gone after,
+ * since the kernel's FREEZE counts every mapping that may write as the program's. */
+static void ring_write(struct dm_mtstate *st, uint32_t type, size_t off, const void *src, size_t n, unsigned long pos)
+{
+	bool user = type == EMU_MAP_USER_RINGBUF; /* off: from the start of kpd's range, else kcp's */
+	size_t len = user ? st->page + 2 * st->size : st->page;
+	unsigned char *w = dm_raw_mmap(len, PROT_READ | PROT_WRITE, st->kfd, user ? (off_t)st->page : 0);
+
+	if (!w)
+		return;
+	if (n)
+		memcpy(w + off, src, n);
+	__atomic_store_n((unsigned long *)w, pos, __ATOMIC_RELEASE); /* the consumer or producer position */
+	munmap(w, len);
+}
+
 /* What user space wrote through its mapping of the emulated ring since the last compared call,
  * carried to the mirror's. */
 static void ring_sync(struct dm_mtstate *st, uint32_t type)
 {
-	unsigned long ec = pos(st->ecp), ep = pos(st->epd);
+	unsigned long ec = pos(st->ecp), ep = pos(st->epd), kc = pos(st->kcp);
+	size_t at = st->page + (kc & (st->size - 1));
 
 	if (type == EMU_MAP_RINGBUF) {
-		if (ec != st->snap_cons && ec != pos(st->kcp)) {
-			__atomic_store_n((unsigned long *)st->kcp, ec, __ATOMIC_RELEASE);
+		if (ec != st->snap_cons && ec != kc) {
+			ring_write(st, type, 0, NULL, 0, ec);
 			dm_st.ring_writes++;
 		}
 		return;
 	}
 	/* USER_RINGBUF: the records from the kernel's consumer position to the emulator's producer
-	 * position (their headers may have been committed since), then the producer position */
+	 * position (their headers may have been committed since, even with the producer position
+	 * unchanged), then the producer position */
 	if (ep != st->snap_prod || ep != pos(st->kpd)) {
-		unsigned long kc = pos(st->kcp);
-		unsigned char *kd = st->kpd + st->page, *ed = st->epd + st->page;
-
-		if (ep - kc <= st->size)
-			memcpy(kd + (kc & (st->size - 1)), ed + (kc & (st->size - 1)), ep - kc);
-		__atomic_store_n((unsigned long *)st->kpd, ep, __ATOMIC_RELEASE);
+		ring_write(st, type, at, st->epd + at, ep - kc <= st->size ? ep - kc : 0, ep);
 		dm_st.ring_writes++;
-	} else {
-		unsigned long kc = pos(st->kcp);
-
-		/* records reserved before and committed since: their headers changed */
-		if (ep - kc <= st->size)
-			memcpy(st->kpd + st->page + (kc & (st->size - 1)), st->epd + st->page + (kc & (st->size - 1)), ep - kc);
+	} else if (ep - kc <= st->size && ep != kc) {
+		ring_write(st, type, at, st->epd + at, ep - kc, ep);
 	}
 }
 
@@ -509,7 +514,7 @@ void dm_mt_sync(struct mirror *m, int efd)
 {
 	struct dm_mtstate *st;
 
-	if (!m || !is_ring(m->type) || !(st = state(m)) || !ring_map(st, efd, m->kfd, m->type, m->max_entries))
+	if (!m || !is_ring(m->type) || !(st = state(m)) || !ring_map(st, efd, m->kfd, m->max_entries))
 		return;
 	ring_sync(st, m->type);
 }
@@ -518,7 +523,7 @@ void dm_mt_sync_fds(int efd, int kfd, const struct emu_map_desc *d)
 {
 	struct dm_mtstate st = { 0 };
 
-	if (!is_ring(d->type) || !ring_map(&st, efd, kfd, d->type, d->max_entries))
+	if (!is_ring(d->type) || !ring_map(&st, efd, kfd, d->max_entries))
 		return;
 	/* no reference taken before: what user space writes (the consumer position of a RINGBUF, a
 	 * USER_RINGBUF's records and producer position) is never written by a program, so all of it
@@ -616,7 +621,7 @@ int dm_mt_compare_map(struct call *c, struct mirror *m, int efd, int kfd, const 
 	if (is_ring(d->type)) {
 		struct dm_mtstate tmp = { 0 }, *st = m ? state(m) : &tmp;
 
-		if (st && ring_map(st, efd, kfd, d->type, d->max_entries))
+		if (st && ring_map(st, efd, kfd, d->max_entries))
 			ring_compare(c, st, d->type, name);
 		if (st == &tmp)
 			ring_unmap(&tmp);

@@ -1099,6 +1099,9 @@ static void ringbuf(void)
 	if (cons && prod)
 		__atomic_store_n(cons, __atomic_load_n(prod, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	test_run((int)p, pkt, sizeof(pkt), out, sizeof(out), 100);
+	/* FREEZE while the program maps the consumer page writable: EBUSY on both sides (the
+	 * checker's own mappings of the two rings must not count) */
+	elem(EMU_BPF_MAP_FREEZE, (int)rb, NULL, NULL, 0);
 	/* the ring's fd closed (the program and the mappings keep it): consumed, run again */
 	close((int)rb);
 	rb = -1;
@@ -1303,9 +1306,21 @@ static void user_ringbuf(void)
 	}
 	elem(EMU_BPF_MAP_GET_NEXT_KEY, (int)rb, NULL, &k, 0);
 	elem(EMU_BPF_MAP_DELETE_ELEM, (int)rb, &k, NULL, 0);
+	elem(EMU_BPF_MAP_FREEZE, (int)rb, NULL, NULL, 0); /* the producer pages mapped writable: EBUSY */
 	munmap(cons, 4096);
 	munmap(prod, 4096 + 2 * 8192);
+	elem(EMU_BPF_MAP_FREEZE, (int)rb, NULL, NULL, 0); /* none now */
 	close((int)rb);
+	/* a RINGBUF whose consumer page was mapped writable and is not any more: FREEZE succeeds */
+	rb = create_x(EMU_MAP_RINGBUF, 0, 0, 4096, 0, 0, 0);
+	if (rb >= 0) {
+		cons = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rb, 0);
+		elem(EMU_BPF_MAP_LOOKUP_ELEM, (int)rb, &k, &v, 0);
+		if (cons != MAP_FAILED)
+			munmap(cons, 4096);
+		elem(EMU_BPF_MAP_FREEZE, (int)rb, NULL, NULL, 0);
+		close((int)rb);
+	}
 }
 
 /* PERF_EVENT_ARRAY: a perf event's fd stored (a kernel object: passed to both as it is), what is
