@@ -507,9 +507,7 @@ long dm_diff_copied(int cmd, union bpf_attr *uattr, unsigned size, const struct 
 		/* The syscall's own attr checks failed: the kernel fails them the same way, before
 		 * reading any field or writing anything (under the supervisor, on a copy of the
 		 * caller's attr bytes with the same faults). */
-		void *k = dm_cfg.remote ? dm_shadow_raw_attr(c) : (void *)uattr;
-
-		c->kret = k || !dm_cfg.remote ? dm_kbpf(cmd, k, size) : r;
+		c->kret = dm_kbpf(cmd, dm_cfg.remote ? dm_shadow_raw_attr(c) : (void *)uattr, size);
 		c->eret = r;
 		dm_st.compared++;
 		dm_compare_results(c);
