@@ -340,6 +340,10 @@ static void gen_map(struct gen *g, const struct hx_pair *p, enum fault f)
 	emit(g, EI_EXIT());
 	emit(g, EI_ST_MEM(EMU_DW, 10, -16, add));
 	emit(g, EI_ST_MEM(EMU_DW, 10, -24, 0));
+	/* the value is read from fp-24 for value_size bytes (24 at the most within the frame): every
+	 * byte up to the key written, or a privileged kernel copies its stack's old contents where
+	 * the emulator's are zero */
+	emit(g, EI_ST_MEM(EMU_W, 10, -8, 0));
 	ld_map(g, 1);
 	emit(g, EI_MOV64_REG(2, 10));
 	emit(g, EI_ALU64_IMM(EMU_ADD, 2, -4));
