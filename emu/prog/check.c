@@ -104,9 +104,12 @@ static int add_subprogs(struct chk *c)
 			err = add_subprog(c, (int64_t)i + in->imm + 1);
 		else if (in->code == (EMU_JMP | EMU_CALL) && in->src_reg == EMU_PSEUDO_CALL)
 			err = add_subprog(c, (int64_t)i + in->imm + 1);
-		else if (in->code == (EMU_JMP | EMU_CALL) && in->src_reg == EMU_PSEUDO_KFUNC_CALL) {
+		else if (in->code == (EMU_JMP | EMU_CALL) && in->src_reg == EMU_PSEUDO_KFUNC_CALL &&
+			 (in->imm || in->off)) {
 			/* kfuncs are found through vmlinux BTF, which the emulator does not have: what
-			 * a kernel built without CONFIG_DEBUG_INFO_BTF answers */
+			 * a kernel built without CONFIG_DEBUG_INFO_BTF answers. (imm 0 and off 0 is how
+			 * libbpf leaves an unresolved weak kfunc: accepted where the verifier finds it
+			 * dead, refused after the walk where it does not, as the kernel's fixup does.) */
 			vlog(c, "calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF\n");
 			return -EMU_ENOTSUPP;
 		}
@@ -622,6 +625,11 @@ int emu_prog_check(const struct emu_prog_check_in *in, struct emu_vlog *log, str
 		err = chk_walk(&c);
 	if (!err)
 		err = stack_chain(&c, 0, 0, 1);
+	/* the kernel drops the instructions its walk never reached, then fixes kfunc calls up */
+	if (!err && c.unresolved_kfunc_seen) {
+		vlog(&c, "invalid kernel function call not eliminated in verifier pass\n");
+		err = -EINVAL;
+	}
 	out->nr_subprogs = c.nsub;
 	for (uint32_t i = 0; i < c.nsub; i++) {
 		out->subprog_start[i] = c.sub_start[i];

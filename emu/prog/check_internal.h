@@ -38,6 +38,7 @@ struct chk {
 	uint32_t processed;
 	uint32_t total_states, peak_states, max_states_per_insn;
 	uint64_t usec;    /* time the checks took, for the stats line */
+	bool unresolved_kfunc_seen; /* the walk reached a kfunc call with imm 0 (see add_subprogs) */
 };
 
 /* A map register's aux: an index into out->maps, or with CHK_AUX_INNER into out->inner (the inner

@@ -619,6 +619,8 @@ static int step(struct walk *w, bool *done)
 			}
 			if (in->src_reg == EMU_PSEUDO_CALL)
 				err = do_pseudo_call(w, in, idx, &next);
+			else if (in->src_reg == EMU_PSEUDO_KFUNC_CALL)
+				c->unresolved_kfunc_seen = true; /* (imm 0: add_subprogs refused the rest) */
 			else
 				err = do_helper_call(w, in, idx);
 			if (err == 1) {

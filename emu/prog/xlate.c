@@ -250,6 +250,8 @@ static int xlate_jmp(struct xstate *X, uint32_t i, const struct emu_insn *in, st
 			*op = XOP_CALL_SUB;
 			return 0; /* off: filled once frame sizes are known */
 		}
+		if (in->src_reg == EMU_PSEUDO_KFUNC_CALL && !in->imm && !in->off)
+			return trap(X, "an unresolved kernel function call (imm 0)"); /* dead, or refused */
 		if (in->src_reg == EMU_PSEUDO_KFUNC_CALL)
 			return fail(X, i, "kernel function calls are not emulated");
 		if (in->src_reg != EMU_CALL_HELPER)

@@ -177,6 +177,10 @@ const struct check_case check_cases[] = {
 	C("map_value_ld", "ringbuf", SF, LDMAPVAL(1, M_RINGBUF, 0), MOV64I(0, 0), EXIT),
 	CL("btf_id", "pseudo btf id", SF, I(0x18, 1, 3, 0, 1), I(0, 0, 0, 0, 0), MOV64I(0, 0), EXIT),
 	CL("kfunc", "kfunc call", SF, MOV64I(0, 0), I(0x85, 0, 2, 0, 1), EXIT),
+	/* imm 0, off 0: libbpf's unresolved weak kfunc, accepted where the walk never reaches it */
+	C("kfunc", "unresolved, reached", SYS, MOV64I(0, 0), I(0x85, 0, 2, 0, 0), EXIT),
+	C("kfunc", "unresolved, dead", SYS, MOV64I(0, 0), JI(EMU_JEQ, 0, 0, 1), I(0x85, 0, 2, 0, 0), EXIT),
+	C("kfunc", "unresolved in sf, dead", SF, MOV64I(0, 0), JI(EMU_JNE, 0, 0, 1), EXIT, I(0x85, 0, 2, 0, 0), EXIT),
 	CF("sleepable", "syscall not sleepable", SYS, 0, MOV64I(0, 0), EXIT),
 	CF("sleepable", "sf sleepable", SF, SLEEP, MOV64I(0, 0), EXIT),
 	CF("sleepable", "xdp sleepable", XDP, SLEEP, MOV64I(0, 0), EXIT),
