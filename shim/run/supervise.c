@@ -6,8 +6,9 @@
  *  - the handshake: the preload's constructor writes "ok PID" to an inherited pipe before
  *    PROGRAM's main() runs (shim/preload.c). Only PROGRAM's own pid counts: a grandchild that has
  *    the library proves nothing about PROGRAM. No word before PROGRAM ends (or the pipe closed
- *    without one) means the library was not active: say why, exit 125. Meanwhile the seccomp net
- *    keeps PROGRAM's bpf() calls off the kernel.
+ *    without one) means the library was not active: say why, exit 125 — unless PROGRAM died of a
+ *    signal someone sent bpfemu-run (passed on: it may come before the constructor ran). Meanwhile
+ *    the seccomp net keeps PROGRAM's bpf() calls off the kernel.
  *  - signals sent to bpfemu-run by another process are passed on to PROGRAM; those the terminal
  *    sends (SI_KERNEL) reach PROGRAM by themselves, as it is in the same process group. When
  *    PROGRAM stops (^Z), bpfemu-run stops too, so the shell sees the job stop.
@@ -34,6 +35,7 @@ struct sup {
 	pid_t pid;
 	int hs, ee, sfd;       /* handshake pipe, exec-error pipe, signalfd; -1 once closed */
 	bool handshake, said, eof_pending;
+	int relayed_sig;       /* the last signal passed on to PROGRAM from another process */
 	char hs_buf[256];
 	size_t hs_len;
 	const struct run_opts *o;
@@ -164,6 +166,7 @@ static void relay(struct sup *s, const struct signalfd_siginfo *si)
 	/* the terminal's signals reach the whole process group; PROGRAM's own to its group too */
 	if (si->ssi_code == SI_KERNEL || (pid_t)si->ssi_pid == s->pid)
 		return;
+	s->relayed_sig = sig;
 	kill(s->pid, sig);
 }
 
@@ -255,7 +258,14 @@ int run_supervise(const struct run_opts *o)
 				return status;
 			if (s.hs >= 0)
 				read_handshake(&s, false);
-			if (!s.handshake && o->expect_handshake) {
+			/* killed by the signal someone sent bpfemu-run, before its constructor could
+			 * answer: a stop the user asked for, not a library that was dropped (its bpf()
+			 * calls, had it made any, met the seccomp net) */
+			if (!s.handshake && o->expect_handshake && WIFSIGNALED(wst) && WTERMSIG(wst) == s.relayed_sig) {
+				if (o->debug)
+					fprintf(stderr, "%s: %s (pid %d) was killed by the signal %d passed on to it before the "
+						"preload library answered\n", prog_name, o->argv[0], (int)s.pid, s.relayed_sig);
+			} else if (!s.handshake && o->expect_handshake) {
 				say_no_handshake(&s, wst);
 				return EXIT_RUN_FAILED;
 			}
