@@ -5,8 +5,9 @@
  * operands decoded: ALU class, operand source, width, signedness, jump direction, memory size
  * and whether a stack access at a constant offset from r10 can skip the run-time check. ld_imm64
  * values are resolved here (the caller's callback; BPF_PSEUDO_FUNC to the subprogram's slot),
- * helpers are bound to their functions, subprogram entries and the stack bytes each frame must
- * zero are found.
+ * helpers are bound to their functions (a bpf_map_lookup_elem the caller says always names one
+ * array becomes an inlined lookup: inline_lookup.h), subprogram entries and the stack bytes each
+ * frame must zero are found.
  *
  * The translator refuses what the kernel refuses anywhere in a program (opcodes outside its
  * instruction table, LDX reserved fields, jumps out of the program or into an ld_imm64, kfuncs);
