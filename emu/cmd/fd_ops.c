@@ -309,7 +309,7 @@ out:
 static void *api_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	bool maywrite;
-	void *p;
+	void *p = MAP_FAILED; /* set by emu_map_mmap on success (gcc -O2 cannot see it) */
 	int r = (flags & MAP_ANONYMOUS) || fd < 0 ? 1 : emu_map_mmap(fd, addr, len, prot, flags, off, &p, &maywrite);
 
 	if (r == 1)
