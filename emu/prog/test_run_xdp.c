@@ -74,7 +74,12 @@ static void md_desc_init(void)
 
 static const struct emu_ctx_desc *xdp_md_desc(uint32_t expected_attach_type)
 {
-	pthread_once(&md_once, md_desc_init);
+	static bool md_ready; /* set once md_once has run: one load a call, not pthread_once's */
+
+	if (__builtin_expect(!__atomic_load_n(&md_ready, __ATOMIC_ACQUIRE), 0)) {
+		pthread_once(&md_once, md_desc_init);
+		__atomic_store_n(&md_ready, true, __ATOMIC_RELEASE);
+	}
 	return &md_desc[expected_attach_type == EMU_ATTACH_XDP_DEVMAP];
 }
 
@@ -138,9 +143,13 @@ int emu_tr_xdp(struct tr *t)
 	 * the zeroes, a program can see only the headroom's (moving data or data_meta down): the
 	 * bytes past the linear part are reached by growing the tail, which zeroes them itself,
 	 * and the tailroom never. So only the headroom is zeroed here. */
-	x = emu_tr_alloc(t->out, sizeof(*x));
+	/* not cleared whole: frag[] and frag_len[] are read only below nr_frags */
+	x = emu_tr_alloc_uninit(t->out, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
+	x->nr_frags = x->frags_size = 0;
+	x->has_frags = false;
+	memset(x->md, 0, sizeof(x->md));
 	x->hard_start = emu_tr_alloc_uninit(t->out, EMU_PAGE);
 	if (!x->hard_start)
 		return -ENOMEM;
