@@ -103,6 +103,19 @@ static void *copy_base(const struct emu_attr *a, union bpf_attr *uattr, uint32_t
 	}
 }
 
+/* out.copy[] in order, the first fault ending them (-EFAULT): one list for the uaccess layer */
+static int copy_out(const struct emu_attr *a, union bpf_attr *uattr, const struct emu_test_run_out *out)
+{
+	struct emu_ucopy l[EMU_TR_MAX_COPIES];
+
+	for (uint32_t i = 0; i < out->nr_copy; i++) {
+		const struct emu_tr_copy *c = &out->copy[i];
+
+		l[i] = (struct emu_ucopy){ (char *)copy_base(a, uattr, c->dst) + c->off, c->src, c->len };
+	}
+	return emu_copy_list_to_user(l, out->nr_copy);
+}
+
 /*
  * Tail calls (emu/prog/interp.h emu_tail_call_fn): the program in a PROG_ARRAY's slot, found by the
  * id the slot holds, its image made and its view held until the command ends. The maps the run's
@@ -256,7 +269,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	err = emu_prog_get_fast((int)attr_u32(a, TR_PROG_FD), &p);
 	if (err)
 		return err;
-	memset(&in, 0, sizeof(in));
+	emu_clear(&in, sizeof(in));
 	err = emu_prog_run_parts(p, &img, &in.maps, &in.nr_maps, &in.regions, &in.nr_regions);
 	if (err)
 		goto put;
@@ -296,12 +309,7 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 
 			emu_prog_stats_add(p, reps, (uint64_t)out.duration * reps);
 		}
-		for (uint32_t i = 0; i < out.nr_copy && !err; i++) {
-			const struct emu_tr_copy *c = &out.copy[i];
-
-			if (emu_copy_to_user((char *)copy_base(a, uattr, c->dst) + c->off, c->src, c->len))
-				err = -EFAULT;
-		}
+		err = copy_out(a, uattr, &out);
 		if (!err)
 			err = out.ret;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../core/cpus.h"
+#include "../util/compiler.h"
 #include "../util/diag.h"
 #include "../util/stopwatch.h"
 #include "test_run_impl.h"
@@ -396,8 +397,8 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 		emu_diag_once(&said, "BPF_PROG_TEST_RUN is not emulated for program type %u: EOPNOTSUPP", prog_type);
 		return -EOPNOTSUPP;
 	}
-	memset(t, 0, offsetof(struct tr, run)); /* run: set below; its fault by the run */
-	memset(&t->run, 0, offsetof(struct emu_run, fault));
+	emu_clear(t, offsetof(struct tr, run)); /* run: set below; its fault by the run */
+	emu_clear(&t->run, offsetof(struct emu_run, fault));
 	t->run.state = NULL;
 	t->img = img;
 	t->in = in;
