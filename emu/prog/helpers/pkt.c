@@ -97,6 +97,7 @@ HELPER(xdp_adjust_head)
 	data = (uint8_t *)((uintptr_t)x->data + (intptr_t)off);
 	if ((uintptr_t)data < (uintptr_t)frame_end + metalen || (uintptr_t)data > (uintptr_t)x->data_end - ETH_HLEN)
 		return (uint64_t)(int64_t)-EINVAL;
+	emu_xdp_uncover(x, x->data_meta + off);
 	if (metalen)
 		memmove(x->data_meta + off, x->data_meta, metalen);
 	x->data_meta += off;
@@ -121,6 +122,7 @@ HELPER(xdp_adjust_meta)
 	metalen = (uintptr_t)x->data - meta;
 	if ((metalen & 3) || metalen > META_MAX)
 		return (uint64_t)(int64_t)-EACCES;
+	emu_xdp_uncover(x, (uint8_t *)meta);
 	x->data_meta = (uint8_t *)meta;
 	return xdp_moved(run, x);
 }
