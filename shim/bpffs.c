@@ -243,7 +243,11 @@ static int fopen_flags(const char *mode)
 	return mode && (mode[0] == 'w' || mode[0] == 'a') ? O_CREAT | (strchr(mode, 'x') ? O_EXCL : 0) : 0;
 }
 
-EXPORT FILE *fopen(const char *path, const char *mode)
+typedef FILE *(*fopen_fn)(const char *, const char *);
+
+/* fopen and fopen64: one body, the libc symbol to call at the end given as its lazy getter (it is
+ * looked up only when the call reaches it). */
+static FILE *open_stream(fopen_fn (*real)(void), const char *path, const char *mode)
 {
 	char buf[PATH_MAX];
 	bool on;
@@ -260,34 +264,14 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 		errno = -err;
 		return NULL;
 	}
-	f = get_fopen()(path, mode);
+	f = real()(path, mode);
 	if (f)
 		opened(fileno(f), on, 0);
 	return f;
 }
 
-EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	char buf[PATH_MAX];
-	bool on;
-	FILE *f;
-	int err;
-
-	f = shim_fake_fopen(path, &on);
-	if (on)
-		return f;
-	path = bpffs_path(path, buf, sizeof(buf), &on);
-	if (!path && on)
-		return NULL;
-	if (on && (err = bpffs_open_answer(path, fopen_flags(mode)))) {
-		errno = -err;
-		return NULL;
-	}
-	f = get_fopen64()(path, mode);
-	if (f)
-		opened(fileno(f), on, 0);
-	return f;
-}
+EXPORT FILE *fopen(const char *path, const char *mode) { return open_stream(get_fopen, path, mode); }
+EXPORT FILE *fopen64(const char *path, const char *mode) { return open_stream(get_fopen64, path, mode); }
 
 /* statfs on the emulated bpffs reports bpffs, so bpftool does not try to mount one. */
 #define STATFS_BODY(real_call)                                                                      \

@@ -20,6 +20,7 @@
 #include "../uaccess/uaccess.h"
 #include "../util/compiler.h"
 #include "../util/diag.h"
+#include "../util/fileio.h"
 #include "btf_obj.h"
 #include "objstore.h"
 #include "state.h"
@@ -28,42 +29,6 @@
 #define CHUNK (64u * 1024)
 
 _Static_assert(sizeof(struct emu_btf_obj_hdr) <= DATA_OFF, "header fits before the blob");
-
-static int write_all(int fd, const void *p, size_t n, off_t off)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = pwrite(fd, c, n, off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		c += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n, off_t off)
-{
-	char *c = p;
-
-	while (n) {
-		ssize_t r = pread(fd, c, n, off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		c += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return 0;
-}
 
 /* The file written through wfd, handed out as the kernel's BTF fd is: read-only, close-on-exec,
  * and the lowest free number (wfd's, once it is closed), as the kernel's new fd would be. */
@@ -90,10 +55,10 @@ static int reopen_rdonly(int wfd)
 
 static int fill(int fd, const struct emu_btf_obj_hdr *h, const void *data)
 {
-	int err = write_all(fd, h, sizeof(*h), 0);
+	int err = emu_pwrite_all(fd, h, sizeof(*h), 0);
 
 	if (!err && h->data_size && !h->kernel_btf)
-		err = write_all(fd, data, h->data_size, (off_t)h->data_off);
+		err = emu_pwrite_all(fd, data, h->data_size, (off_t)h->data_off);
 	if (!err && h->file_size > sizeof(*h) && emu_ftruncate_quiet(fd, (off_t)h->file_size))
 		err = -errno;
 	return err;
@@ -256,7 +221,7 @@ int emu_btf_obj_get(int fd, struct emu_btf_obj_hdr *h)
 		if (rfd < 0)
 			return -EINVAL;
 	}
-	err = read_all(rfd, h, sizeof(*h), 0);
+	err = emu_pread_all(rfd, h, sizeof(*h), 0);
 	if (rfd != fd)
 		close(rfd);
 	if (err || h->magic != EMU_BTFOBJ_MAGIC)
@@ -306,7 +271,7 @@ int emu_btf_obj_copy_to_user(int fd, const struct emu_btf_obj_hdr *h, void *udst
 	/* chunk by chunk: a fault leaves the bytes before it written, as one copy_to_user would */
 	for (uint32_t done = 0, c; done < n && !err; done += c) {
 		c = n - done < CHUNK ? n - done : CHUNK;
-		err = read_all(rfd, buf, c, base + done);
+		err = emu_pread_all(rfd, buf, c, base + done);
 		if (err)
 			err = -EIO;
 		else
@@ -326,7 +291,7 @@ int emu_btf_obj_read(int fd, const struct emu_btf_obj_hdr *h, void **data)
 	if (rfd < 0)
 		return rfd;
 	*data = malloc(h->data_size ? h->data_size : 1);
-	err = *data ? read_all(rfd, *data, h->data_size, base) : -ENOMEM;
+	err = *data ? emu_pread_all(rfd, *data, h->data_size, base) : -ENOMEM;
 	close(rfd);
 	if (err) {
 		free(*data);

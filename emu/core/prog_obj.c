@@ -20,6 +20,7 @@
 
 #include "../util/compiler.h"
 #include "../util/diag.h"
+#include "../util/fileio.h"
 #include "map.h"
 #include "object.h"
 #include "objstore.h"
@@ -43,24 +44,6 @@ static uint64_t sect(uint64_t *at, uint64_t bytes)
 
 	*at = emu_round_up64(off + bytes, 64);
 	return off;
-}
-
-static int write_all(int fd, const void *p, size_t n, off_t off)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = pwrite(fd, c, n, off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		c += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
 }
 
 static uint64_t boottime_ns(void)
@@ -124,23 +107,23 @@ static void fill_hdr(struct emu_prog_hdr *h, const struct emu_prog_new *n)
 
 static int write_sections(int fd, const struct emu_prog_hdr *h, const struct emu_prog_new *n)
 {
-	int err = write_all(fd, n->insns, 8ull * n->insn_cnt, (off_t)h->insns_off);
+	int err = emu_pwrite_all(fd, n->insns, 8ull * n->insn_cnt, (off_t)h->insns_off);
 
 	if (!err)
-		err = write_all(fd, n->xlated, 8ull * n->xlated_cnt, (off_t)h->xlated_off);
+		err = emu_pwrite_all(fd, n->xlated, 8ull * n->xlated_cnt, (off_t)h->xlated_off);
 	if (!err && n->nr_ld)
-		err = write_all(fd, n->ld, sizeof(*n->ld) * n->nr_ld, (off_t)h->ld_off);
+		err = emu_pwrite_all(fd, n->ld, sizeof(*n->ld) * n->nr_ld, (off_t)h->ld_off);
 	if (!err && n->nr_func_info)
-		err = write_all(fd, n->func_info, (size_t)EMU_FUNC_INFO_SIZE * n->nr_func_info, (off_t)h->func_info_off);
+		err = emu_pwrite_all(fd, n->func_info, (size_t)EMU_FUNC_INFO_SIZE * n->nr_func_info, (off_t)h->func_info_off);
 	if (!err && n->nr_line_info)
-		err = write_all(fd, n->line_info, (size_t)EMU_LINE_INFO_SIZE * n->nr_line_info, (off_t)h->line_info_off);
+		err = emu_pwrite_all(fd, n->line_info, (size_t)EMU_LINE_INFO_SIZE * n->nr_line_info, (off_t)h->line_info_off);
 	if (!err && n->nr_subprogs)
-		err = write_all(fd, n->subprog_start, 4ull * n->nr_subprogs, (off_t)h->subprog_off);
+		err = emu_pwrite_all(fd, n->subprog_start, 4ull * n->nr_subprogs, (off_t)h->subprog_off);
 	if (!err && emu_ftruncate_quiet(fd, (off_t)h->file_size))
 		err = -errno;
 	/* the header last: a file with the magic is whole */
 	if (!err)
-		err = write_all(fd, h, sizeof(*h), 0);
+		err = emu_pwrite_all(fd, h, sizeof(*h), 0);
 	return err;
 }
 

@@ -170,6 +170,11 @@ long hx_batch(const struct hx_pair *p, int cmd, const void *in, void *out, uint3
 	      void *values, uint32_t count, uint32_t buf_elems, uint64_t elem_flags, uint32_t *count_out);
 /* The attr of the last hx_run() on one side, as the call left it. */
 const unsigned char *hx_last_attr(int side);
+/* True for a pointer hx_run passes as-is to both sides instead of a per-side copy (NULL, the
+ * unmapped page of hx_bad_ptr, hx_page_end_ptr's shared input, the top of user space). */
+bool hx_raw_ptr(const void *ptr);
+/* n bytes as hex lines after indent, offsets from base_off (a divergence report's dump). */
+void hx_dump_bytes(const char *indent, const unsigned char *p, size_t n, size_t base_off);
 
 /* Whole-map comparisons. Keys are walked with GET_NEXT_KEY (each step compared when the map's
  * order is deterministic, otherwise each side walked alone and the sets compared), then every

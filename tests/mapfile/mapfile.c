@@ -606,6 +606,35 @@ void mf_copy_file(const char *from, const char *to)
 		fclose(out);
 }
 
+void mf_report_failure(const char *what, long trial, const char *outcome, const char *log, bool quiet,
+		       const char *save_dir, const void *buf, size_t len, const char *ext)
+{
+	printf("FAIL %s trial %ld: %s\n", what, trial, outcome);
+	if (!quiet) {
+		char line[512];
+		FILE *f = fopen(log, "r");
+		int n = 0;
+
+		while (f && n++ < 12 && fgets(line, sizeof(line), f))
+			printf("  | %s", line);
+		if (f)
+			fclose(f);
+	}
+	if (save_dir) {
+		char path[4200];
+		FILE *out;
+
+		snprintf(path, sizeof(path), "%s/%s-%ld.%s", save_dir, what, trial, ext);
+		out = fopen(path, "w");
+		if (out) {
+			fwrite(buf, 1, len, out);
+			fclose(out);
+		}
+		snprintf(path, sizeof(path), "%s/%s-%ld.log", save_dir, what, trial);
+		mf_copy_file(log, path);
+	}
+}
+
 enum mf_end mf_child_end(pid_t pid, int rfd, void *r, size_t rsize, unsigned timeout, const char *log)
 {
 	struct timespec start, now;

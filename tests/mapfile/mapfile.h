@@ -88,6 +88,10 @@ enum mf_end mf_child_end(pid_t pid, int rfd, void *r, size_t rsize, unsigned tim
 bool mf_log_has(const char *path, const char *needle);
 /* The file at from copied to to (a failing child's log kept, or shown on /dev/stderr). */
 void mf_copy_file(const char *from, const char *to);
+/* A failed trial of a corruption run: the first lines of its child's log shown (unless quiet),
+ * and with save_dir the corrupted bytes and the log kept there as <what>-<trial>.<ext>/.log. */
+void mf_report_failure(const char *what, long trial, const char *outcome, const char *log, bool quiet,
+		       const char *save_dir, const void *buf, size_t len, const char *ext);
 
 /* One bpf() call through the emulator: the result, -1 with errno set. */
 long mf_bpf(int cmd, void *attr, unsigned size);

@@ -205,32 +205,8 @@ int main(int argc, char **argv)
 		o = run_one(buf, p->len, t % 2 == 0, name, timeout, logpath, &r);
 		counts[t % np][o]++;
 		total[o]++;
-		if (o >= CRASH) {
-			printf("FAIL %s trial %ld: %s\n", p->s->name, t, outcome_name[o]);
-			if (!quiet) {
-				char line[512];
-				FILE *f = fopen(logpath, "r");
-				int n = 0;
-
-				while (f && n++ < 12 && fgets(line, sizeof(line), f))
-					printf("  | %s", line);
-				if (f)
-					fclose(f);
-			}
-			if (save) {
-				char path[4200];
-				FILE *out;
-
-				snprintf(path, sizeof(path), "%s/%s-%ld.map", save, p->s->name, t);
-				out = fopen(path, "w");
-				if (out) {
-					fwrite(buf, 1, p->len, out);
-					fclose(out);
-				}
-				snprintf(path, sizeof(path), "%s/%s-%ld.log", save, p->s->name, t);
-				mf_copy_file(logpath, path);
-			}
-		}
+		if (o >= CRASH)
+			mf_report_failure(p->s->name, t, outcome_name[o], logpath, quiet, save, buf, p->len, "map");
 		free(buf);
 		if (!quiet && (t + 1) % 1000 == 0)
 			printf("  %ld files, %lu failed, %lds\n", t + 1, total[CRASH] + total[SANITIZER] + total[HANG],
