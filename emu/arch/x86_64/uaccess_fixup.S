@@ -68,22 +68,34 @@ emu_fixup_begin:
 	ret
 8:	cmpq $512, %rdx
 	jae 4f
-/* 33 to 511 bytes: 16-byte moves upward, then the last 16 bytes again (rewriting some with the
- * same bytes). Each store starts at or above the one before, so when one faults every byte
- * written lies below the fault. (8-byte moves and a byte loop for the tail were ~90 instructions
- * for a TEST_RUN attr, a tenth of a call; this is ~35.) SSE2 is in every x86-64; xmm0 is
- * caller-saved. */
+/* 33 to 511 bytes: 16-byte moves upward, then at most one 8-byte, one 4-byte and three 1-byte
+ * moves, none overlapping, so when a store faults every byte written lies below it. (8-byte
+ * moves were ~90 instructions for a TEST_RUN attr, a tenth of a call; this is ~35.) No overlap
+ * also because the attr's copy is read field by field right after: a field whose bytes come
+ * from two stores cannot be forwarded from the store queue and waits for both (an overlapping
+ * last 16-byte move did that to TEST_RUN's ctx_out, ~5% of a call). SSE2 is in every x86-64;
+ * xmm0 is caller-saved. */
 1:	movdqu (%rsi), %xmm0
 	movdqu %xmm0, (%rdi)
 	addq $16, %rsi
 	addq $16, %rdi
 	subq $16, %rdx
 	cmpq $16, %rdx
-	ja 1b
-	movdqu -16(%rsi,%rdx), %xmm0
-	movdqu %xmm0, -16(%rdi,%rdx)
-	xorl %eax, %eax
-	ret
+	jae 1b
+	cmpq $8, %rdx
+	jb 9f
+	movq (%rsi), %rax
+	movq %rax, (%rdi)
+	addq $8, %rsi
+	addq $8, %rdi
+	subq $8, %rdx
+9:	cmpq $4, %rdx
+	jb 2f
+	movl (%rsi), %eax
+	movl %eax, (%rdi)
+	addq $4, %rsi
+	addq $4, %rdi
+	subq $4, %rdx
 2:	testq %rdx, %rdx
 	jz 5f
 3:	movb (%rsi), %al
