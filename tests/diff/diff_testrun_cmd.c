@@ -4,7 +4,7 @@
  * where user memory ends or is read-only, and what an XDP program sees of the headroom.
  *
  *  - data_in ending n bytes before an inaccessible page: data_size_in n (read whole) and more (EFAULT);
- *    data_in NULL with a size;
+ *    data_in NULL with a size (XDP and SCHED_CLS programs);
  *  - data_out ending m bytes before an inaccessible page (the partial copy, then EFAULT, the attr's
  *    fields not written), and a short data_out (ENOSPC);
  *  - the attr with its first k bytes writable and the rest read-only: which of data_size_out,
@@ -48,10 +48,9 @@ static unsigned char *two_pages(int prot)
 
 static char vlog[65536];
 
-static long load(int side, const struct emu_insn *insns, uint32_t cnt)
+static long load_type(int side, uint32_t type, const struct emu_insn *insns, uint32_t cnt)
 {
 	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint32_t type = EMU_PROG_XDP;
 	uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL", lp = (uint64_t)(uintptr_t)vlog;
 	uint32_t ll = 1, ls = sizeof(vlog);
 
@@ -64,6 +63,11 @@ static long load(int side, const struct emu_insn *insns, uint32_t cnt)
 	memcpy(a + PL_INSNS, &ip, 8);
 	memcpy(a + PL_LICENSE, &lic, 8);
 	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
+}
+
+static long load(int side, const struct emu_insn *insns, uint32_t cnt)
+{
+	return load_type(side, EMU_PROG_XDP, insns, cnt);
 }
 
 struct run {
@@ -142,7 +146,7 @@ static void run_both(const char *what, struct run *r)
 static unsigned char pkt[PAGE];
 
 /* data_in and data_out at the edge of an inaccessible page */
-static void edges(const int fd[2])
+static void edges(const char *type, const int fd[2])
 {
 	static const uint32_t sizes[] = { 14, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100, 255, 256, 511, 512, 600, 3000 };
 	unsigned char *pg[2], attr[2][ATTR_LEN], out[2][4096];
@@ -163,7 +167,8 @@ static void edges(const int fd[2])
 				r.din[s] = pg[s] + PAGE - n;
 				r.dout[s] = out[s];
 			}
-			snprintf(what, sizeof(what), "data_in %u bytes before a fault, data_size_in %u", n, n + extra);
+			snprintf(what, sizeof(what), "%s: data_in %u bytes before a fault, data_size_in %u", type, n,
+				 n + extra);
 			run_both(what, &r);
 		}
 		/* data_out with m bytes before a fault */
@@ -175,7 +180,7 @@ static void edges(const int fd[2])
 				r.din[s] = pkt;
 				r.dout[s] = pg[s] + PAGE - m;
 			}
-			snprintf(what, sizeof(what), "%u-byte packet, data_out %u bytes before a fault", n, m);
+			snprintf(what, sizeof(what), "%s: %u-byte packet, data_out %u bytes before a fault", type, n, m);
 			run_both(what, &r);
 		}
 		/* a short data_out: ENOSPC and the partial copy */
@@ -187,7 +192,7 @@ static void edges(const int fd[2])
 				r.din[s] = pkt;
 				r.dout[s] = out[s];
 			}
-			snprintf(what, sizeof(what), "%u-byte packet, data_size_out %u", n, n / 2);
+			snprintf(what, sizeof(what), "%s: %u-byte packet, data_size_out %u", type, n, n / 2);
 			run_both(what, &r);
 		}
 	}
@@ -353,8 +358,27 @@ int main(void)
 		}
 		fd[s] = (int)r;
 	}
-	edges(fd);
+	edges("XDP", fd);
 	attr_edges(fd);
+	/* the same edges for an __sk_buff program (its packet is built by test_run_skb.c) */
+	{
+		static const struct emu_insn ok[] = { MOV64I(0, 0), EXIT };
+		int sfd[2];
+
+		for (int s = 0; s < 2; s++) {
+			long r = load_type(s, EMU_PROG_SCHED_CLS, ok, 2);
+
+			if (r < 0) {
+				printf("FAIL: a SCHED_CLS program refused on the %s (%s)\n", s ? "emulator" : "kernel",
+				       hx_errname((int)-r));
+				return 1;
+			}
+			sfd[s] = (int)r;
+		}
+		edges("SCHED_CLS", sfd);
+		for (int s = 0; s < 2; s++)
+			close(sfd[s]);
+	}
 	headroom();
 	printf("diff_testrun_cmd: %lu cases, %lu divergences\n", ncases, ndiv);
 	return ndiv ? 1 : 0;
