@@ -42,19 +42,10 @@ struct emu_xdp_buff {
 	uint8_t md[24];       /* the struct xdp_md the program's r1 points at (fields via hooks) */
 	/* The headroom is zero from zero_lo up to the packet (the page's headroom, zeroed by the
 	 * kernel, cleared lazily): a helper that moves data_meta below zero_lo clears the bytes it
-	 * uncovers first (emu_xdp_uncover). Nothing else reaches below data_meta, so a program that
-	 * never moves the packet down costs no clearing. */
+	 * uncovers first (helpers/pkt.c xdp_uncover). Nothing else reaches below data_meta, so a
+	 * program that never moves the packet down costs no clearing. */
 	uint8_t *zero_lo;
 };
-
-/* Before data_meta moves down to lo: the headroom's bytes from lo up cleared if not yet. */
-static inline void emu_xdp_uncover(struct emu_xdp_buff *x, uint8_t *lo)
-{
-	if ((uintptr_t)lo < (uintptr_t)x->zero_lo) {
-		__builtin_memset(lo, 0, (size_t)(x->zero_lo - lo));
-		x->zero_lo = lo;
-	}
-}
 
 /* struct sk_buff of a test run, as far as programs and the emulated helpers see it. */
 struct emu_skb {

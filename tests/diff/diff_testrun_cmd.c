@@ -12,12 +12,16 @@
  *  - the headroom: a program that writes bytes it uncovered with bpf_xdp_adjust_head, then one that
  *    uncovers more headroom without writing: it must see the kernel's
  *    zeroes, in the same thread right after the first (the emulator clears the headroom lazily,
- *    emu/prog/env.h emu_xdp_uncover, in a per-thread arena the first program wrote).
+ *    emu/prog/env.h zero_lo, in a per-thread arena the first program wrote).
  *
  * Compared: the answer (ret, errno), every byte of data_out, and the attr (duration only as
  * written or not: its value is a time).
+ *
+ * --expect-divergence: the run against a library with BPFEMU_FAULT=xdp-headroom (the uncovered
+ * headroom not cleared) must report divergences.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,9 +343,10 @@ static void headroom(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct emu_insn pass[] = { MOV64I(0, 2), EXIT };
+	bool expect_div = argc > 1 && !strcmp(argv[1], "--expect-divergence"); /* (--seconds N ignored) */
 	int fd[2];
 
 	hx_init("diff_testrun_cmd");
@@ -381,5 +386,13 @@ int main(void)
 	}
 	headroom();
 	printf("diff_testrun_cmd: %lu cases, %lu divergences\n", ncases, ndiv);
+	if (expect_div) {
+		if (ndiv) {
+			printf("PASS: the planted fault was found (%lu divergences)\n", ndiv);
+			return 0;
+		}
+		printf("FAIL: BPFEMU_FAULT is planted but no divergence was found\n");
+		return 1;
+	}
 	return ndiv ? 1 : 0;
 }
