@@ -11,7 +11,8 @@
  *     1. CHECK_ATTR: every attr byte past batch_size (TR_END) zero, else -EINVAL;
  *     2. ctx_size_in != 0 exactly when ctx_in != NULL, likewise ctx_size_out/ctx_out, else -EINVAL;
  *     3. prog_fd to a program object: -EBADF / -EINVAL as bpf_prog_get answers;
- *     4. the private copies below (a copy that faults is not an error here: see data_in_avail);
+ *     4. the private copies below (a copy that faults is not an error here: see data_in_avail),
+ *        or for data_in the read_data_in hook instead;
  *     5. emu_test_run(); a negative return is the command's answer, nothing is written;
  *     6. 0: the copies of out->copy[] in order; the first that faults ends the command with
  *        -EFAULT (what was written before stays written, as in the kernel); all done: out->ret
