@@ -2,13 +2,15 @@
 /*
  * BPF_PROG_TEST_RUN (BPF_PROG_RUN): the command's half of the contract in emu/prog/test_run.h.
  * Here: the attr checks of 6.18's bpf_prog_test_run() before a type's test_run, the program fd,
- * the private copies of data_in and ctx_in (as far as they are readable: the run answers EFAULT
- * where the kernel's copy would fault), the outputs written back in the run's order (the first
- * fault ends the command with EFAULT, what was written stays), and the run statistics of
- * BPF_ENABLE_STATS. Everything a program type's test_run decides is emu_test_run()'s.
+ * data_in read straight into the packet when the run asks for it (read_data_in: EFAULT where the
+ * kernel's copy would fault), the private copy of ctx_in (as far as it is readable, likewise),
+ * the outputs written back in the run's order (the first fault ends the command with EFAULT,
+ * what was written stays), and the run statistics of BPF_ENABLE_STATS. Everything a program
+ * type's test_run decides is emu_test_run()'s.
  *
- * Cost: a call through the preload finds its program in the fd cache and its image made; inputs of
- * up to a page are copied onto the stack; nothing is allocated here on that path.
+ * Cost: a call through the preload finds its program in the fd cache and its image made; a ctx_in
+ * of up to a page is copied onto the stack; nothing is allocated here on that path unless the
+ * program tail-calls or looks up an inner map.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +83,12 @@ static int input(const struct emu_attr *a, unsigned ptr_off, unsigned size_off, 
 	return 0;
 }
 
+/* in.read_data_in: data_in's bytes straight into the packet (test_run.h) */
+static int read_data_in(void *cb_ctx, uint32_t off, uint32_t n, void *dst)
+{
+	return emu_copy_from_user(dst, (const void *)((uintptr_t)cb_ctx + off), n);
+}
+
 static void *copy_base(const struct emu_attr *a, union bpf_attr *uattr, uint32_t dst)
 {
 	switch (dst) {
@@ -95,6 +103,19 @@ static void *copy_base(const struct emu_attr *a, union bpf_attr *uattr, uint32_t
 	}
 }
 
+/* out.copy[] in order, the first fault ending them (-EFAULT): one list for the uaccess layer */
+static int copy_out(const struct emu_attr *a, union bpf_attr *uattr, const struct emu_test_run_out *out)
+{
+	struct emu_ucopy l[EMU_TR_MAX_COPIES];
+
+	for (uint32_t i = 0; i < out->nr_copy; i++) {
+		const struct emu_tr_copy *c = &out->copy[i];
+
+		l[i] = (struct emu_ucopy){ (char *)copy_base(a, uattr, c->dst) + c->off, c->src, c->len };
+	}
+	return emu_copy_list_to_user(l, out->nr_copy);
+}
+
 /*
  * Tail calls (emu/prog/interp.h emu_tail_call_fn): the program in a PROG_ARRAY's slot, found by the
  * id the slot holds, its image made and its view held until the command ends. The maps the run's
@@ -105,16 +126,28 @@ static void *copy_base(const struct emu_attr *a, union bpf_attr *uattr, uint32_t
 struct tail_calls {
 	struct emu_prog *held[EMU_MAX_TAIL_CALL_CNT + 1];
 	uint32_t n;
+	/* the run's maps once a tail call or an inner map added some: NULL until then (the
+	 * program's own, own/nr_own, are the run's; a call that needs neither allocates nothing) */
 	struct emu_map **maps;
 	uint32_t nr_maps;
+	struct emu_map *const *own;
+	uint32_t nr_own;
 	struct emu_map *inner[64]; /* inner maps lookups handed out, held (emu_map_get) */
 	uint32_t nr_inner;
 };
 
 static bool add_maps(struct tail_calls *t, struct emu_map *const *maps, uint32_t nr)
 {
-	struct emu_map **nm = realloc(t->maps, sizeof(*nm) * (t->nr_maps + nr));
+	struct emu_map **nm;
 
+	if (!t->maps && t->nr_own) { /* the first addition: the program's own maps first */
+		t->maps = malloc(sizeof(*nm) * t->nr_own);
+		if (!t->maps)
+			return false;
+		memcpy(t->maps, t->own, sizeof(*nm) * t->nr_own);
+		t->nr_maps = t->nr_own;
+	}
+	nm = realloc(t->maps, sizeof(*nm) * (t->nr_maps + nr + 1));
 	if (!nm)
 		return false;
 	t->maps = nm;
@@ -166,8 +199,10 @@ static int tail_call(struct emu_run *run, uint64_t map, uint32_t index, const st
 	}
 	if (emu_prog_image(p, prog))
 		*prog = NULL;
-	env->maps = t->maps;
-	env->nr_maps = t->nr_maps;
+	if (t->maps) {
+		env->maps = t->maps;
+		env->nr_maps = t->nr_maps;
+	}
 	return 0;
 }
 
@@ -215,27 +250,27 @@ static struct emu_map *inner_map(struct emu_run *run, struct emu_map *outer, con
 
 int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 {
-	struct tail_calls tc = { .n = 0, .maps = NULL, .nr_maps = 0, .nr_inner = 0 };
-	char data_stack[STACK_COPY], ctx_stack[STACK_COPY];
-	struct tr_buf data_buf = { 0 }, ctx_buf = { 0 };
+	struct tail_calls tc; /* not an initializer: that would clear held[] and inner[] too (a
+			       * tenth of a call's instructions) */
+	char ctx_stack[STACK_COPY];
+	struct tr_buf ctx_buf = { .p = NULL, .heap = false };
 	const struct emu_prog_image *img;
 	struct emu_test_run_out out; /* emu_test_run() clears it */
 	struct emu_test_run_in in;
 	struct emu_prog *p;
 	int err;
 
+	tc.n = tc.nr_maps = tc.nr_own = tc.nr_inner = 0;
+	tc.maps = NULL;
+	tc.own = NULL;
 	if (!!attr_u32(a, TR_CTX_SIZE_IN) != !!attr_u64(a, TR_CTX_IN) ||
 	    !!attr_u32(a, TR_CTX_SIZE_OUT) != !!attr_u64(a, TR_CTX_OUT))
 		return -EINVAL;
 	err = emu_prog_get_fast((int)attr_u32(a, TR_PROG_FD), &p);
 	if (err)
 		return err;
-	memset(&in, 0, sizeof(in));
-	err = emu_prog_image(p, &img);
-	if (!err)
-		err = emu_prog_maps(p, &in.maps, &in.nr_maps);
-	if (!err)
-		err = emu_prog_regions(p, &in.regions, &in.nr_regions);
+	emu_clear(&in, sizeof(in));
+	err = emu_prog_run_parts(p, &img, &in.maps, &in.nr_maps, &in.regions, &in.nr_regions);
 	if (err)
 		goto put;
 	in.data_size_in = attr_u32(a, TR_DATA_SIZE_IN);
@@ -255,18 +290,17 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 	in.tail_call = tail_call;
 	in.tail_call_ctx = &tc;
 	in.inner_map = inner_map;
-	if (!add_maps(&tc, in.maps, in.nr_maps)) {
-		err = -ENOMEM;
-		goto put;
-	}
+	tc.own = in.maps;
+	tc.nr_own = in.nr_maps;
 	in.max_ctx_offset = emu_prog_max_ctx_offset(p);
-	err = input(a, TR_DATA_IN, TR_DATA_SIZE_IN, EMU_TR_DATA_IN_MAX, data_stack, &data_buf, &in.data_in,
-		    &in.data_in_avail);
-	if (!err)
+	in.read_data_in = read_data_in;
+	in.read_data_in_ctx = attr_ptr(a, TR_DATA_IN);
+	if (attr_u64(a, TR_CTX_IN)) {
 		err = input(a, TR_CTX_IN, TR_CTX_SIZE_IN, EMU_TR_CTX_IN_MAX, ctx_stack, &ctx_buf, &in.ctx_in,
 			    &in.ctx_in_avail);
-	if (err)
-		goto free;
+		if (err)
+			goto free;
+	}
 
 	err = emu_test_run(img, emu_prog_type(p), emu_prog_expected_attach_type(p), &in, &out);
 	if (!err) {
@@ -275,19 +309,12 @@ int emu_cmd_prog_test_run(struct emu_attr *a, union bpf_attr *uattr)
 
 			emu_prog_stats_add(p, reps, (uint64_t)out.duration * reps);
 		}
-		for (uint32_t i = 0; i < out.nr_copy && !err; i++) {
-			const struct emu_tr_copy *c = &out.copy[i];
-
-			if (emu_copy_to_user((char *)copy_base(a, uattr, c->dst) + c->off, c->src, c->len))
-				err = -EFAULT;
-		}
+		err = copy_out(a, uattr, &out);
 		if (!err)
 			err = out.ret;
 	}
 	emu_test_run_out_free(&out);
 free:
-	if (data_buf.heap)
-		free(data_buf.p);
 	if (ctx_buf.heap)
 		free(ctx_buf.p);
 put:

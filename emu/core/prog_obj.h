@@ -172,6 +172,9 @@ void emu_prog_stats(const struct emu_prog *p, uint64_t *run_time_ns, uint64_t *r
 int emu_prog_image(struct emu_prog *p, const struct emu_prog_image **img);
 int emu_prog_maps(struct emu_prog *p, struct emu_map *const **maps, uint32_t *nr);
 int emu_prog_regions(struct emu_prog *p, const struct emu_region **regions, uint32_t *nr);
+/* The three at once (a TEST_RUN call's: one check that they are made, not three). */
+int emu_prog_run_parts(struct emu_prog *p, const struct emu_prog_image **img, struct emu_map *const **maps,
+		       uint32_t *nr_maps, const struct emu_region **regions, uint32_t *nr_regions);
 
 /* The helper lookup translations use (emu_xlate_opts.helper): the helper table's record when the
  * helper has a function, else NULL. BPF_PROG_LOAD refuses a program calling one without. */

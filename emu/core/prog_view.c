@@ -659,6 +659,21 @@ int emu_prog_regions(struct emu_prog *p, const struct emu_region **regions, uint
 	return err;
 }
 
+int emu_prog_run_parts(struct emu_prog *p, const struct emu_prog_image **img, struct emu_map *const **maps,
+		       uint32_t *nr_maps, const struct emu_region **regions, uint32_t *nr_regions)
+{
+	int err = run_state(p);
+
+	if (!err) {
+		*img = p->img;
+		*maps = p->maps;
+		*nr_maps = p->nr_maps;
+		*regions = p->regions;
+		*nr_regions = p->nr_regions;
+	}
+	return err;
+}
+
 void emu_prog_view_bound(struct emu_prog *p, struct emu_map *m)
 {
 	pthread_mutex_lock(&p->run_lock);

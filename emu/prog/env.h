@@ -40,6 +40,11 @@ struct emu_xdp_buff {
 	bool has_frags;       /* xdp_buff_has_frags: set by test_run when data did not fit the page */
 	uint32_t ingress_ifindex, rx_queue_index;
 	uint8_t md[24];       /* the struct xdp_md the program's r1 points at (fields via hooks) */
+	/* The headroom is zero from zero_lo up to the packet (the page's headroom, zeroed by the
+	 * kernel, cleared lazily): a helper that moves data_meta below zero_lo clears the bytes it
+	 * uncovers first (helpers/pkt.c xdp_uncover). Nothing else reaches below data_meta, so a
+	 * program that never moves the packet down costs no clearing. */
+	uint8_t *zero_lo;
 };
 
 /* struct sk_buff of a test run, as far as programs and the emulated helpers see it. */

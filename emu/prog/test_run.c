@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../core/cpus.h"
+#include "../util/compiler.h"
 #include "../util/diag.h"
 #include "../util/stopwatch.h"
 #include "test_run_impl.h"
@@ -54,6 +55,8 @@ int emu_tr_data(const struct tr *t, uint32_t off, uint32_t n, void *dst)
 {
 	if (!n)
 		return 0;
+	if (t->in->read_data_in)
+		return t->in->read_data_in(t->in->read_data_in_ctx, off, n, dst) ? -EFAULT : 0;
 	if ((uint64_t)off + n > t->in->data_in_avail || !t->in->data_in)
 		return -EFAULT;
 	memcpy(dst, (const uint8_t *)t->in->data_in + off, n);
@@ -382,6 +385,7 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 		 const struct emu_test_run_in *in, struct emu_test_run_out *out)
 {
 	struct tr tr, *t = &tr;
+	uint32_t nr_cpus;
 	int err;
 
 	out_init(out);
@@ -393,8 +397,8 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 		emu_diag_once(&said, "BPF_PROG_TEST_RUN is not emulated for program type %u: EOPNOTSUPP", prog_type);
 		return -EOPNOTSUPP;
 	}
-	memset(t, 0, offsetof(struct tr, run)); /* run: set below; its fault by the run */
-	memset(&t->run, 0, offsetof(struct emu_run, fault));
+	emu_clear(t, offsetof(struct tr, run)); /* run: set below; its fault by the run */
+	emu_clear(&t->run, offsetof(struct emu_run, fault));
 	t->run.state = NULL;
 	t->img = img;
 	t->in = in;
@@ -410,7 +414,8 @@ int emu_test_run(const struct emu_prog_image *img, uint32_t prog_type, uint32_t 
 	t->run.regions = in->regions;
 	t->run.nr_regions = in->nr_regions;
 	/* the calling thread's CPU; with BPFEMU_NR_CPUS below the machine's, one of those */
-	t->run.cpu = emu_current_cpu() % (emu_nr_cpus() ? emu_nr_cpus() : 1);
+	nr_cpus = emu_nr_cpus();
+	t->run.cpu = emu_current_cpu() % (nr_cpus ? nr_cpus : 1);
 	t->run.flags = in->run_flags;
 	t->run.insn_budget = in->insn_budget;
 	t->run.tail_call = in->tail_call;

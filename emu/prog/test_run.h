@@ -11,7 +11,8 @@
  *     1. CHECK_ATTR: every attr byte past batch_size (TR_END) zero, else -EINVAL;
  *     2. ctx_size_in != 0 exactly when ctx_in != NULL, likewise ctx_size_out/ctx_out, else -EINVAL;
  *     3. prog_fd to a program object: -EBADF / -EINVAL as bpf_prog_get answers;
- *     4. the private copies below (a copy that faults is not an error here: see data_in_avail);
+ *     4. the private copies below (a copy that faults is not an error here: see data_in_avail),
+ *        or for data_in the read_data_in hook instead;
  *     5. emu_test_run(); a negative return is the command's answer, nothing is written;
  *     6. 0: the copies of out->copy[] in order; the first that faults ends the command with
  *        -EFAULT (what was written before stays written, as in the kernel); all done: out->ret
@@ -25,8 +26,9 @@
  *     (headroom, tailroom, XDP frags, the skb's Ethernet parsing), repeat and duration,
  *     BPF_F_TEST_RUN_ON_CPU and cpu, data_out/ctx_out with the partial copy and -ENOSPC.
  *
- * User memory is never touched here: the inputs are the command's private copies, the outputs
- * a list of copies for the command to make.
+ * User memory is never touched here: the inputs are the command's private copies (or, for
+ * data_in, read through the command's read_data_in hook), the outputs a list of copies for the
+ * command to make.
  */
 #ifndef BPFEMU_PROG_TEST_RUN_H
 #define BPFEMU_PROG_TEST_RUN_H
@@ -67,6 +69,14 @@ struct emu_test_run_in {
 	uint32_t data_in_avail;
 	const void *ctx_in;
 	uint32_t ctx_in_avail;
+	/* Optional, instead of the private copy of data_in: reads data_in's bytes [off, off + n)
+	 * into dst (the packet itself), 0, or -EFAULT exactly where the kernel's copy_from_user of
+	 * them would fault. The command's way: the packet is filled straight from the caller's
+	 * buffer, as the kernel's bpf_test_init does, not through a copy on the command's stack
+	 * (a second copy of every byte and a page-by-page probe on each call). NULL: data_in and
+	 * data_in_avail above. */
+	int (*read_data_in)(void *cb_ctx, uint32_t off, uint32_t n, void *dst);
+	void *read_data_in_ctx;
 
 	/* the program object */
 	struct emu_map *const *maps; /* the maps its ld_imm64 name (used_maps): map helpers accept

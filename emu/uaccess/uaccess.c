@@ -164,6 +164,25 @@ int emu_copy_to_user(void *dst, const void *src, size_t n)
 	return copy_bytes_after_fault(dst, src, n);
 }
 
+int emu_copy_list_to_user(const struct emu_ucopy *c, unsigned n)
+{
+	if (__builtin_expect(remote() != NULL, 0)) {
+		for (unsigned i = 0; i < n; i++)
+			if (c[i].n && remote_write(c[i].dst, c[i].src, c[i].n))
+				return -EFAULT;
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!c[i].n)
+			continue;
+		if (bad_range(c[i].dst, c[i].n, emu_user_top))
+			return -EFAULT;
+		if (local_copy(c[i].dst, c[i].src, c[i].n))
+			return copy_bytes_after_fault(c[i].dst, c[i].src, c[i].n);
+	}
+	return 0;
+}
+
 /* Piece by piece, so that a fault leaves exactly the bytes before it written. */
 __attribute__((noinline)) static int gather_exact(char *d, const void *const *src, uint32_t left,
 						   uint32_t size)

@@ -71,6 +71,16 @@ uint32_t emu_copy_run_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, con
 uint32_t emu_copy_pairs_to_user(uint64_t ukeys, uint64_t uvalues, uint32_t at, const char *keys,
 				const void *const *values, uint32_t n, uint32_t ks, uint32_t vs);
 int emu_put_user_u32(void *uattr, unsigned off, uint32_t v);
+/* n copies made in order, each exactly as emu_copy_to_user makes it; the first that faults ends
+ * the list with -EFAULT (the copies before it written, and its bytes before the fault). One call
+ * for a TEST_RUN's outputs (data_out, then data_size_out, retval and duration in the attr): the
+ * backend test and the call once, not per copy. */
+struct emu_ucopy {
+	void *dst;
+	const void *src;
+	size_t n;
+};
+int emu_copy_list_to_user(const struct emu_ucopy *c, unsigned n);
 /* Element idx of a user array at base, in the kernel's u32 arithmetic: idx * size wraps at 4 GiB. */
 static inline char *emu_uelem(uint64_t base, uint32_t idx, uint32_t size)
 {

@@ -20,6 +20,8 @@
  *   check-oob      the program checker lets a map value access run one byte past the end
  *   prog-info-id   program info reports an id one past the program's (tests/diff/diff_progobj)
  *   lpm-match      an LPM trie finds one more matching bit than there is (a wrong longest match)
+ *   xdp-headroom   the XDP headroom a program uncovers (bpf_xdp_adjust_head/meta) is not cleared:
+ *                  it shows what an earlier run left in the thread's arena (tests/diff/diff_testrun_cmd)
  *   inner-map-null a program's lookup in an ARRAY_OF_MAPS / HASH_OF_MAPS finds no inner map
  *                  (tests/diff/diff_fdprogs)
  *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff

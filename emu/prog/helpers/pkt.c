@@ -9,6 +9,7 @@
  * the program may then touch exactly [data_meta, data) and [data, data_end), as the verifier's
  * re-checked bounds allow in the kernel.
  */
+#include "../../util/diag.h" /* EMU_FAULT */
 #include "csum.h"
 #include "helpers.h"
 #include "pkt.h"
@@ -72,6 +73,17 @@ static struct emu_skb *skb_of(struct emu_run *run, uint64_t ctx, const char *nam
 	return env->skb;
 }
 
+/* Before data_meta moves down to lo: the headroom's bytes from lo up cleared if not yet
+ * (env.h zero_lo). */
+static void xdp_uncover(struct emu_xdp_buff *x, uint8_t *lo)
+{
+	if ((uintptr_t)lo < (uintptr_t)x->zero_lo) {
+		if (!EMU_FAULT("xdp-headroom")) /* test builds: the uncovered bytes left as they were */
+			memset(lo, 0, (size_t)(x->zero_lo - lo));
+		x->zero_lo = lo;
+	}
+}
+
 static uint64_t xdp_moved(struct emu_run *run, struct emu_xdp_buff *x)
 {
 	struct emu_prog_env *env = emu_prog_env_of(run);
@@ -97,6 +109,7 @@ HELPER(xdp_adjust_head)
 	data = (uint8_t *)((uintptr_t)x->data + (intptr_t)off);
 	if ((uintptr_t)data < (uintptr_t)frame_end + metalen || (uintptr_t)data > (uintptr_t)x->data_end - ETH_HLEN)
 		return (uint64_t)(int64_t)-EINVAL;
+	xdp_uncover(x, x->data_meta + off);
 	if (metalen)
 		memmove(x->data_meta + off, x->data_meta, metalen);
 	x->data_meta += off;
@@ -121,6 +134,7 @@ HELPER(xdp_adjust_meta)
 	metalen = (uintptr_t)x->data - meta;
 	if ((metalen & 3) || metalen > META_MAX)
 		return (uint64_t)(int64_t)-EACCES;
+	xdp_uncover(x, (uint8_t *)meta);
 	x->data_meta = (uint8_t *)meta;
 	return xdp_moved(run, x);
 }
