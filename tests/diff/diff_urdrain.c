@@ -53,6 +53,7 @@ enum { U_URB, U_RES, U_RB, U_ARR, U_NMAPS };
 #define FN_DYNPTR_WRITE 202
 #define FN_DYNPTR_DATA 203
 #define FN_DRAIN 209
+#define RET0 MOV64I(0, 0), EXIT
 
 static char logs[2][LOG_SIZE];
 static uint64_t rng = 0x6a09e667f3bcc908ull;
@@ -61,6 +62,7 @@ static unsigned long n_runs, n_verdicts, n_verdict_same;
 struct prog {
 	const char *name;
 	uint32_t cnt, cb;   /* cb: the callback's first insn, 0 none */
+	uint32_t cb2;       /* a second callback's, 0 none */
 	struct emu_insn insn[MAXI];
 };
 
@@ -87,8 +89,9 @@ static const uint32_t btf_types[] = {
 	0, 13u << 24, 1,                 /* [2] int (void) */
 	5, 12u << 24, 2,                 /* [3] static main */
 	10, 12u << 24, 2,                /* [4] static cb */
+	13, 12u << 24, 2,                /* [5] static cb2 */
 };
-static const char btf_strs[] = "\0int\0main\0cb";
+static const char btf_strs[] = "\0int\0main\0cb\0cb2";
 static struct hx_btf btf = { { -1, -1 }, { 0, 0 } };
 
 static bool load_btf(void)
@@ -111,7 +114,7 @@ static long load(int side, const struct prog *p)
 	uint32_t type = XDP, ll = 1, ls = LOG_SIZE, n = p->cnt;
 	uint64_t ip = (uint64_t)(uintptr_t)insn, lic = (uint64_t)(uintptr_t)"GPL";
 	uint64_t lp = (uint64_t)(uintptr_t)logs[side];
-	static uint32_t fi[4];
+	static uint32_t fi[6];
 
 	memcpy(insn, p->insn, n * sizeof(*insn));
 	for (uint32_t i = 0; i < n; i++)
@@ -129,13 +132,15 @@ static long load(int side, const struct prog *p)
 	memcpy(a + PL_LOG_SIZE, &ls, 4);
 	memcpy(a + PL_LOG_BUF, &lp, 8);
 	if (p->cb) {
-		uint32_t bfd = (uint32_t)btf.fd[side], rs = 8, cnt = 2;
+		uint32_t bfd = (uint32_t)btf.fd[side], rs = 8, cnt = p->cb2 ? 3 : 2;
 		uint64_t fp = (uint64_t)(uintptr_t)fi;
 
 		fi[0] = 0;
 		fi[1] = 3;
 		fi[2] = p->cb;
 		fi[3] = 4;
+		fi[4] = p->cb2;
+		fi[5] = 5;
 		memcpy(a + PL_BTF_FD, &bfd, 4);
 		memcpy(a + PL_FUNC_INFO_REC_SIZE, &rs, 4);
 		memcpy(a + PL_FUNC_INFO, &fp, 8);
@@ -406,10 +411,68 @@ static void drain_case(enum cb_kind k, int32_t flags, int nrec, bool with_discar
 		}
 		compare_run("the drain program", fd);
 		hx_compare_contents(&res);
+		if (getenv("URDRAIN_VERBOSE")) {
+			uint64_t v[2] = { 0, 0 };
+			uint32_t key;
+
+			for (key = 0; key < 2; key++)
+				hx_lookup(&res, &key, &v[key]);
+			printf("RUN [%s] round %d: kernel's answer %lld, callback's sum %#llx\n", hx_ctx_get(), round,
+			       (long long)v[0], (unsigned long long)v[1]);
+		}
 		urb_compare(&r);
 	}
 	for (int s = 0; s < 2; s++)
 		close((int)fd[s]);
+	hx_close(&res);
+	urb_free(&r);
+}
+
+/* A drain whose callback drains the same ring again (the kernel's busy bit: -EBUSY), keeping
+ * that answer in ctx and stopping after one sample. */
+static void nested_case(void)
+{
+	struct urb r;
+	struct hx_pair res;
+	struct prog p;
+	long fd[2];
+	uint32_t ld;
+
+	hx_ctx("drain: a callback that drains the same ring");
+	if (!urb_make(&r, PAGE))
+		return;
+	if (hx_create(&res, EMU_MAP_ARRAY, 4, 8, 8, 0) < 0) {
+		urb_free(&r);
+		return;
+	}
+	maps_of[U_URB] = &r.p;
+	maps_of[U_RES] = &res;
+	memset(&p, 0, sizeof(p));
+	p.name = "nested drain";
+	drain_main(&p, 0);
+	E(&p, MOV64R(6, 2), UMAP(1, U_URB));
+	ld = p.cnt;
+	E(&p, LDFUNC(2, 0), MOV64I(3, 0), MOV64I(4, 0), CALL(FN_DRAIN), STX(DW, 6, 0, 0), MOV64I(0, 1), EXIT);
+	p.cb2 = p.cnt;
+	p.insn[ld].imm = (int32_t)(p.cb2 - ld - 1);
+	E(&p, RET0);
+	for (int i = 0; i < 3; i++)
+		urb_write(&r, 8, (uint32_t)i, false, false);
+	if (load_pair(&p, fd, false)) {
+		uint64_t v[2] = { 0, 0 };
+		uint32_t key;
+
+		compare_run("the nested drain program", fd);
+		hx_compare_contents(&res);
+		for (key = 0; key < 2; key++)
+			hx_lookup(&res, &key, &v[key]);
+		/* the outer drain took one sample; the inner one found the ring busy */
+		hx_expect((long)v[0], 1, "the outer drain's answer");
+		hx_expect((long)v[1], -EBUSY, "the nested drain's answer");
+		urb_compare(&r);
+		for (int s = 0; s < 2; s++)
+			close((int)fd[s]);
+	}
 	hx_close(&res);
 	urb_free(&r);
 }
@@ -567,7 +630,6 @@ static void ringbuf_cases(void)
 #define RESERVE_DYN(dyn)                                                                           \
 	UMAP(1, U_RB), MOV64I(2, 8), MOV64I(3, 0), MOV64R(4, 10), ALU64I(EMU_ADD, 4, dyn), CALL(FN_RINGBUF_RESERVE_DYNPTR)
 #define SUBMIT_DYN(dyn) MOV64R(1, 10), ALU64I(EMU_ADD, 1, dyn), MOV64I(2, 0), CALL(FN_RINGBUF_SUBMIT_DYNPTR)
-#define RET0 MOV64I(0, 0), EXIT
 
 /* a drain of U_URB whose callback is the rest of the program */
 static void drain_head(struct prog *p)
@@ -714,6 +776,31 @@ static void verdicts(void)
 	p.cb = p.cnt;
 	E(&p, RET0);
 	verdict(&p);
+	VCB("callback leaks a ringbuf dynptr", RESERVE_DYN(-16), RET0);
+	VCB("valid: callback reserves and submits a ringbuf dynptr", RESERVE_DYN(-16), SUBMIT_DYN(-16), RET0);
+	VCB("callback reads a ringbuf dynptr's bytes", RESERVE_DYN(-16), LDX(DW, 0, 10, -8), SUBMIT_DYN(-16), RET0);
+	for (int v = 0; v < 3; v++) {
+		/* main's local dynptr at fp-24 is the callback's ctx: read, overwritten, submitted */
+		static const char *const nm[] = { "valid: callback reads main's dynptr through its ctx",
+						   "callback overwrites main's dynptr, main reads it",
+						   "callback submits main's local dynptr" };
+		memset(&p, 0, sizeof(p));
+		p.name = nm[v];
+		E(&p, LOCAL_DYN(-8, -24), UMAP(1, U_URB), LDFUNC(2, 7), MOV64R(3, 10), ALU64I(EMU_ADD, 3, -24), MOV64I(4, 0),
+		  CALL(FN_DRAIN), READ_DYN(-24), RET0);
+		p.cb = p.cnt;
+		for (uint32_t i = 0; i < p.cnt; i++)
+			if (p.insn[i].code == 0x18 && p.insn[i].src_reg == 4)
+				p.insn[i].imm = (int32_t)(p.cb - i - 1);
+		if (v == 0)
+			E(&p, MOV64R(3, 2), ST(DW, 10, -8, 0), MOV64R(1, 10), ALU64I(EMU_ADD, 1, -8), MOV64I(2, 8), MOV64I(4, 0),
+			  MOV64I(5, 0), CALL(FN_DYNPTR_READ), RET0);
+		else if (v == 1)
+			E(&p, ST(DW, 2, 0, 0), RET0);
+		else
+			E(&p, MOV64R(1, 2), MOV64I(2, 0), CALL(FN_RINGBUF_SUBMIT_DYNPTR), RET0);
+		verdict(&p);
+	}
 	VCB("callback's dynptr moved back", ALU64I(EMU_ADD, 1, 8), ALU64I(EMU_ADD, 1, -8), MOV64I(2, 0), MOV64I(3, 8),
 	    CALL(FN_DYNPTR_DATA), RET0);
 	VCB("callback's dynptr moved by a variable", MOV64R(6, 1), I(0x85, 0, 0, 0, 7), ALU64I(EMU_AND, 0, 8),
@@ -744,6 +831,7 @@ int main(int argc, char **argv)
 		drain_case(CB_COUNT, fl, 5, true, false, 32);
 	drain_case(CB_READ0, 3, 5, false, false, 200);
 	drain_case(CB_READ8, 0, 30, true, false, 120);
+	nested_case();
 	local_cases();
 	ringbuf_cases();
 	verdicts();
