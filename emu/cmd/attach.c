@@ -31,8 +31,8 @@
 #define ATTACH_MASK_MPROG (0x4u | 0x8u | 0x10u | 0x20u | 0x2000u)
 #define XDP_FLAGS_MODES 0xeu
 
-/* attach_type_to_prog_type */
-static uint32_t attach_prog_type(uint32_t t)
+/* attach_type_to_prog_type (cmds.h) */
+uint32_t emu_attach_prog_type(uint32_t t)
 {
 	switch (t) {
 	case EMU_ATTACH_CGROUP_INET_INGRESS: case EMU_ATTACH_CGROUP_INET_EGRESS:
@@ -105,7 +105,7 @@ static int check_attach_type(struct emu_prog *p, uint32_t at)
 		return at == eat ? 0 : -EINVAL;
 	case EMU_PROG_CGROUP_SKB:
 		/* an expected attach type given at load (INET_INGRESS is 0: none) is enforced */
-		return attach_prog_type(at) != pt || (eat && eat != at) ? -EINVAL : 0;
+		return emu_attach_prog_type(at) != pt || (eat && eat != at) ? -EINVAL : 0;
 	case EMU_PROG_EXT:
 		return 0;
 	case EMU_PROG_NETFILTER:
@@ -122,7 +122,7 @@ static int check_attach_type(struct emu_prog *p, uint32_t at)
 		return at == EMU_ATTACH_TCX_INGRESS || at == EMU_ATTACH_TCX_EGRESS || at == EMU_ATTACH_NETKIT_PRIMARY ||
 		       at == EMU_ATTACH_NETKIT_PEER ? 0 : -EINVAL;
 	default: {
-		uint32_t want = attach_prog_type(at);
+		uint32_t want = emu_attach_prog_type(at);
 
 		return want == EMU_PROG_UNSPEC || want != pt ? -EINVAL : 0;
 	}
@@ -179,7 +179,7 @@ static int attach_target(const char *cmd, struct emu_prog *p, const struct emu_a
 
 int emu_cmd_prog_attach(struct emu_attr *a, union bpf_attr *uattr)
 {
-	uint32_t at = attr_u32(a, AT_TYPE), flags = attr_u32(a, AT_FLAGS), pt = attach_prog_type(at);
+	uint32_t at = attr_u32(a, AT_TYPE), flags = attr_u32(a, AT_FLAGS), pt = emu_attach_prog_type(at);
 	struct emu_prog *p;
 	int err;
 
@@ -204,7 +204,7 @@ int emu_cmd_prog_attach(struct emu_attr *a, union bpf_attr *uattr)
 
 int emu_cmd_prog_detach(struct emu_attr *a, union bpf_attr *uattr)
 {
-	uint32_t at = attr_u32(a, AT_TYPE), flags = attr_u32(a, AT_FLAGS), pt = attach_prog_type(at);
+	uint32_t at = attr_u32(a, AT_TYPE), flags = attr_u32(a, AT_FLAGS), pt = emu_attach_prog_type(at);
 	struct emu_prog *p = NULL;
 	int err;
 

@@ -54,6 +54,9 @@ emu_cmd_fn emu_cmd_prog_bind_map, emu_cmd_enable_stats;
 emu_cmd_fn emu_cmd_prog_attach, emu_cmd_prog_detach, emu_cmd_link_create, emu_cmd_raw_tracepoint_open,
 	emu_cmd_link_update, emu_cmd_link_detach, emu_cmd_iter_create, emu_cmd_link_get_fd_by_id,
 	emu_cmd_link_get_next_id;
+/* The program type an attach type attaches (the kernel's attach_type_to_prog_type), UNSPEC for
+ * none; prog_load.c's expected-attach-type check for the cgroup and sk_lookup types uses it too. */
+uint32_t emu_attach_prog_type(uint32_t attach_type);
 /* prog_info.c: BPF_OBJ_GET_INFO_BY_FD for a program (struct bpf_prog_info) and its fdinfo lines;
  * 1 when fd is no program */
 int emu_prog_get_info(int fd, const struct emu_attr *a, union bpf_attr *uattr);

@@ -11,8 +11,10 @@
  * programs (no netdev here offloads: EOPNOTSUPP for an existing ifindex, EINVAL otherwise), signed
  * programs (no keys: EOPNOTSUPP once the signature is read), BPF tokens (no token fd is one),
  * CO-RE relocations made by the kernel (EOPNOTSUPP), helpers the interpreter does not have
- * (refused as an unknown helper). Program types EXT and LSM are refused with EPERM before any
- * other check, as this machine's kernel refuses them (a security policy, measured).
+ * (refused as an unknown helper). Programs the kernel runs through a trampoline (types EXT and
+ * LSM, TRACING programs for fentry, fexit and fmod_ret) are refused with EPERM before any other
+ * check, as this machine's kernel refuses them (a security policy, measured by
+ * tests/diff/diff_attach_types.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -182,6 +184,16 @@ static void fixup_attach_type(struct load *l)
 		l->eat = EMU_ATTACH_SK_REUSEPORT_SELECT;
 }
 
+/* The trampoline programs this machine's kernel refuses with EPERM before it reads the program
+ * (after the flags and the attach type's fixup): see the file's comment. */
+static bool trampoline_refused(const struct load *l)
+{
+	if (l->type == EMU_PROG_EXT || l->type == EMU_PROG_LSM)
+		return true;
+	return l->type == EMU_PROG_TRACING && (l->eat == EMU_ATTACH_TRACE_FENTRY || l->eat == EMU_ATTACH_TRACE_FEXIT ||
+					       l->eat == EMU_ATTACH_MODIFY_RETURN);
+}
+
 /* bpf_prog_load_check_attach: the expected attach types each program type accepts */
 static int check_attach(uint32_t type, uint32_t eat, bool attach_btf, uint32_t btf_id, bool dst_prog)
 {
@@ -197,31 +209,14 @@ static int check_attach(uint32_t type, uint32_t eat, bool attach_btf, uint32_t b
 		return -EINVAL;
 	switch (type) {
 	case EMU_PROG_CGROUP_SOCK:
-		return eat == EMU_ATTACH_CGROUP_INET_SOCK_CREATE || eat == EMU_ATTACH_CGROUP_INET_SOCK_RELEASE ||
-		       eat == EMU_ATTACH_CGROUP_INET4_POST_BIND || eat == EMU_ATTACH_CGROUP_INET6_POST_BIND ? 0 : -EINVAL;
 	case EMU_PROG_CGROUP_SOCK_ADDR:
-		switch (eat) {
-		case EMU_ATTACH_CGROUP_INET4_BIND: case EMU_ATTACH_CGROUP_INET6_BIND:
-		case EMU_ATTACH_CGROUP_INET4_CONNECT: case EMU_ATTACH_CGROUP_INET6_CONNECT:
-		case EMU_ATTACH_CGROUP_UNIX_CONNECT:
-		case EMU_ATTACH_CGROUP_INET4_GETPEERNAME: case EMU_ATTACH_CGROUP_INET6_GETPEERNAME:
-		case EMU_ATTACH_CGROUP_UNIX_GETPEERNAME:
-		case EMU_ATTACH_CGROUP_INET4_GETSOCKNAME: case EMU_ATTACH_CGROUP_INET6_GETSOCKNAME:
-		case EMU_ATTACH_CGROUP_UNIX_GETSOCKNAME:
-		case EMU_ATTACH_CGROUP_UDP4_SENDMSG: case EMU_ATTACH_CGROUP_UDP6_SENDMSG:
-		case EMU_ATTACH_CGROUP_UNIX_SENDMSG:
-		case EMU_ATTACH_CGROUP_UDP4_RECVMSG: case EMU_ATTACH_CGROUP_UDP6_RECVMSG:
-		case EMU_ATTACH_CGROUP_UNIX_RECVMSG:
-			return 0;
-		default:
-			return -EINVAL;
-		}
 	case EMU_PROG_CGROUP_SKB:
-		return eat == EMU_ATTACH_CGROUP_INET_INGRESS || eat == EMU_ATTACH_CGROUP_INET_EGRESS ? 0 : -EINVAL;
 	case EMU_PROG_CGROUP_SOCKOPT:
-		return eat == EMU_ATTACH_CGROUP_SETSOCKOPT || eat == EMU_ATTACH_CGROUP_GETSOCKOPT ? 0 : -EINVAL;
 	case EMU_PROG_SK_LOOKUP:
-		return eat == EMU_ATTACH_SK_LOOKUP ? 0 : -EINVAL;
+		/* exactly the attach types that lead to this program type (attach.c's table) */
+		if (eat == EMU_ATTACH_CGROUP_UNIX_RECVMSG && EMU_FAULT("attach-type-table"))
+			return -EINVAL;
+		return emu_attach_prog_type(eat) == type ? 0 : -EINVAL;
 	case EMU_PROG_SK_REUSEPORT:
 		return eat == EMU_ATTACH_SK_REUSEPORT_SELECT || eat == EMU_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE ? 0 : -EINVAL;
 	case EMU_PROG_NETFILTER:
@@ -698,7 +693,7 @@ int emu_cmd_prog_load(struct emu_attr *a, union bpf_attr *uattr)
 	fixup_attach_type(&l);
 	if (l.flags & EMU_F_TOKEN_FD) /* bpf_token_get_from_fd: no fd is a token here */
 		return fcntl((int)attr_u32(a, PL_TOKEN_FD), F_GETFD) < 0 ? -EBADF : -EINVAL;
-	if (l.type == EMU_PROG_EXT || l.type == EMU_PROG_LSM)
+	if (trampoline_refused(&l))
 		return -EPERM;
 	if (!l.cnt || l.cnt > MAX_INSNS)
 		return -E2BIG;

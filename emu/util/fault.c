@@ -46,6 +46,9 @@
  *                  does not look for the mapping: no EBUSY)
  *   superv-no-user-notif, superv-no-addfd-send  bpfemu-run --seccomp acts as on a kernel without
  *                  seccomp user notification (before 5.0), or without SECCOMP_ADDFD_FLAG_SEND (5.14)
+ *   attach-type-table  a CGROUP_SOCK_ADDR program loads with expected attach type
+ *                  CGROUP_UNIX_RECVMSG refused (EINVAL), as if the attach table lacked it
+ *                  (tests/diff/diff_attach_types)
  *   mapfile-nocheck  a hash bucket walk follows a link past the element pool instead of
  *                  refusing it (the map-file fuzzer's self-test must find the crash)
  *   progfile-nocheck a program file's instruction section is taken where its header says
