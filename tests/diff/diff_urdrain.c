@@ -743,6 +743,17 @@ static void verdicts(void)
 	  ALU64I(EMU_ADD, 1, -8), MOV64I(2, 8), MOV64I(3, 0), CALL(FN_DYNPTR_FROM_MEM), RET0);
 	V("helper writes over a dynptr", LOCAL_DYN(-8, -24), LOCAL_DYN(-32, -48), MOV64R(1, 10), ALU64I(EMU_ADD, 1, -24),
 	  MOV64I(2, 8), MOV64R(3, 10), ALU64I(EMU_ADD, 3, -48), MOV64I(4, 0), MOV64I(5, 0), CALL(FN_DYNPTR_READ), RET0);
+	V("dynptr_write's source is a dynptr's bytes", LOCAL_DYN(-8, -24), LOCAL_DYN(-8, -48), MOV64R(1, 10),
+	  ALU64I(EMU_ADD, 1, -48), MOV64I(2, 0), MOV64R(3, 10), ALU64I(EMU_ADD, 3, -24), MOV64I(4, 8), MOV64I(5, 0),
+	  CALL(FN_DYNPTR_WRITE), RET0);
+	V("dynptr_read of a dynptr onto itself", LOCAL_DYN(-8, -24), MOV64R(1, 10), ALU64I(EMU_ADD, 1, -24), MOV64I(2, 8),
+	  MOV64R(3, 10), ALU64I(EMU_ADD, 3, -24), MOV64I(4, 0), MOV64I(5, 0), CALL(FN_DYNPTR_READ), RET0);
+	V("valid: ringbuf dynptr discarded after a failed reserve check", RESERVE_DYN(-16), JI(EMU_JNE, 0, 0, 5),
+	  DATA_DYN(-16), MOV64R(1, 10), ALU64I(EMU_ADD, 1, -16), MOV64I(2, 0), CALL(FN_RINGBUF_DISCARD_DYNPTR), RET0);
+	V("ringbuf dynptr released on one path only", RESERVE_DYN(-16), JI(EMU_JNE, 0, 0, 4), SUBMIT_DYN(-16), RET0);
+	V("ringbuf dynptr slice written after discard", RESERVE_DYN(-16), DATA_DYN(-16), JI(EMU_JEQ, 0, 0, 8),
+	  MOV64R(6, 0), MOV64R(1, 10), ALU64I(EMU_ADD, 1, -16), MOV64I(2, 0), CALL(FN_RINGBUF_DISCARD_DYNPTR),
+	  ST(DW, 6, 0, 1), RET0, SUBMIT_DYN(-16), RET0);
 	V("ringbuf dynptr not released", RESERVE_DYN(-16), RET0);
 	V("ringbuf dynptr overwritten", RESERVE_DYN(-16), ST(DW, 10, -16, 0), SUBMIT_DYN(-16), RET0);
 	V("ringbuf dynptr re-reserved over", RESERVE_DYN(-16), RESERVE_DYN(-16), SUBMIT_DYN(-16), RET0);
