@@ -547,6 +547,7 @@ static int create(struct load *l, const struct emu_prog_check_out *out)
 	struct emu_map *maps[EMU_MAX_USED_MAPS];
 	uint32_t remap[EMU_MAX_USED_MAPS], nr_maps, nr_ld = 0;
 	struct emu_prog_ld *ld = NULL;
+	uint32_t *lookup;
 	struct emu_prog_new n;
 	char why[256] = "";
 	int err = used_maps(l, out, maps, &nr_maps, remap);
@@ -606,7 +607,17 @@ static int create(struct load *l, const struct emu_prog_check_out *out)
 		for (uint32_t i = 0, rs = attr_u32(l->a, PL_LINE_INFO_REC_SIZE); i < n.nr_line_info; i++)
 			memmove((char *)l->line_info + i * EMU_LINE_INFO_SIZE, (char *)l->line_info + (size_t)i * rs,
 				EMU_LINE_INFO_SIZE);
-	err = emu_prog_translate_maps(l->insns, l->cnt, ld, nr_ld, maps, nr_maps, &n.image, why, sizeof(why));
+	/* the lookups the loader found naming one map, in the used maps' numbering */
+	lookup = calloc(l->cnt, sizeof(*lookup));
+	if (!lookup) {
+		free(ld);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; out->lookup_map && i < l->cnt; i++)
+		if (out->lookup_map[i] && out->lookup_map[i] != EMU_LOOKUP_MANY && out->lookup_map[i] <= out->nr_maps)
+			lookup[i] = remap[out->lookup_map[i] - 1] + 1;
+	err = emu_prog_translate_maps(l->insns, l->cnt, ld, nr_ld, maps, nr_maps, lookup, &n.image, why, sizeof(why));
+	free(lookup);
 	if (err) {
 		emu_diag("a program the checks accepted cannot be translated (%s): EINVAL", why);
 		free(ld);

@@ -365,6 +365,12 @@ struct emu_map_ops {
 	 * the pointer stays valid memory for as long as the map is mapped */
 	void *(*prog_lookup)(struct emu_map *m, const void *key, uint32_t cpu);
 	int (*prog_update)(struct emu_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu);
+	/* the kernel's map_gen_lookup: a family whose prog_lookup is index arithmetic says how, for
+	 * a translator to inline it (emu/prog/inline_lookup.h). The key is a u32 index; below
+	 * max_entries its value is at values + index * stride, per-CPU (cpu_stride != 0) plus
+	 * cpu * cpu_stride for cpu < nr_cpus; [values, values + bytes) holds them all. false: no. */
+	bool (*prog_gen_lookup)(struct emu_map *m, uint8_t **values, uint64_t *stride, uint64_t *bytes,
+				uint32_t *cpu_stride);
 	/* bpf_for_each_map_elem: each(arg, key, value) on every element in the kernel's order, the
 	 * running CPU's slot of per-CPU values; each returns 0 to go on, 1 to stop, < 0 to stop the
 	 * run. Returns the number of elements each was called for, or its negative answer. */

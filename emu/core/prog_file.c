@@ -328,6 +328,26 @@ static int derive_ld(struct emu_prog *p, const struct emu_prog_check_out *out, u
 	return 0;
 }
 
+/* The lookups the checks found naming one map, in the used maps' numbering (what
+ * emu_prog_translate_maps inlines): the loading process derived the same from its own checks. */
+static int derive_lookup(struct emu_prog *p, const struct emu_prog_check_out *out, uint32_t cnt, uint32_t **lookup)
+{
+	*lookup = calloc(cnt ? cnt : 1, sizeof(**lookup));
+	if (!*lookup)
+		return -ENOMEM;
+	for (uint32_t i = 0; out->lookup_map && i < cnt; i++) {
+		uint32_t k = out->lookup_map[i], j;
+
+		if (!k || k == EMU_LOOKUP_MANY || k > out->nr_maps)
+			continue;
+		for (j = 0; j < p->nr_maps && p->maps[j] != out->maps[k - 1].handle; j++)
+			;
+		if (j < p->nr_maps)
+			(*lookup)[i] = j + 1;
+	}
+	return 0;
+}
+
 int emu_prog_file_recheck(struct emu_prog *p)
 {
 	const struct emu_prog_hdr *hc = &p->hc;
@@ -336,6 +356,7 @@ int emu_prog_file_recheck(struct emu_prog *p)
 	struct emu_prog_check_in in;
 	struct recheck r = { p, NULL, NULL, NULL };
 	struct emu_insn *insns = malloc(sizeof(*insns) * cnt);
+	uint32_t *lookup = NULL;
 	struct emu_vlog log;
 	uint8_t tag[8];
 	char why[256] = "";
@@ -394,14 +415,18 @@ int emu_prog_file_recheck(struct emu_prog *p)
 		goto out;
 	}
 	err = derive_ld(p, &out, cnt);
+	if (!err)
+		err = derive_lookup(p, &out, cnt, &lookup);
 	if (!err) {
-		err = emu_prog_translate_maps(insns, cnt, p->ld, p->nr_ld, p->maps, p->nr_maps, &p->img, why, sizeof(why));
+		err = emu_prog_translate_maps(insns, cnt, p->ld, p->nr_ld, p->maps, p->nr_maps, lookup, &p->img, why,
+					      sizeof(why));
 		if (err) {
 			emu_diag("program %u (%s) cannot be translated: %s", hc->id, hc->name, why);
 			err = emu_prog_corrupt(p, "instructions");
 		}
 	}
 out:
+	free(lookup);
 	emu_prog_check_out_free(&out);
 	if (r.btf)
 		emu_btf_free(r.btf);

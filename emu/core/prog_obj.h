@@ -179,10 +179,18 @@ struct emu_func_proto;
 const struct emu_func_proto *emu_prog_helper_lookup(void *ctx, int32_t id);
 /* The translation every view makes (and BPF_PROG_LOAD, before the program exists): insns with
  * their ld_imm64 of maps resolved from ld over maps (the contract above), helpers through
- * emu_prog_helper_lookup. 0, or -EINVAL with the translator's reason in why. */
+ * emu_prog_helper_lookup, and array lookups inlined (emu/prog/inline_lookup.h) where lookup
+ * (cnt entries, or NULL) names the one map a bpf_map_lookup_elem call site looks up: 1 + its
+ * index into maps, 0 for none or several (the loader's emu_prog_check_out.lookup_map, in the
+ * used maps' numbering). 0, or -EINVAL with the translator's reason in why. */
 int emu_prog_translate_maps(const struct emu_insn *insns, uint32_t cnt, const struct emu_prog_ld *ld,
-			    uint32_t nr_ld, struct emu_map *const *maps, uint32_t nr_maps,
+			    uint32_t nr_ld, struct emu_map *const *maps, uint32_t nr_maps, const uint32_t *lookup,
 			    struct emu_prog_image **img, char *why, size_t whylen);
+
+/* Whether a lookup in m may be inlined, and its terms for the translator (emu/prog/interp.h,
+ * inline_lookup.h): the family's prog_gen_lookup, the value access the helper would give. */
+struct emu_xlate_array;
+bool emu_map_xlate_array(struct emu_map *m, struct emu_xlate_array *a);
 
 /* The BTF hooks of the load-time checks (emu/prog/check.h) over an emu_btf (core/prog_file.c):
  * what BPF_PROG_LOAD and a process re-checking another's program both use. */

@@ -27,6 +27,7 @@ static int views_oom;
 #include <uthash.h>
 
 #include "../prog/check.h" /* enum emu_ld_kind */
+#include "../prog/helpers/helpers.h" /* emu_helper_value_access */
 #include "../prog/interp.h"
 #include "../prog/test_run.h" /* emu_helper_lookup */
 #include "../util/compiler.h" /* EMU_ZALLOC */
@@ -523,6 +524,8 @@ struct ld_ctx {
 	uint32_t nr_ld;
 	struct emu_map *const *maps;
 	uint32_t nr_maps;
+	const uint32_t *lookup; /* cnt entries, or NULL */
+	uint32_t cnt;
 };
 
 /* The ld_imm64 resolver of the translation: maps are their views' addresses, map values the
@@ -559,12 +562,35 @@ static int ld_cb(void *ctx, const struct emu_insn *insn, uint32_t idx, uint64_t 
 	return 0;
 }
 
+/* The translation's inlining of array lookups: a lookup the loader found naming one used map,
+ * whose family says how its lookup is computed (emu_map_ops.prog_gen_lookup). */
+static bool inline_cb(void *ctx, uint32_t idx, struct emu_xlate_array *a)
+{
+	const struct ld_ctx *c = ctx;
+
+	if (!c->lookup || idx >= c->cnt || !c->lookup[idx] || c->lookup[idx] > c->nr_maps)
+		return false;
+	return emu_map_xlate_array(c->maps[c->lookup[idx] - 1], a);
+}
+
+bool emu_map_xlate_array(struct emu_map *m, struct emu_xlate_array *a)
+{
+	if (!m->ops->prog_gen_lookup || !m->ops->prog_gen_lookup(m, &a->values, &a->stride, &a->bytes, &a->cpu_stride))
+		return false;
+	a->map = (uint64_t)(uintptr_t)m;
+	a->max_entries = m->max_entries;
+	a->key_size = m->key_size;
+	a->nr_cpus = m->nr_cpus;
+	a->access = emu_helper_value_access(m); /* what the helper gives a value it returns */
+	return true;
+}
+
 int emu_prog_translate_maps(const struct emu_insn *insns, uint32_t cnt, const struct emu_prog_ld *ld,
-			    uint32_t nr_ld, struct emu_map *const *maps, uint32_t nr_maps,
+			    uint32_t nr_ld, struct emu_map *const *maps, uint32_t nr_maps, const uint32_t *lookup,
 			    struct emu_prog_image **img, char *why, size_t whylen)
 {
-	struct ld_ctx c = { ld, nr_ld, maps, nr_maps };
-	struct emu_xlate_opts opts = { ld_cb, emu_prog_helper_lookup, &c };
+	struct ld_ctx c = { ld, nr_ld, maps, nr_maps, lookup, cnt };
+	struct emu_xlate_opts opts = { ld_cb, emu_prog_helper_lookup, &c, inline_cb };
 
 	opts.cb_ctx = &c;
 	*img = emu_prog_translate(insns, cnt, &opts, why, whylen);

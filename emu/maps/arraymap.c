@@ -338,6 +338,17 @@ static void *array_prog_lookup(struct emu_map *m, const void *key, uint32_t cpu)
 	return slot(m, idx);
 }
 
+/* array_map_gen_lookup / percpu_array_map_gen_lookup: array_prog_lookup's arithmetic */
+static bool array_prog_gen_lookup(struct emu_map *m, uint8_t **values, uint64_t *stride, uint64_t *bytes,
+				  uint32_t *cpu_stride)
+{
+	*values = (uint8_t *)AG(m)->values;
+	*stride = AG(m)->stride;
+	*bytes = (uint64_t)m->max_entries * AG(m)->stride;
+	*cpu_stride = percpu(m->map_type) ? slot_size(m->value_size) : 0;
+	return true;
+}
+
 /* The kernel's order: flags, index, NOEXIST, then BPF_F_LOCK without a lock in the value. A
  * program writes one CPU's slot of a per-CPU array; under the map lock through the redo record,
  * as every in-place write of this emulator (a writer killed halfway leaves no torn value). */
@@ -392,6 +403,7 @@ static long array_prog_for_each(struct emu_map *m, int (*each)(void *, const voi
 	.batch_next_run = array_batch_next_run, .update_locked = array_update_locked,               \
 	.lookup_batch = emu_batch_lookup_generic, .update_batch = emu_batch_update_generic,        \
 	.prog_lookup = array_prog_lookup, .prog_update = array_prog_update,                         \
+	.prog_gen_lookup = array_prog_gen_lookup,                                                   \
 	.prog_for_each = array_prog_for_each
 
 /* Arrays have no delete, so no DELETE_BATCH either (the kernel's ENOTSUPP / EINVAL). */

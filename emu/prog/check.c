@@ -597,7 +597,8 @@ int emu_prog_check(const struct emu_prog_check_in *in, struct emu_vlog *log, str
 	c.flags = calloc(in->cnt + 1, 1);
 	c.live = calloc(in->cnt + 1, sizeof(uint16_t));
 	out->ld = calloc(in->cnt, sizeof(*out->ld));
-	if (!c.flags || !c.live || !out->ld) {
+	out->lookup_map = calloc(in->cnt, sizeof(*out->lookup_map));
+	if (!c.flags || !c.live || !out->ld || !out->lookup_map) {
 		err = -ENOMEM;
 		goto done;
 	}
@@ -654,7 +655,9 @@ done:
 void emu_prog_check_out_free(struct emu_prog_check_out *out)
 {
 	free(out->ld);
+	free(out->lookup_map);
 	free(out->xlated);
 	out->ld = NULL;
+	out->lookup_map = NULL;
 	out->xlated = NULL;
 }

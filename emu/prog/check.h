@@ -92,6 +92,8 @@ enum emu_ld_kind {
 	EMU_LDK_FUNC,     /* a subprogram (PSEUDO_FUNC): off is its first insn */
 };
 
+#define EMU_LOOKUP_MANY UINT32_MAX
+
 struct emu_ld_target {
 	uint8_t kind;     /* enum emu_ld_kind */
 	uint32_t map;     /* index into out->maps */
@@ -103,6 +105,11 @@ struct emu_prog_check_out {
 	uint32_t subprog_start[EMU_MAX_SUBPROGS];
 	uint16_t stack_depth[EMU_MAX_SUBPROGS];  /* bytes of stack each uses, as the kernel reports */
 	struct emu_ld_target *ld;                /* cnt entries (malloc'd), indexed by insn */
+	/* cnt entries (malloc'd), indexed by insn: at a bpf_map_lookup_elem call the walk reached,
+	 * 1 + the index into maps of the map its r1 held on every path explored, EMU_LOOKUP_MANY when
+	 * paths disagree or r1 was an inner map (the kernel's poisoned map_ptr_state); 0 elsewhere.
+	 * The translator inlines array lookups from it (emu/prog/inline_lookup.h). */
+	uint32_t *lookup_map;
 	struct emu_map_desc maps[EMU_MAX_USED_MAPS]; /* used maps, in the kernel's order */
 	uint32_t nr_maps;
 	struct emu_map_desc inner[EMU_MAX_USED_MAPS]; /* inner[i]: maps[i]'s inner map template */

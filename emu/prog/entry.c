@@ -73,6 +73,12 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 			return -EINVAL;
 		}
 	}
+	if (img->nr_arrays && emu_run_add_image_regions(&S, img)) {
+		emu_mem_fini(&S);
+		run->fault.err = -ENOMEM;
+		snprintf(run->fault.msg, sizeof(run->fault.msg), "no memory for the run's regions");
+		return -ENOMEM;
+	}
 	if (img->main_zero)
 		memset(S.stack + EMU_STACK_TOTAL - img->main_zero, S.stack_fill, img->main_zero);
 	run->state = &S;
@@ -81,6 +87,23 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	run->state = NULL;
 	emu_mem_fini(&S);
 	return ret;
+}
+
+int emu_run_add_image_regions(struct emu_run_state *S, const struct emu_prog_image *img)
+{
+	for (uint32_t k = 0; k < img->nr_arrays; k++) {
+		const struct emu_region *g = &img->arrays[k].rg;
+		int err;
+
+		if (S->nrg < S->caprg) {
+			S->rg[S->nrg++] = *g; /* no duplicate search: a second copy is harmless */
+			continue;
+		}
+		err = emu_mem_add_region(S, g->start, g->end, g->flags, g->kind);
+		if (err)
+			return err == -EINVAL ? -ENOMEM : err; /* the translator checked the range */
+	}
+	return 0;
 }
 
 /* ---- for helpers ---- */

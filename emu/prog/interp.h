@@ -54,10 +54,30 @@ typedef int (*emu_ldimm64_fn)(void *cb_ctx, const struct emu_insn *insn, uint32_
 /* The helper with BPF_FUNC id `id`, or NULL when there is none. Its fn must be set. */
 typedef const struct emu_func_proto *(*emu_helper_lookup_fn)(void *cb_ctx, int32_t id);
 
+/* An array lookup the translator may inline (the kernel verifier's map_gen_lookup): the map a
+ * bpf_map_lookup_elem call site always names, and how its lookup answers. The key is a u32
+ * index i read from key_size readable bytes at r2; i >= max_entries answers NULL, else the value
+ * is at values + i * stride, and for a per-CPU array (cpu_stride != 0) + cpu * cpu_stride for the
+ * run's cpu, NULL when cpu >= nr_cpus. [values, values + bytes) holds every value (every CPU's):
+ * runs that inline a lookup make it one region with `access` (EMU_MEM_*), kind EMU_RGN_MAP_VALUE.
+ * The inlined call still compares r1 with map and takes the helper when they differ. */
+struct emu_xlate_array {
+	uint64_t map;         /* the value r1 holds: what ld_imm64 resolved the map to */
+	uint8_t *values;
+	uint64_t stride, bytes;
+	uint32_t max_entries, key_size;
+	uint32_t cpu_stride, nr_cpus;
+	uint32_t access;
+};
+/* Whether the helper call at raw instruction idx (a bpf_map_lookup_elem) may be inlined as an
+ * array lookup: true with *a filled. */
+typedef bool (*emu_inline_lookup_fn)(void *cb_ctx, uint32_t idx, struct emu_xlate_array *a);
+
 struct emu_xlate_opts {
 	emu_ldimm64_fn ld_imm64;     /* NULL: any ld_imm64 with a pseudo src_reg is refused */
 	emu_helper_lookup_fn helper; /* NULL: any helper call is refused (tail calls need none) */
-	void *cb_ctx;                /* passed to both */
+	void *cb_ctx;                /* passed to all three */
+	emu_inline_lookup_fn inline_lookup; /* NULL: no call is inlined */
 };
 
 /* Translates cnt checked instructions. NULL on failure with "insn N: reason" in err for what the

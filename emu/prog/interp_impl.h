@@ -56,7 +56,7 @@
 	X(A32_MOVSX16) X(ZEXT16) X(ZEXT32) X(NOP) X(BSWAP16) X(BSWAP32) X(BSWAP64) X(LD_IMM64)     \
 	EMU_JCONDS(EMU_XOP_JMP)                                                                    \
 	X(JA) X(JA_B) X(JA32) X(JA32_B) X(MAY_GOTO) X(MAY_GOTO_B)                                  \
-	X(CALL_HELPER) X(CALL_SUB) X(TAIL_CALL) X(EXIT) X(FELL_OFF) X(TRAP)                        \
+	X(CALL_HELPER) X(CALL_ARRAY_LOOKUP) X(CALL_SUB) X(TAIL_CALL) X(EXIT) X(FELL_OFF) X(TRAP)                        \
 	EMU_SIZES(EMU_XOP_MEM)                                                                     \
 	X(LDXS_B) X(LDXS_H) X(LDXS_W) X(LDXS_FP_B) X(LDXS_FP_H) X(LDXS_FP_W)                        \
 	EMU_ATOMIC_OPS(EMU_XOP_ATOMIC)                                                             \
@@ -82,6 +82,17 @@ struct emu_xinsn {
 	int16_t off; /* jumps: raw offset; CALL_SUB: bytes of the callee's frame to zero */
 	int32_t imm; /* CALL_SUB: raw offset of the callee; CALL_HELPER: index into helpers[] */
 };
+/* CALL_ARRAY_LOOKUP (inline_lookup.h): imm indexes helpers[] as CALL_HELPER's (the generic call
+ * it falls back to), off indexes arrays[]. */
+
+/* An inlined array lookup's map (interp.h), with the bound the run compares indexes against
+ * (max_entries; one more under the planted fault "inline-array-bound") and the region of all its
+ * values. */
+struct emu_inline_array {
+	struct emu_xlate_array a;
+	uint32_t limit;
+	struct emu_region rg;
+};
 
 struct emu_prog_image {
 	struct emu_xinsn *code; /* cnt + 1 slots */
@@ -95,7 +106,13 @@ struct emu_prog_image {
 	struct emu_insn *raw;     /* a copy of the raw instructions, for diagnostics */
 	char **traps;             /* TRAP's imm indexes this: why the instruction cannot run */
 	uint32_t nr_traps;
+	struct emu_inline_array *arrays; /* the maps of inlined lookups, one each; runs of this image */
+	uint32_t nr_arrays;              /* have their value regions from entry (entry.c, run.c) */
 };
+
+/* entry.c: the value regions of img's inlined lookups become regions of the run (at entry, and
+ * when a tail call enters img). 0, or -ENOMEM. */
+int emu_run_add_image_regions(struct emu_run_state *S, const struct emu_prog_image *img);
 
 /* fuse.c: rewrites ops[] (one per raw slot) to superinstructions where groups allow. */
 void emu_fuse(const struct emu_insn *in, uint32_t cnt, enum emu_xop *ops);

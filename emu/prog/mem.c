@@ -238,22 +238,9 @@ static int plain_fault(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t
 	return mem_fault(S, a, n, write, NULL);
 }
 
-/* [lo, hi) becomes the latest entry of the caches its flags allow; the latest before it, if
- * another region, the older one */
-static void fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
+static inline void fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
 {
-	if ((flags & EMU_MEM_READ) && !(S->rlo == lo && S->rhi == hi)) {
-		S->rlo2 = S->rlo;
-		S->rhi2 = S->rhi;
-		S->rlo = lo;
-		S->rhi = hi;
-	}
-	if ((flags & (EMU_MEM_READ | EMU_MEM_WRITE)) == (EMU_MEM_READ | EMU_MEM_WRITE) && !(S->wlo == lo && S->whi == hi)) {
-		S->wlo2 = S->wlo;
-		S->whi2 = S->whi;
-		S->wlo = lo;
-		S->whi = hi;
-	}
+	emu_cache_fill(S, lo, hi, flags);
 }
 
 int emu_mem_load_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t *v)

@@ -58,6 +58,25 @@ static inline bool emu_region_ok(const struct emu_region *g)
 	       !(g->flags & ~(EMU_MEM_READ | EMU_MEM_WRITE));
 }
 
+/* [lo, hi), a region with `flags`, becomes the latest entry of the caches its flags allow; the
+ * latest before it, if another region, the older one. Only for regions of the run. */
+static inline void emu_cache_fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
+{
+	if ((flags & EMU_MEM_READ) && !(S->rlo == lo && S->rhi == hi)) {
+		S->rlo2 = S->rlo;
+		S->rhi2 = S->rhi;
+		S->rlo = lo;
+		S->rhi = hi;
+	}
+	if ((flags & (EMU_MEM_READ | EMU_MEM_WRITE)) == (EMU_MEM_READ | EMU_MEM_WRITE) &&
+	    !(S->wlo == lo && S->whi == hi)) {
+		S->wlo2 = S->wlo;
+		S->whi2 = S->whi;
+		S->wlo = lo;
+		S->whi = hi;
+	}
+}
+
 static inline void emu_caches_empty(struct emu_run_state *S)
 {
 	S->rlo = S->wlo = S->rlo2 = S->wlo2 = UINT64_MAX;

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inline_lookup.h"
 #include "interp_impl.h"
 #include "mem_fast.h"
 
@@ -420,7 +421,16 @@ dispatch:
 #undef FADDK
 
 	/* ---- calls ---- */
-	OP(CALL_HELPER) {
+	OP(CALL_ARRAY_LOOKUP) {
+		uint64_t v;
+
+		if (likely(emu_inline_array_lookup(S, &img->arrays[(uint16_t)pc->off], R[1], R[2], &v))) {
+			R[0] = v;
+			NEXT();
+		}
+		goto call_helper; /* what the inline does not decide, the helper does */
+	}
+	OP(CALL_HELPER) call_helper: {
 		S->pc = pc;
 		S->img = img;
 		S->budget = budget;
@@ -476,6 +486,12 @@ dispatch:
 		if (unlikely(--budget < 0))
 			goto out_budget;
 		img = np;
+		if (img->nr_arrays && unlikely((e = emu_run_add_image_regions(S, img)) != 0)) {
+			S->budget = budget;
+			S->f_size = 0;
+			emu_run_set_fault(S, img, img->code, e, "no memory for the regions of a tail call's program");
+			return e;
+		}
 		if (img->main_zero)
 			memset((void *)(uintptr_t)(R[10] - img->main_zero), S->stack_fill, img->main_zero);
 		mg = S->mg_init;

@@ -442,6 +442,15 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		if (ref)
 			release_ref(w, ref);
 	}
+	if (id == EMU_FN_map_lookup_elem) {
+		/* which map this call site looks up (the kernel's map_ptr_state): one map on every
+		 * path lets the translator inline an array's lookup */
+		uint32_t *lm = &c->out->lookup_map[idx];
+		uint32_t want = meta.map >= 0 && !((uint32_t)meta.map & CHK_AUX_INNER) ? (uint32_t)meta.map + 1
+										  : EMU_LOOKUP_MANY;
+
+		*lm = !*lm || *lm == want ? want : EMU_LOOKUP_MANY;
+	}
 	if (meta.release_regno >= 0) {
 		if (!meta.release_ref) {
 			vlog(c, "R%d must be referenced when passed to release function\n", meta.release_regno);

@@ -403,6 +403,10 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 			/* bpf_map_direct_read: a read-only map's bytes are constants */
 			int64_t at = (int64_t)r.s.v + r.off + off;
 
+			/* array_map_direct_value_addr: only a one-entry array's bytes can be read at
+			 * load time; for any other the load is refused, with nothing logged */
+			if (m->max_entries != 1 && value_regno >= 0)
+				return -EMU_ENOTSUPP;
 			if (m->frozen_value && m->max_entries == 1 && at >= 0 && at + size <= (int64_t)m->value_size) {
 				uint64_t v = 0;
 

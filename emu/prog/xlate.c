@@ -5,8 +5,9 @@
  * operands decoded: ALU class, operand source, width, signedness, jump direction, memory size
  * and whether a stack access at a constant offset from r10 can skip the run-time check. ld_imm64
  * values are resolved here (the caller's callback; BPF_PSEUDO_FUNC to the subprogram's slot),
- * helpers are bound to their functions, subprogram entries and the stack bytes each frame must
- * zero are found.
+ * helpers are bound to their functions (a bpf_map_lookup_elem the caller says always names one
+ * array becomes an inlined lookup: inline_lookup.h), subprogram entries and the stack bytes each
+ * frame must zero are found.
  *
  * The translator refuses what the kernel refuses anywhere in a program (opcodes outside its
  * instruction table, LDX reserved fields, jumps out of the program or into an ld_imm64, kfuncs);
@@ -34,6 +35,7 @@ struct xstate {
 	char *err;
 	size_t errlen;
 	bool fault_alu;
+	bool fault_bound; /* planted fault "inline-array-bound" */
 	char trap_msg[160];
 };
 
@@ -85,6 +87,49 @@ static int helper_index(struct xstate *X, emu_helper_fn fn)
 	img->helpers = h;
 	h[img->nr_helpers] = fn;
 	return (int)img->nr_helpers++;
+}
+
+/* The lookup at insn i as an inlined array lookup (inline_lookup.h) when the caller says its map
+ * is one array: the index of that map's record in img->arrays (one per map), -1 when the call
+ * stays a helper call, -ENOMEM. */
+static int inline_array(struct xstate *X, uint32_t i)
+{
+	struct emu_prog_image *img = X->img;
+	struct emu_xlate_array a;
+	struct emu_inline_array *na;
+
+	memset(&a, 0, sizeof(a));
+	if (!X->opts || !X->opts->inline_lookup || !X->opts->inline_lookup(X->opts->cb_ctx, i, &a))
+		return -1;
+	/* terms the run's arithmetic and region rules need; anything else stays a helper call */
+	if (!a.max_entries || a.key_size != 4 || (uintptr_t)a.values < 4096 || !a.bytes ||
+	    (uintptr_t)a.values + a.bytes < (uintptr_t)a.values || (a.cpu_stride && !a.nr_cpus) ||
+	    !(a.access & (EMU_MEM_READ | EMU_MEM_WRITE)) || (a.access & ~(EMU_MEM_READ | EMU_MEM_WRITE)))
+		return -1;
+	{
+		/* the last slot starts inside the values */
+		uint64_t last, cpus = 0;
+
+		if (__builtin_mul_overflow((uint64_t)(a.max_entries - 1), a.stride, &last) ||
+		    (a.cpu_stride && __builtin_mul_overflow((uint64_t)(a.nr_cpus - 1), (uint64_t)a.cpu_stride, &cpus)) ||
+		    __builtin_add_overflow(last, cpus, &last) || last >= a.bytes)
+			return -1;
+	}
+	for (uint32_t k = 0; k < img->nr_arrays; k++)
+		if (img->arrays[k].a.map == a.map) /* the same map: the same terms */
+			return (int)k;
+	if (img->nr_arrays >= INT16_MAX)
+		return -1;
+	na = realloc(img->arrays, (img->nr_arrays + 1) * sizeof(*na));
+	if (!na)
+		return -ENOMEM;
+	img->arrays = na;
+	na += img->nr_arrays;
+	na->a = a;
+	/* the planted fault (tests only): an index equal to max_entries passes the bound */
+	na->limit = a.max_entries + (a.max_entries < UINT32_MAX && X->fault_bound ? 1 : 0);
+	na->rg = (struct emu_region){ (uintptr_t)a.values, (uintptr_t)a.values + a.bytes, a.access, EMU_RGN_MAP_VALUE };
+	return (int)img->nr_arrays++;
 }
 
 /* Whether the kernel's instruction table has this opcode (bpf_opcode_in_insntable): it refuses
@@ -271,6 +316,16 @@ static int xlate_jmp(struct xstate *X, uint32_t i, const struct emu_insn *in, st
 				return fail(X, i, "out of memory");
 			xi->imm = k;
 			*op = XOP_CALL_HELPER;
+			if (in->imm == 1 /* BPF_FUNC_map_lookup_elem */) {
+				int a = inline_array(X, i);
+
+				if (a == -ENOMEM)
+					return fail(X, i, "out of memory");
+				if (a >= 0) {
+					xi->off = (int16_t)a;
+					*op = XOP_CALL_ARRAY_LOOKUP;
+				}
+			}
 			return 0;
 		}
 	case EMU_EXIT:
@@ -520,6 +575,7 @@ void emu_prog_image_free(struct emu_prog_image *img)
 	free(img->entries);
 	free(img->entry_zero);
 	free(img->raw);
+	free(img->arrays);
 	free(img);
 }
 
@@ -545,6 +601,7 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 		return NULL;
 	}
 	X.fault_alu = EMU_FAULT("interp-alu");
+	X.fault_bound = EMU_FAULT("inline-array-bound");
 	img = calloc(1, sizeof(*img));
 	X.second = calloc(cnt, 2);
 	ops = calloc(cnt, sizeof(*ops));

@@ -12,6 +12,8 @@
  *   helper-update-errno  bpf_map_update_elem with BPF_NOEXIST answers -EEXIST for a new key and
  *                  stores nothing (--diff's map comparison after a TEST_RUN)
  *   interp-alu     the interpreter flips one bit of one ALU result
+ *   inline-array-bound  an inlined array lookup (emu/prog/inline_lookup.h) lets index
+ *                  max_entries through its bound check (tests/diff/diff_arrlookup)
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)

@@ -13,6 +13,7 @@
 
 #include "bpfemu/bpfemu.h"
 #include "core/map.h"
+#include "core/prog_obj.h" /* emu_map_xlate_array */
 #include "twin.h"
 #include "uaccess/uaccess.h"
 #include "uapi/bpf_insn.h"
@@ -95,6 +96,61 @@ static int ldimm64(void *cb, const struct emu_insn *insn, uint32_t idx, uint64_t
 	}
 	snprintf(err, errlen, "ld_imm64 src %u imm %d: not a map of the object", insn[0].src_reg, insn[0].imm);
 	return -EINVAL;
+}
+
+/*
+ * The bpf_map_lookup_elem call sites to inline (emu/prog/inline_lookup.h) as the loader's walk
+ * finds them on the program-object side (emu_prog_check_out.lookup_map: the one map r1 holds on
+ * every path), approximated for the corpus: r1 set by a map ld_imm64 earlier in straight-line code
+ * (no jump lands after it up to the call, no other instruction writes r1 in between). The inlined
+ * call still compares r1 with the map at run time, so a wrong guess costs speed, not results.
+ */
+static bool inline_lookup(void *cb, uint32_t idx, struct emu_xlate_array *a)
+{
+	const struct tw_obj *o = cb;
+	const struct emu_insn *in = o->xl_insns;
+	uint32_t ld = UINT32_MAX;
+
+	if (!in || idx >= o->xl_cnt)
+		return false;
+	for (uint32_t j = idx; j-- > 0;) {
+		uint8_t cls = in[j].code & 7;
+
+		if (j > 0 && in[j - 1].code == EMU_LD_IMM64)
+			continue; /* the second slot */
+		if (in[j].code == EMU_LD_IMM64 && in[j].dst_reg == 1) {
+			if (in[j].src_reg == EMU_PSEUDO_MAP_FD)
+				ld = j;
+			break;
+		}
+		if ((cls == EMU_JMP || cls == EMU_JMP32) && (in[j].code & 0xf0) == EMU_CALL)
+			break;
+		if ((cls == EMU_ALU || cls == EMU_ALU64 || cls == EMU_LDX || cls == EMU_LD) && in[j].dst_reg == 1)
+			break;
+		if (cls == EMU_STX && (in[j].code & 0xe0) == EMU_ATOMIC &&
+		    ((in[j].imm & EMU_FETCH) || in[j].imm == EMU_CMPXCHG || in[j].imm == EMU_LOAD_ACQ))
+			break; /* may write a register */
+	}
+	if (ld == UINT32_MAX)
+		return false;
+	for (uint32_t j = 0; j < o->xl_cnt; j++) { /* no jump into (ld, idx] */
+		uint8_t cls = in[j].code & 7, op = in[j].code & 0xf0;
+		int64_t t;
+
+		if (in[j].code == EMU_LD_IMM64) {
+			j++;
+			continue;
+		}
+		if ((cls != EMU_JMP && cls != EMU_JMP32) || op == EMU_EXIT || (cls == EMU_JMP && op == EMU_CALL))
+			continue;
+		t = (int64_t)j + 1 + (cls == EMU_JMP32 && op == EMU_JA ? in[j].imm : in[j].off);
+		if (t > (int64_t)ld && t <= (int64_t)idx)
+			return false;
+	}
+	for (uint32_t i = 0; i < o->nmaps; i++)
+		if (in[ld].imm == o->map[i].p.fd[HX_K])
+			return emu_map_xlate_array(o->map[i].em, a);
+	return false;
 }
 
 static int mirror_map(struct tw_obj *o, struct bpf_map *bm, int ebtf_fd)
@@ -234,10 +290,13 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 	}
 	bpf_object__for_each_program(bp, o->obj) {
 		struct tw_prog *p = &o->prog[o->nprogs];
-		struct emu_xlate_opts xo = { .ld_imm64 = ldimm64, .helper = emu_helper_lookup, .cb_ctx = o };
+		struct emu_xlate_opts xo = { .ld_imm64 = ldimm64, .helper = emu_helper_lookup, .cb_ctx = o,
+					     .inline_lookup = inline_lookup };
 
 		if (o->nprogs == TW_MAX_PROGS)
 			break;
+		o->xl_insns = (const struct emu_insn *)bpf_program__insns(bp);
+		o->xl_cnt = (uint32_t)bpf_program__insn_cnt(bp);
 		p->name = bpf_program__name(bp);
 		p->type = bpf_program__type(bp);
 		p->eat = bpf_program__expected_attach_type(bp);
@@ -254,15 +313,22 @@ bool tw_open(struct tw_obj *o, const char *dir, const char *name)
 		}
 		o->nprogs++;
 	}
+	o->xl_insns = NULL;
 	return true;
 }
 
 struct emu_prog_image *tw_translate(struct tw_obj *o, const struct tw_prog *p, tw_translate_fn *translate)
 {
-	struct emu_xlate_opts xo = { .ld_imm64 = ldimm64, .helper = emu_helper_lookup, .cb_ctx = o };
+	struct emu_xlate_opts xo = { .ld_imm64 = ldimm64, .helper = emu_helper_lookup, .cb_ctx = o,
+				     .inline_lookup = inline_lookup };
+	struct emu_prog_image *img;
 	char err[256];
 
-	return translate(p->insns, p->cnt, &xo, err, sizeof(err));
+	o->xl_insns = p->insns;
+	o->xl_cnt = p->cnt;
+	img = translate(p->insns, p->cnt, &xo, err, sizeof(err));
+	o->xl_insns = NULL;
+	return img;
 }
 
 void tw_close(struct tw_obj *o)

@@ -56,6 +56,8 @@ struct tw_obj {
 	struct tw_prog prog[TW_MAX_PROGS];
 	uint32_t nprogs;
 	struct emu_trace_sink *trace; /* trace_printk's lines on the emulator side (NULL: default) */
+	const struct emu_insn *xl_insns; /* the program being translated (its lookups to inline) */
+	uint32_t xl_cnt;
 };
 
 /* Opens dir/name.o and loads it on both sides; false (with a FAIL line) if that fails. */
