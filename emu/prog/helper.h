@@ -47,6 +47,9 @@ enum emu_arg_kind {
 #define EMU_ARG_UNINIT 0x400u
 /* or-ed into EMU_ARG_PTR_TO_ALLOC_MEM: the helper releases the reference (OBJ_RELEASE) */
 #define EMU_ARG_RELEASE 0x800u
+/* or-ed into EMU_ARG_PTR_TO_DYNPTR: the dynptr type the helper wants (DYNPTR_TYPE_LOCAL/RINGBUF) */
+#define EMU_ARG_DYNPTR_LOCAL 0x1000u
+#define EMU_ARG_DYNPTR_RINGBUF 0x2000u
 #define EMU_ARG_KIND(a) ((a) & 0xffu)
 
 /* What r0 holds after the call (the kernel's enum bpf_return_type, the kinds used here). */
@@ -57,6 +60,7 @@ enum emu_ret_kind {
 	EMU_RET_ALLOC_MEM_OR_NULL,   /* a ringbuf record of the size in r2 */
 	EMU_RET_BTF_ID,              /* a kernel object pointer (get_current_task, ...) */
 	EMU_RET_BTF_ID_OR_NULL,
+	EMU_RET_DYNPTR_MEM_OR_NULL,  /* memory of a dynptr (the dynptr argument's), its size in r3 */
 	EMU_NR_RET_KINDS
 };
 

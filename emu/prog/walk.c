@@ -63,11 +63,13 @@ void mark_opaque(struct reg *r)
 const char *reg_type_str(const struct reg *r)
 {
 	static const char *const plain[] = {"?", "scalar", "ctx", "map_ptr", "map_value", "fp", "pkt", "pkt_end",
-					    "pkt_meta", "ringbuf_mem", "func", "ptr_", "map_key"};
+					    "pkt_meta", "ringbuf_mem", "func", "ptr_", "map_key", "dynptr_ptr"};
 	static const char *const null[] = {"?", "scalar", "ctx", "map_ptr_or_null", "map_value_or_null", "fp", "pkt",
 					   "pkt_end", "pkt_meta", "ringbuf_mem_or_null", "func", "ptr_or_null_",
-					   "map_key_or_null"};
+					   "map_key_or_null", "dynptr_ptr"};
 
+	if (r->type == R_MEM && r->flag)
+		return r->null ? "mem_or_null" : "mem";
 	return r->null ? null[r->type] : plain[r->type];
 }
 
@@ -364,7 +366,7 @@ static bool reg_within(const struct reg *o, const struct reg *c)
 		return false;
 	if (o->type == R_SCALAR)
 		return sv_within(&o->s, &c->s);
-	if (o->off != c->off || o->aux != c->aux || o->frameno != c->frameno || o->ref != c->ref)
+	if (o->off != c->off || o->aux != c->aux || o->frameno != c->frameno || o->ref != c->ref || o->flag != c->flag)
 		return false;
 	if ((o->type == R_PKT || o->type == R_PKT_META) && (o->range > c->range || o->id != c->id))
 		return false;
@@ -376,6 +378,7 @@ static bool reg_within(const struct reg *o, const struct reg *c)
 static bool reg_exact(const struct reg *a, const struct reg *b)
 {
 	return a->type == b->type && a->null == b->null && a->off == b->off && a->aux == b->aux && a->range == b->range &&
+	       a->flag == b->flag &&
 	       a->frameno == b->frameno && a->ref == b->ref && (a->type != R_SCALAR || a->id == b->id || 1) &&
 	       (a->type == R_NOT_INIT || sv_equal(&a->s, &b->s));
 }
@@ -408,9 +411,17 @@ static bool states_match(struct walk *w, const struct state *o, const struct sta
 			} else if (ot == SLOT_INVALID || ot == SLOT_MISC) {
 				if (ct == SLOT_SPILL && cf->spill[b / 8].type != R_SCALAR && ot == SLOT_MISC)
 					return false;
+				if (ct == SLOT_DYNPTR && ot == SLOT_MISC)
+					return false; /* its bytes may not be read */
 				continue;
 			} else if (ot != ct) {
 				return false;
+			}
+			if ((b & 7) == 7 && ot == SLOT_DYNPTR) {
+				const struct reg *od = &of->spill[b / 8], *cd = &cf->spill[b / 8];
+
+				if (od->aux != cd->aux || od->flag != cd->flag || od->ref != cd->ref)
+					return false;
 			}
 			if ((b & 7) == 7 && ot == SLOT_SPILL) {
 				if (exact ? !reg_exact(&of->spill[b / 8], &cf->spill[b / 8])

@@ -27,25 +27,34 @@ enum rtype {
 	R_FUNC,
 	R_OPAQUE,     /* a kernel object (PTR_TO_BTF_ID, sockets...): not modelled, anything goes */
 	R_MAP_KEY,    /* a map's key (for_each_map_elem's callback): aux is the map */
+	R_DYNPTR,     /* CONST_PTR_TO_DYNPTR (user_ringbuf_drain's callback R1): aux is the dynptr type */
 };
+
+/* the dynptr types (the kernel's enum bpf_dynptr_type, the ones programs here make) */
+#define DYNPTR_LOCAL 1
+#define DYNPTR_RINGBUF 2
 
 struct reg {
 	uint8_t type;      /* enum rtype */
 	uint8_t null;      /* PTR_MAYBE_NULL */
 	uint8_t frameno;   /* R_STACK: whose frame */
-	uint8_t pad;
+	uint8_t flag;      /* R_MEM: 1 plain memory (PTR_TO_MEM, a dynptr slice), 0 a ringbuf record;
+	                    * a dynptr's stack slots (SLOT_DYNPTR): 1 in the lower (first) slot */
 	int32_t off;       /* pointers: the fixed part of the offset */
 	uint32_t id;       /* null-check and packet-range identity; scalars: linked copies */
 	uint32_t ref;      /* acquired reference (ringbuf record) */
 	uint32_t aux;      /* R_MAP_PTR / R_MAP_VALUE: map index; R_MEM: size; R_FUNC: subprog */
 	int32_t range;     /* packet pointers: bytes known to be inside the packet from off 0 */
 	struct sval s;     /* scalars: the value; pointers: the variable part of the offset */
+	uint32_t dyn;      /* R_MEM slices and dynptrs (R_DYNPTR, SLOT_DYNPTR): the dynptr's id */
 };
 
 #define SLOT_INVALID 0
 #define SLOT_MISC 1
 #define SLOT_ZERO 2
 #define SLOT_SPILL 3
+#define SLOT_DYNPTR 4   /* 16 bytes of a struct bpf_dynptr; spill[] of both slots: R_DYNPTR, aux the
+                         * type, ref its reference (ringbuf), dyn its id, flag 1 in the lower slot */
 
 struct frame {
 	struct reg r[EMU_MAX_BPF_REG];
@@ -114,5 +123,18 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 	      uint32_t idx, const char *what, const struct reg *imm);
 int64_t const_map_key(struct walk *w, const struct reg *key, uint32_t key_size);
 int check_helper_mem(struct walk *w, uint32_t regno, int32_t size, bool write, bool zero_ok, bool uninit);
+/* walk_dynptr.c */
+struct dynptr_arg {
+	int regno;        /* the dynptr argument's register, 0 none */
+	uint32_t type;    /* its dynptr type (for dynptr_data's slice) */
+	uint32_t ref;     /* its reference (ringbuf dynptrs), 0 none */
+	uint32_t dyn;     /* its id */
+};
+int check_dynptr_arg(struct walk *w, uint32_t regno, uint16_t arg, uint32_t idx, struct dynptr_arg *out);
+int release_dynptr(struct walk *w, uint32_t regno, uint32_t *ref);
+int stack_destroy_dynptr(struct walk *w, struct frame *f, int64_t base);
+int stack_dynptr_read(struct walk *w, const struct frame *f, int64_t lo, int64_t hi, int32_t off, int size, int helper_regno);
+void invalidate_dyn(struct state *st, uint32_t dyn);
+uint32_t new_ref(struct walk *w, uint32_t idx);
 
 #endif

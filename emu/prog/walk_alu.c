@@ -57,7 +57,7 @@ static int ptr_arith(struct walk *w, const struct emu_insn *in, struct reg *dst,
 	}
 	switch (ptr->type) {
 	case R_CTX: case R_MAP_VALUE: case R_STACK: case R_PKT: case R_PKT_META: case R_MEM: case R_OPAQUE:
-	case R_MAP_KEY:
+	case R_MAP_KEY: case R_DYNPTR:
 		break;
 	case R_MAP_PTR:
 		if (sv_is_const(&off_reg->s) && off_reg->s.v == 0 && op == EMU_ADD)

@@ -33,6 +33,7 @@ struct call_meta {
 	uint32_t release_ref;
 	int release_regno;
 	int64_t const_key;   /* the map key, if a known constant; -1 otherwise */
+	struct dynptr_arg dynptr; /* the dynptr argument, if any */
 };
 
 /* check_map_func_compatibility, both directions, for the emulated helpers */
@@ -95,6 +96,7 @@ static int map_func_ok(struct walk *w, const struct emu_map_desc *m, uint32_t id
 	case EMU_FN_ringbuf_output:
 	case EMU_FN_ringbuf_reserve:
 	case EMU_FN_ringbuf_query:
+	case EMU_FN_ringbuf_reserve_dynptr:
 		if (t != EMU_MAP_RINGBUF)
 			goto bad;
 		break;
@@ -155,7 +157,7 @@ static int check_size_arg(struct walk *w, uint32_t regno, const struct reg *sz, 
 	return check_helper_mem(w, mem_regno, (int32_t)sz->s.umax, write, zero_ok, uninit);
 }
 
-static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, struct call_meta *meta)
+static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, struct call_meta *meta, uint32_t idx)
 {
 	uint32_t regno = (uint32_t)argno + 1;
 	uint16_t a = p->arg[argno], kind = EMU_ARG_KIND(a);
@@ -172,6 +174,13 @@ static int check_arg(struct walk *w, const struct emu_func_proto *p, int argno, 
 	}
 	if (kind == EMU_ARG_ANYTHING)
 		return 0;
+	if (kind == EMU_ARG_PTR_TO_DYNPTR) {
+		if (r->type == R_OPAQUE) {
+			w->incomplete = true;
+			return 0;
+		}
+		return check_dynptr_arg(w, regno, a, idx, &meta->dynptr);
+	}
 	if ((r->type == R_PKT || r->type == R_PKT_META) && !p->pkt_access) {
 		vlog(w->c, "helper access to the packet is not allowed\n");
 		return -EACCES;
@@ -338,7 +347,17 @@ static void release_ref(struct walk *w, uint32_t ref)
 			if (st->fr[f].st[s * 8 + 7] == SLOT_SPILL && st->fr[f].spill[s].type == R_MEM &&
 			    st->fr[f].spill[s].ref == ref)
 				mark_unknown(&st->fr[f].spill[s]);
+			else if (st->fr[f].st[s * 8 + 7] == SLOT_DYNPTR && st->fr[f].spill[s].ref == ref) {
+				/* unmark_stack_slots_dynptr: the released dynptr's bytes are no longer one */
+				memset(&st->fr[f].st[s * 8], SLOT_INVALID, 8);
+				memset(&st->fr[f].spill[s], 0, sizeof(st->fr[f].spill[s]));
+			}
 	}
+}
+
+uint32_t new_ref(struct walk *w, uint32_t idx)
+{
+	return (uint32_t)acquire_ref(w, idx);
 }
 
 static int push_frame(struct walk *w, uint32_t idx, uint32_t sub, bool cb)
@@ -402,7 +421,7 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		return 0;
 	}
 	for (int a = 0; a < 5; a++) {
-		err = check_arg(w, p, a, &meta);
+		err = check_arg(w, p, a, &meta, idx);
 		if (err)
 			return err;
 	}
@@ -411,6 +430,18 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		return err;
 	if (id == EMU_FN_tail_call)
 		c->out->uses_tail_call = true;
+	if (id == EMU_FN_dynptr_from_mem && regs[1].type != R_MAP_VALUE && regs[1].type != R_OPAQUE) {
+		/* check_helper_call: a local dynptr is made over a map value only */
+		vlog(c, "Unsupported reg type %s for bpf_dynptr_from_mem data\n", reg_type_str(&regs[1]));
+		return -EACCES;
+	}
+	if (meta.dynptr.regno && (p->arg[meta.dynptr.regno - 1] & EMU_ARG_RELEASE)) {
+		uint32_t ref;
+
+		release_dynptr(w, (uint32_t)meta.dynptr.regno, &ref);
+		if (ref)
+			release_ref(w, ref);
+	}
 	if (id == EMU_FN_map_lookup_elem) {
 		/* which map this call site looks up (the kernel's map_ptr_state): one map on every
 		 * path lets the translator inline an array's lookup */
@@ -428,7 +459,7 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		release_ref(w, meta.release_ref);
 	}
 	regs = cur_regs(w);
-	if (id == EMU_FN_loop || id == EMU_FN_for_each_map_elem) {
+	if (id == EMU_FN_loop || id == EMU_FN_for_each_map_elem || id == EMU_FN_user_ringbuf_drain) {
 		/* the callback runs as a frame of its own, its R0 checked at its exit; back here
 		 * R0 is the helper's result */
 		struct reg caller[6];
@@ -445,6 +476,14 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		f = &w->cur->fr[w->cur->nfr - 1];
 		if (id == EMU_FN_loop) {
 			mark_unknown(&f->r[1]);
+			f->r[2] = caller[3];
+		} else if (id == EMU_FN_user_ringbuf_drain) {
+			/* set_user_ringbuf_callback_state: a local dynptr the callback may not change */
+			memset(&f->r[1], 0, sizeof(f->r[1]));
+			f->r[1].type = R_DYNPTR;
+			f->r[1].aux = DYNPTR_LOCAL;
+			f->r[1].dyn = ++w->id_gen;
+			sv_const(&f->r[1].s, 0);
 			f->r[2] = caller[3];
 		} else {
 			f->r[1] = caller[1];
@@ -503,6 +542,19 @@ int do_helper_call(struct walk *w, const struct emu_insn *in, uint32_t idx)
 		sv_const(&regs[0].s, 0);
 		break;
 	}
+	case EMU_RET_DYNPTR_MEM_OR_NULL:
+		/* bpf_dynptr_data: PTR_TO_MEM of the constant size asked for, or NULL; it goes when
+		 * its dynptr does (released, or overwritten) */
+		memset(&regs[0], 0, sizeof(regs[0]));
+		regs[0].type = R_MEM;
+		regs[0].flag = 1;
+		regs[0].null = 1;
+		regs[0].aux = meta.alloc_size;
+		regs[0].id = ++w->id_gen;
+		regs[0].ref = meta.dynptr.ref;
+		regs[0].dyn = meta.dynptr.dyn;
+		sv_const(&regs[0].s, 0);
+		break;
 	default:
 		mark_unknown(&regs[0]);
 		break;

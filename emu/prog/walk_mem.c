@@ -168,6 +168,10 @@ static int stack_write(struct walk *w, uint32_t regno, const struct reg *r, int3
 	if (err)
 		return err;
 	note_depth(w, r->frameno, lo);
+	/* destroy_if_dynptr_stack_slot for each slot written */
+	for (int64_t b = lo & ~7; b < hi; b += 8)
+		if ((err = stack_destroy_dynptr(w, f, b)))
+			return err;
 	if (!sv_is_const(&r->s)) {
 		for (int64_t b = lo; b < hi; b++) {
 			scrub_slot(f, b & ~7);
@@ -218,6 +222,8 @@ static int stack_read(struct walk *w, uint32_t regno, const struct reg *r, int32
 		mark_unknown(out);
 		return 0;
 	}
+	if ((err = stack_dynptr_read(w, f, lo, hi, (int32_t)lo, size, 0)))
+		return err;
 	base = lo & ~7;
 	ssz = spill_size(f, base);
 	if (ssz) {
@@ -375,7 +381,7 @@ int check_mem(struct walk *w, uint32_t regno, int32_t off, int size, bool write,
 			regs[value_regno] = out;
 		return 0;
 	}
-	if (r.null || r.type == R_SCALAR || r.type == R_PKT_END || r.type == R_FUNC) {
+	if (r.null || r.type == R_SCALAR || r.type == R_PKT_END || r.type == R_FUNC || r.type == R_DYNPTR) {
 		vlog(w->c, "R%u invalid mem access '%s'\n", regno, reg_type_str(&r));
 		return -EACCES;
 	}
@@ -501,12 +507,21 @@ int check_helper_mem(struct walk *w, uint32_t regno, int32_t size, bool write, b
 		if (write || uninit) {
 			struct frame *f = &w->cur->fr[r->frameno];
 
+			/* check_stack_range_initialized, raw mode: no helper writes over a dynptr */
+			for (int64_t b = lo; b < hi; b++)
+				if (f->st[EMU_STACK_SIZE + b] == SLOT_DYNPTR) {
+					vlog(w->c, "potential write to dynptr at off=%d disallowed\n", (int)b);
+					return -EACCES;
+				}
+
 			for (int64_t b = lo; b < hi; b++) {
 				if (f->st[EMU_STACK_SIZE + b] == SLOT_SPILL)
 					for (int k = 0; k < 8; k++)
 						f->st[EMU_STACK_SIZE + ((b + EMU_STACK_SIZE) & ~7) - EMU_STACK_SIZE + k] = SLOT_MISC;
 				f->st[EMU_STACK_SIZE + b] = SLOT_MISC;
 			}
+		} else if ((err = stack_dynptr_read(w, &w->cur->fr[r->frameno], lo, hi, 0, size, (int)regno))) {
+			return err;
 		}
 		return 0;
 	}

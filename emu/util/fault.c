@@ -24,6 +24,8 @@
  *                  it shows what an earlier run left in the thread's arena (tests/diff/diff_testrun_cmd)
  *   inner-map-null a program's lookup in an ARRAY_OF_MAPS / HASH_OF_MAPS finds no inner map
  *                  (tests/diff/diff_fdprogs)
+ *   urb-drain-count  bpf_user_ringbuf_drain (from programs) answers one sample fewer than it drained
+ *                  (tests/diff/diff_urdrain)
  *   prog-map-ids   program info lists the program's maps in reverse order (bpfemu-run --diff
  *                  compares them through the pairs of ids: tests/diffmode skel)
  *   ofmap-id       a syscall lookup in an ARRAY_OF_MAPS / HASH_OF_MAPS answers the inner map's id

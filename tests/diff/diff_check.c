@@ -596,7 +596,7 @@ static bool sub_starts(const struct emu_insn *insn, uint32_t cnt, uint32_t *rec,
 
 static unsigned run_objects(const char *dir, int nmut)
 {
-	static const char *const objs[] = {"xdp_parse", "tc_cls", "sock_filter", "cgskb", "syscall", "rawtp", "loops", "strs",
+	static const char *const objs[] = {"xdp_parse", "tc_cls", "sock_filter", "cgskb", "syscall", "rawtp", "loops", "strs", "urdrain",
 						   "patterns"};
 	unsigned n = 0;
 

@@ -11,14 +11,16 @@
  *   waiting — the producer's wakeups must reach the consumer's epoll in another process,
  *   BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP included.
  * - A USER_RINGBUF that a child fills with user_ring_buffer__reserve_blocking (it blocks while the
- *   ring is full) and its parent drains (bpf_user_ringbuf_drain, or the test API): the blocked
- *   producer must be woken by the drains.
+ *   ring is full) and its parent drains with XDP programs calling bpf_user_ringbuf_drain (on both
+ *   sides), then once more with the emulated side's drains the test API: the blocked producer
+ *   must be woken by the drains.
  * - poll, select and epoll on ring fds and on another map's fd (EPOLLERR), and epoll_ctl's errors.
  *
  * `e2e_ringbuf superv` (built -static, run under the seccomp supervisor by ringbuf.sh static, and
  * on the kernel): epoll_ctl's answers and epoll_wait's reports for map fds as consumers use them,
  * records across the end of a ring read by ring_buffer__poll, and the across-process RINGBUF case
- * with TEST_RUN producers (poll() and select() are not the supervisor's: left out).
+ * with TEST_RUN producers, the across-process USER_RINGBUF case with TEST_RUN drains (poll() and
+ * select() are not the supervisor's: left out).
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -147,9 +149,9 @@ static long drain_cb(void *ctx, const void *data, uint32_t size)
 	return 0;
 }
 
-static long drain(int map)
+static long drain(int map, bool via_prog)
 {
-	if (emulated) {
+	if (!via_prog) {
 		long r = urb_drain(map, drain_cb, NULL, 0);
 
 		return r < 0 ? -errno : r;
@@ -256,7 +258,9 @@ static int ringbuf_across(bool via_prog)
 	return 0;
 }
 
-static int user_ringbuf_across(void)
+/* via_prog: the drains are XDP programs under BPF_PROG_TEST_RUN (bpf_user_ringbuf_drain), else
+ * the test API (emulated only) */
+static int user_ringbuf_across(bool via_prog)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "e2e_urb", 0, 0, 4096, NULL), sync[2];
 	pid_t pid;
@@ -302,7 +306,7 @@ static int user_ringbuf_across(void)
 		t0 = now();
 		while (total < NSAMPLES && now() - t0 < 20) {
 			usleep(30000);
-			r = drain(fd);
+			r = drain(fd, via_prog);
 			if (r < 0) {
 				printf("drain: %s\n", strerror((int)-r));
 				break;
@@ -605,9 +609,8 @@ int main(int argc, char **argv)
 			return 0; /* (a planted fault's run: its waits time out) */
 		ringbuf_wrap();
 		user_ringbuf_fill();
-		/* (not user_ringbuf_across: the interpreter has no bpf_user_ringbuf_drain yet, the
-		 * emulated side of that case is the preload's test API) */
 		bad |= ringbuf_across(true);
+		bad |= user_ringbuf_across(true);
 		return bad;
 	}
 	if (emulated) {
@@ -626,6 +629,9 @@ int main(int argc, char **argv)
 	bad |= ringbuf_across(true);
 	printf("# produced again (emulated: by the test API)\n");
 	bad |= ringbuf_across(!emulated);
-	bad |= user_ringbuf_across();
+	printf("# user ring drained by XDP programs under BPF_PROG_TEST_RUN\n");
+	bad |= user_ringbuf_across(true);
+	printf("# drained again (emulated: by the test API)\n");
+	bad |= user_ringbuf_across(!emulated);
 	return bad;
 }

@@ -45,7 +45,9 @@
 	/* str.c */ X(strncmp) X(probe_read_kernel) X(probe_read_user) X(probe_read_kernel_str)     \
 	X(probe_read_user_str)                                                                     \
 	/* ringbuf.c */ X(ringbuf_output) X(ringbuf_reserve) X(ringbuf_submit) X(ringbuf_discard)   \
-	X(ringbuf_query)                                                                           \
+	X(ringbuf_query) X(ringbuf_reserve_dynptr) X(ringbuf_submit_dynptr) X(ringbuf_discard_dynptr)  \
+	X(user_ringbuf_drain)                                                                      \
+	/* dynptr.c */ X(dynptr_from_mem) X(dynptr_read) X(dynptr_write) X(dynptr_data)             \
 	/* attach.c */ X(get_attach_cookie)
 
 #define X(n) HELPER(n);
