@@ -30,6 +30,7 @@
 #include "bpfemu/bpfemu.h"
 #include "frontend.h"
 #include "harness.h"
+#include "insns.h"
 #include "uapi/bpf_insn.h"
 
 #define XDP 6u
@@ -40,26 +41,6 @@
 #define MAX_INSNS 64
 
 static char logs[2][LOG_SIZE];
-
-static struct emu_insn I(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-	struct emu_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
-
-	return i;
-}
-
-#define MOV_K(d, k) I(EMU_ALU64 | EMU_MOV | EMU_K, d, 0, 0, k)
-#define MOV_X(d, s) I(EMU_ALU64 | EMU_MOV | EMU_X, d, s, 0, 0)
-#define ADD_K(d, k) I(EMU_ALU64 | EMU_ADD | EMU_K, d, 0, 0, k)
-#define LSH_K(d, k) I(EMU_ALU64 | EMU_LSH | EMU_K, d, 0, 0, k)
-#define XOR_X(d, s) I(EMU_ALU64 | EMU_XOR | EMU_X, d, s, 0, 0)
-#define ST_W(d, off, k) I(EMU_ST | EMU_W | EMU_MEM, d, 0, off, k)
-#define LDX_W(d, s, off) I(EMU_LDX | EMU_W | EMU_MEM, d, s, off, 0)
-#define LDX_B(d, s, off) I(EMU_LDX | EMU_B | EMU_MEM, d, s, off, 0)
-#define JEQ_K(d, k, off) I(EMU_JMP | 0x10 /* JEQ */, d, 0, off, k)
-#define JGT_X(d, s, off) I(EMU_JMP | 0x20 /* JGT */ | EMU_X, d, s, off, 0)
-#define CALL(fn) I(EMU_JMP | 0x80 /* CALL */, 0, 0, 0, fn)
-#define EXIT() I(EMU_JMP | 0x90 /* EXIT */, 0, 0, 0, 0)
 
 struct prog {
 	struct emu_insn in[MAX_INSNS];
@@ -81,39 +62,16 @@ static void ld_map(struct prog *p, uint8_t reg, int fd)
 /* An XDP program on a side, its log kept: the fd or -errno. */
 static long xdp_load(int side, const struct prog *p)
 {
-	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint32_t type = XDP, ll = 1, ls = LOG_SIZE, cnt = p->n;
-	uint64_t ip = (uint64_t)(uintptr_t)p->in, lic = (uint64_t)(uintptr_t)"GPL";
-	uint64_t lp = (uint64_t)(uintptr_t)logs[side];
-
-	memcpy(a + PL_TYPE, &type, 4);
-	memcpy(a + PL_INSN_CNT, &cnt, 4);
-	memcpy(a + PL_INSNS, &ip, 8);
-	memcpy(a + PL_LICENSE, &lic, 8);
-	memcpy(a + PL_LOG_LEVEL, &ll, 4);
-	memcpy(a + PL_LOG_SIZE, &ls, 4);
-	memcpy(a + PL_LOG_BUF, &lp, 8);
-	logs[side][0] = 0;
-	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
+	return hx_prog_load(side, XDP, p->in, p->n, logs[side], LOG_SIZE);
 }
 
 /* TEST_RUN with a 64-byte packet whose first 4 bytes are key: the retval or -errno. */
 static long xdp_run(int side, int fd, uint32_t key)
 {
-	unsigned char a[EMU_ATTR_SIZE] = { 0 }, pkt[64] = { 0 };
-	uint32_t f = (uint32_t)fd, len = sizeof(pkt), ret;
-	uint64_t p = (uint64_t)(uintptr_t)pkt;
-	long r;
+	unsigned char pkt[64] = { 0 };
 
 	memcpy(pkt, &key, 4);
-	memcpy(a + TR_PROG_FD, &f, 4);
-	memcpy(a + TR_DATA_SIZE_IN, &len, 4);
-	memcpy(a + TR_DATA_IN, &p, 8);
-	r = hx_raw(side, EMU_BPF_PROG_TEST_RUN, a, sizeof(a));
-	if (r)
-		return r;
-	memcpy(&ret, a + TR_RETVAL, 4);
-	return ret;
+	return hx_prog_run_pkt(side, fd, pkt, sizeof(pkt));
 }
 
 static void compare(const char *what, long k, long e)

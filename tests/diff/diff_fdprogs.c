@@ -29,6 +29,7 @@
 #include "bpfemu/bpfemu.h"
 #include "frontend.h"
 #include "harness.h"
+#include "insns.h"
 #include "uapi/bpf_insn.h"
 
 #define XDP 6u
@@ -39,23 +40,6 @@
 
 static char logs[2][LOG_SIZE];
 
-static struct emu_insn I(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-	struct emu_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
-
-	return i;
-}
-
-#define MOV_K(d, k) I(EMU_ALU64 | EMU_MOV | EMU_K, d, 0, 0, k)
-#define MOV_X(d, s) I(EMU_ALU64 | EMU_MOV | EMU_X, d, s, 0, 0)
-#define ADD_K(d, k) I(EMU_ALU64 | EMU_ADD | EMU_K, d, 0, 0, k)
-#define ST_W(d, off, k) I(EMU_ST | EMU_W | EMU_MEM, d, 0, off, k)
-#define ST_DW(d, off, k) I(EMU_ST | EMU_DW | EMU_MEM, d, 0, off, k)
-#define LDX_W(d, s, off) I(EMU_LDX | EMU_W | EMU_MEM, d, s, off, 0)
-#define JNE_K(d, k, off) I(EMU_JMP | 0x50 /* JNE */, d, 0, off, k)
-#define CALL(fn) I(EMU_JMP | 0x80 /* CALL */, 0, 0, 0, fn)
-#define EXIT() I(EMU_JMP | 0x90 /* EXIT */, 0, 0, 0, 0)
-
 static void ld_map(struct emu_insn *p, uint8_t reg, int fd)
 {
 	p[0] = I(EMU_LD | EMU_DW | EMU_IMM, reg, 1 /* BPF_PSEUDO_MAP_FD */, 0, fd);
@@ -65,37 +49,15 @@ static void ld_map(struct emu_insn *p, uint8_t reg, int fd)
 /* An XDP program on a side, its log kept: the fd or -errno. */
 static long xdp_load(int side, const struct emu_insn *insns, uint32_t cnt)
 {
-	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint32_t type = XDP, ll = 1, ls = LOG_SIZE;
-	uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL";
-	uint64_t lp = (uint64_t)(uintptr_t)logs[side];
-
-	memcpy(a + PL_TYPE, &type, 4);
-	memcpy(a + PL_INSN_CNT, &cnt, 4);
-	memcpy(a + PL_INSNS, &ip, 8);
-	memcpy(a + PL_LICENSE, &lic, 8);
-	memcpy(a + PL_LOG_LEVEL, &ll, 4);
-	memcpy(a + PL_LOG_SIZE, &ls, 4);
-	memcpy(a + PL_LOG_BUF, &lp, 8);
-	logs[side][0] = 0;
-	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
+	return hx_prog_load(side, XDP, insns, cnt, logs[side], LOG_SIZE);
 }
 
+/* TEST_RUN on a 64-byte packet of zeros: the retval or -errno. */
 static long xdp_run(int side, int fd)
 {
-	unsigned char a[EMU_ATTR_SIZE] = { 0 }, pkt[64] = { 0 };
-	uint32_t f = (uint32_t)fd, len = sizeof(pkt), ret;
-	uint64_t p = (uint64_t)(uintptr_t)pkt;
-	long r;
+	static const unsigned char pkt[64];
 
-	memcpy(a + TR_PROG_FD, &f, 4);
-	memcpy(a + TR_DATA_SIZE_IN, &len, 4);
-	memcpy(a + TR_DATA_IN, &p, 8);
-	r = hx_raw(side, EMU_BPF_PROG_TEST_RUN, a, sizeof(a));
-	if (r)
-		return r;
-	memcpy(&ret, a + TR_RETVAL, 4);
-	return ret;
+	return hx_prog_run_pkt(side, fd, pkt, sizeof(pkt));
 }
 
 /* An update whose value is an fd: each side gets its own fd in the value buffer. */
@@ -351,20 +313,6 @@ out:
 /* ---- what the verifier says ---- */
 
 /* the line the verifier logged last before its statistics: its error */
-static void error_line(const char *log, char *out, size_t n)
-{
-	const char *end = strstr(log, "processed "), *s;
-
-	if (!end)
-		end = log + strlen(log);
-	while (end > log && end[-1] == '\n')
-		end--;
-	s = end;
-	while (s > log && s[-1] != '\n')
-		s--;
-	snprintf(out, n, "%.*s", (int)(end - s), s);
-}
-
 enum {
 	V_UNCHECKED,      /* the lookup's result read before the null check */
 	V_NULL_AS_MAP,    /* the maybe-NULL result passed as a map */
@@ -458,8 +406,8 @@ static void verdicts(uint32_t type)
 
 		for (int s = 0; s < 2; s++)
 			r[s] = xdp_load(s, p[s], verdict_prog(p[s], v, outer.fd[s], bloom.fd[s]));
-		error_line(logs[HX_K], kerr, sizeof(kerr));
-		error_line(logs[HX_E], eerr, sizeof(eerr));
+		hx_log_error_line(logs[HX_K], kerr, sizeof(kerr));
+		hx_log_error_line(logs[HX_E], eerr, sizeof(eerr));
 		hx_nops++;
 		if ((r[0] < 0 ? r[0] : 0) != (r[1] < 0 ? r[1] : 0) || (r[0] < 0 && strcmp(kerr, eerr))) {
 			hx_ndiv++;

@@ -150,39 +150,15 @@ static long load(int side, const struct prog *p)
 	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
 }
 
+/* TEST_RUN on a 64-byte packet of zeros: the retval or -errno. */
 static long run(int side, int fd)
 {
-	unsigned char a[EMU_ATTR_SIZE] = { 0 }, pkt[64] = { 0 };
-	uint32_t f = (uint32_t)fd, len = sizeof(pkt), ret;
-	uint64_t p = (uint64_t)(uintptr_t)pkt;
-	long r;
+	static const unsigned char pkt[64];
 
-	memcpy(a + TR_PROG_FD, &f, 4);
-	memcpy(a + TR_DATA_SIZE_IN, &len, 4);
-	memcpy(a + TR_DATA_IN, &p, 8);
-	r = hx_raw(side, EMU_BPF_PROG_TEST_RUN, a, sizeof(a));
-	if (r)
-		return r;
-	memcpy(&ret, a + TR_RETVAL, 4);
-	return ret;
+	return hx_prog_run_pkt(side, fd, pkt, sizeof(pkt));
 }
 
 /* the line the verifier logged last before its statistics: its error */
-static void error_line(const char *log, char *out, size_t n)
-{
-	const char *end = strstr(log, "processed ");
-	const char *s;
-
-	if (!end)
-		end = log + strlen(log);
-	while (end > log && end[-1] == '\n')
-		end--;
-	s = end;
-	while (s > log && s[-1] != '\n')
-		s--;
-	snprintf(out, n, "%.*s", (int)(end - s), s);
-}
-
 static void divergence(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void divergence(const char *fmt, ...)
 {
@@ -209,14 +185,14 @@ static bool load_pair(const struct prog *p, long fd[2], bool quiet_refusal)
 	if ((fd[0] < 0) != (fd[1] < 0) || fd[0] != fd[1]) {
 		char kl[256], el[256];
 
-		error_line(logs[0], kl, sizeof(kl));
-		error_line(logs[1], el, sizeof(el));
+		hx_log_error_line(logs[0], kl, sizeof(kl));
+		hx_log_error_line(logs[1], el, sizeof(el));
 		divergence("load of %s: kernel %s ('%s'), emulator %s ('%s')", p->name,
 			   fd[0] < 0 ? hx_errname((int)-fd[0]) : "fd", kl, fd[1] < 0 ? hx_errname((int)-fd[1]) : "fd", el);
 	} else if (!quiet_refusal) {
 		char kl[256];
 
-		error_line(logs[0], kl, sizeof(kl));
+		hx_log_error_line(logs[0], kl, sizeof(kl));
 		printf("NOTE [%s] both refused %s: %s '%s'\n", hx_ctx_get(), p->name, hx_errname((int)-fd[0]), kl);
 	}
 	for (int s = 0; s < 2; s++)
@@ -646,8 +622,8 @@ static void verdict(struct prog *p)
 	hx_ctx("verdict: %s", p->name);
 	for (int s = 0; s < 2; s++)
 		fd[s] = load(s, p);
-	error_line(logs[0], kl, sizeof(kl));
-	error_line(logs[1], el, sizeof(el));
+	hx_log_error_line(logs[0], kl, sizeof(kl));
+	hx_log_error_line(logs[1], el, sizeof(el));
 	n_verdicts++;
 	hx_nops++;
 	if ((fd[0] < 0) != (fd[1] < 0) || (fd[0] < 0 && (fd[0] != fd[1] || strcmp(kl, el))))

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "uapi/bpf_insn.h"
 #include "uapi/bpf_uapi.h"
 
 #define HX_K 0 /* the kernel side */
@@ -175,6 +176,14 @@ const unsigned char *hx_last_attr(int side);
 bool hx_raw_ptr(const void *ptr);
 /* n bytes as hex lines after indent, offsets from base_off (a divergence report's dump). */
 void hx_dump_bytes(const char *indent, const unsigned char *p, size_t n, size_t base_off);
+
+/* Programs (harness_progs.c). A program of type with the license "GPL" loaded on one side, its
+ * verifier log (level 1) in log when given: the fd or -errno. */
+long hx_prog_load(int side, uint32_t type, const struct emu_insn *insns, uint32_t cnt, char *log, uint32_t log_size);
+/* TEST_RUN of fd on one side with len bytes of pkt as data_in: the retval or -errno. */
+long hx_prog_run_pkt(int side, int fd, const void *pkt, uint32_t len);
+/* The line a verifier log ends with before its statistics ("processed N insns"): its verdict. */
+void hx_log_error_line(const char *log, char *out, size_t n);
 
 /* Whole-map comparisons. Keys are walked with GET_NEXT_KEY (each step compared when the map's
  * order is deterministic, otherwise each side walked alone and the sets compared), then every
