@@ -157,6 +157,20 @@ int hx_finish(void)
 	return hx_ndiv || hx_nexpect_bad ? 1 : 0;
 }
 
+int hx_finish_planted(bool expect_divergence)
+{
+	int rc = hx_finish();
+
+	if (!expect_divergence)
+		return rc;
+	if (hx_ndiv) {
+		printf("PASS: the planted fault was found (%lu divergences)\n", hx_ndiv);
+		return 0;
+	}
+	printf("FAIL: BPFEMU_FAULT is planted but no divergence was found\n");
+	return 1;
+}
+
 /* ---- guard memory ---- */
 
 struct region {

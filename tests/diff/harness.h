@@ -111,6 +111,9 @@ extern unsigned hx_max_reports;      /* full divergence reports printed */
 void hx_ctx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *hx_ctx_get(void);
 int hx_finish(void); /* prints the summary; the exit code */
+/* hx_finish for a test that may run as its planted fault's self-test (--expect-divergence, with
+ * BPFEMU_FAULT set): then it passes only if divergences were reported. */
+int hx_finish_planted(bool expect_divergence);
 
 /* ---- operations ---- */
 
