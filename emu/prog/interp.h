@@ -8,7 +8,9 @@
  *   emu_prog_run(img, &run, &r0);                                 per run, any thread
  *   emu_prog_image_free(img);
  *
- * The image is read-only after translation; runs on different threads may share it. A JIT can
+ * The image is read-only after translation (but for the region hints its memory sites keep for
+ * the next run: guesses every use checks, written with relaxed atomics); runs on different
+ * threads may share it. A JIT can
  * replace the run loop behind these two calls without the callers noticing.
  *
  * Memory safety is the run loop's own: every load, store and atomic is checked against the

@@ -84,6 +84,49 @@ static inline void emu_caches_empty(struct emu_run_state *S)
 }
 
 /*
+ * The region hint of an instruction site (EMU_SITE_HINT: a LDX/STX/atomic slot's imm), tested
+ * after a cache miss: the index in the run's region list of the region the site's last slow-path
+ * access found (mem.c records it), kept in the image from run to run.
+ *
+ * What it buys: the caches start empty at every run, so a program's first access to each region
+ * (xdp_fw: the packet's first read, a global's, the .bss counter's atomic) took the slow path at
+ * every run: the call, the context test, the walk over the stack and the region list, about 75
+ * instructions each (bench/RESULTS-interp.md). A site meets the same region at the same index run
+ * after run (the caller's regions, then the inlined arrays', in a fixed order), so the miss costs
+ * this test and the cache fill instead.
+ *
+ * Why it is exact and never stale: the hint is an index, never an address, and only a guess. It
+ * is tested against the region now at that index of this run's list with the walk's permission
+ * and bounds tests; every entry of S->rg[0, nrg) is a live region of this run (a region that goes
+ * away, a released ringbuf record, a callback's value, a moved packet edge, is removed from or
+ * moved in the list, emu_run_update_region), so a hint only chooses which live region is tried
+ * first: an access it admits is one the walk admits, and a wrong or out-of-range hint costs this
+ * test and the walk. An access touching the context is left to the slow path, which decides it
+ * by the context's rules before any region, as before. Runs on other threads share the image:
+ * the hint is read and written with relaxed atomics, and written only when it changes.
+ */
+static inline __attribute__((always_inline)) bool emu_hint_hit(struct emu_run_state *S, const uint32_t *hint,
+							       uint64_t a, uint64_t n, uint32_t need)
+{
+#ifdef EMU_MEM_NO_FAST
+	(void)S, (void)hint, (void)a, (void)n, (void)need;
+	return false;
+#else
+	uint32_t i = __atomic_load_n(hint, __ATOMIC_RELAXED);
+	const struct emu_region *g;
+
+	if (i >= S->nrg || (a + n > S->ctx_lo && a < S->ctx_hi))
+		return false;
+	g = &S->rg[i];
+	/* as emu_rd_hit: regions start at 4096 or above (emu_region_ok), so end - n cannot wrap */
+	if ((g->flags & need) != need || a < g->start || a > g->end - n)
+		return false;
+	emu_cache_fill(S, g->start, g->end, g->flags);
+	return true;
+#endif
+}
+
+/*
  * The context's fast path (emu_ctx_desc.fast, built by emu_ctx_desc_fast in mem.c): per offset,
  * which sizes of load and store are plain memory and which go to the description's hook.
  *
