@@ -60,7 +60,8 @@ static inline bool emu_region_ok(const struct emu_region *g)
 
 /* [lo, hi), a region with `flags`, becomes the latest entry of the caches its flags allow; the
  * latest before it, if another region, the older one. Only for regions of the run. */
-static inline void emu_cache_fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
+static inline __attribute__((always_inline)) void emu_cache_fill(struct emu_run_state *S, uint64_t lo, uint64_t hi,
+								   uint32_t flags)
 {
 	if ((flags & EMU_MEM_READ) && !(S->rlo == lo && S->rhi == hi)) {
 		S->rlo2 = S->rlo;
