@@ -10,8 +10,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/diag.h"
 #include "interp_impl.h"
 #include "mem_fast.h"
+
+#ifdef BPFEMU_FAULT_INJECTION
+/* Planted fault "region-hint-value" (test builds): a load a site's region hint admits
+ * (mem_fast.h: emu_hint_hit) returns its value with the low bit flipped, so the differential
+ * suites show they run through the hints (diff_prog: the corpus's first packet and global reads
+ * at every run after the first). */
+static uint8_t hint_fault(void)
+{
+	static int8_t on = -1; /* asked once: emu_fault parses the environment */
+	int8_t v = __atomic_load_n(&on, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		v = EMU_FAULT("region-hint-value") ? 1 : 0;
+		__atomic_store_n(&on, v, __ATOMIC_RELAXED);
+	}
+	return (uint8_t)v;
+}
+#endif
 
 /*
  * The region list a run starts with, in the common case: the caller's regions, each checked
@@ -91,6 +110,9 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	S.mg_timed = !(run->flags & EMU_RUN_MAY_GOTO_COUNT);
 	S.mg_init = S.mg_timed ? EMU_MAX_TIMED_LOOPS : EMU_MAX_LOOPS;
 	S.stack_fill = run->flags & EMU_RUN_STACK_POISON ? 0xa5 : 0;
+#ifdef BPFEMU_FAULT_INJECTION
+	S.hint_flip = hint_fault();
+#endif
 	budget0 = run->insn_budget ? run->insn_budget : EMU_RUN_DEFAULT_BUDGET;
 	if (budget0 > (uint64_t)INT64_MAX)
 		budget0 = (uint64_t)INT64_MAX;

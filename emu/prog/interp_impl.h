@@ -164,6 +164,7 @@ struct emu_run_state {
 	bool mg_timed;                    /* may_goto: the JIT's time bound, or a plain count */
 	uint64_t mg_init;                 /* a new frame's may_goto counter */
 	uint8_t stack_fill;               /* what a new frame's bytes start as */
+	uint8_t hint_flip;                /* fault builds: planted fault "region-hint-value" */
 	int err;                          /* != 0: stop after the current helper */
 	struct emu_region *rg;
 	uint32_t nrg, caprg;

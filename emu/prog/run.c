@@ -112,8 +112,10 @@ uint64_t emu_interp_count;
 
 #ifdef BPFEMU_FAULT_INJECTION
 #define FAULT_FLIP 1u /* the planted fault's flipped bit (xlate.c picks the instruction) */
+#define HINT_FLIP ((uint64_t)S->hint_flip) /* planted fault "region-hint-value" (entry.c) */
 #else
 #define FAULT_FLIP 0u
+#define HINT_FLIP 0u
 #endif
 
 int emu_run_loop(struct emu_run_state *S, const struct emu_prog_image *img, const struct emu_xinsn *pc,
@@ -537,7 +539,7 @@ dispatch:
 			} else if (emu_hint_hit(S, HINT, a, N, EMU_MEM_READ)) {                    \
 				T x;                                                               \
 				memcpy(&x, (const void *)(uintptr_t)a, N);                         \
-				v = x;                                                             \
+				v = x ^ HINT_FLIP;                                                 \
 			} else if (unlikely((e = emu_mem_load_slow(S, HINT, a, N, &v)) != 0)) {    \
 				goto out_mem;                                                      \
 			}                                                                          \
