@@ -102,10 +102,14 @@ static inline void emu_caches_empty(struct emu_run_state *S)
  * away, a released ringbuf record, a callback's value, a moved packet edge, is removed from or
  * moved in the list, emu_run_update_region), so a hint only chooses which live region is tried
  * first: an access it admits is one the walk admits, and a wrong or out-of-range hint costs this
- * test and the walk. An access touching the context is left to the slow path, which decides it
+ * test and the walk. The hint EMU_HINT_STACK names the live stack (a callback's or callee's
+ * pointer into a caller's frame misses after every return, which empties the caches), tested
+ * against the live frames' bounds as the slow path does first. An access touching the context is
+ * left to the slow path, which decides it
  * by the context's rules before any region, as before. Runs on other threads share the image:
  * the hint is read and written with relaxed atomics, and written only when it changes.
  */
+#define EMU_HINT_STACK UINT32_MAX /* a hint for the live stack frames, not a region of the list */
 static inline __attribute__((always_inline)) bool emu_hint_hit(struct emu_run_state *S, const uint32_t *hint,
 							       uint64_t a, uint64_t n, uint32_t need)
 {
@@ -116,8 +120,15 @@ static inline __attribute__((always_inline)) bool emu_hint_hit(struct emu_run_st
 	uint32_t i = __atomic_load_n(hint, __ATOMIC_RELAXED);
 	const struct emu_region *g;
 
-	if (i >= S->nrg || (a + n > S->ctx_lo && a < S->ctx_hi))
+	if (a + n > S->ctx_lo && a < S->ctx_hi)
 		return false;
+	if (i >= S->nrg) {
+		/* the live stack (read-write), as the slow path's first test */
+		if (i != EMU_HINT_STACK || a < S->stk_lo || a > S->stk_hi - n)
+			return false;
+		emu_cache_fill(S, S->stk_lo, S->stk_hi, EMU_MEM_READ | EMU_MEM_WRITE);
+		return true;
+	}
 	g = &S->rg[i];
 	/* as emu_rd_hit: regions start at 4096 or above (emu_region_ok), so end - n cannot wrap */
 	if ((g->flags & need) != need || a < g->start || a > g->end - n)
