@@ -26,8 +26,9 @@
  * address against the region it hit last (one for reads, one for writes: two compares and a
  * predictable branch); a load or store at a constant offset from r10 is proved in-frame at
  * translation and checked not at all; a context access with a fast table (emu_ctx_desc.fast)
- * costs a table lookup, and a hook call for a hooked field. Anything else walks ctx, the live
- * stack and the region list.
+ * costs a table lookup, and a hook call for a hooked field. After a cache miss, the region the
+ * same instruction found last (its region hint, kept in the image) is tested. Anything else walks
+ * ctx, the live stack and the region list.
  */
 #ifndef BPFEMU_PROG_INTERP_H
 #define BPFEMU_PROG_INTERP_H
