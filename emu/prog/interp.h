@@ -8,7 +8,9 @@
  *   emu_prog_run(img, &run, &r0);                                 per run, any thread
  *   emu_prog_image_free(img);
  *
- * The image is read-only after translation; runs on different threads may share it. A JIT can
+ * The image is read-only after translation (but for the region hints its memory sites keep for
+ * the next run: guesses every use checks, written with relaxed atomics); runs on different
+ * threads may share it. A JIT can
  * replace the run loop behind these two calls without the callers noticing.
  *
  * Memory safety is the run loop's own: every load, store and atomic is checked against the
@@ -24,8 +26,9 @@
  * address against the region it hit last (one for reads, one for writes: two compares and a
  * predictable branch); a load or store at a constant offset from r10 is proved in-frame at
  * translation and checked not at all; a context access with a fast table (emu_ctx_desc.fast)
- * costs a table lookup, and a hook call for a hooked field. Anything else walks ctx, the live
- * stack and the region list.
+ * costs a table lookup, and a hook call for a hooked field. After a cache miss, the region the
+ * same instruction found last (its region hint, kept in the image) is tested. Anything else walks
+ * ctx, the live stack and the region list.
  */
 #ifndef BPFEMU_PROG_INTERP_H
 #define BPFEMU_PROG_INTERP_H

@@ -13,7 +13,8 @@
  *  - an instruction that would write r10, name a register >= 11 or break another rule the
  *    verifier checks only where it explores is a TRAP slot (the verifier accepts such code when
  *    it is dead, and never lets a run reach it);
- *  - a LDX/STX/ST "_FP" operation's offset lies inside its frame: -512 <= off, off + size <= 0.
+ *  - a LDX/STX/ST "_FP" operation's offset lies inside its frame: -512 <= off, off + size <= 0;
+ *  - read-only after translation but for the region hints of memory sites (EMU_SITE_HINT).
  */
 #ifndef BPFEMU_PROG_INTERP_IMPL_H
 #define BPFEMU_PROG_INTERP_IMPL_H
@@ -84,6 +85,12 @@ struct emu_xinsn {
 };
 /* CALL_ARRAY_LOOKUP (inline_lookup.h): imm indexes helpers[] as CALL_HELPER's (the generic call
  * it falls back to), off indexes arrays[]. */
+/* LDX, LDXS, STX, atomic, LDACQ and STREL slots checked at run time (not _FP, not ST, whose imm is
+ * its value): imm is the site's region hint (mem.c: hint_hit), an index into a run's region list
+ * that the slow path of the memory check tests first and rewrites when the walk finds another.
+ * The only field of an image written after translation: with relaxed atomics, as a guess that
+ * every use checks. */
+#define EMU_SITE_HINT(pc) ((uint32_t *)(uintptr_t) & (pc)->imm)
 
 /* An inlined array lookup's map (interp.h), with the bound the run compares indexes against
  * (max_entries; one more under the planted fault "inline-array-bound") and the region of all its
@@ -157,6 +164,7 @@ struct emu_run_state {
 	bool mg_timed;                    /* may_goto: the JIT's time bound, or a plain count */
 	uint64_t mg_init;                 /* a new frame's may_goto counter */
 	uint8_t stack_fill;               /* what a new frame's bytes start as */
+	uint8_t hint_flip;                /* fault builds: planted fault "region-hint-value" */
 	int err;                          /* != 0: stop after the current helper */
 	struct emu_region *rg;
 	uint32_t nrg, caprg;
@@ -170,10 +178,11 @@ struct emu_run_state {
 };
 
 /* mem.c: the slow paths behind mem_fast.h. 0, or a negative errno with f_* set. A load's *v is
- * zero-extended from n bytes, or a context hook's value as the hook gave it. */
-int emu_mem_load_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t *v);
-int emu_mem_store_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t v);
-int emu_mem_atomic_slow(struct emu_run_state *S, uint64_t a, uint32_t n, bool write);
+ * zero-extended from n bytes, or a context hook's value as the hook gave it. hint: the site's
+ * region hint (EMU_SITE_HINT), or NULL for a site without one. */
+int emu_mem_load_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, uint64_t *v);
+int emu_mem_store_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, uint64_t v);
+int emu_mem_atomic_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, bool write);
 int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, uint32_t flags, uint32_t kind);
 void emu_mem_fini(struct emu_run_state *S);
 /* Fills run->fault from S and the instruction at pc. */

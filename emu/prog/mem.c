@@ -200,10 +200,12 @@ void emu_ctx_desc_fast(const struct emu_ctx_desc *d, uint16_t *fast)
 }
 
 /* The plain region admitting [a, a + n) with `need`: its bounds and whether it is also
- * read-write (cacheable for writes). false when none. */
-static bool find_plain(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t need, uint64_t *lo,
-		       uint64_t *hi, uint32_t *flags)
+ * read-write (cacheable for writes). false when none. *idx: the region's index in S->rg, or
+ * EMU_HINT_STACK for the live stack. */
+static inline __attribute__((always_inline)) bool find_plain(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t need, uint64_t *lo,
+		       uint64_t *hi, uint32_t *flags, uint32_t *idx)
 {
+	*idx = EMU_HINT_STACK;
 	if (in_range(a, n, S->stk_lo, S->stk_hi)) {
 		*lo = S->stk_lo;
 		*hi = S->stk_hi;
@@ -217,6 +219,7 @@ static bool find_plain(struct emu_run_state *S, uint64_t a, uint32_t n, uint32_t
 			*lo = g->start;
 			*hi = g->end;
 			*flags = g->flags;
+			*idx = i;
 			return true;
 		}
 	}
@@ -243,35 +246,50 @@ static inline void fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint3
 	emu_cache_fill(S, lo, hi, flags);
 }
 
-int emu_mem_load_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t *v)
+/* The region admitting [a, a + n) with `need` (find_plain); its index becomes the site's region
+ * hint (mem_fast.h: emu_hint_hit), hint NULL for a site without one. */
+static inline __attribute__((always_inline)) bool find_site(struct emu_run_state *S, uint32_t *hint, uint64_t a,
+							    uint32_t n, uint32_t need, uint64_t *lo, uint64_t *hi,
+							    uint32_t *flags)
+{
+	uint32_t idx;
+
+	if (!find_plain(S, a, n, need, lo, hi, flags, &idx))
+		return false;
+	if (hint && __atomic_load_n(hint, __ATOMIC_RELAXED) != idx)
+		__atomic_store_n(hint, idx, __ATOMIC_RELAXED); /* only when it changes: runs share it */
+	return true;
+}
+
+int emu_mem_load_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, uint64_t *v)
 {
 	uint64_t lo, hi;
 	uint32_t flags;
 
 	if (a >= S->ctx_lo && a < S->ctx_hi)
 		return ctx_access(S, a, n, false, v);
-	if (!find_plain(S, a, n, EMU_MEM_READ, &lo, &hi, &flags))
+	if (!find_site(S, hint, a, n, EMU_MEM_READ, &lo, &hi, &flags))
 		return plain_fault(S, a, n, EMU_MEM_READ, false);
 	fill(S, lo, hi, flags);
 	load_n((const void *)(uintptr_t)a, n, v);
 	return 0;
 }
 
-int emu_mem_store_slow(struct emu_run_state *S, uint64_t a, uint32_t n, uint64_t v)
+int emu_mem_store_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, uint64_t v)
 {
 	uint64_t lo, hi;
 	uint32_t flags;
 
 	if (a >= S->ctx_lo && a < S->ctx_hi)
 		return ctx_access(S, a, n, true, &v);
-	if (!find_plain(S, a, n, EMU_MEM_WRITE, &lo, &hi, &flags))
+	if (!find_site(S, hint, a, n, EMU_MEM_WRITE, &lo, &hi, &flags))
 		return plain_fault(S, a, n, EMU_MEM_WRITE, true);
 	fill(S, lo, hi, flags);
 	store_n((void *)(uintptr_t)a, n, v);
 	return 0;
 }
 
-int emu_mem_atomic_slow(struct emu_run_state *S, uint64_t a, uint32_t n, bool write)
+int emu_mem_atomic_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, bool write)
 {
 	uint32_t need = EMU_MEM_READ | (write ? EMU_MEM_WRITE : 0);
 	uint64_t lo, hi;
@@ -279,7 +297,7 @@ int emu_mem_atomic_slow(struct emu_run_state *S, uint64_t a, uint32_t n, bool wr
 
 	if (a + n > S->ctx_lo && a < S->ctx_hi)
 		return mem_fault(S, a, n, write, "atomic access to the context");
-	if (!find_plain(S, a, n, need, &lo, &hi, &flags))
+	if (!find_site(S, hint, a, n, need, &lo, &hi, &flags))
 		return plain_fault(S, a, n, need, write);
 	fill(S, lo, hi, flags);
 	return 0;
@@ -391,11 +409,14 @@ int emu_run_update_region(struct emu_run *run, const void *old_start, const void
 	return -ENOENT;
 }
 
-bool emu_run_check(struct emu_run *run, const void *p, size_t size, uint32_t flags)
+/* Aligned to a cache line: helpers check every memory argument here, and where its region walk
+ * falls within a 64-byte line moved tc_errors' time by 10% with the same instructions (measured
+ * in bench/RESULTS-interp.md, 2026-12-07: a change elsewhere in this file shifted it) */
+__attribute__((aligned(64))) bool emu_run_check(struct emu_run *run, const void *p, size_t size, uint32_t flags)
 {
 	struct emu_run_state *S = run->state;
 	uint64_t lo, hi;
-	uint32_t fl;
+	uint32_t fl, idx;
 
 	if (!S)
 		return false;
@@ -403,5 +424,6 @@ bool emu_run_check(struct emu_run *run, const void *p, size_t size, uint32_t fla
 		return true;
 	if (size > UINT32_MAX)
 		return false;
-	return find_plain(S, (uintptr_t)p, (uint32_t)size, flags & (EMU_MEM_READ | EMU_MEM_WRITE), &lo, &hi, &fl);
+	return find_plain(S, (uintptr_t)p, (uint32_t)size, flags & (EMU_MEM_READ | EMU_MEM_WRITE), &lo, &hi, &fl,
+			  &idx);
 }

@@ -60,7 +60,8 @@ static inline bool emu_region_ok(const struct emu_region *g)
 
 /* [lo, hi), a region with `flags`, becomes the latest entry of the caches its flags allow; the
  * latest before it, if another region, the older one. Only for regions of the run. */
-static inline void emu_cache_fill(struct emu_run_state *S, uint64_t lo, uint64_t hi, uint32_t flags)
+static inline __attribute__((always_inline)) void emu_cache_fill(struct emu_run_state *S, uint64_t lo, uint64_t hi,
+								   uint32_t flags)
 {
 	if ((flags & EMU_MEM_READ) && !(S->rlo == lo && S->rhi == hi)) {
 		S->rlo2 = S->rlo;
@@ -81,6 +82,60 @@ static inline void emu_caches_empty(struct emu_run_state *S)
 {
 	S->rlo = S->wlo = S->rlo2 = S->wlo2 = UINT64_MAX;
 	S->rhi = S->whi = S->rhi2 = S->whi2 = 8;
+}
+
+/*
+ * The region hint of an instruction site (EMU_SITE_HINT: a LDX/STX/atomic slot's imm), tested
+ * after a cache miss: the index in the run's region list of the region the site's last slow-path
+ * access found (mem.c records it), kept in the image from run to run.
+ *
+ * What it buys: the caches start empty at every run, so a program's first access to each region
+ * (xdp_fw: the packet's first read, a global's, the .bss counter's atomic) took the slow path at
+ * every run: the call, the context test, the walk over the stack and the region list, about 75
+ * instructions each (bench/RESULTS-interp.md). A site meets the same region at the same index run
+ * after run (the caller's regions, then the inlined arrays', in a fixed order), so the miss costs
+ * this test and the cache fill instead.
+ *
+ * Why it is exact and never stale: the hint is an index, never an address, and only a guess. It
+ * is tested against the region now at that index of this run's list with the walk's permission
+ * and bounds tests; every entry of S->rg[0, nrg) is a live region of this run (a region that goes
+ * away, a released ringbuf record, a callback's value, a moved packet edge, is removed from or
+ * moved in the list, emu_run_update_region), so a hint only chooses which live region is tried
+ * first: an access it admits is one the walk admits, and a wrong or out-of-range hint costs this
+ * test and the walk. The hint EMU_HINT_STACK names the live stack (a callback's or callee's
+ * pointer into a caller's frame misses after every return, which empties the caches), tested
+ * against the live frames' bounds as the slow path does first. An access touching the context is
+ * left to the slow path, which decides it
+ * by the context's rules before any region, as before. Runs on other threads share the image:
+ * the hint is read and written with relaxed atomics, and written only when it changes.
+ */
+#define EMU_HINT_STACK UINT32_MAX /* a hint for the live stack frames, not a region of the list */
+static inline __attribute__((always_inline)) bool emu_hint_hit(struct emu_run_state *S, const uint32_t *hint,
+							       uint64_t a, uint64_t n, uint32_t need)
+{
+#ifdef EMU_MEM_NO_FAST
+	(void)S, (void)hint, (void)a, (void)n, (void)need;
+	return false;
+#else
+	uint32_t i = __atomic_load_n(hint, __ATOMIC_RELAXED);
+	const struct emu_region *g;
+
+	if (a + n > S->ctx_lo && a < S->ctx_hi)
+		return false;
+	if (i >= S->nrg) {
+		/* the live stack (read-write), as the slow path's first test */
+		if (i != EMU_HINT_STACK || a < S->stk_lo || a > S->stk_hi - n)
+			return false;
+		emu_cache_fill(S, S->stk_lo, S->stk_hi, EMU_MEM_READ | EMU_MEM_WRITE);
+		return true;
+	}
+	g = &S->rg[i];
+	/* as emu_rd_hit: regions start at 4096 or above (emu_region_ok), so end - n cannot wrap */
+	if ((g->flags & need) != need || a < g->start || a > g->end - n)
+		return false;
+	emu_cache_fill(S, g->start, g->end, g->flags);
+	return true;
+#endif
 }
 
 /*

@@ -112,8 +112,10 @@ uint64_t emu_interp_count;
 
 #ifdef BPFEMU_FAULT_INJECTION
 #define FAULT_FLIP 1u /* the planted fault's flipped bit (xlate.c picks the instruction) */
+#define HINT_FLIP ((uint64_t)S->hint_flip) /* planted fault "region-hint-value" (entry.c) */
 #else
 #define FAULT_FLIP 0u
+#define HINT_FLIP 0u
 #endif
 
 int emu_run_loop(struct emu_run_state *S, const struct emu_prog_image *img, const struct emu_xinsn *pc,
@@ -157,6 +159,7 @@ int emu_run_loop(struct emu_run_state *S, const struct emu_prog_image *img, cons
 #define SRC R[pc->src]
 #define K64 ((uint64_t)(int64_t)pc->imm)
 #define K32 ((uint32_t)pc->imm)
+#define HINT EMU_SITE_HINT(pc) /* a LDX/STX/atomic site's region hint (mem.c) */
 #ifdef EMU_INTERP_COUNT
 #define COUNT() (emu_interp_count++)
 #define COUNT_MORE(n) (emu_interp_count += (n)) /* a superinstruction's other halves */
@@ -532,9 +535,14 @@ dispatch:
 			D = v;                                                                     \
 		} else {                                                                           \
 			uint64_t v;                                                                \
-			if (!emu_ctx_load_fast(S, a, N, &v) &&                                     \
-			    unlikely((e = emu_mem_load_slow(S, a, N, &v)) != 0))                   \
+			if (emu_ctx_load_fast(S, a, N, &v)) {                                      \
+			} else if (emu_hint_hit(S, HINT, a, N, EMU_MEM_READ)) {                    \
+				T x;                                                               \
+				memcpy(&x, (const void *)(uintptr_t)a, N);                         \
+				v = x ^ HINT_FLIP;                                                 \
+			} else if (unlikely((e = emu_mem_load_slow(S, HINT, a, N, &v)) != 0)) {    \
 				goto out_mem;                                                      \
+			}                                                                          \
 			D = v; /* zero-extended, or a context hook's whole value */                \
 		}                                                                                  \
 		NEXT();                                                                            \
@@ -550,9 +558,12 @@ dispatch:
 		T v = (T)SRC;                                                                      \
 		if (likely(emu_wr_hit(S, a, N)))                                                   \
 			memcpy((void *)(uintptr_t)a, &v, N);                                       \
-		else if (!emu_ctx_store_fast(S, a, N, v) &&                                        \
-			 unlikely((e = emu_mem_store_slow(S, a, N, v)) != 0))                      \
+		else if (emu_ctx_store_fast(S, a, N, v)) {                                         \
+		} else if (emu_hint_hit(S, HINT, a, N, EMU_MEM_WRITE)) {                           \
+			memcpy((void *)(uintptr_t)a, &v, N);                                       \
+		} else if (unlikely((e = emu_mem_store_slow(S, HINT, a, N, v)) != 0)) {            \
 			goto out_mem;                                                              \
+		}                                                                                  \
 		NEXT();                                                                            \
 	}                                                                                          \
 	OP(STX_FP_##SZ) {                                                                          \
@@ -566,7 +577,7 @@ dispatch:
 		if (likely(emu_wr_hit(S, a, N)))                                                   \
 			memcpy((void *)(uintptr_t)a, &v, N);                                       \
 		else if (!emu_ctx_store_fast(S, a, N, v) &&                                        \
-			 unlikely((e = emu_mem_store_slow(S, a, N, v)) != 0))                      \
+			 unlikely((e = emu_mem_store_slow(S, NULL, a, N, v)) != 0))                \
 			goto out_mem;                                                              \
 		NEXT();                                                                            \
 	}                                                                                          \
@@ -579,7 +590,8 @@ dispatch:
 		uint64_t a = SRC + (uint64_t)(int64_t)pc->off;                                     \
 		if (unlikely(a & (N - 1)))                                                         \
 			goto out_align;                                                            \
-		if (!emu_rd_hit(S, a, N) && unlikely((e = emu_mem_atomic_slow(S, a, N, false)) != 0)) \
+		if (!emu_rd_hit(S, a, N) && !emu_hint_hit(S, HINT, a, N, EMU_MEM_READ) &&          \
+		    unlikely((e = emu_mem_atomic_slow(S, HINT, a, N, false)) != 0))                \
 			goto out_mem;                                                              \
 		D = __atomic_load_n((T *)(uintptr_t)a, __ATOMIC_ACQUIRE);                          \
 		NEXT();                                                                            \
@@ -588,7 +600,8 @@ dispatch:
 		uint64_t a = D + (uint64_t)(int64_t)pc->off;                                       \
 		if (unlikely(a & (N - 1)))                                                         \
 			goto out_align;                                                            \
-		if (!emu_wr_hit(S, a, N) && unlikely((e = emu_mem_atomic_slow(S, a, N, true)) != 0))  \
+		if (!emu_wr_hit(S, a, N) && !emu_hint_hit(S, HINT, a, N, EMU_MEM_READ | EMU_MEM_WRITE) && \
+		    unlikely((e = emu_mem_atomic_slow(S, HINT, a, N, true)) != 0))                 \
 			goto out_mem;                                                              \
 		__atomic_store_n((T *)(uintptr_t)a, (T)SRC, __ATOMIC_RELEASE);                     \
 		NEXT();                                                                            \
@@ -607,8 +620,13 @@ dispatch:
 			D = (uint64_t)(int64_t)v;                                                  \
 		} else {                                                                           \
 			uint64_t v;                                                                \
-			if (unlikely((e = emu_mem_load_slow(S, a, N, &v)) != 0))                   \
+			if (emu_hint_hit(S, HINT, a, N, EMU_MEM_READ)) {                           \
+				T x;                                                               \
+				memcpy(&x, (const void *)(uintptr_t)a, N);                         \
+				v = (uint64_t)(int64_t)x;                                          \
+			} else if (unlikely((e = emu_mem_load_slow(S, HINT, a, N, &v)) != 0)) {    \
 				goto out_mem;                                                      \
+			}                                                                          \
 			D = (uint64_t)(int64_t)(T)v;                                               \
 		}                                                                                  \
 		NEXT();                                                                            \
@@ -630,7 +648,8 @@ dispatch:
 	uint64_t a = D + (uint64_t)(int64_t)pc->off;                                               \
 	if (unlikely(a & (N - 1)))                                                                 \
 		goto out_align;                                                                    \
-	if (!emu_wr_hit(S, a, N) && unlikely((e = emu_mem_atomic_slow(S, a, N, true)) != 0))      \
+	if (!emu_wr_hit(S, a, N) && !emu_hint_hit(S, HINT, a, N, EMU_MEM_READ | EMU_MEM_WRITE) &&         \
+	    unlikely((e = emu_mem_atomic_slow(S, HINT, a, N, true)) != 0))                             \
 		goto out_mem;
 #define ATOMICS(SZ, N, T)                                                                          \
 	OP(AT_##SZ##_ADD) { AT_ADDR(N) __atomic_fetch_add((T *)(uintptr_t)a, (T)SRC, __ATOMIC_RELAXED); NEXT(); } \
@@ -724,6 +743,7 @@ out_helper:
 #undef SRC
 #undef K64
 #undef K32
+#undef HINT
 #undef OP
 #undef DISPATCH
 #undef COUNT

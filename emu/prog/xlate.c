@@ -703,6 +703,8 @@ struct emu_prog_image *emu_prog_translate(const struct emu_insn *insns, uint32_t
 			op = XOP_TRAP;
 			xi->imm = k;
 		}
+		if ((EMU_CLASS(in->code) == EMU_LDX || EMU_CLASS(in->code) == EMU_STX) && op != XOP_TRAP)
+			xi->imm = 0; /* the site's region hint (EMU_SITE_HINT): any index is a valid guess */
 		if (op == XOP_CALL_SUB) {
 			uint32_t t = (uint32_t)((int64_t)i + in->imm + 1), k = 0;
 

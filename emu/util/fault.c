@@ -14,6 +14,8 @@
  *   interp-alu     the interpreter flips one bit of one ALU result
  *   inline-array-bound  an inlined array lookup (emu/prog/inline_lookup.h) lets index
  *                  max_entries through its bound check (tests/diff/diff_arrlookup)
+ *   region-hint-value  a load that a site's region hint admits (emu/prog/mem_fast.h:
+ *                  emu_hint_hit) returns its value with the low bit flipped (tests/diff/diff_prog)
  *   map-btf-id     map info reports a btf_id one past the map's BTF (tests/diff/diff_btfobj)
  *   fdops-errno    read() of a map fd answers EBADF instead of EINVAL (the preload; tests/e2e/fdops.sh)
  *   helper-csum    bpf_csum_diff's result has one bit flipped (tests/diff/diff_prog)

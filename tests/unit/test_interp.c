@@ -606,6 +606,98 @@ START_TEST(global_data_and_readonly_regions)
 }
 END_TEST
 
+/* One run of img over `rg` (n regions) with the context's first 8 bytes pointing at p. */
+static int hint_run(const struct emu_prog_image *img, const struct emu_region *rg, uint32_t n, void *p,
+		    struct emu_run *run, uint64_t *r0)
+{
+	uintptr_t v = (uintptr_t)p;
+
+	run_init(run);
+	memcpy(ctxbuf, &v, sizeof(v));
+	run->regions = rg;
+	run->nr_regions = n;
+	return emu_prog_run(img, run, r0);
+}
+
+/* The region hints of memory sites (mem_fast.h: emu_hint_hit) are kept in the image from run to
+ * run as indexes into the run's region list: a hint naming a region the next run does not have
+ * (the list is shorter, another region is at that index, the same memory is there without the
+ * permission) must never admit an access. Each image below has one checked site, which leaves
+ * its hint at index 1 after the first run. */
+START_TEST(region_hints_stay_exact)
+{
+	static struct {
+		uint64_t A[8], gap1[8], B[8], gap2[8], C[8];
+	} m; /* gaps: memory next to B in no region */
+	uint64_t *A = m.A, *B = m.B, *C = m.C;
+	const struct emu_region a = { (uintptr_t)A, (uintptr_t)(A + 8), EMU_MEM_READ | EMU_MEM_WRITE, EMU_RGN_OTHER };
+	const struct emu_region b = { (uintptr_t)B, (uintptr_t)(B + 8), EMU_MEM_READ | EMU_MEM_WRITE, EMU_RGN_OTHER };
+	const struct emu_region b_ro = { (uintptr_t)B, (uintptr_t)(B + 8), EMU_MEM_READ, EMU_RGN_OTHER };
+	const struct emu_region b_wo = { (uintptr_t)B, (uintptr_t)(B + 8), EMU_MEM_WRITE, EMU_RGN_OTHER };
+	const struct emu_region c = { (uintptr_t)C, (uintptr_t)(C + 8), EMU_MEM_READ | EMU_MEM_WRITE, EMU_RGN_OTHER };
+	const struct emu_region ab[2] = { a, b }, ac[2] = { a, c }, ab_ro[2] = { a, b_ro }, ab_wo[2] = { a, b_wo };
+	const struct emu_region ba[2] = { b, a };
+	const struct emu_region x = { (uintptr_t)ctxbuf, (uintptr_t)ctxbuf + sizeof(ctxbuf), EMU_MEM_READ | EMU_MEM_WRITE,
+				      EMU_RGN_OTHER };
+	const struct emu_region ax[2] = { a, x };
+	/* r2 = the pointer in the context; one access through it at +8; r0 = 1 */
+	const struct emu_insn load[] = { EI_LDX_MEM(EMU_DW, 2, 1, 0), EI_LDX_MEM(EMU_DW, 0, 2, 8), EI_EXIT() };
+	const struct emu_insn loadsx[] = { EI_LDX_MEM(EMU_DW, 2, 1, 0), EI_LDX_MEMSX(EMU_W, 0, 2, 8), EI_EXIT() };
+	const struct emu_insn store[] = { EI_LDX_MEM(EMU_DW, 2, 1, 0), EI_MOV64_IMM(3, 7), EI_STX_MEM(EMU_DW, 2, 3, 8),
+					  EI_MOV64_IMM(0, 1), EI_EXIT() };
+	const struct emu_insn atomic[] = { EI_LDX_MEM(EMU_DW, 2, 1, 0), EI_MOV64_IMM(3, 1),
+					   EI_ATOMIC(EMU_DW, EMU_ADD, 2, 3, 8), EI_MOV64_IMM(0, 1), EI_EXIT() };
+	struct {
+		const struct emu_insn *p;
+		uint32_t n;
+		bool reads, writes;
+	} sites[] = { { load, EI_COUNT(load), true, false }, { loadsx, EI_COUNT(loadsx), true, false },
+		      { store, EI_COUNT(store), false, true }, { atomic, EI_COUNT(atomic), true, true } };
+	struct emu_run run;
+	uint64_t r0;
+
+	for (size_t k = 0; k < sizeof(sites) / sizeof(sites[0]); k++) {
+		struct emu_prog_image *img = xlate(sites[k].p, sites[k].n);
+		uint32_t at = sites[k].n - 2 - (sites[k].p == load || sites[k].p == loadsx ? 0 : 1);
+
+		memset(&m, 0, sizeof(m));
+		/* B at index 1: the site's hint becomes 1, and serves the next runs */
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(hint_run(img, ab, 2, B, &run, &r0), 0);
+		/* the list is shorter: index 1 is past its end */
+		ck_assert_int_eq(hint_run(img, ab, 1, B, &run, &r0), -EFAULT);
+		ck_assert_msg(strstr(run.fault.msg, "outside every region"), "%zu: %s", k, run.fault.msg);
+		ck_assert_uint_eq(run.fault.insn, at);
+		ck_assert_uint_eq(run.fault.addr, (uintptr_t)B + 8);
+		/* another region at index 1 */
+		ck_assert_int_eq(hint_run(img, ac, 2, B, &run, &r0), -EFAULT);
+		ck_assert_uint_eq(run.fault.insn, at);
+		/* the same memory at index 1 without the permission the site needs */
+		ck_assert_int_eq(hint_run(img, ab_ro, 2, B, &run, &r0), sites[k].writes ? -EFAULT : 0);
+		ck_assert_int_eq(hint_run(img, ab_wo, 2, B, &run, &r0), sites[k].reads ? -EFAULT : 0);
+		if (sites[k].reads && sites[k].writes)
+			ck_assert_msg(strstr(run.fault.msg, "not readable and writable"), "%s", run.fault.msg);
+		/* the region moved to index 0: found by the walk, then by the hint again */
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(hint_run(img, ba, 2, B, &run, &r0), 0);
+		ck_assert_int_eq(hint_run(img, ab, 2, B, &run, &r0), 0);
+		if (sites[k].p == store)
+			ck_assert_uint_eq(B[1], 7);
+		/* just past the region at the hinted index */
+		ck_assert_int_eq(hint_run(img, ab, 2, B + 7, &run, &r0), -EFAULT);
+		ck_assert_uint_eq(run.fault.addr, (uintptr_t)(B + 8));
+		/* a region over the context at the hinted index: an access to the context is still the
+		 * context's (an atomic one is refused there) */
+		for (int i = 0; i < 2; i++) {
+			ck_assert_int_eq(hint_run(img, ax, 2, ctxbuf, &run, &r0), sites[k].p == atomic ? -EFAULT : 0);
+			if (sites[k].p == atomic)
+				ck_assert_msg(strstr(run.fault.msg, "atomic access to the context"), "%s", run.fault.msg);
+		}
+		emu_prog_image_free(img);
+	}
+}
+END_TEST
+
 static uint8_t hook_calls;
 static uint64_t ctx_hook_load(struct emu_run *run, uint32_t off, uint32_t size)
 {
@@ -1295,6 +1387,7 @@ int main(void)
 		tcase_set_timeout(em, 120);
 		tcase_add_test(em, helpers_and_regions);
 		tcase_add_test(em, global_data_and_readonly_regions);
+		tcase_add_test(em, region_hints_stay_exact);
 		tcase_add_test(em, context_permissions_and_hooks);
 		tcase_add_test(em, context_fast_table_agrees);
 		tcase_add_test(em, stack_bounds);
