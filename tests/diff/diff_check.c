@@ -32,6 +32,7 @@
 #include "../../emu/prog/check.h"
 #include "../../emu/uapi/bpf_uapi.h"
 #include "check_cases.h"
+#include "harness.h" /* hx_log_error_line */
 
 #define LOG_SIZE (1u << 22)
 
@@ -228,23 +229,6 @@ static void kernel_load(const struct check_case *c, const struct emu_insn *insn,
 	close((int)fd);
 }
 
-/* the line the checker logged last before the stats line: its error */
-static void error_line(const char *log, char *out, size_t n)
-{
-	const char *end = strstr(log, "processed ");
-	const char *s;
-
-	out[0] = 0;
-	if (!end)
-		end = log + strlen(log);
-	while (end > log && end[-1] == '\n')
-		end--;
-	s = end;
-	while (s > log && s[-1] != '\n')
-		s--;
-	snprintf(out, n, "%.*s", (int)(end - s), s);
-}
-
 static void first_line(const char *log, char *out, size_t n)
 {
 	const char *e = strchr(log, '\n');
@@ -333,7 +317,7 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 	t->n++;
 	if (out.analysis_incomplete)
 		t->incomplete++;
-	error_line(elog, eerr, sizeof(eerr));
+	hx_log_error_line(elog, eerr, sizeof(eerr));
 	first_line(klog, kfirst, sizeof(kfirst));
 	first_line(elog, efirst, sizeof(efirst));
 	if (!k.err) {
@@ -372,7 +356,7 @@ static bool run_one(const struct check_case *c, const struct emu_insn *insn, uin
 		}
 	} else {
 		t->kernel_rejects++;
-		error_line(klog, kerr, sizeof(kerr));
+		hx_log_error_line(klog, kerr, sizeof(kerr));
 		if (getenv("CHECK_VERBOSE") && (!strcmp(c->reason, "valid") || !strcmp(c->reason, "clang")))
 			printf("NOTE: [%s] %s is refused by the kernel: %s (%s); checker %d\n", c->reason, c->name,
 			       strerror(k.err), kerr, eret);
