@@ -27,17 +27,13 @@ static long load(int side, uint32_t type, uint32_t eat, int32_t ret)
 		{ .code = 0xb7, .dst_reg = 0, .imm = ret }, /* r0 = ret */
 		{ .code = 0x95 },                           /* exit */
 	};
-	static const char license[] = "GPL";
-	unsigned char a[EMU_ATTR_SIZE];
-	uint32_t cnt = 2;
-	uint64_t insns = (uintptr_t)prog, lic = (uintptr_t)license;
+	unsigned char a[EMU_ATTR_SIZE] = { 0 };
 
-	memset(a, 0, sizeof(a));
-	memcpy(a + PL_TYPE, &type, 4);
-	memcpy(a + PL_INSN_CNT, &cnt, 4);
-	memcpy(a + PL_INSNS, &insns, 8);
-	memcpy(a + PL_LICENSE, &lic, 8);
-	memcpy(a + PL_EXPECTED_ATTACH, &eat, 4);
+	hx_put32(a, PL_TYPE, type);
+	hx_put32(a, PL_INSN_CNT, 2);
+	hx_putp(a, PL_INSNS, prog);
+	hx_putp(a, PL_LICENSE, "GPL");
+	hx_put32(a, PL_EXPECTED_ATTACH, eat);
 	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
 }
 

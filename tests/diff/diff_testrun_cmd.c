@@ -54,19 +54,7 @@ static char vlog[65536];
 
 static long load_type(int side, uint32_t type, const struct emu_insn *insns, uint32_t cnt)
 {
-	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL", lp = (uint64_t)(uintptr_t)vlog;
-	uint32_t ll = 1, ls = sizeof(vlog);
-
-	vlog[0] = 0;
-	memcpy(a + PL_LOG_LEVEL, &ll, 4);
-	memcpy(a + PL_LOG_SIZE, &ls, 4);
-	memcpy(a + PL_LOG_BUF, &lp, 8);
-	memcpy(a + PL_TYPE, &type, 4);
-	memcpy(a + PL_INSN_CNT, &cnt, 4);
-	memcpy(a + PL_INSNS, &ip, 8);
-	memcpy(a + PL_LICENSE, &lic, 8);
-	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
+	return hx_prog_load(side, type, insns, cnt, vlog, sizeof(vlog));
 }
 
 static long load(int side, const struct emu_insn *insns, uint32_t cnt)
@@ -84,15 +72,6 @@ struct run {
 	size_t dout_len; /* bytes of data_out to compare */
 };
 
-static void put32(unsigned char *a, unsigned off, uint32_t v) { memcpy(a + off, &v, 4); }
-static void put64(unsigned char *a, unsigned off, uint64_t v) { memcpy(a + off, &v, 8); }
-static uint32_t get32(const unsigned char *a, unsigned off)
-{
-	uint32_t v;
-
-	memcpy(&v, a + off, 4);
-	return v;
-}
 
 /* Writes the attr (in writable memory) on both sides, runs, compares. wr: bytes of the attr that
  * are writable (the rest read-only: the attr was placed by the caller). */
@@ -106,13 +85,13 @@ static void run_both(const char *what, struct run *r)
 		unsigned char a[ATTR_LEN];
 
 		memset(a, 0, sizeof(a));
-		put32(a, TR_PROG_FD, (uint32_t)r->fd[s]);
-		put32(a, TR_RETVAL, 0x11111111u);
-		put32(a, TR_DATA_SIZE_IN, r->din_size);
-		put32(a, TR_DATA_SIZE_OUT, r->dout_size);
-		put32(a, TR_DURATION, DUR_SENTINEL);
-		put64(a, TR_DATA_IN, (uint64_t)(uintptr_t)r->din[s]);
-		put64(a, TR_DATA_OUT, (uint64_t)(uintptr_t)r->dout[s]);
+		hx_put32(a, TR_PROG_FD, (uint32_t)r->fd[s]);
+		hx_put32(a, TR_RETVAL, 0x11111111u);
+		hx_put32(a, TR_DATA_SIZE_IN, r->din_size);
+		hx_put32(a, TR_DATA_SIZE_OUT, r->dout_size);
+		hx_put32(a, TR_DURATION, DUR_SENTINEL);
+		hx_putp(a, TR_DATA_IN, r->din[s]);
+		hx_putp(a, TR_DATA_OUT, r->dout[s]);
 		/* the attr may lie partly in read-only memory: written before it was protected */
 		memcpy(r->attr[s], a, sizeof(a));
 		if (r->dout[s])
@@ -124,11 +103,11 @@ static void run_both(const char *what, struct run *r)
 	}
 	/* duration: written or not */
 	for (int s = 0; s < 2; s++)
-		put32(att[s], TR_DURATION, get32(att[s], TR_DURATION) != DUR_SENTINEL);
+		hx_put32(att[s], TR_DURATION, hx_get32(att[s], TR_DURATION) != DUR_SENTINEL);
 	for (int s = 0; s < 2; s++) { /* fds and buffers differ by design */
-		put32(att[s], TR_PROG_FD, 0);
-		put64(att[s], TR_DATA_IN, 0);
-		put64(att[s], TR_DATA_OUT, 0);
+		hx_put32(att[s], TR_PROG_FD, 0);
+		hx_put64(att[s], TR_DATA_IN, 0);
+		hx_put64(att[s], TR_DATA_OUT, 0);
 	}
 	if (ret[0] != ret[1] || memcmp(att[0], att[1], ATTR_LEN) ||
 	    (r->dout[0] && memcmp(r->dout[0], r->dout[1], r->dout_len))) {
@@ -136,8 +115,8 @@ static void run_both(const char *what, struct run *r)
 		printf("DIVERGENCE %s: kernel %ld (%s), emulator %ld (%s)\n", what, ret[0], ret[0] < 0 ? hx_errname((int)-ret[0]) : "-",
 		       ret[1], ret[1] < 0 ? hx_errname((int)-ret[1]) : "-");
 		printf("  data_size_out %u / %u, retval %#x / %#x, duration written %u / %u\n",
-		       get32(att[0], TR_DATA_SIZE_OUT), get32(att[1], TR_DATA_SIZE_OUT), get32(att[0], TR_RETVAL),
-		       get32(att[1], TR_RETVAL), get32(att[0], TR_DURATION), get32(att[1], TR_DURATION));
+		       hx_get32(att[0], TR_DATA_SIZE_OUT), hx_get32(att[1], TR_DATA_SIZE_OUT), hx_get32(att[0], TR_RETVAL),
+		       hx_get32(att[1], TR_RETVAL), hx_get32(att[0], TR_DURATION), hx_get32(att[1], TR_DURATION));
 		for (size_t i = 0; r->dout[0] && i < r->dout_len; i++)
 			if (r->dout[0][i] != r->dout[1][i]) {
 				printf("  data_out differs from byte %zu: kernel %02x, emulator %02x\n", i, r->dout[0][i],
@@ -238,13 +217,13 @@ static void attr_edges(const int fd[2])
 			unsigned char a[ATTR_LEN];
 
 			memset(a, 0, sizeof(a));
-			put32(a, TR_PROG_FD, (uint32_t)fd[s]);
-			put32(a, TR_RETVAL, 0x11111111u);
-			put32(a, TR_DATA_SIZE_IN, 64);
-			put32(a, TR_DATA_SIZE_OUT, 64);
-			put32(a, TR_DURATION, DUR_SENTINEL);
-			put64(a, TR_DATA_IN, (uint64_t)(uintptr_t)pkt);
-			put64(a, TR_DATA_OUT, (uint64_t)(uintptr_t)out[s]);
+			hx_put32(a, TR_PROG_FD, (uint32_t)fd[s]);
+			hx_put32(a, TR_RETVAL, 0x11111111u);
+			hx_put32(a, TR_DATA_SIZE_IN, 64);
+			hx_put32(a, TR_DATA_SIZE_OUT, 64);
+			hx_put32(a, TR_DURATION, DUR_SENTINEL);
+			hx_putp(a, TR_DATA_IN, pkt);
+			hx_putp(a, TR_DATA_OUT, out[s]);
 			memcpy(r.attr[s], a, sizeof(a));
 			memset(out[s], POISON, 64);
 			if (mprotect(pg[s] + PAGE, PAGE, PROT_READ))
@@ -258,18 +237,18 @@ static void attr_edges(const int fd[2])
 			for (int s = 0; s < 2; s++) {
 				ret[s] = hx_raw(s, EMU_BPF_PROG_TEST_RUN, r.attr[s], ATTR_LEN);
 				memcpy(att[s], r.attr[s], ATTR_LEN);
-				put32(att[s], TR_DURATION, get32(att[s], TR_DURATION) != DUR_SENTINEL);
-				put32(att[s], TR_PROG_FD, 0);
-				put64(att[s], TR_DATA_OUT, 0);
+				hx_put32(att[s], TR_DURATION, hx_get32(att[s], TR_DURATION) != DUR_SENTINEL);
+				hx_put32(att[s], TR_PROG_FD, 0);
+				hx_put64(att[s], TR_DATA_OUT, 0);
 			}
 			snprintf(what, sizeof(what), "attr with %u writable bytes", ks[i]);
 			if (ret[0] != ret[1] || memcmp(att[0], att[1], ATTR_LEN) || memcmp(out[0], out[1], 64)) {
 				ndiv++;
 				printf("DIVERGENCE %s: kernel %ld, emulator %ld; data_size_out %#x / %#x, retval %#x / %#x, "
 				       "duration written %u / %u\n",
-				       what, ret[0], ret[1], get32(att[0], TR_DATA_SIZE_OUT), get32(att[1], TR_DATA_SIZE_OUT),
-				       get32(att[0], TR_RETVAL), get32(att[1], TR_RETVAL), get32(att[0], TR_DURATION),
-				       get32(att[1], TR_DURATION));
+				       what, ret[0], ret[1], hx_get32(att[0], TR_DATA_SIZE_OUT), hx_get32(att[1], TR_DATA_SIZE_OUT),
+				       hx_get32(att[0], TR_RETVAL), hx_get32(att[1], TR_RETVAL), hx_get32(att[0], TR_DURATION),
+				       hx_get32(att[1], TR_DURATION));
 			}
 		}
 	}

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "uapi/bpf_insn.h"
 #include "uapi/bpf_uapi.h"
@@ -132,6 +133,17 @@ long hx_kret(const struct hx_res *r);
 
 /* One raw call on one side (no comparison): ret or -errno. */
 long hx_raw(int side, int cmd, void *attr, unsigned size);
+/* A raw attr's fields by offset (emu/uapi/bpf_uapi.h's offsets), for hx_raw's callers. */
+static inline void hx_put32(void *attr, unsigned off, uint32_t v) { memcpy((char *)attr + off, &v, 4); }
+static inline void hx_put64(void *attr, unsigned off, uint64_t v) { memcpy((char *)attr + off, &v, 8); }
+static inline void hx_putp(void *attr, unsigned off, const void *p) { hx_put64(attr, off, (uint64_t)(uintptr_t)p); }
+static inline uint32_t hx_get32(const void *attr, unsigned off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)attr + off, 4);
+	return v;
+}
 
 /* Expectation from kernel-semantics.md about the kernel's own answer: guards the harness
  * against testing nothing (both sides fed the same broken attr agree trivially). */

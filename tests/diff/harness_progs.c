@@ -11,17 +11,15 @@
 long hx_prog_load(int side, uint32_t type, const struct emu_insn *insns, uint32_t cnt, char *log, uint32_t log_size)
 {
 	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint32_t level = log ? 1 : 0;
-	uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL", lp = (uint64_t)(uintptr_t)log;
 
-	memcpy(a + PL_TYPE, &type, 4);
-	memcpy(a + PL_INSN_CNT, &cnt, 4);
-	memcpy(a + PL_INSNS, &ip, 8);
-	memcpy(a + PL_LICENSE, &lic, 8);
+	hx_put32(a, PL_TYPE, type);
+	hx_put32(a, PL_INSN_CNT, cnt);
+	hx_putp(a, PL_INSNS, insns);
+	hx_putp(a, PL_LICENSE, "GPL");
 	if (log) {
-		memcpy(a + PL_LOG_LEVEL, &level, 4);
-		memcpy(a + PL_LOG_SIZE, &log_size, 4);
-		memcpy(a + PL_LOG_BUF, &lp, 8);
+		hx_put32(a, PL_LOG_LEVEL, 1);
+		hx_put32(a, PL_LOG_SIZE, log_size);
+		hx_putp(a, PL_LOG_BUF, log);
 		log[0] = 0;
 	}
 	return hx_raw(side, EMU_BPF_PROG_LOAD, a, sizeof(a));
@@ -30,18 +28,13 @@ long hx_prog_load(int side, uint32_t type, const struct emu_insn *insns, uint32_
 long hx_prog_run_pkt(int side, int fd, const void *pkt, uint32_t len)
 {
 	unsigned char a[EMU_ATTR_SIZE] = { 0 };
-	uint32_t f = (uint32_t)fd, ret;
-	uint64_t p = (uint64_t)(uintptr_t)pkt;
 	long r;
 
-	memcpy(a + TR_PROG_FD, &f, 4);
-	memcpy(a + TR_DATA_SIZE_IN, &len, 4);
-	memcpy(a + TR_DATA_IN, &p, 8);
+	hx_put32(a, TR_PROG_FD, (uint32_t)fd);
+	hx_put32(a, TR_DATA_SIZE_IN, len);
+	hx_putp(a, TR_DATA_IN, pkt);
 	r = hx_raw(side, EMU_BPF_PROG_TEST_RUN, a, sizeof(a));
-	if (r)
-		return r;
-	memcpy(&ret, a + TR_RETVAL, 4);
-	return ret;
+	return r ? r : (long)hx_get32(a, TR_RETVAL);
 }
 
 void hx_log_error_line(const char *log, char *out, size_t n)
