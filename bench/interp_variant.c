@@ -21,7 +21,6 @@
 #define emu_run_callback CAT(emu_run_callback, VARIANT)
 #define emu_run_abort CAT(emu_run_abort, VARIANT)
 #define emu_run_loop CAT(emu_run_loop, VARIANT)
-#define emu_run_add_image_regions CAT(emu_run_add_image_regions, VARIANT)
 
 #include "prog/xlate.c"
 #include "prog/run.c"

@@ -153,23 +153,6 @@ int emu_prog_run(const struct emu_prog_image *img, struct emu_run *run, uint64_t
 	return ret;
 }
 
-int emu_run_add_image_regions(struct emu_run_state *S, const struct emu_prog_image *img)
-{
-	for (uint32_t k = 0; k < img->nr_arrays; k++) {
-		const struct emu_region *g = &img->arrays[k].rg;
-		int err;
-
-		if (S->nrg < S->caprg) {
-			S->rg[S->nrg++] = *g; /* no duplicate search: a second copy is harmless */
-			continue;
-		}
-		err = emu_mem_add_region(S, g->start, g->end, g->flags, g->kind);
-		if (err)
-			return err == -EINVAL ? -ENOMEM : err; /* the translator checked the range */
-	}
-	return 0;
-}
-
 /* ---- for helpers ---- */
 
 static bool is_entry(const struct emu_prog_image *img, uint64_t fn, uint32_t *entry)

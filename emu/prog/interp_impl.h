@@ -114,12 +114,9 @@ struct emu_prog_image {
 	char **traps;             /* TRAP's imm indexes this: why the instruction cannot run */
 	uint32_t nr_traps;
 	struct emu_inline_array *arrays; /* the maps of inlined lookups, one each; runs of this image */
-	uint32_t nr_arrays;              /* have their value regions from entry (entry.c, run.c) */
+	uint32_t nr_arrays;              /* have their value regions from entry (mem.c) */
 };
 
-/* entry.c: the value regions of img's inlined lookups become regions of the run (at entry, and
- * when a tail call enters img). 0, or -ENOMEM. */
-int emu_run_add_image_regions(struct emu_run_state *S, const struct emu_prog_image *img);
 
 /* fuse.c: rewrites ops[] (one per raw slot) to superinstructions where groups allow. */
 void emu_fuse(const struct emu_insn *in, uint32_t cnt, enum emu_xop *ops);
@@ -184,6 +181,9 @@ int emu_mem_load_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint3
 int emu_mem_store_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, uint64_t v);
 int emu_mem_atomic_slow(struct emu_run_state *S, uint32_t *hint, uint64_t a, uint32_t n, bool write);
 int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, uint32_t flags, uint32_t kind);
+/* mem.c: the value regions of img's inlined lookups become regions of the run (at entry, and
+ * when a tail call enters img). 0, or -ENOMEM. */
+int emu_run_add_image_regions(struct emu_run_state *S, const struct emu_prog_image *img);
 void emu_mem_fini(struct emu_run_state *S);
 /* Fills run->fault from S and the instruction at pc. */
 void emu_run_set_fault(struct emu_run_state *S, const struct emu_prog_image *img, const struct emu_xinsn *pc,

@@ -340,6 +340,23 @@ int emu_mem_add_region(struct emu_run_state *S, uintptr_t start, uintptr_t end, 
 	return 0;
 }
 
+int emu_run_add_image_regions(struct emu_run_state *S, const struct emu_prog_image *img)
+{
+	for (uint32_t k = 0; k < img->nr_arrays; k++) {
+		const struct emu_region *g = &img->arrays[k].rg;
+		int err;
+
+		if (S->nrg < S->caprg) {
+			S->rg[S->nrg++] = *g; /* no duplicate search: a second copy is harmless */
+			continue;
+		}
+		err = emu_mem_add_region(S, g->start, g->end, g->flags, g->kind);
+		if (err)
+			return err == -EINVAL ? -ENOMEM : err; /* the translator checked the range */
+	}
+	return 0;
+}
+
 void emu_mem_fini(struct emu_run_state *S)
 {
 	if (S->rg != S->rg_inline)
